@@ -1,0 +1,27 @@
+/*
+ * Spikeforge's library, libsnn: everything a tool needs, in one header.
+ * Public layer.
+ */
+#ifndef SNN_SNN_H
+#define SNN_SNN_H
+
+#include "snn/config.h"
+#include "snn/error.h"
+#include "snn/net.h"
+#include "snn/sim.h"
+#include "snn/spikes.h"
+#include "snn/units.h"
+#include "snn/visibility.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The library's version ("0.1.0"). */
+SNN_API const char *snn_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

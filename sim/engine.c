@@ -1,0 +1,1202 @@
+/*
+ * The CPU engine: builds the runtime network from the IR and runs the time
+ * grid with OpenMP threads (layout and ordering rules in engine_int.h).
+ * Layer: sim core (engines). The only file, with synapses.c, that knows how
+ * threads share the work. Nothing is allocated inside the step loop.
+ *
+ * One step n (t_n = n dt to t_n + dt), each thread on its slice:
+ *   1. apply current-stimulus changes that start at step n
+ *   2. add Poisson stimulus input arriving in step n to the ring slot of n
+ *   3. update neurons (reads and clears the slot of n; spikes into a list)
+ *   4. count and queue spikes for recording, sample traces
+ *   -- barrier; on bookkeeping steps thread 0 writes outputs, then barrier --
+ *   5. deliver every thread's spikes of step n into the slots of n + delay
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "engine_int.h"
+#include "model_lif.h"
+#include "model_lif_cond.h"
+#include "model_source.h"
+#include "rng_int.h"
+#include "tracefile_int.h"
+
+#ifdef _OPENMP
+#define ENGINE_BARRIER() _Pragma("omp barrier")
+#else
+#define ENGINE_BARRIER() ((void)0)
+#endif
+
+#define REC_TARGET_ENTRIES (1u << 22) /* per thread, between two bookkeeping steps */
+#define BOOKKEEPING_MAX_STEPS 100u
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* ------------------------------------------------------------------ parameters */
+
+bool engine_params_homogeneous(const struct pop_rt *p)
+{
+	const struct model *m = p->ir->model;
+	for (int k = 0; k < m->n_params; k++) {
+		if (!value_is_const(&p->ir->params[k])) {
+			return false;
+		}
+	}
+	return true;
+}
+
+int engine_draw_param(struct snn_sim *s, const struct pop_rt *p, int param, uint32_t local,
+		      double *out, snn_diag *d)
+{
+	const struct value *v = &p->ir->params[param];
+	const struct model_param *mp = &p->ir->model->params[param];
+	struct rng r;
+	rng_init(&r, s->net->sim.seed, RNG_PARAM, (uint32_t)param, p->first + local, 0);
+	int rc = value_draw(v, &r, local, out);
+	bool bad = rc != 0 || (mp->check == PC_POSITIVE && !(*out > 0)) ||
+		   (mp->check == PC_NONNEG && !(*out >= 0));
+	if (bad) {
+		const struct origin *o = v->where.file ? &v->where : &p->ir->where;
+		return snn_diag_error(d, SNN_EINVAL, o->file, o->line, o->col,
+				      rc != 0 ? "population '%s', neuron %u: no value of %s inside its "
+						"bounds after 1000 draws"
+					      : "population '%s', neuron %u: drawn %s = %g breaks its "
+						"constraint; bound the distribution with min/max",
+				      p->ir->name, local, mp->name, *out);
+	}
+	return 0;
+}
+
+int engine_draw_init(struct snn_sim *s, const struct pop_rt *p, int var, uint32_t local,
+		     double def, double *out, snn_diag *d)
+{
+	const struct value *v = &p->ir->init[var];
+	if (v->kind == VALUE_CONST && isnan(v->a)) {
+		*out = def;
+		return 0;
+	}
+	struct rng r;
+	rng_init(&r, s->net->sim.seed, RNG_INIT, (uint32_t)var, p->first + local, 0);
+	if (value_draw(v, &r, local, out) != 0) {
+		const struct origin *o = &v->where;
+		return snn_diag_error(d, SNN_EINVAL, o->file, o->line, o->col,
+				      "population '%s', neuron %u: no initial %s inside its bounds "
+				      "after 1000 draws",
+				      p->ir->name, local, p->ir->model->state[var].name);
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ stimuli */
+
+static int setup_poisson(struct snn_sim *s, struct stim_rt *st, snn_diag *d)
+{
+	const struct stimulus *ir = st->ir;
+	const struct model *m = s->net->pops[ir->to.pop].model;
+	st->w = ir->weight;
+	st->ch = (m->n_channels == 2 && ir->weight < 0) ? 1 : 0;
+	st->delay_steps = (uint32_t)nearbyint(ir->delay_ms / s->dt);
+	st->start_step = (uint64_t)llround(ir->start_ms / s->dt);
+	st->stop_step = isfinite(ir->stop_ms) ? (uint64_t)llround(ir->stop_ms / s->dt) : UINT64_MAX;
+	st->lambda = ir->rate_hz * 1e-3 * s->dt;
+	st->ncdf = 0;
+	if (st->lambda > 0 && st->lambda < 10.0) {
+		/* cumulative probabilities for inversion of one uniform */
+		double p = exp(-st->lambda), c = p;
+		st->cdf[0] = c;
+		int k = 1;
+		for (; k < (int)(sizeof(st->cdf) / sizeof(st->cdf[0])); k++) {
+			p *= st->lambda / (double)k;
+			c += p;
+			st->cdf[k] = c;
+		}
+		st->ncdf = k;
+	}
+	(void)d;
+	return SNN_OK;
+}
+
+/* Poisson count of one (stimulus, neuron, emission step). */
+static inline uint32_t poisson_draw(const struct snn_sim *s, const struct stim_rt *st,
+				    uint32_t gid, uint64_t emit)
+{
+	if (st->ncdf == 0) {
+		if (!(st->lambda > 0)) {
+			return 0;
+		}
+		struct rng r;
+		rng_init(&r, s->net->sim.seed, RNG_POISSON, st->index, gid, emit << 8);
+		uint64_t k = rng_poisson(&r, st->lambda);
+		return k > UINT32_MAX ? UINT32_MAX : (uint32_t)k;
+	}
+	philox4x32_ctr_t b = rng_block(s->net->sim.seed, RNG_POISSON, st->index, gid, emit << 8);
+	uint64_t a = b.v[0] >> 5, c = b.v[1] >> 6;
+	double u = ((double)((a << 26) | c) + 0.5) * (1.0 / 9007199254740992.0);
+	uint32_t k = 0;
+	while (k < (uint32_t)st->ncdf && u > st->cdf[k]) {
+		k++;
+	}
+	if (k == (uint32_t)st->ncdf) {
+		/* beyond the table (probability below 1e-40 for the means used here) */
+		k = (uint32_t)rng_poisson_inversion(u, st->lambda, exp(-st->lambda));
+	}
+	return k;
+}
+
+/* Range of set elements [k0, k1) whose population-local index lies in [lo, hi). */
+static void set_range(const struct target_set *t, uint32_t lo, uint32_t hi, uint32_t *k0,
+		      uint32_t *k1)
+{
+	if (!t->ids) {
+		uint32_t a = t->lo > lo ? t->lo : lo, b = t->hi < hi ? t->hi : hi;
+		if (a >= b) {
+			*k0 = *k1 = 0;
+			return;
+		}
+		*k0 = a - t->lo;
+		*k1 = b - t->lo;
+		return;
+	}
+	uint32_t a = 0, b = t->n_ids;
+	while (a < b) {
+		uint32_t m = a + (b - a) / 2;
+		if (t->ids[m] < lo) {
+			a = m + 1;
+		} else {
+			b = m;
+		}
+	}
+	*k0 = a;
+	b = t->n_ids;
+	uint32_t c = a;
+	while (c < b) {
+		uint32_t m = c + (b - c) / 2;
+		if (t->ids[m] < hi) {
+			c = m + 1;
+		} else {
+			b = m;
+		}
+	}
+	*k1 = c;
+}
+
+/* Local (population) index range of a population inside a thread's slice. */
+static bool pop_in_slice(const struct pop_rt *p, const struct thread_rt *t, uint32_t *lo,
+			 uint32_t *hi)
+{
+	uint32_t a = p->first > t->lo ? p->first : t->lo;
+	uint32_t b = p->first + p->size < t->hi ? p->first + p->size : t->hi;
+	if (a >= b) {
+		return false;
+	}
+	*lo = a - p->first;
+	*hi = b - p->first;
+	return true;
+}
+
+static void add_poisson(struct snn_sim *s, struct thread_rt *t, uint64_t n)
+{
+	uint32_t slice = t->hi - t->lo;
+	double *slot = t->ring + (size_t)(n & s->ring_mask) * s->n_ch * slice;
+	for (uint32_t q = 0; q < s->n_poisson; q++) {
+		const struct stim_rt *st = &s->stims[s->poisson[q]];
+		if (n < st->delay_steps) {
+			continue;
+		}
+		uint64_t emit = n - st->delay_steps;
+		if (emit < st->start_step || emit >= st->stop_step) {
+			continue;
+		}
+		const struct pop_rt *p = &s->pops[st->pop];
+		uint32_t lo, hi, k0, k1;
+		if (!pop_in_slice(p, t, &lo, &hi)) {
+			continue;
+		}
+		set_range(&st->ir->to, lo, hi, &k0, &k1);
+		double *dst = slot + (size_t)st->ch * slice;
+		for (uint32_t k = k0; k < k1; k++) {
+			uint32_t gid = p->first + target_set_at(&st->ir->to, k);
+			uint32_t cnt = poisson_draw(s, st, gid, emit);
+			if (cnt) {
+				dst[gid - t->lo] += (double)cnt * st->w;
+			}
+		}
+	}
+}
+
+/* Amplitude (pA) of a current stimulus during step n. */
+static double current_at(const struct snn_sim *s, const struct stimulus *ir, uint64_t n)
+{
+	double t = (double)n * s->dt;
+	if (ir->kind == STIM_DC) {
+		uint64_t a = (uint64_t)llround(ir->start_ms / s->dt);
+		uint64_t b = isfinite(ir->stop_ms) ? (uint64_t)llround(ir->stop_ms / s->dt) : UINT64_MAX;
+		return (n >= a && n < b) ? ir->amp_pa : 0.0;
+	}
+	double amp = 0.0;
+	for (uint32_t k = 0; k < ir->n_steps; k++) {
+		if ((uint64_t)llround(ir->times_ms[k] / s->dt) <= n) {
+			amp = ir->amps_pa[k];
+		}
+	}
+	(void)t;
+	return amp;
+}
+
+/* Recomputes the stimulus current of the neurons of stimulus `which` inside
+ * [glo, ghi): the sum, in config order, of every current stimulus on them. */
+static void refresh_current(struct snn_sim *s, uint32_t which, uint32_t glo, uint32_t ghi,
+			    uint64_t n)
+{
+	const struct stim_rt *st = &s->stims[which];
+	const struct pop_rt *p = &s->pops[st->pop];
+	uint32_t lo = p->first > glo ? p->first : glo;
+	uint32_t hi = p->first + p->size < ghi ? p->first + p->size : ghi;
+	if (lo >= hi) {
+		return;
+	}
+	uint32_t k0, k1;
+	set_range(&st->ir->to, lo - p->first, hi - p->first, &k0, &k1);
+	for (uint32_t k = k0; k < k1; k++) {
+		uint32_t local = target_set_at(&st->ir->to, k);
+		double sum = 0.0;
+		for (uint32_t q = 0; q < s->n_stims; q++) {
+			const struct stim_rt *o = &s->stims[q];
+			if (o->ir->kind == STIM_POISSON || o->pop != st->pop ||
+			    !target_set_contains(&o->ir->to, local)) {
+				continue;
+			}
+			sum += current_at(s, o->ir, n);
+		}
+		s->i_ext[p->first + local] = sum;
+	}
+}
+
+static void apply_dc(struct snn_sim *s, struct thread_rt *t, uint64_t n)
+{
+	while (t->dc_next < s->n_dc_events && s->dc_events[t->dc_next].step <= n) {
+		refresh_current(s, s->dc_events[t->dc_next].stim, t->lo, t->hi, n);
+		t->dc_next++;
+	}
+}
+
+static int cmp_dc(const void *a, const void *b)
+{
+	const struct dc_event *x = a, *y = b;
+	if (x->step != y->step) {
+		return (x->step > y->step) - (x->step < y->step);
+	}
+	return (x->stim > y->stim) - (x->stim < y->stim);
+}
+
+static int setup_stimuli(struct snn_sim *s, snn_diag *d)
+{
+	const snn_net *net = s->net;
+	s->n_stims = net->n_stims;
+	s->stims = calloc(net->n_stims ? net->n_stims : 1, sizeof(struct stim_rt));
+	s->poisson = calloc(net->n_stims ? net->n_stims : 1, sizeof(uint32_t));
+	if (!s->stims || !s->poisson) {
+		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+	}
+	uint32_t nev = 0;
+	for (uint32_t i = 0; i < net->n_stims; i++) {
+		struct stim_rt *st = &s->stims[i];
+		st->ir = &net->stims[i];
+		st->index = i;
+		st->pop = st->ir->to.pop;
+		st->gfirst = net->pops[st->pop].first;
+		if (st->ir->kind == STIM_POISSON) {
+			int rc = setup_poisson(s, st, d);
+			if (rc != SNN_OK) {
+				return rc;
+			}
+			s->poisson[s->n_poisson++] = i;
+		} else {
+			nev += st->ir->kind == STIM_DC ? 2 : st->ir->n_steps;
+		}
+	}
+	if (nev == 0) {
+		return SNN_OK;
+	}
+	s->i_ext = calloc(s->n_neurons, sizeof(double));
+	s->dc_events = calloc(nev, sizeof(struct dc_event));
+	if (!s->i_ext || !s->dc_events) {
+		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+	}
+	for (uint32_t i = 0; i < net->n_stims; i++) {
+		const struct stimulus *ir = &net->stims[i];
+		if (ir->kind == STIM_DC) {
+			s->dc_events[s->n_dc_events++] =
+				(struct dc_event){(uint64_t)llround(ir->start_ms / s->dt), i};
+			if (isfinite(ir->stop_ms)) {
+				s->dc_events[s->n_dc_events++] =
+					(struct dc_event){(uint64_t)llround(ir->stop_ms / s->dt), i};
+			}
+		} else if (ir->kind == STIM_STEP) {
+			for (uint32_t k = 0; k < ir->n_steps; k++) {
+				s->dc_events[s->n_dc_events++] = (struct dc_event){
+					(uint64_t)llround(ir->times_ms[k] / s->dt), i};
+			}
+		}
+	}
+	qsort(s->dc_events, s->n_dc_events, sizeof(struct dc_event), cmp_dc);
+	return SNN_OK;
+}
+
+/* ------------------------------------------------------------------ recording */
+
+static int setup_recording(struct snn_sim *s, snn_diag *d)
+{
+	const snn_net *net = s->net;
+	s->rec_mask = calloc(s->n_neurons ? s->n_neurons : 1, 1);
+	if (!s->rec_mask) {
+		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+	}
+	bool any = false;
+	if (s->opt.record_all) {
+		for (uint32_t i = 0; i < net->n_pops; i++) {
+			if (net->pops[i].name[0] != '@') {
+				memset(s->rec_mask + net->pops[i].first, 1, net->pops[i].size);
+				any = true;
+			}
+		}
+	} else if (net->record_spikes) {
+		for (uint32_t k = 0; k < net->spikes.n_sets; k++) {
+			const struct target_set *t = &net->spikes.sets[k];
+			uint32_t first = net->pops[t->pop].first;
+			for (uint32_t e = 0; e < target_set_size(t); e++) {
+				s->rec_mask[first + target_set_at(t, e)] = 1;
+			}
+			any = true;
+		}
+	}
+	const char *path = s->opt.spike_path ? s->opt.spike_path : net->spikes.file;
+	if (any && !path) {
+		return snn_diag_error(d, SNN_EINVAL, net->spikes.where.file, net->spikes.where.line,
+				      net->spikes.where.col,
+				      "spikes are recorded but no file is named: add 'file' to the "
+				      "spike record or give -o FILE");
+	}
+	if (any) {
+		s->spike_path = strdup(path);
+		if (!s->spike_path) {
+			return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		}
+	}
+	/* traces */
+	s->n_traces = net->n_traces;
+	s->traces = calloc(net->n_traces ? net->n_traces : 1, sizeof(struct trace_rt));
+	if (!s->traces) {
+		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+	}
+	for (uint32_t r = 0; r < net->n_traces; r++) {
+		struct trace_rt *tr = &s->traces[r];
+		tr->ir = &net->traces[r];
+		tr->pop = tr->ir->who.pop;
+		tr->n = target_set_size(&tr->ir->who);
+		tr->interval_steps = (uint32_t)net_steps_of(tr->ir->interval_ms, s->dt);
+		tr->gids = malloc(tr->n * sizeof(uint32_t));
+		tr->thr_lo = calloc((size_t)s->nthreads, sizeof(uint32_t));
+		tr->thr_hi = calloc((size_t)s->nthreads, sizeof(uint32_t));
+		if (!tr->gids || !tr->thr_lo || !tr->thr_hi) {
+			return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		}
+		uint32_t first = net->pops[tr->pop].first;
+		for (uint32_t e = 0; e < tr->n; e++) {
+			tr->gids[e] = first + target_set_at(&tr->ir->who, e);
+		}
+		for (int k = 0; k < s->nthreads; k++) {
+			const struct thread_rt *t = &s->thr[k];
+			uint32_t e = 0;
+			while (e < tr->n && tr->gids[e] < t->lo) {
+				e++;
+			}
+			tr->thr_lo[k] = e;
+			while (e < tr->n && tr->gids[e] < t->hi) {
+				e++;
+			}
+			tr->thr_hi[k] = e;
+		}
+	}
+	return SNN_OK;
+}
+
+/* Steps between bookkeeping points, and buffer sizes that cannot overflow
+ * between two of them. */
+static int setup_buffers(struct snn_sim *s, snn_diag *d)
+{
+	uint32_t F = BOOKKEEPING_MAX_STEPS;
+	for (int k = 0; k < s->nthreads; k++) {
+		struct thread_rt *t = &s->thr[k];
+		uint32_t c = 0;
+		for (uint32_t g = t->lo; g < t->hi; g++) {
+			c += s->rec_mask[g];
+		}
+		t->rec_in_slice = c;
+		if (c && REC_TARGET_ENTRIES / c < F) {
+			F = REC_TARGET_ENTRIES / c ? REC_TARGET_ENTRIES / c : 1;
+		}
+	}
+	s->bookkeeping = F;
+	for (int k = 0; k < s->nthreads; k++) {
+		struct thread_rt *t = &s->thr[k];
+		t->caprec = (size_t)F * t->rec_in_slice + 1;
+		t->rec = malloc(t->caprec * sizeof(struct rec_entry));
+		t->pop_spikes = calloc(s->n_pops ? s->n_pops : 1, sizeof(uint64_t));
+		if (!t->rec || !t->pop_spikes) {
+			return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		}
+	}
+	for (uint32_t r = 0; r < s->n_traces; r++) {
+		struct trace_rt *tr = &s->traces[r];
+		tr->cap_rows = F / tr->interval_steps + 2;
+		tr->rows = calloc((size_t)tr->cap_rows * (tr->n ? tr->n : 1), sizeof(double));
+		if (!tr->rows) {
+			return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		}
+	}
+	return SNN_OK;
+}
+
+/* Population of a global id (populations are contiguous, in order). */
+static uint32_t pop_of(const struct snn_sim *s, uint32_t gid)
+{
+	uint32_t a = 0, b = s->n_pops;
+	while (b - a > 1) {
+		uint32_t m = a + (b - a) / 2;
+		if (s->pops[m].first <= gid) {
+			a = m;
+		} else {
+			b = m;
+		}
+	}
+	return a;
+}
+
+/* Writes the queued spikes of all threads in (step, id) order: threads hold
+ * ascending id slices, so taking each step from every thread in turn keeps
+ * the order whatever the thread count. Thread 0 only, between barriers. */
+static int flush_spikes(struct snn_sim *s, snn_diag *d)
+{
+	size_t cur[256];
+	size_t *pos = s->nthreads <= 256 ? cur : calloc((size_t)s->nthreads, sizeof(size_t));
+	if (!pos) {
+		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+	}
+	memset(pos, 0, sizeof(size_t) * (size_t)s->nthreads);
+	int rc = SNN_OK;
+	double tbuf[256];
+	uint64_t ibuf[256];
+	size_t nb = 0;
+	int32_t bpop = -1;
+	for (;;) {
+		uint32_t step = UINT32_MAX;
+		for (int k = 0; k < s->nthreads; k++) {
+			const struct thread_rt *t = &s->thr[k];
+			if (pos[k] < t->nrec && t->rec[pos[k]].step < step) {
+				step = t->rec[pos[k]].step;
+			}
+		}
+		if (step == UINT32_MAX) {
+			break;
+		}
+		double ts = (double)(step + 1) * s->dt;
+		for (int k = 0; k < s->nthreads && rc == SNN_OK; k++) {
+			const struct thread_rt *t = &s->thr[k];
+			while (pos[k] < t->nrec && t->rec[pos[k]].step == step) {
+				uint32_t gid = t->rec[pos[k]].gid;
+				uint32_t pi = pop_of(s, gid);
+				int32_t slot = s->spike_pop_slot[pi];
+				if (slot != bpop || nb == 256) {
+					if (nb) {
+						rc = snn_spike_writer_append(s->spikes, (size_t)bpop, tbuf,
+									     ibuf, nb, d);
+					}
+					nb = 0;
+					bpop = slot;
+				}
+				tbuf[nb] = ts;
+				ibuf[nb] = gid - s->pops[pi].first;
+				nb++;
+				pos[k]++;
+			}
+		}
+		if (rc != SNN_OK) {
+			break;
+		}
+	}
+	if (rc == SNN_OK && nb) {
+		rc = snn_spike_writer_append(s->spikes, (size_t)bpop, tbuf, ibuf, nb, d);
+	}
+	for (int k = 0; k < s->nthreads; k++) {
+		s->thr[k].nrec = 0;
+	}
+	if (pos != cur) {
+		free(pos);
+	}
+	return rc;
+}
+
+static int flush_traces(struct snn_sim *s, uint64_t steps_done, snn_diag *d)
+{
+	for (uint32_t r = 0; r < s->n_traces; r++) {
+		struct trace_rt *tr = &s->traces[r];
+		uint64_t samples = steps_done / tr->interval_steps;
+		uint32_t rows = (uint32_t)(samples - tr->rows_flushed);
+		if (rows == 0) {
+			continue;
+		}
+		int rc = trace_writer_append(tr->writer, tr->rows, rows, d);
+		if (rc != SNN_OK) {
+			return rc;
+		}
+		tr->rows_flushed = samples;
+	}
+	return SNN_OK;
+}
+
+/* ------------------------------------------------------------------ the step */
+
+static void update_slice(struct snn_sim *s, struct thread_rt *t, uint64_t n)
+{
+	uint32_t slice = t->hi - t->lo;
+	double *slot = t->ring + (size_t)(n & s->ring_mask) * s->n_ch * slice;
+	uint32_t *out = t->spk[n & 1];
+	uint32_t nout = 0;
+	for (uint32_t pi = 0; pi < s->n_pops; pi++) {
+		struct pop_rt *p = &s->pops[pi];
+		uint32_t lo, hi;
+		if (!pop_in_slice(p, t, &lo, &hi)) {
+			continue;
+		}
+		size_t off = p->first + lo - t->lo;
+		const double *in0 = slot + off;
+		const double *in1 = s->n_ch > 1 ? slot + slice + off : slot + off;
+		const double *iext = s->i_ext ? s->i_ext + p->first + lo : NULL;
+		switch (p->model) {
+		case MODEL_LIF_DELTA:
+			lif_delta_update(p, lo, hi, in0, iext, out, &nout);
+			break;
+		case MODEL_LIF_EXP:
+			lif_exp_update(p, lo, hi, in0, in1, iext, out, &nout);
+			break;
+		case MODEL_LIF_COND:
+			cond_update(p, lo, hi, in0, in1, iext, out, &nout);
+			break;
+		case MODEL_SPIKE_SOURCE:
+			spike_source_update(p, lo, hi, n, out, &nout);
+			break;
+		case MODEL_POISSON_SOURCE:
+			poisson_source_update(p, lo, hi, n, s->net->sim.seed, out, &nout);
+			break;
+		case MODEL_COUNT_:
+		default:
+			break;
+		}
+	}
+	memset(slot, 0, sizeof(double) * s->n_ch * slice);
+	t->nspk[n & 1] = nout;
+}
+
+static void record_slice(struct snn_sim *s, struct thread_rt *t, int tid, uint64_t n)
+{
+	const uint32_t *spk = t->spk[n & 1];
+	uint32_t ns = t->nspk[n & 1];
+	uint32_t pi = 0;
+	for (uint32_t k = 0; k < ns; k++) {
+		uint32_t gid = spk[k];
+		while (pi + 1 < s->n_pops && gid >= s->pops[pi + 1].first) {
+			pi++;
+		}
+		t->pop_spikes[pi]++;
+		if (s->rec_mask[gid]) {
+			t->rec[t->nrec++] = (struct rec_entry){(uint32_t)n, gid};
+		}
+	}
+	for (uint32_t r = 0; r < s->n_traces; r++) {
+		struct trace_rt *tr = &s->traces[r];
+		if ((n + 1) % tr->interval_steps != 0 || tr->thr_lo[tid] == tr->thr_hi[tid]) {
+			continue;
+		}
+		uint64_t row = (n + 1) / tr->interval_steps - 1 - tr->rows_flushed;
+		const struct pop_rt *p = &s->pops[tr->pop];
+		double *dst = tr->rows + row * tr->n;
+		for (uint32_t e = tr->thr_lo[tid]; e < tr->thr_hi[tid]; e++) {
+			uint32_t local = tr->gids[e] - p->first;
+			dst[e] = p->model == MODEL_LIF_COND ? cond_get(p, tr->ir->var, local)
+							    : lif_get(p, tr->ir->var, local);
+		}
+	}
+}
+
+static void deliver(struct snn_sim *s, struct thread_rt *t, uint64_t n)
+{
+	uint32_t slice = t->hi - t->lo;
+	size_t slot_stride = (size_t)s->n_ch * slice;
+	uint64_t events = 0;
+	for (int u = 0; u < s->nthreads; u++) {
+		const uint32_t *spk = s->thr[u].spk[n & 1];
+		uint32_t ns = s->thr[u].nspk[n & 1];
+		for (uint32_t j = 0; j < ns; j++) {
+			uint32_t src = spk[j];
+			for (uint32_t bi = 0; bi < t->n_blocks; bi++) {
+				const struct syn_block *b = &t->blocks[bi];
+				uint32_t r0 = b->row_run[src], r1 = b->row_run[src + 1];
+				if (r0 == r1) {
+					continue;
+				}
+				uint64_t off = b->row_syn[src];
+				events += b->row_syn[src + 1] - off;
+				double *base = t->ring + (b->lo - t->lo);
+				for (uint32_t r = r0; r < r1; r++) {
+					const struct syn_run *run = &b->runs[r];
+					double *dst = base + ((n + run->delay) & s->ring_mask) * slot_stride +
+						      (size_t)run->ch * slice;
+					const uint16_t *tg = b->tgt + off;
+					const float *w = b->w + off;
+					for (uint32_t k = 0; k < run->len; k++) {
+						dst[tg[k]] += w[k];
+					}
+					off += run->len;
+				}
+			}
+		}
+	}
+	t->events += events;
+}
+
+struct run_ctl {
+	int stop;        /* set by thread 0 on bookkeeping steps */
+	int rc;
+	double t0;
+	snn_diag *d;
+};
+
+static void bookkeep(struct snn_sim *s, struct run_ctl *c, uint64_t n)
+{
+	uint64_t done = n + 1;
+	if (s->spikes && flush_spikes(s, c->d) != SNN_OK) {
+		c->rc = SNN_EIO;
+		c->stop = 1;
+		return;
+	}
+	if (flush_traces(s, done, c->d) != SNN_OK) {
+		c->rc = SNN_EIO;
+		c->stop = 1;
+		return;
+	}
+	s->steps_done = done;
+	if (s->opt.progress) {
+		uint64_t spikes = 0;
+		for (int k = 0; k < s->nthreads; k++) {
+			for (uint32_t i = 0; i < s->n_pops; i++) {
+				spikes += s->thr[k].pop_spikes[i];
+			}
+		}
+		snn_progress pr = {(double)done * s->dt, (double)s->n_steps * s->dt,
+				   now_s() - c->t0, spikes};
+		if (s->opt.progress(s->opt.progress_ctx, &pr) != 0) {
+			c->rc = SNN_EINTR;
+			c->stop = 1;
+		}
+	}
+}
+
+static void run_thread(struct snn_sim *s, struct run_ctl *c, int tid)
+{
+	struct thread_rt *t = &s->thr[tid];
+	uint32_t F = s->bookkeeping;
+	for (uint64_t n = 0; n < s->n_steps; n++) {
+		if (s->i_ext) {
+			apply_dc(s, t, n);
+		}
+		if (s->n_poisson) {
+			add_poisson(s, t, n);
+		}
+		update_slice(s, t, n);
+		record_slice(s, t, tid, n);
+		ENGINE_BARRIER();
+		if ((n + 1) % F == 0 || n + 1 == s->n_steps) {
+			if (tid == 0) {
+				bookkeep(s, c, n);
+			}
+			ENGINE_BARRIER();
+			if (c->stop) {
+				break;
+			}
+		}
+		deliver(s, t, n);
+	}
+}
+
+/* ------------------------------------------------------------------ build */
+
+static void thread_free(struct thread_rt *t)
+{
+	for (uint32_t k = 0; t->blocks && k < t->n_blocks; k++) {
+		synapses_free_block(&t->blocks[k]);
+	}
+	free(t->blocks);
+	free(t->ring);
+	free(t->spk[0]);
+	free(t->spk[1]);
+	free(t->rec);
+	free(t->pop_spikes);
+}
+
+void snn_sim_free(snn_sim *s)
+{
+	if (!s) {
+		return;
+	}
+	for (int k = 0; s->thr && k < s->nthreads; k++) {
+		thread_free(&s->thr[k]);
+	}
+	free(s->thr);
+	for (uint32_t i = 0; s->pops && i < s->n_pops; i++) {
+		struct pop_rt *p = &s->pops[i];
+		free(p->v);
+		free(p->x1);
+		free(p->x2);
+		free(p->ref);
+		free(p->lif_het);
+		free(p->cond_het);
+		free(p->train_step);
+		free(p->cursor);
+	}
+	free(s->pops);
+	free(s->stims);
+	free(s->poisson);
+	free(s->dc_events);
+	free(s->i_ext);
+	free(s->rec_mask);
+	for (uint32_t r = 0; s->traces && r < s->n_traces; r++) {
+		free(s->traces[r].gids);
+		free(s->traces[r].thr_lo);
+		free(s->traces[r].thr_hi);
+		free(s->traces[r].rows);
+		trace_writer_abort(s->traces[r].writer);
+	}
+	free(s->traces);
+	snn_spike_writer_abort(s->spikes);
+	free(s->spike_pop_slot);
+	free(s->spike_path);
+	free(s->stat_names);
+	free(s->stat_sizes);
+	free(s->stat_spikes);
+	free(s->stat_rates);
+	free(s);
+}
+
+static int default_threads(void)
+{
+#ifdef _OPENMP
+	return omp_get_max_threads();
+#else
+	return 1;
+#endif
+}
+
+/* Allocates a thread's ring buffers and spike lists (first touch by the
+ * owning thread). */
+static int thread_alloc_buffers(struct snn_sim *s, struct thread_rt *t)
+{
+	uint32_t slice = t->hi - t->lo;
+	size_t cells = (size_t)s->ring_slots * s->n_ch * (slice ? slice : 1);
+	t->ring = calloc(cells, sizeof(double));
+	t->spk[0] = malloc((slice ? slice : 1) * sizeof(uint32_t));
+	t->spk[1] = malloc((slice ? slice : 1) * sizeof(uint32_t));
+	if (!t->ring || !t->spk[0] || !t->spk[1]) {
+		t->err = SNN_ENOMEM;
+		snprintf(t->errmsg, sizeof(t->errmsg), "out of memory for the input buffers");
+		return -1;
+	}
+	return 0;
+}
+
+static void build_region(struct snn_sim *s, void *shared)
+{
+#ifdef _OPENMP
+	int nt = s->nthreads;
+	int ok_count = 1;
+#pragma omp parallel num_threads(nt) default(none) shared(s, shared, ok_count, nt)
+	{
+		int tid = omp_get_thread_num();
+		if (omp_get_num_threads() != nt) {
+#pragma omp atomic write
+			ok_count = 0;
+		}
+#pragma omp barrier
+		if (ok_count) {
+			synapses_build_thread(s, &s->thr[tid], shared);
+#pragma omp barrier
+#pragma omp single
+			{
+				uint32_t md = synapses_max_delay(s);
+				uint32_t slots = 2;
+				while (slots < md + 1) {
+					slots *= 2;
+				}
+				s->ring_slots = slots;
+				s->ring_mask = slots - 1;
+			}
+			if (!s->thr[tid].err) {
+				thread_alloc_buffers(s, &s->thr[tid]);
+			}
+		}
+	}
+	if (!ok_count) {
+		s->thr[0].err = SNN_EUNSUP;
+		snprintf(s->thr[0].errmsg, sizeof(s->thr[0].errmsg),
+			 "OpenMP gave fewer than the %d threads asked for", nt);
+	}
+#else
+	synapses_build_thread(s, &s->thr[0], shared);
+	uint32_t md = synapses_max_delay(s);
+	uint32_t slots = 2;
+	while (slots < md + 1) {
+		slots *= 2;
+	}
+	s->ring_slots = slots;
+	s->ring_mask = slots - 1;
+	if (!s->thr[0].err) {
+		thread_alloc_buffers(s, &s->thr[0]);
+	}
+#endif
+}
+
+static int setup_pops(struct snn_sim *s, snn_diag *d)
+{
+	const snn_net *net = s->net;
+	s->n_pops = net->n_pops;
+	s->pops = calloc(net->n_pops ? net->n_pops : 1, sizeof(struct pop_rt));
+	if (!s->pops) {
+		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+	}
+	s->n_ch = 1;
+	for (uint32_t i = 0; i < net->n_pops; i++) {
+		struct pop_rt *p = &s->pops[i];
+		p->ir = &net->pops[i];
+		p->index = i;
+		p->model = p->ir->model->id;
+		p->first = p->ir->first;
+		p->size = p->ir->size;
+		if ((uint32_t)p->ir->model->n_channels > s->n_ch) {
+			s->n_ch = (uint32_t)p->ir->model->n_channels;
+		}
+		int rc;
+		switch (p->model) {
+		case MODEL_LIF_DELTA:
+		case MODEL_LIF_EXP:
+			rc = lif_setup(s, p, d);
+			break;
+		case MODEL_LIF_COND:
+			rc = cond_setup(s, p, d);
+			break;
+		case MODEL_SPIKE_SOURCE:
+		case MODEL_POISSON_SOURCE:
+			rc = source_setup(s, p, d);
+			break;
+		case MODEL_COUNT_:
+		default:
+			rc = snn_diag_error(d, SNN_EUNSUP, p->ir->where.file, p->ir->where.line,
+					    p->ir->where.col, "model not supported by the cpu engine");
+			break;
+		}
+		if (rc != SNN_OK) {
+			return rc;
+		}
+	}
+	return SNN_OK;
+}
+
+int snn_sim_new(const snn_net *net, const snn_sim_options *opt, snn_sim **out, snn_diag *d)
+{
+	*out = NULL;
+	double t0 = now_s();
+	struct snn_sim *s = calloc(1, sizeof(*s));
+	if (!s) {
+		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+	}
+	s->net = net;
+	if (opt) {
+		s->opt = *opt;
+	}
+	s->dt = net->sim.dt_ms;
+	int64_t steps = net_steps_of(net->sim.duration_ms, s->dt);
+	int rc = SNN_OK;
+	if (steps < 1 || steps >= (int64_t)UINT32_MAX) {
+		rc = snn_diag_error(d, SNN_EINVAL, net->sim.duration_where.file,
+				    net->sim.duration_where.line, net->sim.duration_where.col,
+				    "the duration must be between one step and %u steps (got %g ms at "
+				    "dt = %g ms)",
+				    UINT32_MAX - 1, net->sim.duration_ms, s->dt);
+		goto fail;
+	}
+	s->n_steps = (uint64_t)steps;
+	s->n_neurons = (uint32_t)net->n_neurons;
+	s->nthreads = s->opt.threads > 0 ? s->opt.threads
+		      : net->sim.threads > 0 ? net->sim.threads
+					     : default_threads();
+#ifndef _OPENMP
+	if (s->nthreads != 1) {
+		rc = snn_diag_error(d, SNN_EUNSUP, NULL, 0, 0,
+				    "this build has no OpenMP: it runs on one thread only (asked "
+				    "for %d)",
+				    s->nthreads);
+		goto fail;
+	}
+#endif
+	if ((uint64_t)s->nthreads > (s->n_neurons ? s->n_neurons : 1)) {
+		s->nthreads = (int)(s->n_neurons ? s->n_neurons : 1);
+	}
+	s->thr = calloc((size_t)s->nthreads, sizeof(struct thread_rt));
+	if (!s->thr) {
+		rc = snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		goto fail;
+	}
+	for (int k = 0; k < s->nthreads; k++) {
+		s->thr[k].lo = (uint32_t)((uint64_t)s->n_neurons * (uint64_t)k / (uint64_t)s->nthreads);
+		s->thr[k].hi =
+			(uint32_t)((uint64_t)s->n_neurons * (uint64_t)(k + 1) / (uint64_t)s->nthreads);
+	}
+	if ((rc = setup_pops(s, d)) != SNN_OK || (rc = setup_stimuli(s, d)) != SNN_OK ||
+	    (rc = setup_recording(s, d)) != SNN_OK || (rc = setup_buffers(s, d)) != SNN_OK) {
+		goto fail;
+	}
+	/* current stimuli in force at step 0 */
+	for (uint32_t k = 0; k < s->n_dc_events && s->dc_events[k].step == 0; k++) {
+		refresh_current(s, s->dc_events[k].stim, 0, s->n_neurons, 0);
+	}
+	for (int k = 0; k < s->nthreads; k++) {
+		uint32_t e = 0;
+		while (e < s->n_dc_events && s->dc_events[e].step == 0) {
+			e++;
+		}
+		s->thr[k].dc_next = e;
+	}
+	void *shared = NULL;
+	rc = synapses_shared_new(s, &shared, d);
+	if (rc == SNN_OK) {
+		build_region(s, shared);
+	}
+	synapses_shared_free(s, shared);
+	if (rc != SNN_OK) {
+		goto fail;
+	}
+	for (int k = 0; k < s->nthreads; k++) {
+		const struct thread_rt *t = &s->thr[k];
+		if (t->err) {
+			rc = snn_diag_error(d, t->err, t->errwhere.file, t->errwhere.line,
+					    t->errwhere.col, "%s", t->errmsg);
+			goto fail;
+		}
+	}
+	for (int k = 0; k < s->nthreads; k++) {
+		s->thr[k].events = 0;
+	}
+	s->stats.build_s = now_s() - t0;
+	*out = s;
+	return SNN_OK;
+fail:
+	snn_sim_free(s);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ run */
+
+static int open_outputs(struct snn_sim *s, snn_diag *d)
+{
+	const snn_net *net = s->net;
+	snn_provenance prov = {s->opt.software, net->source_path, net->source_text,
+			       net->source_sha256, net->sim.seed, s->nthreads, "cpu", s->dt,
+			       (double)s->n_steps * s->dt};
+	s->spike_pop_slot = malloc((s->n_pops ? s->n_pops : 1) * sizeof(int32_t));
+	if (!s->spike_pop_slot) {
+		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+	}
+	if (s->spike_path) {
+		const char **names = calloc(s->n_pops ? s->n_pops : 1, sizeof(char *));
+		if (!names) {
+			return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		}
+		size_t nn = 0;
+		for (uint32_t i = 0; i < s->n_pops; i++) {
+			bool any = false;
+			for (uint32_t g = s->pops[i].first; g < s->pops[i].first + s->pops[i].size; g++) {
+				if (s->rec_mask[g]) {
+					any = true;
+					break;
+				}
+			}
+			s->spike_pop_slot[i] = any ? (int32_t)nn : -1;
+			if (any) {
+				names[nn++] = s->pops[i].ir->name;
+			}
+		}
+		int rc = snn_spike_writer_open(s->spike_path, s->opt.format, names, nn, &prov,
+					       &s->spikes, d);
+		free(names);
+		if (rc != SNN_OK) {
+			return rc;
+		}
+	}
+	for (uint32_t r = 0; r < s->n_traces; r++) {
+		struct trace_rt *tr = &s->traces[r];
+		const struct population *p = &net->pops[tr->pop];
+		uint64_t *ids = malloc((tr->n ? tr->n : 1) * sizeof(uint64_t));
+		if (!ids) {
+			return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		}
+		for (uint32_t e = 0; e < tr->n; e++) {
+			ids[e] = tr->gids[e] - p->first;
+		}
+		const struct model_state *ms = &p->model->state[tr->ir->var];
+		int rc = trace_writer_open(tr->ir->file, p->name, ids, tr->n, ms->name,
+					   snn_dim_unit(ms->dim), tr->interval_steps * s->dt,
+					   tr->interval_steps * s->dt, &prov, &tr->writer, d);
+		free(ids);
+		if (rc != SNN_OK) {
+			return rc;
+		}
+	}
+	return SNN_OK;
+}
+
+static void abort_outputs(struct snn_sim *s)
+{
+	snn_spike_writer_abort(s->spikes);
+	s->spikes = NULL;
+	for (uint32_t r = 0; r < s->n_traces; r++) {
+		trace_writer_abort(s->traces[r].writer);
+		s->traces[r].writer = NULL;
+	}
+}
+
+static int fill_stats(struct snn_sim *s, double sim_s)
+{
+	snn_stats *st = &s->stats;
+	uint32_t nv = 0;
+	for (uint32_t i = 0; i < s->n_pops; i++) {
+		nv += s->pops[i].ir->name[0] != '@';
+	}
+	s->stat_names = calloc(nv ? nv : 1, sizeof(char *));
+	s->stat_sizes = calloc(nv ? nv : 1, sizeof(uint32_t));
+	s->stat_spikes = calloc(nv ? nv : 1, sizeof(uint64_t));
+	s->stat_rates = calloc(nv ? nv : 1, sizeof(double));
+	if (!s->stat_names || !s->stat_sizes || !s->stat_spikes || !s->stat_rates) {
+		return SNN_ENOMEM;
+	}
+	double bio_ms = (double)s->steps_done * s->dt;
+	st->spikes = 0;
+	st->events = 0;
+	st->synapses = 0;
+	st->synapse_bytes = 0;
+	uint32_t k = 0;
+	for (uint32_t i = 0; i < s->n_pops; i++) {
+		uint64_t c = 0;
+		for (int t = 0; t < s->nthreads; t++) {
+			c += s->thr[t].pop_spikes[i];
+		}
+		st->spikes += c;
+		if (s->pops[i].ir->name[0] == '@') {
+			continue;
+		}
+		s->stat_names[k] = s->pops[i].ir->name;
+		s->stat_sizes[k] = s->pops[i].size;
+		s->stat_spikes[k] = c;
+		s->stat_rates[k] = bio_ms > 0 ? (double)c / (s->pops[i].size * bio_ms * 1e-3) : 0.0;
+		k++;
+	}
+	for (int t = 0; t < s->nthreads; t++) {
+		st->events += s->thr[t].events;
+		for (uint32_t b = 0; b < s->thr[t].n_blocks; b++) {
+			const struct syn_block *blk = &s->thr[t].blocks[b];
+			st->synapses += blk->n_syn;
+			st->synapse_bytes += (double)blk->n_syn * 6.0 +
+					     ((double)s->n_neurons + 1.0) * 12.0 +
+					     (double)blk->n_runs * sizeof(struct syn_run);
+		}
+	}
+	st->neurons = 0;
+	for (uint32_t i = 0; i < s->n_pops; i++) {
+		st->neurons += s->pops[i].ir->name[0] != '@' ? s->pops[i].size : 0;
+	}
+	st->sim_s = sim_s;
+	st->bio_ms = bio_ms;
+	st->threads = s->nthreads;
+	st->n_pops = nv;
+	st->pop_names = s->stat_names;
+	st->pop_sizes = s->stat_sizes;
+	st->pop_spikes = s->stat_spikes;
+	st->rates_hz = s->stat_rates;
+	st->spike_file = s->spike_path;
+	st->peak_rss_mb = snn_peak_rss_mb();
+	return SNN_OK;
+}
+
+int snn_sim_run(snn_sim *s, snn_diag *d)
+{
+	int rc = open_outputs(s, d);
+	if (rc != SNN_OK) {
+		abort_outputs(s);
+		return rc;
+	}
+	struct run_ctl c = {0, SNN_OK, now_s(), d};
+#ifdef _OPENMP
+	int nt = s->nthreads;
+#pragma omp parallel num_threads(nt) default(none) shared(s, c)
+	run_thread(s, &c, omp_get_thread_num());
+#else
+	run_thread(s, &c, 0);
+#endif
+	double sim_s = now_s() - c.t0;
+	if (c.rc != SNN_OK) {
+		abort_outputs(s);
+		if (c.rc == SNN_EINTR) {
+			snn_diag_error(d, SNN_EINTR, NULL, 0, 0,
+				       "stopped at t = %g ms; no output was written",
+				       (double)s->steps_done * s->dt);
+		}
+		fill_stats(s, sim_s);
+		return c.rc;
+	}
+	s->steps_done = s->n_steps;
+	if (s->spikes) {
+		rc = snn_spike_writer_commit(s->spikes, d);
+		s->spikes = NULL;
+	}
+	for (uint32_t r = 0; r < s->n_traces; r++) {
+		int rc2 = trace_writer_commit(s->traces[r].writer, d);
+		s->traces[r].writer = NULL;
+		if (rc == SNN_OK) {
+			rc = rc2;
+		}
+	}
+	if (rc != SNN_OK) {
+		abort_outputs(s);
+		return rc;
+	}
+	if (fill_stats(s, sim_s) != SNN_OK) {
+		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+	}
+	return SNN_OK;
+}
+
+const snn_stats *snn_sim_stats(const snn_sim *s)
+{
+	return &s->stats;
+}

@@ -1,0 +1,241 @@
+/*
+ * The CPU engine's runtime structures: per-population state, per-thread
+ * synapse tables and ring buffers, recorders.
+ * Layer: sim core (engines), internal. Built once by engine.c and synapses.c;
+ * nothing here is allocated inside the step loop.
+ *
+ * Threads own contiguous slices of global neuron ids. A thread owns the state
+ * of its neurons, the ring buffers of their inputs and every synapse that ends
+ * on them, so spike delivery needs no locks and sums each input in one fixed
+ * order (by emission step, then source id, then synapse creation order)
+ * whatever the thread count.
+ */
+#ifndef SNN_ENGINE_INT_H
+#define SNN_ENGINE_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "net_int.h"
+#include "snn/sim.h"
+
+/* Per-neuron propagators and constants of the lif models (exact integration
+ * over one step h, after Rotter & Diesmann 1999; see model_lif.h). */
+struct lif_prop {
+	double P22;   /* exp(-h / tau_m) */
+	double P20;   /* tau_m / C_m * (1 - P22): mV per pA of constant current */
+	double P21ex; /* effect of I_syn_ex on V over a step */
+	double P21in;
+	double P11ex; /* exp(-h / tau_syn_ex) */
+	double P11in;
+	double theta; /* V_th - E_L */
+	double reset; /* V_reset - E_L */
+	double v_min; /* V_min - E_L (delta model) */
+	double I_e;
+	double E_L;
+	uint32_t ref_steps;
+};
+
+/* Constants of lif_cond (see model_lif_cond.h). */
+struct cond_prop {
+	double C_m, g_L, E_L, E_ex, E_in, I_e;
+	double P_ex, P_in;         /* exp(-h / tau_syn) */
+	double P_ex_half, P_in_half; /* exp(-h / (2 tau_syn)): conductances at mid-step */
+	double V_th, V_reset;
+	double h_over_C;           /* h / C_m */
+	uint32_t ref_steps;
+};
+
+struct pop_rt {
+	const struct population *ir;
+	uint32_t index;
+	enum model_id model;
+	uint32_t first, size;
+	/* state, structure of arrays */
+	double *v;    /* lif: V_m - E_L; lif_cond: V_m */
+	double *x1;   /* lif exp: I_syn_ex (pA); lif_cond: g_ex (nS) */
+	double *x2;   /* lif exp: I_syn_in (pA); lif_cond: g_in (nS) */
+	uint32_t *ref;
+	/* constants: one struct when homogeneous, one per neuron otherwise */
+	struct lif_prop lif;
+	struct lif_prop *lif_het;
+	struct cond_prop cond;
+	struct cond_prop *cond_het;
+	/* spike_source: emission steps in CSR by neuron, and a cursor per neuron */
+	uint64_t *train_off;
+	uint32_t *train_step;
+	uint64_t *cursor;
+	/* poisson_source */
+	double p_spike;
+	uint64_t src_start, src_stop; /* active steps [start, stop) */
+};
+
+/* A delay group inside a source's row: `len` synapses with one delay and
+ * one channel. */
+struct syn_run {
+	uint32_t len;
+	uint16_t delay; /* steps, >= 1 */
+	uint8_t ch;     /* input channel of the targets */
+	uint8_t pad;
+};
+
+/* Synapses ending on targets [lo, hi) (at most 65536), grouped by source id,
+ * then by (delay, channel): delivering a spike walks contiguous memory. */
+struct syn_block {
+	uint32_t lo, hi;
+	uint64_t *row_syn;  /* n_neurons + 1 */
+	uint32_t *row_run;  /* n_neurons + 1 */
+	struct syn_run *runs;
+	uint64_t n_runs;
+	uint16_t *tgt;      /* target id - lo */
+	float *w;
+	uint64_t n_syn;
+};
+
+#define SYN_BLOCK_MAX 65536u
+
+/* A spike waiting to be written: step and global id. */
+struct rec_entry {
+	uint32_t step;
+	uint32_t gid;
+};
+
+struct thread_rt {
+	uint32_t lo, hi;          /* slice of global ids */
+	struct syn_block *blocks;
+	uint32_t n_blocks;
+	double *ring;             /* [slot][channel][hi - lo] */
+	uint32_t *spk[2];         /* spikes of the step, double-buffered by step parity */
+	uint32_t nspk[2];
+	struct rec_entry *rec;
+	size_t nrec, caprec;
+	uint32_t rec_in_slice;    /* recorded neurons in the slice */
+	uint64_t *pop_spikes;     /* per population */
+	uint64_t events;
+	uint32_t max_delay;       /* longest delay of the thread's synapses (steps) */
+	uint32_t dc_next;         /* next current-stimulus event to apply */
+	/* first error met by this thread while building */
+	int err;
+	char errmsg[320];
+	struct origin errwhere;
+	char pad[64];             /* keeps the hot counters of threads apart */
+};
+
+/* A stimulus as the engine runs it. */
+struct stim_rt {
+	const struct stimulus *ir;
+	uint32_t index;
+	uint32_t pop;
+	uint32_t gfirst;          /* global id of the population's neuron 0 */
+	/* poisson */
+	double w;
+	uint8_t ch;
+	uint32_t delay_steps;
+	uint64_t start_step, stop_step; /* emission steps [start, stop) */
+	double lambda;
+	double cdf[48];           /* P(X <= k), for inversion */
+	int ncdf;
+};
+
+/* A change of a current stimulus at a step. */
+struct dc_event {
+	uint64_t step;
+	uint32_t stim;            /* index into sim->stims */
+};
+
+struct trace_rt {
+	const struct trace_record *ir;
+	uint32_t pop;
+	uint32_t n;               /* neurons traced */
+	uint32_t *gids;           /* sorted */
+	uint32_t *thr_lo;         /* per thread: first element in its slice */
+	uint32_t *thr_hi;
+	uint32_t interval_steps;
+	double *rows;             /* cap_rows x n */
+	uint32_t cap_rows;
+	uint64_t rows_flushed;    /* samples written so far */
+	struct trace_writer *writer;
+};
+
+struct snn_sim {
+	const snn_net *net;
+	snn_sim_options opt;
+	double dt;
+	uint64_t n_steps;
+	uint32_t n_neurons;
+	int nthreads;
+	uint32_t n_ch;            /* channels in the ring buffers (1 or 2) */
+	uint32_t ring_slots;      /* power of two > the longest delay */
+	uint32_t ring_mask;
+	struct pop_rt *pops;
+	uint32_t n_pops;
+	uint32_t *pop_of_gid_first; /* pops[i].first, for lookups */
+	struct thread_rt *thr;
+	struct stim_rt *stims;
+	uint32_t n_stims;
+	uint32_t *poisson;        /* indices of poisson stimuli */
+	uint32_t n_poisson;
+	struct dc_event *dc_events;
+	uint32_t n_dc_events;
+	double *i_ext;            /* current stimuli per neuron (pA), NULL when none */
+	uint8_t *rec_mask;        /* per neuron: record its spikes */
+	uint32_t bookkeeping;     /* steps between bookkeeping points */
+	struct trace_rt *traces;
+	uint32_t n_traces;
+	snn_spike_writer *spikes;
+	int32_t *spike_pop_slot;  /* per population: index in the writer, or -1 */
+	char *spike_path;
+	/* results */
+	snn_stats stats;
+	const char **stat_names;
+	uint32_t *stat_sizes;
+	uint64_t *stat_spikes;
+	double *stat_rates;
+	uint64_t steps_done;
+};
+
+/* Builds every thread's synapse blocks (synapses.c). Runs inside the
+ * engine's parallel region: each thread builds its own slice. Returns 0 or
+ * sets t->err. */
+void synapses_build_thread(struct snn_sim *s, struct thread_rt *t, void *shared);
+/* Prepares what the per-thread builders share (per-target counts of
+ * fixed_total_number projections); freed by synapses_shared_free. */
+int synapses_shared_new(struct snn_sim *s, void **shared, snn_diag *d);
+void synapses_shared_free(struct snn_sim *s, void *shared);
+void synapses_free_block(struct syn_block *b);
+/* Largest delay of any projection or stimulus, in steps. */
+uint32_t synapses_max_delay(const struct snn_sim *s);
+
+/* Model dynamics (model_lif.c, model_lif_cond.c, model_source.c). Each
+ * update advances neurons [lo, hi) of the population (local indices) by one
+ * step: in0/in1 are their input channels for this step, i_ext their current
+ * stimuli (or NULL); spikes are appended as global ids to out. */
+int lif_setup(struct snn_sim *s, struct pop_rt *p, snn_diag *d);
+void lif_delta_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const double *in0,
+		      const double *i_ext, uint32_t *out, uint32_t *nout);
+void lif_exp_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const double *in0,
+		    const double *in1, const double *i_ext, uint32_t *out, uint32_t *nout);
+double lif_get(const struct pop_rt *p, int var, uint32_t i);
+
+int cond_setup(struct snn_sim *s, struct pop_rt *p, snn_diag *d);
+void cond_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const double *in0,
+		 const double *in1, const double *i_ext, uint32_t *out, uint32_t *nout);
+double cond_get(const struct pop_rt *p, int var, uint32_t i);
+
+int source_setup(struct snn_sim *s, struct pop_rt *p, snn_diag *d);
+void spike_source_update(struct pop_rt *p, uint32_t lo, uint32_t hi, uint64_t step,
+			 uint32_t *out, uint32_t *nout);
+void poisson_source_update(struct pop_rt *p, uint32_t lo, uint32_t hi, uint64_t step,
+			   uint64_t seed, uint32_t *out, uint32_t *nout);
+
+/* Draws a population parameter or initial value for neuron gid, checking the
+ * model's constraint. Returns 0, or -1 with an error naming the config line. */
+int engine_draw_param(struct snn_sim *s, const struct pop_rt *p, int param, uint32_t local,
+		      double *out, snn_diag *d);
+int engine_draw_init(struct snn_sim *s, const struct pop_rt *p, int var, uint32_t local,
+		     double def, double *out, snn_diag *d);
+/* Whether every parameter of the population is a constant. */
+bool engine_params_homogeneous(const struct pop_rt *p);
+
+#endif

@@ -1,0 +1,188 @@
+/*
+ * HDF5 helpers: quiet error stacks, attributes, reproducible creation
+ * properties, extendable 1-d datasets.
+ * Layer: sim core, internal.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "h5util_int.h"
+
+void h5_quiet_begin(struct h5quiet *q)
+{
+	H5Eget_auto2(H5E_DEFAULT, &q->func, &q->data);
+	H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
+
+void h5_quiet_end(const struct h5quiet *q)
+{
+	H5Eset_auto2(H5E_DEFAULT, q->func, q->data);
+}
+
+hid_t h5_create_file(const char *path)
+{
+	hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
+	if (fcpl < 0) {
+		return -1;
+	}
+	H5Pset_obj_track_times(fcpl, 0);
+	hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, fcpl, H5P_DEFAULT);
+	H5Pclose(fcpl);
+	return f;
+}
+
+hid_t h5_gcpl(void)
+{
+	hid_t p = H5Pcreate(H5P_GROUP_CREATE);
+	if (p >= 0) {
+		H5Pset_obj_track_times(p, 0);
+	}
+	return p;
+}
+
+hid_t h5_dcpl_chunked(hsize_t chunk)
+{
+	hid_t p = H5Pcreate(H5P_DATASET_CREATE);
+	if (p >= 0) {
+		H5Pset_obj_track_times(p, 0);
+		H5Pset_chunk(p, 1, &chunk);
+	}
+	return p;
+}
+
+static int attr_write(hid_t obj, const char *name, hid_t type, const void *value)
+{
+	hid_t sp = H5Screate(H5S_SCALAR);
+	if (sp < 0) {
+		return -1;
+	}
+	hid_t a = H5Acreate2(obj, name, type, sp, H5P_DEFAULT, H5P_DEFAULT);
+	int rc = -1;
+	if (a >= 0) {
+		rc = H5Awrite(a, type, value) < 0 ? -1 : 0;
+		H5Aclose(a);
+	}
+	H5Sclose(sp);
+	return rc;
+}
+
+int h5_attr_str(hid_t obj, const char *name, const char *value)
+{
+	hid_t t = H5Tcopy(H5T_C_S1);
+	if (t < 0) {
+		return -1;
+	}
+	H5Tset_size(t, H5T_VARIABLE);
+	H5Tset_cset(t, H5T_CSET_UTF8);
+	int rc = attr_write(obj, name, t, &value);
+	H5Tclose(t);
+	return rc;
+}
+
+int h5_attr_u64(hid_t obj, const char *name, uint64_t value)
+{
+	return attr_write(obj, name, H5T_NATIVE_UINT64, &value);
+}
+
+int h5_attr_i64(hid_t obj, const char *name, int64_t value)
+{
+	return attr_write(obj, name, H5T_NATIVE_INT64, &value);
+}
+
+int h5_attr_f64(hid_t obj, const char *name, double value)
+{
+	return attr_write(obj, name, H5T_NATIVE_DOUBLE, &value);
+}
+
+char *h5_read_attr_str(hid_t obj, const char *name)
+{
+	if (H5Aexists(obj, name) <= 0) {
+		return NULL;
+	}
+	hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+	if (a < 0) {
+		return NULL;
+	}
+	char *out = NULL;
+	hid_t ft = H5Aget_type(a);
+	hid_t sp = H5Aget_space(a);
+	if (ft >= 0 && sp >= 0 && H5Tget_class(ft) == H5T_STRING &&
+	    H5Sget_simple_extent_npoints(sp) == 1) {
+		if (H5Tis_variable_str(ft) > 0) {
+			hid_t mt = H5Tcopy(H5T_C_S1);
+			H5Tset_size(mt, H5T_VARIABLE);
+			H5Tset_cset(mt, H5Tget_cset(ft));
+			char *v = NULL;
+			if (H5Aread(a, mt, &v) >= 0 && v) {
+				out = strdup(v);
+				H5free_memory(v);
+			}
+			H5Tclose(mt);
+		} else {
+			size_t n = H5Tget_size(ft);
+			hid_t mt = H5Tcopy(H5T_C_S1);
+			H5Tset_size(mt, n + 1);
+			out = calloc(n + 2, 1);
+			if (out && H5Aread(a, mt, out) < 0) {
+				free(out);
+				out = NULL;
+			}
+			H5Tclose(mt);
+		}
+	}
+	if (sp >= 0) {
+		H5Sclose(sp);
+	}
+	if (ft >= 0) {
+		H5Tclose(ft);
+	}
+	H5Aclose(a);
+	return out;
+}
+
+hid_t h5_create_extendable(hid_t loc, const char *name, hid_t type, hsize_t chunk)
+{
+	hsize_t dims = 0, maxd = H5S_UNLIMITED;
+	hid_t sp = H5Screate_simple(1, &dims, &maxd);
+	if (sp < 0) {
+		return -1;
+	}
+	hid_t dcpl = h5_dcpl_chunked(chunk);
+	hid_t ds = -1;
+	if (dcpl >= 0) {
+		ds = H5Dcreate2(loc, name, type, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+		H5Pclose(dcpl);
+	}
+	H5Sclose(sp);
+	return ds;
+}
+
+int h5_append(hid_t ds, hid_t mtype, const void *data, hsize_t n, hsize_t *len)
+{
+	if (n == 0) {
+		return 0;
+	}
+	hsize_t newlen = *len + n;
+	if (H5Dset_extent(ds, &newlen) < 0) {
+		return -1;
+	}
+	hid_t fs = H5Dget_space(ds);
+	if (fs < 0) {
+		return -1;
+	}
+	int rc = -1;
+	hsize_t start = *len;
+	hid_t ms = H5Screate_simple(1, &n, NULL);
+	if (ms >= 0 && H5Sselect_hyperslab(fs, H5S_SELECT_SET, &start, NULL, &n, NULL) >= 0 &&
+	    H5Dwrite(ds, mtype, ms, fs, H5P_DEFAULT, data) >= 0) {
+		*len = newlen;
+		rc = 0;
+	}
+	if (ms >= 0) {
+		H5Sclose(ms);
+	}
+	H5Sclose(fs);
+	return rc;
+}

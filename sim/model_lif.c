@@ -1,0 +1,174 @@
+/*
+ * Dynamics of the `lif` model (delta and exponential synapses): setup of the
+ * exact propagators and the per-step update (equations in model_lif.h).
+ * Layer: sim core (models). The update loops touch only the arrays of the
+ * neurons they are given; they allocate nothing.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "model_lif.h"
+
+double lif_propagator_21(double tau_syn, double tau_m, double c_m, double h)
+{
+	double z = h * (1.0 / tau_syn - 1.0 / tau_m);
+	double phi = z == 0.0 ? 1.0 : expm1(z) / z;
+	return h / c_m * exp(-h / tau_syn) * phi;
+}
+
+/* Fills the constants of one neuron from its parameter values. */
+static void lif_fill(struct lif_prop *P, const double *v, double h, bool exp_syn)
+{
+	double tau = v[LIF_TAU_M], C = v[LIF_C_M];
+	P->P22 = exp(-h / tau);
+	P->P20 = -tau / C * expm1(-h / tau);
+	if (exp_syn) {
+		P->P11ex = exp(-h / v[LIF_TAU_SYN_EX]);
+		P->P11in = exp(-h / v[LIF_TAU_SYN_IN]);
+		P->P21ex = lif_propagator_21(v[LIF_TAU_SYN_EX], tau, C, h);
+		P->P21in = lif_propagator_21(v[LIF_TAU_SYN_IN], tau, C, h);
+	} else {
+		P->P11ex = P->P11in = P->P21ex = P->P21in = 0.0;
+	}
+	P->E_L = v[LIF_E_L];
+	P->theta = v[LIF_V_TH] - v[LIF_E_L];
+	P->reset = v[LIF_V_RESET] - v[LIF_E_L];
+	P->v_min = v[LIF_V_MIN] - v[LIF_E_L];
+	P->I_e = v[LIF_I_E];
+	P->ref_steps = (uint32_t)nearbyint(v[LIF_T_REF] / h);
+}
+
+int lif_setup(struct snn_sim *s, struct pop_rt *p, snn_diag *d)
+{
+	bool exp_syn = p->model == MODEL_LIF_EXP;
+	size_t n = p->size;
+	p->v = calloc(n, sizeof(double));
+	p->ref = calloc(n, sizeof(uint32_t));
+	if (exp_syn) {
+		p->x1 = calloc(n, sizeof(double));
+		p->x2 = calloc(n, sizeof(double));
+	}
+	if (!p->v || !p->ref || (exp_syn && (!p->x1 || !p->x2))) {
+		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory for population '%s'",
+				      p->ir->name);
+	}
+	double vals[LIF_N_PARAMS];
+	bool hom = engine_params_homogeneous(p);
+	if (hom) {
+		for (int k = 0; k < LIF_N_PARAMS; k++) {
+			vals[k] = p->ir->params[k].a;
+		}
+		lif_fill(&p->lif, vals, s->dt, exp_syn);
+	} else {
+		p->lif_het = malloc(n * sizeof(struct lif_prop));
+		if (!p->lif_het) {
+			return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0,
+					      "out of memory for population '%s'", p->ir->name);
+		}
+		for (uint32_t i = 0; i < p->size; i++) {
+			for (int k = 0; k < LIF_N_PARAMS; k++) {
+				if (engine_draw_param(s, p, k, i, &vals[k], d) != 0) {
+					return SNN_EINVAL;
+				}
+			}
+			if (!(vals[LIF_V_RESET] < vals[LIF_V_TH])) {
+				const struct origin *o = &p->ir->where;
+				return snn_diag_error(d, SNN_EINVAL, o->file, o->line, o->col,
+						      "population '%s', neuron %u: V_reset %g mV is not "
+						      "below V_th %g mV; bound the distributions",
+						      p->ir->name, i, vals[LIF_V_RESET], vals[LIF_V_TH]);
+			}
+			lif_fill(&p->lif_het[i], vals, s->dt, exp_syn);
+		}
+		p->lif = p->lif_het[0];
+	}
+	for (uint32_t i = 0; i < p->size; i++) {
+		const struct lif_prop *P = p->lif_het ? &p->lif_het[i] : &p->lif;
+		double vm;
+		if (engine_draw_init(s, p, LIF_S_V_M, i, P->E_L, &vm, d) != 0) {
+			return SNN_EINVAL;
+		}
+		p->v[i] = vm - P->E_L;
+		if (exp_syn) {
+			if (engine_draw_init(s, p, LIF_S_I_SYN_EX, i, 0.0, &p->x1[i], d) != 0 ||
+			    engine_draw_init(s, p, LIF_S_I_SYN_IN, i, 0.0, &p->x2[i], d) != 0) {
+				return SNN_EINVAL;
+			}
+		}
+	}
+	return SNN_OK;
+}
+
+void lif_delta_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const double *in0,
+		      const double *i_ext, uint32_t *out, uint32_t *nout)
+{
+	double *restrict v = p->v;
+	uint32_t *restrict ref = p->ref;
+	const struct lif_prop *het = p->lif_het;
+	uint32_t n = *nout;
+	for (uint32_t i = lo; i < hi; i++) {
+		const struct lif_prop *P = het ? &het[i] : &p->lif;
+		double y = v[i];
+		if (ref[i] == 0) {
+			double I = i_ext ? i_ext[i - lo] : 0.0;
+			y = P->P20 * (I + P->I_e) + P->P22 * y + in0[i - lo];
+			y = y < P->v_min ? P->v_min : y;
+		} else {
+			--ref[i];
+		}
+		if (y >= P->theta) {
+			ref[i] = P->ref_steps;
+			y = P->reset;
+			out[n++] = p->first + i;
+		}
+		v[i] = y;
+	}
+	*nout = n;
+}
+
+void lif_exp_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const double *in0,
+		    const double *in1, const double *i_ext, uint32_t *out, uint32_t *nout)
+{
+	double *restrict v = p->v;
+	double *restrict iex = p->x1;
+	double *restrict iin = p->x2;
+	uint32_t *restrict ref = p->ref;
+	const struct lif_prop *het = p->lif_het;
+	uint32_t n = *nout;
+	for (uint32_t i = lo; i < hi; i++) {
+		const struct lif_prop *P = het ? &het[i] : &p->lif;
+		double y = v[i];
+		if (ref[i] == 0) {
+			double I = i_ext ? i_ext[i - lo] : 0.0;
+			y = y * P->P22 + iex[i] * P->P21ex + iin[i] * P->P21in + (P->I_e + I) * P->P20;
+		} else {
+			--ref[i];
+		}
+		iex[i] = iex[i] * P->P11ex + in0[i - lo];
+		iin[i] = iin[i] * P->P11in + in1[i - lo];
+		if (y >= P->theta) {
+			ref[i] = P->ref_steps;
+			y = P->reset;
+			out[n++] = p->first + i;
+		}
+		v[i] = y;
+	}
+	*nout = n;
+}
+
+double lif_get(const struct pop_rt *p, int var, uint32_t i)
+{
+	const struct lif_prop *P = p->lif_het ? &p->lif_het[i] : &p->lif;
+	switch (var) {
+	case LIF_S_V_M:
+		return p->v[i] + P->E_L;
+	case LIF_S_I_SYN_EX:
+		return p->x1 ? p->x1[i] : 0.0;
+	case LIF_S_I_SYN_IN:
+		return p->x2 ? p->x2[i] : 0.0;
+	default:
+		return NAN;
+	}
+}

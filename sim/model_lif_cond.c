@@ -1,0 +1,123 @@
+/*
+ * Dynamics of `lif_cond`: exponential conductances with the exponential
+ * midpoint integrator described in model_lif_cond.h.
+ * Layer: sim core (models). No allocation in the update.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "model_lif_cond.h"
+
+static void cond_fill(struct cond_prop *P, const double *v, double h)
+{
+	P->C_m = v[COND_C_M];
+	P->g_L = v[COND_G_L];
+	P->E_L = v[COND_E_L];
+	P->E_ex = v[COND_E_EX];
+	P->E_in = v[COND_E_IN];
+	P->I_e = v[COND_I_E];
+	P->V_th = v[COND_V_TH];
+	P->V_reset = v[COND_V_RESET];
+	P->P_ex = exp(-h / v[COND_TAU_SYN_EX]);
+	P->P_in = exp(-h / v[COND_TAU_SYN_IN]);
+	P->P_ex_half = exp(-0.5 * h / v[COND_TAU_SYN_EX]);
+	P->P_in_half = exp(-0.5 * h / v[COND_TAU_SYN_IN]);
+	P->h_over_C = h / v[COND_C_M];
+	P->ref_steps = (uint32_t)nearbyint(v[COND_T_REF] / h);
+}
+
+int cond_setup(struct snn_sim *s, struct pop_rt *p, snn_diag *d)
+{
+	size_t n = p->size;
+	p->v = calloc(n, sizeof(double));
+	p->x1 = calloc(n, sizeof(double));
+	p->x2 = calloc(n, sizeof(double));
+	p->ref = calloc(n, sizeof(uint32_t));
+	if (!p->v || !p->x1 || !p->x2 || !p->ref) {
+		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory for population '%s'",
+				      p->ir->name);
+	}
+	double vals[COND_N_PARAMS];
+	if (engine_params_homogeneous(p)) {
+		for (int k = 0; k < COND_N_PARAMS; k++) {
+			vals[k] = p->ir->params[k].a;
+		}
+		cond_fill(&p->cond, vals, s->dt);
+	} else {
+		p->cond_het = malloc(n * sizeof(struct cond_prop));
+		if (!p->cond_het) {
+			return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0,
+					      "out of memory for population '%s'", p->ir->name);
+		}
+		for (uint32_t i = 0; i < p->size; i++) {
+			for (int k = 0; k < COND_N_PARAMS; k++) {
+				if (engine_draw_param(s, p, k, i, &vals[k], d) != 0) {
+					return SNN_EINVAL;
+				}
+			}
+			cond_fill(&p->cond_het[i], vals, s->dt);
+		}
+		p->cond = p->cond_het[0];
+	}
+	for (uint32_t i = 0; i < p->size; i++) {
+		const struct cond_prop *P = p->cond_het ? &p->cond_het[i] : &p->cond;
+		if (engine_draw_init(s, p, COND_S_V_M, i, P->E_L, &p->v[i], d) != 0 ||
+		    engine_draw_init(s, p, COND_S_G_EX, i, 0.0, &p->x1[i], d) != 0 ||
+		    engine_draw_init(s, p, COND_S_G_IN, i, 0.0, &p->x2[i], d) != 0) {
+			return SNN_EINVAL;
+		}
+	}
+	return SNN_OK;
+}
+
+void cond_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const double *in0,
+		 const double *in1, const double *i_ext, uint32_t *out, uint32_t *nout)
+{
+	double *restrict v = p->v;
+	double *restrict gex = p->x1;
+	double *restrict gin = p->x2;
+	uint32_t *restrict ref = p->ref;
+	const struct cond_prop *het = p->cond_het;
+	uint32_t n = *nout;
+	for (uint32_t i = lo; i < hi; i++) {
+		const struct cond_prop *P = het ? &het[i] : &p->cond;
+		double V = v[i];
+		if (ref[i] > 0) {
+			--ref[i];
+			V = P->V_reset;
+		} else {
+			double I = i_ext ? i_ext[i - lo] : 0.0;
+			double ge = gex[i] * P->P_ex_half;
+			double gi = gin[i] * P->P_in_half;
+			double G = P->g_L + ge + gi;
+			double vinf = (P->g_L * P->E_L + ge * P->E_ex + gi * P->E_in + P->I_e + I) / G;
+			V = vinf + (V - vinf) * exp(-P->h_over_C * G);
+			if (V >= P->V_th) {
+				ref[i] = P->ref_steps;
+				V = P->V_reset;
+				out[n++] = p->first + i;
+			}
+		}
+		/* inhibitory inputs arrive as negative weights: their magnitude is the conductance */
+		gex[i] = gex[i] * P->P_ex + in0[i - lo];
+		gin[i] = gin[i] * P->P_in - in1[i - lo];
+		v[i] = V;
+	}
+	*nout = n;
+}
+
+double cond_get(const struct pop_rt *p, int var, uint32_t i)
+{
+	switch (var) {
+	case COND_S_V_M:
+		return p->v[i];
+	case COND_S_G_EX:
+		return p->x1[i];
+	case COND_S_G_IN:
+		return p->x2[i];
+	default:
+		return NAN;
+	}
+}

@@ -1,0 +1,82 @@
+/*
+ * Spike sources: replayed spike times and Poisson trains (model_source.h).
+ * Layer: sim core (models). No allocation in the updates.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "model_source.h"
+#include "rng_int.h"
+
+int source_setup(struct snn_sim *s, struct pop_rt *p, snn_diag *d)
+{
+	const struct population *ir = p->ir;
+	if (p->model == MODEL_SPIKE_SOURCE) {
+		uint64_t total = ir->train_off ? ir->train_off[ir->size] : 0;
+		p->train_off = ir->train_off;
+		p->train_step = malloc((total ? total : 1) * sizeof(uint32_t));
+		p->cursor = calloc(ir->size, sizeof(uint64_t));
+		if (!p->train_step || !p->cursor) {
+			return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0,
+					      "out of memory for population '%s'", ir->name);
+		}
+		for (uint64_t k = 0; k < total; k++) {
+			/* a spike stamped t is emitted in step t/h - 1 */
+			int64_t st = net_steps_of(ir->train_ms[k], s->dt) - 1;
+			p->train_step[k] = st > (int64_t)UINT32_MAX ? UINT32_MAX : (uint32_t)st;
+		}
+		for (uint32_t i = 0; i < ir->size; i++) {
+			p->cursor[i] = ir->train_off[i];
+		}
+		return SNN_OK;
+	}
+	/* poisson_source: homogeneous rate, start and stop */
+	for (int k = 0; k < PSRC_N_PARAMS; k++) {
+		if (!value_is_const(&ir->params[k])) {
+			const struct origin *o = &ir->where;
+			return snn_diag_error(d, SNN_EUNSUP, o->file, o->line, o->col,
+					      "population '%s': poisson_source parameters must be "
+					      "constants", ir->name);
+		}
+	}
+	double rate = ir->params[PSRC_RATE].a;
+	p->p_spike = -expm1(-rate * 1e-3 * s->dt);
+	p->src_start = (uint64_t)nearbyint(ir->params[PSRC_START].a / s->dt);
+	double stop = ir->params[PSRC_STOP].a;
+	p->src_stop = isfinite(stop) ? (uint64_t)nearbyint(stop / s->dt) : UINT64_MAX;
+	return SNN_OK;
+}
+
+void spike_source_update(struct pop_rt *p, uint32_t lo, uint32_t hi, uint64_t step,
+			 uint32_t *out, uint32_t *nout)
+{
+	uint32_t n = *nout;
+	for (uint32_t i = lo; i < hi; i++) {
+		uint64_t c = p->cursor[i];
+		if (c < p->train_off[i + 1] && p->train_step[c] == step) {
+			out[n++] = p->first + i;
+			p->cursor[i] = c + 1;
+		}
+	}
+	*nout = n;
+}
+
+void poisson_source_update(struct pop_rt *p, uint32_t lo, uint32_t hi, uint64_t step,
+			   uint64_t seed, uint32_t *out, uint32_t *nout)
+{
+	if (step < p->src_start || step >= p->src_stop) {
+		return;
+	}
+	uint32_t n = *nout;
+	for (uint32_t i = lo; i < hi; i++) {
+		philox4x32_ctr_t r = rng_block(seed, RNG_SOURCE, p->index, p->first + i, step);
+		uint64_t a = r.v[0] >> 5, b = r.v[1] >> 6;
+		double u = ((double)((a << 26) | b) + 0.5) * (1.0 / 9007199254740992.0);
+		if (u < p->p_spike) {
+			out[n++] = p->first + i;
+		}
+	}
+	*nout = n;
+}

@@ -1,0 +1,168 @@
+/*
+ * The table of neuron models: names, parameters with units and defaults,
+ * state variables, synaptic channels.
+ * Layer: sim core, internal. Data only; no dynamics here.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "model_int.h"
+
+/* Defaults are NEST's (iaf_psc_delta / iaf_psc_exp / iaf_cond_exp), so a
+ * config that names only what differs from NEST behaves as NEST would. */
+static const struct model_param lif_params[LIF_N_PARAMS] = {
+	[LIF_C_M] = {"C_m", SNN_DIM_CAPACITANCE, 250.0, PC_POSITIVE},
+	[LIF_TAU_M] = {"tau_m", SNN_DIM_TIME, 10.0, PC_POSITIVE},
+	[LIF_E_L] = {"E_L", SNN_DIM_VOLTAGE, -70.0, PC_ANY},
+	[LIF_V_TH] = {"V_th", SNN_DIM_VOLTAGE, -55.0, PC_ANY},
+	[LIF_V_RESET] = {"V_reset", SNN_DIM_VOLTAGE, -70.0, PC_ANY},
+	[LIF_T_REF] = {"t_ref", SNN_DIM_TIME, 2.0, PC_NONNEG},
+	[LIF_I_E] = {"I_e", SNN_DIM_CURRENT, 0.0, PC_ANY},
+	[LIF_TAU_SYN_EX] = {"tau_syn_ex", SNN_DIM_TIME, 2.0, PC_POSITIVE},
+	[LIF_TAU_SYN_IN] = {"tau_syn_in", SNN_DIM_TIME, 2.0, PC_POSITIVE},
+	[LIF_V_MIN] = {"V_min", SNN_DIM_VOLTAGE, -INFINITY, PC_ANY},
+};
+
+static const struct model_state lif_exp_state[LIF_N_STATE] = {
+	[LIF_S_V_M] = {"V_m", SNN_DIM_VOLTAGE, LIF_E_L, true},
+	[LIF_S_I_SYN_EX] = {"I_syn_ex", SNN_DIM_CURRENT, -1, true},
+	[LIF_S_I_SYN_IN] = {"I_syn_in", SNN_DIM_CURRENT, -1, true},
+};
+
+static const struct model_param cond_params[COND_N_PARAMS] = {
+	[COND_C_M] = {"C_m", SNN_DIM_CAPACITANCE, 250.0, PC_POSITIVE},
+	[COND_G_L] = {"g_L", SNN_DIM_CONDUCTANCE, 16.6667, PC_POSITIVE},
+	[COND_E_L] = {"E_L", SNN_DIM_VOLTAGE, -70.0, PC_ANY},
+	[COND_V_TH] = {"V_th", SNN_DIM_VOLTAGE, -55.0, PC_ANY},
+	[COND_V_RESET] = {"V_reset", SNN_DIM_VOLTAGE, -60.0, PC_ANY},
+	[COND_T_REF] = {"t_ref", SNN_DIM_TIME, 2.0, PC_NONNEG},
+	[COND_I_E] = {"I_e", SNN_DIM_CURRENT, 0.0, PC_ANY},
+	[COND_TAU_SYN_EX] = {"tau_syn_ex", SNN_DIM_TIME, 0.2, PC_POSITIVE},
+	[COND_TAU_SYN_IN] = {"tau_syn_in", SNN_DIM_TIME, 2.0, PC_POSITIVE},
+	[COND_E_EX] = {"E_ex", SNN_DIM_VOLTAGE, 0.0, PC_ANY},
+	[COND_E_IN] = {"E_in", SNN_DIM_VOLTAGE, -85.0, PC_ANY},
+};
+
+static const struct model_state cond_state[COND_N_STATE] = {
+	[COND_S_V_M] = {"V_m", SNN_DIM_VOLTAGE, COND_E_L, true},
+	[COND_S_G_EX] = {"g_ex", SNN_DIM_CONDUCTANCE, -1, true},
+	[COND_S_G_IN] = {"g_in", SNN_DIM_CONDUCTANCE, -1, true},
+};
+
+static const struct model_param psrc_params[PSRC_N_PARAMS] = {
+	[PSRC_RATE] = {"rate", SNN_DIM_RATE, 0.0, PC_NONNEG},
+	[PSRC_START] = {"start", SNN_DIM_TIME, 0.0, PC_NONNEG},
+	[PSRC_STOP] = {"stop", SNN_DIM_TIME, INFINITY, PC_NONNEG},
+};
+
+#define N_OF(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+static const struct model models[MODEL_COUNT_] = {
+	/* Both lif variants share one parameter table (so engines index it the
+	 * same way); the mask says which entries a variant accepts. The delta
+	 * variant's only state variable is V_m, the first entry. */
+	[MODEL_LIF_DELTA] = {MODEL_LIF_DELTA, "lif", "delta", lif_params, LIF_N_PARAMS,
+			     ~((1u << LIF_TAU_SYN_EX) | (1u << LIF_TAU_SYN_IN)), lif_exp_state,
+			     1, SNN_DIM_VOLTAGE, 1, false},
+	[MODEL_LIF_EXP] = {MODEL_LIF_EXP, "lif", "exp", lif_params, LIF_N_PARAMS,
+			   ~(1u << LIF_V_MIN), lif_exp_state, LIF_N_STATE, SNN_DIM_CURRENT, 2,
+			   false},
+	[MODEL_LIF_COND] = {MODEL_LIF_COND, "lif_cond", NULL, cond_params, COND_N_PARAMS, ~0u,
+			    cond_state, COND_N_STATE, SNN_DIM_CONDUCTANCE, 2, false},
+	[MODEL_SPIKE_SOURCE] = {MODEL_SPIKE_SOURCE, "spike_source", NULL, NULL, 0, 0, NULL, 0,
+				SNN_DIM_NONE, 0, true},
+	[MODEL_POISSON_SOURCE] = {MODEL_POISSON_SOURCE, "poisson_source", NULL, psrc_params,
+				  PSRC_N_PARAMS, ~0u, NULL, 0, SNN_DIM_NONE, 0, true},
+};
+
+const struct model *model_get(enum model_id id)
+{
+	return (id >= 0 && id < MODEL_COUNT_) ? &models[id] : NULL;
+}
+
+const struct model *model_find(const char *name, const char *synapse)
+{
+	for (int i = 0; i < MODEL_COUNT_; i++) {
+		const struct model *m = &models[i];
+		if (strcmp(m->name, name) != 0) {
+			continue;
+		}
+		if (!synapse) {
+			/* lif defaults to delta synapses, as NEST's simplest model. */
+			if (!m->synapse || strcmp(m->synapse, "delta") == 0) {
+				return m;
+			}
+			continue;
+		}
+		if (m->synapse && strcmp(m->synapse, synapse) == 0) {
+			return m;
+		}
+	}
+	return NULL;
+}
+
+int model_param_index(const struct model *m, const char *name)
+{
+	for (int i = 0; i < m->n_params; i++) {
+		if (strcmp(m->params[i].name, name) == 0) {
+			return i;
+		}
+	}
+	return -1;
+}
+
+int model_state_index(const struct model *m, const char *name)
+{
+	for (int i = 0; i < m->n_state; i++) {
+		if (strcmp(m->state[i].name, name) == 0) {
+			return i;
+		}
+	}
+	return -1;
+}
+
+static void append(char *buf, size_t len, const char *s)
+{
+	size_t used = strlen(buf);
+	if (used + 1 >= len) {
+		return;
+	}
+	snprintf(buf + used, len - used, "%s%s", used ? ", " : "", s);
+}
+
+void model_list_names(char *buf, size_t len)
+{
+	buf[0] = '\0';
+	for (int i = 0; i < MODEL_COUNT_; i++) {
+		if (i > 0 && strcmp(models[i].name, models[i - 1].name) == 0) {
+			continue;
+		}
+		append(buf, len, models[i].name);
+	}
+}
+
+bool model_accepts_param(const struct model *m, int i)
+{
+	return i >= 0 && i < m->n_params && (m->param_mask >> i) & 1u;
+}
+
+void model_list_params(const struct model *m, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	for (int i = 0; i < m->n_params; i++) {
+		if (model_accepts_param(m, i)) {
+			append(buf, len, m->params[i].name);
+		}
+	}
+}
+
+void model_list_state(const struct model *m, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	for (int i = 0; i < m->n_state; i++) {
+		append(buf, len, m->state[i].name);
+	}
+}

@@ -1,0 +1,142 @@
+/*
+ * Counter-based random streams (Random123's Philox4x32-10).
+ * Layer: sim core, internal. A stream is keyed by (seed, purpose, sub, element)
+ * and counted from a start value, so a draw never depends on which thread
+ * makes it or in which order elements are visited. Streams are plain values
+ * on the stack: no shared state, no allocation.
+ */
+#ifndef SNN_RNG_INT_H
+#define SNN_RNG_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <Random123/philox.h>
+
+/* What a stream is for; part of the key so that streams never overlap. */
+enum rng_purpose {
+	RNG_CONNECT = 1, /* which synapses exist */
+	RNG_WEIGHT = 2,  /* synaptic weights */
+	RNG_DELAY = 3,   /* synaptic delays */
+	RNG_POISSON = 4, /* Poisson stimuli, counted by step */
+	RNG_INIT = 5,    /* initial state of neurons */
+	RNG_PARAM = 6,   /* per-neuron parameters drawn from distributions */
+	RNG_SOURCE = 7,  /* spike sources (poisson_source), counted by step */
+	RNG_SPLIT = 8,   /* splitting a total synapse count over targets */
+};
+
+struct rng {
+	philox4x32_key_t key;
+	philox4x32_ctr_t ctr;
+	uint32_t buf[4];
+	int idx;           /* next unused word of buf; 4 when empty */
+	bool have_normal;  /* Box-Muller's second value is cached */
+	double next_normal;
+};
+
+/* Starts the stream (seed, purpose, sub, element) at counter `start`.
+ * sub is truncated to 24 bits (projection or stimulus index). */
+static inline void rng_init(struct rng *r, uint64_t seed, enum rng_purpose purpose, uint32_t sub,
+			    uint32_t element, uint64_t start)
+{
+	r->key.v[0] = (uint32_t)seed;
+	r->key.v[1] = (uint32_t)(seed >> 32);
+	r->ctr.v[0] = element;
+	r->ctr.v[1] = ((uint32_t)purpose << 24) | (sub & 0xFFFFFFu);
+	r->ctr.v[2] = (uint32_t)start;
+	r->ctr.v[3] = (uint32_t)(start >> 32);
+	r->idx = 4;
+	r->have_normal = false;
+	r->next_normal = 0.0;
+}
+
+/* One block of four words for (seed, purpose, sub, element, counter): the
+ * stateless form used on hot paths. */
+static inline philox4x32_ctr_t rng_block(uint64_t seed, enum rng_purpose purpose, uint32_t sub,
+					 uint32_t element, uint64_t counter)
+{
+	philox4x32_key_t k = {{(uint32_t)seed, (uint32_t)(seed >> 32)}};
+	philox4x32_ctr_t c = {{element, ((uint32_t)purpose << 24) | (sub & 0xFFFFFFu),
+			       (uint32_t)counter, (uint32_t)(counter >> 32)}};
+	return philox4x32(c, k);
+}
+
+static inline uint32_t rng_u32(struct rng *r)
+{
+	if (r->idx == 4) {
+		philox4x32_ctr_t out = philox4x32(r->ctr, r->key);
+		r->buf[0] = out.v[0];
+		r->buf[1] = out.v[1];
+		r->buf[2] = out.v[2];
+		r->buf[3] = out.v[3];
+		r->idx = 0;
+		if (++r->ctr.v[2] == 0) {
+			++r->ctr.v[3];
+		}
+	}
+	return r->buf[r->idx++];
+}
+
+/* A double uniform on the open interval (0, 1), with 53 random bits. */
+static inline double rng_uniform(struct rng *r)
+{
+	uint64_t a = rng_u32(r) >> 5; /* 27 bits */
+	uint64_t b = rng_u32(r) >> 6; /* 26 bits */
+	return ((double)((a << 26) | b) + 0.5) * (1.0 / 9007199254740992.0);
+}
+
+/* A double uniform on (0, 1) from one 32-bit word (for hot paths). */
+static inline double rng_u32_to_open01(uint32_t w)
+{
+	return ((double)w + 0.5) * (1.0 / 4294967296.0);
+}
+
+/* An integer uniform on [0, n), n >= 1, without modulo bias (Lemire). */
+static inline uint32_t rng_below(struct rng *r, uint32_t n)
+{
+	uint64_t m = (uint64_t)rng_u32(r) * n;
+	uint32_t low = (uint32_t)m;
+	if (low < n) {
+		uint32_t t = (uint32_t)(-n) % n;
+		while (low < t) {
+			m = (uint64_t)rng_u32(r) * n;
+			low = (uint32_t)m;
+		}
+	}
+	return (uint32_t)(m >> 32);
+}
+
+/* Poisson count with mean lambda by inversion of one uniform u in (0, 1);
+ * exp_neg_lambda = exp(-lambda) precomputed. Exact for the small means of
+ * per-step inputs (the loop runs about lambda + 1 times). */
+static inline uint32_t rng_poisson_inversion(double u, double lambda, double exp_neg_lambda)
+{
+	uint32_t k = 0;
+	double p = exp_neg_lambda;
+	double cdf = p;
+	while (u > cdf && k < 100000u) {
+		k++;
+		p *= lambda / (double)k;
+		cdf += p;
+		if (p == 0.0) {
+			break;
+		}
+	}
+	return k;
+}
+
+/* Distributions that need more than a few words (rng.c). */
+double rng_normal(struct rng *r);
+double rng_exponential(struct rng *r);
+/* Poisson with any mean >= 0 (inversion below 10, PTRS rejection above). */
+uint64_t rng_poisson(struct rng *r, double lambda);
+/* Binomial(n, p), 0 <= p <= 1 (inversion for small n*p, BTRS otherwise). */
+uint64_t rng_binomial(struct rng *r, uint64_t n, double p);
+/* Successes in `draws` draws without replacement from `total` items of
+ * which `good` are successes (hypergeometric). */
+uint64_t rng_hypergeometric(struct rng *r, uint64_t draws, uint64_t good, uint64_t total);
+/* Number of failures before the first success of Bernoulli(p), 0 < p <= 1;
+ * the argument is log(1 - p). */
+uint64_t rng_geometric(struct rng *r, double log1m_p);
+
+#endif

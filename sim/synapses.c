@@ -1,0 +1,380 @@
+/*
+ * Synapse tables of the CPU engine: builds, for each block of at most 65536
+ * targets, the synapses ending there grouped by source id and by (delay,
+ * channel), 6 bytes per synapse (16-bit target offset, 32-bit weight).
+ * Layer: sim core (engines), internal. Runs at build time only.
+ *
+ * Each block is built in two passes over the connection rules: the first
+ * counts synapses per source, the second draws weights and delays and places
+ * every synapse in its row. Rows keep the creation order (target, projection,
+ * draw) and are then stably sorted by (delay, channel), so the order of
+ * additions into any input buffer never depends on the blocking.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "connect_int.h"
+#include "engine_int.h"
+
+struct shared {
+	struct conn *conns;
+	uint32_t n_conns;
+	uint32_t **by_post;      /* per population: target-driven projections onto it */
+	uint32_t *n_by_post;
+	uint32_t *src_driven;
+	uint32_t n_src_driven;
+};
+
+int synapses_shared_new(struct snn_sim *s, void **out, snn_diag *d)
+{
+	const snn_net *net = s->net;
+	struct shared *sh = calloc(1, sizeof(*sh));
+	if (!sh) {
+		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+	}
+	*out = sh;
+	sh->conns = calloc(net->n_projs ? net->n_projs : 1, sizeof(struct conn));
+	sh->by_post = calloc(net->n_pops ? net->n_pops : 1, sizeof(uint32_t *));
+	sh->n_by_post = calloc(net->n_pops ? net->n_pops : 1, sizeof(uint32_t));
+	sh->src_driven = calloc(net->n_projs ? net->n_projs : 1, sizeof(uint32_t));
+	if (!sh->conns || !sh->by_post || !sh->n_by_post || !sh->src_driven) {
+		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+	}
+	for (uint32_t i = 0; i < net->n_projs; i++) {
+		int rc = conn_prepare(&sh->conns[i], net, i, net->sim.seed, d);
+		sh->n_conns = i + 1;
+		if (rc != SNN_OK) {
+			return rc;
+		}
+		const struct projection *pr = &net->projs[i];
+		if (sh->conns[i].source_driven) {
+			sh->src_driven[sh->n_src_driven++] = i;
+			continue;
+		}
+		uint32_t t = pr->post.pop;
+		uint32_t *v = realloc(sh->by_post[t], (sh->n_by_post[t] + 1) * sizeof(uint32_t));
+		if (!v) {
+			return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		}
+		sh->by_post[t] = v;
+		v[sh->n_by_post[t]++] = i;
+	}
+	return SNN_OK;
+}
+
+void synapses_shared_free(struct snn_sim *s, void *p)
+{
+	struct shared *sh = p;
+	if (!sh) {
+		return;
+	}
+	for (uint32_t i = 0; i < sh->n_conns; i++) {
+		conn_release(&sh->conns[i]);
+	}
+	for (uint32_t i = 0; sh->by_post && i < s->net->n_pops; i++) {
+		free(sh->by_post[i]);
+	}
+	free(sh->by_post);
+	free(sh->n_by_post);
+	free(sh->src_driven);
+	free(sh->conns);
+	free(sh);
+}
+
+void synapses_free_block(struct syn_block *b)
+{
+	free(b->row_syn);
+	free(b->row_run);
+	free(b->runs);
+	free(b->tgt);
+	free(b->w);
+	memset(b, 0, sizeof(*b));
+}
+
+/* Where one block's second pass writes. */
+struct fill {
+	struct syn_block *b;
+	uint64_t *cursor;  /* next free slot of each source row; NULL in the counting pass */
+	uint16_t *key;     /* (delay << 1) | channel of each synapse */
+	uint32_t max_delay;
+};
+
+static void fail(struct thread_rt *t, int code, const struct origin *o, const char *msg)
+{
+	if (t->err) {
+		return;
+	}
+	t->err = code;
+	t->errwhere = o ? *o : (struct origin){NULL, 0, 0};
+	snprintf(t->errmsg, sizeof(t->errmsg), "%s", msg);
+}
+
+/* Places (or counts) synapse k of anchor a: source src, target tgt. */
+static int put(struct thread_rt *t, struct fill *f, const struct conn *c, uint32_t a, uint64_t k,
+	       uint32_t src, uint32_t tgt)
+{
+	struct syn_block *b = f->b;
+	if (!f->cursor) {
+		b->row_syn[src]++;
+		return 0;
+	}
+	double w;
+	uint32_t d;
+	if (conn_weight(c, a, k, &w) != 0) {
+		char m[200];
+		snprintf(m, sizeof(m), "no weight inside the bounds after 1000 draws: the bounds "
+				       "leave almost no probability");
+		fail(t, SNN_EINVAL, &c->pr->where, m);
+		return -1;
+	}
+	int rc = conn_delay(c, a, k, &d);
+	if (rc != 0) {
+		char m[200];
+		snprintf(m, sizeof(m), rc == -1 ? "no delay inside the bounds after 1000 draws"
+						: "a drawn delay rounds to less than one step or more "
+						  "than %u steps: bound the delay distribution",
+			 NET_MAX_DELAY_STEPS);
+		fail(t, SNN_EINVAL, &c->pr->where, m);
+		return -1;
+	}
+	uint64_t pos = f->cursor[src]++;
+	b->tgt[pos] = (uint16_t)(tgt - b->lo);
+	b->w[pos] = (float)w;
+	f->key[pos] = (uint16_t)(d << 1 | conn_channel(c, w));
+	if (d > f->max_delay) {
+		f->max_delay = d;
+	}
+	return 0;
+}
+
+/* One pass over every synapse ending in the block, in creation order. */
+static int pass(struct snn_sim *s, struct thread_rt *t, struct shared *sh, struct fill *f,
+		struct conn_scratch *sc)
+{
+	const snn_net *net = s->net;
+	struct syn_block *b = f->b;
+	uint32_t pi = 0;
+	for (uint32_t gid = b->lo; gid < b->hi; gid++) {
+		while (pi + 1 < net->n_pops && gid >= net->pops[pi + 1].first) {
+			pi++;
+		}
+		uint32_t local = gid - net->pops[pi].first;
+		for (uint32_t q = 0; q < sh->n_by_post[pi]; q++) {
+			const struct conn *c = &sh->conns[sh->by_post[pi][q]];
+			const struct projection *pr = c->pr;
+			uint32_t j = conn_set_index(&pr->post, local);
+			if (j == CONN_NONE) {
+				continue;
+			}
+			uint64_t n;
+			if (conn_sources(c, j, sc, &n) != 0) {
+				fail(t, SNN_ENOMEM, &pr->where, "out of memory while connecting");
+				return -1;
+			}
+			for (uint64_t k = 0; k < n; k++) {
+				uint32_t src = c->pre_first + target_set_at(&pr->pre, sc->idx[k]);
+				if (put(t, f, c, j, k, src, gid) != 0) {
+					return -1;
+				}
+			}
+		}
+	}
+	for (uint32_t q = 0; q < sh->n_src_driven; q++) {
+		const struct conn *c = &sh->conns[sh->src_driven[q]];
+		const struct projection *pr = c->pr;
+		/* only projections onto a population that overlaps the block */
+		uint32_t tfirst = c->post_first, tend = tfirst + net->pops[pr->post.pop].size;
+		if (tend <= b->lo || tfirst >= b->hi) {
+			continue;
+		}
+		for (uint32_t i = 0; i < c->n_pre; i++) {
+			uint64_t n;
+			if (conn_targets(c, i, sc, &n) != 0) {
+				fail(t, SNN_ENOMEM, &pr->where, "out of memory while connecting");
+				return -1;
+			}
+			uint32_t src = c->pre_first + target_set_at(&pr->pre, i);
+			for (uint64_t k = 0; k < n; k++) {
+				uint32_t tgt = c->post_first + target_set_at(&pr->post, sc->idx[k]);
+				if (tgt >= b->lo && tgt < b->hi && put(t, f, c, i, k, src, tgt) != 0) {
+					return -1;
+				}
+			}
+		}
+	}
+	return 0;
+}
+
+/* Stable sort of one row [a, b) by key: two counting passes over the bytes. */
+static void sort_row(struct syn_block *blk, uint16_t *key, uint64_t a, uint64_t b,
+		     uint16_t *tk, uint16_t *tt, float *tw)
+{
+	uint64_t n = b - a;
+	bool sorted = true;
+	for (uint64_t i = a + 1; i < b && sorted; i++) {
+		sorted = key[i - 1] <= key[i];
+	}
+	if (sorted) {
+		return;
+	}
+	for (int byte = 0; byte < 2; byte++) {
+		uint64_t cnt[257] = {0};
+		int sh = 8 * byte;
+		for (uint64_t i = a; i < b; i++) {
+			cnt[((key[i] >> sh) & 0xFF) + 1]++;
+		}
+		for (int v = 0; v < 256; v++) {
+			cnt[v + 1] += cnt[v];
+		}
+		for (uint64_t i = a; i < b; i++) {
+			uint64_t p = cnt[(key[i] >> sh) & 0xFF]++;
+			tk[p] = key[i];
+			tt[p] = blk->tgt[i];
+			tw[p] = blk->w[i];
+		}
+		memcpy(key + a, tk, n * sizeof(uint16_t));
+		memcpy(blk->tgt + a, tt, n * sizeof(uint16_t));
+		memcpy(blk->w + a, tw, n * sizeof(float));
+	}
+}
+
+/* Sorts every row and replaces the keys by runs of equal (delay, channel). */
+static int make_runs(struct snn_sim *s, struct syn_block *b, uint16_t *key)
+{
+	uint32_t N = s->n_neurons;
+	uint64_t maxrow = 0, nruns = 0;
+	for (uint32_t src = 0; src < N; src++) {
+		uint64_t len = b->row_syn[src + 1] - b->row_syn[src];
+		maxrow = len > maxrow ? len : maxrow;
+	}
+	uint16_t *tk = malloc((maxrow ? maxrow : 1) * sizeof(uint16_t));
+	uint16_t *tt = malloc((maxrow ? maxrow : 1) * sizeof(uint16_t));
+	float *tw = malloc((maxrow ? maxrow : 1) * sizeof(float));
+	b->row_run = malloc(((size_t)N + 1) * sizeof(uint32_t));
+	if (!tk || !tt || !tw || !b->row_run) {
+		free(tk);
+		free(tt);
+		free(tw);
+		return -1;
+	}
+	for (uint32_t src = 0; src < N; src++) {
+		uint64_t a = b->row_syn[src], e = b->row_syn[src + 1];
+		sort_row(b, key, a, e, tk, tt, tw);
+		for (uint64_t i = a; i < e; i++) {
+			nruns += (i == a || key[i] != key[i - 1]);
+		}
+	}
+	free(tk);
+	free(tt);
+	free(tw);
+	if (nruns > UINT32_MAX) {
+		return -1;
+	}
+	b->runs = malloc((nruns ? nruns : 1) * sizeof(struct syn_run));
+	if (!b->runs) {
+		return -1;
+	}
+	uint32_t r = 0;
+	for (uint32_t src = 0; src < N; src++) {
+		b->row_run[src] = r;
+		uint64_t a = b->row_syn[src], e = b->row_syn[src + 1];
+		for (uint64_t i = a; i < e; i++) {
+			if (i == a || key[i] != key[i - 1]) {
+				b->runs[r].delay = (uint16_t)(key[i] >> 1);
+				b->runs[r].ch = (uint8_t)(key[i] & 1);
+				b->runs[r].pad = 0;
+				b->runs[r].len = 0;
+				r++;
+			}
+			b->runs[r - 1].len++;
+		}
+	}
+	b->row_run[N] = r;
+	b->n_runs = r;
+	return 0;
+}
+
+static void build_block(struct snn_sim *s, struct thread_rt *t, struct shared *sh,
+			struct syn_block *b, struct conn_scratch *sc, uint32_t *max_delay)
+{
+	uint32_t N = s->n_neurons;
+	struct fill f = {b, NULL, NULL, 0};
+	b->row_syn = calloc((size_t)N + 1, sizeof(uint64_t));
+	if (!b->row_syn) {
+		fail(t, SNN_ENOMEM, NULL, "out of memory for the synapse tables");
+		return;
+	}
+	/* pass 1: count per source, then turn the counts into row starts */
+	if (pass(s, t, sh, &f, sc) != 0) {
+		return;
+	}
+	uint64_t total = 0;
+	for (uint32_t src = 0; src <= N; src++) {
+		uint64_t c = b->row_syn[src];
+		b->row_syn[src] = total;
+		total += c;
+	}
+	b->n_syn = total;
+	f.cursor = malloc(((size_t)N + 1) * sizeof(uint64_t));
+	f.key = malloc((total ? total : 1) * sizeof(uint16_t));
+	b->tgt = malloc((total ? total : 1) * sizeof(uint16_t));
+	b->w = malloc((total ? total : 1) * sizeof(float));
+	if (!f.cursor || !f.key || !b->tgt || !b->w) {
+		fail(t, SNN_ENOMEM, NULL, "out of memory for the synapse tables");
+		goto out;
+	}
+	memcpy(f.cursor, b->row_syn, ((size_t)N + 1) * sizeof(uint64_t));
+	/* pass 2: draw and place */
+	if (pass(s, t, sh, &f, sc) != 0) {
+		goto out;
+	}
+	free(f.cursor);
+	f.cursor = NULL;
+	if (make_runs(s, b, f.key) != 0) {
+		fail(t, SNN_ENOMEM, NULL, "out of memory for the synapse tables");
+		goto out;
+	}
+	if (f.max_delay > *max_delay) {
+		*max_delay = f.max_delay;
+	}
+out:
+	free(f.cursor);
+	free(f.key);
+}
+
+void synapses_build_thread(struct snn_sim *s, struct thread_rt *t, void *shared)
+{
+	struct shared *sh = shared;
+	uint32_t n = t->hi - t->lo;
+	t->n_blocks = n ? (n + SYN_BLOCK_MAX - 1) / SYN_BLOCK_MAX : 0;
+	t->blocks = calloc(t->n_blocks ? t->n_blocks : 1, sizeof(struct syn_block));
+	if (!t->blocks) {
+		fail(t, SNN_ENOMEM, NULL, "out of memory for the synapse tables");
+		return;
+	}
+	struct conn_scratch sc;
+	memset(&sc, 0, sizeof(sc));
+	uint32_t max_delay = 0;
+	for (uint32_t k = 0; k < t->n_blocks && !t->err; k++) {
+		struct syn_block *b = &t->blocks[k];
+		b->lo = t->lo + k * SYN_BLOCK_MAX;
+		b->hi = b->lo + SYN_BLOCK_MAX < t->hi ? b->lo + SYN_BLOCK_MAX : t->hi;
+		build_block(s, t, sh, b, &sc, &max_delay);
+	}
+	conn_scratch_free(&sc);
+	t->max_delay = max_delay;
+}
+
+uint32_t synapses_max_delay(const struct snn_sim *s)
+{
+	uint32_t m = 1;
+	for (int i = 0; i < s->nthreads; i++) {
+		if (s->thr[i].max_delay > m) {
+			m = s->thr[i].max_delay;
+		}
+	}
+	return m;
+}

@@ -1,0 +1,12 @@
+/*
+ * The library's version string.
+ * Layer: sim core.
+ */
+#include "config.h"
+
+#include "snn/snn.h"
+
+const char *snn_version(void)
+{
+	return PACKAGE_VERSION;
+}

@@ -1,0 +1,2012 @@
+/*
+ * The YAML config loader: reads a config with libyaml's document API and
+ * fills the network IR, checking every key, unit and value on the way.
+ * Layer: sim core (loaders). Reports every problem of a file in one pass as
+ * `file:line:col: error: ...`; never stops at the first one, never crashes
+ * on input, never guesses a missing unit.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "net_int.h"
+#include "snn/config.h"
+#include "snn/spikes.h"
+#include "snn/units.h"
+#include "textfile_int.h"
+
+struct ld {
+	yaml_document_t doc;
+	snn_net *net;
+	snn_diag *d;
+	const char *file; /* interned in net */
+	const char *dir;  /* folder of the config, for relative input paths */
+	int nerr;
+	bool oom;
+};
+
+/* ------------------------------------------------------------------ helpers */
+
+static yaml_node_t *node_at(struct ld *l, int idx)
+{
+	return yaml_document_get_node(&l->doc, idx);
+}
+
+static struct origin where(const struct ld *l, const yaml_node_t *n)
+{
+	struct origin o = {l->file, 0, 0};
+	if (n) {
+		o.line = (int)n->start_mark.line + 1;
+		o.col = (int)n->start_mark.column + 1;
+	}
+	return o;
+}
+
+__attribute__((format(printf, 3, 4))) static void err(struct ld *l, const yaml_node_t *n,
+						      const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	struct origin o = where(l, n);
+	snn_diag_error(l->d, SNN_EINVAL, o.file, o.line, o.col, "%s", msg);
+	l->nerr++;
+}
+
+static void oom(struct ld *l)
+{
+	if (!l->oom) {
+		snn_diag_error(l->d, SNN_ENOMEM, l->file, 0, 0, "out of memory");
+	}
+	l->oom = true;
+	l->nerr++;
+}
+
+static bool is_map(const yaml_node_t *n)
+{
+	return n && n->type == YAML_MAPPING_NODE;
+}
+
+static bool is_seq(const yaml_node_t *n)
+{
+	return n && n->type == YAML_SEQUENCE_NODE;
+}
+
+static bool is_scalar(const yaml_node_t *n)
+{
+	return n && n->type == YAML_SCALAR_NODE;
+}
+
+static const char *sval(const yaml_node_t *n)
+{
+	return (const char *)n->data.scalar.value;
+}
+
+/* A plain scalar that YAML reads as null ("", "~", "null"). */
+static bool is_null(const yaml_node_t *n)
+{
+	if (!is_scalar(n) || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE) {
+		return false;
+	}
+	const char *s = sval(n);
+	return !*s || strcmp(s, "~") == 0 || strcmp(s, "null") == 0 || strcmp(s, "Null") == 0 ||
+	       strcmp(s, "NULL") == 0;
+}
+
+static const char *kind_name(const yaml_node_t *n)
+{
+	if (is_map(n)) {
+		return "a mapping";
+	}
+	if (is_seq(n)) {
+		return "a list";
+	}
+	if (is_null(n)) {
+		return "nothing";
+	}
+	return "a scalar";
+}
+
+#define MAP_EACH(l, map, p) \
+	for (yaml_node_pair_t *p = (map)->data.mapping.pairs.start; p < (map)->data.mapping.pairs.top; p++)
+#define SEQ_EACH(map, it) \
+	for (yaml_node_item_t *it = (map)->data.sequence.items.start; it < (map)->data.sequence.items.top; it++)
+
+static size_t seq_len(const yaml_node_t *n)
+{
+	return (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+}
+
+static yaml_node_t *map_get(struct ld *l, const yaml_node_t *map, const char *key)
+{
+	if (!is_map(map)) {
+		return NULL;
+	}
+	MAP_EACH(l, map, p)
+	{
+		yaml_node_t *k = node_at(l, p->key);
+		if (is_scalar(k) && strcmp(sval(k), key) == 0) {
+			return node_at(l, p->value);
+		}
+	}
+	return NULL;
+}
+
+static yaml_node_t *map_key_node(struct ld *l, const yaml_node_t *map, const char *key)
+{
+	MAP_EACH(l, map, p)
+	{
+		yaml_node_t *k = node_at(l, p->key);
+		if (is_scalar(k) && strcmp(sval(k), key) == 0) {
+			return k;
+		}
+	}
+	return NULL;
+}
+
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la > 40 || lb > 40) {
+		return 99;
+	}
+	size_t row[41];
+	for (size_t j = 0; j <= lb; j++) {
+		row[j] = j;
+	}
+	for (size_t i = 1; i <= la; i++) {
+		size_t prev = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t cur = row[j];
+			size_t sub = prev + (tolower((unsigned char)a[i - 1]) !=
+					     tolower((unsigned char)b[j - 1]));
+			size_t del = row[j] + 1, ins = row[j - 1] + 1;
+			row[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+			prev = cur;
+		}
+	}
+	return row[lb];
+}
+
+/* " (did you mean 'x'?)" for the closest of `choices`, or "". */
+static void suggest(const char *got, const char *const *choices, char *buf, size_t len)
+{
+	size_t best = 3;
+	const char *pick = NULL;
+	buf[0] = '\0';
+	for (size_t i = 0; choices[i]; i++) {
+		size_t dd = edit_distance(got, choices[i]);
+		if (dd < best) {
+			best = dd;
+			pick = choices[i];
+		}
+	}
+	if (pick) {
+		snprintf(buf, len, " (did you mean '%s'?)", pick);
+	}
+}
+
+static void join(const char *const *choices, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	for (size_t i = 0; choices[i]; i++) {
+		size_t u = strlen(buf);
+		snprintf(buf + u, len - u, "%s%s", i ? ", " : "", choices[i]);
+	}
+}
+
+/* Checks that `map` is a mapping whose keys are all in `allowed` (a NULL-ended
+ * list) and appear once. `what` names the mapping in messages. */
+static bool check_map(struct ld *l, const yaml_node_t *map, const char *const *allowed,
+		      const char *what)
+{
+	if (!is_map(map)) {
+		err(l, map, "%s must be a mapping of keys to values, found %s", what,
+		    kind_name(map));
+		return false;
+	}
+	bool ok = true;
+	MAP_EACH(l, map, p)
+	{
+		yaml_node_t *k = node_at(l, p->key);
+		if (!is_scalar(k)) {
+			err(l, k, "keys of %s must be names, found %s", what, kind_name(k));
+			ok = false;
+			continue;
+		}
+		bool known = false;
+		for (size_t i = 0; allowed[i]; i++) {
+			if (strcmp(sval(k), allowed[i]) == 0) {
+				known = true;
+				break;
+			}
+		}
+		if (!known) {
+			char hint[64], all[256];
+			suggest(sval(k), allowed, hint, sizeof(hint));
+			join(allowed, all, sizeof(all));
+			err(l, k, "unknown key '%s' in %s%s; expected one of: %s", sval(k), what, hint,
+			    all);
+			ok = false;
+			continue;
+		}
+		for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < p; q++) {
+			yaml_node_t *k2 = node_at(l, q->key);
+			if (is_scalar(k2) && strcmp(sval(k2), sval(k)) == 0) {
+				err(l, k, "duplicate key '%s' in %s (first given at line %d)", sval(k),
+				    what, (int)k2->start_mark.line + 1);
+				ok = false;
+			}
+		}
+	}
+	return ok;
+}
+
+/* The value of `key`, or NULL with an error naming what needs it. */
+static yaml_node_t *require(struct ld *l, const yaml_node_t *map, const char *key,
+			    const char *what)
+{
+	yaml_node_t *v = map_get(l, map, key);
+	if (!v) {
+		err(l, map, "%s needs a '%s'", what, key);
+	}
+	return v;
+}
+
+static bool get_string(struct ld *l, const yaml_node_t *n, const char *key, const char **out)
+{
+	if (!is_scalar(n) || is_null(n)) {
+		err(l, n, "%s must be a name or text, found %s", key, kind_name(n));
+		return false;
+	}
+	*out = sval(n);
+	return true;
+}
+
+static bool get_quantity(struct ld *l, const yaml_node_t *n, enum snn_dim dim, const char *key,
+			 double *out)
+{
+	if (!is_scalar(n) || is_null(n)) {
+		err(l, n, "%s: expected %s such as '%s', found %s", key, snn_dim_name(dim),
+		    snn_dim_example(dim), kind_name(n));
+		return false;
+	}
+	char why[160];
+	if (snn_units_parse(sval(n), dim, out, why, sizeof(why)) != 0) {
+		err(l, n, "%s: %s", key, why);
+		return false;
+	}
+	return true;
+}
+
+static bool get_u64(struct ld *l, const yaml_node_t *n, const char *key, uint64_t min,
+		    uint64_t max, uint64_t *out)
+{
+	if (!is_scalar(n) || is_null(n)) {
+		err(l, n, "%s must be a whole number, found %s", key, kind_name(n));
+		return false;
+	}
+	const char *s = sval(n);
+	const char *p = s;
+	while (*p == ' ') {
+		p++;
+	}
+	if (!isdigit((unsigned char)*p)) {
+		err(l, n, "%s must be a whole number, found '%s'", key, s);
+		return false;
+	}
+	errno = 0;
+	char *end;
+	unsigned long long v = strtoull(p, &end, 10);
+	while (*end == ' ') {
+		end++;
+	}
+	if (*end || errno == ERANGE) {
+		err(l, n, "%s must be a whole number, found '%s'", key, s);
+		return false;
+	}
+	if (v < min || v > max) {
+		err(l, n, "%s must be between %llu and %llu (got %llu)", key,
+		    (unsigned long long)min, (unsigned long long)max, v);
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+static bool get_bool(struct ld *l, const yaml_node_t *n, const char *key, bool *out)
+{
+	if (is_scalar(n)) {
+		const char *s = sval(n);
+		if (!strcmp(s, "true") || !strcmp(s, "True") || !strcmp(s, "yes")) {
+			*out = true;
+			return true;
+		}
+		if (!strcmp(s, "false") || !strcmp(s, "False") || !strcmp(s, "no")) {
+			*out = false;
+			return true;
+		}
+	}
+	err(l, n, "%s must be true or false, found %s%s%s%s", key, is_scalar(n) ? "'" : "",
+	    is_scalar(n) ? sval(n) : kind_name(n), is_scalar(n) ? "'" : "", "");
+	return false;
+}
+
+static bool get_number(struct ld *l, const yaml_node_t *n, const char *key, double *out)
+{
+	return get_quantity(l, n, SNN_DIM_NONE, key, out);
+}
+
+/* A value: a quantity, or a distribution mapping
+ *   {normal: {mean, std}} | {lognormal: {mean, std}} | {uniform: {low, high}}
+ * with optional min, max and bound (redraw | clip). */
+static bool get_value(struct ld *l, const yaml_node_t *n, enum snn_dim dim, const char *key,
+		      struct value *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->kind = VALUE_CONST;
+	v->lo = -INFINITY;
+	v->hi = INFINITY;
+	v->sign = 1.0;
+	v->bound = BOUND_REDRAW;
+	v->where = where(l, n);
+	if (!is_map(n)) {
+		return get_quantity(l, n, dim, key, &v->a);
+	}
+	static const char *const keys[] = {"normal", "lognormal", "uniform", "min", "max",
+					   "bound", NULL};
+	char what[96];
+	snprintf(what, sizeof(what), "the distribution of %s", key);
+	if (!check_map(l, n, keys, what)) {
+		return false;
+	}
+	int ndist = 0;
+	bool ok = true;
+	yaml_node_t *dn;
+	char sub[96];
+	if ((dn = map_get(l, n, "normal"))) {
+		static const char *const k[] = {"mean", "std", NULL};
+		ndist++;
+		snprintf(sub, sizeof(sub), "the normal distribution of %s", key);
+		v->kind = VALUE_NORMAL;
+		if (check_map(l, dn, k, sub)) {
+			yaml_node_t *m = require(l, dn, "mean", sub);
+			yaml_node_t *s = require(l, dn, "std", sub);
+			ok &= m && get_quantity(l, m, dim, "mean", &v->a);
+			ok &= s && get_quantity(l, s, dim, "std", &v->b);
+			if (ok && v->b < 0) {
+				err(l, s, "std of %s must not be negative (got %g %s)", key, v->b,
+				    snn_dim_unit(dim));
+				ok = false;
+			}
+		} else {
+			ok = false;
+		}
+	}
+	if ((dn = map_get(l, n, "lognormal"))) {
+		static const char *const k[] = {"mean", "std", NULL};
+		ndist++;
+		snprintf(sub, sizeof(sub), "the lognormal distribution of %s", key);
+		v->kind = VALUE_LOGNORMAL;
+		double mean = 0, sd = 0;
+		if (check_map(l, dn, k, sub)) {
+			yaml_node_t *m = require(l, dn, "mean", sub);
+			yaml_node_t *s = require(l, dn, "std", sub);
+			bool ok2 = m && get_quantity(l, m, dim, "mean", &mean);
+			ok2 &= s && get_quantity(l, s, dim, "std", &sd);
+			if (ok2 && mean == 0.0) {
+				err(l, m, "the mean of a lognormal %s must not be zero", key);
+				ok2 = false;
+			}
+			if (ok2 && sd < 0) {
+				err(l, s, "std of %s must not be negative (got %g %s)", key, sd,
+				    snn_dim_unit(dim));
+				ok2 = false;
+			}
+			if (ok2) {
+				/* mean m and std s of the variable give the parameters of its log. */
+				double s2 = log1p((sd * sd) / (mean * mean));
+				v->sign = mean < 0 ? -1.0 : 1.0;
+				v->b = sqrt(s2);
+				v->a = log(fabs(mean)) - 0.5 * s2;
+			}
+			ok &= ok2;
+		} else {
+			ok = false;
+		}
+	}
+	if ((dn = map_get(l, n, "uniform"))) {
+		static const char *const k[] = {"low", "high", NULL};
+		ndist++;
+		snprintf(sub, sizeof(sub), "the uniform distribution of %s", key);
+		v->kind = VALUE_UNIFORM;
+		if (check_map(l, dn, k, sub)) {
+			yaml_node_t *a = require(l, dn, "low", sub);
+			yaml_node_t *b = require(l, dn, "high", sub);
+			bool ok2 = a && get_quantity(l, a, dim, "low", &v->a);
+			ok2 &= b && get_quantity(l, b, dim, "high", &v->b);
+			if (ok2 && !(v->a < v->b)) {
+				err(l, b, "high must be above low in %s (got low %g, high %g %s)", key,
+				    v->a, v->b, snn_dim_unit(dim));
+				ok2 = false;
+			}
+			ok &= ok2;
+		} else {
+			ok = false;
+		}
+	}
+	if (ndist != 1) {
+		err(l, n, "%s must name one distribution (normal, lognormal or uniform), found %d",
+		    key, ndist);
+		return false;
+	}
+	yaml_node_t *x;
+	if ((x = map_get(l, n, "min"))) {
+		ok &= get_quantity(l, x, dim, "min", &v->lo);
+	}
+	if ((x = map_get(l, n, "max"))) {
+		ok &= get_quantity(l, x, dim, "max", &v->hi);
+	}
+	if ((x = map_get(l, n, "bound"))) {
+		const char *b;
+		if (get_string(l, x, "bound", &b)) {
+			if (!strcmp(b, "clip")) {
+				v->bound = BOUND_CLIP;
+			} else if (strcmp(b, "redraw") != 0) {
+				err(l, x, "bound must be 'redraw' or 'clip', found '%s'", b);
+				ok = false;
+			}
+		} else {
+			ok = false;
+		}
+	}
+	if (ok && !(v->lo < v->hi)) {
+		err(l, n, "max must be above min in %s (got min %g, max %g %s)", key, v->lo, v->hi,
+		    snn_dim_unit(dim));
+		ok = false;
+	}
+	return ok;
+}
+
+/* Checks a constant value against a parameter's constraint. */
+static bool check_param(struct ld *l, const yaml_node_t *n, const struct model_param *mp,
+			const struct value *v)
+{
+	if (v->kind != VALUE_CONST) {
+		return true;
+	}
+	const char *u = snn_dim_unit(mp->dim);
+	if (mp->check == PC_POSITIVE && !(v->a > 0)) {
+		err(l, n, "%s must be positive (got %g%s%s)", mp->name, v->a, *u ? " " : "", u);
+		return false;
+	}
+	if (mp->check == PC_NONNEG && !(v->a >= 0)) {
+		err(l, n, "%s must not be negative (got %g%s%s)", mp->name, v->a, *u ? " " : "", u);
+		return false;
+	}
+	return true;
+}
+
+static long find_pop(struct ld *l, const char *name)
+{
+	return snn_net_find_population(l->net, name);
+}
+
+static void list_pops(struct ld *l, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	for (uint32_t i = 0; i < l->net->n_pops; i++) {
+		if (l->net->pops[i].name[0] == '@') {
+			continue;
+		}
+		size_t u = strlen(buf);
+		snprintf(buf + u, len - u, "%s%s", u ? ", " : "", l->net->pops[i].name);
+	}
+}
+
+static void unknown_pop(struct ld *l, const yaml_node_t *n, const char *name)
+{
+	char all[256];
+	list_pops(l, all, sizeof(all));
+	err(l, n, "unknown population '%s'; the config defines: %s", name, all[0] ? all : "none");
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* A set of neurons: "name", "name[a:b]" (either bound may be left out), or
+ * {population: name, ids: [i, j, ...]}. */
+static bool get_set(struct ld *l, const yaml_node_t *n, const char *key, struct target_set *t)
+{
+	memset(t, 0, sizeof(*t));
+	if (is_map(n)) {
+		static const char *const keys[] = {"population", "ids", NULL};
+		char what[64];
+		snprintf(what, sizeof(what), "the neuron set of %s", key);
+		if (!check_map(l, n, keys, what)) {
+			return false;
+		}
+		yaml_node_t *pn = require(l, n, "population", what);
+		yaml_node_t *in = require(l, n, "ids", what);
+		const char *name;
+		if (!pn || !in || !get_string(l, pn, "population", &name)) {
+			return false;
+		}
+		long pi = find_pop(l, name);
+		if (pi < 0) {
+			unknown_pop(l, pn, name);
+			return false;
+		}
+		if (!is_seq(in) || seq_len(in) == 0) {
+			err(l, in, "ids must be a non-empty list of neuron indices, found %s",
+			    kind_name(in));
+			return false;
+		}
+		uint32_t size = l->net->pops[pi].size;
+		t->pop = (uint32_t)pi;
+		t->ids = malloc(seq_len(in) * sizeof(uint32_t));
+		if (!t->ids) {
+			oom(l);
+			return false;
+		}
+		bool ok = true;
+		SEQ_EACH(in, it)
+		{
+			uint64_t v;
+			yaml_node_t *e = node_at(l, *it);
+			if (!get_u64(l, e, "a neuron index", 0, size ? size - 1 : 0, &v)) {
+				ok = false;
+				continue;
+			}
+			t->ids[t->n_ids++] = (uint32_t)v;
+		}
+		qsort(t->ids, t->n_ids, sizeof(uint32_t), cmp_u32);
+		for (uint32_t i = 1; ok && i < t->n_ids; i++) {
+			if (t->ids[i] == t->ids[i - 1]) {
+				err(l, in, "neuron %u is listed twice in ids", t->ids[i]);
+				ok = false;
+			}
+		}
+		if (!ok) {
+			free(t->ids);
+			t->ids = NULL;
+		}
+		return ok;
+	}
+	const char *s;
+	if (!get_string(l, n, key, &s)) {
+		return false;
+	}
+	char name[128];
+	const char *br = strchr(s, '[');
+	size_t nl = br ? (size_t)(br - s) : strlen(s);
+	if (nl == 0 || nl >= sizeof(name)) {
+		err(l, n, "%s: expected a population name, optionally with a range such as "
+			  "'exc[0:100]', found '%s'", key, s);
+		return false;
+	}
+	memcpy(name, s, nl);
+	name[nl] = '\0';
+	long pi = find_pop(l, name);
+	if (pi < 0) {
+		unknown_pop(l, n, name);
+		return false;
+	}
+	uint32_t size = l->net->pops[pi].size;
+	t->pop = (uint32_t)pi;
+	t->lo = 0;
+	t->hi = size;
+	if (br) {
+		unsigned long a = 0, b = size;
+		const char *p = br + 1;
+		char *end;
+		bool bad = false;
+		if (*p != ':') {
+			a = strtoul(p, &end, 10);
+			bad |= end == p;
+			p = end;
+		}
+		bad |= *p != ':';
+		if (!bad) {
+			p++;
+			if (*p != ']') {
+				b = strtoul(p, &end, 10);
+				bad |= end == p;
+				p = end;
+			}
+			bad |= strcmp(p, "]") != 0;
+		}
+		if (bad) {
+			err(l, n, "%s: expected a range such as '%s[0:100]', found '%s'", key, name,
+			    s);
+			return false;
+		}
+		if (a >= b || b > size) {
+			err(l, n, "%s: the range [%lu:%lu] is empty or beyond the %u neurons of '%s'",
+			    key, a, b, size, name);
+			return false;
+		}
+		t->lo = (uint32_t)a;
+		t->hi = (uint32_t)b;
+	}
+	return true;
+}
+
+/* A list of sets, or one set. Returns the count (0 on error). */
+static uint32_t get_sets(struct ld *l, const yaml_node_t *n, const char *key,
+			 struct target_set **out)
+{
+	size_t cnt = is_seq(n) ? seq_len(n) : 1;
+	if (is_seq(n) && cnt == 0) {
+		err(l, n, "%s must name at least one population", key);
+		return 0;
+	}
+	struct target_set *v = calloc(cnt, sizeof(*v));
+	if (!v) {
+		oom(l);
+		return 0;
+	}
+	bool ok = true;
+	if (is_seq(n)) {
+		size_t i = 0;
+		SEQ_EACH(n, it)
+		{
+			ok &= get_set(l, node_at(l, *it), key, &v[i++]);
+		}
+	} else {
+		ok = get_set(l, n, key, &v[0]);
+	}
+	if (!ok) {
+		for (size_t i = 0; i < cnt; i++) {
+			free(v[i].ids);
+		}
+		free(v);
+		return 0;
+	}
+	*out = v;
+	return (uint32_t)cnt;
+}
+
+static bool dup_set(struct ld *l, const struct target_set *src, struct target_set *dst)
+{
+	*dst = *src;
+	if (src->ids) {
+		dst->ids = malloc(src->n_ids * sizeof(uint32_t));
+		if (!dst->ids) {
+			oom(l);
+			return false;
+		}
+		memcpy(dst->ids, src->ids, src->n_ids * sizeof(uint32_t));
+	}
+	return true;
+}
+
+static void free_sets(struct target_set *v, uint32_t n)
+{
+	for (uint32_t i = 0; v && i < n; i++) {
+		free(v[i].ids);
+	}
+	free(v);
+}
+
+/* Resolves a path written in the config against the config's folder. */
+static char *input_path(struct ld *l, const char *p)
+{
+	char *r;
+	if (p[0] == '/' || !l->dir || !*l->dir) {
+		r = strdup(p);
+	} else {
+		size_t n = strlen(l->dir) + strlen(p) + 2;
+		r = malloc(n);
+		if (r) {
+			snprintf(r, n, "%s/%s", l->dir, p);
+		}
+	}
+	if (!r) {
+		oom(l);
+	}
+	return r;
+}
+
+/* ------------------------------------------------------------------ simulation */
+
+static void parse_simulation(struct ld *l, const yaml_node_t *n)
+{
+	static const char *const keys[] = {"dt", "duration", "seed", "threads", "engine", NULL};
+	if (!check_map(l, n, keys, "the simulation section")) {
+		return;
+	}
+	struct sim_params *s = &l->net->sim;
+	yaml_node_t *x;
+	bool dt_ok = true;
+	if ((x = map_get(l, n, "dt"))) {
+		s->dt_where = where(l, x);
+		dt_ok = get_quantity(l, x, SNN_DIM_TIME, "dt", &s->dt_ms);
+		if (dt_ok && !(s->dt_ms > 0)) {
+			err(l, x, "dt must be positive (got %g ms)", s->dt_ms);
+			dt_ok = false;
+		}
+	}
+	if ((x = map_get(l, n, "duration"))) {
+		s->duration_where = where(l, x);
+		if (get_quantity(l, x, SNN_DIM_TIME, "duration", &s->duration_ms)) {
+			if (!(s->duration_ms > 0)) {
+				err(l, x, "duration must be positive (got %g ms)", s->duration_ms);
+			} else if (dt_ok && net_steps_of(s->duration_ms, s->dt_ms) < 0) {
+				err(l, x, "duration %g ms is not a whole number of time steps (dt = %g ms)",
+				    s->duration_ms, s->dt_ms);
+			}
+		}
+	}
+	uint64_t v;
+	if ((x = map_get(l, n, "seed")) && get_u64(l, x, "seed", 0, UINT64_MAX, &v)) {
+		s->seed = v;
+	}
+	if ((x = map_get(l, n, "threads")) && get_u64(l, x, "threads", 1, 4096, &v)) {
+		s->threads = (int)v;
+	}
+	if ((x = map_get(l, n, "engine"))) {
+		const char *e;
+		if (get_string(l, x, "engine", &e) && strcmp(e, "cpu") != 0) {
+			err(l, x, "unknown engine '%s'; this build has: cpu", e);
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ populations */
+
+static bool valid_name(const char *s)
+{
+	if (!isalpha((unsigned char)s[0]) && s[0] != '_') {
+		return false;
+	}
+	for (const char *p = s; *p; p++) {
+		if (!isalnum((unsigned char)*p) && *p != '_' && *p != '.' && *p != '-') {
+			return false;
+		}
+	}
+	return strlen(s) < 100;
+}
+
+struct train {
+	uint32_t neuron;
+	double t;
+};
+
+static int cmp_train(const void *a, const void *b)
+{
+	const struct train *x = a, *y = b;
+	if (x->neuron != y->neuron) {
+		return (x->neuron > y->neuron) - (x->neuron < y->neuron);
+	}
+	return (x->t > y->t) - (x->t < y->t);
+}
+
+/* Fills a spike source's trains (CSR by neuron) from a list of (neuron,
+ * time) pairs; checks that times are on the grid and after the start. */
+static bool set_trains(struct ld *l, const yaml_node_t *n, struct population *p,
+		       struct train *v, uint64_t cnt)
+{
+	double dt = l->net->sim.dt_ms;
+	qsort(v, cnt, sizeof(*v), cmp_train);
+	p->train_off = calloc((size_t)p->size + 1, sizeof(uint64_t));
+	p->train_ms = malloc((cnt ? cnt : 1) * sizeof(double));
+	if (!p->train_off || !p->train_ms) {
+		oom(l);
+		return false;
+	}
+	for (uint64_t i = 0; i < cnt; i++) {
+		if (v[i].neuron >= p->size) {
+			err(l, n, "spike train for neuron %u, but population '%s' has %u neurons",
+			    v[i].neuron, p->name, p->size);
+			return false;
+		}
+		int64_t st = net_steps_of(v[i].t, dt);
+		if (!(v[i].t > 0) || st < 1) {
+			if (v[i].t <= 0) {
+				err(l, n, "spike time %g ms of neuron %u is not after the start; the "
+					  "earliest possible spike is at %g ms (one step)",
+				    v[i].t, v[i].neuron, dt);
+			} else {
+				err(l, n, "spike time %g ms of neuron %u is not on the time grid "
+					  "(dt = %g ms)",
+				    v[i].t, v[i].neuron, dt);
+			}
+			return false;
+		}
+		if (i > 0 && v[i - 1].neuron == v[i].neuron &&
+		    net_steps_of(v[i - 1].t, dt) == st) {
+			err(l, n, "neuron %u of '%s' has two spikes in the same time step (%g ms)",
+			    v[i].neuron, p->name, v[i].t);
+			return false;
+		}
+		p->train_off[v[i].neuron + 1]++;
+		p->train_ms[i] = v[i].t;
+	}
+	for (uint32_t i = 0; i < p->size; i++) {
+		p->train_off[i + 1] += p->train_off[i];
+	}
+	return true;
+}
+
+/* Reads spike trains from a spike file (HDF5 or CSV): node id k -> neuron k. */
+static bool trains_from_file(struct ld *l, const yaml_node_t *n, const yaml_node_t *fnode,
+			     const char *popname, struct population *p)
+{
+	const char *rel;
+	if (!get_string(l, fnode, "file", &rel)) {
+		return false;
+	}
+	char *path = input_path(l, rel);
+	if (!path) {
+		return false;
+	}
+	snn_spike_data *sd = NULL;
+	snn_diag *sub = snn_diag_new();
+	if (!sub) {
+		free(path);
+		oom(l);
+		return false;
+	}
+	bool ok = false;
+	int rc = snn_spike_data_read(path, &sd, sub);
+	if (rc != SNN_OK) {
+		struct origin o = where(l, fnode);
+		for (size_t i = 0; i < snn_diag_count(sub); i++) {
+			snn_diag_error(l->d, rc, o.file, o.line, o.col, "%s",
+				       snn_diag_message(sub, i));
+		}
+		l->nerr++;
+		goto out;
+	}
+	const snn_spike_population *sp = NULL;
+	if (popname) {
+		sp = snn_spike_data_find(sd, popname);
+		if (!sp) {
+			err(l, n, "spike file '%s' has no population '%s'", rel, popname);
+			goto out;
+		}
+	} else if (sd->n_pops == 1) {
+		sp = &sd->pops[0];
+	} else if (!(sp = snn_spike_data_find(sd, p->name))) {
+		err(l, n, "spike file '%s' holds %zu populations: name one with 'population'",
+		    rel, sd->n_pops);
+		goto out;
+	}
+	struct train *v = malloc((sp->n ? sp->n : 1) * sizeof(*v));
+	if (!v) {
+		oom(l);
+		goto out;
+	}
+	for (uint64_t i = 0; i < sp->n; i++) {
+		if (sp->node_ids[i] >= p->size) {
+			err(l, fnode, "spike file '%s' has node id %llu, but '%s' has %u neurons",
+			    rel, (unsigned long long)sp->node_ids[i], p->name, p->size);
+			free(v);
+			goto out;
+		}
+		v[i].neuron = (uint32_t)sp->node_ids[i];
+		v[i].t = sp->t_ms[i];
+	}
+	ok = set_trains(l, fnode, p, v, sp->n);
+	free(v);
+out:
+	snn_spike_data_free(sd);
+	snn_diag_free(sub);
+	free(path);
+	return ok;
+}
+
+/* spikes: {times: [...] | [[...], ...]} or {file: F, population: P}. */
+static bool parse_trains(struct ld *l, const yaml_node_t *n, struct population *p)
+{
+	static const char *const keys[] = {"times", "file", "population", NULL};
+	char what[128];
+	snprintf(what, sizeof(what), "the spikes of population '%s'", p->name);
+	if (!check_map(l, n, keys, what)) {
+		return false;
+	}
+	yaml_node_t *tn = map_get(l, n, "times");
+	yaml_node_t *fn = map_get(l, n, "file");
+	yaml_node_t *pn = map_get(l, n, "population");
+	if ((tn != NULL) == (fn != NULL)) {
+		err(l, n, "%s need either 'times' or 'file'", what);
+		return false;
+	}
+	if (fn) {
+		const char *pname = NULL;
+		if (pn && !get_string(l, pn, "population", &pname)) {
+			return false;
+		}
+		return trains_from_file(l, n, fn, pname, p);
+	}
+	if (pn) {
+		err(l, pn, "'population' only applies to spikes read from a file");
+		return false;
+	}
+	if (!is_seq(tn)) {
+		err(l, tn, "times must be a list of spike times (a list per neuron when the "
+			   "population has several), found %s", kind_name(tn));
+		return false;
+	}
+	bool nested = seq_len(tn) > 0 && is_seq(node_at(l, tn->data.sequence.items.start[0]));
+	if (!nested && p->size != 1) {
+		err(l, tn, "population '%s' has %u neurons: give one list of times per neuron",
+		    p->name, p->size);
+		return false;
+	}
+	if (nested && seq_len(tn) != p->size) {
+		err(l, tn, "times has %zu lists, but population '%s' has %u neurons", seq_len(tn),
+		    p->name, p->size);
+		return false;
+	}
+	uint64_t cnt = 0;
+	if (nested) {
+		SEQ_EACH(tn, it)
+		{
+			yaml_node_t *e = node_at(l, *it);
+			if (!is_seq(e)) {
+				err(l, e, "expected a list of spike times, found %s", kind_name(e));
+				return false;
+			}
+			cnt += seq_len(e);
+		}
+	} else {
+		cnt = seq_len(tn);
+	}
+	struct train *v = malloc((cnt ? cnt : 1) * sizeof(*v));
+	if (!v) {
+		oom(l);
+		return false;
+	}
+	uint64_t k = 0;
+	bool ok = true;
+	uint32_t neuron = 0;
+	SEQ_EACH(tn, it)
+	{
+		yaml_node_t *e = node_at(l, *it);
+		if (nested) {
+			SEQ_EACH(e, jt)
+			{
+				yaml_node_t *x = node_at(l, *jt);
+				v[k].neuron = neuron;
+				ok &= get_quantity(l, x, SNN_DIM_TIME, "a spike time", &v[k].t);
+				k++;
+			}
+			neuron++;
+		} else {
+			v[k].neuron = 0;
+			ok &= get_quantity(l, e, SNN_DIM_TIME, "a spike time", &v[k].t);
+			k++;
+		}
+	}
+	ok = ok && set_trains(l, tn, p, v, cnt);
+	free(v);
+	return ok;
+}
+
+static void init_defaults(struct population *p)
+{
+	const struct model *m = p->model;
+	for (int i = 0; i < m->n_params; i++) {
+		p->params[i].kind = VALUE_CONST;
+		p->params[i].a = m->params[i].def;
+		p->params[i].lo = -INFINITY;
+		p->params[i].hi = INFINITY;
+		p->params[i].sign = 1.0;
+	}
+	for (int i = 0; i < m->n_state; i++) {
+		p->init[i].kind = VALUE_CONST;
+		p->init[i].a = NAN; /* the model's default */
+		p->init[i].lo = -INFINITY;
+		p->init[i].hi = INFINITY;
+		p->init[i].sign = 1.0;
+	}
+}
+
+/* Cross-parameter checks of the lif models on constant values. */
+static void check_lif(struct ld *l, const yaml_node_t *pn, struct population *p)
+{
+	const struct model *m = p->model;
+	int ith = model_param_index(m, "V_th"), irs = model_param_index(m, "V_reset");
+	int itr = model_param_index(m, "t_ref");
+	const struct value *th = &p->params[ith], *rs = &p->params[irs], *tr = &p->params[itr];
+	if (value_is_const(th) && value_is_const(rs) && !(rs->a < th->a)) {
+		yaml_node_t *at = map_get(l, pn, "V_reset");
+		err(l, at ? at : pn, "V_reset (%g mV) must be below V_th (%g mV) in population '%s'",
+		    rs->a, th->a, p->name);
+	}
+	if (value_is_const(tr) && net_steps_of(tr->a, l->net->sim.dt_ms) < 0) {
+		yaml_node_t *at = map_get(l, pn, "t_ref");
+		err(l, at ? at : pn, "t_ref %g ms is not a whole number of time steps (dt = %g ms)",
+		    tr->a, l->net->sim.dt_ms);
+	}
+}
+
+static void parse_population(struct ld *l, const yaml_node_t *kn, const yaml_node_t *n)
+{
+	static const char *const keys[] = {"model", "size", "synapse", "params", "init", "spikes",
+					   NULL};
+	const char *name = sval(kn);
+	char what[160];
+	snprintf(what, sizeof(what), "population '%s'", name);
+	if (!valid_name(name)) {
+		err(l, kn, "population name '%s' must start with a letter or '_' and hold only "
+			   "letters, digits, '_', '.' and '-'", name);
+		return;
+	}
+	if (!check_map(l, n, keys, what)) {
+		return;
+	}
+	yaml_node_t *mn = require(l, n, "model", what);
+	yaml_node_t *zn = require(l, n, "size", what);
+	yaml_node_t *sn = map_get(l, n, "synapse");
+	const char *mname = NULL, *syn = NULL;
+	uint64_t size = 0;
+	bool ok = mn && get_string(l, mn, "model", &mname);
+	ok &= zn && get_u64(l, zn, "size", 1, UINT32_MAX - 1, &size);
+	if (sn) {
+		ok &= get_string(l, sn, "synapse", &syn);
+	}
+	if (!ok) {
+		return;
+	}
+	const struct model *m = model_find(mname, syn);
+	if (!m) {
+		if (syn && model_find(mname, NULL)) {
+			err(l, sn, "model '%s' has no synapse kind '%s'%s", mname, syn,
+			    strcmp(mname, "lif") == 0 ? "; expected 'delta' or 'exp'" : "");
+		} else {
+			char all[256];
+			model_list_names(all, sizeof(all));
+			err(l, mn, "unknown model '%s'; expected one of: %s", mname, all);
+		}
+		return;
+	}
+	if (find_pop(l, name) >= 0) {
+		err(l, kn, "population '%s' is defined twice", name);
+		return;
+	}
+	struct population *p = net_add_population(l->net);
+	if (!p || !(p->name = strdup(name))) {
+		oom(l);
+		return;
+	}
+	p->size = (uint32_t)size;
+	p->model = m;
+	p->where = where(l, kn);
+	p->params = calloc(m->n_params ? (size_t)m->n_params : 1, sizeof(struct value));
+	p->init = calloc(m->n_state ? (size_t)m->n_state : 1, sizeof(struct value));
+	if (!p->params || !p->init) {
+		oom(l);
+		return;
+	}
+	init_defaults(p);
+
+	yaml_node_t *pn = map_get(l, n, "params");
+	if (pn && !is_null(pn)) {
+		const char *names[32];
+		int k = 0;
+		for (int i = 0; i < m->n_params && k < 31; i++) {
+			if (model_accepts_param(m, i)) {
+				names[k++] = m->params[i].name;
+			}
+		}
+		names[k] = NULL;
+		char pwhat[192];
+		snprintf(pwhat, sizeof(pwhat), "the parameters of population '%s' (model %s%s%s)",
+			 name, m->name, m->synapse ? ", synapse " : "", m->synapse ? m->synapse : "");
+		if (m->n_params == 0) {
+			err(l, pn, "model '%s' has no parameters", m->name);
+		} else if (check_map(l, pn, names, pwhat)) {
+			MAP_EACH(l, pn, pp)
+			{
+				yaml_node_t *key = node_at(l, pp->key);
+				yaml_node_t *val = node_at(l, pp->value);
+				int idx = model_param_index(m, sval(key));
+				struct value v;
+				if (get_value(l, val, m->params[idx].dim, sval(key), &v) &&
+				    check_param(l, val, &m->params[idx], &v)) {
+					p->params[idx] = v;
+				}
+			}
+		}
+	}
+	if (m->id == MODEL_LIF_DELTA || m->id == MODEL_LIF_EXP) {
+		check_lif(l, pn ? pn : n, p);
+	}
+	if (m->id == MODEL_LIF_COND) {
+		const struct value *th = &p->params[COND_V_TH], *rs = &p->params[COND_V_RESET];
+		if (value_is_const(th) && value_is_const(rs) && !(rs->a < th->a)) {
+			err(l, pn ? pn : n, "V_reset (%g mV) must be below V_th (%g mV) in population '%s'",
+			    rs->a, th->a, p->name);
+		}
+		const struct value *tr = &p->params[COND_T_REF];
+		if (value_is_const(tr) && net_steps_of(tr->a, l->net->sim.dt_ms) < 0) {
+			err(l, pn ? pn : n, "t_ref %g ms is not a whole number of time steps (dt = %g ms)",
+			    tr->a, l->net->sim.dt_ms);
+		}
+	}
+	if (m->id == MODEL_POISSON_SOURCE) {
+		yaml_node_t *rn = map_get(l, pn, "rate");
+		if (!rn) {
+			err(l, pn ? pn : n, "population '%s' (poisson_source) needs a 'rate' in its params",
+			    name);
+		}
+	}
+
+	yaml_node_t *in = map_get(l, n, "init");
+	if (in && !is_null(in)) {
+		const char *names[16];
+		int k = 0;
+		for (int i = 0; i < m->n_state && k < 15; i++) {
+			if (m->state[i].settable) {
+				names[k++] = m->state[i].name;
+			}
+		}
+		names[k] = NULL;
+		char iwhat[160];
+		snprintf(iwhat, sizeof(iwhat), "the initial state of population '%s'", name);
+		if (k == 0) {
+			err(l, in, "model '%s' has no state to initialize", m->name);
+		} else if (check_map(l, in, names, iwhat)) {
+			MAP_EACH(l, in, pp)
+			{
+				yaml_node_t *key = node_at(l, pp->key);
+				int idx = model_state_index(m, sval(key));
+				struct value v;
+				if (get_value(l, node_at(l, pp->value), m->state[idx].dim, sval(key), &v)) {
+					p->init[idx] = v;
+				}
+			}
+		}
+	}
+
+	yaml_node_t *spn = map_get(l, n, "spikes");
+	if (m->id == MODEL_SPIKE_SOURCE) {
+		if (!spn) {
+			err(l, n, "population '%s' (spike_source) needs 'spikes'", name);
+		} else {
+			parse_trains(l, spn, p);
+		}
+	} else if (spn) {
+		err(l, map_key_node(l, n, "spikes"),
+		    "'spikes' only applies to populations of model spike_source");
+	}
+}
+
+static void parse_populations(struct ld *l, const yaml_node_t *n)
+{
+	if (!is_map(n)) {
+		err(l, n, "populations must be a mapping of names to populations, found %s",
+		    kind_name(n));
+		return;
+	}
+	if (n->data.mapping.pairs.top == n->data.mapping.pairs.start) {
+		err(l, n, "populations is empty: define at least one population");
+		return;
+	}
+	MAP_EACH(l, n, p)
+	{
+		yaml_node_t *k = node_at(l, p->key);
+		if (!is_scalar(k)) {
+			err(l, k, "population names must be text, found %s", kind_name(k));
+			continue;
+		}
+		parse_population(l, k, node_at(l, p->value));
+	}
+}
+
+/* ------------------------------------------------------------------ projections */
+
+/* Checks a delay value against the time grid. */
+static bool check_delay(struct ld *l, const yaml_node_t *n, const struct value *v)
+{
+	double dt = l->net->sim.dt_ms;
+	double lo, hi;
+	value_range(v, &lo, &hi);
+	if (v->kind == VALUE_CONST) {
+		double steps = nearbyint(v->a / dt);
+		if (steps < 1) {
+			err(l, n, "delay %g ms is below one time step (dt = %g ms)", v->a, dt);
+			return false;
+		}
+		if (steps > NET_MAX_DELAY_STEPS) {
+			err(l, n, "delay %g ms is longer than %u time steps", v->a,
+			    NET_MAX_DELAY_STEPS);
+			return false;
+		}
+		return true;
+	}
+	if (lo < 0.5 * dt) {
+		err(l, n, "delay distribution can give delays below one time step (dt = %g ms): "
+			  "add 'min: %g ms'", dt, dt);
+		return false;
+	}
+	if (!(hi / dt < NET_MAX_DELAY_STEPS)) {
+		err(l, n, "delay distribution can give delays longer than %u time steps: add "
+			  "'max: ...'", NET_MAX_DELAY_STEPS);
+		return false;
+	}
+	return true;
+}
+
+static bool parse_rule(struct ld *l, const yaml_node_t *n, struct projection *pr)
+{
+	static const char *const rules[] = {"all_to_all",      "one_to_one",       "fixed_probability",
+					    "fixed_indegree",  "fixed_outdegree",  "fixed_total_number",
+					    NULL};
+	if (is_scalar(n)) {
+		const char *s = sval(n);
+		if (!strcmp(s, "all_to_all")) {
+			pr->rule = RULE_ALL_TO_ALL;
+			return true;
+		}
+		if (!strcmp(s, "one_to_one")) {
+			pr->rule = RULE_ONE_TO_ONE;
+			return true;
+		}
+		for (int i = 2; rules[i]; i++) {
+			if (!strcmp(s, rules[i])) {
+				err(l, n, "rule %s needs a number: write {%s: ...}", s, s);
+				return false;
+			}
+		}
+		char hint[64];
+		suggest(s, rules, hint, sizeof(hint));
+		err(l, n, "unknown connection rule '%s'%s; expected all_to_all, one_to_one, "
+			  "{fixed_probability: p}, {fixed_indegree: K}, {fixed_outdegree: K} or "
+			  "{fixed_total_number: N}", s, hint);
+		return false;
+	}
+	if (!check_map(l, n, rules + 2, "the connection rule")) {
+		return false;
+	}
+	if (n->data.mapping.pairs.top - n->data.mapping.pairs.start != 1) {
+		err(l, n, "the connection rule must name exactly one rule");
+		return false;
+	}
+	yaml_node_t *k = node_at(l, n->data.mapping.pairs.start[0].key);
+	yaml_node_t *v = node_at(l, n->data.mapping.pairs.start[0].value);
+	const char *s = sval(k);
+	if (!strcmp(s, "fixed_probability")) {
+		pr->rule = RULE_FIXED_PROBABILITY;
+		if (!get_number(l, v, "fixed_probability", &pr->p)) {
+			return false;
+		}
+		if (!(pr->p >= 0 && pr->p <= 1)) {
+			err(l, v, "fixed_probability must be between 0 and 1 (got %g)", pr->p);
+			return false;
+		}
+		return true;
+	}
+	pr->rule = !strcmp(s, "fixed_indegree")    ? RULE_FIXED_INDEGREE
+		   : !strcmp(s, "fixed_outdegree") ? RULE_FIXED_OUTDEGREE
+						   : RULE_FIXED_TOTAL_NUMBER;
+	return get_u64(l, v, s, 0, UINT32_MAX, &pr->n);
+}
+
+/* Checks that a rule can be met by the sizes of its two sets. */
+static bool check_rule_fits(struct ld *l, const yaml_node_t *n, const struct projection *pr)
+{
+	uint32_t ns = target_set_size(&pr->pre), nt = target_set_size(&pr->post);
+	const char *sname = l->net->pops[pr->pre.pop].name;
+	const char *tname = l->net->pops[pr->post.pop].name;
+	bool same = pr->pre.pop == pr->post.pop;
+	uint64_t avail_src = ns - ((same && !pr->autapses) ? 1 : 0);
+	uint64_t avail_tgt = nt - ((same && !pr->autapses) ? 1 : 0);
+	switch (pr->rule) {
+	case RULE_ONE_TO_ONE:
+		if (ns != nt) {
+			err(l, n, "one_to_one needs sets of equal size ('%s' has %u neurons, '%s' %u)",
+			    sname, ns, tname, nt);
+			return false;
+		}
+		return true;
+	case RULE_FIXED_INDEGREE:
+		if (!pr->multapses && pr->n > avail_src) {
+			err(l, n, "fixed_indegree %llu without multapses needs at least %llu sources, "
+				  "but '%s' offers %llu", (unsigned long long)pr->n,
+			    (unsigned long long)pr->n, sname, (unsigned long long)avail_src);
+			return false;
+		}
+		if (pr->n > 0 && avail_src == 0) {
+			err(l, n, "fixed_indegree: '%s' offers no source neurons", sname);
+			return false;
+		}
+		return true;
+	case RULE_FIXED_OUTDEGREE:
+		if (!pr->multapses && pr->n > avail_tgt) {
+			err(l, n, "fixed_outdegree %llu without multapses needs at least %llu targets, "
+				  "but '%s' offers %llu", (unsigned long long)pr->n,
+			    (unsigned long long)pr->n, tname, (unsigned long long)avail_tgt);
+			return false;
+		}
+		if (pr->n > 0 && avail_tgt == 0) {
+			err(l, n, "fixed_outdegree: '%s' offers no target neurons", tname);
+			return false;
+		}
+		return true;
+	case RULE_FIXED_TOTAL_NUMBER: {
+		double pairs = (double)ns * (double)nt - ((same && !pr->autapses) ? nt : 0.0);
+		if (!pr->multapses && (double)pr->n > pairs) {
+			err(l, n, "fixed_total_number %llu without multapses exceeds the %.0f possible "
+				  "pairs", (unsigned long long)pr->n, pairs);
+			return false;
+		}
+		if (pr->n > 0 && pairs <= 0) {
+			err(l, n, "fixed_total_number: there are no possible pairs");
+			return false;
+		}
+		return true;
+	}
+	case RULE_ALL_TO_ALL:
+	case RULE_FIXED_PROBABILITY:
+	default:
+		return true;
+	}
+}
+
+/* Parses weight and delay for synapses onto population `tgt`. */
+static bool parse_weight_delay(struct ld *l, const yaml_node_t *n, const char *what,
+			       uint32_t tgt, struct value *w, struct value *dl)
+{
+	const struct model *m = l->net->pops[tgt].model;
+	yaml_node_t *wn = require(l, n, "weight", what);
+	yaml_node_t *dn = require(l, n, "delay", what);
+	bool ok = wn && dn;
+	if (wn) {
+		char key[160];
+		snprintf(key, sizeof(key), "weight (onto '%s', model %s%s%s)", l->net->pops[tgt].name,
+			 m->name, m->synapse ? ", synapse " : "", m->synapse ? m->synapse : "");
+		ok &= get_value(l, wn, m->weight_dim, key, w);
+	}
+	if (dn) {
+		ok = ok && get_value(l, dn, SNN_DIM_TIME, "delay", dl) && check_delay(l, dn, dl);
+	}
+	return ok;
+}
+
+static bool copy_value(struct ld *l, const struct value *src, struct value *dst)
+{
+	*dst = *src;
+	if (src->arr) {
+		dst->arr = malloc(src->n * sizeof(double));
+		if (!dst->arr) {
+			oom(l);
+			return false;
+		}
+		memcpy(dst->arr, src->arr, src->n * sizeof(double));
+	}
+	return true;
+}
+
+static void parse_projection(struct ld *l, const yaml_node_t *n, size_t index)
+{
+	static const char *const keys[] = {"from", "to", "rule", "weight", "delay", "autapses",
+					   "multapses", NULL};
+	char what[64];
+	snprintf(what, sizeof(what), "projection %zu", index + 1);
+	if (!check_map(l, n, keys, what)) {
+		return;
+	}
+	yaml_node_t *fn = require(l, n, "from", what);
+	yaml_node_t *tn = require(l, n, "to", what);
+	yaml_node_t *rn = require(l, n, "rule", what);
+	struct target_set *pre = NULL, *post = NULL;
+	uint32_t npre = fn ? get_sets(l, fn, "from", &pre) : 0;
+	uint32_t npost = tn ? get_sets(l, tn, "to", &post) : 0;
+	struct projection tmpl;
+	memset(&tmpl, 0, sizeof(tmpl));
+	tmpl.autapses = true;
+	tmpl.multapses = true;
+	tmpl.where = where(l, n);
+	bool ok = npre && npost && rn;
+	yaml_node_t *x;
+	if ((x = map_get(l, n, "autapses"))) {
+		ok &= get_bool(l, x, "autapses", &tmpl.autapses);
+	}
+	if ((x = map_get(l, n, "multapses"))) {
+		ok &= get_bool(l, x, "multapses", &tmpl.multapses);
+	}
+	ok = ok && parse_rule(l, rn, &tmpl);
+	for (uint32_t j = 0; ok && j < npost; j++) {
+		const struct population *tp = &l->net->pops[post[j].pop];
+		if (tp->model->is_source) {
+			err(l, tn, "population '%s' (%s) cannot receive synapses", tp->name,
+			    tp->model->name);
+			ok = false;
+		}
+	}
+	/* One projection per (from, to) pair; weights and delays are parsed once
+	 * per target model since their unit depends on it. */
+	for (uint32_t j = 0; ok && j < npost; j++) {
+		struct value w, dl;
+		memset(&w, 0, sizeof(w));
+		memset(&dl, 0, sizeof(dl));
+		if (!parse_weight_delay(l, n, what, post[j].pop, &w, &dl)) {
+			value_free(&w);
+			value_free(&dl);
+			break;
+		}
+		for (uint32_t i = 0; i < npre; i++) {
+			struct projection *pr = net_add_projection(l->net);
+			if (!pr) {
+				oom(l);
+				break;
+			}
+			*pr = tmpl;
+			bool okc = dup_set(l, &pre[i], &pr->pre) && dup_set(l, &post[j], &pr->post) &&
+				   copy_value(l, &w, &pr->weight) && copy_value(l, &dl, &pr->delay);
+			if (!okc || !check_rule_fits(l, rn, pr)) {
+				break;
+			}
+		}
+		value_free(&w);
+		value_free(&dl);
+	}
+	free_sets(pre, npre);
+	free_sets(post, npost);
+}
+
+static void parse_projections(struct ld *l, const yaml_node_t *n)
+{
+	if (!is_seq(n)) {
+		err(l, n, "projections must be a list, found %s", kind_name(n));
+		return;
+	}
+	size_t i = 0;
+	SEQ_EACH(n, it)
+	{
+		parse_projection(l, node_at(l, *it), i++);
+	}
+}
+
+/* ------------------------------------------------------------------ stimuli */
+
+static bool parse_window(struct ld *l, const yaml_node_t *n, struct stimulus *s)
+{
+	yaml_node_t *x;
+	bool ok = true;
+	s->start_ms = 0.0;
+	s->stop_ms = INFINITY;
+	if ((x = map_get(l, n, "start"))) {
+		ok &= get_quantity(l, x, SNN_DIM_TIME, "start", &s->start_ms);
+		if (ok && s->start_ms < 0) {
+			err(l, x, "start must not be negative (got %g ms)", s->start_ms);
+			ok = false;
+		}
+	}
+	if ((x = map_get(l, n, "stop"))) {
+		ok &= get_quantity(l, x, SNN_DIM_TIME, "stop", &s->stop_ms);
+		if (ok && !(s->stop_ms > s->start_ms)) {
+			err(l, x, "stop (%g ms) must be after start (%g ms)", s->stop_ms, s->start_ms);
+			ok = false;
+		}
+	}
+	return ok;
+}
+
+/* A spike-time stimulus becomes a hidden spike_source population with a
+ * projection onto the targets: all_to_all from one train for inline times,
+ * one_to_one (train k to target k) for a file. */
+static void parse_spike_stimulus(struct ld *l, const yaml_node_t *n, const yaml_node_t *sn,
+				 const struct target_set *to, uint32_t nto, size_t index)
+{
+	char what[64];
+	snprintf(what, sizeof(what), "stimulus %zu", index + 1);
+	static const char *const keys[] = {"times", "file", "population", NULL};
+	char swhat[96];
+	snprintf(swhat, sizeof(swhat), "the spikes of %s", what);
+	if (!check_map(l, sn, keys, swhat)) {
+		return;
+	}
+	bool from_file = map_get(l, sn, "file") != NULL;
+	for (uint32_t j = 0; j < nto; j++) {
+		struct population *tp = &l->net->pops[to[j].pop];
+		if (tp->model->is_source) {
+			err(l, n, "population '%s' (%s) cannot receive stimuli", tp->name,
+			    tp->model->name);
+			return;
+		}
+		char pname[64];
+		snprintf(pname, sizeof(pname), "@stimulus%zu.%u", index + 1, j);
+		struct population *p = net_add_population(l->net);
+		if (!p || !(p->name = strdup(pname))) {
+			oom(l);
+			return;
+		}
+		p->model = model_get(MODEL_SPIKE_SOURCE);
+		p->size = from_file ? target_set_size(&to[j]) : 1;
+		p->where = where(l, sn);
+		uint32_t pidx = l->net->n_pops - 1;
+		/* Inline times are a flat list; parse_trains wants nested lists only for
+		 * several neurons, which this population never has when inline. */
+		if (!parse_trains(l, sn, p)) {
+			return;
+		}
+		struct value w, dl;
+		memset(&w, 0, sizeof(w));
+		memset(&dl, 0, sizeof(dl));
+		if (!parse_weight_delay(l, n, what, to[j].pop, &w, &dl)) {
+			value_free(&w);
+			value_free(&dl);
+			return;
+		}
+		struct projection *pr = net_add_projection(l->net);
+		if (!pr) {
+			oom(l);
+			value_free(&w);
+			value_free(&dl);
+			return;
+		}
+		pr->rule = from_file ? RULE_ONE_TO_ONE : RULE_ALL_TO_ALL;
+		pr->autapses = true;
+		pr->multapses = true;
+		pr->pre.pop = pidx;
+		pr->pre.lo = 0;
+		pr->pre.hi = p->size;
+		pr->weight = w;
+		pr->delay = dl;
+		pr->where = where(l, n);
+		/* the population array may have moved: re-read the target set */
+		if (!dup_set(l, &to[j], &pr->post)) {
+			return;
+		}
+	}
+}
+
+static void parse_stimulus(struct ld *l, const yaml_node_t *n, size_t index)
+{
+	static const char *const keys[] = {"poisson", "dc", "step", "spikes", "to", "weight",
+					   "delay", NULL};
+	char what[64];
+	snprintf(what, sizeof(what), "stimulus %zu", index + 1);
+	if (!check_map(l, n, keys, what)) {
+		return;
+	}
+	const char *kinds[] = {"poisson", "dc", "step", "spikes"};
+	int kind = -1, nk = 0;
+	for (int i = 0; i < 4; i++) {
+		if (map_get(l, n, kinds[i])) {
+			kind = i;
+			nk++;
+		}
+	}
+	if (nk != 1) {
+		err(l, n, "%s must have exactly one of poisson, dc, step or spikes (found %d)", what,
+		    nk);
+		return;
+	}
+	yaml_node_t *sn = map_get(l, n, kinds[kind]);
+	yaml_node_t *tn = require(l, n, "to", what);
+	struct target_set *to = NULL;
+	uint32_t nto = tn ? get_sets(l, tn, "to", &to) : 0;
+	if (!nto) {
+		return;
+	}
+	if (kind == 3) {
+		parse_spike_stimulus(l, n, sn, to, nto, index);
+		free_sets(to, nto);
+		return;
+	}
+	struct stimulus tmpl;
+	memset(&tmpl, 0, sizeof(tmpl));
+	tmpl.where = where(l, n);
+	bool ok = true;
+	char swhat[96];
+	snprintf(swhat, sizeof(swhat), "the %s of %s", kinds[kind], what);
+	if (kind == 0) {
+		static const char *const k[] = {"rate", "start", "stop", NULL};
+		tmpl.kind = STIM_POISSON;
+		ok = check_map(l, sn, k, swhat);
+		yaml_node_t *rn = ok ? require(l, sn, "rate", swhat) : NULL;
+		ok = ok && rn && get_quantity(l, rn, SNN_DIM_RATE, "rate", &tmpl.rate_hz);
+		if (ok && tmpl.rate_hz < 0) {
+			err(l, rn, "rate must not be negative (got %g Hz)", tmpl.rate_hz);
+			ok = false;
+		}
+		ok = ok && parse_window(l, sn, &tmpl);
+	} else if (kind == 1) {
+		static const char *const k[] = {"amplitude", "start", "stop", NULL};
+		tmpl.kind = STIM_DC;
+		ok = check_map(l, sn, k, swhat);
+		yaml_node_t *an = ok ? require(l, sn, "amplitude", swhat) : NULL;
+		ok = ok && an && get_quantity(l, an, SNN_DIM_CURRENT, "amplitude", &tmpl.amp_pa);
+		ok = ok && parse_window(l, sn, &tmpl);
+	} else {
+		static const char *const k[] = {"times", "amplitudes", NULL};
+		tmpl.kind = STIM_STEP;
+		ok = check_map(l, sn, k, swhat);
+		yaml_node_t *tms = ok ? require(l, sn, "times", swhat) : NULL;
+		yaml_node_t *ams = ok ? require(l, sn, "amplitudes", swhat) : NULL;
+		ok = ok && tms && ams;
+		if (ok && (!is_seq(tms) || !is_seq(ams) || seq_len(tms) != seq_len(ams) ||
+			   seq_len(tms) == 0)) {
+			err(l, sn, "times and amplitudes must be non-empty lists of the same length");
+			ok = false;
+		}
+		if (ok) {
+			tmpl.n_steps = (uint32_t)seq_len(tms);
+			tmpl.times_ms = malloc(tmpl.n_steps * sizeof(double));
+			tmpl.amps_pa = malloc(tmpl.n_steps * sizeof(double));
+			if (!tmpl.times_ms || !tmpl.amps_pa) {
+				oom(l);
+				ok = false;
+			}
+		}
+		if (ok) {
+			uint32_t i = 0;
+			SEQ_EACH(tms, it)
+			{
+				yaml_node_t *e = node_at(l, *it);
+				ok &= get_quantity(l, e, SNN_DIM_TIME, "a step time", &tmpl.times_ms[i]);
+				if (ok && (tmpl.times_ms[i] < 0 ||
+					   (i > 0 && !(tmpl.times_ms[i] > tmpl.times_ms[i - 1])))) {
+					err(l, e, "step times must be increasing and not negative");
+					ok = false;
+				}
+				if (ok && net_steps_of(tmpl.times_ms[i], l->net->sim.dt_ms) < 0) {
+					err(l, e, "step time %g ms is not on the time grid (dt = %g ms)",
+					    tmpl.times_ms[i], l->net->sim.dt_ms);
+					ok = false;
+				}
+				i++;
+			}
+			i = 0;
+			SEQ_EACH(ams, it)
+			{
+				ok &= get_quantity(l, node_at(l, *it), SNN_DIM_CURRENT, "an amplitude",
+						   &tmpl.amps_pa[i++]);
+			}
+		}
+		tmpl.start_ms = 0;
+		tmpl.stop_ms = INFINITY;
+	}
+	if (kind == 1 && ok && net_steps_of(tmpl.start_ms, l->net->sim.dt_ms) < 0) {
+		err(l, map_get(l, sn, "start"), "start %g ms is not on the time grid (dt = %g ms)",
+		    tmpl.start_ms, l->net->sim.dt_ms);
+		ok = false;
+	}
+	if (kind == 1 && ok && isfinite(tmpl.stop_ms) &&
+	    net_steps_of(tmpl.stop_ms, l->net->sim.dt_ms) < 0) {
+		err(l, map_get(l, sn, "stop"), "stop %g ms is not on the time grid (dt = %g ms)",
+		    tmpl.stop_ms, l->net->sim.dt_ms);
+		ok = false;
+	}
+	if (kind != 0) {
+		yaml_node_t *x;
+		if ((x = map_key_node(l, n, "weight")) || (x = map_key_node(l, n, "delay"))) {
+			err(l, x, "'%s' applies only to poisson and spikes stimuli (a %s stimulus is a "
+				  "current)", sval(x), kinds[kind]);
+			ok = false;
+		}
+	}
+	for (uint32_t j = 0; ok && j < nto; j++) {
+		const struct population *tp = &l->net->pops[to[j].pop];
+		if (tp->model->is_source) {
+			err(l, tn, "population '%s' (%s) cannot receive stimuli", tp->name,
+			    tp->model->name);
+			ok = false;
+			break;
+		}
+		struct stimulus *s = net_add_stimulus(l->net);
+		if (!s) {
+			oom(l);
+			break;
+		}
+		*s = tmpl;
+		s->times_ms = NULL;
+		s->amps_pa = NULL;
+		if (!dup_set(l, &to[j], &s->to)) {
+			break;
+		}
+		if (tmpl.kind == STIM_STEP) {
+			s->times_ms = malloc(tmpl.n_steps * sizeof(double));
+			s->amps_pa = malloc(tmpl.n_steps * sizeof(double));
+			if (!s->times_ms || !s->amps_pa) {
+				oom(l);
+				break;
+			}
+			memcpy(s->times_ms, tmpl.times_ms, tmpl.n_steps * sizeof(double));
+			memcpy(s->amps_pa, tmpl.amps_pa, tmpl.n_steps * sizeof(double));
+		}
+		if (tmpl.kind == STIM_POISSON) {
+			struct value w, dl;
+			memset(&w, 0, sizeof(w));
+			memset(&dl, 0, sizeof(dl));
+			bool okw = parse_weight_delay(l, n, what, to[j].pop, &w, &dl);
+			if (okw && (w.kind != VALUE_CONST || dl.kind != VALUE_CONST)) {
+				err(l, n, "weight and delay of a poisson stimulus must be constants");
+				okw = false;
+			}
+			s->weight = w.a;
+			s->delay_ms = dl.a;
+			value_free(&w);
+			value_free(&dl);
+			if (!okw) {
+				break;
+			}
+		}
+	}
+	free(tmpl.times_ms);
+	free(tmpl.amps_pa);
+	free_sets(to, nto);
+}
+
+static void parse_stimuli(struct ld *l, const yaml_node_t *n)
+{
+	if (!is_seq(n)) {
+		err(l, n, "stimuli must be a list, found %s", kind_name(n));
+		return;
+	}
+	size_t i = 0;
+	SEQ_EACH(n, it)
+	{
+		parse_stimulus(l, node_at(l, *it), i++);
+	}
+}
+
+/* ------------------------------------------------------------------ record */
+
+static void parse_record_spikes(struct ld *l, const yaml_node_t *n)
+{
+	static const char *const keys[] = {"populations", "file", NULL};
+	if (!check_map(l, n, keys, "the spike record")) {
+		return;
+	}
+	struct spike_record *r = &l->net->spikes;
+	r->where = where(l, n);
+	yaml_node_t *pn = map_get(l, n, "populations");
+	if (!pn || (is_scalar(pn) && strcmp(sval(pn), "all") == 0)) {
+		uint32_t cnt = 0;
+		for (uint32_t i = 0; i < l->net->n_pops; i++) {
+			cnt += l->net->pops[i].name[0] != '@';
+		}
+		r->sets = calloc(cnt ? cnt : 1, sizeof(*r->sets));
+		if (!r->sets) {
+			oom(l);
+			return;
+		}
+		for (uint32_t i = 0; i < l->net->n_pops; i++) {
+			if (l->net->pops[i].name[0] == '@') {
+				continue;
+			}
+			struct target_set *t = &r->sets[r->n_sets++];
+			t->pop = i;
+			t->lo = 0;
+			t->hi = l->net->pops[i].size;
+		}
+	} else {
+		r->n_sets = get_sets(l, pn, "populations", &r->sets);
+		for (uint32_t i = 0; i < r->n_sets; i++) {
+			for (uint32_t j = 0; j < i; j++) {
+				if (r->sets[i].pop == r->sets[j].pop) {
+					err(l, pn, "population '%s' is listed twice in the spike record",
+					    l->net->pops[r->sets[i].pop].name);
+				}
+			}
+		}
+	}
+	yaml_node_t *fn = map_get(l, n, "file");
+	const char *f;
+	if (fn && get_string(l, fn, "file", &f) && !(r->file = strdup(f))) {
+		oom(l);
+	}
+	l->net->record_spikes = true;
+}
+
+static void parse_trace(struct ld *l, const yaml_node_t *n, size_t index)
+{
+	static const char *const keys[] = {"population", "variable", "interval", "file", NULL};
+	char what[64];
+	snprintf(what, sizeof(what), "trace record %zu", index + 1);
+	if (!check_map(l, n, keys, what)) {
+		return;
+	}
+	yaml_node_t *pn = require(l, n, "population", what);
+	yaml_node_t *vn = require(l, n, "variable", what);
+	yaml_node_t *fn = require(l, n, "file", what);
+	yaml_node_t *in = map_get(l, n, "interval");
+	struct target_set who;
+	memset(&who, 0, sizeof(who));
+	const char *var = NULL, *file = NULL;
+	double interval = l->net->sim.dt_ms;
+	bool ok = pn && vn && fn;
+	ok = ok && get_set(l, pn, "population", &who);
+	ok = ok && get_string(l, vn, "variable", &var) && get_string(l, fn, "file", &file);
+	if (ok && in) {
+		ok = get_quantity(l, in, SNN_DIM_TIME, "interval", &interval);
+		int64_t st = ok ? net_steps_of(interval, l->net->sim.dt_ms) : -1;
+		if (ok && st < 1) {
+			err(l, in, "interval %g ms must be a whole, positive number of time steps "
+				   "(dt = %g ms)", interval, l->net->sim.dt_ms);
+			ok = false;
+		}
+	}
+	int vi = -1;
+	if (ok) {
+		const struct model *m = l->net->pops[who.pop].model;
+		vi = model_state_index(m, var);
+		if (vi < 0) {
+			char all[128];
+			model_list_state(m, all, sizeof(all));
+			err(l, vn, "population '%s' (model %s) has no variable '%s'; it has: %s",
+			    l->net->pops[who.pop].name, m->name, var, all[0] ? all : "none");
+			ok = false;
+		}
+	}
+	if (!ok) {
+		free(who.ids);
+		return;
+	}
+	struct trace_record *t = net_add_trace(l->net);
+	if (!t || !(t->file = strdup(file))) {
+		free(who.ids);
+		oom(l);
+		return;
+	}
+	t->who = who;
+	t->var = vi;
+	t->interval_ms = interval;
+	t->where = where(l, n);
+}
+
+static void parse_record(struct ld *l, const yaml_node_t *n)
+{
+	static const char *const keys[] = {"spikes", "traces", NULL};
+	if (!check_map(l, n, keys, "the record section")) {
+		return;
+	}
+	yaml_node_t *x;
+	if ((x = map_get(l, n, "spikes"))) {
+		parse_record_spikes(l, x);
+	}
+	if ((x = map_get(l, n, "traces"))) {
+		if (!is_seq(x)) {
+			err(l, x, "traces must be a list of trace records, found %s", kind_name(x));
+		} else {
+			size_t i = 0;
+			SEQ_EACH(x, it)
+			{
+				parse_trace(l, node_at(l, *it), i++);
+			}
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ driver */
+
+static void parse_root(struct ld *l, const yaml_node_t *root)
+{
+	static const char *const keys[] = {"simulation", "populations", "projections", "stimuli",
+					   "record", NULL};
+	if (!root) {
+		snn_diag_error(l->d, SNN_EPARSE, l->file, 0, 0,
+			       "the config is empty: it needs at least a 'populations' section");
+		l->nerr++;
+		return;
+	}
+	if (!check_map(l, root, keys, "the config")) {
+		return;
+	}
+	yaml_node_t *x;
+	if ((x = map_get(l, root, "simulation"))) {
+		parse_simulation(l, x);
+	}
+	if (l->nerr) {
+		/* dt is needed by every later check: stop before reporting knock-on errors. */
+		return;
+	}
+	x = map_get(l, root, "populations");
+	if (!x) {
+		err(l, root, "the config needs a 'populations' section");
+		return;
+	}
+	parse_populations(l, x);
+	if ((x = map_get(l, root, "projections"))) {
+		parse_projections(l, x);
+	}
+	if ((x = map_get(l, root, "stimuli"))) {
+		parse_stimuli(l, x);
+	}
+	if ((x = map_get(l, root, "record"))) {
+		parse_record(l, x);
+	}
+}
+
+int snn_config_load_string(const char *text, size_t len, const char *name, const char *dir,
+			   snn_net **out, snn_diag *d)
+{
+	*out = NULL;
+	struct ld l;
+	memset(&l, 0, sizeof(l));
+	l.d = d;
+	l.dir = dir;
+	l.net = net_new();
+	if (!l.net) {
+		return snn_diag_error(d, SNN_ENOMEM, name, 0, 0, "out of memory");
+	}
+	l.file = net_intern_file(l.net, name);
+	if (!l.file || net_set_source(l.net, name, text, len) != SNN_OK) {
+		snn_net_free(l.net);
+		return snn_diag_error(d, SNN_ENOMEM, name, 0, 0, "out of memory");
+	}
+	yaml_parser_t parser;
+	if (!yaml_parser_initialize(&parser)) {
+		snn_net_free(l.net);
+		return snn_diag_error(d, SNN_ENOMEM, name, 0, 0, "out of memory");
+	}
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	if (!yaml_parser_load(&parser, &l.doc)) {
+		int line = (int)parser.problem_mark.line + 1, col = (int)parser.problem_mark.column + 1;
+		snn_diag_error(d, SNN_EPARSE, l.file, line, col, "malformed YAML: %s%s%s",
+			       parser.problem ? parser.problem : "unknown problem",
+			       parser.context ? " " : "", parser.context ? parser.context : "");
+		yaml_parser_delete(&parser);
+		snn_net_free(l.net);
+		return SNN_EPARSE;
+	}
+	parse_root(&l, yaml_document_get_root_node(&l.doc));
+	yaml_document_t extra;
+	if (!l.nerr && yaml_parser_load(&parser, &extra)) {
+		if (yaml_document_get_root_node(&extra)) {
+			yaml_node_t *r = yaml_document_get_root_node(&extra);
+			snn_diag_error(d, SNN_EPARSE, l.file, (int)r->start_mark.line + 1,
+				       (int)r->start_mark.column + 1,
+				       "a config holds one YAML document; found a second one");
+			l.nerr++;
+		}
+		yaml_document_delete(&extra);
+	}
+	yaml_document_delete(&l.doc);
+	yaml_parser_delete(&parser);
+	if (!l.nerr && net_finalize(l.net, d) != SNN_OK) {
+		l.nerr++;
+	}
+	if (l.nerr) {
+		snn_net_free(l.net);
+		return l.oom ? SNN_ENOMEM : SNN_EINVAL;
+	}
+	*out = l.net;
+	return SNN_OK;
+}
+
+int snn_config_load(const char *path, snn_net **out, snn_diag *d)
+{
+	*out = NULL;
+	char *text = NULL;
+	size_t len = 0;
+	int rc = textfile_read(path, &text, &len, d);
+	if (rc != SNN_OK) {
+		return rc;
+	}
+	char *dir = strdup(path);
+	if (!dir) {
+		free(text);
+		return snn_diag_error(d, SNN_ENOMEM, path, 0, 0, "out of memory");
+	}
+	char *slash = strrchr(dir, '/');
+	if (slash) {
+		*slash = '\0';
+	} else {
+		dir[0] = '\0';
+	}
+	rc = snn_config_load_string(text, len, path, dir, out, d);
+	free(dir);
+	free(text);
+	return rc;
+}
