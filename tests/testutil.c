@@ -1,0 +1,133 @@
+/*
+ * Helpers shared by the Check programs (testutil.h).
+ * Layer: tests.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+const char *tu_fixtures(void)
+{
+	const char *f = getenv("SNN_FIXTURES");
+	struct stat st;
+	if (!f || stat(f, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		return NULL;
+	}
+	return f;
+}
+
+const char *tu_fixture(const char *rel)
+{
+	static char buf[4096];
+	const char *f = tu_fixtures();
+	if (!f) {
+		return NULL;
+	}
+	snprintf(buf, sizeof(buf), "%s/%s", f, rel);
+	return buf;
+}
+
+const char *tu_tmpdir(const char *name)
+{
+	static char buf[4096];
+	const char *b = getenv("SNN_BUILDDIR");
+	snprintf(buf, sizeof(buf), "%s/tests/tmp", b ? b : ".");
+	mkdir(buf, 0777);
+	snprintf(buf, sizeof(buf), "%s/tests/tmp/%s.%ld", b ? b : ".", name, (long)getpid());
+	mkdir(buf, 0777);
+	return buf;
+}
+
+snn_net *tu_load(const char *yaml)
+{
+	snn_diag *d = snn_diag_new();
+	snn_net *net = NULL;
+	int rc = snn_config_load_string(yaml, strlen(yaml), "test.yaml", NULL, &net, d);
+	if (rc != SNN_OK) {
+		snn_diag_print(d, stderr);
+	}
+	ck_assert_int_eq(rc, SNN_OK);
+	snn_diag_free(d);
+	return net;
+}
+
+char *tu_load_errors(const char *yaml)
+{
+	snn_diag *d = snn_diag_new();
+	snn_net *net = NULL;
+	int rc = snn_config_load_string(yaml, strlen(yaml), "test.yaml", NULL, &net, d);
+	ck_assert_msg(rc != SNN_OK, "the config was expected to fail");
+	ck_assert_ptr_null(net);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	snn_diag_print(d, f);
+	fclose(f);
+	snn_diag_free(d);
+	return buf;
+}
+
+snn_spike_data *tu_run(snn_net *net, int threads, snn_stats *stats_out)
+{
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/spikes.h5", tu_tmpdir("run"));
+	snn_sim_options opt;
+	memset(&opt, 0, sizeof(opt));
+	opt.threads = threads;
+	opt.spike_path = path;
+	opt.format = SNN_SPIKES_HDF5;
+	opt.record_all = true;
+	opt.software = "test";
+	snn_diag *d = snn_diag_new();
+	snn_sim *sim = NULL;
+	int rc = snn_sim_new(net, &opt, &sim, d);
+	if (rc == SNN_OK) {
+		rc = snn_sim_run(sim, d);
+	}
+	if (rc != SNN_OK) {
+		snn_diag_print(d, stderr);
+	}
+	ck_assert_int_eq(rc, SNN_OK);
+	if (stats_out) {
+		*stats_out = *snn_sim_stats(sim);
+		/* arrays belong to the simulation: keep only the scalars */
+		stats_out->pop_names = NULL;
+		stats_out->pop_sizes = NULL;
+		stats_out->pop_spikes = NULL;
+		stats_out->rates_hz = NULL;
+		stats_out->spike_file = NULL;
+	}
+	snn_sim_free(sim);
+	snn_spike_data *sd = NULL;
+	rc = snn_spike_data_read(path, &sd, d);
+	if (rc != SNN_OK) {
+		snn_diag_print(d, stderr);
+	}
+	ck_assert_int_eq(rc, SNN_OK);
+	snn_diag_free(d);
+	unlink(path);
+	return sd;
+}
+
+double *tu_spike_times(const snn_spike_data *s, const char *pop, uint64_t id, size_t *n)
+{
+	const snn_spike_population *p = snn_spike_data_find(s, pop);
+	ck_assert_ptr_nonnull(p);
+	double *t = malloc((p->n ? p->n : 1) * sizeof(double));
+	ck_assert_ptr_nonnull(t);
+	size_t k = 0;
+	for (uint64_t i = 0; i < p->n; i++) {
+		if (p->node_ids[i] == id) {
+			t[k++] = p->t_ms[i];
+		}
+	}
+	*n = k;
+	return t;
+}

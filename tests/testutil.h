@@ -1,0 +1,35 @@
+/*
+ * Helpers shared by the Check programs: fixture lookup, scratch folders,
+ * running a config given as text and reading back its spikes.
+ * Layer: tests.
+ */
+#ifndef SNN_TESTUTIL_H
+#define SNN_TESTUTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "snn/snn.h"
+
+/* The shared fixture folder ($SNN_FIXTURES), or NULL when it is absent. */
+const char *tu_fixtures(void);
+/* Path of a fixture file (static buffer), or NULL when the folder is absent. */
+const char *tu_fixture(const char *rel);
+/* A fresh scratch folder under tests/tmp of the build tree (static buffer). */
+const char *tu_tmpdir(const char *name);
+
+/* Loads a config from text; aborts the test with the diagnostics on failure. */
+snn_net *tu_load(const char *yaml);
+/* Loads a config expected to fail and returns all its diagnostics as one
+ * string (lines "file:line:col: error: ..."), owned by the caller. */
+char *tu_load_errors(const char *yaml);
+
+/* Runs a network with `threads` threads, recording every population to a
+ * scratch file, and returns the spikes read back (caller frees). */
+snn_spike_data *tu_run(snn_net *net, int threads, snn_stats *stats_out);
+
+/* Spike times (ms) of neuron `id` of population `pop` (caller frees). */
+double *tu_spike_times(const snn_spike_data *s, const char *pop, uint64_t id, size_t *n);
+
+#endif
