@@ -2,9 +2,12 @@
  * Helpers shared by the Check programs (testutil.h).
  * Layer: tests.
  */
+#define _GNU_SOURCE
 #include "config.h"
 
 #include <check.h>
+#include <hdf5.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,4 +133,40 @@ double *tu_spike_times(const snn_spike_data *s, const char *pop, uint64_t id, si
 	}
 	*n = k;
 	return t;
+}
+
+double *tu_read_trace(const char *path, const char *pop, size_t *rows, size_t *cols)
+{
+	char name[512];
+	snprintf(name, sizeof(name), "/report/%s/data", pop);
+	hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+	ck_assert_msg(f >= 0, "cannot open %s", path);
+	hid_t ds = H5Dopen2(f, name, H5P_DEFAULT);
+	ck_assert_msg(ds >= 0, "no %s in %s", name, path);
+	hid_t sp = H5Dget_space(ds);
+	hsize_t dims[2];
+	ck_assert_int_eq(H5Sget_simple_extent_ndims(sp), 2);
+	H5Sget_simple_extent_dims(sp, dims, NULL);
+	hsize_t total = dims[0] * dims[1];
+	double *v = malloc((total > 0 ? total : 1) * sizeof(double));
+	ck_assert_ptr_nonnull(v);
+	if (total > 0) {
+		ck_assert(H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0);
+	}
+	H5Sclose(sp);
+	H5Dclose(ds);
+	H5Fclose(f);
+	*rows = dims[0];
+	*cols = dims[1];
+	return v;
+}
+
+char *tu_fmt(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *s = NULL;
+	ck_assert_int_ge(vasprintf(&s, fmt, ap), 0);
+	va_end(ap);
+	return s;
 }

@@ -32,4 +32,11 @@ snn_spike_data *tu_run(snn_net *net, int threads, snn_stats *stats_out);
 /* Spike times (ms) of neuron `id` of population `pop` (caller frees). */
 double *tu_spike_times(const snn_spike_data *s, const char *pop, uint64_t id, size_t *n);
 
+/* Reads the samples of a SONATA report file written for population `pop`:
+ * returns rows x cols values (rows = samples, cols = neurons), caller frees. */
+double *tu_read_trace(const char *path, const char *pop, size_t *rows, size_t *cols);
+
+/* Builds a config text with printf formatting (caller frees). */
+char *tu_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 #endif

@@ -1,0 +1,102 @@
+#!/bin/sh
+# snnsim as a user meets it: help, version, usage errors and their exit
+# codes, check, CSV and JSON outputs, and interrupted or failing runs that
+# must leave no output file behind.
+. "$(dirname "$0")/lib.sh"
+
+expect_exit 0 "$SNNSIM" --help
+expect_grep "$TMP/out" '^Usage: snnsim run CONFIG'
+expect_exit 0 "$SNNSIM" --version
+expect_grep "$TMP/out" '^snnsim \(Spikeforge\) [0-9]+\.[0-9]+\.[0-9]+$'
+expect_exit 2 "$SNNSIM"
+expect_exit 2 "$SNNSIM" frobnicate
+expect_line "$TMP/err" "snnsim: error: unknown command 'frobnicate' (expected run or check; see snnsim --help)"
+expect_exit 2 "$SNNSIM" run
+expect_line "$TMP/err" "snnsim: error: run needs a config file (see snnsim --help)"
+expect_exit 2 "$SNNSIM" run "$TMP/none.yaml"
+expect_grep "$TMP/err" "none.yaml: error: cannot open: No such file or directory"
+expect_exit 2 "$SNNSIM" run "$SRC/examples/brunel.yaml" --bogus
+expect_line "$TMP/err" "snnsim: error: unknown option '--bogus' (see snnsim --help)"
+expect_exit 2 "$SNNSIM" run "$SRC/examples/brunel.yaml" --threads 0
+expect_line "$TMP/err" "snnsim: error: --threads expects a whole number from 1 to 4096, got 0"
+expect_exit 2 "$SNNSIM" run "$SRC/examples/brunel.yaml" --duration 20
+expect_line "$TMP/err" "snnsim: error: --duration: missing unit in '20': expected a time such as '1.5 ms'"
+expect_exit 2 "$SNNSIM" run "$SRC/examples/brunel.yaml" --duration 5mV
+expect_line "$TMP/err" "snnsim: error: --duration: '5mV' is a voltage, expected a time such as '1.5 ms'"
+expect_exit 2 "$SNNSIM" run "$SRC/examples/brunel.yaml" --duration 0.05ms
+expect_line "$TMP/err" "snnsim: error: --duration: the duration 0.05 ms is not a whole number of time steps (dt = 0.1 ms)"
+expect_exit 2 "$SNNSIM" run "$SRC/examples/brunel.yaml" --format xml
+expect_line "$TMP/err" "snnsim: error: --format expects hdf5 or csv, got xml"
+expect_exit 2 "$SNNSIM" run "$SRC/examples/brunel.yaml" --seed -3
+expect_exit 2 "$SNNSIM" check
+expect_line "$TMP/err" "snnsim: error: usage: snnsim check CONFIG"
+
+# check: a valid config prints the network and its estimate
+expect_exit 0 "$SNNSIM" check "$SRC/examples/brunel.yaml"
+expect_grep "$TMP/out" '^populations \(2, 12500 neurons\):$'
+expect_grep "$TMP/out" '^total: 12500 neurons, about 15625000 synapses, 10000 steps$'
+expect_grep "$TMP/out" '^memory estimate: [0-9.]+ MB$'
+
+# check: every problem of a file in one pass, exit 2
+cat >"$TMP/bad.yaml" <<'YAML'
+simulation: {dt: 0.1 ms, duration: 1 s}
+populations:
+  exc: {model: lif, size: 10, params: {tau_m: 20, V_th: 20 mV, V_reset: 30 mV}}
+  inh: {model: lifx, size: 5}
+projections:
+  - {from: exc, to: nobody, rule: all_to_all, weight: 1 mV, delay: 1 ms}
+YAML
+expect_exit 2 "$SNNSIM" check "$TMP/bad.yaml"
+expect_line "$TMP/err" "$TMP/bad.yaml:3:47: error: tau_m: missing unit in '20': expected a time such as '1.5 ms'"
+expect_line "$TMP/err" "$TMP/bad.yaml:3:73: error: V_reset (30 mV) must be below V_th (20 mV) in population 'exc'"
+expect_grep "$TMP/err" "^$TMP/bad.yaml:4:16: error: unknown model 'lifx'; expected one of: lif, lif_cond, spike_source, poisson_source$"
+expect_grep "$TMP/err" "^$TMP/bad.yaml:6:21: error: unknown population 'nobody'; the config defines: exc$"
+expect_line "$TMP/err" "4 errors"
+
+# a small network to run
+cat >"$TMP/small.yaml" <<'YAML'
+simulation: {dt: 0.1 ms, duration: 50 ms, seed: 5}
+populations:
+  e: {model: lif, size: 200, params: {tau_m: 20 ms, E_L: 0 mV, V_th: 20 mV, V_reset: 10 mV}}
+projections:
+  - {from: e, to: e, rule: {fixed_indegree: 20}, weight: 0.2 mV, delay: 1.5 ms}
+stimuli:
+  - {poisson: {rate: 15 kHz}, to: e, weight: 0.1 mV, delay: 0.1 ms}
+YAML
+
+# -o records everything; CSV has provenance comments, a header and rows
+expect_exit 0 "$SNNSIM" run "$TMP/small.yaml" -o "$TMP/s.csv" --format csv --threads 2
+expect_grep "$TMP/s.csv" '^# software: Spikeforge [0-9.]+$'
+expect_grep "$TMP/s.csv" '^# seed: 5$'
+expect_grep "$TMP/s.csv" '^# config_sha256: [0-9a-f]{64}$'
+expect_line "$TMP/s.csv" "time_ms,population,node_id"
+expect_grep "$TMP/s.csv" '^[0-9]+\.[0-9],e,[0-9]+$'
+rows=$(grep -c ',e,' "$TMP/s.csv")
+spikes=$(sed -n 's/^spikes  *\([0-9]*\)$/\1/p' "$TMP/out")
+[ "$rows" = "$spikes" ] || fail "CSV has $rows rows, the summary says $spikes spikes"
+
+# --summary-json has the keys scripts rely on; --quiet prints nothing
+expect_exit 0 "$SNNSIM" run "$TMP/small.yaml" -o "$TMP/s.h5" --summary-json "$TMP/sum.json" -q
+[ -s "$TMP/out" ] && fail "--quiet printed: $(cat "$TMP/out")"
+for k in neurons synapses build_s sim_s spikes events_per_s peak_rss_mb rates_hz; do
+	grep -q "\"$k\": " "$TMP/sum.json" || fail "summary JSON lacks $k"
+done
+expect_grep "$TMP/sum.json" '"rates_hz": \{"e": [0-9.]+\}'
+
+# an interrupted run leaves no file under the requested name, nor a temporary
+"$SNNSIM" run "$SRC/examples/brunel.yaml" --duration 60s -o "$TMP/int.h5" --threads 2 \
+	>"$TMP/out" 2>"$TMP/err" &
+pid=$!
+sleep 3
+kill -INT $pid
+wait $pid
+rc=$?
+[ "$rc" = 1 ] || fail "interrupted run exited $rc, expected 1"
+expect_grep "$TMP/err" 'error: stopped at t = [0-9.]+ ms; no output was written$'
+ls "$TMP" | grep -q '^int\.h5' && fail "an interrupted run left $(ls "$TMP" | grep int)"
+
+# an output that cannot be created fails cleanly (exit 1)
+expect_exit 1 "$SNNSIM" run "$TMP/small.yaml" -o "$TMP/no/such/dir/s.h5"
+expect_grep "$TMP/err" 'no/such/dir/s.h5: error: cannot create the HDF5 file'
+
+finish
