@@ -55,7 +55,7 @@ void snn_diag_free(snn_diag *d)
 	free(d);
 }
 
-static char *vformat(const char *fmt, va_list ap)
+__attribute__((format(printf, 1, 0))) static char *vformat(const char *fmt, va_list ap)
 {
 	va_list ap2;
 	va_copy(ap2, ap);
@@ -71,7 +71,7 @@ static char *vformat(const char *fmt, va_list ap)
 	return s;
 }
 
-static int diag_vadd(snn_diag *d, enum snn_severity sev, int code, const char *file, int line,
+__attribute__((format(printf, 7, 0))) static int diag_vadd(snn_diag *d, enum snn_severity sev, int code, const char *file, int line,
 		     int col, const char *fmt, va_list ap)
 {
 	if (!d) {

@@ -143,8 +143,7 @@ static inline uint32_t poisson_draw(const struct snn_sim *s, const struct stim_r
 		return k > UINT32_MAX ? UINT32_MAX : (uint32_t)k;
 	}
 	philox4x32_ctr_t b = rng_block(s->net->sim.seed, RNG_POISSON, st->index, gid, emit << 8);
-	uint64_t a = b.v[0] >> 5, c = b.v[1] >> 6;
-	double u = ((double)((a << 26) | c) + 0.5) * (1.0 / 9007199254740992.0);
+	double u = rng_words_to_open01(b.v[0], b.v[1]);
 	uint32_t k = 0;
 	while (k < (uint32_t)st->ncdf && u > st->cdf[k]) {
 		k++;

@@ -124,6 +124,9 @@ char *h5_read_attr_str(hid_t obj, const char *name)
 			size_t n = H5Tget_size(ft);
 			hid_t mt = H5Tcopy(H5T_C_S1);
 			H5Tset_size(mt, n + 1);
+			/* HDF5 converts no string between ASCII and UTF-8: read in
+			 * the file's character set */
+			H5Tset_cset(mt, H5Tget_cset(ft));
 			out = calloc(n + 2, 1);
 			if (out && H5Aread(a, mt, out) < 0) {
 				free(out);

@@ -72,8 +72,7 @@ void poisson_source_update(struct pop_rt *p, uint32_t lo, uint32_t hi, uint64_t 
 	uint32_t n = *nout;
 	for (uint32_t i = lo; i < hi; i++) {
 		philox4x32_ctr_t r = rng_block(seed, RNG_SOURCE, p->index, p->first + i, step);
-		uint64_t a = r.v[0] >> 5, b = r.v[1] >> 6;
-		double u = ((double)((a << 26) | b) + 0.5) * (1.0 / 9007199254740992.0);
+		double u = rng_words_to_open01(r.v[0], r.v[1]);
 		if (u < p->p_spike) {
 			out[n++] = p->first + i;
 		}

@@ -31,6 +31,13 @@ double rng_exponential(struct rng *r)
 	return -log(rng_uniform(r));
 }
 
+/* A count computed in a double, saturated to UINT64_MAX (a larger value does
+ * not convert: the cast would be undefined). */
+static uint64_t count_from(double k)
+{
+	return k >= 18446744073709551616.0 ? UINT64_MAX : (uint64_t)k;
+}
+
 /* Hoermann's transformed rejection with squeeze (PTRS), for lambda >= 10. */
 static uint64_t poisson_ptrs(struct rng *r, double lambda)
 {
@@ -46,14 +53,14 @@ static uint64_t poisson_ptrs(struct rng *r, double lambda)
 		double us = 0.5 - fabs(u);
 		double k = floor((2.0 * a / us + b) * u + lambda + 0.43);
 		if (us >= 0.07 && v <= vr) {
-			return (uint64_t)k;
+			return count_from(k);
 		}
 		if (k < 0.0 || (us < 0.013 && v > us)) {
 			continue;
 		}
 		if (log(v) + log(invalpha) - log(a / (us * us) + b) <=
 		    -lambda + k * loglam - lgamma(k + 1.0)) {
-			return (uint64_t)k;
+			return count_from(k);
 		}
 	}
 }
@@ -65,6 +72,9 @@ uint64_t rng_poisson(struct rng *r, double lambda)
 	}
 	if (lambda < 10.0) {
 		return rng_poisson_inversion(rng_uniform(r), lambda, exp(-lambda));
+	}
+	if (isinf(lambda)) {
+		return UINT64_MAX;
 	}
 	return poisson_ptrs(r, lambda);
 }

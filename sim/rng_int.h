@@ -77,12 +77,26 @@ static inline uint32_t rng_u32(struct rng *r)
 	return r->buf[r->idx++];
 }
 
+/* A double uniform on the open interval (0, 1) from two words, with 53
+ * random bits (the form every stream and every hot path uses). */
+static inline double rng_words_to_open01(uint32_t w0, uint32_t w1)
+{
+	uint64_t x = ((uint64_t)(w0 >> 5) << 26) | (uint64_t)(w1 >> 6);
+	/* x + 0.5 is exact below 2^52 and rounds to even above, where only the
+	 * largest x would round up to 2^53 and give 1.0: it takes the largest
+	 * double below 1 instead, so the interval stays open. */
+	if (x == (UINT64_C(1) << 53) - 1) {
+		return 1.0 - 1.0 / 9007199254740992.0;
+	}
+	return ((double)x + 0.5) * (1.0 / 9007199254740992.0);
+}
+
 /* A double uniform on the open interval (0, 1), with 53 random bits. */
 static inline double rng_uniform(struct rng *r)
 {
-	uint64_t a = rng_u32(r) >> 5; /* 27 bits */
-	uint64_t b = rng_u32(r) >> 6; /* 26 bits */
-	return ((double)((a << 26) | b) + 0.5) * (1.0 / 9007199254740992.0);
+	uint32_t w0 = rng_u32(r);
+	uint32_t w1 = rng_u32(r);
+	return rng_words_to_open01(w0, w1);
 }
 
 /* A double uniform on (0, 1) from one 32-bit word (for hot paths). */

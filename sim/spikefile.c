@@ -7,8 +7,10 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -409,7 +411,9 @@ static snn_spike_population *add_pop(snn_spike_data *s, const char *name)
 	return p;
 }
 
-/* Reads a 1-d numeric dataset into a new array of `mtype` elements. */
+/* Reads a 1-d numeric dataset into a new array of `mtype` elements. With
+ * `integer`, only integer datasets are accepted, and signed ones must hold no
+ * negative value (HDF5 would clip it to 0 on its way to an unsigned type). */
 static int read_1d(hid_t loc, const char *name, const char *path, const char *gpath, bool integer,
 		   hid_t mtype, size_t esize, void **out, hsize_t *n, snn_diag *d)
 {
@@ -439,16 +443,35 @@ static int read_1d(hid_t loc, const char *name, const char *path, const char *gp
 		goto out;
 	}
 	H5Sget_simple_extent_dims(sp, n, NULL);
+	if (*n > SIZE_MAX / esize) {
+		rc = snn_diag_error(d, SNN_ENOMEM, path, 0, 0,
+				    "%s/%s: %llu entries do not fit in memory", gpath, name,
+				    (unsigned long long)*n);
+		goto out;
+	}
 	*out = malloc((*n ? *n : 1) * esize);
 	if (!*out) {
 		rc = snn_diag_error(d, SNN_ENOMEM, path, 0, 0, "out of memory");
 		goto out;
 	}
-	if (*n && H5Dread(ds, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out) < 0) {
-		free(*out);
-		*out = NULL;
+	/* signed integers are read as such, so that a negative one is seen */
+	bool sign = integer && esize == sizeof(int64_t) && H5Tget_sign(ft) == H5T_SGN_2;
+	if (*n && H5Dread(ds, sign ? H5T_NATIVE_INT64 : mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT,
+			  *out) < 0) {
 		rc = snn_diag_error(d, SNN_EPARSE, path, 0, 0,
 				    "%s/%s: cannot read (is the file truncated?)", gpath, name);
+	}
+	for (hsize_t i = 0; rc == SNN_OK && sign && i < *n; i++) {
+		int64_t v = ((const int64_t *)*out)[i];
+		if (v < 0) {
+			rc = snn_diag_error(d, SNN_EPARSE, path, 0, 0,
+					    "%s/%s: entry %llu is negative (%lld)", gpath, name,
+					    (unsigned long long)i, (long long)v);
+		}
+	}
+	if (rc != SNN_OK) {
+		free(*out);
+		*out = NULL;
 	}
 out:
 	if (ft >= 0) {
@@ -630,8 +653,13 @@ static int read_csv(const char *path, snn_spike_data *s, snn_diag *d)
 	}
 	uint64_t *caps = NULL;
 	int line = 0;
-	char *save = NULL;
-	for (char *ln = strtok_r(text, "\n", &save); ln; ln = strtok_r(NULL, "\n", &save)) {
+	/* line by line, blank ones included, so that diagnostics count them */
+	for (char *ln = text, *next; ln; ln = next) {
+		char *nl = strchr(ln, '\n');
+		next = nl ? nl + 1 : NULL;
+		if (nl) {
+			*nl = '\0';
+		}
 		line++;
 		size_t n = strlen(ln);
 		if (n && ln[n - 1] == '\r') {
@@ -649,16 +677,21 @@ static int read_csv(const char *path, snn_spike_data *s, snn_diag *d)
 		}
 		char *f[3];
 		int nf = 0;
+		bool extra = false;
 		for (char *tok = p; nf < 3;) {
 			f[nf++] = tok;
 			char *c = strchr(tok, ',');
 			if (!c) {
 				break;
 			}
+			if (nf == 3) {
+				extra = true; /* a fourth field */
+				break;
+			}
 			*c = '\0';
 			tok = c + 1;
 		}
-		if (nf < 2) {
+		if (nf < 2 || extra) {
 			rc = snn_diag_error(d, SNN_EPARSE, path, line, 0,
 					    "expected 'time_ms,population,node_id' or "
 					    "'time_ms,node_id'");
@@ -667,16 +700,33 @@ static int read_csv(const char *path, snn_spike_data *s, snn_diag *d)
 		char *end;
 		errno = 0;
 		double t = strtod(f[0], &end);
-		if (end == f[0] || !isfinite(t)) {
+		while (isspace((unsigned char)*end)) {
+			end++;
+		}
+		if (end == f[0] || *end || !isfinite(t)) {
 			rc = snn_diag_error(d, SNN_EPARSE, path, line, 0,
 					    "'%s' is not a spike time in ms", f[0]);
 			break;
 		}
-		const char *pname = nf == 3 ? f[1] : "default";
+		const char *pname = "default";
 		const char *idtxt = nf == 3 ? f[2] : f[1];
-		while (isspace((unsigned char)*pname)) {
-			pname++;
+		if (nf == 3) {
+			char *pn = f[1];
+			while (isspace((unsigned char)*pn)) {
+				pn++;
+			}
+			size_t pl = strlen(pn);
+			while (pl > 0 && isspace((unsigned char)pn[pl - 1])) {
+				pn[--pl] = '\0';
+			}
+			pname = pn;
 		}
+		if (!*pname) {
+			rc = snn_diag_error(d, SNN_EPARSE, path, line, 0,
+					    "missing population name");
+			break;
+		}
+		errno = 0;
 		unsigned long long id = strtoull(idtxt, &end, 10);
 		while (isspace((unsigned char)*end)) {
 			end++;
@@ -684,6 +734,11 @@ static int read_csv(const char *path, snn_spike_data *s, snn_diag *d)
 		if (end == idtxt || *end || strchr(idtxt, '-')) {
 			rc = snn_diag_error(d, SNN_EPARSE, path, line, 0,
 					    "'%s' is not a node id (a whole number)", idtxt);
+			break;
+		}
+		if (errno == ERANGE) {
+			rc = snn_diag_error(d, SNN_EPARSE, path, line, 0,
+					    "'%s' is too large for a node id", idtxt);
 			break;
 		}
 		size_t k = 0;
@@ -717,17 +772,25 @@ static int read_csv(const char *path, snn_spike_data *s, snn_diag *d)
 	return rc;
 }
 
+/* HDF5's signature opens the file or, after a user block, sits at offset
+ * 512, 1024, 2048, ... (where HDF5 itself looks for it). */
 static bool looks_like_hdf5(const char *path)
 {
+	static const unsigned char h5sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
 	FILE *f = fopen(path, "rb");
 	if (!f) {
 		return false;
 	}
-	unsigned char sig[8] = {0};
-	size_t n = fread(sig, 1, 8, f);
+	bool found = false;
+	for (long off = 0; !found && off <= LONG_MAX / 2; off = off ? off * 2 : 512) {
+		unsigned char sig[8];
+		if (fseek(f, off, SEEK_SET) != 0 || fread(sig, 1, 8, f) != 8) {
+			break;
+		}
+		found = memcmp(sig, h5sig, 8) == 0;
+	}
 	fclose(f);
-	static const unsigned char h5sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
-	return n == 8 && memcmp(sig, h5sig, 8) == 0;
+	return found;
 }
 
 int snn_spike_data_read(const char *path, snn_spike_data **out, snn_diag *d)

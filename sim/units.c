@@ -21,7 +21,7 @@ struct unit_base {
 
 /* Base units, with the power of ten that converts them to the canonical unit
  * of their dimension (ms, mV, pA, pF, nS, Hz). Powers of ten are kept as
- * integers so that "0.1 ms" or "20 kHz" convert without rounding. */
+ * integers so that "0.1 ms" or "20 kHz" convert without a second rounding. */
 static const struct unit_base bases[] = {
 	{"s", SNN_DIM_TIME, 3},        {"V", SNN_DIM_VOLTAGE, 3},
 	{"A", SNN_DIM_CURRENT, 12},    {"F", SNN_DIM_CAPACITANCE, 12},
@@ -50,13 +50,44 @@ static double pow10i(int e)
 	return e < 0 ? 1.0 / r : r;
 }
 
-/* v * 10^e, dividing for negative e so that the result is correctly rounded. */
+/* v * 10^e, dividing for negative e; within an ulp of the exact product. */
 static double scale10(double v, int e)
 {
 	if (e >= 0) {
 		return v * pow10i(e);
 	}
 	return v / pow10i(-e);
+}
+
+/* The decimal number num[0..len) (as accepted by strtod, already parsed to v)
+ * times 10^e, correctly rounded. Scaling v would round twice ("0.0041 s" would
+ * become 4.1000000000000005 ms), so the power of ten is moved into the text's
+ * exponent and the text parsed again. Falls back to scale10 for numbers too
+ * long for the local buffer or with absurd exponents. */
+static double scale_decimal(const char *num, size_t len, double v, int e)
+{
+	if (e == 0) {
+		return v;
+	}
+	size_t mlen = 0;
+	while (mlen < len && num[mlen] != 'e' && num[mlen] != 'E') {
+		mlen++;
+	}
+	long x = 0;
+	if (mlen < len) {
+		char *xend = NULL;
+		errno = 0;
+		x = strtol(num + mlen + 1, &xend, 10);
+		if (errno != 0 || xend != num + len || x > 100000 || x < -100000) {
+			return scale10(v, e);
+		}
+	}
+	char buf[128];
+	if (mlen + 16 > sizeof(buf)) {
+		return scale10(v, e);
+	}
+	snprintf(buf, sizeof(buf), "%.*se%ld", (int)mlen, num, x + e);
+	return strtod(buf, NULL);
 }
 
 static const char *const dim_names[SNN_DIM_COUNT_] = {
@@ -191,6 +222,11 @@ int snn_units_parse(const char *text, enum snn_dim dim, double *value, char *why
 		    snn_dim_name(dim), snn_dim_example(dim));
 		return -1;
 	}
-	*value = scale10(v, e);
+	double r = scale_decimal(p, (size_t)(end - p), v, e);
+	if (!isfinite(r)) {
+		SAY("'%s' is out of range for %s", text, snn_dim_name(dim));
+		return -1;
+	}
+	*value = r;
 	return 0;
 }
