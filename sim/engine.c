@@ -23,6 +23,7 @@
 #endif
 
 #include "engine_int.h"
+#include "engines_int.h"
 #include "model_lif.h"
 #include "model_lif_cond.h"
 #include "model_source.h"
@@ -58,7 +59,7 @@ bool engine_params_homogeneous(const struct pop_rt *p)
 	return true;
 }
 
-int engine_draw_param(struct snn_sim *s, const struct pop_rt *p, int param, uint32_t local,
+int engine_draw_param(struct grid_sim *s, const struct pop_rt *p, int param, uint32_t local,
 		      double *out, snn_diag *d)
 {
 	const struct value *v = &p->ir->params[param];
@@ -80,7 +81,7 @@ int engine_draw_param(struct snn_sim *s, const struct pop_rt *p, int param, uint
 	return 0;
 }
 
-int engine_draw_init(struct snn_sim *s, const struct pop_rt *p, int var, uint32_t local,
+int engine_draw_init(struct grid_sim *s, const struct pop_rt *p, int var, uint32_t local,
 		     double def, double *out, snn_diag *d)
 {
 	const struct value *v = &p->ir->init[var];
@@ -102,7 +103,7 @@ int engine_draw_init(struct snn_sim *s, const struct pop_rt *p, int var, uint32_
 
 /* ------------------------------------------------------------------ stimuli */
 
-static int setup_poisson(struct snn_sim *s, struct stim_rt *st, snn_diag *d)
+static int setup_poisson(struct grid_sim *s, struct stim_rt *st, snn_diag *d)
 {
 	const struct stimulus *ir = st->ir;
 	const struct model *m = s->net->pops[ir->to.pop].model;
@@ -130,7 +131,7 @@ static int setup_poisson(struct snn_sim *s, struct stim_rt *st, snn_diag *d)
 }
 
 /* Poisson count of one (stimulus, neuron, emission step). */
-static inline uint32_t poisson_draw(const struct snn_sim *s, const struct stim_rt *st,
+static inline uint32_t poisson_draw(const struct grid_sim *s, const struct stim_rt *st,
 				    uint32_t gid, uint64_t emit)
 {
 	if (st->ncdf == 0) {
@@ -206,7 +207,7 @@ static bool pop_in_slice(const struct pop_rt *p, const struct thread_rt *t, uint
 	return true;
 }
 
-static void add_poisson(struct snn_sim *s, struct thread_rt *t, uint64_t n)
+static void add_poisson(struct grid_sim *s, struct thread_rt *t, uint64_t n)
 {
 	uint32_t slice = t->hi - t->lo;
 	double *slot = t->ring + (size_t)(n & s->ring_mask) * s->n_ch * slice;
@@ -237,7 +238,7 @@ static void add_poisson(struct snn_sim *s, struct thread_rt *t, uint64_t n)
 }
 
 /* Amplitude (pA) of a current stimulus during step n. */
-static double current_at(const struct snn_sim *s, const struct stimulus *ir, uint64_t n)
+static double current_at(const struct grid_sim *s, const struct stimulus *ir, uint64_t n)
 {
 	double t = (double)n * s->dt;
 	if (ir->kind == STIM_DC) {
@@ -257,7 +258,7 @@ static double current_at(const struct snn_sim *s, const struct stimulus *ir, uin
 
 /* Recomputes the stimulus current of the neurons of stimulus `which` inside
  * [glo, ghi): the sum, in config order, of every current stimulus on them. */
-static void refresh_current(struct snn_sim *s, uint32_t which, uint32_t glo, uint32_t ghi,
+static void refresh_current(struct grid_sim *s, uint32_t which, uint32_t glo, uint32_t ghi,
 			    uint64_t n)
 {
 	const struct stim_rt *st = &s->stims[which];
@@ -284,7 +285,7 @@ static void refresh_current(struct snn_sim *s, uint32_t which, uint32_t glo, uin
 	}
 }
 
-static void apply_dc(struct snn_sim *s, struct thread_rt *t, uint64_t n)
+static void apply_dc(struct grid_sim *s, struct thread_rt *t, uint64_t n)
 {
 	while (t->dc_next < s->n_dc_events && s->dc_events[t->dc_next].step <= n) {
 		refresh_current(s, s->dc_events[t->dc_next].stim, t->lo, t->hi, n);
@@ -301,7 +302,7 @@ static int cmp_dc(const void *a, const void *b)
 	return (x->stim > y->stim) - (x->stim < y->stim);
 }
 
-static int setup_stimuli(struct snn_sim *s, snn_diag *d)
+static int setup_stimuli(struct grid_sim *s, snn_diag *d)
 {
 	const snn_net *net = s->net;
 	s->n_stims = net->n_stims;
@@ -357,7 +358,7 @@ static int setup_stimuli(struct snn_sim *s, snn_diag *d)
 
 /* ------------------------------------------------------------------ recording */
 
-static int setup_recording(struct snn_sim *s, snn_diag *d)
+static int setup_recording(struct grid_sim *s, snn_diag *d)
 {
 	const snn_net *net = s->net;
 	s->rec_mask = calloc(s->n_neurons ? s->n_neurons : 1, 1);
@@ -435,7 +436,7 @@ static int setup_recording(struct snn_sim *s, snn_diag *d)
 
 /* Steps between bookkeeping points, and buffer sizes that cannot overflow
  * between two of them. */
-static int setup_buffers(struct snn_sim *s, snn_diag *d)
+static int setup_buffers(struct grid_sim *s, snn_diag *d)
 {
 	uint32_t F = BOOKKEEPING_MAX_STEPS;
 	for (int k = 0; k < s->nthreads; k++) {
@@ -471,7 +472,7 @@ static int setup_buffers(struct snn_sim *s, snn_diag *d)
 }
 
 /* Population of a global id (populations are contiguous, in order). */
-static uint32_t pop_of(const struct snn_sim *s, uint32_t gid)
+static uint32_t pop_of(const struct grid_sim *s, uint32_t gid)
 {
 	uint32_t a = 0, b = s->n_pops;
 	while (b - a > 1) {
@@ -488,7 +489,7 @@ static uint32_t pop_of(const struct snn_sim *s, uint32_t gid)
 /* Writes the queued spikes of all threads in (step, id) order: threads hold
  * ascending id slices, so taking each step from every thread in turn keeps
  * the order whatever the thread count. Thread 0 only, between barriers. */
-static int flush_spikes(struct snn_sim *s, snn_diag *d)
+static int flush_spikes(struct grid_sim *s, snn_diag *d)
 {
 	size_t cur[256];
 	size_t *pos = s->nthreads <= 256 ? cur : calloc((size_t)s->nthreads, sizeof(size_t));
@@ -549,7 +550,7 @@ static int flush_spikes(struct snn_sim *s, snn_diag *d)
 	return rc;
 }
 
-static int flush_traces(struct snn_sim *s, uint64_t steps_done, snn_diag *d)
+static int flush_traces(struct grid_sim *s, uint64_t steps_done, snn_diag *d)
 {
 	for (uint32_t r = 0; r < s->n_traces; r++) {
 		struct trace_rt *tr = &s->traces[r];
@@ -569,7 +570,7 @@ static int flush_traces(struct snn_sim *s, uint64_t steps_done, snn_diag *d)
 
 /* ------------------------------------------------------------------ the step */
 
-static void update_slice(struct snn_sim *s, struct thread_rt *t, uint64_t n)
+static void update_slice(struct grid_sim *s, struct thread_rt *t, uint64_t n)
 {
 	uint32_t slice = t->hi - t->lo;
 	double *slot = t->ring + (size_t)(n & s->ring_mask) * s->n_ch * slice;
@@ -610,7 +611,7 @@ static void update_slice(struct snn_sim *s, struct thread_rt *t, uint64_t n)
 	t->nspk[n & 1] = nout;
 }
 
-static void record_slice(struct snn_sim *s, struct thread_rt *t, int tid, uint64_t n)
+static void record_slice(struct grid_sim *s, struct thread_rt *t, int tid, uint64_t n)
 {
 	const uint32_t *spk = t->spk[n & 1];
 	uint32_t ns = t->nspk[n & 1];
@@ -641,7 +642,7 @@ static void record_slice(struct snn_sim *s, struct thread_rt *t, int tid, uint64
 	}
 }
 
-static void deliver(struct snn_sim *s, struct thread_rt *t, uint64_t n)
+static void deliver(struct grid_sim *s, struct thread_rt *t, uint64_t n)
 {
 	uint32_t slice = t->hi - t->lo;
 	size_t slot_stride = (size_t)s->n_ch * slice;
@@ -684,7 +685,7 @@ struct run_ctl {
 	snn_diag *d;
 };
 
-static void bookkeep(struct snn_sim *s, struct run_ctl *c, uint64_t n)
+static void bookkeep(struct grid_sim *s, struct run_ctl *c, uint64_t n)
 {
 	uint64_t done = n + 1;
 	if (s->spikes && flush_spikes(s, c->d) != SNN_OK) {
@@ -714,7 +715,7 @@ static void bookkeep(struct snn_sim *s, struct run_ctl *c, uint64_t n)
 	}
 }
 
-static void run_thread(struct snn_sim *s, struct run_ctl *c, int tid)
+static void run_thread(struct grid_sim *s, struct run_ctl *c, int tid)
 {
 	struct thread_rt *t = &s->thr[tid];
 	uint32_t F = s->bookkeeping;
@@ -756,8 +757,9 @@ static void thread_free(struct thread_rt *t)
 	free(t->pop_spikes);
 }
 
-void snn_sim_free(snn_sim *s)
+static void grid_free(void *impl)
 {
+	struct grid_sim *s = impl;
 	if (!s) {
 		return;
 	}
@@ -811,7 +813,7 @@ static int default_threads(void)
 
 /* Allocates a thread's ring buffers and spike lists (first touch by the
  * owning thread). */
-static int thread_alloc_buffers(struct snn_sim *s, struct thread_rt *t)
+static int thread_alloc_buffers(struct grid_sim *s, struct thread_rt *t)
 {
 	uint32_t slice = t->hi - t->lo;
 	size_t cells = (size_t)s->ring_slots * s->n_ch * (slice ? slice : 1);
@@ -826,7 +828,7 @@ static int thread_alloc_buffers(struct snn_sim *s, struct thread_rt *t)
 	return 0;
 }
 
-static void build_region(struct snn_sim *s, void *shared)
+static void build_region(struct grid_sim *s, void *shared)
 {
 #ifdef _OPENMP
 	int nt = s->nthreads;
@@ -877,7 +879,7 @@ static void build_region(struct snn_sim *s, void *shared)
 #endif
 }
 
-static int setup_pops(struct snn_sim *s, snn_diag *d)
+static int setup_pops(struct grid_sim *s, snn_diag *d)
 {
 	const snn_net *net = s->net;
 	s->n_pops = net->n_pops;
@@ -922,11 +924,11 @@ static int setup_pops(struct snn_sim *s, snn_diag *d)
 	return SNN_OK;
 }
 
-int snn_sim_new(const snn_net *net, const snn_sim_options *opt, snn_sim **out, snn_diag *d)
+static int grid_new(const snn_net *net, const snn_sim_options *opt, void **out, snn_diag *d)
 {
 	*out = NULL;
 	double t0 = now_s();
-	struct snn_sim *s = calloc(1, sizeof(*s));
+	struct grid_sim *s = calloc(1, sizeof(*s));
 	if (!s) {
 		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
 	}
@@ -1011,17 +1013,17 @@ int snn_sim_new(const snn_net *net, const snn_sim_options *opt, snn_sim **out, s
 	*out = s;
 	return SNN_OK;
 fail:
-	snn_sim_free(s);
+	grid_free(s);
 	return rc;
 }
 
 /* ------------------------------------------------------------------ run */
 
-static int open_outputs(struct snn_sim *s, snn_diag *d)
+static int open_outputs(struct grid_sim *s, snn_diag *d)
 {
 	const snn_net *net = s->net;
 	snn_provenance prov = {s->opt.software, net->source_path, net->source_text,
-			       net->source_sha256, net->sim.seed, s->nthreads, "cpu", s->dt,
+			       net->source_sha256, net->sim.seed, s->nthreads, engine_grid_cpu.name, s->dt,
 			       (double)s->n_steps * s->dt};
 	s->spike_pop_slot = malloc((s->n_pops ? s->n_pops : 1) * sizeof(int32_t));
 	if (!s->spike_pop_slot) {
@@ -1075,7 +1077,7 @@ static int open_outputs(struct snn_sim *s, snn_diag *d)
 	return SNN_OK;
 }
 
-static void abort_outputs(struct snn_sim *s)
+static void abort_outputs(struct grid_sim *s)
 {
 	snn_spike_writer_abort(s->spikes);
 	s->spikes = NULL;
@@ -1085,7 +1087,7 @@ static void abort_outputs(struct snn_sim *s)
 	}
 }
 
-static int fill_stats(struct snn_sim *s, double sim_s)
+static int fill_stats(struct grid_sim *s, double sim_s)
 {
 	snn_stats *st = &s->stats;
 	uint32_t nv = 0;
@@ -1137,6 +1139,7 @@ static int fill_stats(struct snn_sim *s, double sim_s)
 	st->sim_s = sim_s;
 	st->bio_ms = bio_ms;
 	st->threads = s->nthreads;
+	st->engine = engine_grid_cpu.name;
 	st->n_pops = nv;
 	st->pop_names = s->stat_names;
 	st->pop_sizes = s->stat_sizes;
@@ -1147,8 +1150,9 @@ static int fill_stats(struct snn_sim *s, double sim_s)
 	return SNN_OK;
 }
 
-int snn_sim_run(snn_sim *s, snn_diag *d)
+static int grid_run(void *impl, snn_diag *d)
 {
+	struct grid_sim *s = impl;
 	int rc = open_outputs(s, d);
 	if (rc != SNN_OK) {
 		abort_outputs(s);
@@ -1195,7 +1199,10 @@ int snn_sim_run(snn_sim *s, snn_diag *d)
 	return SNN_OK;
 }
 
-const snn_stats *snn_sim_stats(const snn_sim *s)
+static const snn_stats *grid_stats(const void *impl)
 {
+	const struct grid_sim *s = impl;
 	return &s->stats;
 }
+
+const struct engine_ops engine_grid_cpu = {"grid-cpu", grid_new, grid_run, grid_stats, grid_free};

@@ -158,7 +158,7 @@ struct trace_rt {
 	struct trace_writer *writer;
 };
 
-struct snn_sim {
+struct grid_sim {
 	const snn_net *net;
 	snn_sim_options opt;
 	double dt;
@@ -198,32 +198,32 @@ struct snn_sim {
 /* Builds every thread's synapse blocks (synapses.c). Runs inside the
  * engine's parallel region: each thread builds its own slice. Returns 0 or
  * sets t->err. */
-void synapses_build_thread(struct snn_sim *s, struct thread_rt *t, void *shared);
+void synapses_build_thread(struct grid_sim *s, struct thread_rt *t, void *shared);
 /* Prepares what the per-thread builders share (per-target counts of
  * fixed_total_number projections); freed by synapses_shared_free. */
-int synapses_shared_new(struct snn_sim *s, void **shared, snn_diag *d);
-void synapses_shared_free(struct snn_sim *s, void *shared);
+int synapses_shared_new(struct grid_sim *s, void **shared, snn_diag *d);
+void synapses_shared_free(struct grid_sim *s, void *shared);
 void synapses_free_block(struct syn_block *b);
 /* Largest delay of any projection or stimulus, in steps. */
-uint32_t synapses_max_delay(const struct snn_sim *s);
+uint32_t synapses_max_delay(const struct grid_sim *s);
 
 /* Model dynamics (model_lif.c, model_lif_cond.c, model_source.c). Each
  * update advances neurons [lo, hi) of the population (local indices) by one
  * step: in0/in1 are their input channels for this step, i_ext their current
  * stimuli (or NULL); spikes are appended as global ids to out. */
-int lif_setup(struct snn_sim *s, struct pop_rt *p, snn_diag *d);
+int lif_setup(struct grid_sim *s, struct pop_rt *p, snn_diag *d);
 void lif_delta_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const double *in0,
 		      const double *i_ext, uint32_t *out, uint32_t *nout);
 void lif_exp_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const double *in0,
 		    const double *in1, const double *i_ext, uint32_t *out, uint32_t *nout);
 double lif_get(const struct pop_rt *p, int var, uint32_t i);
 
-int cond_setup(struct snn_sim *s, struct pop_rt *p, snn_diag *d);
+int cond_setup(struct grid_sim *s, struct pop_rt *p, snn_diag *d);
 void cond_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const double *in0,
 		 const double *in1, const double *i_ext, uint32_t *out, uint32_t *nout);
 double cond_get(const struct pop_rt *p, int var, uint32_t i);
 
-int source_setup(struct snn_sim *s, struct pop_rt *p, snn_diag *d);
+int source_setup(struct grid_sim *s, struct pop_rt *p, snn_diag *d);
 void spike_source_update(struct pop_rt *p, uint32_t lo, uint32_t hi, uint64_t step,
 			 uint32_t *out, uint32_t *nout);
 void poisson_source_update(struct pop_rt *p, uint32_t lo, uint32_t hi, uint64_t step,
@@ -231,9 +231,9 @@ void poisson_source_update(struct pop_rt *p, uint32_t lo, uint32_t hi, uint64_t 
 
 /* Draws a population parameter or initial value for neuron gid, checking the
  * model's constraint. Returns 0, or -1 with an error naming the config line. */
-int engine_draw_param(struct snn_sim *s, const struct pop_rt *p, int param, uint32_t local,
+int engine_draw_param(struct grid_sim *s, const struct pop_rt *p, int param, uint32_t local,
 		      double *out, snn_diag *d);
-int engine_draw_init(struct snn_sim *s, const struct pop_rt *p, int var, uint32_t local,
+int engine_draw_init(struct grid_sim *s, const struct pop_rt *p, int var, uint32_t local,
 		     double def, double *out, snn_diag *d);
 /* Whether every parameter of the population is a constant. */
 bool engine_params_homogeneous(const struct pop_rt *p);

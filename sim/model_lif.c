@@ -40,7 +40,7 @@ static void lif_fill(struct lif_prop *P, const double *v, double h, bool exp_syn
 	P->ref_steps = (uint32_t)nearbyint(v[LIF_T_REF] / h);
 }
 
-int lif_setup(struct snn_sim *s, struct pop_rt *p, snn_diag *d)
+int lif_setup(struct grid_sim *s, struct pop_rt *p, snn_diag *d)
 {
 	bool exp_syn = p->model == MODEL_LIF_EXP;
 	size_t n = p->size;

@@ -28,7 +28,7 @@ static void cond_fill(struct cond_prop *P, const double *v, double h)
 	P->ref_steps = (uint32_t)nearbyint(v[COND_T_REF] / h);
 }
 
-int cond_setup(struct snn_sim *s, struct pop_rt *p, snn_diag *d)
+int cond_setup(struct grid_sim *s, struct pop_rt *p, snn_diag *d)
 {
 	size_t n = p->size;
 	p->v = calloc(n, sizeof(double));

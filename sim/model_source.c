@@ -10,7 +10,7 @@
 #include "model_source.h"
 #include "rng_int.h"
 
-int source_setup(struct snn_sim *s, struct pop_rt *p, snn_diag *d)
+int source_setup(struct grid_sim *s, struct pop_rt *p, snn_diag *d)
 {
 	const struct population *ir = p->ir;
 	if (p->model == MODEL_SPIKE_SOURCE) {

@@ -402,6 +402,44 @@ int snn_net_set_duration_ms(snn_net *net, double duration_ms, snn_diag *d)
 	return SNN_OK;
 }
 
+const char *net_engine_name(enum sim_engine e)
+{
+	return e == ENGINE_EVENT ? "event" : "grid";
+}
+
+const char *net_backend_name(enum sim_backend b)
+{
+	return b == BACKEND_CUDA ? "cuda" : "cpu";
+}
+
+int snn_net_set_engine(snn_net *net, const char *engine, snn_diag *d)
+{
+	if (strcmp(engine, "grid") == 0) {
+		net->sim.engine = ENGINE_GRID;
+	} else if (strcmp(engine, "event") == 0) {
+		net->sim.engine = ENGINE_EVENT;
+	} else {
+		return snn_diag_error(d, SNN_EINVAL, NULL, 0, 0,
+				      "unknown engine '%s' (expected grid or event)", engine);
+	}
+	net->sim.engine_where = (struct origin){NULL, 0, 0};
+	return SNN_OK;
+}
+
+int snn_net_set_backend(snn_net *net, const char *backend, snn_diag *d)
+{
+	if (strcmp(backend, "cpu") == 0) {
+		net->sim.backend = BACKEND_CPU;
+	} else if (strcmp(backend, "cuda") == 0) {
+		net->sim.backend = BACKEND_CUDA;
+	} else {
+		return snn_diag_error(d, SNN_EINVAL, NULL, 0, 0,
+				      "unknown backend '%s' (expected cpu or cuda)", backend);
+	}
+	net->sim.engine_where = (struct origin){NULL, 0, 0};
+	return SNN_OK;
+}
+
 int snn_net_set_threads(snn_net *net, int threads, snn_diag *d)
 {
 	if (threads < 1 || threads > 4096) {

@@ -152,13 +152,23 @@ struct trace_record {
 	struct origin where;
 };
 
+/* How a network is simulated: on the time grid or event by event, on CPU
+ * threads or a GPU. */
+enum sim_engine { ENGINE_GRID, ENGINE_EVENT };
+enum sim_backend { BACKEND_CPU, BACKEND_CUDA };
+
 struct sim_params {
 	double dt_ms;
 	double duration_ms;
 	uint64_t seed;
 	int threads;              /* 0: open */
-	struct origin dt_where, duration_where;
+	enum sim_engine engine;
+	enum sim_backend backend;
+	struct origin dt_where, duration_where, engine_where;
 };
+
+const char *net_engine_name(enum sim_engine e);
+const char *net_backend_name(enum sim_backend b);
 
 struct snn_net {
 	struct sim_params sim;

@@ -28,7 +28,8 @@ void snn_stats_print(const snn_stats *st, FILE *out)
 	fprintf(out, "neurons          %llu\n", (unsigned long long)st->neurons);
 	fprintf(out, "synapses         %llu (%.2f bytes each)\n", (unsigned long long)st->synapses,
 		st->synapses ? st->synapse_bytes / (double)st->synapses : 0.0);
-	fprintf(out, "threads          %d\n", st->threads);
+	fprintf(out, "engine           %s, %d thread%s\n", st->engine ? st->engine : "?",
+		st->threads, st->threads == 1 ? "" : "s");
 	fprintf(out, "build time       %.3f s\n", st->build_s);
 	fprintf(out, "simulation time  %.3f s for %g ms (real-time factor %.3f)\n", st->sim_s,
 		st->bio_ms, rtf);
@@ -64,8 +65,10 @@ static void json_string(FILE *out, const char *s)
 int snn_stats_write_json(const snn_stats *st, FILE *out)
 {
 	double rtf = st->bio_ms > 0 ? st->sim_s / (st->bio_ms * 1e-3) : 0.0;
-	fprintf(out, "{\"neurons\": %llu, \"synapses\": %llu, \"threads\": %d, ",
+	fprintf(out, "{\"neurons\": %llu, \"synapses\": %llu, \"threads\": %d, \"engine\": ",
 		(unsigned long long)st->neurons, (unsigned long long)st->synapses, st->threads);
+	json_string(out, st->engine ? st->engine : "");
+	fprintf(out, ", ");
 	fprintf(out, "\"build_s\": %.6f, \"sim_s\": %.6f, \"bio_ms\": %.6f, \"rtf\": %.6f, ",
 		st->build_s, st->sim_s, st->bio_ms, rtf);
 	fprintf(out, "\"spikes\": %llu, \"events\": %llu, \"events_per_s\": %.6g, ",

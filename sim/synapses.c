@@ -28,7 +28,7 @@ struct shared {
 	uint32_t n_src_driven;
 };
 
-int synapses_shared_new(struct snn_sim *s, void **out, snn_diag *d)
+int synapses_shared_new(struct grid_sim *s, void **out, snn_diag *d)
 {
 	const snn_net *net = s->net;
 	struct shared *sh = calloc(1, sizeof(*sh));
@@ -65,7 +65,7 @@ int synapses_shared_new(struct snn_sim *s, void **out, snn_diag *d)
 	return SNN_OK;
 }
 
-void synapses_shared_free(struct snn_sim *s, void *p)
+void synapses_shared_free(struct grid_sim *s, void *p)
 {
 	struct shared *sh = p;
 	if (!sh) {
@@ -151,7 +151,7 @@ static int put(struct thread_rt *t, struct fill *f, const struct conn *c, uint32
 }
 
 /* One pass over every synapse ending in the block, in creation order. */
-static int pass(struct snn_sim *s, struct thread_rt *t, struct shared *sh, struct fill *f,
+static int pass(struct grid_sim *s, struct thread_rt *t, struct shared *sh, struct fill *f,
 		struct conn_scratch *sc)
 {
 	const snn_net *net = s->net;
@@ -242,7 +242,7 @@ static void sort_row(struct syn_block *blk, uint16_t *key, uint64_t a, uint64_t 
 }
 
 /* Sorts every row and replaces the keys by runs of equal (delay, channel). */
-static int make_runs(struct snn_sim *s, struct syn_block *b, uint16_t *key)
+static int make_runs(struct grid_sim *s, struct syn_block *b, uint16_t *key)
 {
 	uint32_t N = s->n_neurons;
 	uint64_t maxrow = 0, nruns = 0;
@@ -297,7 +297,7 @@ static int make_runs(struct snn_sim *s, struct syn_block *b, uint16_t *key)
 	return 0;
 }
 
-static void build_block(struct snn_sim *s, struct thread_rt *t, struct shared *sh,
+static void build_block(struct grid_sim *s, struct thread_rt *t, struct shared *sh,
 			struct syn_block *b, struct conn_scratch *sc, uint32_t *max_delay)
 {
 	uint32_t N = s->n_neurons;
@@ -345,7 +345,7 @@ out:
 	free(f.key);
 }
 
-void synapses_build_thread(struct snn_sim *s, struct thread_rt *t, void *shared)
+void synapses_build_thread(struct grid_sim *s, struct thread_rt *t, void *shared)
 {
 	struct shared *sh = shared;
 	uint32_t n = t->hi - t->lo;
@@ -368,7 +368,7 @@ void synapses_build_thread(struct snn_sim *s, struct thread_rt *t, void *shared)
 	t->max_delay = max_delay;
 }
 
-uint32_t synapses_max_delay(const struct snn_sim *s)
+uint32_t synapses_max_delay(const struct grid_sim *s)
 {
 	uint32_t m = 1;
 	for (int i = 0; i < s->nthreads; i++) {

@@ -40,7 +40,7 @@ for pop, n in (("e", 100), ("i", 30)):
     assert ids.max() < n
 for k in ("software", "config", "config_sha256", "seed", "threads", "engine", "dt_ms"):
     assert k in s.attrs, k
-assert s.attrs["seed"] == 9 and s.attrs["engine"] == "cpu"
+assert s.attrs["seed"] == 9 and s.attrs["engine"] == "grid-cpu"
 v = h5py.File(sys.argv[2], "r")
 r = v["report"]["i"]
 d = r["data"][:]

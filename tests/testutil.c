@@ -106,6 +106,7 @@ snn_spike_data *tu_run(snn_net *net, int threads, snn_stats *stats_out)
 		stats_out->pop_spikes = NULL;
 		stats_out->rates_hz = NULL;
 		stats_out->spike_file = NULL;
+		stats_out->engine = NULL;
 	}
 	snn_sim_free(sim);
 	snn_spike_data *sd = NULL;

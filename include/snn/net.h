@@ -36,6 +36,11 @@ SNN_API int snn_net_threads(const snn_net *net);
 SNN_API int snn_net_set_seed(snn_net *net, uint64_t seed);
 SNN_API int snn_net_set_duration_ms(snn_net *net, double duration_ms, snn_diag *d);
 SNN_API int snn_net_set_threads(snn_net *net, int threads, snn_diag *d);
+/* The engine ("grid": the time grid; "event": exact event-driven) and the
+ * backend ("cpu" or "cuda") that will simulate the network. Whether this
+ * build has them is checked by snn_sim_new. */
+SNN_API int snn_net_set_engine(snn_net *net, const char *engine, snn_diag *d);
+SNN_API int snn_net_set_backend(snn_net *net, const char *backend, snn_diag *d);
 
 SNN_API size_t snn_net_population_count(const snn_net *net);
 SNN_API const char *snn_net_population_name(const snn_net *net, size_t i);

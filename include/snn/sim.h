@@ -54,6 +54,7 @@ typedef struct {
 	double bio_ms;          /* biological time simulated */
 	double peak_rss_mb;     /* peak resident memory of the process */
 	double synapse_bytes;   /* memory of the synapse tables */
+	const char *engine;     /* "grid-cpu", ... */
 	int threads;
 	size_t n_pops;
 	const char *const *pop_names;
@@ -74,6 +75,8 @@ SNN_API int snn_sim_new(const snn_net *net, const snn_sim_options *opt, snn_sim 
  * written) or SNN_ENOMEM. On failure no output file is left behind. */
 SNN_API int snn_sim_run(snn_sim *s, snn_diag *d);
 SNN_API const snn_stats *snn_sim_stats(const snn_sim *s);
+/* The engine running the simulation, as recorded in outputs ("grid-cpu"). */
+SNN_API const char *snn_sim_engine_name(const snn_sim *s);
 SNN_API void snn_sim_free(snn_sim *s);
 
 /* Writes the statistics as text (the summary snnsim prints) or as JSON. */

@@ -1,0 +1,23 @@
+/*
+ * The engines behind snn_sim: each one builds and runs a network its own way
+ * and fills the same statistics and output files.
+ * Layer: sim core (engines), internal. sim.c picks one by the network's
+ * engine and backend settings.
+ */
+#ifndef SNN_ENGINES_INT_H
+#define SNN_ENGINES_INT_H
+
+#include "snn/sim.h"
+
+struct engine_ops {
+	const char *name; /* as recorded in outputs: "grid-cpu", ... */
+	int (*create)(const snn_net *net, const snn_sim_options *opt, void **impl, snn_diag *d);
+	int (*run)(void *impl, snn_diag *d);
+	const snn_stats *(*stats)(const void *impl);
+	void (*destroy)(void *impl);
+};
+
+/* The time-grid engine on CPU threads (engine.c). */
+extern const struct engine_ops engine_grid_cpu;
+
+#endif

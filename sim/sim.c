@@ -1,0 +1,72 @@
+/*
+ * snn_sim: the public face of the engines. Picks the engine that the
+ * network's settings name and forwards to it.
+ * Layer: sim core (engines). Holds no simulation logic of its own.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "engines_int.h"
+#include "net_int.h"
+
+struct snn_sim {
+	const struct engine_ops *ops;
+	void *impl;
+};
+
+static const struct engine_ops *pick(const snn_net *net, snn_diag *d)
+{
+	if (net->sim.engine == ENGINE_GRID && net->sim.backend == BACKEND_CPU) {
+		return &engine_grid_cpu;
+	}
+	snn_diag_error(d, SNN_EUNSUP, net->sim.engine_where.file, net->sim.engine_where.line,
+		       net->sim.engine_where.col, "engine %s on backend %s is not part of this build",
+		       net_engine_name(net->sim.engine), net_backend_name(net->sim.backend));
+	return NULL;
+}
+
+int snn_sim_new(const snn_net *net, const snn_sim_options *opt, snn_sim **out, snn_diag *d)
+{
+	*out = NULL;
+	const struct engine_ops *ops = pick(net, d);
+	if (!ops) {
+		return SNN_EUNSUP;
+	}
+	snn_sim *s = calloc(1, sizeof(*s));
+	if (!s) {
+		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+	}
+	s->ops = ops;
+	int rc = ops->create(net, opt, &s->impl, d);
+	if (rc != SNN_OK) {
+		free(s);
+		return rc;
+	}
+	*out = s;
+	return SNN_OK;
+}
+
+int snn_sim_run(snn_sim *s, snn_diag *d)
+{
+	return s->ops->run(s->impl, d);
+}
+
+const snn_stats *snn_sim_stats(const snn_sim *s)
+{
+	return s->ops->stats(s->impl);
+}
+
+const char *snn_sim_engine_name(const snn_sim *s)
+{
+	return s->ops->name;
+}
+
+void snn_sim_free(snn_sim *s)
+{
+	if (!s) {
+		return;
+	}
+	s->ops->destroy(s->impl);
+	free(s);
+}
