@@ -71,12 +71,18 @@ int engine_draw_param(struct grid_sim *s, const struct pop_rt *p, int param, uin
 		   (mp->check == PC_NONNEG && !(*out >= 0));
 	if (bad) {
 		const struct origin *o = v->where.file ? &v->where : &p->ir->where;
+		const char *u = snn_dim_unit(mp->dim);
+		if (rc != 0) {
+			return snn_diag_error(d, SNN_EINVAL, o->file, o->line, o->col,
+					      "population '%s', neuron %u: no value of %s inside its "
+					      "bounds after 1000 draws",
+					      p->ir->name, local, mp->name);
+		}
 		return snn_diag_error(d, SNN_EINVAL, o->file, o->line, o->col,
-				      rc != 0 ? "population '%s', neuron %u: no value of %s inside its "
-						"bounds after 1000 draws"
-					      : "population '%s', neuron %u: drawn %s = %g breaks its "
-						"constraint; bound the distribution with min/max",
-				      p->ir->name, local, mp->name, *out);
+				      "population '%s', neuron %u: drawn %s = %g%s%s must be %s; "
+				      "bound the distribution with min/max",
+				      p->ir->name, local, mp->name, *out, *u ? " " : "", u,
+				      mp->check == PC_POSITIVE ? "positive" : "at least 0");
 	}
 	return 0;
 }
@@ -401,6 +407,14 @@ static int setup_recording(struct grid_sim *s, snn_diag *d)
 	s->traces = calloc(net->n_traces ? net->n_traces : 1, sizeof(struct trace_rt));
 	if (!s->traces) {
 		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+	}
+	for (uint32_t r = 0; r < net->n_traces; r++) {
+		const struct trace_record *t = &net->traces[r];
+		if (s->spike_path && strcmp(s->spike_path, t->file) == 0) {
+			return snn_diag_error(d, SNN_EINVAL, t->where.file, t->where.line, t->where.col,
+					      "the spike file '%s' is also the file of trace record %u",
+					      t->file, r + 1);
+		}
 	}
 	for (uint32_t r = 0; r < net->n_traces; r++) {
 		struct trace_rt *tr = &s->traces[r];

@@ -57,6 +57,13 @@ int cond_setup(struct grid_sim *s, struct pop_rt *p, snn_diag *d)
 					return SNN_EINVAL;
 				}
 			}
+			if (!(vals[COND_V_RESET] < vals[COND_V_TH])) {
+				const struct origin *o = &p->ir->where;
+				return snn_diag_error(d, SNN_EINVAL, o->file, o->line, o->col,
+						      "population '%s', neuron %u: V_reset %g mV is not "
+						      "below V_th %g mV; bound the distributions",
+						      p->ir->name, i, vals[COND_V_RESET], vals[COND_V_TH]);
+			}
 			cond_fill(&p->cond_het[i], vals, s->dt);
 		}
 		p->cond = p->cond_het[0];

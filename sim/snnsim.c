@@ -41,7 +41,8 @@ static void usage(FILE *out)
 		"  --duration T         biological time with its unit, e.g. 200ms or '1.5 s'\n"
 		"  -o, --output FILE    spike file; records every population's spikes unless\n"
 		"                       the config's record section chooses\n"
-		"  --format F           hdf5 (SONATA spike layout, default) or csv\n"
+		"  --format F           hdf5 (SONATA spike layout) or csv; default: csv for a\n"
+		"                       FILE ending in .csv, else hdf5\n"
 		"  --summary-json FILE  also write the run summary as JSON\n"
 		"  -q, --quiet          print only errors\n"
 		"\n"
@@ -121,6 +122,7 @@ static int parse_run_args(int argc, char **argv, struct run_args *ra)
 {
 	memset(ra, 0, sizeof(*ra));
 	ra->format = SNN_SPIKES_HDF5;
+	bool format_given = false;
 	for (int i = 2; i < argc; i++) {
 		bool missing;
 		const char *v;
@@ -162,6 +164,7 @@ static int parse_run_args(int argc, char **argv, struct run_args *ra)
 			}
 			ra->summary_json = v;
 		} else if ((v = opt_value(argc, argv, &i, "--format", NULL, &missing))) {
+			format_given = true;
 			if (!missing && strcmp(v, "csv") == 0) {
 				ra->format = SNN_SPIKES_CSV;
 			} else if (missing || strcmp(v, "hdf5") != 0) {
@@ -186,6 +189,11 @@ static int parse_run_args(int argc, char **argv, struct run_args *ra)
 	if (!ra->config) {
 		fprintf(stderr, "snnsim: error: run needs a config file (see snnsim --help)\n");
 		return -1;
+	}
+	/* without --format, an output named *.csv is written as CSV */
+	size_t ol = ra->output ? strlen(ra->output) : 0;
+	if (!format_given && ol > 4 && strcmp(ra->output + ol - 4, ".csv") == 0) {
+		ra->format = SNN_SPIKES_CSV;
 	}
 	return 0;
 }

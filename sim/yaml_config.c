@@ -30,6 +30,17 @@ struct ld {
 	const char *dir;  /* folder of the config, for relative input paths */
 	int nerr;
 	bool oom;
+	/* names of populations dropped for an error (borrowed from doc): a
+	 * reference to one is not reported again as unknown */
+	const char **dropped;
+	size_t n_dropped, cap_dropped;
+	/* keys that check_map suggested for a misspelt key of a mapping: a
+	 * missing required key is then not reported a second time */
+	struct suggestion {
+		const yaml_node_t *map;
+		const char *key;
+	} *sugg;
+	size_t n_sugg, cap_sugg;
 };
 
 /* ------------------------------------------------------------------ helpers */
@@ -178,8 +189,9 @@ static size_t edit_distance(const char *a, const char *b)
 	return row[lb];
 }
 
-/* " (did you mean 'x'?)" for the closest of `choices`, or "". */
-static void suggest(const char *got, const char *const *choices, char *buf, size_t len)
+/* " (did you mean 'x'?)" for the closest of `choices`, or ""; returns the
+ * choice suggested, or NULL. */
+static const char *suggest(const char *got, const char *const *choices, char *buf, size_t len)
 {
 	size_t best = 3;
 	const char *pick = NULL;
@@ -194,6 +206,49 @@ static void suggest(const char *got, const char *const *choices, char *buf, size
 	if (pick) {
 		snprintf(buf, len, " (did you mean '%s'?)", pick);
 	}
+	return pick;
+}
+
+static void remember_suggestion(struct ld *l, const yaml_node_t *map, const char *key)
+{
+	if (l->n_sugg == l->cap_sugg) {
+		size_t cap = l->cap_sugg ? 2 * l->cap_sugg : 16;
+		struct suggestion *v = realloc(l->sugg, cap * sizeof(*v));
+		if (!v) {
+			return; /* only costs a redundant message */
+		}
+		l->sugg = v;
+		l->cap_sugg = cap;
+	}
+	l->sugg[l->n_sugg++] = (struct suggestion){map, key};
+}
+
+/* Whether check_map suggested `key` for a misspelt key of `map`. */
+static bool was_suggested(const struct ld *l, const yaml_node_t *map, const char *key)
+{
+	for (size_t i = 0; i < l->n_sugg; i++) {
+		if (l->sugg[i].map == map && strcmp(l->sugg[i].key, key) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Whether `map` has a key outside `allowed` (already reported by check_map). */
+static bool has_unknown_key(struct ld *l, const yaml_node_t *map, const char *const *allowed)
+{
+	MAP_EACH(l, map, p)
+	{
+		yaml_node_t *k = node_at(l, p->key);
+		bool known = false;
+		for (size_t i = 0; is_scalar(k) && allowed[i]; i++) {
+			known |= strcmp(sval(k), allowed[i]) == 0;
+		}
+		if (!known) {
+			return true;
+		}
+	}
+	return false;
 }
 
 static void join(const char *const *choices, char *buf, size_t len)
@@ -206,7 +261,10 @@ static void join(const char *const *choices, char *buf, size_t len)
 }
 
 /* Checks that `map` is a mapping whose keys are all in `allowed` (a NULL-ended
- * list) and appear once. `what` names the mapping in messages. */
+ * list) and appear once. `what` names the mapping in messages. Unknown and
+ * repeated keys are reported, and the known ones are still parsed (so that
+ * every problem of the file shows in one pass): returns false only when map
+ * is not a mapping. */
 static bool check_map(struct ld *l, const yaml_node_t *map, const char *const *allowed,
 		      const char *what)
 {
@@ -233,11 +291,13 @@ static bool check_map(struct ld *l, const yaml_node_t *map, const char *const *a
 		}
 		if (!known) {
 			char hint[64], all[256];
-			suggest(sval(k), allowed, hint, sizeof(hint));
+			const char *pick = suggest(sval(k), allowed, hint, sizeof(hint));
+			if (pick) {
+				remember_suggestion(l, map, pick);
+			}
 			join(allowed, all, sizeof(all));
 			err(l, k, "unknown key '%s' in %s%s; expected one of: %s", sval(k), what, hint,
 			    all);
-			ok = false;
 			continue;
 		}
 		for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < p; q++) {
@@ -245,19 +305,21 @@ static bool check_map(struct ld *l, const yaml_node_t *map, const char *const *a
 			if (is_scalar(k2) && strcmp(sval(k2), sval(k)) == 0) {
 				err(l, k, "duplicate key '%s' in %s (first given at line %d)", sval(k),
 				    what, (int)k2->start_mark.line + 1);
-				ok = false;
+				break; /* a third copy is reported once, against the first */
 			}
 		}
 	}
 	return ok;
 }
 
-/* The value of `key`, or NULL with an error naming what needs it. */
+/* The value of `key`, or NULL with an error naming what needs it. A key
+ * misspelt closely enough for check_map to have suggested `key` is not
+ * reported twice. */
 static yaml_node_t *require(struct ld *l, const yaml_node_t *map, const char *key,
 			    const char *what)
 {
 	yaml_node_t *v = map_get(l, map, key);
-	if (!v) {
+	if (!v && !was_suggested(l, map, key)) {
 		err(l, map, "%s needs a '%s'", what, key);
 	}
 	return v;
@@ -311,8 +373,15 @@ static bool get_u64(struct ld *l, const yaml_node_t *n, const char *key, uint64_
 	while (*end == ' ') {
 		end++;
 	}
-	if (*end || errno == ERANGE) {
+	if (*end) {
 		err(l, n, "%s must be a whole number, found '%s'", key, s);
+		return false;
+	}
+	if (errno == ERANGE) {
+		/* a whole number still, only too large for 64 bits */
+		err(l, n, "%s must be between %llu and %llu (got %.*s)", key,
+		    (unsigned long long)min, (unsigned long long)max, (int)strspn(p, "0123456789"),
+		    p);
 		return false;
 	}
 	if (v < min || v > max) {
@@ -350,9 +419,17 @@ static bool get_number(struct ld *l, const yaml_node_t *n, const char *key, doub
 /* A value: a quantity, or a distribution mapping
  *   {normal: {mean, std}} | {lognormal: {mean, std}} | {uniform: {low, high}}
  * with optional min, max and bound (redraw | clip). */
+/* "<key> <part>" for messages about a part of a distribution. */
+static const char *sub_key(const char *key, const char *part, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s %s", key, part);
+	return buf;
+}
+
 static bool get_value(struct ld *l, const yaml_node_t *n, enum snn_dim dim, const char *key,
 		      struct value *v)
 {
+	char kb[256];
 	memset(v, 0, sizeof(*v));
 	v->kind = VALUE_CONST;
 	v->lo = -INFINITY;
@@ -382,8 +459,8 @@ static bool get_value(struct ld *l, const yaml_node_t *n, enum snn_dim dim, cons
 		if (check_map(l, dn, k, sub)) {
 			yaml_node_t *m = require(l, dn, "mean", sub);
 			yaml_node_t *s = require(l, dn, "std", sub);
-			ok &= m && get_quantity(l, m, dim, "mean", &v->a);
-			ok &= s && get_quantity(l, s, dim, "std", &v->b);
+			ok &= m && get_quantity(l, m, dim, sub_key(key, "mean", kb, sizeof(kb)), &v->a);
+			ok &= s && get_quantity(l, s, dim, sub_key(key, "std", kb, sizeof(kb)), &v->b);
 			if (ok && v->b < 0) {
 				err(l, s, "std of %s must not be negative (got %g %s)", key, v->b,
 				    snn_dim_unit(dim));
@@ -402,8 +479,8 @@ static bool get_value(struct ld *l, const yaml_node_t *n, enum snn_dim dim, cons
 		if (check_map(l, dn, k, sub)) {
 			yaml_node_t *m = require(l, dn, "mean", sub);
 			yaml_node_t *s = require(l, dn, "std", sub);
-			bool ok2 = m && get_quantity(l, m, dim, "mean", &mean);
-			ok2 &= s && get_quantity(l, s, dim, "std", &sd);
+			bool ok2 = m && get_quantity(l, m, dim, sub_key(key, "mean", kb, sizeof(kb)), &mean);
+			ok2 &= s && get_quantity(l, s, dim, sub_key(key, "std", kb, sizeof(kb)), &sd);
 			if (ok2 && mean == 0.0) {
 				err(l, m, "the mean of a lognormal %s must not be zero", key);
 				ok2 = false;
@@ -433,8 +510,8 @@ static bool get_value(struct ld *l, const yaml_node_t *n, enum snn_dim dim, cons
 		if (check_map(l, dn, k, sub)) {
 			yaml_node_t *a = require(l, dn, "low", sub);
 			yaml_node_t *b = require(l, dn, "high", sub);
-			bool ok2 = a && get_quantity(l, a, dim, "low", &v->a);
-			ok2 &= b && get_quantity(l, b, dim, "high", &v->b);
+			bool ok2 = a && get_quantity(l, a, dim, sub_key(key, "low", kb, sizeof(kb)), &v->a);
+			ok2 &= b && get_quantity(l, b, dim, sub_key(key, "high", kb, sizeof(kb)), &v->b);
 			if (ok2 && !(v->a < v->b)) {
 				err(l, b, "high must be above low in %s (got low %g, high %g %s)", key,
 				    v->a, v->b, snn_dim_unit(dim));
@@ -446,16 +523,18 @@ static bool get_value(struct ld *l, const yaml_node_t *n, enum snn_dim dim, cons
 		}
 	}
 	if (ndist != 1) {
-		err(l, n, "%s must name one distribution (normal, lognormal or uniform), found %d",
-		    key, ndist);
+		if (ndist > 1 || !has_unknown_key(l, n, keys)) {
+			err(l, n, "%s must name one distribution (normal, lognormal or uniform), found %d",
+			    key, ndist);
+		}
 		return false;
 	}
 	yaml_node_t *x;
 	if ((x = map_get(l, n, "min"))) {
-		ok &= get_quantity(l, x, dim, "min", &v->lo);
+		ok &= get_quantity(l, x, dim, sub_key(key, "min", kb, sizeof(kb)), &v->lo);
 	}
 	if ((x = map_get(l, n, "max"))) {
-		ok &= get_quantity(l, x, dim, "max", &v->hi);
+		ok &= get_quantity(l, x, dim, sub_key(key, "max", kb, sizeof(kb)), &v->hi);
 	}
 	if ((x = map_get(l, n, "bound"))) {
 		const char *b;
@@ -497,9 +576,40 @@ static bool check_param(struct ld *l, const yaml_node_t *n, const struct model_p
 	return true;
 }
 
+/* Index of a population by name, or -1. The hidden populations of spikes
+ * stimuli ('@stimulus...') cannot be named in a config. */
 static long find_pop(struct ld *l, const char *name)
 {
+	if (name[0] == '@') {
+		return -1;
+	}
 	return snn_net_find_population(l->net, name);
+}
+
+/* Remembers a population that was dropped for an error already reported. */
+static void pop_dropped(struct ld *l, const char *name)
+{
+	if (l->n_dropped == l->cap_dropped) {
+		size_t cap = l->cap_dropped ? 2 * l->cap_dropped : 8;
+		const char **v = realloc(l->dropped, cap * sizeof(*v));
+		if (!v) {
+			oom(l);
+			return;
+		}
+		l->dropped = v;
+		l->cap_dropped = cap;
+	}
+	l->dropped[l->n_dropped++] = name;
+}
+
+static bool pop_was_dropped(const struct ld *l, const char *name)
+{
+	for (size_t i = 0; i < l->n_dropped; i++) {
+		if (strcmp(l->dropped[i], name) == 0) {
+			return true;
+		}
+	}
+	return false;
 }
 
 static void list_pops(struct ld *l, char *buf, size_t len)
@@ -516,6 +626,9 @@ static void list_pops(struct ld *l, char *buf, size_t len)
 
 static void unknown_pop(struct ld *l, const yaml_node_t *n, const char *name)
 {
+	if (pop_was_dropped(l, name)) {
+		return; /* its definition's error is reported: no knock-on error here */
+	}
 	char all[256];
 	list_pops(l, all, sizeof(all));
 	err(l, n, "unknown population '%s'; the config defines: %s", name, all[0] ? all : "none");
@@ -552,7 +665,7 @@ static bool get_set(struct ld *l, const yaml_node_t *n, const char *key, struct 
 		}
 		if (!is_seq(in) || seq_len(in) == 0) {
 			err(l, in, "ids must be a non-empty list of neuron indices, found %s",
-			    kind_name(in));
+			    is_seq(in) ? "an empty list" : kind_name(in));
 			return false;
 		}
 		uint32_t size = l->net->pops[pi].size;
@@ -614,9 +727,10 @@ static bool get_set(struct ld *l, const yaml_node_t *n, const char *key, struct 
 		const char *p = br + 1;
 		char *end;
 		bool bad = false;
+		/* strtoul alone would take "-1" (as ULONG_MAX), " 1" and "+1" */
 		if (*p != ':') {
 			a = strtoul(p, &end, 10);
-			bad |= end == p;
+			bad |= end == p || !isdigit((unsigned char)*p);
 			p = end;
 		}
 		bad |= *p != ':';
@@ -624,7 +738,7 @@ static bool get_set(struct ld *l, const yaml_node_t *n, const char *key, struct 
 			p++;
 			if (*p != ']') {
 				b = strtoul(p, &end, 10);
-				bad |= end == p;
+				bad |= end == p || !isdigit((unsigned char)*p);
 				p = end;
 			}
 			bad |= strcmp(p, "]") != 0;
@@ -723,11 +837,17 @@ static char *input_path(struct ld *l, const char *p)
 
 /* ------------------------------------------------------------------ simulation */
 
-static void parse_simulation(struct ld *l, const yaml_node_t *n)
+/* Returns whether dt is known (given and valid, or the default): every later
+ * check of time values needs it. */
+static bool parse_simulation(struct ld *l, const yaml_node_t *n)
 {
-	static const char *const keys[] = {"dt", "duration", "seed", "threads", "engine", NULL};
+	static const char *const keys[] = {"dt",      "duration", "seed", "threads",
+					   "engine",  "backend",  NULL};
 	if (!check_map(l, n, keys, "the simulation section")) {
-		return;
+		return false;
+	}
+	if (!map_get(l, n, "dt") && was_suggested(l, n, "dt")) {
+		return false; /* a misspelt dt: the default would give false errors later */
 	}
 	struct sim_params *s = &l->net->sim;
 	yaml_node_t *x;
@@ -760,10 +880,34 @@ static void parse_simulation(struct ld *l, const yaml_node_t *n)
 	}
 	if ((x = map_get(l, n, "engine"))) {
 		const char *e;
-		if (get_string(l, x, "engine", &e) && strcmp(e, "cpu") != 0) {
-			err(l, x, "unknown engine '%s'; this build has: cpu", e);
+		s->engine_where = where(l, x);
+		if (get_string(l, x, "engine", &e)) {
+			if (strcmp(e, "grid") == 0) {
+				s->engine = ENGINE_GRID;
+			} else if (strcmp(e, "event") == 0) {
+				s->engine = ENGINE_EVENT;
+			} else {
+				err(l, x, "unknown engine '%s'; expected grid (the time grid) or event "
+					  "(exact, event-driven)", e);
+			}
 		}
 	}
+	if ((x = map_get(l, n, "backend"))) {
+		const char *b;
+		if (!map_get(l, n, "engine")) {
+			s->engine_where = where(l, x);
+		}
+		if (get_string(l, x, "backend", &b)) {
+			if (strcmp(b, "cpu") == 0) {
+				s->backend = BACKEND_CPU;
+			} else if (strcmp(b, "cuda") == 0) {
+				s->backend = BACKEND_CUDA;
+			} else {
+				err(l, x, "unknown backend '%s'; expected cpu or cuda", b);
+			}
+		}
+	}
+	return dt_ok;
 }
 
 /* ------------------------------------------------------------------ populations */
@@ -795,11 +939,36 @@ static int cmp_train(const void *a, const void *b)
 	return (x->t > y->t) - (x->t < y->t);
 }
 
+/* Whose spike trains are read, for messages: a spike_source population
+ * ("population 'in'"), or the hidden population of a spikes stimulus
+ * ("stimulus 2"), whose own name is never shown. */
+struct trains_of {
+	struct population *p;
+	char owner[96];
+	bool stim;
+	bool checked; /* the caller has already checked the mapping's keys */
+};
+
+/* Names train k in messages: "neuron 3 of population 'in'", "stimulus 2"
+ * (inline times: one train) or "train 3 of stimulus 2" (from a file). */
+static void train_name(const struct trains_of *o, uint32_t k, char *buf, size_t len)
+{
+	if (!o->stim) {
+		snprintf(buf, len, "neuron %u of %s", k, o->owner);
+	} else if (o->p->size == 1) {
+		snprintf(buf, len, "%s", o->owner);
+	} else {
+		snprintf(buf, len, "train %u of %s", k, o->owner);
+	}
+}
+
 /* Fills a spike source's trains (CSR by neuron) from a list of (neuron,
  * time) pairs; checks that times are on the grid and after the start. */
-static bool set_trains(struct ld *l, const yaml_node_t *n, struct population *p,
+static bool set_trains(struct ld *l, const yaml_node_t *n, const struct trains_of *o,
 		       struct train *v, uint64_t cnt)
 {
+	struct population *p = o->p;
+	char who[160];
 	double dt = l->net->sim.dt_ms;
 	qsort(v, cnt, sizeof(*v), cmp_train);
 	p->train_off = calloc((size_t)p->size + 1, sizeof(uint64_t));
@@ -816,21 +985,22 @@ static bool set_trains(struct ld *l, const yaml_node_t *n, struct population *p,
 		}
 		int64_t st = net_steps_of(v[i].t, dt);
 		if (!(v[i].t > 0) || st < 1) {
+			train_name(o, v[i].neuron, who, sizeof(who));
 			if (v[i].t <= 0) {
-				err(l, n, "spike time %g ms of neuron %u is not after the start; the "
+				err(l, n, "spike time %g ms of %s is not after the start; the "
 					  "earliest possible spike is at %g ms (one step)",
-				    v[i].t, v[i].neuron, dt);
+				    v[i].t, who, dt);
 			} else {
-				err(l, n, "spike time %g ms of neuron %u is not on the time grid "
+				err(l, n, "spike time %g ms of %s is not on the time grid "
 					  "(dt = %g ms)",
-				    v[i].t, v[i].neuron, dt);
+				    v[i].t, who, dt);
 			}
 			return false;
 		}
 		if (i > 0 && v[i - 1].neuron == v[i].neuron &&
 		    net_steps_of(v[i - 1].t, dt) == st) {
-			err(l, n, "neuron %u of '%s' has two spikes in the same time step (%g ms)",
-			    v[i].neuron, p->name, v[i].t);
+			train_name(o, v[i].neuron, who, sizeof(who));
+			err(l, n, "%s has two spikes in the same time step (%g ms)", who, v[i].t);
 			return false;
 		}
 		p->train_off[v[i].neuron + 1]++;
@@ -844,8 +1014,9 @@ static bool set_trains(struct ld *l, const yaml_node_t *n, struct population *p,
 
 /* Reads spike trains from a spike file (HDF5 or CSV): node id k -> neuron k. */
 static bool trains_from_file(struct ld *l, const yaml_node_t *n, const yaml_node_t *fnode,
-			     const char *popname, struct population *p)
+			     const char *popname, const struct trains_of *o)
 {
+	struct population *p = o->p;
 	const char *rel;
 	if (!get_string(l, fnode, "file", &rel)) {
 		return false;
@@ -864,10 +1035,10 @@ static bool trains_from_file(struct ld *l, const yaml_node_t *n, const yaml_node
 	bool ok = false;
 	int rc = snn_spike_data_read(path, &sd, sub);
 	if (rc != SNN_OK) {
-		struct origin o = where(l, fnode);
+		struct origin at = where(l, fnode);
 		for (size_t i = 0; i < snn_diag_count(sub); i++) {
-			snn_diag_error(l->d, rc, o.file, o.line, o.col, "%s",
-				       snn_diag_message(sub, i));
+			snn_diag_error(l->d, rc, at.file, at.line, at.col, "spike file '%s': %s",
+				       rel, snn_diag_message(sub, i));
 		}
 		l->nerr++;
 		goto out;
@@ -893,15 +1064,16 @@ static bool trains_from_file(struct ld *l, const yaml_node_t *n, const yaml_node
 	}
 	for (uint64_t i = 0; i < sp->n; i++) {
 		if (sp->node_ids[i] >= p->size) {
-			err(l, fnode, "spike file '%s' has node id %llu, but '%s' has %u neurons",
-			    rel, (unsigned long long)sp->node_ids[i], p->name, p->size);
+			err(l, fnode, "spike file '%s' has node id %llu, but %s has %u %s", rel,
+			    (unsigned long long)sp->node_ids[i], o->owner, p->size,
+			    o->stim ? "targets" : "neurons");
 			free(v);
 			goto out;
 		}
 		v[i].neuron = (uint32_t)sp->node_ids[i];
 		v[i].t = sp->t_ms[i];
 	}
-	ok = set_trains(l, fnode, p, v, sp->n);
+	ok = set_trains(l, fnode, o, v, sp->n);
 	free(v);
 out:
 	snn_spike_data_free(sd);
@@ -911,19 +1083,22 @@ out:
 }
 
 /* spikes: {times: [...] | [[...], ...]} or {file: F, population: P}. */
-static bool parse_trains(struct ld *l, const yaml_node_t *n, struct population *p)
+static bool parse_trains(struct ld *l, const yaml_node_t *n, const struct trains_of *o)
 {
 	static const char *const keys[] = {"times", "file", "population", NULL};
+	struct population *p = o->p;
 	char what[128];
-	snprintf(what, sizeof(what), "the spikes of population '%s'", p->name);
-	if (!check_map(l, n, keys, what)) {
+	snprintf(what, sizeof(what), "the spikes of %s", o->owner);
+	if (!o->checked && !check_map(l, n, keys, what)) {
 		return false;
 	}
 	yaml_node_t *tn = map_get(l, n, "times");
 	yaml_node_t *fn = map_get(l, n, "file");
 	yaml_node_t *pn = map_get(l, n, "population");
 	if ((tn != NULL) == (fn != NULL)) {
-		err(l, n, "%s need either 'times' or 'file'", what);
+		if (tn || !(was_suggested(l, n, "times") || was_suggested(l, n, "file"))) {
+			err(l, n, "%s need either 'times' or 'file'%s", what, tn ? ", not both" : "");
+		}
 		return false;
 	}
 	if (fn) {
@@ -931,7 +1106,7 @@ static bool parse_trains(struct ld *l, const yaml_node_t *n, struct population *
 		if (pn && !get_string(l, pn, "population", &pname)) {
 			return false;
 		}
-		return trains_from_file(l, n, fn, pname, p);
+		return trains_from_file(l, n, fn, pname, o);
 	}
 	if (pn) {
 		err(l, pn, "'population' only applies to spikes read from a file");
@@ -946,6 +1121,11 @@ static bool parse_trains(struct ld *l, const yaml_node_t *n, struct population *
 	if (!nested && p->size != 1) {
 		err(l, tn, "population '%s' has %u neurons: give one list of times per neuron",
 		    p->name, p->size);
+		return false;
+	}
+	if (nested && o->stim && seq_len(tn) != 1) {
+		err(l, tn, "times of %s must be one list of spike times (every target receives the "
+			   "same train), found %zu lists", o->owner, seq_len(tn));
 		return false;
 	}
 	if (nested && seq_len(tn) != p->size) {
@@ -993,7 +1173,7 @@ static bool parse_trains(struct ld *l, const yaml_node_t *n, struct population *
 			k++;
 		}
 	}
-	ok = ok && set_trains(l, tn, p, v, cnt);
+	ok = ok && set_trains(l, tn, o, v, cnt);
 	free(v);
 	return ok;
 }
@@ -1017,22 +1197,69 @@ static void init_defaults(struct population *p)
 	}
 }
 
-/* Cross-parameter checks of the lif models on constant values. */
-static void check_lif(struct ld *l, const yaml_node_t *pn, struct population *p)
+/* Cross-parameter checks of the lif models (lif and lif_cond) on constant
+ * values; pn is the params mapping, or the population where it has none.
+ * Parameters whose bit is set in `failed` had an error of their own and keep
+ * their default: they are left out, so as not to report a knock-on error.
+ * Each error points at the value written, or at pn for a default. */
+static void check_lif(struct ld *l, const yaml_node_t *pn, struct population *p, uint32_t failed)
 {
 	const struct model *m = p->model;
 	int ith = model_param_index(m, "V_th"), irs = model_param_index(m, "V_reset");
 	int itr = model_param_index(m, "t_ref");
 	const struct value *th = &p->params[ith], *rs = &p->params[irs], *tr = &p->params[itr];
-	if (value_is_const(th) && value_is_const(rs) && !(rs->a < th->a)) {
+	bool th_rs_ok = !(failed & (1u << ith)) && !(failed & (1u << irs));
+	if (th_rs_ok && value_is_const(th) && value_is_const(rs) && !(rs->a < th->a)) {
 		yaml_node_t *at = map_get(l, pn, "V_reset");
-		err(l, at ? at : pn, "V_reset (%g mV) must be below V_th (%g mV) in population '%s'",
-		    rs->a, th->a, p->name);
+		if (!at) {
+			at = map_get(l, pn, "V_th");
+		}
+		err(l, at ? at : pn,
+		    "V_reset (%g mV) must be below V_th (%g mV) in population '%s'", rs->a, th->a,
+		    p->name);
 	}
-	if (value_is_const(tr) && net_steps_of(tr->a, l->net->sim.dt_ms) < 0) {
+	if (!(failed & (1u << itr)) && value_is_const(tr) &&
+	    net_steps_of(tr->a, l->net->sim.dt_ms) < 0) {
 		yaml_node_t *at = map_get(l, pn, "t_ref");
 		err(l, at ? at : pn, "t_ref %g ms is not a whole number of time steps (dt = %g ms)",
 		    tr->a, l->net->sim.dt_ms);
+	}
+}
+
+/* poisson_source: a rate is required; rate, start and stop are constants, on
+ * the time grid, with stop after start. */
+static void check_poisson_source(struct ld *l, const yaml_node_t *pn, const yaml_node_t *n,
+				 const struct population *p, unsigned failed)
+{
+	static const int which[] = {PSRC_RATE, PSRC_START, PSRC_STOP};
+	yaml_node_t *rn = pn ? map_get(l, pn, "rate") : NULL;
+	if (!rn && !(pn && was_suggested(l, pn, "rate"))) {
+		err(l, pn ? pn : n, "population '%s' (poisson_source) needs a 'rate' in its params",
+		    p->name);
+	}
+	bool ok = true;
+	for (int k = 0; k < 3; k++) {
+		const struct value *v = &p->params[which[k]];
+		const char *key = p->model->params[which[k]].name;
+		if (failed & (1u << which[k])) {
+			ok = false;
+		} else if (!value_is_const(v)) {
+			err(l, map_get(l, pn, key), "%s of a poisson_source must be a constant", key);
+			ok = false;
+		}
+	}
+	if (!ok) {
+		return;
+	}
+	double dt = l->net->sim.dt_ms, start = p->params[PSRC_START].a, stop = p->params[PSRC_STOP].a;
+	yaml_node_t *sn = map_get(l, pn, "start"), *en = map_get(l, pn, "stop");
+	if (sn && net_steps_of(start, dt) < 0) {
+		err(l, sn, "start %g ms is not on the time grid (dt = %g ms)", start, dt);
+	}
+	if (en && !(stop > start)) {
+		err(l, en, "stop (%g ms) must be after start (%g ms)", stop, start);
+	} else if (en && isfinite(stop) && net_steps_of(stop, dt) < 0) {
+		err(l, en, "stop %g ms is not on the time grid (dt = %g ms)", stop, dt);
 	}
 }
 
@@ -1046,9 +1273,15 @@ static void parse_population(struct ld *l, const yaml_node_t *kn, const yaml_nod
 	if (!valid_name(name)) {
 		err(l, kn, "population name '%s' must start with a letter or '_' and hold only "
 			   "letters, digits, '_', '.' and '-'", name);
+		pop_dropped(l, name);
+		return;
+	}
+	if (find_pop(l, name) >= 0 || pop_was_dropped(l, name)) {
+		err(l, kn, "population '%s' is defined twice", name);
 		return;
 	}
 	if (!check_map(l, n, keys, what)) {
+		pop_dropped(l, name);
 		return;
 	}
 	yaml_node_t *mn = require(l, n, "model", what);
@@ -1062,6 +1295,7 @@ static void parse_population(struct ld *l, const yaml_node_t *kn, const yaml_nod
 		ok &= get_string(l, sn, "synapse", &syn);
 	}
 	if (!ok) {
+		pop_dropped(l, name);
 		return;
 	}
 	const struct model *m = model_find(mname, syn);
@@ -1074,14 +1308,15 @@ static void parse_population(struct ld *l, const yaml_node_t *kn, const yaml_nod
 			model_list_names(all, sizeof(all));
 			err(l, mn, "unknown model '%s'; expected one of: %s", mname, all);
 		}
-		return;
-	}
-	if (find_pop(l, name) >= 0) {
-		err(l, kn, "population '%s' is defined twice", name);
+		pop_dropped(l, name);
 		return;
 	}
 	struct population *p = net_add_population(l->net);
-	if (!p || !(p->name = strdup(name))) {
+	if (p && !(p->name = strdup(name))) {
+		l->net->n_pops--; /* a nameless population would crash later lookups */
+		p = NULL;
+	}
+	if (!p) {
 		oom(l);
 		return;
 	}
@@ -1097,7 +1332,11 @@ static void parse_population(struct ld *l, const yaml_node_t *kn, const yaml_nod
 	init_defaults(p);
 
 	yaml_node_t *pn = map_get(l, n, "params");
-	if (pn && !is_null(pn)) {
+	uint32_t failed = 0; /* bit i: parameter i had an error (all: the mapping had one) */
+	if (pn && is_null(pn)) {
+		pn = NULL;
+	}
+	if (pn) {
 		const char *names[32];
 		int k = 0;
 		for (int i = 0; i < m->n_params && k < 31; i++) {
@@ -1118,34 +1357,25 @@ static void parse_population(struct ld *l, const yaml_node_t *kn, const yaml_nod
 				yaml_node_t *val = node_at(l, pp->value);
 				int idx = model_param_index(m, sval(key));
 				struct value v;
+				if (!model_accepts_param(m, idx)) {
+					continue; /* reported by check_map */
+				}
 				if (get_value(l, val, m->params[idx].dim, sval(key), &v) &&
 				    check_param(l, val, &m->params[idx], &v)) {
 					p->params[idx] = v;
+				} else {
+					failed |= 1u << idx;
 				}
 			}
+		} else {
+			failed = ~0u;
 		}
 	}
-	if (m->id == MODEL_LIF_DELTA || m->id == MODEL_LIF_EXP) {
-		check_lif(l, pn ? pn : n, p);
+	if (m->id == MODEL_LIF_DELTA || m->id == MODEL_LIF_EXP || m->id == MODEL_LIF_COND) {
+		check_lif(l, pn ? pn : n, p, failed);
 	}
-	if (m->id == MODEL_LIF_COND) {
-		const struct value *th = &p->params[COND_V_TH], *rs = &p->params[COND_V_RESET];
-		if (value_is_const(th) && value_is_const(rs) && !(rs->a < th->a)) {
-			err(l, pn ? pn : n, "V_reset (%g mV) must be below V_th (%g mV) in population '%s'",
-			    rs->a, th->a, p->name);
-		}
-		const struct value *tr = &p->params[COND_T_REF];
-		if (value_is_const(tr) && net_steps_of(tr->a, l->net->sim.dt_ms) < 0) {
-			err(l, pn ? pn : n, "t_ref %g ms is not a whole number of time steps (dt = %g ms)",
-			    tr->a, l->net->sim.dt_ms);
-		}
-	}
-	if (m->id == MODEL_POISSON_SOURCE) {
-		yaml_node_t *rn = map_get(l, pn, "rate");
-		if (!rn) {
-			err(l, pn ? pn : n, "population '%s' (poisson_source) needs a 'rate' in its params",
-			    name);
-		}
+	if (failed != ~0u && m->id == MODEL_POISSON_SOURCE) {
+		check_poisson_source(l, pn, n, p, failed);
 	}
 
 	yaml_node_t *in = map_get(l, n, "init");
@@ -1168,6 +1398,9 @@ static void parse_population(struct ld *l, const yaml_node_t *kn, const yaml_nod
 				yaml_node_t *key = node_at(l, pp->key);
 				int idx = model_state_index(m, sval(key));
 				struct value v;
+				if (idx < 0 || !m->state[idx].settable) {
+					continue; /* reported by check_map */
+				}
 				if (get_value(l, node_at(l, pp->value), m->state[idx].dim, sval(key), &v)) {
 					p->init[idx] = v;
 				}
@@ -1180,7 +1413,9 @@ static void parse_population(struct ld *l, const yaml_node_t *kn, const yaml_nod
 		if (!spn) {
 			err(l, n, "population '%s' (spike_source) needs 'spikes'", name);
 		} else {
-			parse_trains(l, spn, p);
+			struct trains_of o = {p, "", false, false};
+			snprintf(o.owner, sizeof(o.owner), "population '%s'", name);
+			parse_trains(l, spn, &o);
 		}
 	} else if (spn) {
 		err(l, map_key_node(l, n, "spikes"),
@@ -1231,14 +1466,18 @@ static bool check_delay(struct ld *l, const yaml_node_t *n, const struct value *
 		}
 		return true;
 	}
-	if (lo < 0.5 * dt) {
+	/* A drawn delay becomes round(d / dt) steps (ties to even, as conn_delay
+	 * rounds): the bounds must round into [1, NET_MAX_DELAY_STEPS] as well. */
+	if (!(nearbyint(lo / dt) >= 1)) {
 		err(l, n, "delay distribution can give delays below one time step (dt = %g ms): "
 			  "add 'min: %g ms'", dt, dt);
 		return false;
 	}
-	if (!(hi / dt < NET_MAX_DELAY_STEPS)) {
-		err(l, n, "delay distribution can give delays longer than %u time steps: add "
-			  "'max: ...'", NET_MAX_DELAY_STEPS);
+	/* An unbounded distribution may still draw a delay past the limit: the
+	 * engine reports it when it builds the synapse. */
+	if (isfinite(hi) && !(nearbyint(hi / dt) <= NET_MAX_DELAY_STEPS)) {
+		err(l, n, "delay distribution can give delays longer than %u time steps (%g ms): "
+			  "lower its upper bound", NET_MAX_DELAY_STEPS, NET_MAX_DELAY_STEPS * dt);
 		return false;
 	}
 	return true;
@@ -1249,6 +1488,14 @@ static bool parse_rule(struct ld *l, const yaml_node_t *n, struct projection *pr
 	static const char *const rules[] = {"all_to_all",      "one_to_one",       "fixed_probability",
 					    "fixed_indegree",  "fixed_outdegree",  "fixed_total_number",
 					    NULL};
+	static const char expected[] = "expected all_to_all, one_to_one, {fixed_probability: p}, "
+				       "{fixed_indegree: K}, {fixed_outdegree: K} or "
+				       "{fixed_total_number: N}";
+	if (!is_map(n) && (!is_scalar(n) || is_null(n))) {
+		err(l, n, "the connection rule must be a name or a mapping: %s, found %s", expected,
+		    kind_name(n));
+		return false;
+	}
 	if (is_scalar(n)) {
 		const char *s = sval(n);
 		if (!strcmp(s, "all_to_all")) {
@@ -1267,10 +1514,17 @@ static bool parse_rule(struct ld *l, const yaml_node_t *n, struct projection *pr
 		}
 		char hint[64];
 		suggest(s, rules, hint, sizeof(hint));
-		err(l, n, "unknown connection rule '%s'%s; expected all_to_all, one_to_one, "
-			  "{fixed_probability: p}, {fixed_indegree: K}, {fixed_outdegree: K} or "
-			  "{fixed_total_number: N}", s, hint);
+		err(l, n, "unknown connection rule '%s'%s; %s", s, hint, expected);
 		return false;
+	}
+	MAP_EACH(l, n, p)
+	{
+		yaml_node_t *k = node_at(l, p->key);
+		const char *ks = is_scalar(k) ? sval(k) : "";
+		if (!strcmp(ks, "all_to_all") || !strcmp(ks, "one_to_one")) {
+			err(l, k, "rule %s takes no number: write %s", ks, ks);
+			return false;
+		}
 	}
 	if (!check_map(l, n, rules + 2, "the connection rule")) {
 		return false;
@@ -1299,15 +1553,38 @@ static bool parse_rule(struct ld *l, const yaml_node_t *n, struct projection *pr
 	return get_u64(l, v, s, 0, UINT32_MAX, &pr->n);
 }
 
-/* Checks that a rule can be met by the sizes of its two sets. */
+/* Number of neurons in both sets (of the same population). Costs the size of
+ * an id list times log of the other; two ranges cost nothing. */
+static uint64_t set_overlap(const struct target_set *a, const struct target_set *b)
+{
+	if (!a->ids && !b->ids) {
+		uint32_t lo = a->lo > b->lo ? a->lo : b->lo, hi = a->hi < b->hi ? a->hi : b->hi;
+		return hi > lo ? hi - lo : 0;
+	}
+	if (!a->ids) {
+		const struct target_set *t = a;
+		a = b;
+		b = t;
+	}
+	uint64_t n = 0;
+	for (uint32_t k = 0; k < a->n_ids; k++) {
+		n += target_set_contains(b, a->ids[k]);
+	}
+	return n;
+}
+
+/* Checks that a rule can be met by the sizes of its two sets. Without
+ * autapses a neuron in both sets cannot pair with itself (as connect.c
+ * counts): one partner less for it, |pre and post| pairs less in all. */
 static bool check_rule_fits(struct ld *l, const yaml_node_t *n, const struct projection *pr)
 {
 	uint32_t ns = target_set_size(&pr->pre), nt = target_set_size(&pr->post);
 	const char *sname = l->net->pops[pr->pre.pop].name;
 	const char *tname = l->net->pops[pr->post.pop].name;
 	bool same = pr->pre.pop == pr->post.pop;
-	uint64_t avail_src = ns - ((same && !pr->autapses) ? 1 : 0);
-	uint64_t avail_tgt = nt - ((same && !pr->autapses) ? 1 : 0);
+	uint64_t self = (same && !pr->autapses) ? set_overlap(&pr->pre, &pr->post) : 0;
+	uint64_t avail_src = ns - (self ? 1 : 0);
+	uint64_t avail_tgt = nt - (self ? 1 : 0);
 	switch (pr->rule) {
 	case RULE_ONE_TO_ONE:
 		if (ns != nt) {
@@ -1341,7 +1618,7 @@ static bool check_rule_fits(struct ld *l, const yaml_node_t *n, const struct pro
 		}
 		return true;
 	case RULE_FIXED_TOTAL_NUMBER: {
-		double pairs = (double)ns * (double)nt - ((same && !pr->autapses) ? nt : 0.0);
+		double pairs = (double)ns * (double)nt - (double)self;
 		if (!pr->multapses && (double)pr->n > pairs) {
 			err(l, n, "fixed_total_number %llu without multapses exceeds the %.0f possible "
 				  "pairs", (unsigned long long)pr->n, pairs);
@@ -1375,7 +1652,9 @@ static bool parse_weight_delay(struct ld *l, const yaml_node_t *n, const char *w
 		ok &= get_value(l, wn, m->weight_dim, key, w);
 	}
 	if (dn) {
-		ok = ok && get_value(l, dn, SNN_DIM_TIME, "delay", dl) && check_delay(l, dn, dl);
+		/* checked even when the weight failed, so that both are reported */
+		bool okd = get_value(l, dn, SNN_DIM_TIME, "delay", dl) && check_delay(l, dn, dl);
+		ok = ok && okd;
 	}
 	return ok;
 }
@@ -1422,7 +1701,10 @@ static void parse_projection(struct ld *l, const yaml_node_t *n, size_t index)
 	if ((x = map_get(l, n, "multapses"))) {
 		ok &= get_bool(l, x, "multapses", &tmpl.multapses);
 	}
-	ok = ok && parse_rule(l, rn, &tmpl);
+	if (rn) {
+		/* independent of from and to: report its errors even when they failed */
+		ok &= parse_rule(l, rn, &tmpl);
+	}
 	for (uint32_t j = 0; ok && j < npost; j++) {
 		const struct population *tp = &l->net->pops[post[j].pop];
 		if (tp->model->is_source) {
@@ -1477,25 +1759,35 @@ static void parse_projections(struct ld *l, const yaml_node_t *n)
 
 /* ------------------------------------------------------------------ stimuli */
 
-static bool parse_window(struct ld *l, const yaml_node_t *n, struct stimulus *s)
+/* start and stop of a stimulus or a poisson_source: on the time grid, not
+ * negative, stop after start. */
+static bool parse_window(struct ld *l, const yaml_node_t *n, double *start, double *stop)
 {
 	yaml_node_t *x;
 	bool ok = true;
-	s->start_ms = 0.0;
-	s->stop_ms = INFINITY;
+	double dt = l->net->sim.dt_ms;
+	*start = 0.0;
+	*stop = INFINITY;
 	if ((x = map_get(l, n, "start"))) {
-		ok &= get_quantity(l, x, SNN_DIM_TIME, "start", &s->start_ms);
-		if (ok && s->start_ms < 0) {
-			err(l, x, "start must not be negative (got %g ms)", s->start_ms);
+		ok &= get_quantity(l, x, SNN_DIM_TIME, "start", start);
+		if (ok && *start < 0) {
+			err(l, x, "start must not be negative (got %g ms)", *start);
+			ok = false;
+		} else if (ok && net_steps_of(*start, dt) < 0) {
+			err(l, x, "start %g ms is not on the time grid (dt = %g ms)", *start, dt);
 			ok = false;
 		}
 	}
 	if ((x = map_get(l, n, "stop"))) {
-		ok &= get_quantity(l, x, SNN_DIM_TIME, "stop", &s->stop_ms);
-		if (ok && !(s->stop_ms > s->start_ms)) {
-			err(l, x, "stop (%g ms) must be after start (%g ms)", s->stop_ms, s->start_ms);
-			ok = false;
+		bool okq = get_quantity(l, x, SNN_DIM_TIME, "stop", stop);
+		if (okq && ok && !(*stop > *start)) {
+			err(l, x, "stop (%g ms) must be after start (%g ms)", *stop, *start);
+			okq = false;
+		} else if (okq && isfinite(*stop) && net_steps_of(*stop, dt) < 0) {
+			err(l, x, "stop %g ms is not on the time grid (dt = %g ms)", *stop, dt);
+			okq = false;
 		}
+		ok &= okq;
 	}
 	return ok;
 }
@@ -1504,7 +1796,8 @@ static bool parse_window(struct ld *l, const yaml_node_t *n, struct stimulus *s)
  * projection onto the targets: all_to_all from one train for inline times,
  * one_to_one (train k to target k) for a file. */
 static void parse_spike_stimulus(struct ld *l, const yaml_node_t *n, const yaml_node_t *sn,
-				 const struct target_set *to, uint32_t nto, size_t index)
+				 const yaml_node_t *tn, const struct target_set *to, uint32_t nto,
+				 size_t index)
 {
 	char what[64];
 	snprintf(what, sizeof(what), "stimulus %zu", index + 1);
@@ -1518,14 +1811,18 @@ static void parse_spike_stimulus(struct ld *l, const yaml_node_t *n, const yaml_
 	for (uint32_t j = 0; j < nto; j++) {
 		struct population *tp = &l->net->pops[to[j].pop];
 		if (tp->model->is_source) {
-			err(l, n, "population '%s' (%s) cannot receive stimuli", tp->name,
+			err(l, tn, "population '%s' (%s) cannot receive stimuli", tp->name,
 			    tp->model->name);
 			return;
 		}
 		char pname[64];
 		snprintf(pname, sizeof(pname), "@stimulus%zu.%u", index + 1, j);
 		struct population *p = net_add_population(l->net);
-		if (!p || !(p->name = strdup(pname))) {
+		if (p && !(p->name = strdup(pname))) {
+			l->net->n_pops--; /* a nameless population would crash later lookups */
+			p = NULL;
+		}
+		if (!p) {
 			oom(l);
 			return;
 		}
@@ -1535,7 +1832,9 @@ static void parse_spike_stimulus(struct ld *l, const yaml_node_t *n, const yaml_
 		uint32_t pidx = l->net->n_pops - 1;
 		/* Inline times are a flat list; parse_trains wants nested lists only for
 		 * several neurons, which this population never has when inline. */
-		if (!parse_trains(l, sn, p)) {
+		struct trains_of o = {p, "", true, true};
+		snprintf(o.owner, sizeof(o.owner), "%s", what);
+		if (!parse_trains(l, sn, &o)) {
 			return;
 		}
 		struct value w, dl;
@@ -1599,7 +1898,7 @@ static void parse_stimulus(struct ld *l, const yaml_node_t *n, size_t index)
 		return;
 	}
 	if (kind == 3) {
-		parse_spike_stimulus(l, n, sn, to, nto, index);
+		parse_spike_stimulus(l, n, sn, tn, to, nto, index);
 		free_sets(to, nto);
 		return;
 	}
@@ -1619,14 +1918,14 @@ static void parse_stimulus(struct ld *l, const yaml_node_t *n, size_t index)
 			err(l, rn, "rate must not be negative (got %g Hz)", tmpl.rate_hz);
 			ok = false;
 		}
-		ok = ok && parse_window(l, sn, &tmpl);
+		ok = ok && parse_window(l, sn, &tmpl.start_ms, &tmpl.stop_ms);
 	} else if (kind == 1) {
 		static const char *const k[] = {"amplitude", "start", "stop", NULL};
 		tmpl.kind = STIM_DC;
 		ok = check_map(l, sn, k, swhat);
 		yaml_node_t *an = ok ? require(l, sn, "amplitude", swhat) : NULL;
 		ok = ok && an && get_quantity(l, an, SNN_DIM_CURRENT, "amplitude", &tmpl.amp_pa);
-		ok = ok && parse_window(l, sn, &tmpl);
+		ok = ok && parse_window(l, sn, &tmpl.start_ms, &tmpl.stop_ms);
 	} else {
 		static const char *const k[] = {"times", "amplitudes", NULL};
 		tmpl.kind = STIM_STEP;
@@ -1676,17 +1975,6 @@ static void parse_stimulus(struct ld *l, const yaml_node_t *n, size_t index)
 		tmpl.start_ms = 0;
 		tmpl.stop_ms = INFINITY;
 	}
-	if (kind == 1 && ok && net_steps_of(tmpl.start_ms, l->net->sim.dt_ms) < 0) {
-		err(l, map_get(l, sn, "start"), "start %g ms is not on the time grid (dt = %g ms)",
-		    tmpl.start_ms, l->net->sim.dt_ms);
-		ok = false;
-	}
-	if (kind == 1 && ok && isfinite(tmpl.stop_ms) &&
-	    net_steps_of(tmpl.stop_ms, l->net->sim.dt_ms) < 0) {
-		err(l, map_get(l, sn, "stop"), "stop %g ms is not on the time grid (dt = %g ms)",
-		    tmpl.stop_ms, l->net->sim.dt_ms);
-		ok = false;
-	}
 	if (kind != 0) {
 		yaml_node_t *x;
 		if ((x = map_key_node(l, n, "weight")) || (x = map_key_node(l, n, "delay"))) {
@@ -1730,7 +2018,8 @@ static void parse_stimulus(struct ld *l, const yaml_node_t *n, size_t index)
 			memset(&dl, 0, sizeof(dl));
 			bool okw = parse_weight_delay(l, n, what, to[j].pop, &w, &dl);
 			if (okw && (w.kind != VALUE_CONST || dl.kind != VALUE_CONST)) {
-				err(l, n, "weight and delay of a poisson stimulus must be constants");
+				err(l, map_get(l, n, w.kind != VALUE_CONST ? "weight" : "delay"),
+				    "weight and delay of a poisson stimulus must be constants");
 				okw = false;
 			}
 			s->weight = w.a;
@@ -1886,9 +2175,46 @@ static void parse_record(struct ld *l, const yaml_node_t *n)
 			}
 		}
 	}
+	/* every recorder writes a file of its own */
+	const struct spike_record *sr = &l->net->spikes;
+	for (uint32_t i = 0; i < l->net->n_traces; i++) {
+		const struct trace_record *t = &l->net->traces[i];
+		if (sr->file && strcmp(sr->file, t->file) == 0) {
+			snn_diag_error(l->d, SNN_EINVAL, t->where.file, t->where.line, t->where.col,
+				       "trace record %u writes to '%s', the spike record's file", i + 1,
+				       t->file);
+			l->nerr++;
+		}
+		for (uint32_t j = 0; j < i; j++) {
+			if (strcmp(l->net->traces[j].file, t->file) == 0) {
+				snn_diag_error(l->d, SNN_EINVAL, t->where.file, t->where.line,
+					       t->where.col,
+					       "trace records %u and %u write to the same file '%s'",
+					       j + 1, i + 1, t->file);
+				l->nerr++;
+				break;
+			}
+		}
+	}
 }
 
 /* ------------------------------------------------------------------ driver */
+
+/* Reports what libyaml found wrong in the text, where it found it. */
+static void yaml_problem(struct ld *l, const yaml_parser_t *parser)
+{
+	/* libyaml's loader fails some allocations (tags, anchors) without
+	 * setting an error: a failure with no error is out of memory too. */
+	if (parser->error == YAML_MEMORY_ERROR || parser->error == YAML_NO_ERROR) {
+		oom(l);
+		return;
+	}
+	int line = (int)parser->problem_mark.line + 1, col = (int)parser->problem_mark.column + 1;
+	snn_diag_error(l->d, SNN_EPARSE, l->file, line, col, "malformed YAML: %s%s%s",
+		       parser->problem ? parser->problem : "unknown problem",
+		       parser->context ? " " : "", parser->context ? parser->context : "");
+	l->nerr++;
+}
 
 static void parse_root(struct ld *l, const yaml_node_t *root)
 {
@@ -1904,11 +2230,9 @@ static void parse_root(struct ld *l, const yaml_node_t *root)
 		return;
 	}
 	yaml_node_t *x;
-	if ((x = map_get(l, root, "simulation"))) {
-		parse_simulation(l, x);
-	}
-	if (l->nerr) {
-		/* dt is needed by every later check: stop before reporting knock-on errors. */
+	if ((x = map_get(l, root, "simulation")) && !parse_simulation(l, x)) {
+		/* dt is needed by every later check: stop before reporting knock-on errors.
+		 * Other errors of the section (seed, duration, ...) affect nothing later. */
 		return;
 	}
 	x = map_get(l, root, "populations");
@@ -1952,17 +2276,18 @@ int snn_config_load_string(const char *text, size_t len, const char *name, const
 	}
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	if (!yaml_parser_load(&parser, &l.doc)) {
-		int line = (int)parser.problem_mark.line + 1, col = (int)parser.problem_mark.column + 1;
-		snn_diag_error(d, SNN_EPARSE, l.file, line, col, "malformed YAML: %s%s%s",
-			       parser.problem ? parser.problem : "unknown problem",
-			       parser.context ? " " : "", parser.context ? parser.context : "");
+		yaml_problem(&l, &parser);
 		yaml_parser_delete(&parser);
 		snn_net_free(l.net);
-		return SNN_EPARSE;
+		return l.oom ? SNN_ENOMEM : SNN_EPARSE;
 	}
 	parse_root(&l, yaml_document_get_root_node(&l.doc));
+	/* Whatever follows the first document is an error too, reported with the
+	 * others (libyaml frees a document it failed to load). */
 	yaml_document_t extra;
-	if (!l.nerr && yaml_parser_load(&parser, &extra)) {
+	if (!yaml_parser_load(&parser, &extra)) {
+		yaml_problem(&l, &parser);
+	} else {
 		if (yaml_document_get_root_node(&extra)) {
 			yaml_node_t *r = yaml_document_get_root_node(&extra);
 			snn_diag_error(d, SNN_EPARSE, l.file, (int)r->start_mark.line + 1,
@@ -1972,6 +2297,8 @@ int snn_config_load_string(const char *text, size_t len, const char *name, const
 		}
 		yaml_document_delete(&extra);
 	}
+	free(l.dropped); /* its names point into the document */
+	free(l.sugg);
 	yaml_document_delete(&l.doc);
 	yaml_parser_delete(&parser);
 	if (!l.nerr && net_finalize(l.net, d) != SNN_OK) {
