@@ -67,30 +67,33 @@ int conn_prepare(struct conn *c, const snn_net *net, uint32_t index, uint64_t se
 	c->n_pre = target_set_size(&pr->pre);
 	c->n_post = target_set_size(&pr->post);
 	c->same_pop = pr->pre.pop == pr->post.pop;
-	c->source_driven = pr->rule == RULE_FIXED_OUTDEGREE;
+	/* fixed_total_number splits its total over the sources (the law of the
+	 * pairs is the same as splitting it over the targets) so that each
+	 * source's synapses are drawn together and written in one burst. */
+	c->source_driven = pr->rule == RULE_FIXED_OUTDEGREE || pr->rule == RULE_FIXED_TOTAL_NUMBER;
 	c->n_channels = (uint8_t)net->pops[pr->post.pop].model->n_channels;
 	c->log1m_p = log1p(-pr->p);
 	if (pr->rule != RULE_FIXED_TOTAL_NUMBER) {
 		return SNN_OK;
 	}
-	/* Split the total over the targets: target j gets a binomial (with
+	/* Split the total over the sources: source i gets a binomial (with
 	 * multapses) or hypergeometric (without) share of what is left. */
-	c->counts = malloc((c->n_post ? c->n_post : 1) * sizeof(uint32_t));
+	c->counts = malloc((c->n_pre ? c->n_pre : 1) * sizeof(uint32_t));
 	if (!c->counts) {
 		return snn_diag_error(d, SNN_ENOMEM, pr->where.file, pr->where.line, pr->where.col,
 				      "out of memory");
 	}
 	double pairs_left = 0.0;
-	for (uint32_t j = 0; j < c->n_post; j++) {
-		pairs_left += available(c->n_pre, self_index(c, &pr->post, j, &pr->pre));
+	for (uint32_t i = 0; i < c->n_pre; i++) {
+		pairs_left += available(c->n_post, self_index(c, &pr->pre, i, &pr->post));
 	}
 	struct rng r;
 	rng_init(&r, seed, RNG_SPLIT, index, 0, 0);
 	uint64_t left = pr->n;
-	for (uint32_t j = 0; j < c->n_post; j++) {
-		uint32_t avail = available(c->n_pre, self_index(c, &pr->post, j, &pr->pre));
+	for (uint32_t j = 0; j < c->n_pre; j++) {
+		uint32_t avail = available(c->n_post, self_index(c, &pr->pre, j, &pr->post));
 		uint64_t k;
-		if (j + 1 == c->n_post) {
+		if (j + 1 == c->n_pre) {
 			k = left;
 		} else if (pr->multapses) {
 			k = rng_binomial(&r, left, pairs_left > 0 ? avail / pairs_left : 0.0);
@@ -248,14 +251,9 @@ int conn_sources(const struct conn *c, uint32_t j, struct conn_scratch *sc, uint
 		*n = pr->n;
 		return 0;
 	case RULE_FIXED_TOTAL_NUMBER:
-		if (draw_k(&r, avail, self, c->counts[j], pr->multapses, sc)) {
-			return -1;
-		}
-		*n = c->counts[j];
-		return 0;
 	case RULE_FIXED_OUTDEGREE:
 	default:
-		return 0;
+		return 0; /* source-driven: see conn_targets */
 	}
 }
 
@@ -266,10 +264,11 @@ int conn_targets(const struct conn *c, uint32_t i, struct conn_scratch *sc, uint
 	uint32_t avail = available(c->n_post, self);
 	struct rng r;
 	rng_init(&r, c->seed, RNG_CONNECT, c->index, i, 0);
-	if (draw_k(&r, avail, self, pr->n, pr->multapses, sc)) {
+	uint64_t k = pr->rule == RULE_FIXED_TOTAL_NUMBER ? c->counts[i] : pr->n;
+	if (draw_k(&r, avail, self, k, pr->multapses, sc)) {
 		return -1;
 	}
-	*n = pr->n;
+	*n = k;
 	return 0;
 }
 
@@ -280,9 +279,7 @@ int conn_weight(const struct conn *c, uint32_t a, uint64_t k, double *w)
 		*w = v->a;
 		return 0;
 	}
-	struct rng r;
-	rng_init(&r, c->seed, RNG_WEIGHT, c->index, a, k << 20);
-	return value_draw(v, &r, k, w);
+	return value_draw_at(v, c->seed, RNG_WEIGHT, c->index, a, k << 20, k, w);
 }
 
 int conn_delay(const struct conn *c, uint32_t a, uint64_t k, uint32_t *steps)
@@ -291,12 +288,8 @@ int conn_delay(const struct conn *c, uint32_t a, uint64_t k, uint32_t *steps)
 	double dms;
 	if (v->kind == VALUE_CONST) {
 		dms = v->a;
-	} else {
-		struct rng r;
-		rng_init(&r, c->seed, RNG_DELAY, c->index, a, k << 20);
-		if (value_draw(v, &r, k, &dms) != 0) {
-			return -1;
-		}
+	} else if (value_draw_at(v, c->seed, RNG_DELAY, c->index, a, k << 20, k, &dms) != 0) {
+		return -1;
 	}
 	double s = nearbyint(dms / c->dt);
 	if (!(s >= 1.0) || s > NET_MAX_DELAY_STEPS) {

@@ -5,11 +5,11 @@
  * Layer: sim core (engines), internal.
  *
  * Target-driven rules (all_to_all, one_to_one, fixed_probability,
- * fixed_indegree, fixed_total_number) draw the sources of each target from
- * the stream (seed, connect, projection, target index). fixed_outdegree is
- * source-driven: the targets of each source come from (seed, connect,
+ * fixed_indegree) draw the sources of each target from the stream (seed,
+ * connect, projection, target index). fixed_outdegree and fixed_total_number
+ * are source-driven: the targets of each source come from (seed, connect,
  * projection, source index). fixed_total_number first splits its total over
- * the targets (multinomial, or multivariate hypergeometric without
+ * the sources (multinomial, or multivariate hypergeometric without
  * multapses) with one sequential stream per projection.
  * Synapse k of an anchor (the target, or the source for fixed_outdegree) has
  * its weight and delay from streams started at counter k << 20.
@@ -34,7 +34,7 @@ struct conn {
 	bool same_pop;
 	bool source_driven;
 	double log1m_p;           /* fixed_probability: log(1 - p) */
-	uint32_t *counts;         /* fixed_total_number: synapses of each target */
+	uint32_t *counts;         /* fixed_total_number: synapses of each source */
 	uint8_t n_channels;       /* channels of the target model */
 };
 

@@ -22,6 +22,7 @@
 #include <omp.h>
 #endif
 
+#include "bigmem_int.h"
 #include "engine_int.h"
 #include "engines_int.h"
 #include "model_lif.h"
@@ -118,48 +119,9 @@ static int setup_poisson(struct grid_sim *s, struct stim_rt *st, snn_diag *d)
 	st->delay_steps = (uint32_t)nearbyint(ir->delay_ms / s->dt);
 	st->start_step = (uint64_t)llround(ir->start_ms / s->dt);
 	st->stop_step = isfinite(ir->stop_ms) ? (uint64_t)llround(ir->stop_ms / s->dt) : UINT64_MAX;
-	st->lambda = ir->rate_hz * 1e-3 * s->dt;
-	st->ncdf = 0;
-	if (st->lambda > 0 && st->lambda < 10.0) {
-		/* cumulative probabilities for inversion of one uniform */
-		double p = exp(-st->lambda), c = p;
-		st->cdf[0] = c;
-		int k = 1;
-		for (; k < (int)(sizeof(st->cdf) / sizeof(st->cdf[0])); k++) {
-			p *= st->lambda / (double)k;
-			c += p;
-			st->cdf[k] = c;
-		}
-		st->ncdf = k;
-	}
+	poisson_table_init(&st->pt, ir->rate_hz * 1e-3 * s->dt);
 	(void)d;
 	return SNN_OK;
-}
-
-/* Poisson count of one (stimulus, neuron, emission step). */
-static inline uint32_t poisson_draw(const struct grid_sim *s, const struct stim_rt *st,
-				    uint32_t gid, uint64_t emit)
-{
-	if (st->ncdf == 0) {
-		if (!(st->lambda > 0)) {
-			return 0;
-		}
-		struct rng r;
-		rng_init(&r, s->net->sim.seed, RNG_POISSON, st->index, gid, emit << 8);
-		uint64_t k = rng_poisson(&r, st->lambda);
-		return k > UINT32_MAX ? UINT32_MAX : (uint32_t)k;
-	}
-	philox4x32_ctr_t b = rng_block(s->net->sim.seed, RNG_POISSON, st->index, gid, emit << 8);
-	double u = rng_words_to_open01(b.v[0], b.v[1]);
-	uint32_t k = 0;
-	while (k < (uint32_t)st->ncdf && u > st->cdf[k]) {
-		k++;
-	}
-	if (k == (uint32_t)st->ncdf) {
-		/* beyond the table (probability below 1e-40 for the means used here) */
-		k = (uint32_t)rng_poisson_inversion(u, st->lambda, exp(-st->lambda));
-	}
-	return k;
 }
 
 /* Range of set elements [k0, k1) whose population-local index lies in [lo, hi). */
@@ -213,17 +175,20 @@ static bool pop_in_slice(const struct pop_rt *p, const struct thread_rt *t, uint
 	return true;
 }
 
+/* Poisson input arriving in step n: the counts of the trains emitted at
+ * n - delay, keyed (seed, stimulus, neuron, emission step). */
 static void add_poisson(struct grid_sim *s, struct thread_rt *t, uint64_t n)
 {
 	uint32_t slice = t->hi - t->lo;
 	double *slot = t->ring + (size_t)(n & s->ring_mask) * s->n_ch * slice;
+	uint64_t seed = s->net->sim.seed;
 	for (uint32_t q = 0; q < s->n_poisson; q++) {
 		const struct stim_rt *st = &s->stims[s->poisson[q]];
 		if (n < st->delay_steps) {
 			continue;
 		}
 		uint64_t emit = n - st->delay_steps;
-		if (emit < st->start_step || emit >= st->stop_step) {
+		if (emit < st->start_step || emit >= st->stop_step || !(st->pt.lambda > 0)) {
 			continue;
 		}
 		const struct pop_rt *p = &s->pops[st->pop];
@@ -231,14 +196,28 @@ static void add_poisson(struct grid_sim *s, struct thread_rt *t, uint64_t n)
 		if (!pop_in_slice(p, t, &lo, &hi)) {
 			continue;
 		}
-		set_range(&st->ir->to, lo, hi, &k0, &k1);
+		const struct target_set *to = &st->ir->to;
+		set_range(to, lo, hi, &k0, &k1);
 		double *dst = slot + (size_t)st->ch * slice;
+		if (!to->ids) {
+			uint32_t gid0 = p->first + target_set_at(to, k0);
+			poisson_add_run(&st->pt, seed, st->index, gid0, k1 - k0, emit << 8, st->w,
+					dst + (gid0 - t->lo));
+			continue;
+		}
 		for (uint32_t k = k0; k < k1; k++) {
-			uint32_t gid = p->first + target_set_at(&st->ir->to, k);
-			uint32_t cnt = poisson_draw(s, st, gid, emit);
-			if (cnt) {
-				dst[gid - t->lo] += (double)cnt * st->w;
+			uint32_t gid = p->first + to->ids[k];
+			philox4x32_ctr_t b = rng_block(seed, RNG_POISSON, st->index, gid, emit << 8);
+			uint32_t cnt;
+			if (st->pt.ncdf) {
+				cnt = poisson_count(&st->pt, b.v[0], b.v[1]);
+			} else {
+				struct rng r;
+				rng_init(&r, seed, RNG_POISSON, st->index, gid, emit << 8);
+				uint64_t c = rng_poisson(&r, st->pt.lambda);
+				cnt = c > UINT32_MAX ? UINT32_MAX : (uint32_t)c;
 			}
+			dst[gid - t->lo] += (double)cnt * st->w;
 		}
 	}
 }
@@ -764,7 +743,7 @@ static void thread_free(struct thread_rt *t)
 		synapses_free_block(&t->blocks[k]);
 	}
 	free(t->blocks);
-	free(t->ring);
+	big_free(t->ring);
 	free(t->spk[0]);
 	free(t->spk[1]);
 	free(t->rec);
@@ -831,7 +810,7 @@ static int thread_alloc_buffers(struct grid_sim *s, struct thread_rt *t)
 {
 	uint32_t slice = t->hi - t->lo;
 	size_t cells = (size_t)s->ring_slots * s->n_ch * (slice ? slice : 1);
-	t->ring = calloc(cells, sizeof(double));
+	t->ring = big_calloc(cells * sizeof(double));
 	t->spk[0] = malloc((slice ? slice : 1) * sizeof(uint32_t));
 	t->spk[1] = malloc((slice ? slice : 1) * sizeof(uint32_t));
 	if (!t->ring || !t->spk[0] || !t->spk[1]) {

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "net_int.h"
+#include "poisson_int.h"
 #include "snn/sim.h"
 
 /* Per-neuron propagators and constants of the lif models (exact integration
@@ -133,9 +134,7 @@ struct stim_rt {
 	uint8_t ch;
 	uint32_t delay_steps;
 	uint64_t start_step, stop_step; /* emission steps [start, stop) */
-	double lambda;
-	double cdf[48];           /* P(X <= k), for inversion */
-	int ncdf;
+	struct poisson_table pt;
 };
 
 /* A change of a current stimulus at a step. */

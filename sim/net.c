@@ -23,6 +23,7 @@ snn_net *net_new(void)
 	net->sim.dt_ms = 0.1;
 	net->sim.duration_ms = 1000.0;
 	net->sim.seed = 1;
+	net->sim.scale = 1.0;
 	return net;
 }
 
@@ -214,20 +215,36 @@ bool target_set_contains(const struct target_set *t, uint32_t i)
 
 /* ------------------------------------------------------------------ values */
 
-static double draw_raw(const struct value *v, struct rng *r)
+/* The value of a distribution at one uniform u in (0, 1): every
+ * distribution is drawn by inversion of one uniform (two words). */
+static double from_uniform(const struct value *v, double u)
 {
 	switch (v->kind) {
 	case VALUE_UNIFORM:
-		return v->a + (v->b - v->a) * rng_uniform(r);
+		return v->a + (v->b - v->a) * u;
 	case VALUE_NORMAL:
-		return v->a + v->b * rng_normal(r);
+		return v->a + v->b * rng_normal_quantile(u);
 	case VALUE_LOGNORMAL:
-		return v->sign * exp(v->a + v->b * rng_normal(r));
+		return v->sign * exp(v->a + v->b * rng_normal_quantile(u));
 	case VALUE_CONST:
 	case VALUE_ARRAY:
 	default:
 		return v->a;
 	}
+}
+
+/* Applies the bounds: returns whether x is taken (possibly clipped). */
+static bool bounded(const struct value *v, double x, double *out)
+{
+	if (x >= v->lo && x <= v->hi) {
+		*out = x;
+		return true;
+	}
+	if (v->bound == BOUND_CLIP) {
+		*out = x < v->lo ? v->lo : v->hi;
+		return true;
+	}
+	return false;
 }
 
 int value_draw(const struct value *v, struct rng *r, uint64_t index, double *out)
@@ -241,17 +258,28 @@ int value_draw(const struct value *v, struct rng *r, uint64_t index, double *out
 		return 0;
 	}
 	for (int tries = 0; tries < 1000; tries++) {
-		double x = draw_raw(v, r);
-		if (x >= v->lo && x <= v->hi) {
-			*out = x;
-			return 0;
-		}
-		if (v->bound == BOUND_CLIP) {
-			*out = x < v->lo ? v->lo : v->hi;
+		if (bounded(v, from_uniform(v, rng_uniform(r)), out)) {
 			return 0;
 		}
 	}
 	return -1;
+}
+
+int value_draw_at(const struct value *v, uint64_t seed, enum rng_purpose purpose, uint32_t sub,
+		  uint32_t element, uint64_t counter, uint64_t index, double *out)
+{
+	if (v->kind == VALUE_CONST || v->kind == VALUE_ARRAY) {
+		return value_draw(v, NULL, index, out);
+	}
+	/* the first block serves the first two tries without a stream */
+	philox4x32_ctr_t b = rng_block(seed, purpose, sub, element, counter);
+	if (bounded(v, from_uniform(v, rng_words_to_open01(b.v[0], b.v[1])), out) ||
+	    bounded(v, from_uniform(v, rng_words_to_open01(b.v[2], b.v[3])), out)) {
+		return 0;
+	}
+	struct rng r;
+	rng_init(&r, seed, purpose, sub, element, counter + 1);
+	return value_draw(v, &r, index, out);
 }
 
 void value_range(const struct value *v, double *lo, double *hi)
@@ -588,6 +616,9 @@ void snn_net_describe(const snn_net *net, FILE *out)
 		net->sim.duration_ms, (unsigned long long)net->sim.seed);
 	if (net->sim.threads) {
 		fprintf(out, ", threads %d", net->sim.threads);
+	}
+	if (net->sim.scale != 1.0) {
+		fprintf(out, ", scale %g", net->sim.scale);
 	}
 	fprintf(out, "\npopulations (%u, %llu neurons):\n", net->n_pops,
 		(unsigned long long)net->n_neurons);

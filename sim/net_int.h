@@ -50,6 +50,11 @@ struct value {
  * distributions draw from r (bounded by redraw or clip). Returns 0, or -1
  * when redrawing found no value inside the bounds in 1000 tries. */
 int value_draw(const struct value *v, struct rng *r, uint64_t index, double *out);
+/* The same as value_draw on the stream (seed, purpose, sub, element) started
+ * at `counter`, with the first two tries taken from one block directly (the
+ * common case, on hot paths). */
+int value_draw_at(const struct value *v, uint64_t seed, enum rng_purpose purpose, uint32_t sub,
+		  uint32_t element, uint64_t counter, uint64_t index, double *out);
 /* Whether every element gets the same value. */
 static inline bool value_is_const(const struct value *v)
 {
@@ -162,6 +167,7 @@ struct sim_params {
 	double duration_ms;
 	uint64_t seed;
 	int threads;              /* 0: open */
+	double scale;             /* the scale the network was loaded at (1: as written) */
 	enum sim_engine engine;
 	enum sim_backend backend;
 	struct origin dt_where, duration_where, engine_where;

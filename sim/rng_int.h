@@ -30,8 +30,6 @@ struct rng {
 	philox4x32_ctr_t ctr;
 	uint32_t buf[4];
 	int idx;           /* next unused word of buf; 4 when empty */
-	bool have_normal;  /* Box-Muller's second value is cached */
-	double next_normal;
 };
 
 /* Starts the stream (seed, purpose, sub, element) at counter `start`.
@@ -46,8 +44,6 @@ static inline void rng_init(struct rng *r, uint64_t seed, enum rng_purpose purpo
 	r->ctr.v[2] = (uint32_t)start;
 	r->ctr.v[3] = (uint32_t)(start >> 32);
 	r->idx = 4;
-	r->have_normal = false;
-	r->next_normal = 0.0;
 }
 
 /* One block of four words for (seed, purpose, sub, element, counter): the
@@ -140,7 +136,10 @@ static inline uint32_t rng_poisson_inversion(double u, double lambda, double exp
 }
 
 /* Distributions that need more than a few words (rng.c). */
+/* A standard normal, by inversion of one uniform (two words). */
 double rng_normal(struct rng *r);
+/* The standard normal quantile (inverse CDF) of p in (0, 1), to ~1e-16. */
+double rng_normal_quantile(double p);
 double rng_exponential(struct rng *r);
 /* Poisson with any mean >= 0 (inversion below 10, PTRS rejection above). */
 uint64_t rng_poisson(struct rng *r, double lambda);

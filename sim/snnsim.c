@@ -39,6 +39,8 @@ static void usage(FILE *out)
 		"                       depend on it\n"
 		"  --seed S             random seed (overrides the config)\n"
 		"  --duration T         biological time with its unit, e.g. 200ms or '1.5 s'\n"
+		"  --scale F            population sizes times F, keeping each neuron's mean\n"
+		"                       in-degree (overrides simulation.scale)\n"
 		"  -o, --output FILE    spike file; records every population's spikes unless\n"
 		"                       the config's record section chooses\n"
 		"  --format F           hdf5 (SONATA spike layout) or csv; default: csv for a\n"
@@ -112,6 +114,7 @@ struct run_args {
 	bool seed_set;
 	unsigned long long seed;
 	const char *duration;
+	double scale;
 	const char *output;
 	const char *summary_json;
 	enum snn_spike_format format;
@@ -145,6 +148,14 @@ static int parse_run_args(int argc, char **argv, struct run_args *ra)
 				return -1;
 			}
 			ra->seed_set = true;
+		} else if ((v = opt_value(argc, argv, &i, "--scale", NULL, &missing))) {
+			char *end;
+			ra->scale = missing ? 0 : strtod(v, &end);
+			if (missing || *end || !(ra->scale > 0) || ra->scale > 1e6) {
+				fprintf(stderr, "snnsim: error: --scale expects a positive number%s%s\n",
+					missing ? "" : ", got ", missing ? "" : v);
+				return -1;
+			}
 		} else if ((v = opt_value(argc, argv, &i, "--duration", NULL, &missing))) {
 			if (missing) {
 				fprintf(stderr, "snnsim: error: --duration expects a time such as 200ms\n");
@@ -198,9 +209,10 @@ static int parse_run_args(int argc, char **argv, struct run_args *ra)
 	return 0;
 }
 
-static int load(const char *path, snn_net **net, snn_diag *d)
+static int load(const char *path, double scale, snn_net **net, snn_diag *d)
 {
-	int rc = snn_config_load(path, net, d);
+	snn_config_options o = {scale};
+	int rc = snn_config_load_opts(path, &o, net, d);
 	if (rc != SNN_OK) {
 		snn_diag_print(d, stderr);
 		size_t n = snn_diag_error_count(d);
@@ -224,7 +236,7 @@ static int cmd_check(int argc, char **argv)
 		fprintf(stderr, "snnsim: error: out of memory\n");
 		return EXIT_RUN_FAILED;
 	}
-	int ex = load(argv[2], &net, d);
+	int ex = load(argv[2], 0.0, &net, d);
 	if (ex == 0) {
 		snn_net_describe(net, stdout);
 		int th = snn_net_threads(net) > 0 ? snn_net_threads(net) : 1;
@@ -253,7 +265,7 @@ static int cmd_run(int argc, char **argv)
 	}
 	snn_net *net = NULL;
 	snn_sim *sim = NULL;
-	int ex = load(ra.config, &net, d);
+	int ex = load(ra.config, ra.scale, &net, d);
 	if (ex) {
 		goto out;
 	}

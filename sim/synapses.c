@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bigmem_int.h"
 #include "connect_int.h"
 #include "engine_int.h"
 
@@ -86,11 +87,11 @@ void synapses_shared_free(struct grid_sim *s, void *p)
 
 void synapses_free_block(struct syn_block *b)
 {
-	free(b->row_syn);
-	free(b->row_run);
-	free(b->runs);
-	free(b->tgt);
-	free(b->w);
+	big_free(b->row_syn);
+	big_free(b->row_run);
+	big_free(b->runs);
+	big_free(b->tgt);
+	big_free(b->w);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -253,7 +254,7 @@ static int make_runs(struct grid_sim *s, struct syn_block *b, uint16_t *key)
 	uint16_t *tk = malloc((maxrow ? maxrow : 1) * sizeof(uint16_t));
 	uint16_t *tt = malloc((maxrow ? maxrow : 1) * sizeof(uint16_t));
 	float *tw = malloc((maxrow ? maxrow : 1) * sizeof(float));
-	b->row_run = malloc(((size_t)N + 1) * sizeof(uint32_t));
+	b->row_run = big_alloc(((size_t)N + 1) * sizeof(uint32_t));
 	if (!tk || !tt || !tw || !b->row_run) {
 		free(tk);
 		free(tt);
@@ -273,7 +274,7 @@ static int make_runs(struct grid_sim *s, struct syn_block *b, uint16_t *key)
 	if (nruns > UINT32_MAX) {
 		return -1;
 	}
-	b->runs = malloc((nruns ? nruns : 1) * sizeof(struct syn_run));
+	b->runs = big_alloc((nruns ? nruns : 1) * sizeof(struct syn_run));
 	if (!b->runs) {
 		return -1;
 	}
@@ -302,7 +303,7 @@ static void build_block(struct grid_sim *s, struct thread_rt *t, struct shared *
 {
 	uint32_t N = s->n_neurons;
 	struct fill f = {b, NULL, NULL, 0};
-	b->row_syn = calloc((size_t)N + 1, sizeof(uint64_t));
+	b->row_syn = big_calloc(((size_t)N + 1) * sizeof(uint64_t));
 	if (!b->row_syn) {
 		fail(t, SNN_ENOMEM, NULL, "out of memory for the synapse tables");
 		return;
@@ -318,10 +319,10 @@ static void build_block(struct grid_sim *s, struct thread_rt *t, struct shared *
 		total += c;
 	}
 	b->n_syn = total;
-	f.cursor = malloc(((size_t)N + 1) * sizeof(uint64_t));
-	f.key = malloc((total ? total : 1) * sizeof(uint16_t));
-	b->tgt = malloc((total ? total : 1) * sizeof(uint16_t));
-	b->w = malloc((total ? total : 1) * sizeof(float));
+	f.cursor = big_alloc(((size_t)N + 1) * sizeof(uint64_t));
+	f.key = big_alloc((total ? total : 1) * sizeof(uint16_t));
+	b->tgt = big_alloc((total ? total : 1) * sizeof(uint16_t));
+	b->w = big_alloc((total ? total : 1) * sizeof(float));
 	if (!f.cursor || !f.key || !b->tgt || !b->w) {
 		fail(t, SNN_ENOMEM, NULL, "out of memory for the synapse tables");
 		goto out;
@@ -331,7 +332,7 @@ static void build_block(struct grid_sim *s, struct thread_rt *t, struct shared *
 	if (pass(s, t, sh, &f, sc) != 0) {
 		goto out;
 	}
-	free(f.cursor);
+	big_free(f.cursor);
 	f.cursor = NULL;
 	if (make_runs(s, b, f.key) != 0) {
 		fail(t, SNN_ENOMEM, NULL, "out of memory for the synapse tables");
@@ -341,8 +342,8 @@ static void build_block(struct grid_sim *s, struct thread_rt *t, struct shared *
 		*max_delay = f.max_delay;
 	}
 out:
-	free(f.cursor);
-	free(f.key);
+	big_free(f.cursor);
+	big_free(f.key);
 }
 
 void synapses_build_thread(struct grid_sim *s, struct thread_rt *t, void *shared)

@@ -24,6 +24,8 @@
 
 struct ld {
 	yaml_document_t doc;
+	double scale;       /* population sizes x scale; in-degrees kept */
+	bool scale_forced;  /* given by the caller: the config's scale is ignored */
 	snn_net *net;
 	snn_diag *d;
 	const char *file; /* interned in net */
@@ -841,8 +843,8 @@ static char *input_path(struct ld *l, const char *p)
  * check of time values needs it. */
 static bool parse_simulation(struct ld *l, const yaml_node_t *n)
 {
-	static const char *const keys[] = {"dt",      "duration", "seed", "threads",
-					   "engine",  "backend",  NULL};
+	static const char *const keys[] = {"dt",     "duration", "seed",  "threads",
+					   "engine", "backend",  "scale", NULL};
 	if (!check_map(l, n, keys, "the simulation section")) {
 		return false;
 	}
@@ -877,6 +879,16 @@ static bool parse_simulation(struct ld *l, const yaml_node_t *n)
 	}
 	if ((x = map_get(l, n, "threads")) && get_u64(l, x, "threads", 1, 4096, &v)) {
 		s->threads = (int)v;
+	}
+	if ((x = map_get(l, n, "scale"))) {
+		double sc;
+		if (get_number(l, x, "scale", &sc)) {
+			if (!(sc > 0) || sc > 1e6) {
+				err(l, x, "scale must be positive and at most 1e6 (got %g)", sc);
+			} else if (!l->scale_forced) {
+				l->scale = sc;
+			}
+		}
 	}
 	if ((x = map_get(l, n, "engine"))) {
 		const char *e;
@@ -1294,6 +1306,15 @@ static void parse_population(struct ld *l, const yaml_node_t *kn, const yaml_nod
 	if (sn) {
 		ok &= get_string(l, sn, "synapse", &syn);
 	}
+	if (ok && l->scale != 1.0) {
+		double scaled = nearbyint((double)size * l->scale);
+		if (scaled > UINT32_MAX - 1) {
+			err(l, zn, "size %llu times scale %g is more than %u neurons",
+			    (unsigned long long)size, l->scale, UINT32_MAX - 1);
+			ok = false;
+		}
+		size = scaled < 1 ? 1 : (uint64_t)scaled;
+	}
 	if (!ok) {
 		pop_dropped(l, name);
 		return;
@@ -1545,12 +1566,31 @@ static bool parse_rule(struct ld *l, const yaml_node_t *n, struct projection *pr
 			err(l, v, "fixed_probability must be between 0 and 1 (got %g)", pr->p);
 			return false;
 		}
+		if (l->scale != 1.0) {
+			/* the sources scale with the network: keep the mean in-degree */
+			double ps = pr->p / l->scale;
+			if (ps > 1.0) {
+				err(l, v, "at scale %g, fixed_probability %g would become %g (p / scale) "
+					  "to keep the in-degree; use a larger scale",
+				    l->scale, pr->p, ps);
+				return false;
+			}
+			pr->p = ps;
+		}
 		return true;
 	}
 	pr->rule = !strcmp(s, "fixed_indegree")    ? RULE_FIXED_INDEGREE
 		   : !strcmp(s, "fixed_outdegree") ? RULE_FIXED_OUTDEGREE
 						   : RULE_FIXED_TOTAL_NUMBER;
-	return get_u64(l, v, s, 0, UINT32_MAX, &pr->n);
+	if (!get_u64(l, v, s, 0, UINT32_MAX, &pr->n)) {
+		return false;
+	}
+	if (pr->rule == RULE_FIXED_TOTAL_NUMBER && l->scale != 1.0) {
+		/* as many synapses per target as at scale 1 */
+		double ns = nearbyint((double)pr->n * l->scale);
+		pr->n = ns > UINT32_MAX ? UINT32_MAX : (uint64_t)ns;
+	}
+	return true;
 }
 
 /* Number of neurons in both sets (of the same population). Costs the size of
@@ -2255,11 +2295,22 @@ static void parse_root(struct ld *l, const yaml_node_t *root)
 int snn_config_load_string(const char *text, size_t len, const char *name, const char *dir,
 			   snn_net **out, snn_diag *d)
 {
+	return snn_config_load_string_opts(text, len, name, dir, NULL, out, d);
+}
+
+int snn_config_load_string_opts(const char *text, size_t len, const char *name, const char *dir,
+				const snn_config_options *opt, snn_net **out, snn_diag *d)
+{
 	*out = NULL;
 	struct ld l;
 	memset(&l, 0, sizeof(l));
 	l.d = d;
 	l.dir = dir;
+	l.scale = 1.0;
+	if (opt && opt->scale > 0) {
+		l.scale = opt->scale;
+		l.scale_forced = true;
+	}
 	l.net = net_new();
 	if (!l.net) {
 		return snn_diag_error(d, SNN_ENOMEM, name, 0, 0, "out of memory");
@@ -2308,11 +2359,18 @@ int snn_config_load_string(const char *text, size_t len, const char *name, const
 		snn_net_free(l.net);
 		return l.oom ? SNN_ENOMEM : SNN_EINVAL;
 	}
+	l.net->sim.scale = l.scale;
 	*out = l.net;
 	return SNN_OK;
 }
 
 int snn_config_load(const char *path, snn_net **out, snn_diag *d)
+{
+	return snn_config_load_opts(path, NULL, out, d);
+}
+
+int snn_config_load_opts(const char *path, const snn_config_options *opt, snn_net **out,
+			 snn_diag *d)
 {
 	*out = NULL;
 	char *text = NULL;
@@ -2332,7 +2390,7 @@ int snn_config_load(const char *path, snn_net **out, snn_diag *d)
 	} else {
 		dir[0] = '\0';
 	}
-	rc = snn_config_load_string(text, len, path, dir, out, d);
+	rc = snn_config_load_string_opts(text, len, path, dir, opt, out, d);
 	free(dir);
 	free(text);
 	return rc;

@@ -109,6 +109,38 @@ static void check_bad(const struct bad *b)
 
 /* ------------------------------------------------------------------ valid: simulation */
 
+START_TEST(valid_scale)
+{
+	/* scale multiplies population sizes and keeps mean in-degrees: total
+	 * numbers scale with the sizes, probabilities become p / scale */
+	const char *y = "simulation: {scale: 0.5}\n"
+			"populations:\n"
+			"  a: {model: lif, size: 1000}\n"
+			"  b: {model: lif, size: 3}\n"
+			"projections:\n"
+			"  - {from: a, to: a, rule: {fixed_total_number: 1001}, weight: 1 mV, delay: 1 ms}\n"
+			"  - {from: a, to: a, rule: {fixed_probability: 0.1}, weight: 1 mV, delay: 1 ms}\n"
+			"  - {from: a, to: a, rule: {fixed_indegree: 7}, weight: 1 mV, delay: 1 ms}\n";
+	snn_net *net = tu_load(y);
+	ck_assert_uint_eq(net->pops[0].size, 500);
+	ck_assert_uint_eq(net->pops[1].size, 2);
+	ck_assert_uint_eq(net->projs[0].n, 500); /* round(1001 * 0.5), ties to even */
+	ck_assert_double_eq_tol(net->projs[1].p, 0.2, 1e-15);
+	ck_assert_uint_eq(net->projs[2].n, 7);
+	ck_assert_double_eq(net->sim.scale, 0.5);
+	snn_net_free(net);
+	/* the caller's scale wins over the config's */
+	snn_diag *d = snn_diag_new();
+	snn_config_options o = {2.0};
+	ck_assert_int_eq(snn_config_load_string_opts(y, strlen(y), "test.yaml", NULL, &o, &net, d),
+			 SNN_OK);
+	ck_assert_uint_eq(net->pops[0].size, 2000);
+	ck_assert_uint_eq(net->projs[0].n, 2002);
+	snn_net_free(net);
+	snn_diag_free(d);
+}
+END_TEST
+
 START_TEST(valid_simulation)
 {
 	snn_net *net = tu_load("simulation:\n"
@@ -1174,6 +1206,18 @@ static const struct bad bad_sim[] = {
 	 "populations:\n"
 	 "  a: {model: lif, size: 1}\n",
 	 "test.yaml:1:22: error: unknown engine 'gpu'; expected grid (the time grid) or event (exact, event-driven)\n"},
+	{"scale not positive",
+	 "simulation: {scale: 0}\n"
+	 "populations:\n"
+	 "  a: {model: lif, size: 1}\n",
+	 "test.yaml:1:21: error: scale must be positive and at most 1e6 (got 0)\n"},
+	{"scale that needs a probability above one",
+	 "simulation: {scale: 0.01}\n"
+	 "populations:\n"
+	 "  a: {model: lif, size: 1000}\n"
+	 "projections:\n"
+	 "  - {from: a, to: a, rule: {fixed_probability: 0.02}, weight: 1 mV, delay: 1 ms}\n",
+	 "test.yaml:5:48: error: at scale 0.01, fixed_probability 0.02 would become 2 (p / scale) to keep the in-degree; use a larger scale\n"},
 	{"backend unknown",
 	 "simulation: {backend: tpu}\n"
 	 "populations:\n"
@@ -1193,7 +1237,7 @@ static const struct bad bad_sim[] = {
 	 "simulation: {dtt: 1 ms}\n"
 	 "populations:\n"
 	 "  a: {model: lif, size: 0}\n",
-	 "test.yaml:1:14: error: unknown key 'dtt' in the simulation section (did you mean 'dt'?); expected one of: dt, duration, seed, threads, engine, backend\n"},
+	 "test.yaml:1:14: error: unknown key 'dtt' in the simulation section (did you mean 'dt'?); expected one of: dt, duration, seed, threads, engine, backend, scale\n"},
 	{"dt given three times: each copy once, against the first",
 	 "simulation:\n"
 	 "  dt: 0.1 ms\n"
@@ -2735,6 +2779,7 @@ static Suite *config_suite(void)
 	Suite *s = suite_create("config");
 
 	TCase *tc = tcase_create("valid");
+	tcase_add_test(tc, valid_scale);
 	tcase_add_test(tc, valid_simulation);
 	tcase_add_test(tc, valid_simulation_defaults);
 	tcase_add_test(tc, valid_simulation_prefixes);

@@ -211,22 +211,24 @@ END_TEST
 
 START_TEST(test_fixed_total_number)
 {
-	/* the total is exact; per-target counts are multinomial: mean N/n,
-	 * variance N (1/n)(1 - 1/n) */
+	/* the total is exact; the pairs are uniform, so per-target counts are
+	 * multinomial: mean N/n, variance N (1/n)(1 - 1/n) (the rule draws by
+	 * source: the targets are its partners) */
 	snn_net *net = net_with(400, 1000, "from: a, to: b, rule: {fixed_total_number: 100000}, "
 					   "weight: 1 pA, delay: 1 ms");
 	struct conn c;
 	struct census cs;
 	prepare(&c, net, 0);
+	ck_assert(c.source_driven);
 	census(&c, &cs);
 	ck_assert_uint_eq(cs.total, 100000);
 	double mean = 0, var = 0;
 	for (uint32_t j = 0; j < 1000; j++) {
-		mean += cs.per_anchor[j];
+		mean += cs.per_partner[j];
 	}
 	mean /= 1000.0;
 	for (uint32_t j = 0; j < 1000; j++) {
-		var += (cs.per_anchor[j] - mean) * (cs.per_anchor[j] - mean);
+		var += (cs.per_partner[j] - mean) * (cs.per_partner[j] - mean);
 	}
 	var /= 999.0;
 	double ev = 100000.0 * (1.0 / 1000.0) * (1.0 - 1.0 / 1000.0);

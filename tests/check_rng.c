@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "poisson_int.h"
 #include "rng_int.h"
 #include "testutil.h"
 
@@ -473,18 +474,26 @@ START_TEST(test_normal)
 	check_moments("normal", &a, 0.0, 1.0, 3.0);
 	/* P(|Z| > 2) = erfc(2 / sqrt 2) */
 	check_fraction("normal |z| > 2", tails, n, erfc(2.0 / sqrt(2.0)));
-	/* consecutive values (including the two of a Box-Muller pair) are
-	 * uncorrelated: the mean of z_i z_{i-1} has standard error 1/sqrt(n) */
+	/* consecutive values are uncorrelated: the mean of z_i z_{i-1} has
+	 * standard error 1/sqrt(n) */
 	ck_assert(fabs(prod / n) <= N_SE / sqrt((double)n));
-	/* a pair of normals uses two uniforms, one block of four words */
+	/* a normal is one uniform: two words, so a block of four serves two */
 	rng_init(&r, 5, RNG_PARAM, 0, 0, 0);
 	(void)rng_normal(&r);
-	ck_assert(r.have_normal);
-	ck_assert_int_eq(r.idx, 4);
+	ck_assert_int_eq(r.idx, 2);
 	(void)rng_normal(&r);
-	ck_assert(!r.have_normal);
 	ck_assert_int_eq(r.idx, 4);
 	ck_assert_uint_eq(r.ctr.v[2], 1);
+	/* the quantile function: known values and symmetry */
+	ck_assert(fabs(rng_normal_quantile(0.5)) < 1e-16);
+	ck_assert(fabs(rng_normal_quantile(0.975) - 1.959963984540054) < 1e-14);
+	ck_assert(fabs(rng_normal_quantile(0.8413447460685429) - 1.0) < 1e-13);
+	ck_assert(fabs(rng_normal_quantile(1e-10) + 6.361340902404056) < 1e-12);
+	ck_assert(fabs(rng_normal_quantile(1e-300) + 37.0470962993612) < 1e-10);
+	for (double p = 0.01; p < 0.5; p += 0.01) {
+		ck_assert(rng_normal_quantile(p) == -rng_normal_quantile(1.0 - p) ||
+			  fabs(rng_normal_quantile(p) + rng_normal_quantile(1.0 - p)) < 1e-14);
+	}
 }
 END_TEST
 
@@ -838,10 +847,78 @@ START_TEST(test_geometric)
 }
 END_TEST
 
+/* ------------------------------------------------------------ batched kernels */
+
+START_TEST(test_philox_run_matches_blocks)
+{
+	/* the lane-parallel Philox gives the words of rng_block, for runs of any
+	 * length and alignment and counters with carries */
+	uint32_t w0[200], w1[200], w2[200], w3[200];
+	const uint64_t counters[] = {0, 1, 0xFFFFFFFFull, 0x100000000ull, 12345ull << 8};
+	for (size_t c = 0; c < sizeof(counters) / sizeof(counters[0]); c++) {
+		for (uint32_t n = 1; n <= 200; n += 37) {
+			uint32_t gid0 = 0xFFFFFF00u + (uint32_t)c;
+			philox_run(0x123456789abcdefull, RNG_POISSON, 7, gid0, n, counters[c], w0, w1,
+				   w2, w3);
+			for (uint32_t j = 0; j < n; j++) {
+				philox4x32_ctr_t b = rng_block(0x123456789abcdefull, RNG_POISSON, 7,
+							       gid0 + j, counters[c]);
+				ck_assert_uint_eq(w0[j], b.v[0]);
+				ck_assert_uint_eq(w1[j], b.v[1]);
+				ck_assert_uint_eq(w2[j], b.v[2]);
+				ck_assert_uint_eq(w3[j], b.v[3]);
+			}
+		}
+	}
+}
+END_TEST
+
+START_TEST(test_poisson_run_matches_single)
+{
+	/* counts added by the batched kernel equal the one-neuron path, also
+	 * for draws beyond the branch-free part of the search and for a mean too
+	 * large for a table; and their distribution is Poisson */
+	const double lambdas[] = {0.01, 1.6, 2.0, 7.5, 25.0};
+	enum { N = 3000 };
+	static double dst[N];
+	for (size_t li = 0; li < sizeof(lambdas) / sizeof(lambdas[0]); li++) {
+		struct poisson_table t;
+		poisson_table_init(&t, lambdas[li]);
+		double mean = 0.0;
+		for (uint64_t step = 0; step < 40; step++) {
+			for (int i = 0; i < N; i++) {
+				dst[i] = 0.5;
+			}
+			poisson_add_run(&t, 99, 3, 1000, N, step << 8, 2.0, dst);
+			for (uint32_t i = 0; i < N; i++) {
+				uint64_t k;
+				if (t.ncdf) {
+					philox4x32_ctr_t b = rng_block(99, RNG_POISSON, 3, 1000 + i, step << 8);
+					k = poisson_count(&t, b.v[0], b.v[1]);
+				} else {
+					struct rng r;
+					rng_init(&r, 99, RNG_POISSON, 3, 1000 + i, step << 8);
+					k = rng_poisson(&r, lambdas[li]);
+				}
+				ck_assert_msg(dst[i] == 0.5 + 2.0 * (double)k, "lambda %g neuron %u: %g vs %llu",
+					      lambdas[li], i, dst[i], (unsigned long long)k);
+				mean += (double)k;
+			}
+		}
+		mean /= 40.0 * N;
+		double se = sqrt(lambdas[li] / (40.0 * N));
+		ck_assert_msg(fabs(mean - lambdas[li]) < N_SE * se, "lambda %g: mean %g", lambdas[li],
+			      mean);
+	}
+}
+END_TEST
+
 static Suite *rng_suite(void)
 {
 	Suite *s = suite_create("rng");
 	TCase *tc = tcase_create("streams");
+	tcase_add_test(tc, test_philox_run_matches_blocks);
+	tcase_add_test(tc, test_poisson_run_matches_single);
 	tcase_add_test(tc, test_philox_known_answers);
 	tcase_add_test(tc, test_stream_layout);
 	tcase_add_test(tc, test_reproducible);

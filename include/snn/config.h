@@ -31,6 +31,18 @@ SNN_API int snn_config_load(const char *path, snn_net **out, snn_diag *d);
 SNN_API int snn_config_load_string(const char *text, size_t len, const char *name,
 				   const char *dir, snn_net **out, snn_diag *d);
 
+/* Choices made when loading, over the config's own. */
+typedef struct {
+	double scale; /* > 0: overrides simulation.scale (population sizes x scale,
+		       * in-degrees kept); 0: the config's */
+} snn_config_options;
+
+SNN_API int snn_config_load_opts(const char *path, const snn_config_options *opt, snn_net **out,
+				 snn_diag *d);
+SNN_API int snn_config_load_string_opts(const char *text, size_t len, const char *name,
+					const char *dir, const snn_config_options *opt,
+					snn_net **out, snn_diag *d);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,39 @@
+/*
+ * Poisson input of many neurons at once: counter-based Philox blocks for a
+ * run of consecutive neurons, computed lane-parallel, then inverted into
+ * counts with a branch-free search of the cumulative distribution.
+ * Layer: sim core (engines), internal. Gives exactly the counts of the
+ * one-neuron path (rng_block + inversion), whatever vector unit runs it.
+ */
+#ifndef SNN_POISSON_INT_H
+#define SNN_POISSON_INT_H
+
+#include <stdint.h>
+
+#include "rng_int.h"
+
+/* The distribution of one Poisson input, prepared once. */
+struct poisson_table {
+	double lambda;    /* mean count per step */
+	double cdf[48];   /* P(X <= k) */
+	int ncdf;         /* entries in cdf; 0: lambda too large for a table */
+	int nfast;        /* entries searched branch-free; beyond, one at a time */
+};
+
+/* Fills the table for mean lambda (>= 0). */
+void poisson_table_init(struct poisson_table *t, double lambda);
+
+/* The count of one neuron from the two words of its block. */
+uint32_t poisson_count(const struct poisson_table *t, uint32_t w0, uint32_t w1);
+
+/* Adds count * w to dst[k] for the n neurons gid0 + k, k < n, whose counts are
+ * drawn from the blocks (seed, RNG_POISSON, sub, gid0 + k, counter). */
+void poisson_add_run(const struct poisson_table *t, uint64_t seed, uint32_t sub, uint32_t gid0,
+		     uint32_t n, uint64_t counter, double w, double *dst);
+
+/* Philox4x32-10 of `n` counters (elements gid0 + k) in structure-of-arrays
+ * form; the same words as rng_block. Exposed for tests. */
+void philox_run(uint64_t seed, enum rng_purpose purpose, uint32_t sub, uint32_t gid0, uint32_t n,
+		uint64_t counter, uint32_t *w0, uint32_t *w1, uint32_t *w2, uint32_t *w3);
+
+#endif

@@ -1,0 +1,149 @@
+/*
+ * Lane-parallel Poisson input (poisson_int.h). Philox4x32-10 rounds are
+ * written over small arrays so that the compiler turns them into vector
+ * code; the functions are built for several instruction sets and the best
+ * one the processor has is picked when the program loads. All of it is
+ * integer arithmetic and exact comparisons, so every variant gives the same
+ * counts bit for bit.
+ * Layer: sim core (engines), internal. No allocation.
+ */
+#include "config.h"
+
+/* GCC vectorizes only the cheapest loops at -O2: these are worth more. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("tree-vectorize", "vect-cost-model=dynamic")
+#endif
+
+#include <math.h>
+
+#include "poisson_int.h"
+
+#define LANES 64
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(HAVE_TARGET_CLONES)
+#define MULTIVERSION __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define MULTIVERSION
+#endif
+
+void poisson_table_init(struct poisson_table *t, double lambda)
+{
+	t->lambda = lambda;
+	t->ncdf = 0;
+	t->nfast = 0;
+	if (!(lambda > 0) || lambda >= 10.0) {
+		return;
+	}
+	double p = exp(-lambda), c = p;
+	t->cdf[0] = c;
+	int k = 1;
+	for (; k < (int)(sizeof(t->cdf) / sizeof(t->cdf[0])); k++) {
+		p *= lambda / (double)k;
+		c += p;
+		t->cdf[k] = c;
+	}
+	t->ncdf = k;
+	/* search branch-free as far as covers all but 1e-4 of the draws */
+	int f = 4;
+	while (f < t->ncdf && t->cdf[f - 1] < 1.0 - 1e-4) {
+		f++;
+	}
+	t->nfast = f;
+}
+
+/* The slow tail of the search, from entry `from` on. */
+static uint32_t search_from(const struct poisson_table *t, double u, int from)
+{
+	int k = from;
+	while (k < t->ncdf && u > t->cdf[k]) {
+		k++;
+	}
+	if (k == t->ncdf) {
+		/* beyond the table (probability below 1e-40 for the means used) */
+		return (uint32_t)rng_poisson_inversion(u, t->lambda, exp(-t->lambda));
+	}
+	return (uint32_t)k;
+}
+
+uint32_t poisson_count(const struct poisson_table *t, uint32_t w0, uint32_t w1)
+{
+	return search_from(t, rng_words_to_open01(w0, w1), 0);
+}
+
+MULTIVERSION
+void philox_run(uint64_t seed, enum rng_purpose purpose, uint32_t sub, uint32_t gid0, uint32_t n,
+		uint64_t counter, uint32_t *w0, uint32_t *w1, uint32_t *w2, uint32_t *w3)
+{
+	const uint32_t c1 = ((uint32_t)purpose << 24) | (sub & 0xFFFFFFu);
+	const uint32_t c2 = (uint32_t)counter, c3 = (uint32_t)(counter >> 32);
+	for (uint32_t j = 0; j < n; j++) {
+		w0[j] = gid0 + j;
+		w1[j] = c1;
+		w2[j] = c2;
+		w3[j] = c3;
+	}
+	uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
+	for (int r = 0; r < 10; r++) {
+		for (uint32_t j = 0; j < n; j++) {
+			uint64_t p0 = (uint64_t)0xD2511F53u * w0[j];
+			uint64_t p1 = (uint64_t)0xCD9E8D57u * w2[j];
+			uint32_t x0 = (uint32_t)(p1 >> 32) ^ w1[j] ^ k0;
+			uint32_t x2 = (uint32_t)(p0 >> 32) ^ w3[j] ^ k1;
+			w0[j] = x0;
+			w1[j] = (uint32_t)p1;
+			w2[j] = x2;
+			w3[j] = (uint32_t)p0;
+		}
+		k0 += 0x9E3779B9u;
+		k1 += 0xBB67AE85u;
+	}
+}
+
+MULTIVERSION
+static void counts_of(const struct poisson_table *t, const uint32_t *w0, const uint32_t *w1,
+		      uint32_t n, double *u, double *kd)
+{
+	for (uint32_t j = 0; j < n; j++) {
+		uint64_t x = ((uint64_t)(w0[j] >> 5) << 26) | (uint64_t)(w1[j] >> 6);
+		/* as rng_words_to_open01: the largest x maps below 1 */
+		x = x == (UINT64_C(1) << 53) - 1 ? x - 1 : x;
+		u[j] = ((double)x + 0.5) * (1.0 / 9007199254740992.0);
+		kd[j] = 0.0;
+	}
+	for (int m = 0; m < t->nfast; m++) {
+		double c = t->cdf[m];
+		for (uint32_t j = 0; j < n; j++) {
+			kd[j] += u[j] > c ? 1.0 : 0.0;
+		}
+	}
+}
+
+void poisson_add_run(const struct poisson_table *t, uint64_t seed, uint32_t sub, uint32_t gid0,
+		     uint32_t n, uint64_t counter, double w, double *dst)
+{
+	uint32_t w0[LANES], w1[LANES], w2[LANES], w3[LANES];
+	double u[LANES], kd[LANES];
+	for (uint32_t base = 0; base < n; base += LANES) {
+		uint32_t m = n - base < LANES ? n - base : LANES;
+		philox_run(seed, RNG_POISSON, sub, gid0 + base, m, counter, w0, w1, w2, w3);
+		if (t->ncdf == 0) {
+			for (uint32_t j = 0; j < m; j++) {
+				struct rng r;
+				rng_init(&r, seed, RNG_POISSON, sub, gid0 + base + j, counter);
+				uint64_t k = rng_poisson(&r, t->lambda);
+				if (k) {
+					dst[base + j] += (double)k * w;
+				}
+			}
+			continue;
+		}
+		counts_of(t, w0, w1, m, u, kd);
+		for (uint32_t j = 0; j < m; j++) {
+			if (kd[j] == (double)t->nfast) {
+				/* the draw lies beyond the branch-free part: go on one by one */
+				kd[j] = (double)search_from(t, u[j], t->nfast);
+			}
+			dst[base + j] += kd[j] * w;
+		}
+	}
+}
