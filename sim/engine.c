@@ -115,11 +115,13 @@ static int setup_poisson(struct grid_sim *s, struct stim_rt *st, snn_diag *d)
 	const struct stimulus *ir = st->ir;
 	const struct model *m = s->net->pops[ir->to.pop].model;
 	st->w = ir->weight;
-	st->ch = (m->n_channels == 2 && ir->weight < 0) ? 1 : 0;
+	st->ch = (s->pops[ir->to.pop].n_in == 2 && ir->weight < 0) ? 1 : 0;
+	(void)m;
 	st->delay_steps = (uint32_t)nearbyint(ir->delay_ms / s->dt);
 	st->start_step = (uint64_t)llround(ir->start_ms / s->dt);
 	st->stop_step = isfinite(ir->stop_ms) ? (uint64_t)llround(ir->stop_ms / s->dt) : UINT64_MAX;
 	poisson_table_init(&st->pt, ir->rate_hz * 1e-3 * s->dt);
+	st->cmax = poisson_count_max(st->pt.lambda);
 	(void)d;
 	return SNN_OK;
 }
@@ -180,7 +182,7 @@ static bool pop_in_slice(const struct pop_rt *p, const struct thread_rt *t, uint
 static void add_poisson(struct grid_sim *s, struct thread_rt *t, uint64_t n)
 {
 	uint32_t slice = t->hi - t->lo;
-	double *slot = t->ring + (size_t)(n & s->ring_mask) * s->n_ch * slice;
+	int32_t *slot = t->ring + (size_t)(n & s->ring_mask) * s->n_ch * slice;
 	uint64_t seed = s->net->sim.seed;
 	for (uint32_t q = 0; q < s->n_poisson; q++) {
 		const struct stim_rt *st = &s->stims[s->poisson[q]];
@@ -198,11 +200,11 @@ static void add_poisson(struct grid_sim *s, struct thread_rt *t, uint64_t n)
 		}
 		const struct target_set *to = &st->ir->to;
 		set_range(to, lo, hi, &k0, &k1);
-		double *dst = slot + (size_t)st->ch * slice;
+		int32_t *dst = slot + (size_t)st->ch * slice;
 		if (!to->ids) {
 			uint32_t gid0 = p->first + target_set_at(to, k0);
-			poisson_add_run(&st->pt, seed, st->index, gid0, k1 - k0, emit << 8, st->w,
-					dst + (gid0 - t->lo));
+			poisson_add_run(&st->pt, seed, st->index, gid0, k1 - k0, emit << 8, st->wq,
+					st->cmax, dst + (gid0 - t->lo));
 			continue;
 		}
 		for (uint32_t k = k0; k < k1; k++) {
@@ -217,7 +219,7 @@ static void add_poisson(struct grid_sim *s, struct thread_rt *t, uint64_t n)
 				uint64_t c = rng_poisson(&r, st->pt.lambda);
 				cnt = c > UINT32_MAX ? UINT32_MAX : (uint32_t)c;
 			}
-			dst[gid - t->lo] += (double)cnt * st->w;
+			dst[gid - t->lo] += (int32_t)(cnt < st->cmax ? cnt : st->cmax) * st->wq;
 		}
 	}
 }
@@ -566,7 +568,7 @@ static int flush_traces(struct grid_sim *s, uint64_t steps_done, snn_diag *d)
 static void update_slice(struct grid_sim *s, struct thread_rt *t, uint64_t n)
 {
 	uint32_t slice = t->hi - t->lo;
-	double *slot = t->ring + (size_t)(n & s->ring_mask) * s->n_ch * slice;
+	int32_t *slot = t->ring + (size_t)(n & s->ring_mask) * s->n_ch * slice;
 	uint32_t *out = t->spk[n & 1];
 	uint32_t nout = 0;
 	for (uint32_t pi = 0; pi < s->n_pops; pi++) {
@@ -576,15 +578,19 @@ static void update_slice(struct grid_sim *s, struct thread_rt *t, uint64_t n)
 			continue;
 		}
 		size_t off = p->first + lo - t->lo;
-		const double *in0 = slot + off;
-		const double *in1 = s->n_ch > 1 ? slot + slice + off : slot + off;
+		const int32_t *in0 = slot + off;
+		const int32_t *in1 = s->n_ch > 1 ? slot + slice + off : slot + off;
 		const double *iext = s->i_ext ? s->i_ext + p->first + lo : NULL;
 		switch (p->model) {
 		case MODEL_LIF_DELTA:
 			lif_delta_update(p, lo, hi, in0, iext, out, &nout);
 			break;
 		case MODEL_LIF_EXP:
-			lif_exp_update(p, lo, hi, in0, in1, iext, out, &nout);
+			if (p->merged) {
+				lif_exp1_update(p, lo, hi, in0, iext, out, &nout);
+			} else {
+				lif_exp_update(p, lo, hi, in0, in1, iext, out, &nout);
+			}
 			break;
 		case MODEL_LIF_COND:
 			cond_update(p, lo, hi, in0, in1, iext, out, &nout);
@@ -600,7 +606,7 @@ static void update_slice(struct grid_sim *s, struct thread_rt *t, uint64_t n)
 			break;
 		}
 	}
-	memset(slot, 0, sizeof(double) * s->n_ch * slice);
+	memset(slot, 0, sizeof(int32_t) * s->n_ch * slice);
 	t->nspk[n & 1] = nout;
 }
 
@@ -635,6 +641,16 @@ static void record_slice(struct grid_sim *s, struct thread_rt *t, int tid, uint6
 	}
 }
 
+/* The inner loop of delivery: one run of synapses with one delay and
+ * channel. Integer sums: the order of the additions does not matter. */
+static inline void add_run(int32_t *restrict dst, const uint16_t *restrict tg,
+			   const int32_t *restrict w, uint32_t len)
+{
+	for (uint32_t k = 0; k < len; k++) {
+		dst[tg[k]] += w[k];
+	}
+}
+
 static void deliver(struct grid_sim *s, struct thread_rt *t, uint64_t n)
 {
 	uint32_t slice = t->hi - t->lo;
@@ -653,16 +669,12 @@ static void deliver(struct grid_sim *s, struct thread_rt *t, uint64_t n)
 				}
 				uint64_t off = b->row_syn[src];
 				events += b->row_syn[src + 1] - off;
-				double *base = t->ring + (b->lo - t->lo);
+				int32_t *base = t->ring + (b->lo - t->lo);
 				for (uint32_t r = r0; r < r1; r++) {
 					const struct syn_run *run = &b->runs[r];
-					double *dst = base + ((n + run->delay) & s->ring_mask) * slot_stride +
-						      (size_t)run->ch * slice;
-					const uint16_t *tg = b->tgt + off;
-					const float *w = b->w + off;
-					for (uint32_t k = 0; k < run->len; k++) {
-						dst[tg[k]] += w[k];
-					}
+					int32_t *dst = base + ((n + run->delay) & s->ring_mask) * slot_stride +
+						       (size_t)run->ch * slice;
+					add_run(dst, b->tgt + off, b->w + off, run->len);
 					off += run->len;
 				}
 			}
@@ -810,7 +822,7 @@ static int thread_alloc_buffers(struct grid_sim *s, struct thread_rt *t)
 {
 	uint32_t slice = t->hi - t->lo;
 	size_t cells = (size_t)s->ring_slots * s->n_ch * (slice ? slice : 1);
-	t->ring = big_calloc(cells * sizeof(double));
+	t->ring = big_calloc(cells * sizeof(int32_t));
 	t->spk[0] = malloc((slice ? slice : 1) * sizeof(uint32_t));
 	t->spk[1] = malloc((slice ? slice : 1) * sizeof(uint32_t));
 	if (!t->ring || !t->spk[0] || !t->spk[1]) {
@@ -821,35 +833,73 @@ static int thread_alloc_buffers(struct grid_sim *s, struct thread_rt *t)
 	return 0;
 }
 
-static void build_region(struct grid_sim *s, void *shared)
+struct build_ctl {
+	void *shared;
+	double *popmax;   /* [thread][pop][2] */
+	int rc;           /* of the single-thread phase */
+	bool failed;      /* some thread met an error */
+	snn_diag *d;
+};
+
+/* One thread's part of the build. Phases: the synapses of its slice; the
+ * largest inputs of its neurons; (thread 0) the ring size and the fixed-point
+ * shifts; the conversion of its weights and its buffers. */
+static void build_thread(struct grid_sim *s, struct build_ctl *c, int tid)
 {
+	struct thread_rt *t = &s->thr[tid];
+	double *mine = c->popmax + (size_t)tid * s->n_pops * 2;
+	synapses_build_thread(s, t, c->shared);
+	if (!t->err) {
+		synapses_bound_thread(s, t, mine);
+	}
+	ENGINE_BARRIER();
+	if (tid == 0) {
+		uint32_t md = synapses_max_delay(s);
+		uint32_t slots = 2;
+		while (slots < md + 1) {
+			slots *= 2;
+		}
+		s->ring_slots = slots;
+		s->ring_mask = slots - 1;
+		for (int k = 0; k < s->nthreads; k++) {
+			c->failed |= s->thr[k].err != 0;
+		}
+		for (int k = 1; k < s->nthreads && !c->failed; k++) {
+			const double *o = c->popmax + (size_t)k * s->n_pops * 2;
+			for (uint32_t i = 0; i < s->n_pops * 2; i++) {
+				c->popmax[i] = o[i] > c->popmax[i] ? o[i] : c->popmax[i];
+			}
+		}
+		if (!c->failed) {
+			c->rc = synapses_choose_shifts(s, c->popmax, c->d);
+		}
+	}
+	ENGINE_BARRIER();
+	if (!c->failed && c->rc == SNN_OK) {
+		synapses_convert_thread(s, t);
+		thread_alloc_buffers(s, t);
+	}
+}
+
+static int build_region(struct grid_sim *s, void *shared, snn_diag *d)
+{
+	struct build_ctl c = {shared, NULL, SNN_OK, false, d};
+	c.popmax = calloc((size_t)s->nthreads * (s->n_pops ? s->n_pops : 1) * 2, sizeof(double));
+	if (!c.popmax) {
+		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+	}
 #ifdef _OPENMP
 	int nt = s->nthreads;
 	int ok_count = 1;
-#pragma omp parallel num_threads(nt) default(none) shared(s, shared, ok_count, nt)
+#pragma omp parallel num_threads(nt) default(none) shared(s, c, ok_count, nt)
 	{
-		int tid = omp_get_thread_num();
 		if (omp_get_num_threads() != nt) {
 #pragma omp atomic write
 			ok_count = 0;
 		}
 #pragma omp barrier
 		if (ok_count) {
-			synapses_build_thread(s, &s->thr[tid], shared);
-#pragma omp barrier
-#pragma omp single
-			{
-				uint32_t md = synapses_max_delay(s);
-				uint32_t slots = 2;
-				while (slots < md + 1) {
-					slots *= 2;
-				}
-				s->ring_slots = slots;
-				s->ring_mask = slots - 1;
-			}
-			if (!s->thr[tid].err) {
-				thread_alloc_buffers(s, &s->thr[tid]);
-			}
+			build_thread(s, &c, omp_get_thread_num());
 		}
 	}
 	if (!ok_count) {
@@ -858,18 +908,30 @@ static void build_region(struct grid_sim *s, void *shared)
 			 "OpenMP gave fewer than the %d threads asked for", nt);
 	}
 #else
-	synapses_build_thread(s, &s->thr[0], shared);
-	uint32_t md = synapses_max_delay(s);
-	uint32_t slots = 2;
-	while (slots < md + 1) {
-		slots *= 2;
-	}
-	s->ring_slots = slots;
-	s->ring_mask = slots - 1;
-	if (!s->thr[0].err) {
-		thread_alloc_buffers(s, &s->thr[0]);
-	}
+	build_thread(s, &c, 0);
 #endif
+	free(c.popmax);
+	return c.rc;
+}
+
+/* Whether a lif exp population can sum both channels in one buffer: equal
+ * synaptic time constants in every neuron (the currents then add exactly in
+ * the dynamics) and no trace that records one of them alone. */
+static bool lif_can_merge(const struct grid_sim *s, const struct pop_rt *p)
+{
+	for (uint32_t i = 0; i < (p->lif_het ? p->size : 1); i++) {
+		const struct lif_prop *P = p->lif_het ? &p->lif_het[i] : &p->lif;
+		if (P->P11ex != P->P11in || P->P21ex != P->P21in) {
+			return false;
+		}
+	}
+	for (uint32_t r = 0; r < s->net->n_traces; r++) {
+		const struct trace_record *t = &s->net->traces[r];
+		if (t->who.pop == p->index && t->var != LIF_S_V_M) {
+			return false;
+		}
+	}
+	return true;
 }
 
 static int setup_pops(struct grid_sim *s, snn_diag *d)
@@ -888,9 +950,6 @@ static int setup_pops(struct grid_sim *s, snn_diag *d)
 		p->model = p->ir->model->id;
 		p->first = p->ir->first;
 		p->size = p->ir->size;
-		if ((uint32_t)p->ir->model->n_channels > s->n_ch) {
-			s->n_ch = (uint32_t)p->ir->model->n_channels;
-		}
 		int rc;
 		switch (p->model) {
 		case MODEL_LIF_DELTA:
@@ -912,6 +971,18 @@ static int setup_pops(struct grid_sim *s, snn_diag *d)
 		}
 		if (rc != SNN_OK) {
 			return rc;
+		}
+		p->n_in = (uint8_t)p->ir->model->n_channels;
+		if (p->model == MODEL_LIF_EXP && lif_can_merge(s, p)) {
+			p->merged = true;
+			p->n_in = 1;
+			for (uint32_t k = 0; k < p->size; k++) {
+				p->x1[k] += p->x2[k];
+				p->x2[k] = 0.0;
+			}
+		}
+		if (p->n_in > s->n_ch) {
+			s->n_ch = p->n_in;
 		}
 	}
 	return SNN_OK;
@@ -985,7 +1056,7 @@ static int grid_new(const snn_net *net, const snn_sim_options *opt, void **out, 
 	void *shared = NULL;
 	rc = synapses_shared_new(s, &shared, d);
 	if (rc == SNN_OK) {
-		build_region(s, shared);
+		rc = build_region(s, shared, d);
 	}
 	synapses_shared_free(s, shared);
 	if (rc != SNN_OK) {

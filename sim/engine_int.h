@@ -6,9 +6,14 @@
  *
  * Threads own contiguous slices of global neuron ids. A thread owns the state
  * of its neurons, the ring buffers of their inputs and every synapse that ends
- * on them, so spike delivery needs no locks and sums each input in one fixed
- * order (by emission step, then source id, then synapse creation order)
- * whatever the thread count.
+ * on them, so spike delivery needs no locks.
+ *
+ * Inputs are summed in 32-bit fixed point: a synapse onto population p,
+ * channel c carries its weight as round(w * 2^S) with one shift S per (p, c),
+ * the largest that keeps the largest input any neuron can receive in one step
+ * within 32 bits. Integer sums do not depend on their order, so the result is
+ * the same for any thread count and on any engine that sums the same integers;
+ * the buffers take half the memory of doubles.
  */
 #ifndef SNN_ENGINE_INT_H
 #define SNN_ENGINE_INT_H
@@ -53,6 +58,13 @@ struct pop_rt {
 	uint32_t index;
 	enum model_id model;
 	uint32_t first, size;
+	/* inputs: channels used (0 for sources; 1 for delta synapses, and for
+	 * exponential ones when both time constants are equal and the two
+	 * currents are not recorded apart: they then add in one buffer) */
+	uint8_t n_in;
+	bool merged;
+	int in_shift[2];       /* S of each channel */
+	double in_scale[2];    /* 2^-S */
 	/* state, structure of arrays */
 	double *v;    /* lif: V_m - E_L; lif_cond: V_m */
 	double *x1;   /* lif exp: I_syn_ex (pA); lif_cond: g_ex (nS) */
@@ -90,7 +102,8 @@ struct syn_block {
 	struct syn_run *runs;
 	uint64_t n_runs;
 	uint16_t *tgt;      /* target id - lo */
-	float *w;
+	int32_t *w;         /* weight in the fixed point of the target's channel */
+	float *wf;          /* the same memory while building: the weight as drawn */
 	uint64_t n_syn;
 };
 
@@ -106,7 +119,7 @@ struct thread_rt {
 	uint32_t lo, hi;          /* slice of global ids */
 	struct syn_block *blocks;
 	uint32_t n_blocks;
-	double *ring;             /* [slot][channel][hi - lo] */
+	int32_t *ring;            /* [slot][channel][hi - lo], fixed point */
 	uint32_t *spk[2];         /* spikes of the step, double-buffered by step parity */
 	uint32_t nspk[2];
 	struct rec_entry *rec;
@@ -131,6 +144,8 @@ struct stim_rt {
 	uint32_t gfirst;          /* global id of the population's neuron 0 */
 	/* poisson */
 	double w;
+	int32_t wq;               /* w in the fixed point of the target channel */
+	uint32_t cmax;            /* counts are clipped here (P < 1e-80) */
 	uint8_t ch;
 	uint32_t delay_steps;
 	uint64_t start_step, stop_step; /* emission steps [start, stop) */
@@ -211,15 +226,19 @@ uint32_t synapses_max_delay(const struct grid_sim *s);
  * step: in0/in1 are their input channels for this step, i_ext their current
  * stimuli (or NULL); spikes are appended as global ids to out. */
 int lif_setup(struct grid_sim *s, struct pop_rt *p, snn_diag *d);
-void lif_delta_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const double *in0,
+void lif_delta_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const int32_t *in0,
 		      const double *i_ext, uint32_t *out, uint32_t *nout);
-void lif_exp_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const double *in0,
-		    const double *in1, const double *i_ext, uint32_t *out, uint32_t *nout);
+void lif_exp_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const int32_t *in0,
+		    const int32_t *in1, const double *i_ext, uint32_t *out, uint32_t *nout);
+/* lif exp with both inputs in one buffer (tau_syn_ex == tau_syn_in): the
+ * current is the sum of both, kept in x1 */
+void lif_exp1_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const int32_t *in0,
+		     const double *i_ext, uint32_t *out, uint32_t *nout);
 double lif_get(const struct pop_rt *p, int var, uint32_t i);
 
 int cond_setup(struct grid_sim *s, struct pop_rt *p, snn_diag *d);
-void cond_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const double *in0,
-		 const double *in1, const double *i_ext, uint32_t *out, uint32_t *nout);
+void cond_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const int32_t *in0,
+		 const int32_t *in1, const double *i_ext, uint32_t *out, uint32_t *nout);
 double cond_get(const struct pop_rt *p, int var, uint32_t i);
 
 int source_setup(struct grid_sim *s, struct pop_rt *p, snn_diag *d);
@@ -236,5 +255,14 @@ int engine_draw_init(struct grid_sim *s, const struct pop_rt *p, int var, uint32
 		     double def, double *out, snn_diag *d);
 /* Whether every parameter of the population is a constant. */
 bool engine_params_homogeneous(const struct pop_rt *p);
+
+/* Fixed-point inputs (synapses.c), after the synapses are built: each thread
+ * finds the largest input its neurons of each population and channel can get
+ * in one step (popmax[pop * 2 + ch], maxima over the thread); one thread then
+ * chooses every shift (adding the Poisson inputs at their largest counts);
+ * each thread finally converts its weights to fixed point. */
+void synapses_bound_thread(struct grid_sim *s, struct thread_rt *t, double *popmax);
+int synapses_choose_shifts(struct grid_sim *s, const double *popmax, snn_diag *d);
+void synapses_convert_thread(struct grid_sim *s, struct thread_rt *t);
 
 #endif

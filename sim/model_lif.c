@@ -101,19 +101,20 @@ int lif_setup(struct grid_sim *s, struct pop_rt *p, snn_diag *d)
 	return SNN_OK;
 }
 
-void lif_delta_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const double *in0,
+void lif_delta_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const int32_t *in0,
 		      const double *i_ext, uint32_t *out, uint32_t *nout)
 {
 	double *restrict v = p->v;
 	uint32_t *restrict ref = p->ref;
 	const struct lif_prop *het = p->lif_het;
+	const double sc = p->in_scale[0];
 	uint32_t n = *nout;
 	for (uint32_t i = lo; i < hi; i++) {
 		const struct lif_prop *P = het ? &het[i] : &p->lif;
 		double y = v[i];
 		if (ref[i] == 0) {
 			double I = i_ext ? i_ext[i - lo] : 0.0;
-			y = P->P20 * (I + P->I_e) + P->P22 * y + in0[i - lo];
+			y = P->P20 * (I + P->I_e) + P->P22 * y + (double)in0[i - lo] * sc;
 			y = y < P->v_min ? P->v_min : y;
 		} else {
 			--ref[i];
@@ -128,14 +129,15 @@ void lif_delta_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const double *
 	*nout = n;
 }
 
-void lif_exp_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const double *in0,
-		    const double *in1, const double *i_ext, uint32_t *out, uint32_t *nout)
+void lif_exp_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const int32_t *in0,
+		    const int32_t *in1, const double *i_ext, uint32_t *out, uint32_t *nout)
 {
 	double *restrict v = p->v;
 	double *restrict iex = p->x1;
 	double *restrict iin = p->x2;
 	uint32_t *restrict ref = p->ref;
 	const struct lif_prop *het = p->lif_het;
+	const double sc0 = p->in_scale[0], sc1 = p->in_scale[1];
 	uint32_t n = *nout;
 	for (uint32_t i = lo; i < hi; i++) {
 		const struct lif_prop *P = het ? &het[i] : &p->lif;
@@ -146,8 +148,37 @@ void lif_exp_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const double *in
 		} else {
 			--ref[i];
 		}
-		iex[i] = iex[i] * P->P11ex + in0[i - lo];
-		iin[i] = iin[i] * P->P11in + in1[i - lo];
+		iex[i] = iex[i] * P->P11ex + (double)in0[i - lo] * sc0;
+		iin[i] = iin[i] * P->P11in + (double)in1[i - lo] * sc1;
+		if (y >= P->theta) {
+			ref[i] = P->ref_steps;
+			y = P->reset;
+			out[n++] = p->first + i;
+		}
+		v[i] = y;
+	}
+	*nout = n;
+}
+
+void lif_exp1_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const int32_t *in0,
+		     const double *i_ext, uint32_t *out, uint32_t *nout)
+{
+	double *restrict v = p->v;
+	double *restrict isyn = p->x1;
+	uint32_t *restrict ref = p->ref;
+	const struct lif_prop *het = p->lif_het;
+	const double sc = p->in_scale[0];
+	uint32_t n = *nout;
+	for (uint32_t i = lo; i < hi; i++) {
+		const struct lif_prop *P = het ? &het[i] : &p->lif;
+		double y = v[i];
+		if (ref[i] == 0) {
+			double I = i_ext ? i_ext[i - lo] : 0.0;
+			y = y * P->P22 + isyn[i] * P->P21ex + (P->I_e + I) * P->P20;
+		} else {
+			--ref[i];
+		}
+		isyn[i] = isyn[i] * P->P11ex + (double)in0[i - lo] * sc;
 		if (y >= P->theta) {
 			ref[i] = P->ref_steps;
 			y = P->reset;

@@ -79,9 +79,10 @@ int cond_setup(struct grid_sim *s, struct pop_rt *p, snn_diag *d)
 	return SNN_OK;
 }
 
-void cond_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const double *in0,
-		 const double *in1, const double *i_ext, uint32_t *out, uint32_t *nout)
+void cond_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const int32_t *in0,
+		 const int32_t *in1, const double *i_ext, uint32_t *out, uint32_t *nout)
 {
+	const double sc0 = p->in_scale[0], sc1 = p->in_scale[1];
 	double *restrict v = p->v;
 	double *restrict gex = p->x1;
 	double *restrict gin = p->x2;
@@ -108,8 +109,8 @@ void cond_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const double *in0,
 			}
 		}
 		/* inhibitory inputs arrive as negative weights: their magnitude is the conductance */
-		gex[i] = gex[i] * P->P_ex + in0[i - lo];
-		gin[i] = gin[i] * P->P_in - in1[i - lo];
+		gex[i] = gex[i] * P->P_ex + (double)in0[i - lo] * sc0;
+		gin[i] = gin[i] * P->P_in - (double)in1[i - lo] * sc1;
 		v[i] = V;
 	}
 	*nout = n;

@@ -26,10 +26,14 @@ void poisson_table_init(struct poisson_table *t, double lambda);
 /* The count of one neuron from the two words of its block. */
 uint32_t poisson_count(const struct poisson_table *t, uint32_t w0, uint32_t w1);
 
-/* Adds count * w to dst[k] for the n neurons gid0 + k, k < n, whose counts are
- * drawn from the blocks (seed, RNG_POISSON, sub, gid0 + k, counter). */
+/* Adds min(count, cmax) * wq to dst[k] for the n neurons gid0 + k, k < n,
+ * whose counts are drawn from the blocks (seed, RNG_POISSON, sub, gid0 + k,
+ * counter); wq is the weight in the fixed point of the buffer. */
 void poisson_add_run(const struct poisson_table *t, uint64_t seed, uint32_t sub, uint32_t gid0,
-		     uint32_t n, uint64_t counter, double w, double *dst);
+		     uint32_t n, uint64_t counter, int32_t wq, uint32_t cmax, int32_t *dst);
+
+/* The count no draw of mean lambda exceeds but with probability < 1e-80. */
+uint32_t poisson_count_max(double lambda);
 
 /* Philox4x32-10 of `n` counters (elements gid0 + k) in structure-of-arrays
  * form; the same words as rng_block. Exposed for tests. */

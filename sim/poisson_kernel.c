@@ -51,6 +51,14 @@ void poisson_table_init(struct poisson_table *t, double lambda)
 	t->nfast = f;
 }
 
+uint32_t poisson_count_max(double lambda)
+{
+	/* the Chernoff bound of Poisson(lambda) past lambda + 20 sqrt(lambda) + 200
+	 * is far below 1e-80 for every lambda */
+	double c = ceil(lambda + 20.0 * sqrt(lambda) + 200.0);
+	return c > 1e9 ? 1000000000u : (uint32_t)c;
+}
+
 /* The slow tail of the search, from entry `from` on. */
 static uint32_t search_from(const struct poisson_table *t, double u, int from)
 {
@@ -119,7 +127,7 @@ static void counts_of(const struct poisson_table *t, const uint32_t *w0, const u
 }
 
 void poisson_add_run(const struct poisson_table *t, uint64_t seed, uint32_t sub, uint32_t gid0,
-		     uint32_t n, uint64_t counter, double w, double *dst)
+		     uint32_t n, uint64_t counter, int32_t wq, uint32_t cmax, int32_t *dst)
 {
 	uint32_t w0[LANES], w1[LANES], w2[LANES], w3[LANES];
 	double u[LANES], kd[LANES];
@@ -131,19 +139,18 @@ void poisson_add_run(const struct poisson_table *t, uint64_t seed, uint32_t sub,
 				struct rng r;
 				rng_init(&r, seed, RNG_POISSON, sub, gid0 + base + j, counter);
 				uint64_t k = rng_poisson(&r, t->lambda);
-				if (k) {
-					dst[base + j] += (double)k * w;
-				}
+				dst[base + j] += (int32_t)(k < cmax ? k : cmax) * wq;
 			}
 			continue;
 		}
 		counts_of(t, w0, w1, m, u, kd);
 		for (uint32_t j = 0; j < m; j++) {
-			if (kd[j] == (double)t->nfast) {
+			uint32_t k = (uint32_t)kd[j];
+			if (k == (uint32_t)t->nfast) {
 				/* the draw lies beyond the branch-free part: go on one by one */
-				kd[j] = (double)search_from(t, u[j], t->nfast);
+				k = search_from(t, u[j], t->nfast);
 			}
-			dst[base + j] += kd[j] * w;
+			dst[base + j] += (int32_t)(k < cmax ? k : cmax) * wq;
 		}
 	}
 }

@@ -258,6 +258,13 @@ static int cmd_run(int argc, char **argv)
 	if (parse_run_args(argc, argv, &ra) != 0) {
 		return EXIT_BAD_INPUT;
 	}
+	/* from the start: a signal during the build stops the run once built
+	 * (also where the shell started us with SIGINT ignored) */
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 	snn_diag *d = snn_diag_new();
 	if (!d) {
 		fprintf(stderr, "snnsim: error: out of memory\n");
@@ -306,11 +313,12 @@ static int cmd_run(int argc, char **argv)
 		ex = rc == SNN_EINVAL || rc == SNN_EUNSUP ? EXIT_BAD_INPUT : EXIT_RUN_FAILED;
 		goto out;
 	}
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	if (interrupted) {
+		fprintf(stderr, "snnsim: error: interrupted while building the network; no output "
+				"was written\n");
+		ex = EXIT_RUN_FAILED;
+		goto out;
+	}
 	rc = snn_sim_run(sim, d);
 	if (ps.tty) {
 		fprintf(stderr, "\r%*s\r", 100, "");

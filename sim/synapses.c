@@ -1,7 +1,8 @@
 /*
  * Synapse tables of the CPU engine: builds, for each block of at most 65536
  * targets, the synapses ending there grouped by source id and by (delay,
- * channel), 6 bytes per synapse (16-bit target offset, 32-bit weight).
+ * channel), 6 bytes per synapse (16-bit target offset, 32-bit fixed-point
+ * weight).
  * Layer: sim core (engines), internal. Runs at build time only.
  *
  * Each block is built in two passes over the connection rules: the first
@@ -12,6 +13,7 @@
  */
 #include "config.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +53,8 @@ int synapses_shared_new(struct grid_sim *s, void **out, snn_diag *d)
 			return rc;
 		}
 		const struct projection *pr = &net->projs[i];
+		/* the engine may merge a model's two channels into one */
+		sh->conns[i].n_channels = s->pops[pr->post.pop].n_in;
 		if (sh->conns[i].source_driven) {
 			sh->src_driven[sh->n_src_driven++] = i;
 			continue;
@@ -91,7 +95,7 @@ void synapses_free_block(struct syn_block *b)
 	big_free(b->row_run);
 	big_free(b->runs);
 	big_free(b->tgt);
-	big_free(b->w);
+	big_free(b->wf); /* b->w is the same memory */
 	memset(b, 0, sizeof(*b));
 }
 
@@ -143,7 +147,7 @@ static int put(struct thread_rt *t, struct fill *f, const struct conn *c, uint32
 	}
 	uint64_t pos = f->cursor[src]++;
 	b->tgt[pos] = (uint16_t)(tgt - b->lo);
-	b->w[pos] = (float)w;
+	b->wf[pos] = (float)w;
 	f->key[pos] = (uint16_t)(d << 1 | conn_channel(c, w));
 	if (d > f->max_delay) {
 		f->max_delay = d;
@@ -234,11 +238,11 @@ static void sort_row(struct syn_block *blk, uint16_t *key, uint64_t a, uint64_t 
 			uint64_t p = cnt[(key[i] >> sh) & 0xFF]++;
 			tk[p] = key[i];
 			tt[p] = blk->tgt[i];
-			tw[p] = blk->w[i];
+			tw[p] = blk->wf[i];
 		}
 		memcpy(key + a, tk, n * sizeof(uint16_t));
 		memcpy(blk->tgt + a, tt, n * sizeof(uint16_t));
-		memcpy(blk->w + a, tw, n * sizeof(float));
+		memcpy(blk->wf + a, tw, n * sizeof(float));
 	}
 }
 
@@ -322,8 +326,8 @@ static void build_block(struct grid_sim *s, struct thread_rt *t, struct shared *
 	f.cursor = big_alloc(((size_t)N + 1) * sizeof(uint64_t));
 	f.key = big_alloc((total ? total : 1) * sizeof(uint16_t));
 	b->tgt = big_alloc((total ? total : 1) * sizeof(uint16_t));
-	b->w = big_alloc((total ? total : 1) * sizeof(float));
-	if (!f.cursor || !f.key || !b->tgt || !b->w) {
+	b->wf = big_alloc((total ? total : 1) * sizeof(float));
+	if (!f.cursor || !f.key || !b->tgt || !b->wf) {
 		fail(t, SNN_ENOMEM, NULL, "out of memory for the synapse tables");
 		goto out;
 	}
@@ -378,4 +382,116 @@ uint32_t synapses_max_delay(const struct grid_sim *s)
 		}
 	}
 	return m;
+}
+
+/* ------------------------------------------------------------------ fixed point */
+
+void synapses_bound_thread(struct grid_sim *s, struct thread_rt *t, double *popmax)
+{
+	uint32_t slice = t->hi - t->lo;
+	uint32_t nch = s->n_ch;
+	double *acc = calloc((size_t)(slice ? slice : 1) * nch, sizeof(double));
+	if (!acc) {
+		fail(t, SNN_ENOMEM, NULL, "out of memory while sizing the input buffers");
+		return;
+	}
+	/* the largest input a neuron can get in one step: every synapse onto it
+	 * (a source spikes at most once per step) */
+	for (uint32_t bi = 0; bi < t->n_blocks; bi++) {
+		const struct syn_block *b = &t->blocks[bi];
+		uint32_t off = b->lo - t->lo;
+		for (uint32_t src = 0; src < s->n_neurons; src++) {
+			uint64_t k = b->row_syn[src];
+			for (uint32_t r = b->row_run[src]; r < b->row_run[src + 1]; r++) {
+				const struct syn_run *run = &b->runs[r];
+				for (uint32_t j = 0; j < run->len; j++, k++) {
+					acc[(size_t)(off + b->tgt[k]) * nch + run->ch] += fabs(b->wf[k]);
+				}
+			}
+		}
+	}
+	for (uint32_t pi = 0; pi < s->n_pops; pi++) {
+		const struct pop_rt *p = &s->pops[pi];
+		uint32_t a = p->first > t->lo ? p->first : t->lo;
+		uint32_t e = p->first + p->size < t->hi ? p->first + p->size : t->hi;
+		for (uint32_t g = a; g < e; g++) {
+			for (uint32_t c = 0; c < nch; c++) {
+				double v = acc[(size_t)(g - t->lo) * nch + c];
+				if (v > popmax[pi * 2 + c]) {
+					popmax[pi * 2 + c] = v;
+				}
+			}
+		}
+	}
+	free(acc);
+}
+
+int synapses_choose_shifts(struct grid_sim *s, const double *popmax, snn_diag *d)
+{
+	for (uint32_t pi = 0; pi < s->n_pops; pi++) {
+		struct pop_rt *p = &s->pops[pi];
+		for (int c = 0; c < 2; c++) {
+			double bound = popmax[pi * 2 + c];
+			/* Poisson inputs onto the population, at their largest count */
+			for (uint32_t q = 0; q < s->n_poisson; q++) {
+				const struct stim_rt *st = &s->stims[s->poisson[q]];
+				if (st->pop == pi && st->ch == c) {
+					bound += (double)st->cmax * fabs(st->w);
+				}
+			}
+			int sh = 30;
+			if (bound > 0) {
+				/* 2^sh <= 2^30 / bound: the rounding of each weight (half a
+				 * unit) can then never carry a sum past 2^31 */
+				int e;
+				frexp(1073741824.0 / bound, &e);
+				sh = e - 1;
+			}
+			if (sh > 60) {
+				sh = 60;
+			}
+			if (sh < -60) {
+				const struct origin *o = &p->ir->where;
+				return snn_diag_error(d, SNN_ERANGE, o->file, o->line, o->col,
+						      "population '%s' can receive %g (weight units) in one "
+						      "step: too much for the engine's input buffers",
+						      p->ir->name, bound);
+			}
+			p->in_shift[c] = sh;
+			p->in_scale[c] = ldexp(1.0, -sh);
+		}
+	}
+	for (uint32_t q = 0; q < s->n_poisson; q++) {
+		struct stim_rt *st = &s->stims[s->poisson[q]];
+		const struct pop_rt *p = &s->pops[st->pop];
+		st->wq = (int32_t)llrint(ldexp(st->w, p->in_shift[st->ch]));
+	}
+	return SNN_OK;
+}
+
+void synapses_convert_thread(struct grid_sim *s, struct thread_rt *t)
+{
+	for (uint32_t bi = 0; bi < t->n_blocks; bi++) {
+		struct syn_block *b = &t->blocks[bi];
+		int32_t *wq = (int32_t *)(void *)b->wf;
+		uint32_t pi = 0;
+		for (uint32_t src = 0; src < s->n_neurons; src++) {
+			uint64_t k = b->row_syn[src];
+			for (uint32_t r = b->row_run[src]; r < b->row_run[src + 1]; r++) {
+				const struct syn_run *run = &b->runs[r];
+				for (uint32_t j = 0; j < run->len; j++, k++) {
+					uint32_t g = b->lo + b->tgt[k];
+					while (g >= s->pops[pi].first + s->pops[pi].size) {
+						pi++;
+					}
+					while (g < s->pops[pi].first) {
+						pi--;
+					}
+					float w = b->wf[k];
+					wq[k] = (int32_t)llrint(ldexp((double)w, s->pops[pi].in_shift[run->ch]));
+				}
+			}
+		}
+		b->w = wq;
+	}
 }

@@ -880,16 +880,18 @@ START_TEST(test_poisson_run_matches_single)
 	 * large for a table; and their distribution is Poisson */
 	const double lambdas[] = {0.01, 1.6, 2.0, 7.5, 25.0};
 	enum { N = 3000 };
-	static double dst[N];
+	static int32_t dst[N];
 	for (size_t li = 0; li < sizeof(lambdas) / sizeof(lambdas[0]); li++) {
 		struct poisson_table t;
 		poisson_table_init(&t, lambdas[li]);
+		uint32_t cmax = poisson_count_max(lambdas[li]);
+		ck_assert_uint_gt(cmax, lambdas[li] + 10.0 * sqrt(lambdas[li]));
 		double mean = 0.0;
 		for (uint64_t step = 0; step < 40; step++) {
 			for (int i = 0; i < N; i++) {
-				dst[i] = 0.5;
+				dst[i] = 5;
 			}
-			poisson_add_run(&t, 99, 3, 1000, N, step << 8, 2.0, dst);
+			poisson_add_run(&t, 99, 3, 1000, N, step << 8, 2, cmax, dst);
 			for (uint32_t i = 0; i < N; i++) {
 				uint64_t k;
 				if (t.ncdf) {
@@ -900,7 +902,7 @@ START_TEST(test_poisson_run_matches_single)
 					rng_init(&r, 99, RNG_POISSON, 3, 1000 + i, step << 8);
 					k = rng_poisson(&r, lambdas[li]);
 				}
-				ck_assert_msg(dst[i] == 0.5 + 2.0 * (double)k, "lambda %g neuron %u: %g vs %llu",
+				ck_assert_msg(dst[i] == 5 + 2 * (int32_t)k, "lambda %g neuron %u: %d vs %llu",
 					      lambdas[li], i, dst[i], (unsigned long long)k);
 				mean += (double)k;
 			}
