@@ -29,7 +29,8 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: snnsim run CONFIG [options]   simulate the network of a config file\n"
-		"       snnsim check CONFIG           validate a config; print the network, its\n"
+		"       snnsim check CONFIG [--scale F]\n"
+		"                                     validate a config; print the network, its\n"
 		"                                     expected size and a memory estimate\n"
 		"       snnsim --help | --version\n"
 		"\n"
@@ -226,8 +227,28 @@ static int load(const char *path, double scale, snn_net **net, snn_diag *d)
 
 static int cmd_check(int argc, char **argv)
 {
-	if (argc != 3 || argv[2][0] == '-') {
-		fprintf(stderr, "snnsim: error: usage: snnsim check CONFIG\n");
+	const char *config = NULL;
+	double scale = 0.0;
+	for (int i = 2; i < argc; i++) {
+		bool missing;
+		const char *v;
+		if ((v = opt_value(argc, argv, &i, "--scale", NULL, &missing))) {
+			char *end;
+			scale = missing ? 0 : strtod(v, &end);
+			if (missing || *end || !(scale > 0) || scale > 1e6) {
+				fprintf(stderr, "snnsim: error: --scale expects a positive number%s%s\n",
+					missing ? "" : ", got ", missing ? "" : v);
+				return EXIT_BAD_INPUT;
+			}
+		} else if (argv[i][0] == '-' || config) {
+			config = NULL;
+			break;
+		} else {
+			config = argv[i];
+		}
+	}
+	if (!config) {
+		fprintf(stderr, "snnsim: error: usage: snnsim check CONFIG [--scale F]\n");
 		return EXIT_BAD_INPUT;
 	}
 	snn_diag *d = snn_diag_new();
@@ -236,7 +257,7 @@ static int cmd_check(int argc, char **argv)
 		fprintf(stderr, "snnsim: error: out of memory\n");
 		return EXIT_RUN_FAILED;
 	}
-	int ex = load(argv[2], 0.0, &net, d);
+	int ex = load(config, scale, &net, d);
 	if (ex == 0) {
 		snn_net_describe(net, stdout);
 		int th = snn_net_threads(net) > 0 ? snn_net_threads(net) : 1;
@@ -245,7 +266,7 @@ static int cmd_check(int argc, char **argv)
 		       (unsigned long long)snn_net_neuron_count(net), snn_net_expected_synapses(net),
 		       snn_net_duration_ms(net) / snn_net_dt_ms(net));
 		printf("memory estimate: %.1f MB\n", bytes / 1048576.0);
-		printf("%s: ok\n", argv[2]);
+		printf("%s: ok\n", config);
 	}
 	snn_net_free(net);
 	snn_diag_free(d);

@@ -29,7 +29,9 @@ expect_exit 2 "$SNNSIM" run "$SRC/examples/brunel.yaml" --format xml
 expect_line "$TMP/err" "snnsim: error: --format expects hdf5 or csv, got xml"
 expect_exit 2 "$SNNSIM" run "$SRC/examples/brunel.yaml" --seed -3
 expect_exit 2 "$SNNSIM" check
-expect_line "$TMP/err" "snnsim: error: usage: snnsim check CONFIG"
+expect_line "$TMP/err" "snnsim: error: usage: snnsim check CONFIG [--scale F]"
+expect_exit 0 "$SNNSIM" check "$SRC/examples/cuba.yaml" --scale 4
+expect_grep "$TMP/out" '^total: 16000 neurons, about 1280000 synapses, 10000 steps$'
 
 # check: a valid config prints the network and its estimate
 expect_exit 0 "$SNNSIM" check "$SRC/examples/brunel.yaml"
