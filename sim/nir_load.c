@@ -1635,8 +1635,12 @@ static int build_adjacency(struct ld *L)
 	}
 	for (uint32_t i = 0; i < L->n_nodes; i++) {
 		struct gnode *n = &L->nodes[i];
-		qsort(n->pred, n->n_pred, sizeof(uint32_t), cmp_u32);
-		qsort(n->succ, n->n_succ, sizeof(uint32_t), cmp_u32);
+		if (n->n_pred > 1) {
+			qsort(n->pred, n->n_pred, sizeof(uint32_t), cmp_u32);
+		}
+		if (n->n_succ > 1) {
+			qsort(n->succ, n->n_succ, sizeof(uint32_t), cmp_u32);
+		}
 	}
 	return SNN_OK;
 }
