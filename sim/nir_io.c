@@ -794,6 +794,16 @@ out:
 
 /* ------------------------------------------------------------------ inspect */
 
+size_t snn_nir_assumption_count(const snn_net *net)
+{
+	return net->nir ? net->nir->n_assumed : 0;
+}
+
+const char *snn_nir_assumption(const snn_net *net, size_t i)
+{
+	return net->nir && i < net->nir->n_assumed ? net->nir->assumed[i] : NULL;
+}
+
 void snn_nir_inspect(const snn_net *net, FILE *out)
 {
 	const struct nir_info *I = net->nir;

@@ -538,6 +538,12 @@ static int cmd_run_nir(struct run_args *ra)
 		       ra->config, (unsigned long long)snn_net_neuron_count(net),
 		       snn_net_expected_synapses(net), samples, samples == 1 ? "" : "s", steps,
 		       ra->nir.dt_s);
+		size_t na = snn_nir_assumption_count(net);
+		if (na) {
+			printf("the loader assumed %zu thing%s about the file (snnsim inspect lists "
+			       "them)\n",
+			       na, na == 1 ? "" : "s");
+		}
 		fflush(stdout);
 	}
 	struct progress_state ps = {isatty(STDERR_FILENO) && !ra->quiet, 0.0};

@@ -55,6 +55,38 @@ static void w_str(hid_t g, const char *name, const char *val)
 	H5Tclose(t);
 }
 
+/* A fixed-length ASCII string dataset (as some writers store strings). */
+static void w_fixed_str(hid_t g, const char *name, const char *val)
+{
+	hid_t t = H5Tcopy(H5T_C_S1);
+	H5Tset_size(t, strlen(val) + 1);
+	hid_t sp = H5Screate(H5S_SCALAR);
+	hid_t ds = H5Dcreate2(g, name, t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+	H5Dwrite(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, val);
+	H5Dclose(ds);
+	H5Sclose(sp);
+	H5Tclose(t);
+}
+
+/* Edges as fixed-length strings of `len` bytes. */
+static void w_fixed_edges(hid_t g, const char *const *pairs, int n, size_t len)
+{
+	char *buf = calloc((size_t)n * 2, len);
+	for (int i = 0; i < 2 * n; i++) {
+		strncpy(buf + (size_t)i * len, pairs[i], len - 1);
+	}
+	hid_t t = H5Tcopy(H5T_C_S1);
+	H5Tset_size(t, len);
+	hsize_t dims[2] = {(hsize_t)n, 2};
+	hid_t sp = H5Screate_simple(2, dims, NULL);
+	hid_t ds = H5Dcreate2(g, "edges", t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+	H5Dwrite(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
+	H5Dclose(ds);
+	H5Sclose(sp);
+	H5Tclose(t);
+	free(buf);
+}
+
 /* A numeric dataset from doubles stored as `ftype`; nd 0 is a scalar. */
 static void w_num(hid_t g, const char *name, hid_t ftype, int nd, const hsize_t *dims,
 		  const double *v, bool gzip)
@@ -1034,6 +1066,61 @@ START_TEST(conv1d_and_leaky_integrator)
 }
 END_TEST
 
+/* Conv1d with padding 'same' and an even kernel: PyTorch pads 1 before the
+ * data and 2 after. */
+START_TEST(conv_same_padding)
+{
+	const char *path = tmp_file("same.nir");
+	hid_t f = w_open(path, "1.0.0"), g;
+	hid_t nodes = w_graph(f, "node", &g);
+	int64_t in_shape[2] = {1, 10};
+	w_io(nodes, "in", "Input", 2, in_shape);
+	hid_t c = w_node(nodes, "c", "Conv1d");
+	hsize_t kd[3] = {1, 1, 4};
+	double kv[4] = {1, 10, 100, 1000};
+	w_f32(c, "weight", 3, kd, kv);
+	double zero = 0;
+	w_f32(c, "bias", 0, NULL, &zero);
+	w_scalar_i64(c, "stride", 1);
+	w_str(c, "padding", "same");
+	w_scalar_i64(c, "dilation", 1);
+	w_scalar_i64(c, "groups", 1);
+	H5Gclose(c);
+	hid_t n = w_node(nodes, "i", "I");
+	double r = 1;
+	w_f64(n, "r", 0, NULL, &r);
+	H5Gclose(n);
+	int64_t os[2] = {1, 10};
+	w_io(nodes, "out", "Output", 2, os);
+	const char *edges[] = {"in", "c", "c", "i", "i", "out"};
+	w_edges(g, edges, 3);
+	H5Gclose(nodes);
+	H5Gclose(g);
+	H5Fclose(f);
+	snn_net *net = load_nir(path, NULL);
+	snn_nir_data *in = new_data(net, 1, 1);
+	double *x = snn_nir_data_values(in, 0, NULL);
+	for (int i = 0; i < 10; i++) {
+		x[i] = i + 1; /* 1 .. 10 */
+	}
+	snn_nir_result *res = run_nir(net, in, false, NULL, 0, 1);
+	const snn_nir_series *s = series(res, "out", "values");
+	ck_assert_uint_eq(s->size, 10);
+	/* output o takes inputs o - 1 .. o + 2 */
+	for (int o = 0; o < 10; o++) {
+		double want = 0;
+		for (int k = 0; k < 4; k++) {
+			int i = o - 1 + k;
+			want += (i >= 0 && i < 10) ? kv[k] * (i + 1) : 0;
+		}
+		ck_assert_msg(s->data[o] == want, "output %d: %g, want %g", o, s->data[o], want);
+	}
+	snn_nir_result_free(res);
+	snn_nir_data_free(in);
+	snn_net_free(net);
+}
+END_TEST
+
 /* One current-based neuron with a constant input, in every convention. */
 static snn_net *single_neuron(const char *type, const char *extra_name, double extra,
 			      const snn_nir_options *o)
@@ -1049,7 +1136,9 @@ static snn_net *single_neuron(const char *type, const char *extra_name, double e
 	if (strcmp(type, "CubaLIF") == 0 || strcmp(type, "CubaLI") == 0) {
 		w_f64(n, "tau_syn", 1, d1, &ts);
 		w_f64(n, "tau_mem", 1, d1, &tm);
-		w_f64(n, "w_in", 1, d1, &win);
+		if (!extra_name || strcmp(extra_name, "no w_in") != 0) {
+			w_f64(n, "w_in", 1, d1, &win);
+		}
 	} else if (strcmp(type, "LIF") == 0 || strcmp(type, "LI") == 0) {
 		w_f64(n, "tau", 1, d1, &tm);
 	}
@@ -1060,7 +1149,7 @@ static snn_net *single_neuron(const char *type, const char *extra_name, double e
 	if (strcmp(type, "LIF") == 0 || strcmp(type, "IF") == 0 || strcmp(type, "CubaLIF") == 0) {
 		w_f64(n, "v_threshold", 1, d1, &th);
 	}
-	if (extra_name) {
+	if (extra_name && strcmp(extra_name, "no w_in") != 0) {
 		w_f64(n, extra_name, 1, d1, &extra);
 	}
 	H5Gclose(n);
@@ -1111,6 +1200,16 @@ START_TEST(conventions_on_one_neuron)
 		snn_nir_result_free(r);
 		snn_net_free(net);
 	}
+	/* without w_in (older files) the input weighs 1 */
+	o.integration = SNN_NIR_EULER;
+	snn_net *nw = single_neuron("CubaLI", "no w_in", 0, &o);
+	snn_nir_result *rw = drive(nw, 2.0, 200);
+	ck_assert(fabs(series(rw, "out", "i")->data[199] - 2.0 * (1 - pow(1 - 0.1 / 2.0, 200))) <
+		  1e-12);
+	ck_assert_uint_eq(snn_nir_assumption_count(nw), 2); /* and: no /version */
+	ck_assert_str_eq(snn_nir_assumption(nw, 1), "/node/nodes/n: no w_in: 1");
+	snn_nir_result_free(rw);
+	snn_net_free(nw);
 	/* LIF, exact decay with an Euler gain (Rockpool's export) */
 	o.integration = SNN_NIR_EXACT;
 	o.input_gain = SNN_NIR_EULER;
@@ -1255,7 +1354,8 @@ START_TEST(nested_graph_with_dotted_names)
 	hid_t sg;
 	hid_t sn = w_graph(nodes, "block", &sg);
 	w_io(sn, "input", "Input", 1, three);
-	hid_t l = w_node(sn, "lif.x", "LIF");
+	hid_t l = H5Gcreate2(sn, "lif.x", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+	w_fixed_str(l, "type", "LIF");
 	double tau = 1e-3, r = 10, vl = 0, th = 0.5;
 	w_f64(l, "tau", 0, NULL, &tau);
 	w_f64(l, "r", 0, NULL, &r);
@@ -1264,7 +1364,7 @@ START_TEST(nested_graph_with_dotted_names)
 	H5Gclose(l);
 	w_io(sn, "output", "Output", 1, three);
 	const char *se[] = {"lif.x", "output", "input", "lif.x"};
-	w_edges(sg, se, 2);
+	w_fixed_edges(sg, se, 2, 8);
 	H5Gclose(sn);
 	H5Gclose(sg);
 	w_io(nodes, "output", "Output", 1, three);
@@ -1651,6 +1751,7 @@ static Suite *suite(void)
 	tcase_set_timeout(ts, 120);
 	tcase_add_test(ts, synthetic_cnn_against_dense_reference);
 	tcase_add_test(ts, conv1d_and_leaky_integrator);
+	tcase_add_test(ts, conv_same_padding);
 	tcase_add_test(ts, conventions_on_one_neuron);
 	tcase_add_test(ts, delay_recurrence_and_readout);
 	tcase_add_test(ts, nested_graph_with_dotted_names);

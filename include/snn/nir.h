@@ -82,6 +82,12 @@ SNN_API int snn_nir_load(const char *path, const snn_nir_options *o, snn_net **o
 /* Whether the network was loaded from a NIR graph. */
 SNN_API bool snn_net_is_nir(const snn_net *net);
 
+/* What the loader assumed about the file (absent fields and their defaults,
+ * repaired names, tolerated shapes), one line each; borrowed from the
+ * network. The count is 0 for networks not loaded from NIR. */
+SNN_API size_t snn_nir_assumption_count(const snn_net *net);
+SNN_API const char *snn_nir_assumption(const snn_net *net, size_t i);
+
 /* Prints the graph of a network loaded by snn_nir_load: its nodes with types,
  * shapes and parameter ranges, the edges, the populations and projections it
  * became with neuron and synapse counts, the conventions, and everything the
