@@ -23,8 +23,8 @@ static void leaky_factors(const struct nir_conv *cv, double tau, double h, doubl
 }
 
 /* Fills the constants of one neuron from its parameter values. */
-static void nir_fill(struct nir_prop *P, enum model_id m, const double *v, const struct nir_conv *cv,
-		     double h)
+static void nir_fill(struct nir_prop *P, enum model_id m, const double *v,
+		     const struct nir_conv *cv, double h)
 {
 	double a = 1.0, g = 1.0;
 	P->a_s = P->gw = 0.0;
@@ -139,10 +139,10 @@ static inline double fire(const struct pop_rt *p, const struct nir_prop *P, doub
 	return n;
 }
 
-#define EMIT(i, x)                                                                                 \
-	do {                                                                                       \
-		out[n] = p->first + (i);                                                           \
-		amp[n++] = (x);                                                                    \
+#define EMIT(i, x)                       \
+	do {                             \
+		out[n] = p->first + (i); \
+		amp[n++] = (x);          \
 	} while (0)
 
 void nir_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const double *in0, uint64_t step,

@@ -27,21 +27,21 @@ void nir_shape_format(const struct nir_shape *s, char *buf, size_t len);
 /* One node of the file (nested graphs flattened; their own Input and Output
  * nodes included). */
 struct nir_node_info {
-	char *path;              /* HDF5 path, "/node/nodes/lif1/nodes/lin" */
-	char *name;              /* population-style name, "lif1/lin" */
-	char *type;              /* as written: "Conv2d" */
+	char *path; /* HDF5 path, "/node/nodes/lif1/nodes/lin" */
+	char *name; /* population-style name, "lif1/lin" */
+	char *type; /* as written: "Conv2d" */
 	struct nir_shape in, out;
-	char *params;            /* one line: parameter ranges and settings */
-	int pop;                 /* population it became, or -1 */
-	const char *role;        /* "population", "relay", "projection", "reshape", ... */
+	char *params;	  /* one line: parameter ranges and settings */
+	int pop;	  /* population it became, or -1 */
+	const char *role; /* "population", "relay", "projection", "reshape", ... */
 };
 
 /* An Input or Output node of the top-level graph. */
 struct nir_port {
 	char *name;
 	struct nir_shape shape;
-	uint32_t pop;            /* the population fed (input) or observed (output) */
-	bool spiking;            /* output: the population emits spikes, else values */
+	uint32_t pop; /* the population fed (input) or observed (output) */
+	bool spiking; /* output: the population emits spikes, else values */
 };
 
 struct nir_info {
@@ -50,9 +50,9 @@ struct nir_info {
 	snn_nir_options opt;
 	struct nir_node_info *nodes;
 	uint32_t n_nodes;
-	char **edges;            /* "a -> b" as resolved */
+	char **edges; /* "a -> b" as resolved */
 	uint32_t n_edges;
-	char **assumed;          /* what the loader assumed, one line each */
+	char **assumed; /* what the loader assumed, one line each */
 	uint32_t n_assumed;
 	struct nir_port *inputs;
 	uint32_t n_inputs;

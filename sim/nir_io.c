@@ -155,8 +155,9 @@ static int read_numbers(struct rd *R, hid_t ds, const char *path, double **out, 
 	}
 	if (cls == H5T_INTEGER || cls == H5T_FLOAT) {
 		if (H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0) {
-			rc = rfail(R, SNN_EIO, path, "cannot read the values (the file may be "
-						     "truncated or damaged)");
+			rc = rfail(R, SNN_EIO, path,
+				   "cannot read the values (the file may be "
+				   "truncated or damaged)");
 		}
 	} else if (cls == H5T_ENUM) {
 		/* h5py's booleans: an enumeration over an integer type */
@@ -243,8 +244,9 @@ static int read_plain(struct rd *R, hid_t f, const snn_net *net, const char *dat
 	const struct nir_info *I = net->nir;
 	if (I->n_inputs != 1) {
 		char msg[300];
-		snprintf(msg, sizeof(msg), "the network has %u Input nodes: give its inputs in "
-					   "NIR's NIRGraphData layout",
+		snprintf(msg, sizeof(msg),
+			 "the network has %u Input nodes: give its inputs in "
+			 "NIR's NIRGraphData layout",
 			 I->n_inputs);
 		return rfail(R, SNN_EPARSE, NULL, msg);
 	}
@@ -261,8 +263,8 @@ static int read_plain(struct rd *R, hid_t f, const snn_net *net, const char *dat
 		}
 		for (hsize_t i = 0; i < gi.nlinks; i++) {
 			char nm[256];
-			if (H5Lget_name_by_idx(f, ".", H5_INDEX_NAME, H5_ITER_INC, i, nm, sizeof(nm),
-					       H5P_DEFAULT) < 0) {
+			if (H5Lget_name_by_idx(f, ".", H5_INDEX_NAME, H5_ITER_INC, i, nm,
+					       sizeof(nm), H5P_DEFAULT) < 0) {
 				continue;
 			}
 			hid_t ds = H5Dopen2(f, nm, H5P_DEFAULT);
@@ -277,8 +279,9 @@ static int read_plain(struct rd *R, hid_t f, const snn_net *net, const char *dat
 		}
 		if (found != 1) {
 			char msg[600];
-			snprintf(msg, sizeof(msg), "%s: name the input dataset (--dataset); the file "
-						   "has: %s",
+			snprintf(msg, sizeof(msg),
+				 "%s: name the input dataset (--dataset); the file "
+				 "has: %s",
 				 found ? "several datasets" : "no dataset at the root",
 				 *list ? list : "nothing");
 			return rfail(R, SNN_EPARSE, NULL, msg);
@@ -321,8 +324,9 @@ static int read_plain(struct rd *R, hid_t f, const snn_net *net, const char *dat
 			u += (size_t)snprintf(sh + u, sizeof(sh) - u, "%s%llu", i ? " " : "",
 					      (unsigned long long)dims[i]);
 		}
-		snprintf(msg, sizeof(msg), "inputs of shape [%s] do not fit the Input '%s' of %u "
-					   "values: expected samples x steps x %u (or steps x %u)",
+		snprintf(msg, sizeof(msg),
+			 "inputs of shape [%s] do not fit the Input '%s' of %u "
+			 "values: expected samples x steps x %u (or steps x %u)",
 			 sh, I->inputs[0].name, want, want, want);
 		free(v);
 		return rfail(R, SNN_EPARSE, path, msg);
@@ -365,8 +369,9 @@ static int read_observable(struct rd *R, hid_t og, const char *opath, const snn_
 	double *v = NULL;
 	*vals = NULL;
 	if (!type) {
-		rc = rfail(R, SNN_EPARSE, opath, "no __type__ attribute (TimeGriddedData, EventData "
-						 "or ValuedEventData)");
+		rc = rfail(R, SNN_EPARSE, opath,
+			   "no __type__ attribute (TimeGriddedData, EventData "
+			   "or ValuedEventData)");
 		goto out;
 	}
 	int nd;
@@ -381,8 +386,9 @@ static int read_observable(struct rd *R, hid_t og, const char *opath, const snn_
 			goto out;
 		}
 		if (fabs(fdt - dt) > 1e-9 * dt) {
-			snprintf(msg, sizeof(msg), "the data's time step is %g s but the network runs "
-						   "with %g s (--dt)",
+			snprintf(msg, sizeof(msg),
+				 "the data's time step is %g s but the network runs "
+				 "with %g s (--dt)",
 				 fdt, dt);
 			rc = rfail(R, SNN_EPARSE, opath, msg);
 			goto out;
@@ -396,8 +402,9 @@ static int read_observable(struct rd *R, hid_t og, const char *opath, const snn_
 			goto out;
 		}
 		if (nd != 3 || dims[2] != want || dims[0] == 0 || dims[1] == 0) {
-			snprintf(msg, sizeof(msg), "expected samples x steps x %u values for Input '%s'",
-				 want, I->inputs[k].name);
+			snprintf(msg, sizeof(msg),
+				 "expected samples x steps x %u values for Input '%s'", want,
+				 I->inputs[k].name);
 			rc = rfail(R, SNN_EPARSE, dp, msg);
 			goto out;
 		}
@@ -419,8 +426,8 @@ static int read_observable(struct rd *R, hid_t og, const char *opath, const snn_
 		goto out;
 	}
 	if (nn != want) {
-		snprintf(msg, sizeof(msg), "%g neurons, but Input '%s' has %u", nn, I->inputs[k].name,
-			 want);
+		snprintf(msg, sizeof(msg), "%g neurons, but Input '%s' has %u", nn,
+			 I->inputs[k].name, want);
 		rc = rfail(R, SNN_EPARSE, opath, msg);
 		goto out;
 	}
@@ -433,15 +440,22 @@ static int read_observable(struct rd *R, hid_t og, const char *opath, const snn_
 		char dp[1100];
 		snprintf(dp, sizeof(dp), "%s/%s", opath, names[q]);
 		if ((rc = open_dataset(R, og, names[q], dp, &ds)) == SNN_OK) {
-			rc = read_numbers(R, ds, dp, dst[q], q == 0 ? &nd : q == 1 ? &nd2 : &nd3,
-					  q == 0 ? dims : q == 1 ? d2 : d3, q == 1);
+			rc = read_numbers(R, ds, dp, dst[q],
+					  q == 0   ? &nd
+					  : q == 1 ? &nd2
+						   : &nd3,
+					  q == 0   ? dims
+					  : q == 1 ? d2
+						   : d3,
+					  q == 1);
 			H5Dclose(ds);
 		}
 	}
 	if (rc == SNN_OK && (nd != 2 || nd2 != 2 || dims[0] != d2[0] || dims[1] != d2[1] ||
 			     (valued && (nd3 != 2 || d3[0] != dims[0] || d3[1] != dims[1])))) {
-		rc = rfail(R, SNN_EPARSE, opath, "idx, time (and value) must be arrays of the same "
-						 "shape samples x events");
+		rc = rfail(R, SNN_EPARSE, opath,
+			   "idx, time (and value) must be arrays of the same "
+			   "shape samples x events");
 	}
 	double st = floor(tmax / dt + 1e-9);
 	if (rc == SNN_OK && !(st >= 1 && st < UINT32_MAX)) {
@@ -464,8 +478,9 @@ static int read_observable(struct rd *R, hid_t og, const char *opath, const snn_
 				continue; /* padding */
 			}
 			if (i != floor(i) || i < 0 || i >= want || t < 0) {
-				snprintf(msg, sizeof(msg), "sample %llu, event %llu: neuron %g at %g s is "
-							   "outside the Input",
+				snprintf(msg, sizeof(msg),
+					 "sample %llu, event %llu: neuron %g at %g s is "
+					 "outside the Input",
 					 (unsigned long long)s, (unsigned long long)e, i, t);
 				rc = rfail(R, SNN_EPARSE, opath, msg);
 				break;
@@ -477,7 +492,7 @@ static int read_observable(struct rd *R, hid_t og, const char *opath, const snn_
 				continue;
 			}
 			v[(s * *steps + (uint64_t)b) * want + (uint64_t)i] =
-				valued ? val[s * dims[1] + e] : 1.0;
+			    valued ? val[s * dims[1] + e] : 1.0;
 		}
 	}
 	free(idx);
@@ -508,8 +523,8 @@ static int read_nirdata(struct rd *R, hid_t f, const snn_net *net, snn_nir_data 
 		char np[600], op[700];
 		snprintf(np, sizeof(np), "/nodes/%s", I->inputs[k].name);
 		snprintf(op, sizeof(op), "%s/observables", np);
-		if (H5Lexists(f, "nodes", H5P_DEFAULT) <= 0 ||
-		    H5Lexists(f, np, H5P_DEFAULT) <= 0 || H5Lexists(f, op, H5P_DEFAULT) <= 0) {
+		if (H5Lexists(f, "nodes", H5P_DEFAULT) <= 0 || H5Lexists(f, np, H5P_DEFAULT) <= 0 ||
+		    H5Lexists(f, op, H5P_DEFAULT) <= 0) {
 			snprintf(msg, sizeof(msg), "no observables for the Input node '%s'",
 				 I->inputs[k].name);
 			rc = rfail(R, SNN_EPARSE, op, msg);
@@ -537,8 +552,9 @@ static int read_nirdata(struct rd *R, hid_t f, const snn_net *net, snn_nir_data 
 			}
 		}
 		if (!*obs) {
-			rc = rfail(R, SNN_EPARSE, op, "several observables and none named 'spikes', "
-						      "'input' or 'data'");
+			rc = rfail(R, SNN_EPARSE, op,
+				   "several observables and none named 'spikes', "
+				   "'input' or 'data'");
 			H5Gclose(g);
 			break;
 		}
@@ -551,8 +567,9 @@ static int read_nirdata(struct rd *R, hid_t f, const snn_net *net, snn_nir_data 
 			uint64_t sa = 0, st = 0;
 			rc = read_observable(R, og, opath, net, k, &vals[k], &sa, &st);
 			if (rc == SNN_OK && k > 0 && (sa != samples || st != steps)) {
-				snprintf(msg, sizeof(msg), "%llu samples of %llu steps, but the first "
-							   "input has %llu of %llu",
+				snprintf(msg, sizeof(msg),
+					 "%llu samples of %llu steps, but the first "
+					 "input has %llu of %llu",
 					 (unsigned long long)sa, (unsigned long long)st,
 					 (unsigned long long)samples, (unsigned long long)steps);
 				rc = rfail(R, SNN_EPARSE, opath, msg);
@@ -586,8 +603,8 @@ static int read_nirdata(struct rd *R, hid_t f, const snn_net *net, snn_nir_data 
 	return rc;
 }
 
-int snn_nir_data_read(const char *path, const snn_net *net, const char *dataset,
-		      snn_nir_data **out, snn_diag *d)
+int snn_nir_data_read(const char *path, const snn_net *net, const char *dataset, snn_nir_data **out,
+		      snn_diag *d)
 {
 	*out = NULL;
 	if (!net->nir) {
@@ -607,8 +624,9 @@ int snn_nir_data_read(const char *path, const snn_net *net, const char *dataset,
 	int rc;
 	hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
 	if (f < 0) {
-		rc = rfail(&R, SNN_EIO, NULL, "cannot open the HDF5 file (it may be truncated or "
-					      "damaged)");
+		rc = rfail(&R, SNN_EIO, NULL,
+			   "cannot open the HDF5 file (it may be truncated or "
+			   "damaged)");
 	} else {
 		char *type = h5_read_attr_str(f, "__type__");
 		if (type && strcmp(type, "NIRGraphData") == 0 && !dataset) {
@@ -667,7 +685,8 @@ static int write_series(hid_t obs, const snn_nir_series *s, double dt_s, bool co
 			hid_t ft = mx <= 255 ? H5T_STD_U8LE : H5T_STD_U32LE;
 			ds = H5Dcreate2(g, "data", ft, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
 		} else {
-			ds = H5Dcreate2(g, "data", H5T_IEEE_F64LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+			ds = H5Dcreate2(g, "data", H5T_IEEE_F64LE, sp, H5P_DEFAULT, dcpl,
+					H5P_DEFAULT);
 		}
 		/* counts convert exactly from doubles (whole numbers) */
 		if (ds >= 0 && (n == 0 || H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL,
@@ -710,14 +729,13 @@ void nir_conventions_format(const snn_nir_options *o, char *buf, size_t len)
 		 o->spikes == SNN_NIR_SPIKES_MULTIPLE ? "multiple" : "single",
 		 scheme_name(o->integration, SNN_NIR_EULER),
 		 scheme_name(o->input_gain, o->integration == SNN_NIR_SCHEME_DEFAULT
-						    ? SNN_NIR_EULER
-						    : o->integration),
+						? SNN_NIR_EULER
+						: o->integration),
 		 o->integrator == SNN_NIR_INTEGRATOR_DT ? "dt" : "step", o->recurrent_delay,
 		 o->recurrent_delay == 1 ? "" : "s", o->edge_delay, o->edge_delay == 1 ? "" : "s");
 }
 
-int snn_nir_result_write(const snn_nir_result *r, const snn_net *net, const char *path,
-			 snn_diag *d)
+int snn_nir_result_write(const snn_nir_result *r, const snn_net *net, const char *path, snn_diag *d)
 {
 	if (!net->nir) {
 		return snn_diag_error(d, SNN_EINVAL, NULL, 0, 0, "the network is not a NIR graph");
@@ -837,7 +855,8 @@ void snn_nir_inspect(const snn_net *net, FILE *out)
 	for (uint32_t i = 0; i < I->n_outputs; i++) {
 		nir_shape_format(&I->outputs[i].shape, a, sizeof(a));
 		fprintf(out, "output %s %s <- %s of population '%s'\n", I->outputs[i].name, a,
-			I->outputs[i].spiking ? "spikes" : "values", net->pops[I->outputs[i].pop].name);
+			I->outputs[i].spiking ? "spikes" : "values",
+			net->pops[I->outputs[i].pop].name);
 	}
 	uint64_t neurons = 0, relays = 0, inputs = 0;
 	uint32_t layers = 0;
@@ -852,8 +871,9 @@ void snn_nir_inspect(const snn_net *net, FILE *out)
 			layers++;
 		}
 	}
-	fprintf(out, "network: %llu neurons in %u layers, %llu relay units, %llu inputs "
-		     "(%u populations, update order as listed):\n",
+	fprintf(out,
+		"network: %llu neurons in %u layers, %llu relay units, %llu inputs "
+		"(%u populations, update order as listed):\n",
 		(unsigned long long)neurons, layers, (unsigned long long)relays,
 		(unsigned long long)inputs, net->n_pops);
 	for (uint32_t i = 0; i < net->n_pops; i++) {
@@ -864,7 +884,8 @@ void snn_nir_inspect(const snn_net *net, FILE *out)
 	fprintf(out, "projections (%u):\n", net->n_projs);
 	for (uint32_t i = 0; i < net->n_projs; i++) {
 		const struct projection *pr = &net->projs[i];
-		fprintf(out, "  %s -> %s: ", net->pops[pr->pre.pop].name, net->pops[pr->post.pop].name);
+		fprintf(out, "  %s -> %s: ", net->pops[pr->pre.pop].name,
+			net->pops[pr->post.pop].name);
 		net_describe_explicit(pr, out);
 		fprintf(out, "\n");
 		syn += pr->x->n_syn;

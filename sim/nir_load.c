@@ -23,18 +23,18 @@
 #include "sha256_int.h"
 
 #define PATH_MAX_LEN 1024
-#define MAX_DEPTH 32                 /* nested graphs */
-#define MAX_ELEMENTS (1ull << 31)    /* values of one dataset */
-#define MAX_SETTING (1u << 24)       /* strides, kernel sizes, ... */
+#define MAX_DEPTH 32		  /* nested graphs */
+#define MAX_ELEMENTS (1ull << 31) /* values of one dataset */
+#define MAX_SETTING (1u << 24)	  /* strides, kernel sizes, ... */
 
 static const char *const NIR_TYPES =
-	"Affine, AvgPool2d, Conv1d, Conv2d, CubaLI, CubaLIF, Delay, Flatten, I, IF, Input, LI, "
-	"LIF, Linear, NIRGraph, Output, Scale, SumPool2d, Threshold";
+    "Affine, AvgPool2d, Conv1d, Conv2d, CubaLI, CubaLIF, Delay, Flatten, I, IF, Input, LI, "
+    "LIF, Linear, NIRGraph, Output, Scale, SumPool2d, Threshold";
 
 /* A numeric dataset read as doubles. */
 struct arr {
 	bool present;
-	bool f64;                 /* stored as 64-bit floats */
+	bool f64; /* stored as 64-bit floats */
 	uint32_t nd;
 	uint64_t dims[NIR_MAX_DIMS];
 	uint64_t n;
@@ -42,24 +42,33 @@ struct arr {
 };
 
 enum gkind { GK_INPUT, GK_OUTPUT, GK_PASS, GK_NEURON, GK_OP };
-enum gop { OP_NONE, OP_AFFINE, OP_LINEAR, OP_CONV, OP_SUMPOOL, OP_AVGPOOL, OP_SCALE, OP_DELAY,
-	   OP_FLATTEN };
+enum gop {
+	OP_NONE,
+	OP_AFFINE,
+	OP_LINEAR,
+	OP_CONV,
+	OP_SUMPOOL,
+	OP_AVGPOOL,
+	OP_SCALE,
+	OP_DELAY,
+	OP_FLATTEN
+};
 
 /* A node of the graph, nested graphs flattened into one. */
 struct gnode {
-	char *name;               /* "lif1/lin" for nested nodes */
-	char *path;               /* "/node/nodes/lif1/nodes/lin" */
+	char *name; /* "lif1/lin" for nested nodes */
+	char *path; /* "/node/nodes/lif1/nodes/lin" */
 	char *type;
 	enum gkind kind;
-	enum model_id model;      /* GK_NEURON */
-	enum gop op;              /* GK_OP, and Flatten (GK_PASS) */
-	bool is_input_type;       /* Input (top-level or nested) */
+	enum model_id model; /* GK_NEURON */
+	enum gop op;	     /* GK_OP, and Flatten (GK_PASS) */
+	bool is_input_type;  /* Input (top-level or nested) */
 	struct nir_shape in, out;
 	bool in_known, out_known;
 	struct arr prm[NIR_N_PARAMS]; /* neuron parameters as written (times in s) */
 	bool v_reset_absent, w_in_absent;
 	struct arr weight, bias, scale, delay;
-	uint32_t cdims;           /* conv and pool: spatial dimensions */
+	uint32_t cdims; /* conv and pool: spatial dimensions */
 	uint32_t kernel[2], stride[2], pad[2], dil[2], groups;
 	bool pad_same;
 	bool has_input_shape;
@@ -71,9 +80,9 @@ struct gnode {
 	bool is_pop;
 	bool dead;
 	int pop;
-	int expand;               /* pass-through expansion: 0 new, 1 in progress, 2 done */
-	int dfs;                  /* 0 unvisited, 1 on the stack, 2 done */
-	char *params;             /* inspect line */
+	int expand;   /* pass-through expansion: 0 new, 1 in progress, 2 done */
+	int dfs;      /* 0 unvisited, 1 on the stack, 2 done */
+	char *params; /* inspect line */
 };
 
 /* One graph level: its children by name, for resolving edge endpoints. */
@@ -81,17 +90,17 @@ struct level {
 	char *path;
 	uint32_t n;
 	char **names;
-	int32_t *node;            /* node index, or -1: a nested graph */
+	int32_t *node; /* node index, or -1: a nested graph */
 	struct level **sub;
 	int32_t in_node, out_node; /* the only Input / Output node, -1 none, -2 several */
 	uint32_t n_in, n_out;
 };
 
 struct link {
-	uint32_t from, to;        /* population nodes */
-	int32_t op;               /* inlined linear node, or -1: identity */
-	bool bias;                /* carries the linear node's bias */
-	bool back;                /* closes a cycle */
+	uint32_t from, to; /* population nodes */
+	int32_t op;	   /* inlined linear node, or -1: identity */
+	bool bias;	   /* carries the linear node's bias */
+	bool back;	   /* closes a cycle */
 };
 
 struct ld {
@@ -107,7 +116,7 @@ struct ld {
 	uint32_t n_edges, cap_edges;
 	struct link *links;
 	uint32_t n_links, cap_links;
-	uint32_t *order;          /* population nodes in update order */
+	uint32_t *order; /* population nodes in update order */
 	uint32_t n_order;
 };
 
@@ -191,7 +200,7 @@ static char *dupstr(const char *s)
 }
 
 __attribute__((format(printf, 4, 5))) static int fail(struct ld *L, int code, const char *path,
-						       const char *fmt, ...)
+						      const char *fmt, ...)
 {
 	char where[PATH_MAX_LEN + 512];
 	char msg[1536];
@@ -289,8 +298,9 @@ static hid_t open_ds(struct ld *L, hid_t g, const char *dp, const char *name, bo
 			H5Gclose(gg);
 			*rc = fail(L, SNN_EPARSE, dp, "'%s' is a group, expected a dataset", name);
 		} else {
-			*rc = fail(L, SNN_EIO, dp,
-				   "cannot open the dataset (the file may be truncated or damaged)");
+			*rc =
+			    fail(L, SNN_EIO, dp,
+				 "cannot open the dataset (the file may be truncated or damaged)");
 		}
 	}
 	return ds;
@@ -311,8 +321,9 @@ static int read_str(struct ld *L, hid_t g, const char *gpath, const char *name, 
 	hid_t ft = H5Dget_type(ds);
 	hid_t sp = H5Dget_space(ds);
 	if (ft < 0 || sp < 0) {
-		rc = fail(L, SNN_EIO, dp, "cannot read the dataset (the file may be truncated or "
-					  "damaged)");
+		rc = fail(L, SNN_EIO, dp,
+			  "cannot read the dataset (the file may be truncated or "
+			  "damaged)");
 		goto out;
 	}
 	H5T_class_t cls = H5Tget_class(ft);
@@ -332,8 +343,9 @@ static int read_str(struct ld *L, hid_t g, const char *gpath, const char *name, 
 		char *v = NULL;
 		H5Tset_size(mt, H5T_VARIABLE);
 		if (H5Dread(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, &v) < 0 || !v) {
-			rc = fail(L, SNN_EIO, dp, "cannot read the string (the file may be truncated "
-						  "or damaged)");
+			rc = fail(L, SNN_EIO, dp,
+				  "cannot read the string (the file may be truncated "
+				  "or damaged)");
 		} else {
 			*out = strdup(v);
 			H5free_memory(v);
@@ -348,8 +360,9 @@ static int read_str(struct ld *L, hid_t g, const char *gpath, const char *name, 
 		} else if (H5Dread(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out) < 0) {
 			free(*out);
 			*out = NULL;
-			rc = fail(L, SNN_EIO, dp, "cannot read the string (the file may be truncated "
-						  "or damaged)");
+			rc = fail(L, SNN_EIO, dp,
+				  "cannot read the string (the file may be truncated "
+				  "or damaged)");
 		}
 	}
 	H5Tclose(mt);
@@ -400,8 +413,9 @@ static int read_edges(struct ld *L, hid_t g, const char *gpath, char ***out, uin
 	hid_t sp = H5Dget_space(ds);
 	char **v = NULL;
 	if (ft < 0 || sp < 0) {
-		rc = fail(L, SNN_EIO, dp, "cannot read the edges (the file may be truncated or "
-					  "damaged)");
+		rc = fail(L, SNN_EIO, dp,
+			  "cannot read the edges (the file may be truncated or "
+			  "damaged)");
 		goto out;
 	}
 	hssize_t np = H5Sget_simple_extent_npoints(sp);
@@ -434,8 +448,9 @@ static int read_edges(struct ld *L, hid_t g, const char *gpath, char ***out, uin
 		if (!raw) {
 			rc = nomem(L);
 		} else if (H5Dread(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) < 0) {
-			rc = fail(L, SNN_EIO, dp, "cannot read the edges (the file may be truncated "
-						  "or damaged)");
+			rc = fail(L, SNN_EIO, dp,
+				  "cannot read the edges (the file may be truncated "
+				  "or damaged)");
 		} else {
 			for (size_t i = 0; i < total && rc == SNN_OK; i++) {
 				v[i] = strdup(raw[i] ? raw[i] : "");
@@ -455,8 +470,9 @@ static int read_edges(struct ld *L, hid_t g, const char *gpath, char ***out, uin
 		if (!buf) {
 			rc = nomem(L);
 		} else if (H5Dread(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
-			rc = fail(L, SNN_EIO, dp, "cannot read the edges (the file may be truncated "
-						  "or damaged)");
+			rc = fail(L, SNN_EIO, dp,
+				  "cannot read the edges (the file may be truncated "
+				  "or damaged)");
 		} else {
 			for (size_t i = 0; i < total && rc == SNN_OK; i++) {
 				v[i] = strdup(buf + i * (len + 1));
@@ -513,8 +529,9 @@ static int read_arr(struct ld *L, hid_t g, const char *gpath, const char *name, 
 	hid_t ft = H5Dget_type(ds);
 	hid_t sp = H5Dget_space(ds);
 	if (ft < 0 || sp < 0) {
-		rc = fail(L, SNN_EIO, dp, "cannot read the dataset (the file may be truncated or "
-					  "damaged)");
+		rc = fail(L, SNN_EIO, dp,
+			  "cannot read the dataset (the file may be truncated or "
+			  "damaged)");
 		goto out;
 	}
 	H5T_class_t cls = H5Tget_class(ft);
@@ -548,8 +565,9 @@ static int read_arr(struct ld *L, hid_t g, const char *gpath, const char *name, 
 		goto out;
 	}
 	if (a->n && H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, a->v) < 0) {
-		rc = fail(L, SNN_EIO, dp, "cannot read the values (the file may be truncated or "
-					  "damaged, or compressed with a filter this HDF5 lacks)");
+		rc = fail(L, SNN_EIO, dp,
+			  "cannot read the values (the file may be truncated or "
+			  "damaged, or compressed with a filter this HDF5 lacks)");
 		goto out;
 	}
 	for (uint64_t i = 0; i < a->n; i++) {
@@ -601,8 +619,9 @@ static int read_ints(struct ld *L, hid_t g, const char *gpath, const char *name,
 	for (uint32_t i = 0; i < dims; i++) {
 		double x = a.v[a.n == 1 ? 0 : i];
 		if (x != floor(x) || x < lo || x > MAX_SETTING) {
-			rc = fail(L, SNN_EPARSE, dp, "expected whole numbers from %u to %u, found %g",
-				  lo, MAX_SETTING, x);
+			rc = fail(L, SNN_EPARSE, dp,
+				  "expected whole numbers from %u to %u, found %g", lo, MAX_SETTING,
+				  x);
 			goto out;
 		}
 		out[i] = (uint32_t)x;
@@ -746,24 +765,24 @@ struct type_entry {
 };
 
 static const struct type_entry types[] = {
-	{"Input", GK_INPUT, MODEL_COUNT_, OP_NONE},
-	{"Output", GK_OUTPUT, MODEL_COUNT_, OP_NONE},
-	{"Affine", GK_OP, MODEL_COUNT_, OP_AFFINE},
-	{"Linear", GK_OP, MODEL_COUNT_, OP_LINEAR},
-	{"Conv1d", GK_OP, MODEL_COUNT_, OP_CONV},
-	{"Conv2d", GK_OP, MODEL_COUNT_, OP_CONV},
-	{"SumPool2d", GK_OP, MODEL_COUNT_, OP_SUMPOOL},
-	{"AvgPool2d", GK_OP, MODEL_COUNT_, OP_AVGPOOL},
-	{"Scale", GK_OP, MODEL_COUNT_, OP_SCALE},
-	{"Delay", GK_OP, MODEL_COUNT_, OP_DELAY},
-	{"Flatten", GK_PASS, MODEL_COUNT_, OP_FLATTEN},
-	{"Threshold", GK_NEURON, MODEL_NIR_THRESHOLD, OP_NONE},
-	{"LI", GK_NEURON, MODEL_NIR_LI, OP_NONE},
-	{"LIF", GK_NEURON, MODEL_NIR_LIF, OP_NONE},
-	{"I", GK_NEURON, MODEL_NIR_I, OP_NONE},
-	{"IF", GK_NEURON, MODEL_NIR_IF, OP_NONE},
-	{"CubaLI", GK_NEURON, MODEL_NIR_CUBA_LI, OP_NONE},
-	{"CubaLIF", GK_NEURON, MODEL_NIR_CUBA_LIF, OP_NONE},
+    {"Input", GK_INPUT, MODEL_COUNT_, OP_NONE},
+    {"Output", GK_OUTPUT, MODEL_COUNT_, OP_NONE},
+    {"Affine", GK_OP, MODEL_COUNT_, OP_AFFINE},
+    {"Linear", GK_OP, MODEL_COUNT_, OP_LINEAR},
+    {"Conv1d", GK_OP, MODEL_COUNT_, OP_CONV},
+    {"Conv2d", GK_OP, MODEL_COUNT_, OP_CONV},
+    {"SumPool2d", GK_OP, MODEL_COUNT_, OP_SUMPOOL},
+    {"AvgPool2d", GK_OP, MODEL_COUNT_, OP_AVGPOOL},
+    {"Scale", GK_OP, MODEL_COUNT_, OP_SCALE},
+    {"Delay", GK_OP, MODEL_COUNT_, OP_DELAY},
+    {"Flatten", GK_PASS, MODEL_COUNT_, OP_FLATTEN},
+    {"Threshold", GK_NEURON, MODEL_NIR_THRESHOLD, OP_NONE},
+    {"LI", GK_NEURON, MODEL_NIR_LI, OP_NONE},
+    {"LIF", GK_NEURON, MODEL_NIR_LIF, OP_NONE},
+    {"I", GK_NEURON, MODEL_NIR_I, OP_NONE},
+    {"IF", GK_NEURON, MODEL_NIR_IF, OP_NONE},
+    {"CubaLI", GK_NEURON, MODEL_NIR_CUBA_LI, OP_NONE},
+    {"CubaLIF", GK_NEURON, MODEL_NIR_CUBA_LIF, OP_NONE},
 };
 
 /* Reads the parameters of a neuron node. */
@@ -775,14 +794,16 @@ static int parse_neuron(struct ld *L, hid_t g, struct gnode *n)
 		int p;
 		bool req;
 	};
-	static const struct want lif[] = {{"tau", NIR_TAU_MEM, true}, {"r", NIR_R, true},
+	static const struct want lif[] = {{"tau", NIR_TAU_MEM, true},
+					  {"r", NIR_R, true},
 					  {"v_leak", NIR_V_LEAK, true},
 					  {"v_threshold", NIR_V_THRESHOLD, true},
 					  {"v_reset", NIR_V_RESET, false}};
-	static const struct want li[] = {{"tau", NIR_TAU_MEM, true}, {"r", NIR_R, true},
-					 {"v_leak", NIR_V_LEAK, true}};
+	static const struct want li[] = {
+	    {"tau", NIR_TAU_MEM, true}, {"r", NIR_R, true}, {"v_leak", NIR_V_LEAK, true}};
 	static const struct want integ[] = {{"r", NIR_R, true}};
-	static const struct want iff[] = {{"r", NIR_R, true}, {"v_threshold", NIR_V_THRESHOLD, true},
+	static const struct want iff[] = {{"r", NIR_R, true},
+					  {"v_threshold", NIR_V_THRESHOLD, true},
 					  {"v_reset", NIR_V_RESET, false}};
 	static const struct want cli[] = {{"tau_syn", NIR_TAU_SYN, true},
 					  {"tau_mem", NIR_TAU_MEM, true},
@@ -858,8 +879,9 @@ static int parse_conv(struct ld *L, hid_t g, struct gnode *n)
 	n->cdims = want - 2;
 	join(dp, n->path, "weight");
 	if (n->weight.nd != want) {
-		return fail(L, SNN_EPARSE, dp, "%s expects a %u-d weight (out channels, in channels "
-					       "/ groups, %s), found %u dimensions",
+		return fail(L, SNN_EPARSE, dp,
+			    "%s expects a %u-d weight (out channels, in channels "
+			    "/ groups, %s), found %u dimensions",
 			    n->type, want, want == 3 ? "kernel" : "kernel height, kernel width",
 			    n->weight.nd);
 	}
@@ -893,7 +915,8 @@ static int parse_conv(struct ld *L, hid_t g, struct gnode *n)
 		} else if (strcmp(p, "same") == 0) {
 			n->pad_same = true;
 		} else {
-			rc = fail(L, SNN_EPARSE, dp, "padding '%s' is not 'same', 'valid' or sizes", p);
+			rc = fail(L, SNN_EPARSE, dp, "padding '%s' is not 'same', 'valid' or sizes",
+				  p);
 		}
 		free(p);
 		if (rc != SNN_OK) {
@@ -915,13 +938,14 @@ static int parse_conv(struct ld *L, hid_t g, struct gnode *n)
 	uint32_t cout = (uint32_t)n->weight.dims[0];
 	join(dp, n->path, "bias");
 	if (n->bias.n != 1 && n->bias.n != cout) {
-		return fail(L, SNN_EPARSE, dp, "expected %u values (one per output channel), found %llu",
-			    cout, (unsigned long long)n->bias.n);
+		return fail(L, SNN_EPARSE, dp,
+			    "expected %u values (one per output channel), found %llu", cout,
+			    (unsigned long long)n->bias.n);
 	}
 	join(dp, n->path, "groups");
 	if (cout % n->groups != 0) {
-		return fail(L, SNN_EPARSE, dp, "%u output channels do not split into %u groups", cout,
-			    n->groups);
+		return fail(L, SNN_EPARSE, dp, "%u output channels do not split into %u groups",
+			    cout, n->groups);
 	}
 	if (n->pad_same && (n->stride[0] != 1 || n->stride[1] != 1)) {
 		join(dp, n->path, "padding");
@@ -960,8 +984,8 @@ static int parse_pool(struct ld *L, hid_t g, struct gnode *n)
 }
 
 /* Reads the node at group g (path gpath) of type `type`. */
-static int parse_node(struct ld *L, hid_t g, const char *gpath, const char *name,
-		      const char *type, bool top, uint32_t *idx)
+static int parse_node(struct ld *L, hid_t g, const char *gpath, const char *name, const char *type,
+		      bool top, uint32_t *idx)
 {
 	const struct type_entry *te = NULL;
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
@@ -997,7 +1021,8 @@ static int parse_node(struct ld *L, hid_t g, const char *gpath, const char *name
 		if (!top) {
 			n->kind = GK_PASS;
 		}
-		rc = read_shape(L, g, gpath, "shape", te->kind == GK_INPUT && top, &n->out, &present);
+		rc = read_shape(L, g, gpath, "shape", te->kind == GK_INPUT && top, &n->out,
+				&present);
 		if (rc == SNN_OK && present) {
 			n->in = n->out;
 			n->in_known = n->out_known = true;
@@ -1012,8 +1037,9 @@ static int parse_node(struct ld *L, hid_t g, const char *gpath, const char *name
 			return rc;
 		}
 		if (a1 || a2) {
-			rc = assume(L, gpath, "Flatten without start_dim or end_dim: 1 and -1 (NIR's "
-					      "defaults)");
+			rc = assume(L, gpath,
+				    "Flatten without start_dim or end_dim: 1 and -1 (NIR's "
+				    "defaults)");
 		}
 		if (rc == SNN_OK && H5Lexists(g, "input_type", H5P_DEFAULT) > 0) {
 			struct nir_shape s = {0, {0}};
@@ -1038,8 +1064,9 @@ static int parse_node(struct ld *L, hid_t g, const char *gpath, const char *name
 		}
 		join(dp, gpath, "weight");
 		if (n->weight.nd != 2) {
-			return fail(L, SNN_EPARSE, dp, "expected a 2-d weight (outputs, inputs), found "
-						       "%u dimensions",
+			return fail(L, SNN_EPARSE, dp,
+				    "expected a 2-d weight (outputs, inputs), found "
+				    "%u dimensions",
 				    n->weight.nd);
 		}
 		if (n->weight.dims[0] == 0 || n->weight.dims[1] == 0) {
@@ -1054,8 +1081,9 @@ static int parse_node(struct ld *L, hid_t g, const char *gpath, const char *name
 			}
 			join(dp, gpath, "bias");
 			if (n->bias.n != 1 && n->bias.n != n->weight.dims[0]) {
-				return fail(L, SNN_EPARSE, dp, "expected %llu values (one per output), "
-							       "found %llu",
+				return fail(L, SNN_EPARSE, dp,
+					    "expected %llu values (one per output), "
+					    "found %llu",
 					    (unsigned long long)n->weight.dims[0],
 					    (unsigned long long)n->bias.n);
 			}
@@ -1080,7 +1108,8 @@ static int parse_node(struct ld *L, hid_t g, const char *gpath, const char *name
 		join(dp, gpath, "delay");
 		for (uint64_t i = 0; i < n->delay.n; i++) {
 			if (n->delay.v[i] < 0) {
-				return fail(L, SNN_EPARSE, dp, "a negative delay (%g s)", n->delay.v[i]);
+				return fail(L, SNN_EPARSE, dp, "a negative delay (%g s)",
+					    n->delay.v[i]);
 			}
 		}
 		struct arr *ps[] = {&n->delay};
@@ -1218,8 +1247,9 @@ static int read_children(struct ld *L, hid_t g, struct level *lv, const char *qu
 	int rc = SNN_OK;
 	if (H5Literate(ng, H5_INDEX_NAME, H5_ITER_INC, &idx, collect_name, &nl) < 0) {
 		rc = nl.err ? nomem(L)
-			    : fail(L, SNN_EIO, np, "cannot list the nodes (the file may be truncated "
-						   "or damaged)");
+			    : fail(L, SNN_EIO, np,
+				   "cannot list the nodes (the file may be truncated "
+				   "or damaged)");
 	}
 	lv->names = nl.v;
 	lv->n = nl.n;
@@ -1311,15 +1341,17 @@ static int read_level_edges(struct ld *L, hid_t g, struct level *lv)
 		if (n_unknown > 1 || n_cand != 1) {
 			for (uint32_t k = 0; k < 2 * ne; k++) {
 				if (r[k] == -1) {
-					rc = fail(L, SNN_EPARSE, ep,
-						  "edge %u names '%s', which is not a node of the graph",
-						  k / 2, e[k]);
+					rc = fail(
+					    L, SNN_EPARSE, ep,
+					    "edge %u names '%s', which is not a node of the graph",
+					    k / 2, e[k]);
 					goto out;
 				}
 			}
 		}
-		rc = assume(L, ep, "edges name '%s', which is no node; taken to be '%s', the only "
-				   "node no edge names",
+		rc = assume(L, ep,
+			    "edges name '%s', which is no node; taken to be '%s', the only "
+			    "node no edge names",
 			    unknown, lv->names[cand]);
 		for (uint32_t k = 0; k < 2 * ne && rc == SNN_OK; k++) {
 			if (r[k] == -1) {
@@ -1330,8 +1362,9 @@ static int read_level_edges(struct ld *L, hid_t g, struct level *lv)
 	for (uint32_t k = 0; k < ne && rc == SNN_OK; k++) {
 		for (uint32_t q = 0; q < k; q++) {
 			if (r[2 * q] == r[2 * k] && r[2 * q + 1] == r[2 * k + 1]) {
-				rc = assume(L, ep, "edge '%s' -> '%s' is listed more than once; each "
-						   "listing adds its input again",
+				rc = assume(L, ep,
+					    "edge '%s' -> '%s' is listed more than once; each "
+					    "listing adds its input again",
 					    e[2 * k], e[2 * k + 1]);
 				break;
 			}
@@ -1391,7 +1424,8 @@ static int read_graph(struct ld *L, hid_t g, const char *gpath, const char *qual
 
 static bool elementwise(const struct gnode *n)
 {
-	return n->kind == GK_NEURON || n->kind == GK_OUTPUT || (n->kind == GK_PASS && n->op == OP_NONE) ||
+	return n->kind == GK_NEURON || n->kind == GK_OUTPUT ||
+	       (n->kind == GK_PASS && n->op == OP_NONE) ||
 	       (n->kind == GK_OP && (n->op == OP_SCALE || n->op == OP_DELAY));
 }
 
@@ -1484,10 +1518,11 @@ static int set_input(struct ld *L, struct gnode *b, const struct gnode *a)
 		ow = conv_out(W, b->pad[1], b->dil[1], b->kernel[1], b->stride[1], &ok2);
 	}
 	if (!ok1 || !ok2 || oh == 0 || ow == 0) {
-		return fail(L, SNN_EPARSE, b->path,
-			    "a kernel of %ux%u (dilation %ux%u, padding %ux%u) does not fit the input "
-			    "%s",
-			    b->kernel[0], b->kernel[1], b->dil[0], b->dil[1], b->pad[0], b->pad[1], sa);
+		return fail(
+		    L, SNN_EPARSE, b->path,
+		    "a kernel of %ux%u (dilation %ux%u, padding %ux%u) does not fit the input "
+		    "%s",
+		    b->kernel[0], b->kernel[1], b->dil[0], b->dil[1], b->pad[0], b->pad[1], sa);
 	}
 	uint32_t c = b->op == OP_CONV ? (uint32_t)b->weight.dims[0] : s->d[0];
 	b->out.nd = s->nd;
@@ -1543,10 +1578,11 @@ static int infer_shapes(struct ld *L)
 			continue;
 		}
 		if (!n->out_known || !n->in_known) {
-			return fail(L, SNN_EPARSE, n->path,
-				    "cannot infer the shape of %s node '%s': no shape in the file and "
-				    "none from its neighbours",
-				    n->type, n->name);
+			return fail(
+			    L, SNN_EPARSE, n->path,
+			    "cannot infer the shape of %s node '%s': no shape in the file and "
+			    "none from its neighbours",
+			    n->type, n->name);
 		}
 		if (nir_shape_size(&n->out) == 0 || nir_shape_size(&n->out) > UINT32_MAX / 2) {
 			char s[96];
@@ -1574,13 +1610,15 @@ static int check_edges(struct ld *L)
 		int rc = SNN_OK;
 		if (nir_shape_size(&a->out) == nir_shape_size(&b->in) &&
 		    shape_eq_squeezed(&a->out, &b->in)) {
-			rc = assume(L, b->path, "takes %s from '%s', which gives %s: the same values "
-						"(the shapes differ in dimensions of size 1)",
+			rc = assume(L, b->path,
+				    "takes %s from '%s', which gives %s: the same values "
+				    "(the shapes differ in dimensions of size 1)",
 				    sb, a->name, sa);
 		} else if (nir_shape_size(&a->out) == nir_shape_size(&b->in) &&
 			   a->op == OP_FLATTEN) {
-			rc = assume(L, a->path, "Flatten gives %s but '%s' takes %s: every dimension "
-						"flattened (start_dim counted a batch dimension)",
+			rc = assume(L, a->path,
+				    "Flatten gives %s but '%s' takes %s: every dimension "
+				    "flattened (start_dim counted a batch dimension)",
 				    sa, b->name, sb);
 		} else {
 			return fail(L, SNN_EPARSE, b->path,
@@ -1814,8 +1852,8 @@ static int make_links(struct ld *L)
 					rc = add_link(L, Y->pred[q], i, (int32_t)y, q == 0);
 				}
 				if (Y->n_pred == 0) {
-					rc = fail(L, SNN_EPARSE, Y->path, "%s node '%s' has no input",
-						  Y->type, Y->name);
+					rc = fail(L, SNN_EPARSE, Y->path,
+						  "%s node '%s' has no input", Y->type, Y->name);
 				}
 			}
 			if (rc != SNN_OK) {
@@ -1855,8 +1893,8 @@ static int dfs(struct ld *L, uint32_t u, uint32_t *stack, uint32_t depth)
 				char cyc[768] = "";
 				size_t used = 0;
 				for (uint32_t j = start; j <= depth && used < sizeof(cyc); j++) {
-					used += (size_t)snprintf(cyc + used, sizeof(cyc) - used, "%s -> ",
-								 L->nodes[stack[j]].path);
+					used += (size_t)snprintf(cyc + used, sizeof(cyc) - used,
+								 "%s -> ", L->nodes[stack[j]].path);
 				}
 				if (used < sizeof(cyc)) {
 					snprintf(cyc + used, sizeof(cyc) - used, "%s", V->path);
@@ -1943,7 +1981,7 @@ static int make_population(struct ld *L, uint32_t ni)
 		return nomem(L);
 	}
 	n->pop = (int)(L->net->n_pops - 1);
-	enum model_id m = n->kind == GK_INPUT    ? MODEL_NIR_INPUT
+	enum model_id m = n->kind == GK_INPUT	 ? MODEL_NIR_INPUT
 			  : n->kind == GK_NEURON ? n->model
 						 : MODEL_NIR_RELAY;
 	p->model = model_get(m);
@@ -1991,8 +2029,9 @@ static int make_population(struct ld *L, uint32_t ni)
 		bool is_time = k == NIR_TAU_MEM || k == NIR_TAU_SYN;
 		for (uint64_t i = 0; is_time && i < a->n; i++) {
 			if (!(a->v[i] > 0)) {
-				return fail(L, SNN_EPARSE, dp, "time constants must be positive (got %g "
-							       "s at element %llu)",
+				return fail(L, SNN_EPARSE, dp,
+					    "time constants must be positive (got %g "
+					    "s at element %llu)",
 					    a->v[i], (unsigned long long)i);
 			}
 		}
@@ -2002,17 +2041,18 @@ static int make_population(struct ld *L, uint32_t ni)
 		}
 	}
 	bool spiking = is_spiking_model(m) && m != MODEL_NIR_THRESHOLD;
-	bool strict = L->opt.reset == SNN_NIR_RESET_SUBTRACT ||
-		      L->opt.spikes == SNN_NIR_SPIKES_MULTIPLE;
+	bool strict =
+	    L->opt.reset == SNN_NIR_RESET_SUBTRACT || L->opt.spikes == SNN_NIR_SPIKES_MULTIPLE;
 	for (uint32_t i = 0; spiking && strict && i < p->size; i++) {
 		const struct value *vt = &p->params[NIR_V_THRESHOLD], *vr = &p->params[NIR_V_RESET];
 		double th = vt->kind == VALUE_ARRAY ? vt->arr[i] : vt->a;
 		double rs = vr->kind == VALUE_ARRAY ? vr->arr[i] : vr->a;
 		if (!(th > rs)) {
-			return fail(L, SNN_EINVAL, n->path,
-				    "neuron %u: v_threshold %g is not above v_reset %g, which reset by "
-				    "subtraction and multiple spikes per step need",
-				    i, th, rs);
+			return fail(
+			    L, SNN_EINVAL, n->path,
+			    "neuron %u: v_threshold %g is not above v_reset %g, which reset by "
+			    "subtraction and multiple spikes per step need",
+			    i, th, rs);
 		}
 	}
 	return SNN_OK;
@@ -2206,8 +2246,9 @@ static int make_projection(struct ld *L, const struct link *l)
 				if (r + base > NET_MAX_DELAY_STEPS) {
 					char dp[PATH_MAX_LEN];
 					join(dp, X->path, "delay");
-					return fail(L, SNN_ERANGE, dp, "a delay of %g steps; at most %u",
-						    steps, NET_MAX_DELAY_STEPS);
+					return fail(L, SNN_ERANGE, dp,
+						    "a delay of %g steps; at most %u", steps,
+						    NET_MAX_DELAY_STEPS);
 				}
 				x->pre_delay[j] = (uint32_t)r;
 			}
@@ -2278,8 +2319,9 @@ static int note_defaults(struct ld *L)
 			const struct arr *t = k ? ts : tm;
 			for (uint64_t e = 0; t->present && e < t->n; e++) {
 				if (t->v[e] <= L->opt.dt_s) {
-					rc = assume(L, n->path, "%s %g s is not longer than dt (%g s): "
-								"forward Euler overshoots",
+					rc = assume(L, n->path,
+						    "%s %g s is not longer than dt (%g s): "
+						    "forward Euler overshoots",
 						    k ? "tau_syn" : "tau", t->v[e], L->opt.dt_s);
 					break;
 				}
@@ -2305,8 +2347,9 @@ static int note_defaults(struct ld *L)
 			if (r > 0) {
 				char dp[PATH_MAX_LEN];
 				join(dp, n->path, "weight");
-				rc = assume(L, dp, "float64 weights stored as float32 (largest relative "
-						   "change %.2g)",
+				rc = assume(L, dp,
+					    "float64 weights stored as float32 (largest relative "
+					    "change %.2g)",
 					    r);
 			}
 		}
@@ -2314,15 +2357,18 @@ static int note_defaults(struct ld *L)
 			for (uint64_t e = 0; e < n->delay.n; e++) {
 				double s = n->delay.v[e] / L->opt.dt_s;
 				if (fabs(s - nearbyint(s)) > 1e-6 * (s > 1 ? s : 1)) {
-					rc = assume(L, n->path, "delays rounded to whole steps of %g s",
+					rc = assume(L, n->path,
+						    "delays rounded to whole steps of %g s",
 						    L->opt.dt_s);
 					break;
 				}
 			}
 		}
-		if (rc == SNN_OK && n->op == OP_AVGPOOL && n->kernel[0] * n->kernel[1] & (n->kernel[0] * n->kernel[1] - 1)) {
-			rc = assume(L, n->path, "average pooling as weights 1/%u on each input (rounded "
-						"once per weight)",
+		if (rc == SNN_OK && n->op == OP_AVGPOOL &&
+		    n->kernel[0] * n->kernel[1] & (n->kernel[0] * n->kernel[1] - 1)) {
+			rc = assume(L, n->path,
+				    "average pooling as weights 1/%u on each input (rounded "
+				    "once per weight)",
 				    n->kernel[0] * n->kernel[1]);
 		}
 	}
@@ -2352,7 +2398,9 @@ static int describe_node(struct ld *L, struct gnode *n)
 {
 	char buf[1024] = "", r[96];
 	size_t used = 0;
-#define PUT(...) used += (size_t)snprintf(buf + used, used < sizeof(buf) ? sizeof(buf) - used : 0, __VA_ARGS__)
+#define PUT(...) \
+	used +=  \
+	    (size_t)snprintf(buf + used, used < sizeof(buf) ? sizeof(buf) - used : 0, __VA_ARGS__)
 	if (n->kind == GK_NEURON) {
 		const struct model *m = model_get(n->model);
 		for (int k = 0; k < NIR_N_PARAMS; k++) {
@@ -2364,14 +2412,16 @@ static int describe_node(struct ld *L, struct gnode *n)
 			const char *name = m->params[k].name;
 			if (n->model == MODEL_NIR_THRESHOLD) {
 				name = "threshold";
-			} else if (k == NIR_TAU_MEM && (n->model == MODEL_NIR_LI ||
-							n->model == MODEL_NIR_LIF)) {
+			} else if (k == NIR_TAU_MEM &&
+				   (n->model == MODEL_NIR_LI || n->model == MODEL_NIR_LIF)) {
 				name = "tau";
 			}
 			if (!n->prm[k].present) {
-				snprintf(r, sizeof(r), "%s", k == NIR_W_IN ? "1 (absent)" : "0 (absent)");
+				snprintf(r, sizeof(r), "%s",
+					 k == NIR_W_IN ? "1 (absent)" : "0 (absent)");
 			}
-			PUT("%s%s %s%s", used ? ", " : "", name, r, t && n->prm[k].present ? " ms" : "");
+			PUT("%s%s %s%s", used ? ", " : "", name, r,
+			    t && n->prm[k].present ? " ms" : "");
 		}
 	} else if (n->weight.present) {
 		range(&n->weight, 1.0, r, sizeof(r));
@@ -2432,13 +2482,14 @@ static int fill_info(struct ld *L)
 		o->in = n->in;
 		o->out = n->out;
 		o->pop = n->pop;
-		o->role = n->kind == GK_PASS     ? (n->op == OP_FLATTEN ? "reshape" : "graph boundary")
-			  : n->dead              ? "ignored"
-			  : n->kind == GK_INPUT  ? "input population"
+		o->role = n->kind == GK_PASS ? (n->op == OP_FLATTEN ? "reshape" : "graph boundary")
+			  : n->dead	     ? "ignored"
+			  : n->kind == GK_INPUT	 ? "input population"
 			  : n->kind == GK_NEURON ? "population"
-			  : n->kind == GK_OUTPUT ? (n->is_pop ? "output (relay population)" : "output")
-			  : n->is_pop            ? "relay population"
-						 : "projection";
+			  : n->kind == GK_OUTPUT
+			      ? (n->is_pop ? "output (relay population)" : "output")
+			  : n->is_pop ? "relay population"
+				      : "projection";
 		if (!o->path || !o->name || !o->type) {
 			return nomem(L);
 		}
@@ -2589,10 +2640,11 @@ static int check_options(const snn_nir_options *o, snn_diag *d)
 	}
 	if (o->recurrent_delay < 1 || o->recurrent_delay > NET_MAX_DELAY_STEPS ||
 	    o->edge_delay > NET_MAX_DELAY_STEPS) {
-		return snn_diag_error(d, SNN_EINVAL, NULL, 0, 0,
-				      "delays: the recurrent delay must be 1 to %u steps and the edge "
-				      "delay 0 to %u steps",
-				      NET_MAX_DELAY_STEPS, NET_MAX_DELAY_STEPS);
+		return snn_diag_error(
+		    d, SNN_EINVAL, NULL, 0, 0,
+		    "delays: the recurrent delay must be 1 to %u steps and the edge "
+		    "delay 0 to %u steps",
+		    NET_MAX_DELAY_STEPS, NET_MAX_DELAY_STEPS);
 	}
 	if ((unsigned)o->reset > SNN_NIR_RESET_SUBTRACT ||
 	    (unsigned)o->spikes > SNN_NIR_SPIKES_MULTIPLE ||
@@ -2643,15 +2695,17 @@ static int load(struct ld *L)
 			rc = fail(L, SNN_EIO, NULL, "cannot open: %s", strerror(errno));
 		} else {
 			fclose(f);
-			rc = fail(L, SNN_EPARSE, NULL, "not an HDF5 file (NIR graphs are HDF5 files "
-						       "written by nir.write)");
+			rc = fail(L, SNN_EPARSE, NULL,
+				  "not an HDF5 file (NIR graphs are HDF5 files "
+				  "written by nir.write)");
 		}
 		goto out;
 	}
 	L->f = H5Fopen(L->file, H5F_ACC_RDONLY, H5P_DEFAULT);
 	if (L->f < 0) {
-		rc = fail(L, SNN_EIO, NULL, "cannot open the HDF5 file (it may be truncated or "
-					    "damaged)");
+		rc = fail(L, SNN_EIO, NULL,
+			  "cannot open the HDF5 file (it may be truncated or "
+			  "damaged)");
 		goto out;
 	}
 	char *version = NULL;
@@ -2679,8 +2733,8 @@ static int load(struct ld *L)
 		goto out;
 	}
 	if (strcmp(type, "NIRGraph") != 0) {
-		rc = fail(L, SNN_EPARSE, "/node/type", "the top node is a '%s', expected a NIRGraph",
-			  type);
+		rc = fail(L, SNN_EPARSE, "/node/type",
+			  "the top node is a '%s', expected a NIRGraph", type);
 	}
 	free(type);
 	if (rc != SNN_OK || (rc = read_graph(L, g, "/node", "", true, 0, &root)) != SNN_OK ||

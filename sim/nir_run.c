@@ -92,8 +92,8 @@ static int add_series(snn_nir_result *r, const snn_net *net, const char *name, u
 		      int var, snn_diag *d)
 {
 	const struct population *p = &net->pops[pop];
-	const char *what = var == NIR_S_V   ? "v"
-			   : var == NIR_S_I ? "i"
+	const char *what = var == NIR_S_V	   ? "v"
+			   : var == NIR_S_I	   ? "i"
 			   : spiking(p->model->id) ? "spikes"
 						   : "values";
 	for (size_t i = 0; i < r->n; i++) {
@@ -172,15 +172,15 @@ int snn_nir_run(snn_net *net, const snn_nir_data *in, const snn_nir_run_options 
 	}
 	if (in->n_inputs != I->n_inputs) {
 		return snn_diag_error(d, SNN_EINVAL, NULL, 0, 0,
-				      "%u input tensors for a graph with %u Input nodes", in->n_inputs,
-				      I->n_inputs);
+				      "%u input tensors for a graph with %u Input nodes",
+				      in->n_inputs, I->n_inputs);
 	}
 	for (uint32_t k = 0; k < I->n_inputs; k++) {
 		if (in->size[k] != net->pops[I->inputs[k].pop].size) {
-			return snn_diag_error(d, SNN_EINVAL, NULL, 0, 0,
-					      "input '%s' has %u values per step, the graph takes %u",
-					      I->inputs[k].name, in->size[k],
-					      net->pops[I->inputs[k].pop].size);
+			return snn_diag_error(
+			    d, SNN_EINVAL, NULL, 0, 0,
+			    "input '%s' has %u values per step, the graph takes %u",
+			    I->inputs[k].name, in->size[k], net->pops[I->inputs[k].pop].size);
 		}
 	}
 	if (in->samples == 0 || in->steps == 0) {
@@ -208,9 +208,10 @@ int snn_nir_run(snn_net *net, const snn_nir_data *in, const snn_nir_run_options 
 	for (size_t k = 0; k < o->n_record && rc == SNN_OK; k++) {
 		long pi = snn_net_find_population(net, o->record[k]);
 		if (pi < 0) {
-			rc = snn_diag_error(d, SNN_EINVAL, NULL, 0, 0,
-					    "no population '%s' to record (snnsim inspect lists them)",
-					    o->record[k]);
+			rc = snn_diag_error(
+			    d, SNN_EINVAL, NULL, 0, 0,
+			    "no population '%s' to record (snnsim inspect lists them)",
+			    o->record[k]);
 			break;
 		}
 		const char *name = net->pops[pi].name;
@@ -250,7 +251,7 @@ int snn_nir_run(snn_net *net, const snn_nir_data *in, const snn_nir_run_options 
 	for (uint32_t smp = 0; smp < in->samples && rc == SNN_OK; smp++) {
 		for (uint32_t k = 0; k < I->n_inputs; k++) {
 			s->pops[I->inputs[k].pop].input =
-				in->v[k] + (size_t)smp * in->steps * in->size[k];
+			    in->v[k] + (size_t)smp * in->steps * in->size[k];
 		}
 		for (size_t c = 0; c < r->n; c++) {
 			const snn_nir_series *se = &r->series[c];
@@ -258,8 +259,8 @@ int snn_nir_run(snn_net *net, const snn_nir_data *in, const snn_nir_run_options 
 			int var = strcmp(se->what, "v") == 0   ? NIR_S_V
 				  : strcmp(se->what, "i") == 0 ? NIR_S_I
 							       : -1;
-			caps[c] = (struct grid_capture){(uint32_t)pi, var,
-							r->bufs[c] + (size_t)smp * in->steps * se->size};
+			caps[c] = (struct grid_capture){
+			    (uint32_t)pi, var, r->bufs[c] + (size_t)smp * in->steps * se->size};
 		}
 		rc = grid_run_io(s, in->steps, caps, (uint32_t)r->n, d);
 	}

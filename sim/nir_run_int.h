@@ -12,17 +12,17 @@
 
 struct snn_nir_data {
 	uint32_t samples, steps;
-	uint32_t n_inputs;       /* as the network's Input nodes, in their order */
+	uint32_t n_inputs; /* as the network's Input nodes, in their order */
 	uint32_t *size;
-	double **v;              /* per input: samples x steps x size */
+	double **v; /* per input: samples x steps x size */
 };
 
 struct snn_nir_result {
 	snn_nir_series *series;
 	size_t n;
-	double **bufs;           /* owned data of each series */
+	double **bufs; /* owned data of each series */
 	uint32_t samples, steps;
-	snn_stats stats;         /* scalars; arrays below, names borrowed from the network */
+	snn_stats stats; /* scalars; arrays below, names borrowed from the network */
 	const char **pop_names;
 	uint32_t *pop_sizes;
 	uint64_t *pop_spikes;

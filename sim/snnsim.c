@@ -56,6 +56,7 @@ static void usage(FILE *out)
 		"                       NIR's NIRGraphData (TimeGriddedData or EventData)\n"
 		"  --dataset NAME       the dataset of FILE to read (default: its only one)\n"
 		"  -o, --output FILE    outputs of every sample in NIR's NIRGraphData layout\n"
+		"                       (default: MODEL's name with _out.h5, here)\n"
 		"  --record-state       also record v (and i) of the layers feeding Output nodes\n"
 		"  --record POP         also record the output and state of population POP\n"
 		"NIR conventions (run and inspect; doc/nir.md):\n"
@@ -558,13 +559,26 @@ static int cmd_run_nir(struct run_args *ra)
 		ex = rc == SNN_EINVAL || rc == SNN_EUNSUP ? EXIT_BAD_INPUT : EXIT_RUN_FAILED;
 		goto out;
 	}
-	if (ra->output) {
-		rc = snn_nir_result_write(res, net, ra->output, d);
-		if (rc != SNN_OK) {
-			snn_diag_print(d, stderr);
-			ex = EXIT_RUN_FAILED;
-			goto out;
+	/* default output: the model's file name, without folder and extension,
+	 * with _out.h5, in the current folder */
+	char defout[1024];
+	const char *output = ra->output;
+	if (!output) {
+		const char *base = strrchr(ra->config, '/');
+		base = base ? base + 1 : ra->config;
+		size_t len = strlen(base);
+		const char *dot = strrchr(base, '.');
+		if (dot && dot != base) {
+			len = (size_t)(dot - base);
 		}
+		snprintf(defout, sizeof(defout), "%.*s_out.h5", (int)(len < 900 ? len : 900), base);
+		output = defout;
+	}
+	rc = snn_nir_result_write(res, net, output, d);
+	if (rc != SNN_OK) {
+		snn_diag_print(d, stderr);
+		ex = EXIT_RUN_FAILED;
+		goto out;
 	}
 	const snn_stats *st = snn_nir_result_stats(res);
 	if (!ra->quiet) {
@@ -580,9 +594,7 @@ static int cmd_run_nir(struct run_args *ra)
 			printf("  %-14s %-7s %u values per step, sum %g over all samples\n", s->name,
 			       s->what, s->size, sum);
 		}
-		if (ra->output) {
-			printf("outputs written to %s\n", ra->output);
-		}
+		printf("outputs written to %s\n", output);
 	}
 	if (ra->summary_json) {
 		ex = write_json(ra->summary_json, st);

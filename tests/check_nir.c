@@ -266,12 +266,12 @@ static double *read_csv3(const char *rel, size_t *rows)
 	return v;
 }
 
-#define SKIP_WITHOUT_FIXTURES()                                                                   \
-	do {                                                                                       \
-		if (!tu_fixtures()) {                                                              \
-			fprintf(stderr, "skipped: no fixtures ($SNN_FIXTURES)\n");                 \
-			return;                                                                    \
-		}                                                                                  \
+#define SKIP_WITHOUT_FIXTURES()                                                    \
+	do {                                                                       \
+		if (!tu_fixtures()) {                                              \
+			fprintf(stderr, "skipped: no fixtures ($SNN_FIXTURES)\n"); \
+			return;                                                    \
+		}                                                                  \
 	} while (0)
 
 /* Runs a single-LIF graph on the paper's input train; returns the spike
@@ -341,15 +341,17 @@ START_TEST(lif_norse_spikes_and_trace)
 		}
 		double rel = fabs(v[t] - ref) / fabs(ref);
 		worst = rel > worst ? rel : worst;
-		ck_assert_int_eq(csv[3 * t + 2] != 0.0, t == 460 || t == 510 || t == 710 || t == 760);
+		ck_assert_int_eq(csv[3 * t + 2] != 0.0,
+				 t == 460 || t == 510 || t == 710 || t == 760);
 	}
 	ck_assert_msg(worst < 1e-6, "largest relative difference to Norse %g", worst);
 	/* snnTorch scales the same trace by tau/dt = 25 (input gain 1) */
 	double *sn = read_csv3("nir/lif/lif_snntorch.csv", &rows);
 	ck_assert_uint_eq(rows, 1000);
 	for (size_t t = 0; t < rows; t++) {
-		ck_assert_msg(fabs(25.0 * v[t] - sn[3 * t + 1]) <= 1e-5 * fabs(sn[3 * t + 1]) + 1e-12,
-			      "step %zu: 25 v = %.9g, snnTorch %.9g", t, 25.0 * v[t], sn[3 * t + 1]);
+		ck_assert_msg(
+		    fabs(25.0 * v[t] - sn[3 * t + 1]) <= 1e-5 * fabs(sn[3 * t + 1]) + 1e-12,
+		    "step %zu: 25 v = %.9g, snnTorch %.9g", t, 25.0 * v[t], sn[3 * t + 1]);
 	}
 	free(sn);
 	free(csv);
@@ -504,9 +506,14 @@ static void ref_conv(const struct conv_spec *c, const double *in, double *out)
 							if (ix < 0 || ix >= c->W) {
 								continue;
 							}
-							float w = c->w[((co * cin_g + ci) * c->kh + ky) * c->kw +
-								       kx];
-							double x = in[((g * cin_g + ci) * c->H + iy) * c->W + ix];
+							float w =
+							    c->w[((co * cin_g + ci) * c->kh + ky) *
+								     c->kw +
+								 kx];
+							double x =
+							    in[((g * cin_g + ci) * c->H + iy) *
+								   c->W +
+							       ix];
 							acc += (double)w * x;
 						}
 					}
@@ -534,7 +541,8 @@ static void ref_pool(int C, int H, int W, int k0, int k1, int s0, int s1, int p0
 					for (int kx = 0; kx < k1 && iy >= 0 && iy < H; kx++) {
 						int ix = ox * s1 - p1 + kx;
 						if (ix >= 0 && ix < W) {
-							acc += (double)w * in[(c * H + iy) * W + ix];
+							acc +=
+							    (double)w * in[(c * H + iy) * W + ix];
 						}
 					}
 				}
@@ -575,8 +583,9 @@ static void ref_if(int n, double *v, const double *I, const double *r, double th
 static void assert_same(const double *a, const double *b, size_t n, const char *what, int step)
 {
 	for (size_t i = 0; i < n; i++) {
-		ck_assert_msg(a[i] == b[i], "%s, step %d, element %zu: engine %.17g, reference %.17g",
-			      what, step, i, a[i], b[i]);
+		ck_assert_msg(a[i] == b[i],
+			      "%s, step %d, element %zu: engine %.17g, reference %.17g", what, step,
+			      i, a[i], b[i]);
 	}
 }
 
@@ -612,9 +621,11 @@ static void cnn_against_reference(bool sinabs, int threads)
 	struct conv_spec c5 = {16, 8, 1, 3, 3, 1, 1, 1, 1, 1, 1, 8, 8, 8, 8, w5, NULL};
 	double *I1 = calloc(4096, 8), *z1 = calloc(4096, 8), *v1 = calloc(4096, 8);
 	double *I3 = calloc(4096, 8), *z3 = calloc(4096, 8), *v3 = calloc(4096, 8);
-	double *p4 = calloc(1024, 8), *I6 = calloc(512, 8), *z6 = calloc(512, 8), *v6 = calloc(512, 8);
+	double *p4 = calloc(1024, 8), *I6 = calloc(512, 8), *z6 = calloc(512, 8),
+	       *v6 = calloc(512, 8);
 	double *p7 = calloc(128, 8), *I10 = calloc(256, 8), *z10 = calloc(256, 8);
-	double *v10 = calloc(256, 8), *I12 = calloc(10, 8), *z12 = calloc(10, 8), *v12 = calloc(10, 8);
+	double *v10 = calloc(256, 8), *I12 = calloc(10, 8), *z12 = calloc(10, 8),
+	       *v12 = calloc(10, 8);
 	double *ones = malloc(4096 * 8);
 	for (int i = 0; i < 4096; i++) {
 		ones[i] = 1.0;
@@ -644,12 +655,16 @@ static void cnn_against_reference(bool sinabs, int threads)
 			assert_same(series(r, "1", "spikes")->data + row * 4096, z1, 4096, "1", t);
 			assert_same(series(r, "1", "v")->data + row * 4096, v1, 4096, "v of 1", t);
 			assert_same(series(r, "3", "spikes")->data + row * 4096, z3, 4096, "3", t);
-			assert_same(series(r, "4", "values")->data + row * 1024, p4, 1024, "pool 4", t);
+			assert_same(series(r, "4", "values")->data + row * 1024, p4, 1024, "pool 4",
+				    t);
 			assert_same(series(r, "6", "v")->data + row * 512, v6, 512, "v of 6", t);
-			assert_same(series(r, "7", "values")->data + row * 128, p7, 128, "pool 7", t);
+			assert_same(series(r, "7", "values")->data + row * 128, p7, 128, "pool 7",
+				    t);
 			assert_same(series(r, "10", "v")->data + row * 256, v10, 256, "v of 10", t);
-			assert_same(series(r, "output", "spikes")->data + row * 10, z12, 10, "output", t);
-			assert_same(series(r, "output", "v")->data + row * 10, v12, 10, "v of output", t);
+			assert_same(series(r, "output", "spikes")->data + row * 10, z12, 10,
+				    "output", t);
+			assert_same(series(r, "output", "v")->data + row * 10, v12, 10,
+				    "v of output", t);
 			for (int i = 0; i < 4096; i++) {
 				spikes += z3[i] != 0;
 			}
@@ -703,7 +718,8 @@ START_TEST(cnn_threads_give_identical_outputs)
 	snn_nir_result *b = run_nir(net, in, true, rec, 2, 3);
 	ck_assert_uint_eq(snn_nir_result_count(a), snn_nir_result_count(b));
 	for (size_t i = 0; i < snn_nir_result_count(a); i++) {
-		const snn_nir_series *p = snn_nir_result_series(a, i), *q = snn_nir_result_series(b, i);
+		const snn_nir_series *p = snn_nir_result_series(a, i),
+				     *q = snn_nir_result_series(b, i);
 		size_t n = (size_t)p->samples * p->steps * p->size;
 		ck_assert(memcmp(p->data, q->data, n * sizeof(double)) == 0);
 	}
@@ -747,9 +763,10 @@ START_TEST(braille_flat_and_nested_are_identical)
 {
 	SKIP_WITHOUT_FIXTURES();
 	static const char *pairs[2][2] = {
-		{"nir/rnn/braille_noDelay_bias_zero.nir", "nir/rnn/braille_noDelay_bias_zero_subgraph.nir"},
-		{"nir/rnn/braille_noDelay_noBias_subtract.nir",
-		 "nir/rnn/braille_noDelay_noBias_subtract_subgraph.nir"},
+	    {"nir/rnn/braille_noDelay_bias_zero.nir",
+	     "nir/rnn/braille_noDelay_bias_zero_subgraph.nir"},
+	    {"nir/rnn/braille_noDelay_noBias_subtract.nir",
+	     "nir/rnn/braille_noDelay_noBias_subtract_subgraph.nir"},
 	};
 	for (int k = 0; k < 2; k++) {
 		for (int mode = 0; mode < 2; mode++) {
@@ -762,17 +779,20 @@ START_TEST(braille_flat_and_nested_are_identical)
 			for (int w = 0; w < 3; w++) {
 				const snn_nir_series *p = series(a, "output", what[w]);
 				const snn_nir_series *q = series(b, "output", what[w]);
-				ck_assert(memcmp(p->data, q->data, (size_t)p->samples * p->steps * p->size *
-									   sizeof(double)) == 0);
+				ck_assert(memcmp(p->data, q->data,
+						 (size_t)p->samples * p->steps * p->size *
+						     sizeof(double)) == 0);
 				p = snn_nir_result_series(a, 3 + (size_t)w);
 				q = snn_nir_result_series(b, 3 + (size_t)w);
 				ck_assert_str_eq(p->what, q->what);
-				ck_assert(memcmp(p->data, q->data, (size_t)p->samples * p->steps * p->size *
-									   sizeof(double)) == 0);
+				ck_assert(memcmp(p->data, q->data,
+						 (size_t)p->samples * p->steps * p->size *
+						     sizeof(double)) == 0);
 			}
 			/* the hidden layer is active, so the comparison bites */
-			ck_assert_msg(total(snn_nir_result_series(a, 3)) > 50, "%s: %g hidden spikes",
-				      pairs[k][0], total(snn_nir_result_series(a, 3)));
+			ck_assert_msg(total(snn_nir_result_series(a, 3)) > 50,
+				      "%s: %g hidden spikes", pairs[k][0],
+				      total(snn_nir_result_series(a, 3)));
 			snn_nir_result_free(a);
 			snn_nir_result_free(b);
 		}
@@ -789,7 +809,8 @@ START_TEST(braille_reset_modes)
 		snn_nir_options o;
 		snn_nir_options_init(&o);
 		o.reset = mode ? SNN_NIR_RESET_SUBTRACT : SNN_NIR_RESET_VALUE;
-		snn_nir_result *r = run_braille("nir/rnn/braille_noDelay_bias_zero.nir", &o, "lif1.lif", 3);
+		snn_nir_result *r =
+		    run_braille("nir/rnn/braille_noDelay_bias_zero.nir", &o, "lif1.lif", 3);
 		const snn_nir_series *z = series(r, "lif1.lif", "spikes");
 		const snn_nir_series *v = series(r, "lif1.lif", "v");
 		const snn_nir_series *i = series(r, "lif1.lif", "i");
@@ -801,20 +822,24 @@ START_TEST(braille_reset_modes)
 			for (uint32_t t = 1; t < z->steps; t++) {
 				size_t row = ((size_t)s * z->steps + t) * n;
 				for (uint32_t k = 0; k < n; k++) {
-					double before = a * v->data[row - n + k] + 0.0 + gr * i->data[row + k];
+					double before =
+					    a * v->data[row - n + k] + 0.0 + gr * i->data[row + k];
 					double after = v->data[row + k];
 					if (z->data[row + k] != 0) {
 						fired++;
 						ck_assert(before > 1.0);
 						if (mode) {
-							ck_assert_msg(fabs(after - (before - 1.0)) <= 1e-12,
-								      "subtract: %.17g after %.17g", after, before);
+							ck_assert_msg(
+							    fabs(after - (before - 1.0)) <= 1e-12,
+							    "subtract: %.17g after %.17g", after,
+							    before);
 						} else {
 							ck_assert(after == 0.0);
 						}
 					} else {
 						ck_assert(before <= 1.0);
-						ck_assert_msg(fabs(after - before) <= 1e-12 * fabs(before) + 1e-15,
+						ck_assert_msg(fabs(after - before) <=
+								  1e-12 * fabs(before) + 1e-15,
 							      "%.17g vs %.17g", after, before);
 					}
 					checked++;
@@ -842,8 +867,8 @@ static const char *tmp_file(const char *name)
 /* A CNN exercising groups, dilation, asymmetric stride and padding, average
  * pooling, biases, per-neuron parameters, Scale and Flatten, written with
  * gzip-compressed and float64 datasets and unordered edges. */
-static void write_conv_graph(const char *path, float *kern, double *cbias, double *r_if,
-			     double *sc, float *aw, double *ab, double *tau)
+static void write_conv_graph(const char *path, float *kern, double *cbias, double *r_if, double *sc,
+			     float *aw, double *ab, double *tau)
 {
 	hid_t f = w_open(path, "1.0.0"), g;
 	hid_t nodes = w_graph(f, "node", &g);
@@ -909,8 +934,9 @@ static void write_conv_graph(const char *path, float *kern, double *cbias, doubl
 	H5Gclose(l);
 	int64_t os[1] = {5};
 	w_io(nodes, "output", "Output", 1, os);
-	const char *edges[] = {"lif", "output", "flat", "fc", "input", "conv.a", "pool", "scale",
-			       "conv.a", "if", "scale", "flat", "if", "pool", "fc", "lif"};
+	const char *edges[] = {"lif",  "output", "flat",   "fc", "input", "conv.a",
+			       "pool", "scale",	 "conv.a", "if", "scale", "flat",
+			       "if",   "pool",	 "fc",	   "lif"};
 	w_edges(g, edges, 8);
 	H5Gclose(nodes);
 	H5Gclose(g);
@@ -1227,7 +1253,8 @@ START_TEST(conventions_on_one_neuron)
 		} else {
 			ck_assert(z->data[t] == 0.0);
 		}
-		ck_assert_msg(fabs(v->data[t] - y) < 1e-12, "v[%u] %.15g vs %.15g", t, v->data[t], y);
+		ck_assert_msg(fabs(v->data[t] - y) < 1e-12, "v[%u] %.15g vs %.15g", t, v->data[t],
+			      y);
 	}
 	ck_assert_int_gt(fired, 2);
 	snn_nir_result_free(r);
@@ -1301,8 +1328,8 @@ START_TEST(delay_recurrence_and_readout)
 	int64_t one[1] = {1};
 	w_io(nodes, "out", "Output", 1, one);
 	w_io(nodes, "out2", "Output", 1, two);
-	const char *edges[] = {"in", "d", "d", "lif", "lif", "rec", "rec", "lif", "lif", "ro",
-			       "ro", "out", "in", "thr", "thr", "out2"};
+	const char *edges[] = {"in",  "d",  "d",  "lif", "lif", "rec", "rec", "lif",
+			       "lif", "ro", "ro", "out", "in",	"thr", "thr", "out2"};
 	w_edges(g, edges, 8);
 	H5Gclose(nodes);
 	H5Gclose(g);
@@ -1320,7 +1347,8 @@ START_TEST(delay_recurrence_and_readout)
 	 * step later and decays: 0.25 < 0.5 does not */
 	for (uint32_t t = 0; t < 12; t++) {
 		double want = (t == 3 ? 2.0 : 0.0) + (t == 0 || t == 5 ? -1.0 : 0.0);
-		ck_assert_msg(ro->data[t] == want, "readout at %u: %g, want %g", t, ro->data[t], want);
+		ck_assert_msg(ro->data[t] == want, "readout at %u: %g, want %g", t, ro->data[t],
+			      want);
 		ck_assert(tz->data[2 * t] == (x[2 * t] > 0.5));
 		ck_assert(tz->data[2 * t + 1] == (x[2 * t + 1] > 1.5));
 	}
@@ -1396,7 +1424,8 @@ START_TEST(nested_graph_with_dotted_names)
 	bool version = false, vreset = false;
 	for (uint32_t k = 0; k < I->n_assumed; k++) {
 		version |= strstr(I->assumed[k], "/version: absent") != NULL;
-		vreset |= strstr(I->assumed[k], "/node/nodes/block/nodes/lif.x: no v_reset") != NULL;
+		vreset |=
+		    strstr(I->assumed[k], "/node/nodes/block/nodes/lif.x: no v_reset") != NULL;
 	}
 	ck_assert(version && vreset);
 	snn_net_free(net);
@@ -1692,8 +1721,9 @@ START_TEST(truncated_and_damaged_fixtures)
 		char *e = errors_of(cp, &code);
 		char want[2400];
 		if (variant == 0) {
-			snprintf(want, sizeof(want), "%s:/node/nodes/2/weight: error: missing dataset "
-						     "'weight'\n",
+			snprintf(want, sizeof(want),
+				 "%s:/node/nodes/2/weight: error: missing dataset "
+				 "'weight'\n",
 				 cp);
 		} else {
 			snprintf(want, sizeof(want),

@@ -47,17 +47,17 @@ enum snn_nir_scheme { SNN_NIR_SCHEME_DEFAULT, SNN_NIR_EULER, SNN_NIR_EXACT };
 enum snn_nir_integrator { SNN_NIR_INTEGRATOR_STEP, SNN_NIR_INTEGRATOR_DT };
 
 typedef struct {
-	double dt_s;                        /* time step in seconds (default 1e-4, the NIR paper's) */
-	enum snn_nir_reset reset;           /* default: value */
-	enum snn_nir_spikes spikes;         /* default: single */
-	enum snn_nir_scheme integration;    /* default: Euler */
-	enum snn_nir_scheme input_gain;     /* default: as integration */
+	double dt_s;			 /* time step in seconds (default 1e-4, the NIR paper's) */
+	enum snn_nir_reset reset;	 /* default: value */
+	enum snn_nir_spikes spikes;	 /* default: single */
+	enum snn_nir_scheme integration; /* default: Euler */
+	enum snn_nir_scheme input_gain;	 /* default: as integration */
 	enum snn_nir_integrator integrator; /* default: step */
-	uint32_t recurrent_delay;           /* steps on an edge that closes a cycle (>= 1; default 1:
-					       the previous step's spikes) */
-	uint32_t edge_delay;                /* steps added on every path into a neuron layer (default
-					       0: layers see the same step's spikes, as PyTorch
-					       frameworks; 1: a hardware pipeline such as Loihi's) */
+	uint32_t recurrent_delay; /* steps on an edge that closes a cycle (>= 1; default 1:
+				     the previous step's spikes) */
+	uint32_t edge_delay;	  /* steps added on every path into a neuron layer (default
+				     0: layers see the same step's spikes, as PyTorch
+				     frameworks; 1: a hardware pipeline such as Loihi's) */
 } snn_nir_options;
 
 /* Fills o with the defaults above. */
@@ -76,8 +76,7 @@ SNN_API bool snn_nir_is_hdf5(const char *path);
  * shape mismatch along an edge, a cycle without a neuron), each error naming
  * the HDF5 path; SNN_EINVAL for invalid options or parameter values;
  * SNN_ENOMEM. On failure *out is NULL. */
-SNN_API int snn_nir_load(const char *path, const snn_nir_options *o, snn_net **out,
-			 snn_diag *d);
+SNN_API int snn_nir_load(const char *path, const snn_nir_options *o, snn_net **out, snn_diag *d);
 
 /* Whether the network was loaded from a NIR graph. */
 SNN_API bool snn_net_is_nir(const snn_net *net);
@@ -120,13 +119,13 @@ SNN_API double *snn_nir_data_values(snn_nir_data *in, size_t k, uint32_t *size);
 SNN_API void snn_nir_data_free(snn_nir_data *in);
 
 typedef struct {
-	int threads;                 /* 0: one per 32768 neurons, at most OpenMP's default;
-					results do not depend on it */
-	bool record_state;           /* also record v (and i of current-based models) of the
-					neuron layers that feed Output nodes */
-	const char *const *record;   /* more populations whose output and state to record */
+	int threads;		   /* 0: one per 32768 neurons, at most OpenMP's default;
+				      results do not depend on it */
+	bool record_state;	   /* also record v (and i of current-based models) of the
+				      neuron layers that feed Output nodes */
+	const char *const *record; /* more populations whose output and state to record */
 	size_t n_record;
-	snn_progress_fn progress;    /* called as snn_sim_options' progress, for each sample */
+	snn_progress_fn progress; /* called as snn_sim_options' progress, for each sample */
 	void *progress_ctx;
 } snn_nir_run_options;
 
@@ -134,13 +133,14 @@ typedef struct {
  * sample. `what` is "spikes" (spike counts of a spiking layer), "values" (the
  * output of a non-spiking node: LI, I, CubaLI, a linear readout, an input),
  * "v" or "i". */
+/* Strings and data are owned by the result. */
 typedef struct {
-	const char *name;            /* the Output node, or the population recorded */
+	const char *name; /* the Output node, or the population recorded */
 	const char *what;
-	const char *population;      /* the population it comes from */
+	const char *population; /* the population it comes from */
 	uint32_t size;
 	uint32_t samples, steps;
-	const double *data;          /* samples x steps x size */
+	const double *data; /* samples x steps x size */
 } snn_nir_series;
 
 typedef struct snn_nir_result snn_nir_result;
