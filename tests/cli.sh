@@ -10,7 +10,7 @@ expect_exit 0 "$SNNSIM" --version
 expect_grep "$TMP/out" '^snnsim \(Spikeforge\) [0-9]+\.[0-9]+\.[0-9]+$'
 expect_exit 2 "$SNNSIM"
 expect_exit 2 "$SNNSIM" frobnicate
-expect_line "$TMP/err" "snnsim: error: unknown command 'frobnicate' (expected run or check; see snnsim --help)"
+expect_line "$TMP/err" "snnsim: error: unknown command 'frobnicate' (expected run, check or inspect; see snnsim --help)"
 expect_exit 2 "$SNNSIM" run
 expect_line "$TMP/err" "snnsim: error: run needs a config file (see snnsim --help)"
 expect_exit 2 "$SNNSIM" run "$TMP/none.yaml"
