@@ -8,14 +8,23 @@
  *   1. apply current-stimulus changes that start at step n
  *   2. add Poisson stimulus input arriving in step n to the ring slot of n
  *   3. for each stage (a network without same-step projections has one):
- *      a. update the stage's neurons (reading the slot of n; spikes into a
- *         list); after the last stage, clear the slot of n
+ *      a. update the stage's neurons (reading the slot of n; spikes into the
+ *         step's list); after the last stage, clear the slot of n
  *      b. after the last stage: count and queue spikes for recording, sample
  *         traces and captures
- *      -- barrier; after the last stage, on bookkeeping steps thread 0
- *         writes outputs, then barrier --
- *      c. deliver every thread's spikes of the stage into the slots of
- *         n + delay (delay 0: the slot of n, read by later stages)
+ *      -- with several stages: barrier, then deliver every thread's spikes of
+ *         the stage into the slots of n + delay (delay 0: the slot of n, read
+ *         by later stages) --
+ *
+ * Threads meet once per window of W steps, W no longer than the shortest
+ * synaptic delay (W = 1 with several stages): after updating steps n0 ..
+ * n0 + W - 1 they pass a barrier (on bookkeeping steps thread 0 then writes
+ * outputs, and another barrier follows), and each delivers every thread's
+ * spikes of the window into its own slots n + delay >= n0 + W, which no step
+ * of the window reads. Spike lists alternate between two windows, so a thread
+ * fills the next window's lists while others still read the last one's.
+ * Inputs are sums of fixed-point integers (or, in graded networks, added in
+ * the same order whatever W), so W changes no result.
  */
 #include "config.h"
 
@@ -45,6 +54,35 @@
 
 #define REC_TARGET_ENTRIES (1u << 22) /* per thread, between two bookkeeping steps */
 #define BOOKKEEPING_MAX_STEPS 100u
+#define WINDOW_MAX_STEPS 32u             /* longest window between two barriers */
+#define WINDOW_LIST_ENTRIES (1u << 22)   /* per thread: spike-list entries of two windows */
+
+/* The spike list of step n and its parts. */
+static inline uint32_t list_of(const struct grid_sim *s, uint64_t n)
+{
+	return (uint32_t)(n % s->n_lists);
+}
+
+static inline size_t slice_cap(const struct thread_rt *t)
+{
+	return t->hi > t->lo ? t->hi - t->lo : 1;
+}
+
+static inline uint32_t *spk_of(const struct grid_sim *s, const struct thread_rt *t, uint64_t n)
+{
+	return t->spk + list_of(s, n) * slice_cap(t);
+}
+
+static inline double *amp_of(const struct grid_sim *s, const struct thread_rt *t, uint64_t n)
+{
+	return t->amp ? t->amp + list_of(s, n) * slice_cap(t) : NULL;
+}
+
+static inline uint32_t *stage_end_of(const struct grid_sim *s, const struct thread_rt *t,
+				     uint64_t n)
+{
+	return t->stage_end + (size_t)list_of(s, n) * s->n_stages;
+}
 
 static double now_s(void)
 {
@@ -575,9 +613,10 @@ static void update_stage(struct grid_sim *s, struct thread_rt *t, uint64_t n, ui
 {
 	uint32_t slice = t->hi - t->lo;
 	size_t slot_at = (size_t)(n & s->ring_mask) * s->n_ch * slice;
-	uint32_t *out = t->spk[n & 1];
-	double *amp = t->amp[n & 1];
-	uint32_t nout = stage ? t->stage_end[n & 1][stage - 1] : 0;
+	uint32_t *out = spk_of(s, t, n);
+	double *amp = amp_of(s, t, n);
+	uint32_t *ends = stage_end_of(s, t, n);
+	uint32_t nout = stage ? ends[stage - 1] : 0;
 	for (uint32_t pi = s->stage_first[stage]; pi < s->stage_first[stage + 1]; pi++) {
 		struct pop_rt *p = &s->pops[pi];
 		uint32_t lo, hi;
@@ -632,14 +671,14 @@ static void update_stage(struct grid_sim *s, struct thread_rt *t, uint64_t n, ui
 			}
 		}
 	}
-	t->stage_end[n & 1][stage] = nout;
+	ends[stage] = nout;
 	if (stage + 1 == s->n_stages) {
 		if (t->ring) {
 			memset(t->ring + slot_at, 0, sizeof(int32_t) * s->n_ch * slice);
 		} else {
 			memset(t->ringd + slot_at, 0, sizeof(double) * s->n_ch * slice);
 		}
-		t->nspk[n & 1] = nout;
+		t->nspk[list_of(s, n)] = nout;
 	}
 }
 
@@ -647,9 +686,9 @@ static void update_stage(struct grid_sim *s, struct thread_rt *t, uint64_t n, ui
  * thread's spike list, states from the neurons. */
 static void capture_slice(struct grid_sim *s, struct thread_rt *t, uint64_t n)
 {
-	const uint32_t *spk = t->spk[n & 1];
-	const double *amp = t->amp[n & 1];
-	uint32_t ns = t->nspk[n & 1];
+	const uint32_t *spk = spk_of(s, t, n);
+	const double *amp = amp_of(s, t, n);
+	uint32_t ns = t->nspk[list_of(s, n)];
 	for (uint32_t c = 0; c < s->n_caps; c++) {
 		const struct grid_capture *cp = &s->caps[c];
 		const struct pop_rt *p = &s->pops[cp->pop];
@@ -675,8 +714,8 @@ static void capture_slice(struct grid_sim *s, struct thread_rt *t, uint64_t n)
 
 static void record_slice(struct grid_sim *s, struct thread_rt *t, int tid, uint64_t n)
 {
-	const uint32_t *spk = t->spk[n & 1];
-	uint32_t ns = t->nspk[n & 1];
+	const uint32_t *spk = spk_of(s, t, n);
+	uint32_t ns = t->nspk[list_of(s, n)];
 	uint32_t pi = 0;
 	for (uint32_t k = 0; k < ns; k++) {
 		uint32_t gid = spk[k];
@@ -741,9 +780,9 @@ static void deliver(struct grid_sim *s, struct thread_rt *t, uint64_t n, uint32_
 	size_t slot_stride = (size_t)s->n_ch * slice;
 	uint64_t events = 0;
 	for (int u = 0; u < s->nthreads; u++) {
-		const uint32_t *spk = s->thr[u].spk[n & 1];
-		const double *amp = s->thr[u].amp[n & 1];
-		const uint32_t *ends = s->thr[u].stage_end[n & 1];
+		const uint32_t *spk = spk_of(s, &s->thr[u], n);
+		const double *amp = amp_of(s, &s->thr[u], n);
+		const uint32_t *ends = stage_end_of(s, &s->thr[u], n);
 		uint32_t ns = ends[stage];
 		for (uint32_t j = stage ? ends[stage - 1] : 0; j < ns; j++) {
 			uint32_t src = spk[j];
@@ -815,32 +854,38 @@ static void run_thread(struct grid_sim *s, struct run_ctl *c, int tid)
 {
 	struct thread_rt *t = &s->thr[tid];
 	uint32_t F = s->bookkeeping;
+	uint32_t W = s->window;
 	uint32_t last = s->n_stages - 1;
-	for (uint64_t n = 0; n < s->n_steps; n++) {
-		if (s->i_ext) {
-			apply_dc(s, t, n);
+	for (uint64_t n0 = 0; n0 < s->n_steps; n0 += W) {
+		uint64_t n1 = n0 + W < s->n_steps ? n0 + W : s->n_steps;
+		for (uint64_t n = n0; n < n1; n++) {
+			if (s->i_ext) {
+				apply_dc(s, t, n);
+			}
+			if (s->n_poisson) {
+				add_poisson(s, t, n);
+			}
+			for (uint32_t k = 0; k < last; k++) {
+				update_stage(s, t, n, k);
+				ENGINE_BARRIER();
+				deliver(s, t, n, k);
+			}
+			update_stage(s, t, n, last);
+			record_slice(s, t, tid, n);
 		}
-		if (s->n_poisson) {
-			add_poisson(s, t, n);
-		}
-		for (uint32_t k = 0; k < last; k++) {
-			update_stage(s, t, n, k);
-			ENGINE_BARRIER();
-			deliver(s, t, n, k);
-		}
-		update_stage(s, t, n, last);
-		record_slice(s, t, tid, n);
 		ENGINE_BARRIER();
-		if ((n + 1) % F == 0 || n + 1 == s->n_steps) {
+		if (n1 % F == 0 || n1 == s->n_steps) {
 			if (tid == 0) {
-				bookkeep(s, c, n);
+				bookkeep(s, c, n1 - 1);
 			}
 			ENGINE_BARRIER();
 			if (c->stop) {
 				break;
 			}
 		}
-		deliver(s, t, n, last);
+		for (uint64_t n = n0; n < n1; n++) {
+			deliver(s, t, n, last);
+		}
 	}
 }
 
@@ -854,12 +899,10 @@ static void thread_free(struct thread_rt *t)
 	free(t->blocks);
 	big_free(t->ring);
 	big_free(t->ringd);
-	free(t->spk[0]);
-	free(t->spk[1]);
-	free(t->amp[0]);
-	free(t->amp[1]);
-	free(t->stage_end[0]);
-	free(t->stage_end[1]);
+	free(t->spk);
+	free(t->amp);
+	free(t->nspk);
+	free(t->stage_end);
 	free(t->rec);
 	free(t->pop_spikes);
 }
@@ -937,18 +980,16 @@ static int thread_alloc_buffers(struct grid_sim *s, struct thread_rt *t)
 	} else {
 		t->ring = big_calloc(cells * sizeof(int32_t));
 	}
-	t->spk[0] = malloc((slice ? slice : 1) * sizeof(uint32_t));
-	t->spk[1] = malloc((slice ? slice : 1) * sizeof(uint32_t));
-	t->stage_end[0] = calloc(s->n_stages, sizeof(uint32_t));
-	t->stage_end[1] = calloc(s->n_stages, sizeof(uint32_t));
+	size_t entries = (size_t)s->n_lists * slice_cap(t);
+	t->spk = malloc(entries * sizeof(uint32_t));
+	t->nspk = calloc(s->n_lists, sizeof(uint32_t));
+	t->stage_end = calloc((size_t)s->n_lists * s->n_stages, sizeof(uint32_t));
 	bool amp_ok = true;
 	if (s->graded) {
-		t->amp[0] = malloc((slice ? slice : 1) * sizeof(double));
-		t->amp[1] = malloc((slice ? slice : 1) * sizeof(double));
-		amp_ok = t->amp[0] && t->amp[1];
+		t->amp = malloc(entries * sizeof(double));
+		amp_ok = t->amp != NULL;
 	}
-	if ((!t->ring && !t->ringd) || !t->spk[0] || !t->spk[1] || !t->stage_end[0] ||
-	    !t->stage_end[1] || !amp_ok) {
+	if ((!t->ring && !t->ringd) || !t->spk || !t->nspk || !t->stage_end || !amp_ok) {
 		t->err = SNN_ENOMEM;
 		snprintf(t->errmsg, sizeof(t->errmsg), "out of memory for the input buffers");
 		return -1;
@@ -963,6 +1004,35 @@ struct build_ctl {
 	bool failed;      /* some thread met an error */
 	snn_diag *d;
 };
+
+/* Steps between two deliveries: at most the shortest delay, so that a
+ * window's spikes only reach later windows; one with same-step stages; small
+ * enough that the spike lists stay modest and that bookkeeping points (whose
+ * interval becomes a multiple of the window) keep their buffers' bounds. */
+static void choose_window(struct grid_sim *s)
+{
+	uint32_t w = synapses_min_delay(s);
+	if (w > WINDOW_MAX_STEPS) {
+		w = WINDOW_MAX_STEPS;
+	}
+	if (w > s->bookkeeping) {
+		w = s->bookkeeping;
+	}
+	uint32_t widest = 1;
+	for (int k = 0; k < s->nthreads; k++) {
+		uint32_t n = s->thr[k].hi - s->thr[k].lo;
+		widest = n > widest ? n : widest;
+	}
+	while (w > 1 && (uint64_t)2 * w * widest > WINDOW_LIST_ENTRIES) {
+		w--;
+	}
+	if (w < 1 || s->n_stages > 1) {
+		w = 1;
+	}
+	s->window = w;
+	s->n_lists = 2 * w;
+	s->bookkeeping -= s->bookkeeping % w;
+}
 
 /* One thread's part of the build. Phases: the synapses of its slice; the
  * largest inputs of its neurons; (thread 0) the ring size and the fixed-point
@@ -984,6 +1054,7 @@ static void build_thread(struct grid_sim *s, struct build_ctl *c, int tid)
 		}
 		s->ring_slots = slots;
 		s->ring_mask = slots - 1;
+		choose_window(s);
 		for (int k = 0; k < s->nthreads; k++) {
 			c->failed |= s->thr[k].err != 0;
 		}
@@ -1535,9 +1606,8 @@ static int grid_reset(struct grid_sim *s, snn_diag *d)
 		} else {
 			memset(t->ringd, 0, cells * sizeof(double));
 		}
-		t->nspk[0] = t->nspk[1] = 0;
-		memset(t->stage_end[0], 0, s->n_stages * sizeof(uint32_t));
-		memset(t->stage_end[1], 0, s->n_stages * sizeof(uint32_t));
+		memset(t->nspk, 0, s->n_lists * sizeof(uint32_t));
+		memset(t->stage_end, 0, (size_t)s->n_lists * s->n_stages * sizeof(uint32_t));
 		t->nrec = 0;
 	}
 	return SNN_OK;

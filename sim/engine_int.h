@@ -138,16 +138,19 @@ struct thread_rt {
 	uint32_t n_blocks;
 	int32_t *ring;            /* [slot][channel][hi - lo], fixed point; or, for graded */
 	double *ringd;            /* networks (spikes that carry values), doubles */
-	uint32_t *spk[2];         /* spikes of the step, double-buffered by step parity */
-	double *amp[2];           /* the value each spike carries (graded networks), or NULL */
-	uint32_t nspk[2];
-	uint32_t *stage_end[2];   /* per stage: end of its spikes in spk */
+	/* spike lists, one per step of two windows (list = step % n_lists): */
+	uint32_t *spk;            /* [list][slice]: ids of the step's spikes */
+	double *amp;              /* [list][slice]: the value each spike carries (graded
+				   * networks), or NULL */
+	uint32_t *nspk;           /* [list] */
+	uint32_t *stage_end;      /* [list][stage]: end of each stage's spikes in the list */
 	struct rec_entry *rec;
 	size_t nrec, caprec;
 	uint32_t rec_in_slice;    /* recorded neurons in the slice */
 	uint64_t *pop_spikes;     /* per population */
 	uint64_t events;
 	uint32_t max_delay;       /* longest delay of the thread's synapses (steps) */
+	uint32_t min_delay;       /* shortest (UINT32_MAX when it has none) */
 	uint32_t dc_next;         /* next current-stimulus event to apply */
 	/* first error met by this thread while building */
 	int err;
@@ -226,7 +229,9 @@ struct grid_sim {
 	uint32_t n_dc_events;
 	double *i_ext;            /* current stimuli per neuron (pA), NULL when none */
 	uint8_t *rec_mask;        /* per neuron: record its spikes */
-	uint32_t bookkeeping;     /* steps between bookkeeping points */
+	uint32_t bookkeeping;     /* steps between bookkeeping points (a multiple of window) */
+	uint32_t window;          /* steps updated between two deliveries (<= shortest delay) */
+	uint32_t n_lists;         /* spike lists per thread: 2 * window */
 	struct trace_rt *traces;
 	uint32_t n_traces;
 	snn_spike_writer *spikes;
@@ -260,6 +265,8 @@ void synapses_shared_free(struct grid_sim *s, void *shared);
 void synapses_free_block(struct syn_block *b);
 /* Largest delay of any projection or stimulus, in steps. */
 uint32_t synapses_max_delay(const struct grid_sim *s);
+/* Shortest delay of all synapses in steps (UINT32_MAX when there are none). */
+uint32_t synapses_min_delay(const struct grid_sim *s);
 
 /* Model dynamics (model_lif.c, model_lif_cond.c, model_source.c). Each
  * update advances neurons [lo, hi) of the population (local indices) by one
