@@ -95,7 +95,7 @@ def brian2_case(case, threads, duration_ms, workdir):
                   run_args=[])
     total_s = time.perf_counter() - t2
     sim_s = float(b2.device._last_run_time)
-    spikes = int(mon.num_spikes)
+    spikes = int(len(mon.i[:]))
     b2.device.reinit()
     b2.device.activate()
     return {"setup_s": setup_s, "codegen_compile_s": codegen_s,

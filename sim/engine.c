@@ -867,18 +867,18 @@ static void run_thread(struct grid_sim *s, struct run_ctl *c, int tid)
 			}
 			for (uint32_t k = 0; k < last; k++) {
 				update_stage(s, t, n, k);
-				ENGINE_BARRIER();
+				engine_barrier_wait(&s->barrier);
 				deliver(s, t, n, k);
 			}
 			update_stage(s, t, n, last);
 			record_slice(s, t, tid, n);
 		}
-		ENGINE_BARRIER();
+		engine_barrier_wait(&s->barrier);
 		if (n1 % F == 0 || n1 == s->n_steps) {
 			if (tid == 0) {
 				bookkeep(s, c, n1 - 1);
 			}
-			ENGINE_BARRIER();
+			engine_barrier_wait(&s->barrier);
 			if (c->stop) {
 				break;
 			}
@@ -887,6 +887,32 @@ static void run_thread(struct grid_sim *s, struct run_ctl *c, int tid)
 			deliver(s, t, n, last);
 		}
 	}
+}
+
+/* Runs the steps on s->nthreads threads, which must all start: each owns a
+ * slice of the neurons. */
+static void run_threads(struct grid_sim *s, struct run_ctl *c)
+{
+	engine_barrier_init(&s->barrier, (uint32_t)s->nthreads);
+#ifdef _OPENMP
+	int nt = s->nthreads;
+#pragma omp parallel num_threads(nt) default(none) shared(s, c, nt)
+	{
+		if (omp_get_num_threads() != nt) {
+#pragma omp single
+			{
+				c->rc = snn_diag_error(c->d, SNN_ERANGE, NULL, 0, 0,
+						       "OpenMP started %d threads instead of %d "
+						       "(OMP_THREAD_LIMIT or OMP_DYNAMIC?)",
+						       omp_get_num_threads(), nt);
+			}
+		} else {
+			run_thread(s, c, omp_get_thread_num());
+		}
+	}
+#else
+	run_thread(s, c, 0);
+#endif
 }
 
 /* ------------------------------------------------------------------ build */
@@ -1504,13 +1530,7 @@ static int grid_run(void *impl, snn_diag *d)
 		return rc;
 	}
 	struct run_ctl c = {0, SNN_OK, now_s(), d};
-#ifdef _OPENMP
-	int nt = s->nthreads;
-#pragma omp parallel num_threads(nt) default(none) shared(s, c)
-	run_thread(s, &c, omp_get_thread_num());
-#else
-	run_thread(s, &c, 0);
-#endif
+	run_threads(s, &c);
 	double sim_s = now_s() - c.t0;
 	if (c.rc != SNN_OK) {
 		abort_outputs(s);
@@ -1629,13 +1649,7 @@ int grid_run_io(struct grid_sim *s, uint64_t n_steps, const struct grid_capture 
 	s->caps = caps;
 	s->n_caps = n_caps;
 	struct run_ctl c = {0, SNN_OK, now_s(), d};
-#ifdef _OPENMP
-	int nt = s->nthreads;
-#pragma omp parallel num_threads(nt) default(none) shared(s, c)
-	run_thread(s, &c, omp_get_thread_num());
-#else
-	run_thread(s, &c, 0);
-#endif
+	run_threads(s, &c);
 	s->run_s += now_s() - c.t0;
 	s->caps = NULL;
 	s->n_caps = 0;

@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "barrier_int.h"
 #include "net_int.h"
 #include "poisson_int.h"
 #include "snn/sim.h"
@@ -232,6 +233,7 @@ struct grid_sim {
 	uint32_t bookkeeping;     /* steps between bookkeeping points (a multiple of window) */
 	uint32_t window;          /* steps updated between two deliveries (<= shortest delay) */
 	uint32_t n_lists;         /* spike lists per thread: 2 * window */
+	struct engine_barrier barrier; /* where the threads of a run meet */
 	struct trace_rt *traces;
 	uint32_t n_traces;
 	snn_spike_writer *spikes;
