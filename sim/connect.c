@@ -285,18 +285,23 @@ int conn_weight(const struct conn *c, uint32_t a, uint64_t k, double *w)
 	return value_draw(v, &r, k, w);
 }
 
-int conn_delay(const struct conn *c, uint32_t a, uint64_t k, uint32_t *steps)
+int conn_delay_ms(const struct conn *c, uint32_t a, uint64_t k, double *ms)
 {
 	const struct value *v = &c->pr->delay;
-	double dms;
 	if (v->kind == VALUE_CONST) {
-		dms = v->a;
-	} else {
-		struct rng r;
-		rng_init(&r, c->seed, RNG_DELAY, c->index, a, k << 20);
-		if (value_draw(v, &r, k, &dms) != 0) {
-			return -1;
-		}
+		*ms = v->a;
+		return 0;
+	}
+	struct rng r;
+	rng_init(&r, c->seed, RNG_DELAY, c->index, a, k << 20);
+	return value_draw(v, &r, k, ms) != 0 ? -1 : 0;
+}
+
+int conn_delay(const struct conn *c, uint32_t a, uint64_t k, uint32_t *steps)
+{
+	double dms;
+	if (conn_delay_ms(c, a, k, &dms) != 0) {
+		return -1;
 	}
 	double s = nearbyint(dms / c->dt);
 	if (!(s >= 1.0) || s > NET_MAX_DELAY_STEPS) {

@@ -38,6 +38,9 @@ static void usage(FILE *out)
 		"                       OMP_NUM_THREADS, else all cores); the spikes do not\n"
 		"                       depend on it\n"
 		"  --seed S             random seed (overrides the config)\n"
+		"  --engine E           grid (the time grid of step dt) or event (exact,\n"
+		"                       event-driven: spike times off the grid, delays as\n"
+		"                       written); overrides the config's simulation.engine\n"
 		"  --duration T         biological time with its unit, e.g. 200ms or '1.5 s'\n"
 		"  -o, --output FILE    spike file; records every population's spikes unless\n"
 		"                       the config's record section chooses\n"
@@ -112,6 +115,7 @@ struct run_args {
 	bool seed_set;
 	unsigned long long seed;
 	const char *duration;
+	const char *engine;
 	const char *output;
 	const char *summary_json;
 	enum snn_spike_format format;
@@ -145,6 +149,13 @@ static int parse_run_args(int argc, char **argv, struct run_args *ra)
 				return -1;
 			}
 			ra->seed_set = true;
+		} else if ((v = opt_value(argc, argv, &i, "--engine", NULL, &missing))) {
+			if (missing || (strcmp(v, "grid") != 0 && strcmp(v, "event") != 0)) {
+				fprintf(stderr, "snnsim: error: --engine expects grid or event%s%s\n",
+					missing ? "" : ", got ", missing ? "" : v);
+				return -1;
+			}
+			ra->engine = v;
 		} else if ((v = opt_value(argc, argv, &i, "--duration", NULL, &missing))) {
 			if (missing) {
 				fprintf(stderr, "snnsim: error: --duration expects a time such as 200ms\n");
@@ -259,6 +270,11 @@ static int cmd_run(int argc, char **argv)
 	}
 	if (ra.seed_set) {
 		snn_net_set_seed(net, ra.seed);
+	}
+	if (ra.engine && snn_net_set_engine(net, ra.engine, d) != SNN_OK) {
+		fprintf(stderr, "snnsim: error: --engine: %s\n", snn_diag_message(d, 0));
+		ex = EXIT_BAD_INPUT;
+		goto out;
 	}
 	if (ra.duration) {
 		double ms;
