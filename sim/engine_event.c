@@ -63,9 +63,9 @@ struct ev_pop {
 
 /* A spike in flight, delivered one delay group (run) at a time. */
 struct ev_flight {
-	double t_arr;  /* arrival of run `run` */
+	double t_arr; /* arrival of run `run` */
 	double t_emit;
-	uint64_t run;  /* index into the run tables */
+	uint64_t run; /* index into the run tables */
 	uint32_t src;
 };
 
@@ -102,12 +102,12 @@ struct ev_sim {
 	uint32_t n_neurons;
 	struct ev_pop *pops;
 	uint32_t n_pops;
-	struct ev_neuron *nrn;   /* per global id */
-	struct ev_lif *par;      /* constants, referenced by nrn[].par */
-	uint64_t *src_j;         /* per global id: spike_source cursor, poisson_source count */
+	struct ev_neuron *nrn; /* per global id */
+	struct ev_lif *par;    /* constants, referenced by nrn[].par */
+	uint64_t *src_j;       /* per global id: spike_source cursor, poisson_source count */
 	/* synapses by source: row -> runs of equal delay -> targets and weights */
-	uint64_t *row_run;       /* n_neurons + 1 */
-	uint64_t *run_off;       /* n_runs + 1 */
+	uint64_t *row_run; /* n_neurons + 1 */
+	uint64_t *run_off; /* n_runs + 1 */
 	double *run_delay;
 	uint32_t *syn_tgt;
 	double *syn_w;
@@ -379,11 +379,12 @@ static int setup_pops(struct ev_sim *s, snn_diag *d)
 		case MODEL_LIF_COND:
 		case MODEL_COUNT_:
 		default:
-			return snn_diag_error(d, SNN_EUNSUP, p->where.file, p->where.line, p->where.col,
-					      "population '%s': the event engine cannot integrate model "
-					      "'%s' exactly (its conductance-based synapses have no "
-					      "closed-form solution); run it with engine: grid",
-					      p->name, p->model->name);
+			return snn_diag_error(
+			    d, SNN_EUNSUP, p->where.file, p->where.line, p->where.col,
+			    "population '%s': the event engine cannot integrate model "
+			    "'%s' exactly (its conductance-based synapses have no "
+			    "closed-form solution); run it with engine: grid",
+			    p->name, p->model->name);
 		}
 	}
 	s->par = calloc(n_par ? n_par : 1, sizeof(struct ev_lif));
@@ -436,11 +437,12 @@ static int setup_pops(struct ev_sim *s, snn_diag *d)
 					}
 				}
 				if (!(vals[LIF_V_RESET] < vals[LIF_V_TH])) {
-					return snn_diag_error(d, SNN_EINVAL, p->where.file, p->where.line,
-							      p->where.col,
-							      "population '%s', neuron %u: V_reset %g mV is "
-							      "not below V_th %g mV; bound the distributions",
-							      p->name, k, vals[LIF_V_RESET], vals[LIF_V_TH]);
+					return snn_diag_error(
+					    d, SNN_EINVAL, p->where.file, p->where.line,
+					    p->where.col,
+					    "population '%s', neuron %u: V_reset %g mV is "
+					    "not below V_th %g mV; bound the distributions",
+					    p->name, k, vals[LIF_V_RESET], vals[LIF_V_TH]);
 				}
 				n->par = next_par;
 				ev_lif_init(&s->par[next_par++], vals, exp_syn);
@@ -451,8 +453,9 @@ static int setup_pops(struct ev_sim *s, snn_diag *d)
 				return SNN_EINVAL;
 			}
 			n->y = vm - P->E_L;
-			if (exp_syn && (net_draw_init(net, p, LIF_S_I_SYN_EX, k, 0.0, &n->i_ex, d) != 0 ||
-					net_draw_init(net, p, LIF_S_I_SYN_IN, k, 0.0, &n->i_in, d) != 0)) {
+			if (exp_syn &&
+			    (net_draw_init(net, p, LIF_S_I_SYN_EX, k, 0.0, &n->i_ex, d) != 0 ||
+			     net_draw_init(net, p, LIF_S_I_SYN_IN, k, 0.0, &n->i_in, d) != 0)) {
 				return SNN_EINVAL;
 			}
 		}
@@ -464,10 +467,10 @@ static int setup_pops(struct ev_sim *s, snn_diag *d)
 struct builder {
 	struct conn *conns;
 	uint32_t n_conns;
-	uint32_t **by_post;   /* per population: target-driven projections onto it */
+	uint32_t **by_post; /* per population: target-driven projections onto it */
 	uint32_t *n_by_post;
-	uint64_t *cursor;     /* NULL in the counting pass */
-	double *delay;        /* per synapse, until the runs are made */
+	uint64_t *cursor; /* NULL in the counting pass */
+	double *delay;	  /* per synapse, until the runs are made */
 	struct conn_scratch sc;
 };
 
@@ -492,7 +495,8 @@ static int put(struct ev_sim *s, struct builder *b, const struct conn *c, uint32
 	if (!(dms > 0) || !isfinite(dms)) {
 		return snn_diag_error(d, SNN_EINVAL, o->file, o->line, o->col,
 				      "a drawn delay is not positive (%g ms): bound the delay "
-				      "distribution", dms);
+				      "distribution",
+				      dms);
 	}
 	uint64_t pos = b->cursor[src]++;
 	s->syn_tgt[pos] = tgt;
@@ -518,7 +522,8 @@ static int pass(struct ev_sim *s, struct builder *b, snn_diag *d)
 					return oom(d);
 				}
 				for (uint64_t k = 0; k < n; k++) {
-					uint32_t src = c->pre_first + target_set_at(&pr->pre, b->sc.idx[k]);
+					uint32_t src =
+					    c->pre_first + target_set_at(&pr->pre, b->sc.idx[k]);
 					int rc = put(s, b, c, j, k, src, tgt, d);
 					if (rc != 0) {
 						return rc;
@@ -540,7 +545,8 @@ static int pass(struct ev_sim *s, struct builder *b, snn_diag *d)
 			}
 			uint32_t src = c->pre_first + target_set_at(&pr->pre, i);
 			for (uint64_t k = 0; k < n; k++) {
-				uint32_t tgt = c->post_first + target_set_at(&pr->post, b->sc.idx[k]);
+				uint32_t tgt =
+				    c->post_first + target_set_at(&pr->post, b->sc.idx[k]);
 				int rc = put(s, b, c, i, k, src, tgt, d);
 				if (rc != 0) {
 					return rc;
@@ -740,7 +746,8 @@ static double current_sum(const struct ev_sim *s, uint32_t pi, uint32_t local, d
 	double sum = 0.0;
 	for (uint32_t q = 0; q < s->net->n_stims; q++) {
 		const struct stimulus *o = &s->net->stims[q];
-		if (o->kind != STIM_POISSON && o->to.pop == pi && target_set_contains(&o->to, local)) {
+		if (o->kind != STIM_POISSON && o->to.pop == pi &&
+		    target_set_contains(&o->to, local)) {
 			sum += current_at(o, t);
 		}
 	}
@@ -790,13 +797,14 @@ static int setup_stimuli(struct ev_sim *s, snn_diag *d)
 			uint32_t first = net->pops[st->to.pop].first;
 			for (uint32_t k = 0; k < target_set_size(&st->to); k++) {
 				uint32_t gid = first + target_set_at(&st->to, k);
-				double te = st->start_ms +
-					    exp_interval(seed, RNG_EVENT_POISSON, i, gid, 0, per_ms);
+				double te = st->start_ms + exp_interval(seed, RNG_EVENT_POISSON, i,
+									gid, 0, per_ms);
 				if (!(te < st->stop_ms)) {
 					continue;
 				}
 				uint32_t id = s->n_streams++;
-				s->streams[id] = (struct ev_stream){te + st->delay_ms, te, 0, i, gid};
+				s->streams[id] =
+				    (struct ev_stream){te + st->delay_ms, te, 0, i, gid};
 				s->sh[s->sn++] = id;
 			}
 			continue;
@@ -932,9 +940,10 @@ static int setup_recording(struct ev_sim *s, snn_diag *d)
 		const struct trace_record *t = &net->traces[r];
 		struct ev_trace *tr = &s->traces[r];
 		if (s->spike_path && strcmp(s->spike_path, t->file) == 0) {
-			return snn_diag_error(d, SNN_EINVAL, t->where.file, t->where.line, t->where.col,
-					      "the spike file '%s' is also the file of trace record %u",
-					      t->file, r + 1);
+			return snn_diag_error(
+			    d, SNN_EINVAL, t->where.file, t->where.line, t->where.col,
+			    "the spike file '%s' is also the file of trace record %u", t->file,
+			    r + 1);
 		}
 		tr->ir = t;
 		tr->n = target_set_size(&t->who);
@@ -1099,8 +1108,14 @@ static int open_outputs(struct ev_sim *s, snn_diag *d)
 {
 	const snn_net *net = s->net;
 	/* dt_ms 0: no time grid (CSV times are then written with 17 digits) */
-	snn_provenance prov = {s->opt.software, net->source_path, net->source_text,
-			       net->source_sha256, net->sim.seed, 1, engine_event_cpu.name, 0.0,
+	snn_provenance prov = {s->opt.software,
+			       net->source_path,
+			       net->source_text,
+			       net->source_sha256,
+			       net->sim.seed,
+			       1,
+			       engine_event_cpu.name,
+			       0.0,
 			       s->t_end};
 	s->spike_pop_slot = malloc((s->n_pops ? s->n_pops : 1) * sizeof(int32_t));
 	if (!s->spike_pop_slot) {
@@ -1114,7 +1129,8 @@ static int open_outputs(struct ev_sim *s, snn_diag *d)
 		size_t nn = 0;
 		for (uint32_t i = 0; i < s->n_pops; i++) {
 			bool any = false;
-			for (uint32_t g = s->pops[i].first; g < s->pops[i].first + s->pops[i].size; g++) {
+			for (uint32_t g = s->pops[i].first; g < s->pops[i].first + s->pops[i].size;
+			     g++) {
 				if (s->rec_mask[g]) {
 					any = true;
 					break;
@@ -1221,7 +1237,10 @@ static int do_emit(struct ev_sim *s, double t, snn_diag *d)
 		ev_lif_advance(P, n, t);
 		n->y = P->reset;
 		n->ref_end = t + P->t_ref;
-		eh_set(s, g, ev_lif_next_crossing(P, n, s->t_end));
+		/* a crossing so soon after the reset (t_ref 0 and a huge current)
+		 * that it rounds to t still moves time forward */
+		double next = ev_lif_next_crossing(P, n, s->t_end);
+		eh_set(s, g, next > t ? next : nextafter(t, INFINITY));
 		break;
 	}
 	case MODEL_SPIKE_SOURCE: {
@@ -1357,7 +1376,8 @@ static int run_loop(struct ev_sim *s, double t0, snn_diag *d)
 				if (s->opt.progress(s->opt.progress_ctx, &pr) != 0) {
 					return snn_diag_error(d, SNN_EINTR, NULL, 0, 0,
 							      "stopped at t = %g ms; no output was "
-							      "written", t);
+							      "written",
+							      t);
 				}
 			}
 		}

@@ -30,17 +30,17 @@
 /* Constants of one lif neuron (shared by a homogeneous population). */
 struct ev_lif {
 	double tau_m, C_m;
-	double r_m;        /* 1 / tau_m */
-	double theta;      /* V_th - E_L */
-	double reset;      /* V_reset - E_L */
-	double v_min;      /* V_min - E_L (delta synapses; -inf when unbounded) */
+	double r_m;   /* 1 / tau_m */
+	double theta; /* V_th - E_L */
+	double reset; /* V_reset - E_L */
+	double v_min; /* V_min - E_L (delta synapses; -inf when unbounded) */
 	double t_ref;
 	double I_e;
 	double E_L;
-	bool exp_syn;      /* exponential currents (else delta: voltage jumps) */
-	double R;          /* tau_m / C_m: mV per pA of constant current */
-	double d_ex, d_in; /* 1/tau_syn_x - 1/tau_m */
-	double r_ex, r_in; /* 1/tau_syn_x */
+	bool exp_syn;		 /* exponential currents (else delta: voltage jumps) */
+	double R;		 /* tau_m / C_m: mV per pA of constant current */
+	double d_ex, d_in;	 /* 1/tau_syn_x - 1/tau_m */
+	double r_ex, r_in;	 /* 1/tau_syn_x */
 	double emax_ex, emax_in; /* ev_emax of each current */
 };
 
@@ -48,14 +48,14 @@ struct ev_lif {
  * as one record (not as arrays) because events reach neurons in random
  * order: one cache line per touched neuron. */
 struct ev_neuron {
-	double t;        /* time of this state (ms) */
-	double y;        /* V_m - E_L (mV) */
-	double i_ex;     /* pA (exp synapses) */
-	double i_in;     /* pA (exp synapses) */
-	double ref_end;  /* refractory while t <= ref_end; -inf when never spiked */
-	double i_stim;   /* current stimuli (pA), constant between their changes */
-	uint32_t par;    /* index of its constants (struct ev_lif) */
-	uint32_t pop;    /* population index */
+	double t;	/* time of this state (ms) */
+	double y;	/* V_m - E_L (mV) */
+	double i_ex;	/* pA (exp synapses) */
+	double i_in;	/* pA (exp synapses) */
+	double ref_end; /* refractory while t <= ref_end; -inf when never spiked */
+	double i_stim;	/* current stimuli (pA), constant between their changes */
+	uint32_t par;	/* index of its constants (struct ev_lif) */
+	uint32_t pop;	/* population index */
 };
 
 /* Fills the constants of one neuron from its parameter values (indexed by
@@ -97,7 +97,7 @@ double ev_lif_next_crossing(const struct ev_lif *P, const struct ev_neuron *n, d
  */
 struct ev_xfun {
 	double A, B, r;
-	int n;            /* 0, 1 or 2 exponential-current terms */
+	int n; /* 0, 1 or 2 exponential-current terms */
 	double J[2], d[2], rx[2], emax[2];
 };
 /* f(s), and f'(s) and f''(s) where the pointers are not NULL. */

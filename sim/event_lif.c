@@ -202,7 +202,8 @@ double ev_first_root(const struct ev_xfun *fin, double S)
 		double db;
 		ev_xfun_value(&f, hp[i + 1], &db, NULL);
 		if ((da < 0 && db > 0) || (da > 0 && db < 0)) {
-			fp[nf++] = solve(&f, 1, da < 0 ? 1.0 : -1.0, hp[i], hp[i + 1], EV_CROSS_TOL_MS);
+			fp[nf++] =
+			    solve(&f, 1, da < 0 ? 1.0 : -1.0, hp[i], hp[i + 1], EV_CROSS_TOL_MS);
 		}
 		da = db;
 	}

@@ -22,8 +22,7 @@
 static const double C_M = 250.0, TAU_M = 10.0;
 
 /* Loads a config, sets its engine and runs it on `threads` threads. */
-static snn_spike_data *run_on(const char *yaml, const char *engine, int threads,
-			      snn_stats *st)
+static snn_spike_data *run_on(const char *yaml, const char *engine, int threads, snn_stats *st)
 {
 	snn_net *net = tu_load(yaml);
 	snn_diag *d = snn_diag_new();
@@ -68,8 +67,8 @@ START_TEST(test_dc_first_spike_and_chain)
 		size_t k = 0;
 		for (double T = tstar; T <= 60.0; T += 2.0 + tstar, k++) {
 			ck_assert_msg(k < n, "%s: missing spike %zu", syn[v], k);
-			ck_assert_msg(fabs(t[k] - T) <= 1e-12, "%s: spike %zu at %.17g, expected %.17g",
-				      syn[v], k, t[k], T);
+			ck_assert_msg(fabs(t[k] - T) <= 1e-12,
+				      "%s: spike %zu at %.17g, expected %.17g", syn[v], k, t[k], T);
 		}
 		ck_assert_uint_eq(n, k);
 		ck_assert_uint_eq(n, 9);
@@ -86,14 +85,15 @@ START_TEST(test_current_changes)
 	 * 3.3 ms and stops with the current. A step current of 500 pA from 0
 	 * (V_inf = 20 mV) switched to 2000 pA at 5 ms (V_inf = 80 mV): the crossing
 	 * follows from V(5 ms) in closed form. */
-	const char *y = "simulation: {dt: 0.1 ms, duration: 40 ms, engine: event}\n"
-			"populations:\n"
-			"  a: {model: lif, size: 1, params: &p {C_m: 250 pF, tau_m: 10 ms, E_L: 0 mV,"
-			" V_th: 15 mV, V_reset: 0 mV, t_ref: 2 ms}}\n"
-			"  b: {model: lif, synapse: exp, size: 1, params: *p}\n"
-			"stimuli:\n"
-			"  - {dc: {amplitude: 1000 pA, start: 3.3 ms, stop: 20 ms}, to: a}\n"
-			"  - {step: {times: [0 ms, 5 ms], amplitudes: [500 pA, 2000 pA]}, to: b}\n";
+	const char *y =
+	    "simulation: {dt: 0.1 ms, duration: 40 ms, engine: event}\n"
+	    "populations:\n"
+	    "  a: {model: lif, size: 1, params: &p {C_m: 250 pF, tau_m: 10 ms, E_L: 0 mV,"
+	    " V_th: 15 mV, V_reset: 0 mV, t_ref: 2 ms}}\n"
+	    "  b: {model: lif, synapse: exp, size: 1, params: *p}\n"
+	    "stimuli:\n"
+	    "  - {dc: {amplitude: 1000 pA, start: 3.3 ms, stop: 20 ms}, to: a}\n"
+	    "  - {step: {times: [0 ms, 5 ms], amplitudes: [500 pA, 2000 pA]}, to: b}\n";
 	snn_spike_data *sd = run_event(y);
 	double tstar = drift_crossing(0.0, 40.0, 15.0);
 	size_t n;
@@ -111,7 +111,8 @@ START_TEST(test_current_changes)
 	double tb = 5.0 + drift_crossing(v5, 80.0, 15.0);
 	t = tu_spike_times(sd, "b", 0, &n);
 	ck_assert_uint_ge(n, 1);
-	ck_assert_msg(fabs(t[0] - tb) <= 1e-12, "b: first spike at %.17g, expected %.17g", t[0], tb);
+	ck_assert_msg(fabs(t[0] - tb) <= 1e-12, "b: first spike at %.17g, expected %.17g", t[0],
+		      tb);
 	/* then at 80 mV: reset, 2 ms, and the same ramp from 0 */
 	double per = 2.0 + drift_crossing(0.0, 80.0, 15.0);
 	for (size_t i = 1; i < n; i++) {
@@ -169,10 +170,18 @@ START_TEST(test_delta_known_train)
 	/* Inputs through a delay of 1.234 ms (off the 0.1 ms grid: used exactly).
 	 * I_e = 400 pA gives V_inf = 16 mV, above V_th = 15 mV: crossings happen
 	 * both at jumps and by drift between them. */
-	static const double tin[] = {1.0, 2.0, 2.5, 7.0, 7.1, 7.2, 7.3, 12.0, 20.0, 20.1,
-				     33.0, 40.0, 40.5, 41.0, 41.2, 52.0, 52.1, 52.2, 52.3};
-	static const double win[] = {4, 4, 4, -3, 4, 4, 4, 9, 6, 6, -5, 3, 3, 3, 3, 5, 5, 5, 5};
-	const size_t na = sizeof(tin) / sizeof(tin[0]);
+	static const struct {
+		double t, w; /* ms, mV */
+	} in[] = {{1, 4},    {2, 4},  {2.5, 4},	 {7, -3},   {7.1, 4}, {7.2, 4},	 {7.3, 4},
+		  {12, 9},   {20, 6}, {20.1, 6}, {33, -5},  {40, 3},  {40.5, 3}, {41, 3},
+		  {41.2, 3}, {52, 5}, {52.1, 5}, {52.2, 5}, {52.3, 5}};
+	enum { NA = sizeof(in) / sizeof(in[0]) };
+	double tin[NA], win[NA];
+	for (size_t k = 0; k < NA; k++) {
+		tin[k] = in[k].t;
+		win[k] = in[k].w;
+	}
+	const size_t na = NA;
 	/* one spike-time stimulus per input, each with its own weight */
 	char body[8192] = "";
 	for (size_t k = 0; k < na; k++) {
@@ -181,11 +190,11 @@ START_TEST(test_delta_known_train)
 			 tin[k], win[k]);
 	}
 	char *y = tu_fmt("simulation: {dt: 0.1 ms, duration: 120 ms, engine: event}\n"
-		   "populations:\n"
-		   "  n: {model: lif, size: 1, params: {C_m: 250 pF, tau_m: 10 ms, E_L: 0 mV,"
-		   " V_th: 15 mV, V_reset: 0 mV, t_ref: 2 ms, I_e: 400 pA}}\n"
-		   "stimuli:\n%s",
-		   body);
+			 "populations:\n"
+			 "  n: {model: lif, size: 1, params: {C_m: 250 pF, tau_m: 10 ms, E_L: 0 mV,"
+			 " V_th: 15 mV, V_reset: 0 mV, t_ref: 2 ms, I_e: 400 pA}}\n"
+			 "stimuli:\n%s",
+			 body);
 	snn_spike_data *sd = run_event(y);
 	double arr[64], ref[64];
 	for (size_t k = 0; k < na; k++) {
@@ -219,9 +228,9 @@ END_TEST
  * between the inputs, without threshold. */
 #define XP_TAU_EX 2.0
 #define XP_TAU_IN 5.0
-static const double xp_arr[] = {4.0, 4.5, 11.0, 17.0};   /* arrivals (ms) */
+static const double xp_arr[] = {4.0, 4.5, 11.0, 17.0};	  /* arrivals (ms) */
 static const double xp_w[] = {250.0, 250.0, -400.0, 0.0}; /* pA */
-static const double xp_dI[] = {0.0, 0.0, 0.0, 100.0};     /* current steps (pA) */
+static const double xp_dI[] = {0.0, 0.0, 0.0, 100.0};	  /* current steps (pA) */
 
 static double xp_v(double t)
 {
@@ -302,20 +311,22 @@ START_TEST(test_exp_known_train)
 	const double theta[] = {pk - 1e-4, pk + 1e-4, 14.0};
 	char pops[2048] = "";
 	for (int k = 0; k < 3; k++) {
-		snprintf(pops + strlen(pops), sizeof(pops) - strlen(pops),
-			 "  p%d: {model: lif, synapse: exp, size: 1, params: {C_m: 250 pF, tau_m: 10 ms,"
-			 " E_L: 0 mV, V_th: %.17g mV, V_reset: 0 mV, t_ref: 2 ms, I_e: 312.5 pA,"
-			 " tau_syn_ex: 2 ms, tau_syn_in: 5 ms}, init: {V_m: 12.5 mV}}\n",
-			 k, theta[k]);
+		snprintf(
+		    pops + strlen(pops), sizeof(pops) - strlen(pops),
+		    "  p%d: {model: lif, synapse: exp, size: 1, params: {C_m: 250 pF, tau_m: 10 ms,"
+		    " E_L: 0 mV, V_th: %.17g mV, V_reset: 0 mV, t_ref: 2 ms, I_e: 312.5 pA,"
+		    " tau_syn_ex: 2 ms, tau_syn_in: 5 ms}, init: {V_m: 12.5 mV}}\n",
+		    k, theta[k]);
 	}
-	char *y = tu_fmt("simulation: {dt: 0.1 ms, duration: 60 ms, engine: event}\n"
-			 "populations:\n%s"
-			 "stimuli:\n"
-			 "  - {spikes: {times: [3 ms, 3.5 ms]}, to: [p0, p1, p2], weight: 250 pA,"
-			 " delay: 1 ms}\n"
-			 "  - {spikes: {times: [10 ms]}, to: [p0, p1, p2], weight: -400 pA, delay: 1 ms}\n"
-			 "  - {dc: {amplitude: 100 pA, start: 17 ms}, to: [p0, p1, p2]}\n",
-			 pops);
+	char *y = tu_fmt(
+	    "simulation: {dt: 0.1 ms, duration: 60 ms, engine: event}\n"
+	    "populations:\n%s"
+	    "stimuli:\n"
+	    "  - {spikes: {times: [3 ms, 3.5 ms]}, to: [p0, p1, p2], weight: 250 pA,"
+	    " delay: 1 ms}\n"
+	    "  - {spikes: {times: [10 ms]}, to: [p0, p1, p2], weight: -400 pA, delay: 1 ms}\n"
+	    "  - {dc: {amplitude: 100 pA, start: 17 ms}, to: [p0, p1, p2]}\n",
+	    pops);
 	snn_spike_data *sd = run_event(y);
 	for (int k = 0; k < 3; k++) {
 		char name[8];
@@ -327,8 +338,8 @@ START_TEST(test_exp_known_train)
 		/* the grazing crossing is the slowest (slope 0.02 mV/ms): its time is
 		 * known to the rounding of V over that slope */
 		double tol = k == 0 ? 1e-11 : 1e-12;
-		ck_assert_msg(fabs(t[0] - ref) <= tol, "%s: first spike at %.17g, expected %.17g", name,
-			      t[0], ref);
+		ck_assert_msg(fabs(t[0] - ref) <= tol, "%s: first spike at %.17g, expected %.17g",
+			      name, t[0], ref);
 		free(t);
 	}
 	/* the grazing one fires at the bump, the other after the step */
@@ -398,13 +409,15 @@ START_TEST(test_first_root_never_misses)
 			 * the sample) */
 			double v = ev_xfun_value(&f, x, NULL, NULL);
 			if (!(v < 0)) {
-				ck_abort_msg("case %d: f(%.17g) >= 0 before the answer %.17g", c, x, s);
+				ck_abort_msg("case %d: f(%.17g) >= 0 before the answer %.17g", c, x,
+					     s);
 			}
 			if (i >= 2 && prev > prev2 && prev >= v) {
 				double m = local_max(&f, end * (i - 2) / M, x);
 				if (!(m < 0)) {
-					ck_abort_msg("case %d: f = %g near %g, before the answer %.17g", c,
-						     m, x, s);
+					ck_abort_msg(
+					    "case %d: f = %g near %g, before the answer %.17g", c,
+					    m, x, s);
 				}
 				grazed += m > -1e-3;
 			}
@@ -466,8 +479,8 @@ START_TEST(test_first_root_grazing)
 				ck_assert_msg(isinf(s), "peak %g below: crossing at %.17g", eps, s);
 			} else {
 				ck_assert_msg(s <= tp + 1e-9 && s > tp - 1.0,
-					      "peak %g above: crossing at %.17g (peak at %.17g)", eps, s,
-					      tp);
+					      "peak %g above: crossing at %.17g (peak at %.17g)",
+					      eps, s, tp);
 				ck_assert(ev_xfun_value(&f, s, NULL, NULL) >= 0);
 			}
 		}
@@ -484,18 +497,19 @@ START_TEST(test_exact_delays_and_vmin)
 	 * 20 mV jump fires n on arrival, at the exact sum. Delays are drawn
 	 * from the same streams as the grid engine's (whose steps are their
 	 * rounding). A 100 mV inhibitory jump stops at V_min. */
-	const char *y = "simulation: {dt: 0.1 ms, duration: 20 ms, seed: 3, engine: event}\n"
-			"populations:\n"
-			"  src: {model: spike_source, size: 1, spikes: {times: [1 ms]}}\n"
-			"  n: {model: lif, size: 5, params: {C_m: 250 pF, tau_m: 10 ms, E_L: 0 mV,"
-			" V_th: 15 mV, V_reset: 0 mV, t_ref: 0.5 ms, V_min: -7 mV}}\n"
-			"projections:\n"
-			"  - {from: src, to: \"n[0:1]\", rule: all_to_all, weight: 20 mV, delay: 0.25 ms}\n"
-			"  - {from: src, to: \"n[1:5]\", rule: all_to_all, weight: 20 mV,"
-			" delay: {uniform: {low: 0.5 ms, high: 3 ms}}}\n"
-			"  - {from: src, to: \"n[0:1]\", rule: all_to_all, weight: -100 mV, delay: 5 ms}\n"
-			"record:\n"
-			"  traces: [{population: n, variable: V_m, interval: 6 ms, file: @F@}]\n";
+	const char *y =
+	    "simulation: {dt: 0.1 ms, duration: 20 ms, seed: 3, engine: event}\n"
+	    "populations:\n"
+	    "  src: {model: spike_source, size: 1, spikes: {times: [1 ms]}}\n"
+	    "  n: {model: lif, size: 5, params: {C_m: 250 pF, tau_m: 10 ms, E_L: 0 mV,"
+	    " V_th: 15 mV, V_reset: 0 mV, t_ref: 0.5 ms, V_min: -7 mV}}\n"
+	    "projections:\n"
+	    "  - {from: src, to: \"n[0:1]\", rule: all_to_all, weight: 20 mV, delay: 0.25 ms}\n"
+	    "  - {from: src, to: \"n[1:5]\", rule: all_to_all, weight: 20 mV,"
+	    " delay: {uniform: {low: 0.5 ms, high: 3 ms}}}\n"
+	    "  - {from: src, to: \"n[0:1]\", rule: all_to_all, weight: -100 mV, delay: 5 ms}\n"
+	    "record:\n"
+	    "  traces: [{population: n, variable: V_m, interval: 6 ms, file: @F@}]\n";
 	char path[4200];
 	snprintf(path, sizeof(path), "%s/v.h5", tu_tmpdir("event_delay"));
 	const char *at = strstr(y, "@F@");
@@ -516,10 +530,12 @@ START_TEST(test_exact_delays_and_vmin)
 		double dl;
 		ck_assert_int_eq(conn_delay_ms(&c, k - 1, 0, &dl), 0);
 		ck_assert(dl >= 0.5 && dl <= 3.0);
-		ck_assert_msg(fabs(dl / 0.1 - nearbyint(dl / 0.1)) > 1e-6, "delay %.17g on the grid", dl);
+		ck_assert_msg(fabs(dl / 0.1 - nearbyint(dl / 0.1)) > 1e-6,
+			      "delay %.17g on the grid", dl);
 		t = tu_spike_times(sd, "n", k, &n);
 		ck_assert_uint_eq(n, 1);
-		ck_assert_msg(t[0] == 1.0 + dl, "n%u fired at %.17g, expected 1 + %.17g", k, t[0], dl);
+		ck_assert_msg(t[0] == 1.0 + dl, "n%u fired at %.17g, expected 1 + %.17g", k, t[0],
+			      dl);
 		free(t);
 	}
 	conn_release(&c);
@@ -545,13 +561,14 @@ START_TEST(test_trace_closed_form)
 	 * spike. I_syn_ex of an exp neuron after one input decays exactly. */
 	char path[4200];
 	snprintf(path, sizeof(path), "%s/v.h5", tu_tmpdir("event_trace"));
-	char *y = tu_fmt("simulation: {dt: 0.1 ms, duration: 30 ms, engine: event}\n"
-			 "populations:\n"
-			 "  n: {model: lif, synapse: exp, size: 1, params: {C_m: 250 pF, tau_m: 10 ms,"
-			 " E_L: 0 mV, V_th: 15 mV, V_reset: 0 mV, t_ref: 2 ms, I_e: 1000 pA}}\n"
-			 "record:\n"
-			 "  traces: [{population: n, variable: V_m, interval: 0.5 ms, file: %s}]\n",
-			 path);
+	char *y =
+	    tu_fmt("simulation: {dt: 0.1 ms, duration: 30 ms, engine: event}\n"
+		   "populations:\n"
+		   "  n: {model: lif, synapse: exp, size: 1, params: {C_m: 250 pF, tau_m: 10 ms,"
+		   " E_L: 0 mV, V_th: 15 mV, V_reset: 0 mV, t_ref: 2 ms, I_e: 1000 pA}}\n"
+		   "record:\n"
+		   "  traces: [{population: n, variable: V_m, interval: 0.5 ms, file: %s}]\n",
+		   path);
 	snn_net *net = tu_load(y);
 	snn_spike_data *sd = tu_run(net, 1, NULL);
 	size_t rows, cols;
@@ -564,17 +581,19 @@ START_TEST(test_trace_closed_form)
 		double tk = fmod(t, per); /* time since the last release (or 0) */
 		/* ramping, or held at the reset while refractory */
 		double ex = tk <= tstar ? 40.0 * -expm1(-tk / TAU_M) : 0.0;
-		ck_assert_msg(fabs(v[r] - ex) <= 1e-12, "V(%g) = %.17g, expected %.17g", t, v[r], ex);
+		ck_assert_msg(fabs(v[r] - ex) <= 1e-12, "V(%g) = %.17g, expected %.17g", t, v[r],
+			      ex);
 	}
 	free(v);
-	snn_spike_data *plain = run_event("simulation: {dt: 0.1 ms, duration: 30 ms, engine: event}\n"
-					  "populations:\n"
-					  "  n: {model: lif, synapse: exp, size: 1, params: {C_m: 250 pF,"
-					  " tau_m: 10 ms, E_L: 0 mV, V_th: 15 mV, V_reset: 0 mV,"
-					  " t_ref: 2 ms, I_e: 1000 pA}}\n");
+	snn_spike_data *plain =
+	    run_event("simulation: {dt: 0.1 ms, duration: 30 ms, engine: event}\n"
+		      "populations:\n"
+		      "  n: {model: lif, synapse: exp, size: 1, params: {C_m: 250 pF,"
+		      " tau_m: 10 ms, E_L: 0 mV, V_th: 15 mV, V_reset: 0 mV,"
+		      " t_ref: 2 ms, I_e: 1000 pA}}\n");
 	ck_assert_uint_eq(sd->pops[0].n, plain->pops[0].n);
-	ck_assert_int_eq(memcmp(sd->pops[0].t_ms, plain->pops[0].t_ms,
-				sd->pops[0].n * sizeof(double)), 0);
+	ck_assert_int_eq(
+	    memcmp(sd->pops[0].t_ms, plain->pops[0].t_ms, sd->pops[0].n * sizeof(double)), 0);
 	snn_spike_data_free(plain);
 	snn_spike_data_free(sd);
 	snn_net_free(net);
@@ -591,18 +610,19 @@ START_TEST(test_poisson_streams)
 	 * 20 ln 2 ms), no spike outside [10 ms, 1010 ms). */
 	char path[4200];
 	snprintf(path, sizeof(path), "%s/v.h5", tu_tmpdir("event_poisson"));
-	char *y = tu_fmt("simulation: {dt: 0.1 ms, duration: 1100 ms, seed: 9, engine: event}\n"
-			 "populations:\n"
-			 "  n: {model: lif, size: 2000, params: {tau_m: 1e12 ms, E_L: 0 mV,"
-			 " V_th: 1e9 mV, V_reset: 0 mV}}\n"
-			 "  src: {model: poisson_source, size: 500, params: {rate: 50 Hz, start: 10 ms,"
-			 " stop: 1010 ms}}\n"
-			 "stimuli:\n"
-			 "  - {poisson: {rate: 2 kHz, start: 5 ms, stop: 55 ms}, to: n, weight: 1 mV,"
-			 " delay: 0.3 ms}\n"
-			 "record:\n"
-			 "  traces: [{population: n, variable: V_m, interval: 100 ms, file: %s}]\n",
-			 path);
+	char *y =
+	    tu_fmt("simulation: {dt: 0.1 ms, duration: 1100 ms, seed: 9, engine: event}\n"
+		   "populations:\n"
+		   "  n: {model: lif, size: 2000, params: {tau_m: 1e12 ms, E_L: 0 mV,"
+		   " V_th: 1e9 mV, V_reset: 0 mV}}\n"
+		   "  src: {model: poisson_source, size: 500, params: {rate: 50 Hz, start: 10 ms,"
+		   " stop: 1010 ms}}\n"
+		   "stimuli:\n"
+		   "  - {poisson: {rate: 2 kHz, start: 5 ms, stop: 55 ms}, to: n, weight: 1 mV,"
+		   " delay: 0.3 ms}\n"
+		   "record:\n"
+		   "  traces: [{population: n, variable: V_m, interval: 100 ms, file: %s}]\n",
+		   path);
 	snn_net *net = tu_load(y);
 	snn_spike_data *sd = tu_run(net, 1, NULL);
 	size_t rows, cols;
@@ -611,7 +631,8 @@ START_TEST(test_poisson_streams)
 	double m = 0, q = 0, cov = 0;
 	for (size_t i = 0; i < cols; i++) {
 		/* every event is 1 mV: counts are whole (tau_m 1e12 ms leaks 1e-9) */
-		if (fabs(v[i] - nearbyint(v[i])) > 1e-6 || fabs(v[i] - v[(rows - 1) * cols + i]) > 1e-6) {
+		if (fabs(v[i] - nearbyint(v[i])) > 1e-6 ||
+		    fabs(v[i] - v[(rows - 1) * cols + i]) > 1e-6) {
 			ck_abort_msg("neuron %zu: V = %.17g, then %.17g", i, v[i],
 				     v[(rows - 1) * cols + i]);
 		}
@@ -734,23 +755,23 @@ static bool spike_error(const snn_spike_data *ev, const snn_spike_data *gr, doub
 	return true;
 }
 
-#define CONV_TMPL                                                               \
-	"simulation: {dt: %s ms, duration: 50 ms, seed: 1}\n" \
-	"populations:\n" \
+#define CONV_TMPL                                                            \
+	"simulation: {dt: %s ms, duration: 50 ms, seed: 1}\n"                \
+	"populations:\n"                                                     \
 	"  drive: {model: lif, synapse: exp, size: 8, params: {C_m: 250 pF," \
 	" tau_m: 10 ms, E_L: 0 mV, V_th: 15 mV, V_reset: 0 mV, t_ref: 2 ms," \
-	" tau_syn_ex: 2 ms, tau_syn_in: 5 ms," \
-	" I_e: {uniform: {low: 1000 pA, high: 1600 pA}}}}\n" \
-	"  out: {model: lif, synapse: exp, size: 4, params: {C_m: 250 pF," \
+	" tau_syn_ex: 2 ms, tau_syn_in: 5 ms,"                               \
+	" I_e: {uniform: {low: 1000 pA, high: 1600 pA}}}}\n"                 \
+	"  out: {model: lif, synapse: exp, size: 4, params: {C_m: 250 pF,"   \
 	" tau_m: 10 ms, E_L: 0 mV, V_th: 15 mV, V_reset: 0 mV, t_ref: 2 ms," \
-	" tau_syn_ex: 2 ms, tau_syn_in: 5 ms, I_e: 300 pA}}\n" \
-	"  d: {model: lif, synapse: delta, size: 4, params: {C_m: 250 pF," \
+	" tau_syn_ex: 2 ms, tau_syn_in: 5 ms, I_e: 300 pA}}\n"               \
+	"  d: {model: lif, synapse: delta, size: 4, params: {C_m: 250 pF,"   \
 	" tau_m: 10 ms, E_L: 0 mV, V_th: 15 mV, V_reset: 0 mV, t_ref: 2 ms," \
-	" I_e: {uniform: {low: 400 pA, high: 450 pA}}}}\n" \
-	"projections:\n" \
-	"  - {from: drive, to: out, rule: all_to_all," \
-	" weight: {uniform: {low: -100 pA, high: 250 pA}}, delay: 1 ms}\n" \
-	"  - {from: drive, to: d, rule: all_to_all," \
+	" I_e: {uniform: {low: 400 pA, high: 450 pA}}}}\n"                   \
+	"projections:\n"                                                     \
+	"  - {from: drive, to: out, rule: all_to_all,"                       \
+	" weight: {uniform: {low: -100 pA, high: 250 pA}}, delay: 1 ms}\n"   \
+	"  - {from: drive, to: d, rule: all_to_all,"                         \
 	" weight: {uniform: {low: -1 mV, high: 2 mV}}, delay: 0.5 ms}\n"
 
 START_TEST(test_grid_converges)
@@ -774,8 +795,8 @@ START_TEST(test_grid_converges)
 		size_t n;
 		ck_assert_msg(spike_error(ev, gr, &err[i], &mean, &n), "dt %s: spike counts differ",
 			      dts[i]);
-		printf("  dt = %-5s ms: %zu spikes, max error %.3e ms, mean error %.3e ms\n", dts[i],
-		       n, err[i], mean);
+		printf("  dt = %-5s ms: %zu spikes, max error %.3e ms, mean error %.3e ms\n",
+		       dts[i], n, err[i], mean);
 		ck_assert_uint_gt(n, 80);
 		snn_spike_data_free(gr);
 		free(y);
@@ -791,8 +812,8 @@ END_TEST
 
 /* Rate (Hz) and mean CV of the interspike intervals (neurons with at least
  * 3 spikes) of population `pop` in [t0, t1). */
-static void rate_cv(const snn_spike_data *sd, const char *pop, uint32_t size, double t0,
-		    double t1, double *rate, double *cv)
+static void rate_cv(const snn_spike_data *sd, const char *pop, uint32_t size, double t0, double t1,
+		    double *rate, double *cv)
 {
 	const snn_spike_population *p = snn_spike_data_find(sd, pop);
 	ck_assert_ptr_nonnull(p);
@@ -878,14 +899,16 @@ START_TEST(test_benchmark4_matches_grid)
 			snn_net_set_seed(net, (uint64_t)s + 1);
 			snn_spike_data *sd = tu_run(net, 2, NULL);
 			for (int p = 0; p < 2; p++) {
-				rate_cv(sd, pops[p], sizes[p], 100.0, 500.0, &x[e][p][s], &x[e][2 + p][s]);
+				rate_cv(sd, pops[p], sizes[p], 100.0, 500.0, &x[e][p][s],
+					&x[e][2 + p][s]);
 			}
 			snn_spike_data_free(sd);
 			snn_net_free(net);
 		}
 	}
 	const char *what[] = {"rate exc (Hz)", "rate inh (Hz)", "CV exc", "CV inh"};
-	printf("benchmark 4, 500 ms, seeds 1-%d: event engine vs grid engine at dt = 0.01 ms\n", NS);
+	printf("benchmark 4, 500 ms, seeds 1-%d: event engine vs grid engine at dt = 0.01 ms\n",
+	       NS);
 	for (int q = 0; q < 4; q++) {
 		double m[2], v[2];
 		for (int e = 0; e < 2; e++) {
@@ -898,10 +921,11 @@ START_TEST(test_benchmark4_matches_grid)
 			}
 		}
 		double se = sqrt((v[0] + v[1]) / NS);
-		printf("  %-14s event %.4f +- %.4f   grid %.4f +- %.4f   difference %+.4f (3 se %.4f)\n",
+		printf("  %-14s event %.4f +- %.4f   grid %.4f +- %.4f   difference %+.4f (3 se "
+		       "%.4f)\n",
 		       what[q], m[0], sqrt(v[0] / NS), m[1], sqrt(v[1] / NS), m[0] - m[1], 3 * se);
-		ck_assert_msg(fabs(m[0] - m[1]) <= 3 * se, "%s: %g vs %g (3 se = %g)", what[q], m[0],
-			      m[1], 3 * se);
+		ck_assert_msg(fabs(m[0] - m[1]) <= 3 * se, "%s: %g vs %g (3 se = %g)", what[q],
+			      m[0], m[1], 3 * se);
 		if (q < 2) {
 			ck_assert(m[0] > 8.0 && m[0] < 11.0);
 		} else {
@@ -933,15 +957,18 @@ START_TEST(test_deterministic)
 		for (int k = 0; k < 2; k++) {
 			ck_assert_uint_eq(a->pops[p].n, o[k]->pops[p].n);
 			ck_assert_int_eq(memcmp(a->pops[p].t_ms, o[k]->pops[p].t_ms,
-						a->pops[p].n * sizeof(double)), 0);
+						a->pops[p].n * sizeof(double)),
+					 0);
 			ck_assert_int_eq(memcmp(a->pops[p].node_ids, o[k]->pops[p].node_ids,
-						a->pops[p].n * sizeof(uint64_t)), 0);
+						a->pops[p].n * sizeof(uint64_t)),
+					 0);
 		}
 		/* sorted by time, off the grid */
 		uint64_t off = 0;
 		for (uint64_t k = 1; k < a->pops[p].n; k++) {
 			if (!(a->pops[p].t_ms[k - 1] <= a->pops[p].t_ms[k])) {
-				ck_abort_msg("spikes out of time order at %llu", (unsigned long long)k);
+				ck_abort_msg("spikes out of time order at %llu",
+					     (unsigned long long)k);
 			}
 			double s = a->pops[p].t_ms[k] / 0.1;
 			off += fabs(s - nearbyint(s)) > 1e-6;
