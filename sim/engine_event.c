@@ -115,6 +115,7 @@ struct ev_sim {
 	/* emissions: indexed heap over neurons */
 	uint32_t *eh, *epos;
 	double *ekey;
+	uint8_t *echeck; /* per neuron: its key is a look-ahead check, not a spike */
 	uint32_t en;
 	/* spikes in flight */
 	struct ev_flight *fh;
@@ -241,6 +242,16 @@ static void eh_set(struct ev_sim *s, uint32_t g, double t)
 	} else if (t > old) {
 		eh_down(s, i);
 	}
+}
+
+/* Schedules lif neuron g's next crossing, or the look-ahead check that
+ * stands for it (event_int.h). */
+static void predict(struct ev_sim *s, uint32_t g, const struct ev_lif *P)
+{
+	bool check;
+	double t = ev_lif_next_crossing(P, &s->nrn[g], s->t_end, &check);
+	s->echeck[g] = check;
+	eh_set(s, g, t);
 }
 
 /* ------------------------------------------------------------------ flight heap */
@@ -849,7 +860,8 @@ static int setup_emitters(struct ev_sim *s, snn_diag *d)
 	s->eh = malloc((N ? N : 1) * sizeof(uint32_t));
 	s->epos = malloc((N ? N : 1) * sizeof(uint32_t));
 	s->ekey = malloc((N ? N : 1) * sizeof(double));
-	if (!s->eh || !s->epos || !s->ekey) {
+	s->echeck = calloc(N ? N : 1, 1);
+	if (!s->eh || !s->epos || !s->ekey || !s->echeck) {
 		return oom(d);
 	}
 	for (uint32_t g = 0; g < N; g++) {
@@ -864,7 +876,11 @@ static int setup_emitters(struct ev_sim *s, snn_diag *d)
 		case MODEL_LIF_DELTA:
 		case MODEL_LIF_EXP: {
 			const struct ev_lif *P = &s->par[n->par];
-			t = n->y >= P->theta ? 0.0 : ev_lif_next_crossing(P, n, s->t_end);
+			if (n->y < P->theta) {
+				predict(s, g, P);
+				continue;
+			}
+			t = 0.0;
 			break;
 		}
 		case MODEL_SPIKE_SOURCE: {
@@ -982,6 +998,7 @@ static void ev_free(void *impl)
 	free(s->eh);
 	free(s->epos);
 	free(s->ekey);
+	free(s->echeck);
 	free(s->fh);
 	free(s->streams);
 	free(s->sh);
@@ -1187,11 +1204,13 @@ static void abort_outputs(struct ev_sim *s)
  * its next crossing. */
 static void reschedule(struct ev_sim *s, uint32_t g, const struct ev_lif *P, double t)
 {
-	const struct ev_neuron *n = &s->nrn[g];
+	struct ev_neuron *n = &s->nrn[g];
+	n->t_in = t;
 	if (n->ref_end < t && n->y >= P->theta) {
+		s->echeck[g] = 0;
 		eh_set(s, g, t);
 	} else {
-		eh_set(s, g, ev_lif_next_crossing(P, n, s->t_end));
+		predict(s, g, P);
 	}
 }
 
@@ -1226,6 +1245,13 @@ static int do_emit(struct ev_sim *s, double t, snn_diag *d)
 	uint32_t g = s->eh[0];
 	struct ev_neuron *n = &s->nrn[g];
 	struct ev_pop *p = &s->pops[n->pop];
+	if (s->echeck[g]) {
+		/* the end of a look-ahead window: no crossing before it */
+		const struct ev_lif *P = &s->par[n->par];
+		ev_lif_advance(P, n, t);
+		predict(s, g, P);
+		return SNN_OK;
+	}
 	p->spikes++;
 	if (s->rec_mask[g] && record_spike(s, p, g, t, d) != SNN_OK) {
 		return SNN_EIO;
@@ -1237,10 +1263,13 @@ static int do_emit(struct ev_sim *s, double t, snn_diag *d)
 		ev_lif_advance(P, n, t);
 		n->y = P->reset;
 		n->ref_end = t + P->t_ref;
+		n->t_in = t;
+		predict(s, g, P);
 		/* a crossing so soon after the reset (t_ref 0 and a huge current)
 		 * that it rounds to t still moves time forward */
-		double next = ev_lif_next_crossing(P, n, s->t_end);
-		eh_set(s, g, next > t ? next : nextafter(t, INFINITY));
+		if (s->epos[g] != EV_NONE && !(s->ekey[g] > t)) {
+			eh_set(s, g, nextafter(t, INFINITY));
+		}
 		break;
 	}
 	case MODEL_SPIKE_SOURCE: {

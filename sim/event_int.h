@@ -42,6 +42,7 @@ struct ev_lif {
 	double d_ex, d_in;	 /* 1/tau_syn_x - 1/tau_m */
 	double r_ex, r_in;	 /* 1/tau_syn_x */
 	double emax_ex, emax_in; /* ev_emax of each current */
+	double window;		 /* first look-ahead of the crossing search (ms) */
 };
 
 /* The state of one neuron at time t, untouched between its events. Laid out
@@ -54,6 +55,7 @@ struct ev_neuron {
 	double i_in;	/* pA (exp synapses) */
 	double ref_end; /* refractory while t <= ref_end; -inf when never spiked */
 	double i_stim;	/* current stimuli (pA), constant between their changes */
+	double t_in;	/* time of the last input, current change or spike */
 	uint32_t par;	/* index of its constants (struct ev_lif) */
 	uint32_t pop;	/* population index */
 };
@@ -69,8 +71,17 @@ void ev_lif_advance(const struct ev_lif *P, struct ev_neuron *n, double t);
  * input, reaches V_th; +inf when it does not. n->y must be below the
  * threshold or n refractory. The crossing is bracketed to within
  * EV_CROSS_TOL_MS and the later end of the bracket is returned, so that the
- * membrane potential computed there is at or above the threshold. */
-double ev_lif_next_crossing(const struct ev_lif *P, const struct ev_neuron *n, double t_end);
+ * membrane potential computed there is at or above the threshold.
+ *
+ * With exponential currents the search looks ahead over a window (the
+ * shortest time constant, doubling with the time since n->t_in) rather than
+ * to t_end, because the next input usually comes first and makes a long
+ * search wasted: when the window holds no crossing but a later one cannot be
+ * ruled out, *check is set and the end of the window is returned, a time at
+ * which the caller advances the neuron and asks again (no spike). A bound
+ * over the whole of (n->t, t_end] first rules out most neurons for good. */
+double ev_lif_next_crossing(const struct ev_lif *P, const struct ev_neuron *n, double t_end,
+			    bool *check);
 
 /* The bracket width to which crossing times are found (ms). */
 #define EV_CROSS_TOL_MS 1e-13
@@ -102,6 +113,9 @@ struct ev_xfun {
 };
 /* f(s), and f'(s) and f''(s) where the pointers are not NULL. */
 double ev_xfun_value(const struct ev_xfun *f, double s, double *d1, double *d2);
+/* An upper bound of f over [0, S]: A + max(B, B e^{-rS}) + sum of J_k emax_k
+ * over the positive J_k. */
+double ev_xfun_bound(const struct ev_xfun *f, double S);
 double ev_first_root(const struct ev_xfun *f, double S);
 /* max over s >= 0 of E(s) for rates r and rx = r + d. */
 double ev_emax(double r, double d);

@@ -42,10 +42,12 @@ void ev_lif_init(struct ev_lif *P, const double *v, bool exp_syn)
 		P->r_in = 1.0 / ti;
 		P->emax_ex = ev_emax(P->r_m, P->d_ex);
 		P->emax_in = ev_emax(P->r_m, P->d_in);
+		P->window = fmin(tau, fmin(te, ti));
 	} else {
 		P->v_min = v[LIF_V_MIN] - v[LIF_E_L];
 		P->d_ex = P->d_in = P->r_ex = P->r_in = 0.0;
 		P->emax_ex = P->emax_in = 0.0;
+		P->window = INFINITY;
 	}
 }
 
@@ -92,54 +94,79 @@ double ev_xfun_value(const struct ev_xfun *f, double s, double *d1, double *d2)
 	return v;
 }
 
-/* The zero of q(x) = sgn * (f or f')(x) inside [lo, hi], where q(lo) < 0 <=
- * q(hi) and q is monotone: safeguarded Newton (a step that leaves the bracket
- * is replaced by bisection; after 8 Newton steps only bisection is used).
- * Once Newton has converged, one step of tol across the zero closes the
- * bracket. Returns hi, the end where q >= 0, with hi - lo <= tol or hi and lo
- * adjacent doubles. */
-static double solve(const struct ev_xfun *f, int order, double sgn, double lo, double hi,
-		    double tol)
+/* q(x) = sgn * f(x) (order 0) or sgn * f'(x) (order 1), and its derivative. */
+static inline double q_at(const struct ev_xfun *f, int order, double sgn, double x, double *dq)
 {
-	double x = lo + 0.5 * (hi - lo);
-	int newton = 0;
-	for (int it = 0; it < 400 && hi - lo > tol; it++) {
-		double a, b, q, dq;
-		q = ev_xfun_value(f, x, &a, &b);
-		if (order == 1) {
-			q = a;
-			dq = b;
-		} else {
-			dq = a;
-		}
-		q *= sgn;
-		dq *= sgn;
+	double a, b;
+	double v = ev_xfun_value(f, x, &a, &b);
+	if (order == 1) {
+		*dq = sgn * b;
+		return sgn * a;
+	}
+	*dq = sgn * a;
+	return sgn * v;
+}
+
+/* The zero of a monotone q inside [lo, hi], where q(lo) = qlo < 0 <= q(hi) =
+ * qhi: Newton from the regula falsi point, a step that leaves the bracket
+ * replaced by regula falsi (every third time by bisection), bisection only
+ * after 30 steps. Once Newton has converged, one step of tol across the zero
+ * closes the bracket. Returns hi, the end where q >= 0, with hi - lo <= tol
+ * (or adjacent doubles). About 4 to 8 evaluations in practice. */
+static double solve(const struct ev_xfun *f, int order, double sgn, double lo, double hi,
+		    double qlo, double qhi, double tol)
+{
+	double x = lo - qlo * (hi - lo) / (qhi - qlo);
+	if (!(x > lo && x < hi)) {
+		x = lo + 0.5 * (hi - lo);
+	}
+	int fallbacks = 0;
+	for (int it = 0; it < 300 && hi - lo > tol; it++) {
+		double dq, q = q_at(f, order, sgn, x, &dq);
 		if (q >= 0) {
 			hi = x;
+			qhi = q;
 		} else {
 			lo = x;
+			qlo = q;
 		}
 		if (hi - lo <= tol) {
 			break;
 		}
+		double mid = lo + 0.5 * (hi - lo);
 		double xn = dq != 0 ? x - q / dq : NAN;
-		if (newton < 8 && xn > lo && xn < hi) {
-			newton++;
+		if (it < 30 && xn > lo && xn < hi) {
 			if (fabs(xn - x) < 0.5 * tol) {
 				xn = q >= 0 ? x - tol : x + tol;
 				if (!(xn > lo && xn < hi)) {
 					break; /* the bracket is within tol of x already */
 				}
 			}
+		} else if (it < 30 && ++fallbacks % 3 != 0) {
+			xn = lo - qlo * (hi - lo) / (qhi - qlo);
 		} else {
-			xn = lo + 0.5 * (hi - lo);
+			xn = mid;
 		}
 		if (!(xn > lo && xn < hi)) {
-			break; /* lo and hi are adjacent doubles */
+			xn = mid;
+			if (!(xn > lo && xn < hi)) {
+				break; /* lo and hi are adjacent doubles */
+			}
 		}
 		x = xn;
 	}
 	return hi;
+}
+
+double ev_xfun_bound(const struct ev_xfun *f, double S)
+{
+	double ub = f->A + (f->B > 0 ? f->B : f->B * exp(-f->r * S));
+	for (int k = 0; k < f->n; k++) {
+		if (f->J[k] > 0) {
+			ub += f->J[k] * f->emax[k];
+		}
+	}
+	return ub;
 }
 
 double ev_first_root(const struct ev_xfun *fin, double S)
@@ -161,15 +188,7 @@ double ev_first_root(const struct ev_xfun *fin, double S)
 	if (f.A + f.B >= 0) {
 		return 0.0;
 	}
-	/* bound: B e^{-rs} <= max(B, B e^{-rS}); J_k E_k <= J_k emax_k for J_k > 0
-	 * and <= 0 otherwise */
-	double ub = f.A + (f.B > 0 ? f.B : f.B * exp(-f.r * S));
-	for (int k = 0; k < f.n; k++) {
-		if (f.J[k] > 0) {
-			ub += f.J[k] * f.emax[k];
-		}
-	}
-	if (ub < 0) {
+	if (ev_xfun_bound(&f, S) < 0) {
 		return INFINITY;
 	}
 	if (f.n == 0) {
@@ -192,26 +211,30 @@ double ev_first_root(const struct ev_xfun *fin, double S)
 		}
 	}
 	hp[nh++] = S;
-	/* zeros of f' (one at most on each monotone piece of h) */
-	double fp[4];
-	int nf = 0;
-	fp[nf++] = 0.0;
-	double da;
-	ev_xfun_value(&f, 0.0, &da, NULL);
+	/* Walk the monotone pieces of f, between the zeros of f' (one at most on
+	 * each piece of h): f at each zero of f' (a local extremum) and at S
+	 * decides; lo is the last point known to have f < 0. */
+	double lo = 0.0, flo = f.A + f.B;
+	double da = -f.r * f.B; /* f'(0) */
+	for (int k = 0; k < f.n; k++) {
+		da += f.J[k];
+	}
 	for (int i = 0; i + 1 < nh; i++) {
-		double db;
-		ev_xfun_value(&f, hp[i + 1], &db, NULL);
+		double db, fb = ev_xfun_value(&f, hp[i + 1], &db, NULL);
 		if ((da < 0 && db > 0) || (da > 0 && db < 0)) {
-			fp[nf++] =
-			    solve(&f, 1, da < 0 ? 1.0 : -1.0, hp[i], hp[i + 1], EV_CROSS_TOL_MS);
+			double sg = da < 0 ? 1.0 : -1.0;
+			double c =
+			    solve(&f, 1, sg, hp[i], hp[i + 1], sg * da, sg * db, EV_CROSS_TOL_MS);
+			double fc = ev_xfun_value(&f, c, NULL, NULL);
+			if (fc >= 0) {
+				return solve(&f, 0, 1.0, lo, c, flo, fc, EV_CROSS_TOL_MS);
+			}
+			lo = c;
+			flo = fc;
 		}
 		da = db;
-	}
-	fp[nf++] = S;
-	/* f is monotone between consecutive points; f(fp[0]) < 0 */
-	for (int i = 0; i + 1 < nf; i++) {
-		if (ev_xfun_value(&f, fp[i + 1], NULL, NULL) >= 0) {
-			return solve(&f, 0, 1.0, fp[i], fp[i + 1], EV_CROSS_TOL_MS);
+		if (i + 2 == nh && fb >= 0) {
+			return solve(&f, 0, 1.0, lo, S, flo, fb, EV_CROSS_TOL_MS);
 		}
 	}
 	return INFINITY;
@@ -277,9 +300,11 @@ void ev_lif_advance(const struct ev_lif *P, struct ev_neuron *n, double t)
 	n->t = t;
 }
 
-double ev_lif_next_crossing(const struct ev_lif *P, const struct ev_neuron *n, double t_end)
+double ev_lif_next_crossing(const struct ev_lif *P, const struct ev_neuron *n, double t_end,
+			    bool *check)
 {
 	double ta = n->t, y = n->y, iex = n->i_ex, iin = n->i_in;
+	*check = false;
 	if (n->ref_end >= ta) {
 		if (P->exp_syn) {
 			double s = n->ref_end - ta;
@@ -318,6 +343,20 @@ double ev_lif_next_crossing(const struct ev_lif *P, const struct ev_neuron *n, d
 		f.rx[f.n] = P->r_in;
 		f.emax[f.n] = P->emax_in;
 		f.n++;
+	}
+	if (ev_xfun_bound(&f, S) < 0) {
+		return INFINITY; /* never, whatever the window */
+	}
+	/* look ahead over a window that doubles while no input comes */
+	double W = ta - n->t_in;
+	W = W > P->window ? W : P->window;
+	if (W < S) {
+		double s = ev_first_root(&f, W);
+		if (isinf(s)) {
+			*check = true;
+			return ta + W;
+		}
+		return ta + s;
 	}
 	double s = ev_first_root(&f, S);
 	return isinf(s) ? INFINITY : ta + s;

@@ -939,6 +939,34 @@ START_TEST(test_benchmark4_matches_grid)
 }
 END_TEST
 
+START_TEST(test_cuba_exp_rates)
+{
+	/* benchmark 2 (examples/cuba.yaml: exponential currents, every neuron
+	 * resting above threshold) on the event engine: the rates of the grid
+	 * engine's band (check_engine.c) for two seeds */
+	char *text = read_example("cuba.yaml");
+	char *t1 = replace(text, "duration: 1 s", "duration: 400 ms");
+	for (uint64_t seed = 1; seed <= 2; seed++) {
+		snn_net *net = tu_load(t1);
+		snn_diag *d = snn_diag_new();
+		ck_assert_int_eq(snn_net_set_engine(net, "event", d), SNN_OK);
+		snn_diag_free(d);
+		snn_net_set_seed(net, seed);
+		snn_spike_data *sd = tu_run(net, 1, NULL);
+		double rate, cv;
+		rate_cv(sd, "exc", 3200, 100.0, 400.0, &rate, &cv);
+		printf("benchmark 2 on the event engine, seed %llu: exc %.3f Hz, CV %.3f\n",
+		       (unsigned long long)seed, rate, cv);
+		ck_assert_msg(rate > 4.5 && rate < 7.0, "seed %llu: %g Hz",
+			      (unsigned long long)seed, rate);
+		snn_spike_data_free(sd);
+		snn_net_free(net);
+	}
+	free(t1);
+	free(text);
+}
+END_TEST
+
 START_TEST(test_deterministic)
 {
 	/* the same config twice, and with 1 or 4 threads asked for: identical
@@ -1006,6 +1034,7 @@ static Suite *event_suite(void)
 	tcase_set_timeout(tg, 600);
 	tcase_add_test(tg, test_grid_converges);
 	tcase_add_test(tg, test_benchmark4_matches_grid);
+	tcase_add_test(tg, test_cuba_exp_rates);
 	tcase_add_test(tg, test_deterministic);
 	suite_add_tcase(s, tg);
 	return s;
