@@ -59,6 +59,7 @@ struct ev_neuron {
 	uint32_t par;	/* index of its constants (struct ev_lif) */
 	uint32_t pop;	/* population index */
 };
+_Static_assert(sizeof(struct ev_neuron) == 64, "one neuron per cache line");
 
 /* Fills the constants of one neuron from its parameter values (indexed by
  * enum lif_param). */
