@@ -408,10 +408,12 @@ static int setup_pops(struct ev_sim *s, snn_diag *d)
 		default:
 			return snn_diag_error(
 			    d, SNN_EUNSUP, p->where.file, p->where.line, p->where.col,
-			    "population '%s': the event engine cannot integrate model "
-			    "'%s' exactly (its conductance-based synapses have no "
-			    "closed-form solution); run it with engine: grid",
-			    p->name, p->model->name);
+			    "population '%s': the event engine cannot integrate "
+			    "model '%s' exactly (%s); run it with engine: grid",
+			    p->name, p->model->name,
+			    ep->model == MODEL_LIF_COND ? "its conductance-based synapses have no "
+							  "closed-form solution"
+							: "no closed form is implemented for it");
 		}
 	}
 	s->par = calloc(n_par ? n_par : 1, sizeof(struct ev_lif));
