@@ -69,49 +69,13 @@ bool engine_params_homogeneous(const struct pop_rt *p)
 int engine_draw_param(struct grid_sim *s, const struct pop_rt *p, int param, uint32_t local,
 		      double *out, snn_diag *d)
 {
-	const struct value *v = &p->ir->params[param];
-	const struct model_param *mp = &p->ir->model->params[param];
-	struct rng r;
-	rng_init(&r, s->net->sim.seed, RNG_PARAM, (uint32_t)param, p->first + local, 0);
-	int rc = value_draw(v, &r, local, out);
-	bool bad = rc != 0 || (mp->check == PC_POSITIVE && !(*out > 0)) ||
-		   (mp->check == PC_NONNEG && !(*out >= 0));
-	if (bad) {
-		const struct origin *o = v->where.file ? &v->where : &p->ir->where;
-		const char *u = snn_dim_unit(mp->dim);
-		if (rc != 0) {
-			return snn_diag_error(d, SNN_EINVAL, o->file, o->line, o->col,
-					      "population '%s', neuron %u: no value of %s inside its "
-					      "bounds after 1000 draws",
-					      p->ir->name, local, mp->name);
-		}
-		return snn_diag_error(d, SNN_EINVAL, o->file, o->line, o->col,
-				      "population '%s', neuron %u: drawn %s = %g%s%s must be %s; "
-				      "bound the distribution with min/max",
-				      p->ir->name, local, mp->name, *out, *u ? " " : "", u,
-				      mp->check == PC_POSITIVE ? "positive" : "at least 0");
-	}
-	return 0;
+	return net_draw_param(s->net, p->ir, param, local, out, d);
 }
 
 int engine_draw_init(struct grid_sim *s, const struct pop_rt *p, int var, uint32_t local,
 		     double def, double *out, snn_diag *d)
 {
-	const struct value *v = &p->ir->init[var];
-	if (v->kind == VALUE_CONST && isnan(v->a)) {
-		*out = def;
-		return 0;
-	}
-	struct rng r;
-	rng_init(&r, s->net->sim.seed, RNG_INIT, (uint32_t)var, p->first + local, 0);
-	if (value_draw(v, &r, local, out) != 0) {
-		const struct origin *o = &v->where;
-		return snn_diag_error(d, SNN_EINVAL, o->file, o->line, o->col,
-				      "population '%s', neuron %u: no initial %s inside its bounds "
-				      "after 1000 draws",
-				      p->ir->name, local, p->ir->model->state[var].name);
-	}
-	return 0;
+	return net_draw_init(s->net, p->ir, var, local, def, out, d);
 }
 
 /* ------------------------------------------------------------------ stimuli */

@@ -44,6 +44,9 @@ static void usage(FILE *out)
 		"                       OMP_NUM_THREADS, else all cores); the spikes do not\n"
 		"                       depend on it\n"
 		"  --seed S             random seed (overrides the config)\n"
+		"  --engine E           grid (the time grid of step dt) or event (exact,\n"
+		"                       event-driven: spike times off the grid, delays as\n"
+		"                       written); overrides the config's simulation.engine\n"
 		"  --duration T         biological time with its unit, e.g. 200ms or '1.5 s'\n"
 		"  --scale F            population sizes times F, keeping each neuron's mean\n"
 		"                       in-degree (overrides simulation.scale)\n"
@@ -148,6 +151,7 @@ struct run_args {
 	unsigned long long seed;
 	const char *duration;
 	double scale;
+	const char *engine;
 	const char *output;
 	const char *summary_json;
 	enum snn_spike_format format;
@@ -340,6 +344,13 @@ static int parse_run_args(int argc, char **argv, struct run_args *ra)
 					missing ? "" : ", got ", missing ? "" : v);
 				return -1;
 			}
+		} else if ((v = opt_value(argc, argv, &i, "--engine", NULL, &missing))) {
+			if (missing || (strcmp(v, "grid") != 0 && strcmp(v, "event") != 0)) {
+				fprintf(stderr, "snnsim: error: --engine expects grid or event%s%s\n",
+					missing ? "" : ", got ", missing ? "" : v);
+				return -1;
+			}
+			ra->engine = v;
 		} else if ((v = opt_value(argc, argv, &i, "--duration", NULL, &missing))) {
 			if (missing) {
 				fprintf(stderr, "snnsim: error: --duration expects a time such as 200ms\n");
@@ -551,6 +562,11 @@ static int cmd_run_nir(struct run_args *ra)
 				"graphs (the input sets the duration; outputs are HDF5)\n");
 		return EXIT_BAD_INPUT;
 	}
+	if (ra->engine && strcmp(ra->engine, "grid") != 0) {
+		fprintf(stderr, "snnsim: error: --engine %s does not apply to NIR graphs: they run "
+				"on the time grid of their dt\n", ra->engine);
+		return EXIT_BAD_INPUT;
+	}
 	snn_diag *d = snn_diag_new();
 	if (!d) {
 		fprintf(stderr, "snnsim: error: out of memory\n");
@@ -687,6 +703,11 @@ static int cmd_run(int argc, char **argv)
 	}
 	if (ra.seed_set) {
 		snn_net_set_seed(net, ra.seed);
+	}
+	if (ra.engine && snn_net_set_engine(net, ra.engine, d) != SNN_OK) {
+		fprintf(stderr, "snnsim: error: --engine: %s\n", snn_diag_message(d, 0));
+		ex = EXIT_BAD_INPUT;
+		goto out;
 	}
 	if (ra.duration) {
 		double ms;
