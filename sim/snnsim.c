@@ -6,10 +6,13 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -44,6 +47,11 @@ static void usage(FILE *out)
 		"  --format F           hdf5 (SONATA spike layout) or csv; default: csv for a\n"
 		"                       FILE ending in .csv, else hdf5\n"
 		"  --summary-json FILE  also write the run summary as JSON\n"
+		"  --stream SOCKET      stream spikes live to a Unix socket (this machine only)\n"
+		"                       for 'snnview --attach SOCKET'; a slow or absent viewer\n"
+		"                       never slows the run: what it cannot take is dropped\n"
+		"  --view               open snnview on a live stream of this run (needs a\n"
+		"                       display; the viewer may be closed at any time)\n"
 		"  -q, --quiet          print only errors\n"
 		"\n"
 		"Exit status: 0 success, 1 the run failed, 2 bad input or usage.\n"
@@ -116,6 +124,8 @@ struct run_args {
 	const char *summary_json;
 	enum snn_spike_format format;
 	bool quiet;
+	const char *stream;
+	bool view;
 };
 
 static int parse_run_args(int argc, char **argv, struct run_args *ra)
@@ -172,6 +182,14 @@ static int parse_run_args(int argc, char **argv, struct run_args *ra)
 					missing ? "" : ", got ", missing ? "" : v);
 				return -1;
 			}
+		} else if ((v = opt_value(argc, argv, &i, "--stream", NULL, &missing))) {
+			if (missing || !*v) {
+				fprintf(stderr, "snnsim: error: --stream expects a socket path\n");
+				return -1;
+			}
+			ra->stream = v;
+		} else if (strcmp(argv[i], "--view") == 0) {
+			ra->view = true;
 		} else if (strcmp(argv[i], "--quiet") == 0 || strcmp(argv[i], "-q") == 0) {
 			ra->quiet = true;
 		} else if (argv[i][0] == '-') {
@@ -188,6 +206,11 @@ static int parse_run_args(int argc, char **argv, struct run_args *ra)
 	}
 	if (!ra->config) {
 		fprintf(stderr, "snnsim: error: run needs a config file (see snnsim --help)\n");
+		return -1;
+	}
+	if (ra->view && ra->stream) {
+		fprintf(stderr, "snnsim: error: --view makes its own stream; give either --view or "
+				"--stream SOCKET\n");
 		return -1;
 	}
 	/* without --format, an output named *.csv is written as CSV */
@@ -240,6 +263,109 @@ static int cmd_check(int argc, char **argv)
 	return ex;
 }
 
+/* The live stream of a run: the socket, and for --view the folder made for
+ * it and the viewer started on it. */
+struct live {
+	snn_stream_writer *w;
+	char dir[64];
+	char sock[128];
+};
+
+/* The viewer to start: $SNNSIM_VIEWER, else snnview next to this program,
+ * else snnview on the PATH. */
+static void viewer_path(char *buf, size_t n)
+{
+	const char *env = getenv("SNNSIM_VIEWER");
+	if (env && *env) {
+		snprintf(buf, n, "%s", env);
+		return;
+	}
+	char self[PATH_MAX];
+	ssize_t k = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (k > 0) {
+		self[k] = '\0';
+		char *slash = strrchr(self, '/');
+		if (slash) {
+			*slash = '\0';
+			snprintf(buf, n, "%s/snnview", self);
+			if (access(buf, X_OK) == 0) {
+				return;
+			}
+		}
+	}
+	snprintf(buf, n, "snnview");
+}
+
+extern char **environ;
+
+static int live_open(const struct run_args *ra, const snn_net *net, struct live *lv, snn_diag *d)
+{
+	const char *path = ra->stream;
+	if (ra->view) {
+		snprintf(lv->dir, sizeof(lv->dir), "/tmp/snnsim-view-XXXXXX");
+		if (!mkdtemp(lv->dir)) {
+			fprintf(stderr, "snnsim: error: --view: cannot make a folder for the stream "
+					"socket: %s\n", strerror(errno));
+			lv->dir[0] = '\0';
+			return -1;
+		}
+		snprintf(lv->sock, sizeof(lv->sock), "%s/stream.sock", lv->dir);
+		path = lv->sock;
+	}
+	size_t np = snn_net_population_count(net);
+	const char **names = calloc(np ? np : 1, sizeof(char *));
+	uint32_t *sizes = calloc(np ? np : 1, sizeof(uint32_t));
+	int rc = SNN_ENOMEM;
+	if (names && sizes) {
+		for (size_t i = 0; i < np; i++) {
+			const char *nm = snn_net_population_name(net, i);
+			names[i] = nm[0] == '@' ? NULL : nm; /* stimulus sources are not shown */
+			sizes[i] = snn_net_population_size(net, i);
+		}
+		rc = snn_stream_listen(path, names, sizes, np, snn_net_dt_ms(net),
+				       snn_net_duration_ms(net), 0, &lv->w, d);
+	}
+	free(names);
+	free(sizes);
+	if (rc != SNN_OK) {
+		snn_diag_print(d, stderr);
+		return -1;
+	}
+	if (!ra->quiet) {
+		fprintf(stderr, "snnsim: streaming spikes on %s\n", path);
+	}
+	if (ra->view) {
+		char viewer[PATH_MAX + 16];
+		viewer_path(viewer, sizeof(viewer));
+		char *argv[] = {viewer, "--attach", lv->sock, NULL};
+		pid_t pid;
+		int e = posix_spawnp(&pid, viewer, NULL, NULL, argv, environ);
+		if (e != 0) {
+			/* the run goes on without a window: the stream costs nothing */
+			fprintf(stderr, "snnsim: warning: --view: cannot start %s: %s\n", viewer,
+				strerror(e));
+		}
+	}
+	return 0;
+}
+
+static void live_close(struct live *lv, bool ok, double t_ms, bool quiet)
+{
+	if (lv->w) {
+		uint64_t sent = snn_stream_sent(lv->w), dropped = snn_stream_dropped(lv->w);
+		snn_stream_close(lv->w, ok, t_ms, 2.0);
+		lv->w = NULL;
+		if (!quiet) {
+			fprintf(stderr, "snnsim: live stream: %llu spikes queued, %llu dropped\n",
+				(unsigned long long)sent, (unsigned long long)dropped);
+		}
+	}
+	if (lv->dir[0]) {
+		rmdir(lv->dir);
+		lv->dir[0] = '\0';
+	}
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	struct run_args ra;
@@ -253,6 +379,8 @@ static int cmd_run(int argc, char **argv)
 	}
 	snn_net *net = NULL;
 	snn_sim *sim = NULL;
+	struct live lv;
+	memset(&lv, 0, sizeof(lv));
 	int ex = load(ra.config, &net, d);
 	if (ex) {
 		goto out;
@@ -281,7 +409,15 @@ static int cmd_run(int argc, char **argv)
 	 * in which case it only names the file */
 	snn_sim_options opt = {ra.threads, ra.output, ra.format,
 			       ra.output != NULL && !snn_net_records_spikes(net), software,
-			       on_progress, &ps};
+			       on_progress, &ps, NULL, NULL};
+	if (ra.stream || ra.view) {
+		if (live_open(&ra, net, &lv, d) != 0) {
+			ex = EXIT_RUN_FAILED;
+			goto out;
+		}
+		opt.on_spikes = snn_stream_on_spikes;
+		opt.spikes_ctx = lv.w;
+	}
 	if (!ra.quiet) {
 		printf("%s: %llu neurons, about %.0f synapses, %g ms\n", ra.config,
 		       (unsigned long long)snn_net_neuron_count(net), snn_net_expected_synapses(net),
@@ -303,6 +439,7 @@ static int cmd_run(int argc, char **argv)
 	if (ps.tty) {
 		fprintf(stderr, "\r%*s\r", 100, "");
 	}
+	live_close(&lv, rc == SNN_OK, snn_sim_stats(sim)->bio_ms, ra.quiet);
 	if (rc != SNN_OK) {
 		snn_diag_print(d, stderr);
 		ex = EXIT_RUN_FAILED;
@@ -324,6 +461,7 @@ static int cmd_run(int argc, char **argv)
 		}
 	}
 out:
+	live_close(&lv, false, 0.0, true);
 	snn_sim_free(sim);
 	snn_net_free(net);
 	snn_diag_free(d);
@@ -332,6 +470,9 @@ out:
 
 int main(int argc, char **argv)
 {
+	/* a viewer that goes away must not kill the run (the stream also sends
+	 * with MSG_NOSIGNAL) */
+	signal(SIGPIPE, SIG_IGN);
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_BAD_INPUT;
