@@ -349,11 +349,16 @@ static int live_open(const struct run_args *ra, const snn_net *net, struct live 
 	return 0;
 }
 
+/* Seconds a viewer gets after the run to attach and take the rest: more for
+ * the window --view started, which may still be opening. */
+#define GRACE_STREAM_S 2.0
+#define GRACE_VIEW_S 5.0
+
 static void live_close(struct live *lv, bool ok, double t_ms, bool quiet)
 {
 	if (lv->w) {
 		uint64_t sent = snn_stream_sent(lv->w), dropped = snn_stream_dropped(lv->w);
-		snn_stream_close(lv->w, ok, t_ms, 2.0);
+		snn_stream_close(lv->w, ok, t_ms, lv->dir[0] ? GRACE_VIEW_S : GRACE_STREAM_S);
 		lv->w = NULL;
 		if (!quiet) {
 			fprintf(stderr, "snnsim: live stream: %llu spikes queued, %llu dropped\n",

@@ -310,18 +310,22 @@ void snn_stream_close(snn_stream_writer *w, bool ok, double t_ms, double grace_s
 		put32(p + 16, ok ? 0u : 1u);
 		w->q_tail += HDR_BYTES + 12;
 	}
+	/* the run is over: a viewer still starting up may attach now, and gets
+	 * what is queued, within the grace time */
 	double until = mono_s() + grace_s;
 	pump(w);
-	while (w->cfd >= 0 && w->q_head != w->q_tail) {
+	while (w->q_head != w->q_tail) {
 		double left = until - mono_s();
 		if (left <= 0) {
 			break;
 		}
-		struct pollfd pf = {w->cfd, POLLOUT, 0};
+		struct pollfd pf = w->cfd >= 0 ? (struct pollfd){w->cfd, POLLOUT, 0}
+					       : (struct pollfd){w->lfd, POLLIN, 0};
 		int ms = left > 0.05 ? 50 : (int)(left * 1000) + 1;
 		if (poll(&pf, 1, ms) < 0 && errno != EINTR) {
 			break;
 		}
+		accept_viewer(w);
 		pump(w);
 	}
 	if (w->cfd >= 0) {

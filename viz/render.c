@@ -28,6 +28,7 @@
 #define RATES_H 64
 #define TRACES_H 90
 #define GAP 6
+#define MIN_RASTER_H 120 /* panels are left out rather than squeeze the raster below this */
 #define RATE_GROUP 4 /* pixel columns per rate sample */
 
 struct snn_view {
@@ -90,8 +91,8 @@ void snn_view_layout_of(uint32_t w, uint32_t h, bool rates, bool traces, snn_vie
 	out->axis = (snn_view_rect){x, bottom, pw, AXIS_H};
 	/* panels give way to the raster on small pictures */
 	int avail = bottom - TOP_H;
-	int rh = rates && avail >= 3 * (RATES_H + GAP) ? RATES_H : 0;
-	int th = traces && avail >= 3 * (RATES_H + TRACES_H + 2 * GAP) ? TRACES_H : 0;
+	int rh = rates && avail - RATES_H - GAP >= MIN_RASTER_H ? RATES_H : 0;
+	int th = traces && avail - rh - TRACES_H - 2 * GAP >= MIN_RASTER_H ? TRACES_H : 0;
 	if (rh) {
 		out->rates = (snn_view_rect){x, bottom - rh, pw, rh};
 		bottom -= rh + GAP;

@@ -79,7 +79,8 @@ static void show_all(struct app *a)
 /* Live: keeps the newest span_ms in view. */
 static void follow_now(struct app *a)
 {
-	double end = snn_raster_t_end(a->r);
+	/* the window is half-open: the newest spikes stay in it */
+	double end = nextafter(snn_raster_t_end(a->r), INFINITY);
 	double t1 = end > a->span_ms ? end : a->span_ms;
 	a->st.t0_ms = t1 - a->span_ms;
 	a->st.t1_ms = t1;
@@ -463,7 +464,10 @@ static void make_status(struct app *a)
 		snprintf(a->status + n, sizeof(a->status) - n, "%s%s", n ? "  " : "", a->note);
 	}
 	a->st.status = a->status;
-	a->st.t_now_ms = a->live ? snn_raster_t_end(a->r) : NAN;
+	/* the marker shows the live edge while the run goes on */
+	bool running = a->live && a->rd && !snn_stream_reader_ended(a->rd) &&
+		       !snn_stream_reader_closed(a->rd);
+	a->st.t_now_ms = running ? snn_raster_t_end(a->r) : NAN;
 }
 
 static int draw(struct app *a)
@@ -486,7 +490,8 @@ static int draw(struct app *a)
 }
 
 /* Runs the next command of --script when its time has come:
- * "wait-end", "wait MS", "key NAME", "shot FILE", "quit", separated by ';'. */
+ * "wait-end", "wait MS", "key NAME", "window T0 T1" (ms), "shot FILE",
+ * "quit", separated by ';'. */
 static void script_step(struct app *a)
 {
 	if (!a->script || !*a->script || a->dirty) {
@@ -538,6 +543,19 @@ static void script_step(struct app *a)
 			return;
 		}
 		SDL_PushEvent(&ev);
+	} else if (strncmp(cmd, "window ", 7) == 0) {
+		double t0, t1;
+		if (sscanf(cmd + 7, "%lf %lf", &t0, &t1) != 2 || !(t1 > t0)) {
+			fprintf(stderr, "snnview: error: script: window expects T0 T1 in ms, "
+					"T1 > T0\n");
+			a->exit_code = VIEWER_BAD_INPUT;
+			a->quit = true;
+			return;
+		}
+		a->st.t0_ms = t0;
+		a->st.t1_ms = t1;
+		a->follow = false;
+		a->dirty = true;
 	} else if (strncmp(cmd, "shot ", 5) == 0) {
 		if (save_png(a, cmd + 5) != 0) {
 			a->exit_code = VIEWER_RUN_FAILED;

@@ -51,9 +51,9 @@ SNN_API int snn_stream_listen(const char *path, const char *const *pop_names,
  * batch that does not fit the queue is dropped and counted. */
 SNN_API void snn_stream_on_spikes(void *ctx, const snn_spike_event *ev, size_t n,
 				  double t_ms);
-/* Ends the stream: queues END, gives the viewer at most grace_s seconds to
- * take what is queued, closes and removes the socket; frees w (accepts
- * NULL). ok says whether the run completed. */
+/* Ends the stream: queues END, gives a viewer (attached, or attaching now)
+ * at most grace_s seconds to take what is queued, closes and removes the
+ * socket; frees w (accepts NULL). ok says whether the run completed. */
 SNN_API void snn_stream_close(snn_stream_writer *w, bool ok, double t_ms, double grace_s);
 /* Spikes dropped so far, spikes sent so far, whether a viewer is attached. */
 SNN_API uint64_t snn_stream_dropped(const snn_stream_writer *w);
