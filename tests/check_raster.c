@@ -96,7 +96,7 @@ static void brute_bin(const snn_raster *r, const snn_raster_window *w, uint32_t 
 			if (fy < 0 || fy >= w->height) {
 				continue;
 			}
-			count[(size_t)fy * w->width + (size_t)fx]++;
+			count[(size_t)fx * w->height + (size_t)fy]++;
 			(*shown)++;
 		}
 	}

@@ -59,8 +59,8 @@ void viewer_initial_window(const snn_raster *r, const struct viewer_opts *o, dou
 		/* the window is half-open: keep the last spike in it */
 		b = nextafter(b, INFINITY);
 	}
-	if (!(b > a)) {
-		b = a + 1.0;
+	if (!(b - a >= 1e-3)) {
+		b = a + 1.0; /* no spikes, or all at one time */
 	}
 	*t0 = a;
 	*t1 = b;

@@ -476,7 +476,7 @@ int snn_raster_bin(const snn_raster *r, const snn_raster_window *w, snn_raster_b
 	const double sy = w->height / (w->row1 - w->row0);
 	const double t0 = w->t0_ms, row0 = w->row0;
 	const double fw = w->width, fh = w->height;
-	const uint32_t width = w->width;
+	const uint32_t width = w->width, height = w->height;
 	uint32_t *count = b->count;
 	uint64_t first = 0, shown = 0;
 	for (size_t i = 0; i < r->n_pops; i++) {
@@ -504,7 +504,7 @@ int snn_raster_bin(const snn_raster *r, const snn_raster_window *w, snn_raster_b
 			if (fy < 0 || fy >= fh) {
 				continue;
 			}
-			count[(size_t)(uint32_t)fy * width + x]++;
+			count[(size_t)x * height + (uint32_t)fy]++;
 			shown++;
 		}
 		b->in_time += k1 - k0;

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +30,10 @@
 #define TRACES_H 90
 #define GAP 6
 #define MIN_RASTER_H 120 /* panels are left out rather than squeeze the raster below this */
-#define RATE_GROUP 4 /* pixel columns per rate sample */
+#define RATE_GROUP 4
+#define TILE 16   /* columns per tile when shading */
+#define TILE_H 64 /* pixel rows per tile */
+#define SHADES 257 /* white, then log2 counts in eighths 0..255 */ /* pixel columns per rate sample */
 
 struct snn_view {
 	snn_raster_bins bins;
@@ -38,6 +42,12 @@ struct snn_view {
 	size_t cap_row_pop;
 	double *rates;
 	size_t cap_rates;
+	int32_t *py_bin;  /* per pixel row of the raster: its bin, -1 none */
+	size_t cap_py;
+	uint32_t *shade;  /* per population: colour by log2 count in eighths */
+	size_t cap_shade;
+	uint32_t *py_shade; /* per pixel row: offset of its shade table */
+	size_t cap_py_shade;
 };
 
 static const char keys_help[] =
@@ -72,6 +82,9 @@ void snn_view_free(snn_view *v)
 	snn_raster_bins_free(&v->bins);
 	free(v->row_pop);
 	free(v->rates);
+	free(v->py_bin);
+	free(v->shade);
+	free(v->py_shade);
 	free(v);
 }
 
@@ -184,40 +197,67 @@ static int draw_raster(snn_view *v, const snn_raster *r, const snn_view_state *s
 		double row = w.row0 + (b + 0.5) * (w.row1 - w.row0) / w.height;
 		v->row_pop[b] = (int32_t)snn_raster_pop_at_row(r, row);
 	}
+	/* per pixel row (from the bottom): its bin and colour, or -1 */
+	if (grow((void **)&v->py_bin, &v->cap_py, (size_t)a->h, sizeof(int32_t)) != 0) {
+		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+	}
+	for (int py = 0; py < a->h; py++) {
+		int32_t b = py;
+		if (per_row) {
+			double bb = floor(st->row0 + (py + 0.5) * span / a->h) - w.row0;
+			b = bb < 0 || bb >= w.height ? -1 : (int32_t)bb;
+		}
+		v->py_bin[py] = b >= 0 && v->row_pop[b] >= 0 ? b : -1;
+	}
+	if (grow((void **)&v->py_shade, &v->cap_py_shade, (size_t)a->h, sizeof(uint32_t)) != 0) {
+		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+	}
+	/* shade by log2 of the count in eighths, relative to the largest: a
+	 * table per population of its colour over the white background, entry 0
+	 * (no spike) white; one more all-white table for rows of no population */
 	uint32_t mx = v->bins.max_count;
 	uint32_t lmax = mx ? lg8(mx) + 8 : 1;
-	for (int py = 0; py < a->h; py++) {
-		/* py counts from the bottom */
-		uint32_t b;
-		if (per_row) {
-			double row = st->row0 + (py + 0.5) * span / a->h;
-			double bb = floor(row) - w.row0;
-			if (bb < 0 || bb >= w.height) {
-				continue;
-			}
-			b = (uint32_t)bb;
-		} else {
-			b = (uint32_t)py;
-		}
-		int32_t pop = v->row_pop[b];
-		if (pop < 0) {
-			continue;
-		}
-		uint32_t col = snn_raster_color((size_t)pop);
-		const uint32_t *cnt = v->bins.count + (size_t)b * w.width;
-		uint32_t *dst = img->px + (size_t)(a->y + a->h - 1 - py) * img->w + a->x;
-		for (uint32_t x = 0; x < w.width; x++) {
-			uint32_t c = cnt[x];
-			if (!c) {
-				continue;
-			}
-			uint32_t alpha = 90 + 165 * (lg8(c) + 8) / lmax;
+	size_t np_all = snn_raster_population_count(r);
+	if (grow((void **)&v->shade, &v->cap_shade, (np_all + 1) * SHADES, sizeof(uint32_t)) != 0) {
+		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+	}
+	for (size_t i = 0; i <= np_all; i++) {
+		uint32_t col = i < np_all ? snn_raster_color(i) : COL_BG;
+		v->shade[i * SHADES] = COL_BG;
+		for (uint32_t l = 0; l < SHADES - 1; l++) {
+			uint32_t al = 90 + 165 * (l + 8) / lmax;
+			al = al > 255 ? 255 : al;
 			uint32_t out = 0;
-			for (int s = 0; s < 24; s += 8) {
-				uint32_t cd = (dst[x] >> s) & 0xFF, cs = (col >> s) & 0xFF;
-				out |= ((cd * (255 - alpha) + cs * alpha + 127) / 255) << s;
+			for (int sh = 0; sh < 24; sh += 8) {
+				uint32_t cs = (col >> sh) & 0xFF;
+				out |= ((255 * (255 - al) + cs * al + 127) / 255) << sh;
 			}
-			dst[x] = out;
+			v->shade[i * SHADES + 1 + l] = out;
+		}
+	}
+	for (int py = 0; py < a->h; py++) {
+		int32_t b = v->py_bin[py];
+		v->py_shade[py] = (uint32_t)((b >= 0 ? (size_t)v->row_pop[b] : np_all) * SHADES);
+		v->py_bin[py] = b >= 0 ? b : 0;
+	}
+	/* The grid is stored by column and the picture by row: tiles of 16 x 64
+	 * read each column in order while the tile's picture lines stay in L1. Every pixel is written (white where no spike), without a
+	 * branch on the count: sparse rasters cost no mispredictions. */
+	uint32_t *base = img->px + (size_t)(a->y + a->h - 1) * img->w + a->x;
+	for (uint32_t x0 = 0; x0 < w.width; x0 += TILE) {
+		uint32_t x1 = x0 + TILE < w.width ? x0 + TILE : w.width;
+		for (int py0 = 0; py0 < a->h; py0 += TILE_H) {
+			int py1 = py0 + TILE_H < a->h ? py0 + TILE_H : a->h;
+			for (uint32_t x = x0; x < x1; x++) {
+				const uint32_t *cnt = v->bins.count + (size_t)x * w.height;
+				uint32_t *dst = base + x;
+				for (int py = py0; py < py1; py++) {
+					uint32_t c = cnt[v->py_bin[py]];
+					uint32_t l = lg8(c | 1) + 1;
+					l = c ? l : 0;
+					dst[-(ptrdiff_t)py * img->w] = v->shade[v->py_shade[py] + l];
+				}
+			}
 		}
 	}
 	/* population boundaries and names */
@@ -406,7 +446,11 @@ static void draw_axis(const snn_view_state *st, const snn_view_rect *a, int top,
 			continue;
 		}
 		if (grid) {
-			snn_image_vline(img, x, top, a->y - 2, COL_GRID);
+			/* under the data: only where nothing was drawn */
+			for (int y = top; y <= a->y - 2; y++) {
+				uint32_t *p = &img->px[(size_t)y * img->w + (size_t)x];
+				*p = *p == COL_BG ? COL_GRID : *p;
+			}
 			continue;
 		}
 		char lab[32];
@@ -512,11 +556,11 @@ int snn_view_render(snn_view *v, const snn_raster *r, const snn_trace_report *tr
 	snn_view_layout L;
 	snn_view_layout_of(img->w, img->h, st->rates, st->traces && tr, &L);
 	snn_image_fill_rect(img, 0, 0, (int)img->w, (int)img->h, COL_BG);
-	draw_axis(st, &L.axis, L.raster.y, true, img);
 	int rc = draw_raster(v, r, st, &L.raster, img, d);
 	if (rc != SNN_OK) {
 		return rc;
 	}
+	draw_axis(st, &L.axis, L.raster.y, true, img);
 	if (L.rates.h > 0) {
 		rc = draw_rates(v, r, &L.rates, img, d);
 		if (rc != SNN_OK) {

@@ -23,7 +23,7 @@
 #include "viewer.h"
 
 #define POLL_BYTES_PER_FRAME (8u << 20)
-#define SCRIPT_TIMEOUT_S 120.0
+#define SCRIPT_TIMEOUT_S 900.0
 
 struct app {
 	const struct viewer_opts *o;
@@ -490,8 +490,9 @@ static int draw(struct app *a)
 }
 
 /* Runs the next command of --script when its time has come:
- * "wait-end", "wait MS", "key NAME", "window T0 T1" (ms), "shot FILE",
- * "quit", separated by ';'. */
+ * "wait-end", "wait-time T" (live: until the simulation reaches T ms),
+ * "wait MS", "key NAME", "window T0 T1" (ms), "shot FILE", "quit",
+ * separated by ';'. */
 static void script_step(struct app *a)
 {
 	if (!a->script || !*a->script || a->dirty) {
@@ -518,6 +519,22 @@ static void script_step(struct app *a)
 			} else if (now_s() > a->script_wait_until) {
 				fprintf(stderr, "snnview: error: script: the stream did not end in "
 						"%.0f s\n", SCRIPT_TIMEOUT_S);
+				a->exit_code = VIEWER_RUN_FAILED;
+				a->quit = true;
+			}
+			return;
+		}
+	} else if (strncmp(cmd, "wait-time ", 10) == 0) {
+		/* live: until the simulation has reached T ms (or ended) */
+		bool done = !a->live || snn_raster_t_end(a->r) >= atof(cmd + 10) ||
+			    (a->rd && (snn_stream_reader_ended(a->rd) ||
+				       snn_stream_reader_closed(a->rd)));
+		if (!done) {
+			if (a->script_wait_until == 0) {
+				a->script_wait_until = now_s() + SCRIPT_TIMEOUT_S;
+			} else if (now_s() > a->script_wait_until) {
+				fprintf(stderr, "snnview: error: script: the simulation did not reach "
+						"%s ms in %.0f s\n", cmd + 10, SCRIPT_TIMEOUT_S);
 				a->exit_code = VIEWER_RUN_FAILED;
 				a->quit = true;
 			}
@@ -616,6 +633,11 @@ int viewer_run(const struct viewer_opts *o)
 		goto out;
 	}
 	viewer_initial_window(a.r, o, &a.st.t0_ms, &a.st.t1_ms);
+	if (a.live) {
+		/* nothing has arrived yet: the first span */
+		a.st.t0_ms = 0;
+		a.st.t1_ms = isnan(a.span_ms) ? 1000.0 : a.span_ms;
+	}
 	reset_rows(&a);
 	a.st.rates = !o->no_rates;
 	a.st.traces = a.tr != NULL;

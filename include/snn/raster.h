@@ -89,7 +89,9 @@ typedef struct {
 typedef struct {
 	uint32_t width, height;
 	size_t n_pops;
-	uint32_t *count;     /* height x width: count[bin * width + column] */
+	uint32_t *count;     /* width x height, by column: count[column * height + bin]
+				(spikes come in time order, so binning writes stay
+				inside one column's cache lines) */
 	uint32_t max_count;  /* largest entry of count */
 	uint32_t *col_count; /* n_pops x width: spikes of each population per column,
 				whatever their row (rates of the whole population) */
