@@ -672,6 +672,139 @@ START_TEST(test_stream_errors)
 }
 END_TEST
 
+
+/* ------------------------------------------------------------ engine hook */
+
+struct hook_log {
+	snn_raster *r;
+	double last_t;
+	int calls, bad_order;
+};
+
+static void hook(void *ctx, const snn_spike_event *ev, size_t n, double t_ms)
+{
+	struct hook_log *h = ctx;
+	h->calls++;
+	if (t_ms < h->last_t) {
+		h->bad_order++;
+	}
+	h->last_t = t_ms;
+	for (size_t k = 0; k < n; k++) {
+		double t = ev[k].t_ms;
+		uint64_t id = ev[k].id;
+		if (t > t_ms || snn_raster_append(h->r, ev[k].pop, &t, &id, 1, NULL) != SNN_OK) {
+			h->bad_order++;
+		}
+	}
+}
+
+/* The on_spikes hook sees every spike of every population, the file only
+ * what the config records, and the file is the same with or without the
+ * hook, for 1 and 3 threads. */
+START_TEST(test_engine_hook)
+{
+	char dir[PATH_LEN];
+	snprintf(dir, sizeof(dir), "%s", tu_tmpdir("raster_hook"));
+	char *yaml = tu_fmt("simulation: {dt: 0.1 ms, duration: 300 ms, seed: 11}\n"
+			    "populations:\n"
+			    "  src: {model: poisson_source, size: 40, params: {rate: 30 Hz}}\n"
+			    "  e: {model: lif, size: 200, params: {E_L: 0 mV, V_th: 20 mV, "
+			    "V_reset: 10 mV}}\n"
+			    "projections:\n"
+			    "  - {from: src, to: e, rule: {fixed_indegree: 5}, weight: 6 mV, "
+			    "delay: 1 ms}\n"
+			    "  - {from: e, to: e, rule: {fixed_indegree: 10}, weight: 0.5 mV, "
+			    "delay: 1.5 ms}\n"
+			    "stimuli:\n"
+			    "  - {poisson: {rate: 8 kHz}, to: e, weight: 0.1 mV, delay: 0.1 ms}\n"
+			    "record:\n"
+			    "  spikes: {populations: [e], file: %s/rec.h5}\n",
+			    dir);
+	snn_net *net = tu_load(yaml);
+	char ref[PATH_LEN + 16];
+	unsigned char *bytes[3] = {NULL, NULL, NULL};
+	long len[3] = {0, 0, 0};
+	for (int run = 0; run < 3; run++) {
+		snprintf(ref, sizeof(ref), "%s/rec.h5", dir);
+		struct hook_log h = {snn_raster_new(), 0, 0, 0};
+		for (size_t i = 0; i < snn_net_population_count(net); i++) {
+			const char *nm = snn_net_population_name(net, i);
+			ck_assert_int_eq(snn_raster_add_population(h.r, nm,
+								   snn_net_population_size(net, i),
+								   NULL, NULL),
+					 SNN_OK);
+		}
+		snn_sim_options opt;
+		memset(&opt, 0, sizeof(opt));
+		opt.threads = run == 2 ? 3 : 1;
+		opt.software = "test";
+		if (run > 0) {
+			opt.on_spikes = hook;
+			opt.spikes_ctx = &h;
+		}
+		snn_sim *sim;
+		snn_diag *d = snn_diag_new();
+		ck_assert_int_eq(snn_sim_new(net, &opt, &sim, d), SNN_OK);
+		ck_assert_int_eq(snn_sim_run(sim, d), SNN_OK);
+		const snn_stats *st = snn_sim_stats(sim);
+		FILE *f = fopen(ref, "rb");
+		ck_assert_ptr_nonnull(f);
+		fseek(f, 0, SEEK_END);
+		len[run] = ftell(f);
+		rewind(f);
+		bytes[run] = malloc((size_t)len[run]);
+		ck_assert_int_eq(fread(bytes[run], 1, (size_t)len[run], f), len[run]);
+		fclose(f);
+		if (run > 0) {
+			ck_assert_int_eq(h.bad_order, 0);
+			ck_assert_int_gt(h.calls, 1);
+			ck_assert_double_eq(h.last_t, 300.0);
+			/* every spike of src and e, none of the stimulus */
+			uint64_t total = 0;
+			for (size_t i = 0; i < snn_raster_population_count(h.r); i++) {
+				const char *nm = snn_raster_population_name(h.r, i);
+				uint64_t n = snn_raster_population_spikes(h.r, i);
+				if (nm[0] == '@') {
+					ck_assert_uint_eq(n, 0);
+				}
+				total += n;
+			}
+			uint64_t shown = 0;
+			for (size_t i = 0; i < st->n_pops; i++) {
+				shown += st->pop_spikes[i];
+			}
+			ck_assert_uint_eq(total, shown);
+			/* the hook's e spikes are the file's, in order */
+			snn_spike_data *sd;
+			ck_assert_int_eq(snn_spike_data_read(ref, &sd, d), SNN_OK);
+			ck_assert_uint_eq(sd->n_pops, 1);
+			long e = snn_net_find_population(net, "e");
+			ck_assert_uint_eq(sd->pops[0].n, snn_raster_population_spikes(h.r, (size_t)e));
+			const double *ht = snn_raster_times(h.r, (size_t)e);
+			const uint32_t *hi = snn_raster_node_ids(h.r, (size_t)e);
+			for (uint64_t k = 0; k < sd->pops[0].n; k++) {
+				EXPECT(sd->pops[0].t_ms[k] == ht[k] && sd->pops[0].node_ids[k] == hi[k],
+				       "spike %llu differs", (unsigned long long)k);
+			}
+			long src = snn_net_find_population(net, "src");
+			ck_assert_uint_gt(snn_raster_population_spikes(h.r, (size_t)src), 100);
+			snn_spike_data_free(sd);
+		}
+		snn_sim_free(sim);
+		snn_diag_free(d);
+		snn_raster_free(h.r);
+	}
+	/* the file does not depend on the hook: byte for byte (same threads) */
+	ck_assert_int_eq(len[0], len[1]);
+	ck_assert_mem_eq(bytes[0], bytes[1], (size_t)len[0]);
+	free(bytes[0]);
+	free(bytes[1]);
+	free(bytes[2]);
+	snn_net_free(net);
+	free(yaml);
+}
+END_TEST
+
 static Suite *raster_suite(void)
 {
 	Suite *s = suite_create("raster");
@@ -693,6 +826,9 @@ static Suite *raster_suite(void)
 	tcase_add_test(tc, test_stream_round_trip);
 	tcase_add_test(tc, test_stream_slow_viewer_drops);
 	tcase_add_test(tc, test_stream_errors);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("engine");
+	tcase_add_test(tc, test_engine_hook);
 	suite_add_tcase(s, tc);
 	return s;
 }
