@@ -224,14 +224,15 @@ static void pump(snn_stream_writer *w)
 	}
 }
 
-/* Room for len more bytes at the tail, moving the queue to the front when
- * that makes room. */
+/* Room for len more bytes at the tail. The queue moves to the front only
+ * when what it moves is no more than what was sent since (q_head), so the
+ * copying costs at most one byte per byte sent. */
 static bool room(snn_stream_writer *w, size_t len)
 {
 	if (w->q_cap - w->q_tail >= len) {
 		return true;
 	}
-	if (w->q_head > 0) {
+	if (w->q_head > 0 && w->q_head >= w->q_tail - w->q_head) {
 		memmove(w->q, w->q + w->q_head, w->q_tail - w->q_head);
 		w->q_tail -= w->q_head;
 		w->q_head = 0;

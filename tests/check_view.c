@@ -249,6 +249,16 @@ START_TEST(test_layout_and_errors)
 	ck_assert_int_eq(snn_view_render(v, r, NULL, &st, img, d), SNN_EINVAL);
 	ck_assert_str_eq(snn_diag_message(d, 0), "empty view: t [5, 5) ms, rows [0, 10)");
 	ck_assert_ptr_nonnull(strstr(snn_view_keys_help(), "save a PNG screenshot"));
+	/* legend entries, right-aligned from x = 300 - 12: each takes 14 px (swatch
+	 * and gaps) plus its text, "3 c" = 18 px: c spans [256, 285), b [224, 253),
+	 * a [192, 221) */
+	ck_assert_int_eq(snn_view_legend_at(r, 300, 256, 8), 2);
+	ck_assert_int_eq(snn_view_legend_at(r, 300, 284, 8), 2);
+	ck_assert_int_eq(snn_view_legend_at(r, 300, 285, 8), -1);
+	ck_assert_int_eq(snn_view_legend_at(r, 300, 224, 8), 1);
+	ck_assert_int_eq(snn_view_legend_at(r, 300, 192, 8), 0);
+	ck_assert_int_eq(snn_view_legend_at(r, 300, 191, 8), -1);
+	ck_assert_int_eq(snn_view_legend_at(r, 300, 290, 40), -1);
 	snn_diag_free(d);
 	snn_image_free(img);
 	snn_view_free(v);

@@ -57,7 +57,7 @@ static const char keys_help[] =
 	"a, Home          show everything\n"
 	"space            pause / follow (live)\n"
 	"End              jump to now (live)\n"
-	"1 .. 9           show / hide a population\n"
+	"1 .. 9, legend   show / hide a population\n"
 	"r                rate strip on / off\n"
 	"v                trace panel on / off\n"
 	"s                save a PNG screenshot\n"
@@ -465,20 +465,44 @@ static void draw_axis(const snn_view_state *st, const snn_view_rect *a, int top,
 	snn_image_text(img, a->x + a->w - snn_image_text_width(1, lab), a->y + 14, 1, COL_TEXT, lab);
 }
 
+/* The legend entry of population i: its label and where it starts (entries
+ * are right-aligned on the top line, the last population rightmost). */
+static int legend_entry(const snn_raster *r, uint32_t w, size_t i, char *lab, size_t n)
+{
+	int x = (int)w - MARGIN_R;
+	for (size_t k = snn_raster_population_count(r); k-- > i;) {
+		if (k < 9) {
+			snprintf(lab, n, "%zu %s", k + 1, snn_raster_population_name(r, k));
+		} else {
+			snprintf(lab, n, "%s", snn_raster_population_name(r, k));
+		}
+		x -= snn_image_text_width(1, lab) + 14;
+	}
+	return x;
+}
+
+long snn_view_legend_at(const snn_raster *r, uint32_t w, int x, int y)
+{
+	if (y < 2 || y >= TOP_H - 2) {
+		return -1;
+	}
+	for (size_t i = 0; i < snn_raster_population_count(r); i++) {
+		char lab[96];
+		int x0 = legend_entry(r, w, i, lab, sizeof(lab));
+		if (x >= x0 && x < x0 + 11 + snn_image_text_width(1, lab)) {
+			return (long)i;
+		}
+	}
+	return -1;
+}
+
 static void draw_legend(const snn_raster *r, const snn_view_state *st, uint32_t w,
 			snn_image *img)
 {
 	size_t np = snn_raster_population_count(r);
-	int x = (int)w - MARGIN_R;
-	/* right-aligned: measure first */
-	for (size_t i = np; i-- > 0;) {
+	for (size_t i = 0; i < np; i++) {
 		char lab[96];
-		if (i < 9) {
-			snprintf(lab, sizeof(lab), "%zu %s", i + 1, snn_raster_population_name(r, i));
-		} else {
-			snprintf(lab, sizeof(lab), "%s", snn_raster_population_name(r, i));
-		}
-		x -= snn_image_text_width(1, lab) + 14;
+		int x = legend_entry(r, w, i, lab, sizeof(lab));
 		bool vis = snn_raster_is_visible(r, i);
 		uint32_t col = snn_raster_color(i);
 		if (vis) {

@@ -326,6 +326,13 @@ static void on_event(struct app *a, const SDL_Event *e)
 		break;
 	}
 	case SDL_MOUSEBUTTONDOWN:
+		if (e->button.button == SDL_BUTTON_LEFT && a->img) {
+			long pop = snn_view_legend_at(a->r, a->img->w, e->button.x, e->button.y);
+			if (pop >= 0) {
+				toggle_pop(a, (size_t)pop);
+				break;
+			}
+		}
 		if (e->button.button == SDL_BUTTON_LEFT) {
 			a->dragging = true;
 			a->drag_x = e->button.x;

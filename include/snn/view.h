@@ -59,6 +59,10 @@ SNN_API int snn_view_render(snn_view *v, const snn_raster *r, const snn_trace_re
 /* The binning of the last render (spikes shown, counts). */
 SNN_API const snn_raster_bins *snn_view_bins(const snn_view *v);
 
+/* The population whose legend entry is at (x, y) of a picture w pixels wide,
+ * or -1 (for clicks). Cost: O(populations^2) text measurements. */
+SNN_API long snn_view_legend_at(const snn_raster *r, uint32_t w, int x, int y);
+
 /* The text of the key overlay, one key per line (also printed by
  * snnview --help). */
 SNN_API const char *snn_view_keys_help(void);
