@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -263,6 +264,13 @@ static int cmd_check(int argc, char **argv)
 	return ex;
 }
 
+/* Seconds a viewer gets after the run to attach and take the rest: more for
+ * the window --view started, which may still be opening. */
+#define GRACE_STREAM_S 2.0
+#define GRACE_VIEW_S 5.0
+/* Seconds --view waits, before the run, for its window to attach. */
+#define VIEW_OPEN_S 15.0
+
 /* The live stream of a run: the socket, and for --view the folder made for
  * it and the viewer started on it. */
 struct live {
@@ -344,15 +352,24 @@ static int live_open(const struct run_args *ra, const snn_net *net, struct live 
 			/* the run goes on without a window: the stream costs nothing */
 			fprintf(stderr, "snnsim: warning: --view: cannot start %s: %s\n", viewer,
 				strerror(e));
+			return 0;
+		}
+		/* the window gets a moment to open, so that it shows the run from its
+		 * start; a viewer that fails (no display) ends the wait */
+		double waited = 0;
+		while (!snn_stream_wait_viewer(lv->w, 0.1) && waited < VIEW_OPEN_S) {
+			int status;
+			if (waitpid(pid, &status, WNOHANG) == pid) {
+				fprintf(stderr, "snnsim: warning: --view: the viewer exited; the run goes "
+						"on without it\n");
+				break;
+			}
+			waited += 0.1;
 		}
 	}
 	return 0;
 }
 
-/* Seconds a viewer gets after the run to attach and take the rest: more for
- * the window --view started, which may still be opening. */
-#define GRACE_STREAM_S 2.0
-#define GRACE_VIEW_S 5.0
 
 static void live_close(struct live *lv, bool ok, double t_ms, bool quiet)
 {

@@ -341,6 +341,25 @@ void snn_stream_close(snn_stream_writer *w, bool ok, double t_ms, double grace_s
 	free(w);
 }
 
+bool snn_stream_wait_viewer(snn_stream_writer *w, double timeout_s)
+{
+	double until = mono_s() + timeout_s;
+	accept_viewer(w);
+	while (w->cfd < 0) {
+		double left = until - mono_s();
+		if (left <= 0) {
+			break;
+		}
+		struct pollfd pf = {w->lfd, POLLIN, 0};
+		int ms = left > 0.05 ? 50 : (int)(left * 1000) + 1;
+		if (poll(&pf, 1, ms) < 0 && errno != EINTR) {
+			break;
+		}
+		accept_viewer(w);
+	}
+	return w->cfd >= 0;
+}
+
 uint64_t snn_stream_dropped(const snn_stream_writer *w)
 {
 	return w->dropped;

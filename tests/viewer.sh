@@ -88,6 +88,18 @@ expect_exit 0 "$SNNVIEW" --png "$TMP/pq_h5.png" --size 400x300 --t1 100.0001ms "
 "$PNGTOOL" pops "$TMP/pq_h5.png" 1 0 0072b2 d55e00 >"$TMP/stats_h5"
 cmp -s "$TMP/stats_csv" "$TMP/stats_h5" || fail "HDF5 and CSV pictures differ: $(cat "$TMP/stats_h5")"
 
+# snnsim --view whose viewer cannot start, or exits at once (no display):
+# the run goes on and completes
+expect_exit 0 env SNNSIM_VIEWER=/bin/false "$SNNSIM" run "$TMP/net.yaml" --view -o "$TMP/v1.h5"
+expect_line "$TMP/err" "snnsim: warning: --view: the viewer exited; the run goes on without it"
+[ -f "$TMP/v1.h5" ] || fail "--view with a failing viewer wrote no spike file"
+expect_exit 0 env SNNSIM_VIEWER="$TMP/no-such-viewer" "$SNNSIM" run "$TMP/net.yaml" --view -o "$TMP/v2.h5"
+expect_grep "$TMP/err" "^snnsim: warning: --view: cannot start $TMP/no-such-viewer: "
+expect_exit 2 "$SNNSIM" run "$TMP/net.yaml" --view --stream "$TMP/s.sock"
+expect_line "$TMP/err" "snnsim: error: --view makes its own stream; give either --view or --stream SOCKET"
+expect_exit 1 "$SNNSIM" run "$TMP/net.yaml" --stream "$TMP/pq.h5"
+expect_line "$TMP/err" "$TMP/pq.h5: error: exists and is not a socket; not replacing it"
+
 # bad spike files: a clear error, exit 2, no picture left behind
 head -c 3000 "$TMP/pq.h5" >"$TMP/cut.h5"
 expect_exit 2 "$SNNVIEW" --png "$TMP/bad.png" "$TMP/cut.h5"

@@ -52,10 +52,16 @@ EOT
 # 1. snnview --attach, started before the simulation, waits for the socket
 cd "$TMP" || exit 1
 ASAN_OPTIONS="$WINDOW_ASAN" "$XVFB_RUN" -a -s "-screen 0 800x600x24" "$SNNVIEW" --attach "$SOCK" --size 640x420 \
-	--script "wait-end; shot $TMP/live.png; window 0 400; shot $TMP/win.png; key s; key r; shot $TMP/norates.png; quit" \
+	--script "shot $TMP/ready.png; wait-end; shot $TMP/live.png; window 0 400; shot $TMP/win.png; key s; key r; shot $TMP/norates.png; quit" \
 	>"$TMP/view.out" 2>"$TMP/view.err" &
 viewer=$!
-sleep 1
+# the run starts once the window is up (its first screenshot), however busy
+# the machine
+k=0
+while [ ! -f "$TMP/ready.png" ] && [ $k -lt 600 ]; do
+	sleep 0.1
+	k=$((k + 1))
+done
 expect_exit 0 "$SNNSIM" run "$TMP/net.yaml" --stream "$SOCK" -o "$TMP/s.h5"
 expect_grep "$TMP/err" "^snnsim: live stream: [0-9]+ spikes queued, 0 dropped$"
 wait $viewer

@@ -55,7 +55,10 @@ SNN_API void snn_stream_on_spikes(void *ctx, const snn_spike_event *ev, size_t n
  * at most grace_s seconds to take what is queued, closes and removes the
  * socket; frees w (accepts NULL). ok says whether the run completed. */
 SNN_API void snn_stream_close(snn_stream_writer *w, bool ok, double t_ms, double grace_s);
-/* Spikes dropped so far, spikes sent so far, whether a viewer is attached. */
+/* Waits at most timeout_s seconds for a viewer to attach (before a run, for
+ * a window that is opening); returns whether one is attached. */
+SNN_API bool snn_stream_wait_viewer(snn_stream_writer *w, double timeout_s);
+/* Spikes dropped so far, spikes queued so far, whether a viewer is attached. */
 SNN_API uint64_t snn_stream_dropped(const snn_stream_writer *w);
 SNN_API uint64_t snn_stream_sent(const snn_stream_writer *w);
 SNN_API bool snn_stream_attached(const snn_stream_writer *w);
