@@ -430,7 +430,22 @@ static void draw_traces(const snn_trace_report *tr, const snn_view_state *st,
 			}
 		}
 	}
-	snn_image_text(img, a->x + 4, a->y + 2, 1, COL_DIM, lab);
+	/* the panel's key: variable and unit, then each neuron in its colour */
+	int kw = snn_image_text_width(1, lab) + 8;
+	for (size_t j = 0; j < shown; j++) {
+		char nm[96];
+		snprintf(nm, sizeof(nm), "%s %llu", tr->population,
+			 (unsigned long long)tr->node_ids[j]);
+		kw += snn_image_text_width(1, nm) + 8;
+	}
+	snn_image_blend_rect(img, a->x + 1, a->y + 1, kw, SNN_FONT_H + 1, COL_BG, 210);
+	int x = snn_image_text(img, a->x + 4, a->y + 2, 1, COL_TEXT, lab) + 8;
+	for (size_t j = 0; j < shown; j++) {
+		char nm[96];
+		snprintf(nm, sizeof(nm), "%s %llu", tr->population,
+			 (unsigned long long)tr->node_ids[j]);
+		x = snn_image_text(img, x, a->y + 2, 1, snn_raster_color(j + 4), nm) + 8;
+	}
 	snn_image_rect(img, a->x - 1, a->y - 1, a->w + 2, a->h + 2, COL_FRAME);
 }
 
