@@ -199,13 +199,14 @@ int main(int argc, char **argv)
 	}
 	double full = now_s() - full0, fcpu = cpu_s() - fcpu0;
 	qsort(ms, FRAMES, sizeof(double), cmp_double);
-	printf("{\"bench\": \"viewer_fps\", \"file\": \"%s\", \"spikes\": %llu, \"size\": \"%ux%u\", "
-	       "\"frames\": %d, \"fps\": %.1f, \"fps_cpu\": %.1f, \"ms_median\": %.2f, "
-	       "\"ms_p95\": %.2f, \"ms_max\": %.2f, \"mean_spikes_shown\": %.0f, "
-	       "\"fps_whole_run\": %.1f, \"fps_whole_run_cpu\": %.1f, \"load_s\": %.2f}\n",
-	       argv[1], (unsigned long long)snn_raster_spike_count(r), W, H, FRAMES,
-	       FRAMES / total, FRAMES / cpu, ms[FRAMES / 2], ms[FRAMES * 95 / 100],
-	       ms[FRAMES - 1], (double)shown / FRAMES, FULL / full, FULL / fcpu, load_s);
+	printf(
+	    "{\"bench\": \"viewer_fps\", \"file\": \"%s\", \"spikes\": %llu, \"size\": \"%ux%u\", "
+	    "\"frames\": %d, \"fps\": %.1f, \"fps_cpu\": %.1f, \"ms_median\": %.2f, "
+	    "\"ms_p95\": %.2f, \"ms_max\": %.2f, \"mean_spikes_shown\": %.0f, "
+	    "\"fps_whole_run\": %.1f, \"fps_whole_run_cpu\": %.1f, \"load_s\": %.2f}\n",
+	    argv[1], (unsigned long long)snn_raster_spike_count(r), W, H, FRAMES, FRAMES / total,
+	    FRAMES / cpu, ms[FRAMES / 2], ms[FRAMES * 95 / 100], ms[FRAMES - 1],
+	    (double)shown / FRAMES, FULL / full, FULL / fcpu, load_s);
 	free(ms);
 	snn_image_free(img);
 	snn_view_free(v);

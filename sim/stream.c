@@ -26,13 +26,13 @@
 
 struct snn_stream_writer {
 	char *path;
-	int lfd;             /* listening socket */
-	int cfd;             /* the viewer, or -1 */
-	uint8_t *hello;      /* HELLO frame, sent first to every viewer */
+	int lfd;	/* listening socket */
+	int cfd;	/* the viewer, or -1 */
+	uint8_t *hello; /* HELLO frame, sent first to every viewer */
 	size_t hello_len;
-	uint32_t *pop_map;   /* network population -> stream population, UINT32_MAX: not streamed */
+	uint32_t *pop_map; /* network population -> stream population, UINT32_MAX: not streamed */
 	size_t n_map;
-	uint8_t *q;          /* queued bytes [q_head, q_tail) */
+	uint8_t *q; /* queued bytes [q_head, q_tail) */
 	size_t q_cap, q_head, q_tail;
 	uint64_t dropped, dropped_told, sent;
 };
@@ -452,8 +452,7 @@ static int bad(snn_diag *d, const char *what)
 	return snn_diag_error(d, SNN_EPARSE, NULL, 0, 0, "live stream: %s", what);
 }
 
-static int on_hello(snn_stream_reader *rd, snn_raster *r, const uint8_t *p, size_t len,
-		    snn_diag *d)
+static int on_hello(snn_stream_reader *rd, snn_raster *r, const uint8_t *p, size_t len, snn_diag *d)
 {
 	if (rd->hello || len < 32 || memcmp(p, HELLO_MAGIC, 8) != 0) {
 		return bad(d, "not a Spikeforge spike stream");
@@ -469,7 +468,8 @@ static int on_hello(snn_stream_reader *rd, snn_raster *r, const uint8_t *p, size
 	}
 	size_t off = 32;
 	for (uint32_t i = 0; i < n; i++) {
-		if (len - off < 8 || get32(p + off + 4) > len - off - 8 || get32(p + off + 4) > 255) {
+		if (len - off < 8 || get32(p + off + 4) > len - off - 8 ||
+		    get32(p + off + 4) > 255) {
 			return bad(d, "truncated population list");
 		}
 		uint32_t size = get32(p + off), nl = get32(p + off + 4);

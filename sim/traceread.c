@@ -38,7 +38,8 @@ static int read_all(hid_t grp, const char *name, int rank, hid_t mtype, size_t e
 	}
 	hid_t ds = H5Dopen2(grp, name, H5P_DEFAULT);
 	if (ds < 0) {
-		return snn_diag_error(d, SNN_EPARSE, path, 0, 0, "%s/%s: not a dataset", gpath, name);
+		return snn_diag_error(d, SNN_EPARSE, path, 0, 0, "%s/%s: not a dataset", gpath,
+				      name);
 	}
 	int rc = SNN_OK;
 	hid_t sp = H5Dget_space(ds);
@@ -92,8 +93,8 @@ static int read_report(hid_t rep, const char *path, snn_trace_report *t, snn_dia
 		return snn_diag_error(d, SNN_EPARSE, path, 0, 0, "/report: holds no populations");
 	}
 	char name[256];
-	ssize_t nl = H5Lget_name_by_idx(rep, ".", H5_INDEX_NAME, H5_ITER_INC, 0, name,
-				       sizeof(name), H5P_DEFAULT);
+	ssize_t nl = H5Lget_name_by_idx(rep, ".", H5_INDEX_NAME, H5_ITER_INC, 0, name, sizeof(name),
+					H5P_DEFAULT);
 	if (nl < 0 || (size_t)nl >= sizeof(name)) {
 		return snn_diag_error(d, SNN_EPARSE, path, 0, 0,
 				      "/report: cannot read the name of its first member");
@@ -113,8 +114,8 @@ static int read_report(hid_t rep, const char *path, snn_trace_report *t, snn_dia
 	double *tm = NULL;
 	char mpath[320];
 	snprintf(mpath, sizeof(mpath), "%s/mapping", gpath);
-	hid_t map = H5Lexists(g, "mapping", H5P_DEFAULT) > 0 ? H5Gopen2(g, "mapping", H5P_DEFAULT)
-							      : -1;
+	hid_t map =
+	    H5Lexists(g, "mapping", H5P_DEFAULT) > 0 ? H5Gopen2(g, "mapping", H5P_DEFAULT) : -1;
 	if (map < 0) {
 		rc = snn_diag_error(d, SNN_EPARSE, path, 0, 0, "%s: missing group", mpath);
 		goto out_close;

@@ -49,7 +49,8 @@ static snn_raster *random_raster(uint32_t *sizes, size_t *counts)
 	for (size_t i = 0; i < 3; i++) {
 		sizes[i] = 20 + lcg() % 300;
 		size_t idx;
-		ck_assert_int_eq(snn_raster_add_population(r, names[i], sizes[i], &idx, NULL), SNN_OK);
+		ck_assert_int_eq(snn_raster_add_population(r, names[i], sizes[i], &idx, NULL),
+				 SNN_OK);
 		ck_assert_uint_eq(idx, i);
 		counts[i] = 500 + lcg() % 4000;
 		double *t = malloc(counts[i] * sizeof(double));
@@ -178,15 +179,17 @@ START_TEST(test_bin_counts_everything_once)
 	snn_raster_bins b;
 	memset(&b, 0, sizeof(b));
 	/* the whole data in one window: every spike lands exactly once */
-	snn_raster_window w = {0.0, nextafter(snn_raster_t_last(r), INFINITY), 0.0,
-			       (double)snn_raster_rows(r), 97, 61};
+	snn_raster_window w = {0.0, nextafter(snn_raster_t_last(r), INFINITY),
+			       0.0, (double)snn_raster_rows(r),
+			       97,  61};
 	ck_assert_int_eq(snn_raster_bin(r, &w, &b, NULL), SNN_OK);
 	ck_assert_uint_eq(b.shown, counts[0] + counts[1] + counts[2]);
 	ck_assert_uint_eq(b.in_time, counts[0] + counts[1] + counts[2]);
 	ck_assert_uint_eq(snn_raster_spike_count(r), counts[0] + counts[1] + counts[2]);
 	/* one bin per neuron: bin y holds exactly neuron y's spikes */
-	snn_raster_window w2 = {0.0, nextafter(snn_raster_t_last(r), INFINITY), 0.0,
-				(double)snn_raster_rows(r), 1, (uint32_t)snn_raster_rows(r)};
+	snn_raster_window w2 = {0.0, nextafter(snn_raster_t_last(r), INFINITY),
+				0.0, (double)snn_raster_rows(r),
+				1,   (uint32_t)snn_raster_rows(r)};
 	ck_assert_int_eq(snn_raster_bin(r, &w2, &b, NULL), SNN_OK);
 	const uint32_t *id = snn_raster_node_ids(r, 1);
 	uint32_t n7 = 0;
@@ -401,12 +404,12 @@ START_TEST(test_image_drawing_and_png)
 	ck_assert_int_eq(snn_image_text_width(2, "abc"), 36);
 	snn_image *t = snn_image_new(12, 10, 0);
 	ck_assert_int_eq(snn_image_text(t, 0, 0, 1, 0xFFFFFF, "I"), 6);
-	const char *want[8] = {".###.", "..#..", "..#..", "..#..", "..#..", "..#..", ".###.",
-			       "....."};
+	const char *want[8] = {".###.", "..#..", "..#..", "..#..",
+			       "..#..", "..#..", ".###.", "....."};
 	for (int y = 0; y < 8; y++) {
 		for (int x = 0; x < 5; x++) {
-			EXPECT((t->px[y * 12 + x] != 0) == (want[y][x] == '#'), "glyph I at %d,%d", x,
-			       y);
+			EXPECT((t->px[y * 12 + x] != 0) == (want[y][x] == '#'), "glyph I at %d,%d",
+			       x, y);
 		}
 	}
 	/* bytes outside ASCII draw as '?' */
@@ -435,7 +438,7 @@ START_TEST(test_image_drawing_and_png)
 	ck_assert_int_eq(snn_image_read_png(path, &back, d), SNN_EPARSE);
 	ck_assert_ptr_null(back);
 	ck_assert_msg(strncmp(snn_diag_message(d, 0), "corrupt PNG file", 16) == 0 ||
-			      strncmp(snn_diag_message(d, 0), "not a PNG file", 14) == 0,
+			  strncmp(snn_diag_message(d, 0), "not a PNG file", 14) == 0,
 		      "%s", snn_diag_message(d, 0));
 	f = fopen(path, "w");
 	fputs("GIF89a....", f);
@@ -500,8 +503,7 @@ START_TEST(test_trace_reader)
 	snprintf(sp, sizeof(sp), "%s/sp.h5", dir);
 	const char *names[1] = {"p"};
 	snn_spike_writer *w;
-	ck_assert_int_eq(snn_spike_writer_open(sp, SNN_SPIKES_HDF5, names, 1, NULL, &w, d),
-			 SNN_OK);
+	ck_assert_int_eq(snn_spike_writer_open(sp, SNN_SPIKES_HDF5, names, 1, NULL, &w, d), SNN_OK);
 	ck_assert_int_eq(snn_spike_writer_commit(w, d), SNN_OK);
 	ck_assert_int_eq(snn_trace_read(sp, &tr, d), SNN_EPARSE);
 	ck_assert_ptr_null(tr);
@@ -627,7 +629,8 @@ START_TEST(test_stream_errors)
 	snn_diag *d = snn_diag_new();
 	snn_stream_reader *rd;
 	ck_assert_int_eq(snn_stream_connect(path, &rd, d), SNN_EIO);
-	ck_assert_str_eq(snn_diag_message(d, 0), "no such socket (is snnsim running with --stream?)");
+	ck_assert_str_eq(snn_diag_message(d, 0),
+			 "no such socket (is snnsim running with --stream?)");
 	/* a regular file is never replaced */
 	FILE *f = fopen(path, "w");
 	fclose(f);
@@ -671,7 +674,6 @@ START_TEST(test_stream_errors)
 	snn_diag_free(d);
 }
 END_TEST
-
 
 /* ------------------------------------------------------------ engine hook */
 
@@ -729,9 +731,8 @@ START_TEST(test_engine_hook)
 		struct hook_log h = {snn_raster_new(), 0, 0, 0};
 		for (size_t i = 0; i < snn_net_population_count(net); i++) {
 			const char *nm = snn_net_population_name(net, i);
-			ck_assert_int_eq(snn_raster_add_population(h.r, nm,
-								   snn_net_population_size(net, i),
-								   NULL, NULL),
+			ck_assert_int_eq(snn_raster_add_population(
+					     h.r, nm, snn_net_population_size(net, i), NULL, NULL),
 					 SNN_OK);
 		}
 		snn_sim_options opt;
@@ -779,11 +780,13 @@ START_TEST(test_engine_hook)
 			ck_assert_int_eq(snn_spike_data_read(ref, &sd, d), SNN_OK);
 			ck_assert_uint_eq(sd->n_pops, 1);
 			long e = snn_net_find_population(net, "e");
-			ck_assert_uint_eq(sd->pops[0].n, snn_raster_population_spikes(h.r, (size_t)e));
+			ck_assert_uint_eq(sd->pops[0].n,
+					  snn_raster_population_spikes(h.r, (size_t)e));
 			const double *ht = snn_raster_times(h.r, (size_t)e);
 			const uint32_t *hi = snn_raster_node_ids(h.r, (size_t)e);
 			for (uint64_t k = 0; k < sd->pops[0].n; k++) {
-				EXPECT(sd->pops[0].t_ms[k] == ht[k] && sd->pops[0].node_ids[k] == hi[k],
+				EXPECT(sd->pops[0].t_ms[k] == ht[k] &&
+					   sd->pops[0].node_ids[k] == hi[k],
 				       "spike %llu differs", (unsigned long long)k);
 			}
 			long src = snn_net_find_population(net, "src");

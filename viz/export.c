@@ -34,7 +34,8 @@ int viewer_hide(snn_raster *r, const char *list)
 			}
 		}
 		if (!found) {
-			fprintf(stderr, "snnview: error: --hide: no population '%.*s'\n", (int)n, p);
+			fprintf(stderr, "snnview: error: --hide: no population '%.*s'\n", (int)n,
+				p);
 			return -1;
 		}
 		p = e ? e + 1 : p + n;
@@ -42,8 +43,7 @@ int viewer_hide(snn_raster *r, const char *list)
 	return 0;
 }
 
-void viewer_initial_window(const snn_raster *r, const struct viewer_opts *o, double *t0,
-			   double *t1)
+void viewer_initial_window(const snn_raster *r, const struct viewer_opts *o, double *t0, double *t1)
 {
 	double a = 0.0, b = snn_raster_t_end(r);
 	if (snn_raster_t_first(r) < 0) {

@@ -90,8 +90,7 @@ static uint32_t mix(uint32_t dst, uint32_t src, uint32_t a)
 	return out;
 }
 
-void snn_image_blend_rect(snn_image *img, int x, int y, int w, int h, uint32_t rgb,
-			  uint32_t alpha)
+void snn_image_blend_rect(snn_image *img, int x, int y, int w, int h, uint32_t rgb, uint32_t alpha)
 {
 	if (alpha > 255) {
 		alpha = 255;
@@ -264,7 +263,8 @@ int snn_image_read_png(const char *path, snn_image **out, snn_diag *d)
 		goto out_free;
 	}
 	for (size_t k = 0; k < (size_t)img->w * img->h; k++) {
-		img->px[k] = (uint32_t)rgb[3 * k] << 16 | (uint32_t)rgb[3 * k + 1] << 8 | rgb[3 * k + 2];
+		img->px[k] =
+		    (uint32_t)rgb[3 * k] << 16 | (uint32_t)rgb[3 * k + 1] << 8 | rgb[3 * k + 2];
 	}
 	*out = img;
 	img = NULL;

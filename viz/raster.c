@@ -13,10 +13,10 @@
 
 struct rpop {
 	char *name;
-	uint32_t size;     /* declared size, 0 when unknown */
+	uint32_t size;	   /* declared size, 0 when unknown */
 	uint32_t id_bound; /* largest node id seen + 1 */
 	bool visible;
-	double *t;         /* times in ms, non-decreasing */
+	double *t; /* times in ms, non-decreasing */
 	uint32_t *id;
 	size_t n, cap;
 };
@@ -446,8 +446,7 @@ static int grow_bins(snn_raster_bins *b, size_t cells, size_t cols, snn_diag *d)
 	return SNN_OK;
 }
 
-int snn_raster_bin(const snn_raster *r, const snn_raster_window *w, snn_raster_bins *b,
-		   snn_diag *d)
+int snn_raster_bin(const snn_raster *r, const snn_raster_window *w, snn_raster_bins *b, snn_diag *d)
 {
 	if (!(w->t1_ms > w->t0_ms) || !(w->row1 > w->row0) || !isfinite(w->t0_ms) ||
 	    !isfinite(w->t1_ms) || !isfinite(w->row0) || !isfinite(w->row1) || w->width == 0 ||
@@ -529,8 +528,8 @@ void snn_raster_bins_free(snn_raster_bins *b)
 	memset(b, 0, sizeof(*b));
 }
 
-double snn_raster_rate_hz(const snn_raster *r, const snn_raster_bins *b,
-			  const snn_raster_window *w, size_t pop, uint32_t c0, uint32_t c1)
+double snn_raster_rate_hz(const snn_raster *r, const snn_raster_bins *b, const snn_raster_window *w,
+			  size_t pop, uint32_t c0, uint32_t c1)
 {
 	if (pop >= r->n_pops || pop >= b->n_pops || c1 > b->width || c0 >= c1) {
 		return 0.0;

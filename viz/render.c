@@ -31,9 +31,10 @@
 #define GAP 6
 #define MIN_RASTER_H 120 /* panels are left out rather than squeeze the raster below this */
 #define RATE_GROUP 4
-#define TILE 16   /* columns per tile when shading */
+#define TILE 16	  /* columns per tile when shading */
 #define TILE_H 64 /* pixel rows per tile */
-#define SHADES 257 /* white, then log2 counts in eighths 0..255 */ /* pixel columns per rate sample */
+#define SHADES \
+	257 /* white, then log2 counts in eighths 0..255 */ /* pixel columns per rate sample */
 
 struct snn_view {
 	snn_raster_bins bins;
@@ -42,27 +43,26 @@ struct snn_view {
 	size_t cap_row_pop;
 	double *rates;
 	size_t cap_rates;
-	int32_t *py_bin;  /* per pixel row of the raster: its bin, -1 none */
+	int32_t *py_bin; /* per pixel row of the raster: its bin, -1 none */
 	size_t cap_py;
-	uint32_t *shade;  /* per population: colour by log2 count in eighths */
+	uint32_t *shade; /* per population: colour by log2 count in eighths */
 	size_t cap_shade;
 	uint32_t *py_shade; /* per pixel row: offset of its shade table */
 	size_t cap_py_shade;
 };
 
-static const char keys_help[] =
-	"wheel, +/-       zoom time around the cursor\n"
-	"ctrl+wheel, [ ]  zoom neurons\n"
-	"drag, arrows     pan time and neurons\n"
-	"a, Home          show everything\n"
-	"space            pause / follow (live)\n"
-	"End              jump to now (live)\n"
-	"1 .. 9, legend   show / hide a population\n"
-	"r                rate strip on / off\n"
-	"v                trace panel on / off\n"
-	"s                save a PNG screenshot\n"
-	"?                this help\n"
-	"q, Esc           quit\n";
+static const char keys_help[] = "wheel, +/-       zoom time around the cursor\n"
+				"ctrl+wheel, [ ]  zoom neurons\n"
+				"drag, arrows     pan time and neurons\n"
+				"a, Home          show everything\n"
+				"space            pause / follow (live)\n"
+				"End              jump to now (live)\n"
+				"1 .. 9, legend   show / hide a population\n"
+				"r                rate strip on / off\n"
+				"v                trace panel on / off\n"
+				"s                save a PNG screenshot\n"
+				"?                this help\n"
+				"q, Esc           quit\n";
 
 const char *snn_view_keys_help(void)
 {
@@ -174,8 +174,8 @@ static int draw_raster(snn_view *v, const snn_raster *r, const snn_view_state *s
 		       const snn_view_rect *a, snn_image *img, snn_diag *d)
 {
 	double span = st->row1 - st->row0;
-	snn_raster_window w = {st->t0_ms, st->t1_ms, st->row0, st->row1, (uint32_t)a->w,
-			       (uint32_t)a->h};
+	snn_raster_window w = {st->t0_ms, st->t1_ms,	  st->row0,
+			       st->row1,  (uint32_t)a->w, (uint32_t)a->h};
 	bool per_row = span < a->h; /* a neuron is taller than a pixel: one bin per neuron */
 	if (per_row) {
 		w.row0 = floor(st->row0);
@@ -241,8 +241,9 @@ static int draw_raster(snn_view *v, const snn_raster *r, const snn_view_state *s
 		v->py_bin[py] = b >= 0 ? b : 0;
 	}
 	/* The grid is stored by column and the picture by row: tiles of 16 x 64
-	 * read each column in order while the tile's picture lines stay in L1. Every pixel is written (white where no spike), without a
-	 * branch on the count: sparse rasters cost no mispredictions. */
+	 * read each column in order while the tile's picture lines stay in L1. Every pixel is
+	 * written (white where no spike), without a branch on the count: sparse rasters cost no
+	 * mispredictions. */
 	uint32_t *base = img->px + (size_t)(a->y + a->h - 1) * img->w + a->x;
 	for (uint32_t x0 = 0; x0 < w.width; x0 += TILE) {
 		uint32_t x1 = x0 + TILE < w.width ? x0 + TILE : w.width;
@@ -255,7 +256,8 @@ static int draw_raster(snn_view *v, const snn_raster *r, const snn_view_state *s
 					uint32_t c = cnt[v->py_bin[py]];
 					uint32_t l = lg8(c | 1) + 1;
 					l = c ? l : 0;
-					dst[-(ptrdiff_t)py * img->w] = v->shade[v->py_shade[py] + l];
+					dst[-(ptrdiff_t)py * img->w] =
+					    v->shade[v->py_shade[py] + l];
 				}
 			}
 		}
@@ -295,7 +297,8 @@ static int draw_raster(snn_view *v, const snn_raster *r, const snn_view_state *s
 		if (abs(y - (a->y + a->h / 2)) < SNN_FONT_H + 2) {
 			continue; /* keep clear of the axis name */
 		}
-		snn_image_text(img, a->x - 6 - snn_image_text_width(1, lab), y - 4, 1, COL_DIM, lab);
+		snn_image_text(img, a->x - 6 - snn_image_text_width(1, lab), y - 4, 1, COL_DIM,
+			       lab);
 	}
 	snn_image_text(img, 4, a->y + a->h / 2 - 4, 1, COL_TEXT, "neuron");
 	return SNN_OK;
@@ -320,7 +323,8 @@ static int draw_rates(snn_view *v, const snn_raster *r, const snn_view_rect *a, 
 	for (size_t i = 0; i < np; i++) {
 		for (uint32_t g = 0; g < groups; g++) {
 			uint32_t c0 = g * RATE_GROUP;
-			uint32_t c1 = c0 + RATE_GROUP < v->bins.width ? c0 + RATE_GROUP : v->bins.width;
+			uint32_t c1 =
+			    c0 + RATE_GROUP < v->bins.width ? c0 + RATE_GROUP : v->bins.width;
 			double hz = snn_raster_rate_hz(r, &v->bins, &v->win, i, c0, c1);
 			v->rates[i * groups + g] = hz;
 			if (snn_raster_is_visible(r, i) && hz > top) {
@@ -335,7 +339,8 @@ static int draw_rates(snn_view *v, const snn_raster *r, const snn_view_rect *a, 
 		snn_image_hline(img, a->x, a->x + a->w - 1, y, COL_GRID);
 		char lab[32];
 		tick_label(lab, sizeof(lab), t, step);
-		snn_image_text(img, a->x - 6 - snn_image_text_width(1, lab), y - 4, 1, COL_DIM, lab);
+		snn_image_text(img, a->x - 6 - snn_image_text_width(1, lab), y - 4, 1, COL_DIM,
+			       lab);
 	}
 	snn_image_text(img, 4, a->y + a->h / 2 - 4, 1, COL_TEXT, "Hz");
 	for (size_t i = 0; i < np; i++) {
@@ -388,8 +393,8 @@ static void draw_traces(const snn_trace_report *tr, const snn_view_state *st,
 	char lab[96];
 	snprintf(lab, sizeof(lab), "%s (%s)", tr->variable[0] ? tr->variable : "trace",
 		 tr->unit[0] ? tr->unit : "?");
-	snn_image_text(img, 4, a->y + a->h / 2 - 4, 1, COL_TEXT, tr->variable[0] ? tr->variable
-										  : "trace");
+	snn_image_text(img, 4, a->y + a->h / 2 - 4, 1, COL_TEXT,
+		       tr->variable[0] ? tr->variable : "trace");
 	if (!(hi >= lo)) {
 		snn_image_text(img, a->x + 4, a->y + 4, 1, COL_DIM, "no samples in this window");
 	} else {
@@ -414,7 +419,8 @@ static void draw_traces(const snn_trace_report *tr, const snn_view_state *st,
 					continue;
 				}
 				int x = x_of(st, a, t);
-				int y = a->y + a->h - 1 - (int)floor((val - lo) / (hi - lo) * (a->h - 1));
+				int y = a->y + a->h - 1 -
+					(int)floor((val - lo) / (hi - lo) * (a->h - 1));
 				if (x < a->x - 1 || x > a->x + a->w) {
 					px = x;
 					py = y;
@@ -471,13 +477,15 @@ static void draw_axis(const snn_view_state *st, const snn_view_rect *a, int top,
 		char lab[32];
 		tick_label(lab, sizeof(lab), t, step);
 		snn_image_vline(img, x, a->y, a->y + 3, COL_TEXT);
-		snn_image_text(img, x - snn_image_text_width(1, lab) / 2, a->y + 5, 1, COL_DIM, lab);
+		snn_image_text(img, x - snn_image_text_width(1, lab) / 2, a->y + 5, 1, COL_DIM,
+			       lab);
 	}
 	if (grid) {
 		return;
 	}
 	const char *lab = "time (ms)";
-	snn_image_text(img, a->x + a->w - snn_image_text_width(1, lab), a->y + 14, 1, COL_TEXT, lab);
+	snn_image_text(img, a->x + a->w - snn_image_text_width(1, lab), a->y + 14, 1, COL_TEXT,
+		       lab);
 }
 
 /* The legend entry of population i: its label and where it starts (entries
@@ -511,8 +519,7 @@ long snn_view_legend_at(const snn_raster *r, uint32_t w, int x, int y)
 	return -1;
 }
 
-static void draw_legend(const snn_raster *r, const snn_view_state *st, uint32_t w,
-			snn_image *img)
+static void draw_legend(const snn_raster *r, const snn_view_state *st, uint32_t w, snn_image *img)
 {
 	size_t np = snn_raster_population_count(r);
 	for (size_t i = 0; i < np; i++) {
@@ -536,9 +543,9 @@ static void draw_status(const snn_view *v, const snn_raster *r, const snn_view_s
 			const snn_view_rect *a, snn_image *img)
 {
 	char line[512];
-	int n = snprintf(line, sizeof(line), "t %.6g-%.6g ms  rows %.6g-%.6g  %llu spikes shown",
-			 st->t0_ms, st->t1_ms, st->row0, st->row1,
-			 (unsigned long long)v->bins.shown);
+	int n =
+	    snprintf(line, sizeof(line), "t %.6g-%.6g ms  rows %.6g-%.6g  %llu spikes shown",
+		     st->t0_ms, st->t1_ms, st->row0, st->row1, (unsigned long long)v->bins.shown);
 	size_t np = snn_raster_population_count(r);
 	for (size_t i = 0; i < np && n > 0 && (size_t)n < sizeof(line); i++) {
 		if (!snn_raster_is_visible(r, i)) {

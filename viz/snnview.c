@@ -18,28 +18,29 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"Usage: snnview [options] SPIKES.h5       show a spike file (SONATA or CSV)\n"
-		"       snnview [options] --attach SOCKET live view of 'snnsim run --stream SOCKET'\n"
-		"       snnview --png OUT.png [options] SPIKES.h5\n"
-		"                                        render without a display and exit\n"
-		"       snnview --help | --version\n"
-		"\n"
-		"Options:\n"
-		"  --t0 T, --t1 T     time window with its unit (e.g. 200ms); default: all\n"
-		"  --size WxH         picture size in pixels (default 1200x800)\n"
-		"  --traces FILE      membrane traces (SONATA report written by snnsim)\n"
-		"  --hide POP[,POP]   populations hidden at start\n"
-		"  --no-rates         no population-rate strip\n"
-		"  --span T           live: time shown while following (default: 1 s)\n"
-		"  --script CMDS      run commands as if typed, for demos and tests:\n"
-		"                     'wait-end; wait-time T; wait MS; key NAME;\n"
-		"                     window T0 T1; shot FILE; quit' (times in ms)\n"
-		"\n"
-		"Keys:\n%s"
-		"\n"
-		"Exit status: 0 success, 1 failed, 2 bad input or usage.\n",
-		snn_view_keys_help());
+	fprintf(
+	    out,
+	    "Usage: snnview [options] SPIKES.h5       show a spike file (SONATA or CSV)\n"
+	    "       snnview [options] --attach SOCKET live view of 'snnsim run --stream SOCKET'\n"
+	    "       snnview --png OUT.png [options] SPIKES.h5\n"
+	    "                                        render without a display and exit\n"
+	    "       snnview --help | --version\n"
+	    "\n"
+	    "Options:\n"
+	    "  --t0 T, --t1 T     time window with its unit (e.g. 200ms); default: all\n"
+	    "  --size WxH         picture size in pixels (default 1200x800)\n"
+	    "  --traces FILE      membrane traces (SONATA report written by snnsim)\n"
+	    "  --hide POP[,POP]   populations hidden at start\n"
+	    "  --no-rates         no population-rate strip\n"
+	    "  --span T           live: time shown while following (default: 1 s)\n"
+	    "  --script CMDS      run commands as if typed, for demos and tests:\n"
+	    "                     'wait-end; wait-time T; wait MS; key NAME;\n"
+	    "                     window T0 T1; shot FILE; quit' (times in ms)\n"
+	    "\n"
+	    "Keys:\n%s"
+	    "\n"
+	    "Exit status: 0 success, 1 failed, 2 bad input or usage.\n",
+	    snn_view_keys_help());
 }
 
 static int parse_time(const char *opt, const char *v, double *ms)
@@ -86,10 +87,12 @@ static int parse_args(int argc, char **argv, struct viewer_opts *o)
 			} else {
 				unsigned w, h;
 				char tail;
-				if (sscanf(v, "%ux%u%c", &w, &h, &tail) != 2 || w < 200 || h < 150 ||
-				    w > 8192 || h > 8192) {
-					fprintf(stderr, "snnview: error: --size expects WxH from "
-							"200x150 to 8192x8192, got %s\n", v);
+				if (sscanf(v, "%ux%u%c", &w, &h, &tail) != 2 || w < 200 ||
+				    h < 150 || w > 8192 || h > 8192) {
+					fprintf(stderr,
+						"snnview: error: --size expects WxH from "
+						"200x150 to 8192x8192, got %s\n",
+						v);
 					return -1;
 				}
 				o->width = w;
@@ -115,12 +118,14 @@ static int parse_args(int argc, char **argv, struct viewer_opts *o)
 		} else if (strcmp(a, "--no-rates") == 0) {
 			o->no_rates = true;
 		} else if (a[0] == '-' && a[1]) {
-			fprintf(stderr, "snnview: error: unknown option '%s' (see snnview --help)\n", a);
+			fprintf(stderr,
+				"snnview: error: unknown option '%s' (see snnview --help)\n", a);
 			return -1;
 		} else if (!o->file) {
 			o->file = a;
 		} else {
-			fprintf(stderr, "snnview: error: one spike file at a time (got '%s' and '%s')\n",
+			fprintf(stderr,
+				"snnview: error: one spike file at a time (got '%s' and '%s')\n",
 				o->file, a);
 			return -1;
 		}

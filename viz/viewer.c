@@ -43,7 +43,7 @@ struct app {
 	int drag_x, drag_y;
 	double drag_t0, drag_row0;
 	char status[256];
-	char note[160];   /* last message (screenshot saved, ...) */
+	char note[160]; /* last message (screenshot saved, ...) */
 	double next_connect;
 	const char *script; /* next script command */
 	double script_wait_until;
@@ -351,9 +351,11 @@ static void on_event(struct app *a, const SDL_Event *e)
 					   &L);
 			double tspan = a->st.t1_ms - a->st.t0_ms;
 			double rspan = a->st.row1 - a->st.row0;
-			a->st.t0_ms = a->drag_t0 - (double)(e->motion.x - a->drag_x) / L.raster.w * tspan;
+			a->st.t0_ms =
+			    a->drag_t0 - (double)(e->motion.x - a->drag_x) / L.raster.w * tspan;
 			a->st.t1_ms = a->st.t0_ms + tspan;
-			a->st.row0 = a->drag_row0 + (double)(e->motion.y - a->drag_y) / L.raster.h * rspan;
+			a->st.row0 =
+			    a->drag_row0 + (double)(e->motion.y - a->drag_y) / L.raster.h * rspan;
 			a->st.row1 = a->st.row0 + rspan;
 			clamp_rows(a);
 			a->follow = false;
@@ -386,8 +388,8 @@ static int fit(struct app *a)
 	if (a->tex) {
 		SDL_DestroyTexture(a->tex);
 	}
-	a->tex = SDL_CreateTexture(a->ren, SDL_PIXELFORMAT_RGB888, SDL_TEXTUREACCESS_STREAMING, w,
-				   h);
+	a->tex =
+	    SDL_CreateTexture(a->ren, SDL_PIXELFORMAT_RGB888, SDL_TEXTUREACCESS_STREAMING, w, h);
 	if (!a->img || !a->tex) {
 		fprintf(stderr, "snnview: error: cannot make a %dx%d picture: %s\n", w, h,
 			SDL_GetError());
@@ -454,12 +456,13 @@ static void make_status(struct app *a)
 	size_t n = 0;
 	a->status[0] = '\0';
 	if (a->live) {
-		const char *state = !a->rd				? "connecting"
-				    : snn_stream_reader_ended(a->rd)	? "run finished"
+		const char *state = !a->rd			      ? "connecting"
+				    : snn_stream_reader_ended(a->rd)  ? "run finished"
 				    : snn_stream_reader_closed(a->rd) ? "stream closed"
-									: "live";
+								      : "live";
 		n += (size_t)snprintf(a->status + n, sizeof(a->status) - n, "%s t=%.1f ms%s", state,
-				      snn_raster_t_end(a->r), a->follow ? "" : " (paused: End = now)");
+				      snn_raster_t_end(a->r),
+				      a->follow ? "" : " (paused: End = now)");
 		uint64_t drop = a->rd ? snn_stream_reader_dropped(a->rd) : 0;
 		if (drop && n < sizeof(a->status)) {
 			n += (size_t)snprintf(a->status + n, sizeof(a->status) - n,
@@ -472,8 +475,8 @@ static void make_status(struct app *a)
 	}
 	a->st.status = a->status;
 	/* the marker shows the live edge while the run goes on */
-	bool running = a->live && a->rd && !snn_stream_reader_ended(a->rd) &&
-		       !snn_stream_reader_closed(a->rd);
+	bool running =
+	    a->live && a->rd && !snn_stream_reader_ended(a->rd) && !snn_stream_reader_closed(a->rd);
 	a->st.t_now_ms = running ? snn_raster_t_end(a->r) : NAN;
 }
 
@@ -524,8 +527,10 @@ static void script_step(struct app *a)
 			if (a->script_wait_until == 0) {
 				a->script_wait_until = now_s() + SCRIPT_TIMEOUT_S;
 			} else if (now_s() > a->script_wait_until) {
-				fprintf(stderr, "snnview: error: script: the stream did not end in "
-						"%.0f s\n", SCRIPT_TIMEOUT_S);
+				fprintf(stderr,
+					"snnview: error: script: the stream did not end in "
+					"%.0f s\n",
+					SCRIPT_TIMEOUT_S);
 				a->exit_code = VIEWER_RUN_FAILED;
 				a->quit = true;
 			}
@@ -533,15 +538,17 @@ static void script_step(struct app *a)
 		}
 	} else if (strncmp(cmd, "wait-time ", 10) == 0) {
 		/* live: until the simulation has reached T ms (or ended) */
-		bool done = !a->live || snn_raster_t_end(a->r) >= atof(cmd + 10) ||
-			    (a->rd && (snn_stream_reader_ended(a->rd) ||
-				       snn_stream_reader_closed(a->rd)));
+		bool done =
+		    !a->live || snn_raster_t_end(a->r) >= atof(cmd + 10) ||
+		    (a->rd && (snn_stream_reader_ended(a->rd) || snn_stream_reader_closed(a->rd)));
 		if (!done) {
 			if (a->script_wait_until == 0) {
 				a->script_wait_until = now_s() + SCRIPT_TIMEOUT_S;
 			} else if (now_s() > a->script_wait_until) {
-				fprintf(stderr, "snnview: error: script: the simulation did not reach "
-						"%s ms in %.0f s\n", cmd + 10, SCRIPT_TIMEOUT_S);
+				fprintf(stderr,
+					"snnview: error: script: the simulation did not reach "
+					"%s ms in %.0f s\n",
+					cmd + 10, SCRIPT_TIMEOUT_S);
 				a->exit_code = VIEWER_RUN_FAILED;
 				a->quit = true;
 			}
@@ -651,8 +658,10 @@ int viewer_run(const struct viewer_opts *o)
 	a.st.title = o->file ? o->file : o->attach;
 	a.st.t_now_ms = NAN;
 	if (SDL_Init(SDL_INIT_VIDEO) != 0) {
-		fprintf(stderr, "snnview: error: cannot open a display: %s (use --png FILE to "
-				"render without one)\n", SDL_GetError());
+		fprintf(stderr,
+			"snnview: error: cannot open a display: %s (use --png FILE to "
+			"render without one)\n",
+			SDL_GetError());
 		a.exit_code = VIEWER_RUN_FAILED;
 		goto out;
 	}

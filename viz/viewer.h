@@ -14,16 +14,16 @@
 enum { VIEWER_OK = 0, VIEWER_RUN_FAILED = 1, VIEWER_BAD_INPUT = 2 };
 
 struct viewer_opts {
-	const char *file;   /* spike file to show, or NULL */
-	const char *attach; /* live stream socket, or NULL */
-	const char *traces; /* SONATA report for the trace panel, or NULL */
-	const char *png;    /* headless: write this PNG and exit */
-	const char *script; /* interactive: commands run as if typed (tests, demos) */
-	const char *hide;   /* comma-separated populations hidden at start */
+	const char *file;    /* spike file to show, or NULL */
+	const char *attach;  /* live stream socket, or NULL */
+	const char *traces;  /* SONATA report for the trace panel, or NULL */
+	const char *png;     /* headless: write this PNG and exit */
+	const char *script;  /* interactive: commands run as if typed (tests, demos) */
+	const char *hide;    /* comma-separated populations hidden at start */
 	double t0_ms, t1_ms; /* time window; NAN: the data's */
 	uint32_t width, height;
 	bool no_rates;
-	double span_ms;     /* live: time shown while following (NAN: default) */
+	double span_ms; /* live: time shown while following (NAN: default) */
 };
 
 /* Hides the populations named in a comma-separated list; an unknown name

@@ -48,8 +48,7 @@ SNN_API void snn_image_rect(snn_image *img, int x, int y, int w, int h, uint32_t
 #define SNN_FONT_H 10
 /* Draws text with its top-left corner at (x, y), each font pixel a
  * scale x scale square. Returns the x after the last glyph. */
-SNN_API int snn_image_text(snn_image *img, int x, int y, int scale, uint32_t rgb,
-			   const char *text);
+SNN_API int snn_image_text(snn_image *img, int x, int y, int scale, uint32_t rgb, const char *text);
 /* Width in pixels that snn_image_text would take. */
 SNN_API int snn_image_text_width(int scale, const char *text);
 

@@ -30,8 +30,8 @@ SNN_API void snn_raster_free(snn_raster *r);
 /* Adds a population of `size` neurons (0 when unknown: it then grows to the
  * largest node id seen plus one). Its index is written to *index. Returns
  * SNN_OK, SNN_EINVAL (empty or duplicate name) or SNN_ENOMEM. */
-SNN_API int snn_raster_add_population(snn_raster *r, const char *name, uint32_t size,
-				      size_t *index, snn_diag *d);
+SNN_API int snn_raster_add_population(snn_raster *r, const char *name, uint32_t size, size_t *index,
+				      snn_diag *d);
 /* Appends n spikes of population `pop` (times in ms, node ids local to the
  * population). Spikes must not go back in time within a population (the
  * live stream and SONATA's by_time files give them so): an earlier time is
@@ -95,7 +95,7 @@ typedef struct {
 	uint32_t max_count;  /* largest entry of count */
 	uint32_t *col_count; /* n_pops x width: spikes of each population per column,
 				whatever their row (rates of the whole population) */
-	uint64_t shown;      /* spikes counted in `count` */
+	uint64_t shown;	     /* spikes counted in `count` */
 	uint64_t in_time;    /* spikes of visible populations inside [t0, t1) */
 	size_t cap_count, cap_cols;
 } snn_raster_bins;
@@ -112,8 +112,7 @@ SNN_API void snn_raster_bins_free(snn_raster_bins *b);
  * window w: spikes / (neurons x seconds). 0 for an empty range or an empty
  * population. */
 SNN_API double snn_raster_rate_hz(const snn_raster *r, const snn_raster_bins *b,
-				  const snn_raster_window *w, size_t pop, uint32_t c0,
-				  uint32_t c1);
+				  const snn_raster_window *w, size_t pop, uint32_t c0, uint32_t c1);
 
 /* Index of the first spike of population `pop` at or after t_ms; the
  * population's times and node ids are borrowed until the next append. */

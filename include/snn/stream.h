@@ -49,8 +49,7 @@ SNN_API int snn_stream_listen(const char *path, const char *const *pop_names,
  * ctx being the writer). Accepts a waiting viewer, queues the batch and
  * sends what the socket takes now; never blocks, never raises SIGPIPE. A
  * batch that does not fit the queue is dropped and counted. */
-SNN_API void snn_stream_on_spikes(void *ctx, const snn_spike_event *ev, size_t n,
-				  double t_ms);
+SNN_API void snn_stream_on_spikes(void *ctx, const snn_spike_event *ev, size_t n, double t_ms);
 /* Ends the stream: queues END, gives a viewer (attached, or attaching now)
  * at most grace_s seconds to take what is queued, closes and removes the
  * socket; frees w (accepts NULL). ok says whether the run completed. */
@@ -74,8 +73,7 @@ SNN_API int snn_stream_connect(const char *path, snn_stream_reader **out, snn_di
  * SPIKES append and advance r's end time. Returns SNN_OK, SNN_EPARSE (a
  * malformed frame: the stream is unusable) or SNN_ENOMEM. A closed
  * connection is not an error: see snn_stream_reader_closed. */
-SNN_API int snn_stream_poll(snn_stream_reader *rd, snn_raster *r, size_t max_bytes,
-			    snn_diag *d);
+SNN_API int snn_stream_poll(snn_stream_reader *rd, snn_raster *r, size_t max_bytes, snn_diag *d);
 SNN_API bool snn_stream_reader_has_hello(const snn_stream_reader *rd);
 /* The END frame arrived (ended) or the connection closed (closed). */
 SNN_API bool snn_stream_reader_ended(const snn_stream_reader *rd);

@@ -20,13 +20,13 @@ extern "C" {
 /* One population's report. */
 typedef struct {
 	char *population;
-	char *variable;   /* "V_m", ... ("" when the file does not say) */
-	char *unit;       /* "mV", ... ("" when the file does not say) */
+	char *variable; /* "V_m", ... ("" when the file does not say) */
+	char *unit;	/* "mV", ... ("" when the file does not say) */
 	size_t n_nodes;
 	uint64_t *node_ids;
 	size_t n_times;
 	double t0_ms, dt_ms; /* sample k is at t0_ms + k * dt_ms */
-	double *data;        /* n_times x n_nodes: data[k * n_nodes + j] */
+	double *data;	     /* n_times x n_nodes: data[k * n_nodes + j] */
 } snn_trace_report;
 
 /* Reads the first population of a report file. Returns SNN_OK, SNN_EIO

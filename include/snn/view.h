@@ -24,9 +24,9 @@ extern "C" {
 typedef struct {
 	double t0_ms, t1_ms; /* time window shown */
 	double row0, row1;   /* rows shown; row 0 is drawn at the bottom */
-	bool rates;          /* draw the population-rate strip */
-	bool traces;         /* draw the trace panel (when a report is given) */
-	bool help;           /* draw the key overlay */
+	bool rates;	     /* draw the population-rate strip */
+	bool traces;	     /* draw the trace panel (when a report is given) */
+	bool help;	     /* draw the key overlay */
 	double t_now_ms;     /* live: the simulation's time, drawn as a marker; NAN: none */
 	const char *title;   /* top-left text (the file or socket); NULL: none */
 	const char *status;  /* appended to the status line ("live", "paused", ...) */
