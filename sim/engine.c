@@ -515,11 +515,11 @@ static uint32_t pop_of(const struct grid_sim *s, uint32_t gid)
 	return a;
 }
 
-/* Writes the queued spikes of all threads in (step, id) order: threads hold
- * ascending id slices, so taking each step from every thread in turn keeps
- * the order whatever the thread count. Thread 0 only, between barriers. */
-/* Writes the queued spikes to the spike file and hands them to the
- * on_spikes hook; t_ms is the time reached. */
+/* Writes the queued spikes of all threads in (step, id) order to the spike
+ * file and hands them, in the same order, to the on_spikes hook (t_ms: the
+ * time reached): threads hold ascending id slices, so taking each step from
+ * every thread in turn keeps the order whatever the thread count. Thread 0
+ * only, between barriers. */
 static int flush_spikes(struct grid_sim *s, double t_ms, snn_diag *d)
 {
 	size_t cur[256];
