@@ -45,6 +45,11 @@
 
 #define REC_TARGET_ENTRIES (1u << 22) /* per thread, between two bookkeeping steps */
 #define BOOKKEEPING_MAX_STEPS 100u
+#define SPIKE_BATCH 256u
+
+/* rec_mask bits: a neuron's spikes go to the spike file, to the hook */
+#define REC_FILE 1u
+#define REC_HOOK 2u
 
 static double now_s(void)
 {
@@ -340,6 +345,16 @@ static int setup_recording(struct grid_sim *s, snn_diag *d)
 			any = true;
 		}
 	}
+	if (s->opt.on_spikes) {
+		for (uint32_t i = 0; i < net->n_pops; i++) {
+			if (net->pops[i].name[0] == '@') {
+				continue;
+			}
+			for (uint32_t k = 0; k < net->pops[i].size; k++) {
+				s->rec_mask[net->pops[i].first + k] |= REC_HOOK;
+			}
+		}
+	}
 	const char *path = s->opt.spike_path ? s->opt.spike_path : net->spikes.file;
 	if (any && !path) {
 		return snn_diag_error(d, SNN_EINVAL, net->spikes.where.file, net->spikes.where.line,
@@ -408,7 +423,7 @@ static int setup_buffers(struct grid_sim *s, snn_diag *d)
 		struct thread_rt *t = &s->thr[k];
 		uint32_t c = 0;
 		for (uint32_t g = t->lo; g < t->hi; g++) {
-			c += s->rec_mask[g];
+			c += s->rec_mask[g] != 0;
 		}
 		t->rec_in_slice = c;
 		if (c && REC_TARGET_ENTRIES / c < F) {
@@ -451,10 +466,12 @@ static uint32_t pop_of(const struct grid_sim *s, uint32_t gid)
 	return a;
 }
 
-/* Writes the queued spikes of all threads in (step, id) order: threads hold
- * ascending id slices, so taking each step from every thread in turn keeps
- * the order whatever the thread count. Thread 0 only, between barriers. */
-static int flush_spikes(struct grid_sim *s, snn_diag *d)
+/* Writes the queued spikes of all threads in (step, id) order to the spike
+ * file and hands them, in the same order, to the on_spikes hook (t_ms: the
+ * time reached): threads hold ascending id slices, so taking each step from
+ * every thread in turn keeps the order whatever the thread count. Thread 0
+ * only, between barriers. */
+static int flush_spikes(struct grid_sim *s, double t_ms, snn_diag *d)
 {
 	size_t cur[256];
 	size_t *pos = s->nthreads <= 256 ? cur : calloc((size_t)s->nthreads, sizeof(size_t));
@@ -467,6 +484,8 @@ static int flush_spikes(struct grid_sim *s, snn_diag *d)
 	uint64_t ibuf[256];
 	size_t nb = 0;
 	int32_t bpop = -1;
+	snn_spike_event ev[SPIKE_BATCH];
+	size_t nev = 0;
 	for (;;) {
 		uint32_t step = UINT32_MAX;
 		for (int k = 0; k < s->nthreads; k++) {
@@ -484,6 +503,19 @@ static int flush_spikes(struct grid_sim *s, snn_diag *d)
 			while (pos[k] < t->nrec && t->rec[pos[k]].step == step) {
 				uint32_t gid = t->rec[pos[k]].gid;
 				uint32_t pi = pop_of(s, gid);
+				uint8_t mask = s->rec_mask[gid];
+				if (mask & REC_HOOK) {
+					if (nev == SPIKE_BATCH) {
+						s->opt.on_spikes(s->opt.spikes_ctx, ev, nev, t_ms);
+						nev = 0;
+					}
+					ev[nev++] = (snn_spike_event){s->t_base_ms + ts, pi,
+								      gid - s->pops[pi].first};
+				}
+				if (!(mask & REC_FILE) || !s->spikes) {
+					pos[k]++;
+					continue;
+				}
 				int32_t slot = s->spike_pop_slot[pi];
 				if (slot != bpop || nb == 256) {
 					if (nb) {
@@ -505,6 +537,9 @@ static int flush_spikes(struct grid_sim *s, snn_diag *d)
 	}
 	if (rc == SNN_OK && nb) {
 		rc = snn_spike_writer_append(s->spikes, (size_t)bpop, tbuf, ibuf, nb, d);
+	}
+	if (s->opt.on_spikes) {
+		s->opt.on_spikes(s->opt.spikes_ctx, ev, nev, t_ms);
 	}
 	for (int k = 0; k < s->nthreads; k++) {
 		s->thr[k].nrec = 0;
@@ -748,7 +783,8 @@ struct run_ctl {
 static void bookkeep(struct grid_sim *s, struct run_ctl *c, uint64_t n)
 {
 	uint64_t done = n + 1;
-	if (s->spikes && flush_spikes(s, c->d) != SNN_OK) {
+	if ((s->spikes || s->opt.on_spikes) &&
+	    flush_spikes(s, s->t_base_ms + (double)done * s->dt, c->d) != SNN_OK) {
 		c->rc = SNN_EIO;
 		c->stop = 1;
 		return;
@@ -1272,7 +1308,7 @@ static int open_outputs(struct grid_sim *s, snn_diag *d)
 		for (uint32_t i = 0; i < s->n_pops; i++) {
 			bool any = false;
 			for (uint32_t g = s->pops[i].first; g < s->pops[i].first + s->pops[i].size; g++) {
-				if (s->rec_mask[g]) {
+				if (s->rec_mask[g] & REC_FILE) {
 					any = true;
 					break;
 				}

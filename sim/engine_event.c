@@ -55,6 +55,7 @@
 #define EV_REC_BATCH 256
 #define EV_TRACE_ROWS 1024
 #define EV_PROGRESS_EVERY 4096u
+#define EV_HOOK_MS 10.0 /* the on_spikes hook hears of the time at least this often */
 
 static double now_s(void)
 {
@@ -148,6 +149,9 @@ struct ev_sim {
 	uint64_t rec_id[EV_REC_BATCH];
 	uint32_t nrec;
 	int32_t rec_slot;
+	snn_spike_event hook_ev[EV_REC_BATCH]; /* spikes for the on_spikes hook */
+	uint32_t nhook;
+	double hook_next; /* the next time the hook is told of */
 	struct ev_trace *traces;
 	uint32_t n_traces;
 	/* results */
@@ -1053,6 +1057,7 @@ static int ev_new(const snn_net *net, const snn_sim_options *opt, void **out, sn
 	s->t_end = net->sim.duration_ms;
 	s->n_neurons = (uint32_t)net->n_neurons;
 	s->rec_slot = -1;
+	s->hook_next = EV_HOOK_MS;
 	int rc;
 	if ((rc = setup_pops(s, d)) != SNN_OK || (rc = build_synapses(s, d)) != SNN_OK ||
 	    (rc = setup_stimuli(s, d)) != SNN_OK || (rc = setup_emitters(s, d)) != SNN_OK ||
@@ -1076,6 +1081,25 @@ static int flush_rec(struct ev_sim *s, snn_diag *d)
 	}
 	s->nrec = 0;
 	return rc;
+}
+
+/* Hands the queued spikes to the on_spikes hook; t_ms: the time reached. */
+static void hook_flush(struct ev_sim *s, double t_ms)
+{
+	s->opt.on_spikes(s->opt.spikes_ctx, s->hook_ev, s->nhook, t_ms);
+	s->nhook = 0;
+}
+
+/* Queues a spike for the hook (stimulus sources are not shown). */
+static void hook_spike(struct ev_sim *s, const struct ev_pop *p, uint32_t gid, double t)
+{
+	if (p->ir->name[0] == '@') {
+		return;
+	}
+	if (s->nhook == EV_REC_BATCH) {
+		hook_flush(s, t);
+	}
+	s->hook_ev[s->nhook++] = (snn_spike_event){t, s->nrn[gid].pop, gid - p->first};
 }
 
 static int record_spike(struct ev_sim *s, const struct ev_pop *p, uint32_t gid, double t,
@@ -1274,6 +1298,9 @@ static int do_emit(struct ev_sim *s, double t, snn_diag *d)
 	if (s->rec_mask[g] && record_spike(s, p, g, t, d) != SNN_OK) {
 		return SNN_EIO;
 	}
+	if (s->opt.on_spikes) {
+		hook_spike(s, p, g, t);
+	}
 	switch (p->model) {
 	case MODEL_LIF_DELTA:
 	case MODEL_LIF_EXP: {
@@ -1397,6 +1424,11 @@ static int run_loop(struct ev_sim *s, double t0, snn_diag *d)
 		if (!(t <= s->t_end)) {
 			break;
 		}
+		/* the hook hears of the time every EV_HOOK_MS, spikes or not */
+		while (s->opt.on_spikes && t > s->hook_next) {
+			hook_flush(s, s->hook_next);
+			s->hook_next += EV_HOOK_MS;
+		}
 		if (s->n_traces) {
 			int rc = sample_until(s, t, false, d);
 			if (rc != SNN_OK) {
@@ -1430,6 +1462,9 @@ static int run_loop(struct ev_sim *s, double t0, snn_diag *d)
 		}
 	}
 	s->t_now = s->t_end;
+	if (s->opt.on_spikes) {
+		hook_flush(s, s->t_end);
+	}
 	if (s->n_traces) {
 		return sample_until(s, s->t_end, true, d);
 	}

@@ -227,6 +227,7 @@ struct grid_sim {
 	double *i_ext;            /* current stimuli per neuron (pA), NULL when none */
 	uint8_t *rec_mask;        /* per neuron: record its spikes */
 	uint32_t bookkeeping;     /* steps between bookkeeping points */
+	double t_base_ms;         /* time of step 0 for the on_spikes hook (NIR: the sample's) */
 	struct trace_rt *traces;
 	uint32_t n_traces;
 	snn_spike_writer *spikes;
