@@ -84,6 +84,12 @@ static inline uint32_t *stage_end_of(const struct grid_sim *s, const struct thre
 	return t->stage_end + (size_t)list_of(s, n) * s->n_stages;
 }
 
+#define SPIKE_BATCH 256u
+
+/* rec_mask bits: a neuron's spikes go to the spike file, to the hook */
+#define REC_FILE 1u
+#define REC_HOOK 2u
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -107,49 +113,13 @@ bool engine_params_homogeneous(const struct pop_rt *p)
 int engine_draw_param(struct grid_sim *s, const struct pop_rt *p, int param, uint32_t local,
 		      double *out, snn_diag *d)
 {
-	const struct value *v = &p->ir->params[param];
-	const struct model_param *mp = &p->ir->model->params[param];
-	struct rng r;
-	rng_init(&r, s->net->sim.seed, RNG_PARAM, (uint32_t)param, p->first + local, 0);
-	int rc = value_draw(v, &r, local, out);
-	bool bad = rc != 0 || (mp->check == PC_POSITIVE && !(*out > 0)) ||
-		   (mp->check == PC_NONNEG && !(*out >= 0));
-	if (bad) {
-		const struct origin *o = v->where.file ? &v->where : &p->ir->where;
-		const char *u = snn_dim_unit(mp->dim);
-		if (rc != 0) {
-			return snn_diag_error(d, SNN_EINVAL, o->file, o->line, o->col,
-					      "population '%s', neuron %u: no value of %s inside its "
-					      "bounds after 1000 draws",
-					      p->ir->name, local, mp->name);
-		}
-		return snn_diag_error(d, SNN_EINVAL, o->file, o->line, o->col,
-				      "population '%s', neuron %u: drawn %s = %g%s%s must be %s; "
-				      "bound the distribution with min/max",
-				      p->ir->name, local, mp->name, *out, *u ? " " : "", u,
-				      mp->check == PC_POSITIVE ? "positive" : "at least 0");
-	}
-	return 0;
+	return net_draw_param(s->net, p->ir, param, local, out, d);
 }
 
 int engine_draw_init(struct grid_sim *s, const struct pop_rt *p, int var, uint32_t local,
 		     double def, double *out, snn_diag *d)
 {
-	const struct value *v = &p->ir->init[var];
-	if (v->kind == VALUE_CONST && isnan(v->a)) {
-		*out = def;
-		return 0;
-	}
-	struct rng r;
-	rng_init(&r, s->net->sim.seed, RNG_INIT, (uint32_t)var, p->first + local, 0);
-	if (value_draw(v, &r, local, out) != 0) {
-		const struct origin *o = &v->where;
-		return snn_diag_error(d, SNN_EINVAL, o->file, o->line, o->col,
-				      "population '%s', neuron %u: no initial %s inside its bounds "
-				      "after 1000 draws",
-				      p->ir->name, local, p->ir->model->state[var].name);
-	}
-	return 0;
+	return net_draw_init(s->net, p->ir, var, local, def, out, d);
 }
 
 /* ------------------------------------------------------------------ stimuli */
@@ -414,6 +384,16 @@ static int setup_recording(struct grid_sim *s, snn_diag *d)
 			any = true;
 		}
 	}
+	if (s->opt.on_spikes) {
+		for (uint32_t i = 0; i < net->n_pops; i++) {
+			if (net->pops[i].name[0] == '@') {
+				continue;
+			}
+			for (uint32_t k = 0; k < net->pops[i].size; k++) {
+				s->rec_mask[net->pops[i].first + k] |= REC_HOOK;
+			}
+		}
+	}
 	const char *path = s->opt.spike_path ? s->opt.spike_path : net->spikes.file;
 	if (any && !path) {
 		return snn_diag_error(d, SNN_EINVAL, net->spikes.where.file, net->spikes.where.line,
@@ -482,7 +462,7 @@ static int setup_buffers(struct grid_sim *s, snn_diag *d)
 		struct thread_rt *t = &s->thr[k];
 		uint32_t c = 0;
 		for (uint32_t g = t->lo; g < t->hi; g++) {
-			c += s->rec_mask[g];
+			c += s->rec_mask[g] != 0;
 		}
 		t->rec_in_slice = c;
 		if (c && REC_TARGET_ENTRIES / c < F) {
@@ -525,10 +505,12 @@ static uint32_t pop_of(const struct grid_sim *s, uint32_t gid)
 	return a;
 }
 
-/* Writes the queued spikes of all threads in (step, id) order: threads hold
- * ascending id slices, so taking each step from every thread in turn keeps
- * the order whatever the thread count. Thread 0 only, between barriers. */
-static int flush_spikes(struct grid_sim *s, snn_diag *d)
+/* Writes the queued spikes of all threads in (step, id) order to the spike
+ * file and hands them, in the same order, to the on_spikes hook (t_ms: the
+ * time reached): threads hold ascending id slices, so taking each step from
+ * every thread in turn keeps the order whatever the thread count. Thread 0
+ * only, between barriers. */
+static int flush_spikes(struct grid_sim *s, double t_ms, snn_diag *d)
 {
 	size_t cur[256];
 	size_t *pos = s->nthreads <= 256 ? cur : calloc((size_t)s->nthreads, sizeof(size_t));
@@ -541,6 +523,8 @@ static int flush_spikes(struct grid_sim *s, snn_diag *d)
 	uint64_t ibuf[256];
 	size_t nb = 0;
 	int32_t bpop = -1;
+	snn_spike_event ev[SPIKE_BATCH];
+	size_t nev = 0;
 	for (;;) {
 		uint32_t step = UINT32_MAX;
 		for (int k = 0; k < s->nthreads; k++) {
@@ -558,6 +542,19 @@ static int flush_spikes(struct grid_sim *s, snn_diag *d)
 			while (pos[k] < t->nrec && t->rec[pos[k]].step == step) {
 				uint32_t gid = t->rec[pos[k]].gid;
 				uint32_t pi = pop_of(s, gid);
+				uint8_t mask = s->rec_mask[gid];
+				if (mask & REC_HOOK) {
+					if (nev == SPIKE_BATCH) {
+						s->opt.on_spikes(s->opt.spikes_ctx, ev, nev, t_ms);
+						nev = 0;
+					}
+					ev[nev++] = (snn_spike_event){s->t_base_ms + ts, pi,
+								      gid - s->pops[pi].first};
+				}
+				if (!(mask & REC_FILE) || !s->spikes) {
+					pos[k]++;
+					continue;
+				}
 				int32_t slot = s->spike_pop_slot[pi];
 				if (slot != bpop || nb == 256) {
 					if (nb) {
@@ -579,6 +576,9 @@ static int flush_spikes(struct grid_sim *s, snn_diag *d)
 	}
 	if (rc == SNN_OK && nb) {
 		rc = snn_spike_writer_append(s->spikes, (size_t)bpop, tbuf, ibuf, nb, d);
+	}
+	if (s->opt.on_spikes) {
+		s->opt.on_spikes(s->opt.spikes_ctx, ev, nev, t_ms);
 	}
 	for (int k = 0; k < s->nthreads; k++) {
 		s->thr[k].nrec = 0;
@@ -823,7 +823,8 @@ struct run_ctl {
 static void bookkeep(struct grid_sim *s, struct run_ctl *c, uint64_t n)
 {
 	uint64_t done = n + 1;
-	if (s->spikes && flush_spikes(s, c->d) != SNN_OK) {
+	if ((s->spikes || s->opt.on_spikes) &&
+	    flush_spikes(s, s->t_base_ms + (double)done * s->dt, c->d) != SNN_OK) {
 		c->rc = SNN_EIO;
 		c->stop = 1;
 		return;
@@ -1405,7 +1406,7 @@ static int open_outputs(struct grid_sim *s, snn_diag *d)
 		for (uint32_t i = 0; i < s->n_pops; i++) {
 			bool any = false;
 			for (uint32_t g = s->pops[i].first; g < s->pops[i].first + s->pops[i].size; g++) {
-				if (s->rec_mask[g]) {
+				if (s->rec_mask[g] & REC_FILE) {
 					any = true;
 					break;
 				}

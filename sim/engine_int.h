@@ -234,6 +234,7 @@ struct grid_sim {
 	uint32_t window;          /* steps updated between two deliveries (<= shortest delay) */
 	uint32_t n_lists;         /* spike lists per thread: 2 * window */
 	struct engine_barrier barrier; /* where the threads of a run meet */
+	double t_base_ms;         /* time of step 0 for the on_spikes hook (NIR: the sample's) */
 	struct trace_rt *traces;
 	uint32_t n_traces;
 	snn_spike_writer *spikes;

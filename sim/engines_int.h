@@ -19,5 +19,7 @@ struct engine_ops {
 
 /* The time-grid engine on CPU threads (engine.c). */
 extern const struct engine_ops engine_grid_cpu;
+/* The exact event-driven engine, one CPU thread (engine_event.c). */
+extern const struct engine_ops engine_event_cpu;
 
 #endif

@@ -20,6 +20,9 @@ static const struct engine_ops *pick(const snn_net *net, snn_diag *d)
 	if (net->sim.engine == ENGINE_GRID && net->sim.backend == BACKEND_CPU) {
 		return &engine_grid_cpu;
 	}
+	if (net->sim.engine == ENGINE_EVENT && net->sim.backend == BACKEND_CPU) {
+		return &engine_event_cpu;
+	}
 	snn_diag_error(d, SNN_EUNSUP, net->sim.engine_where.file, net->sim.engine_where.line,
 		       net->sim.engine_where.col, "engine %s on backend %s is not part of this build",
 		       net_engine_name(net->sim.engine), net_backend_name(net->sim.backend));
