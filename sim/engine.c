@@ -623,7 +623,7 @@ static void update_stage(struct grid_sim *s, struct thread_rt *t, uint64_t n, ui
 			nir_update(p, lo, hi, din0, n, out, amp, &nout);
 			break;
 		case MODEL_LOIHI_LIF:
-			loihi_update(p, lo, hi, in0, out, &nout);
+			loihi_update(p, lo, hi, in0, n, out, &nout);
 			break;
 		case MODEL_COUNT_:
 		default:

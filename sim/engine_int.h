@@ -304,13 +304,9 @@ double nir_get(const struct pop_rt *p, int var, uint32_t i);
  * (the population's input shift is 0). */
 int loihi_setup(struct grid_sim *s, struct pop_rt *p, snn_diag *d);
 int loihi_reset(struct grid_sim *s, struct pop_rt *p, snn_diag *d);
-void loihi_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const int32_t *in0, uint32_t *out,
-		  uint32_t *nout);
+void loihi_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const int32_t *in0, uint64_t step,
+		  uint32_t *out, uint32_t *nout);
 double loihi_get(const struct pop_rt *p, int var, uint32_t i);
-/* Whether x is a valid value of parameter k (an integer in its range). */
-int loihi_check_param(int k, double x);
-/* Constants of one neuron from its parameter values (checked). */
-void loihi_fill(struct loihi_prop *P, const double *v);
 
 /* Simulations driven sample by sample (NIR networks): builds the engine once;
  * each grid_run_io puts every population back in its initial state, empties

@@ -110,7 +110,7 @@ enum nir_state { NIR_S_V, NIR_S_I, NIR_N_STATE };
 /* loihi_lif (model_loihi.h): integers in the chip's fixed point. */
 enum loihi_param {
 	LOIHI_DU, LOIHI_DV, LOIHI_VTH, LOIHI_BIAS_MANT, LOIHI_BIAS_EXP, LOIHI_W_EXP,
-	LOIHI_REFRACTORY, LOIHI_N_PARAMS
+	LOIHI_REFRACTORY, LOIHI_RESET_INTERVAL, LOIHI_RESET_OFFSET, LOIHI_N_PARAMS
 };
 enum loihi_state { LOIHI_S_V, LOIHI_S_U, LOIHI_N_STATE };
 

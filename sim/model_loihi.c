@@ -24,6 +24,8 @@ static const struct {
 	[LOIHI_BIAS_EXP] = {0, 7},
 	[LOIHI_W_EXP] = {-8, 7},
 	[LOIHI_REFRACTORY] = {0, 65535},
+	[LOIHI_RESET_INTERVAL] = {0, 4294967295.0},
+	[LOIHI_RESET_OFFSET] = {0, 4294967295.0},
 };
 
 int loihi_check_param(int k, double x)
@@ -39,6 +41,8 @@ void loihi_fill(struct loihi_prop *P, const double *v)
 	P->bias = loihi_bias((int32_t)v[LOIHI_BIAS_MANT], (int32_t)v[LOIHI_BIAS_EXP]);
 	P->w_exp = (int32_t)v[LOIHI_W_EXP];
 	P->ref_steps = (uint32_t)v[LOIHI_REFRACTORY];
+	P->reset_interval = (uint32_t)v[LOIHI_RESET_INTERVAL];
+	P->reset_offset = (uint32_t)v[LOIHI_RESET_OFFSET];
 }
 
 static int bad_param(const struct pop_rt *p, int k, uint32_t i, double x, snn_diag *d)
@@ -117,8 +121,8 @@ int loihi_reset(struct grid_sim *s, struct pop_rt *p, snn_diag *d)
 	return SNN_OK;
 }
 
-void loihi_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const int32_t *in0, uint32_t *out,
-		  uint32_t *nout)
+void loihi_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const int32_t *in0, uint64_t step,
+		  uint32_t *out, uint32_t *nout)
 {
 	const struct loihi_prop *het = p->loihi_het;
 	int32_t *restrict u = p->lu;
@@ -127,6 +131,10 @@ void loihi_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const int32_t *in0
 	uint32_t n = *nout;
 	for (uint32_t i = lo; i < hi; i++) {
 		const struct loihi_prop *P = het ? &het[i] : &p->loihi;
+		if (loihi_reset_due(P, step)) {
+			u[i] = v[i] = 0;
+			ref[i] = 0;
+		}
 		if (loihi_step(P, &u[i], &v[i], &ref[i], in0 ? in0[i - lo] : 0)) {
 			out[n++] = p->first + i;
 		}

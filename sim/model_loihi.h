@@ -13,8 +13,13 @@
  *   bias_mant   13-bit signed bias mantissa; bias = bias_mant << bias_exp
  *   bias_exp    bias exponent (0..7)
  *   w_exp       exponent applied to the summed synaptic input (-8..7)
- *   t_ref       refractory period in steps (0: none, as Loihi 1; > 0 as
- *               Loihi 2's refractory LIF: v held for t_ref steps after a spike)
+ *   refractory  refractory period in steps (0: none, as Loihi 1; > 0 as
+ *               Loihi 2's refractory LIF: v held for that many steps after a
+ *               spike while u still integrates)
+ *   reset_interval, reset_offset  u and v (and the refractory count) are
+ *               zeroed at the start of every step n (0-based) with
+ *               n % reset_interval == reset_offset (0: never); lava's
+ *               LIFReset with offset o is reset_offset (o - 1) mod interval
  *
  * One step, in this order:
  *   a    = wrap24(sum of the weights of the spikes that arrived)
@@ -56,7 +61,16 @@ struct loihi_prop {
 	int32_t bias;          /* bias_mant scaled by bias_exp */
 	int32_t w_exp;
 	uint32_t ref_steps;
+	uint32_t reset_interval; /* 0: never */
+	uint32_t reset_offset;
 };
+
+/* Whether u and v are zeroed at the start of step n (0-based), as lava's
+ * LIFReset and Reset processes do between samples. */
+static inline bool loihi_reset_due(const struct loihi_prop *P, uint64_t n)
+{
+	return P->reset_interval && n % P->reset_interval == P->reset_offset;
+}
 
 /* Decay of x by d on a 4096 scale, rounding toward zero. |x| < 2^31. */
 static inline int32_t loihi_decay(int32_t x, int32_t d)
@@ -149,5 +163,10 @@ enum loihi_sign_mode loihi_sign_mode(const float *w, uint64_t n);
  * (mixed), then the low 8 - num_weight_bits bits (plus one for mixed) of the
  * magnitude (inhibitory) or of the two's complement value cleared. In place. */
 void loihi_weight_quantize(float *w, uint64_t n, enum loihi_sign_mode mode, int num_weight_bits);
+/* Whether x is a valid value of parameter k (enum loihi_param of
+ * model_int.h): an integer inside its register's range. */
+int loihi_check_param(int k, double x);
+/* Constants of one neuron from its LOIHI_N_PARAMS parameter values (checked). */
+void loihi_fill(struct loihi_prop *P, const double *v);
 
 #endif

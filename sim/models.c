@@ -81,6 +81,8 @@ static const struct model_param loihi_params[LOIHI_N_PARAMS] = {
 	[LOIHI_BIAS_EXP] = {"bias_exp", SNN_DIM_NONE, 0.0, PC_NONNEG},
 	[LOIHI_W_EXP] = {"w_exp", SNN_DIM_NONE, 0.0, PC_ANY},
 	[LOIHI_REFRACTORY] = {"refractory", SNN_DIM_NONE, 0.0, PC_NONNEG},
+	[LOIHI_RESET_INTERVAL] = {"reset_interval", SNN_DIM_NONE, 0.0, PC_NONNEG},
+	[LOIHI_RESET_OFFSET] = {"reset_offset", SNN_DIM_NONE, 0.0, PC_NONNEG},
 };
 
 static const struct model_state loihi_state[LOIHI_N_STATE] = {
