@@ -235,6 +235,70 @@ START_TEST(test_bad_params)
 }
 END_TEST
 
+/* The NIR paper's single LIF (tau 2.5 ms, r 1, v_threshold 0.1, weight 1,
+ * dt 0.1 ms) converted to loihi_lif: dv = floor(4096 dt / tau) = 163 (Lava truncates), du = 4095
+ * (no synaptic current), a weight mantissa of 10 and vth = 0.1 / (dt / tau)
+ * * 10 / 1 = 25 (a scale of 16000 per unit of v). It must fire at the steps
+ * Lava fired on CPU and Loihi 2 (461, 511, 711, 761) with Lava's integer
+ * voltage in every one of the 1000 steps. */
+START_TEST(test_nir_lif_lava_fixed)
+{
+	const char *fx = tu_fixture("nir/lif/lif_lava_cpu_fixed.csv");
+	FILE *f = fx ? fopen(fx, "r") : NULL;
+	if (!f) {
+		return; /* main reports the skip */
+	}
+	double in[1000], vcsv[1000], scsv[1000];
+	int n = 0;
+	while (n < 1000 && fscanf(f, "%lf,%lf,%lf", &in[n], &vcsv[n], &scsv[n]) == 3) {
+		n++;
+	}
+	fclose(f);
+	ck_assert_int_eq(n, 1000);
+	char *times = malloc(16 * 1000);
+	size_t len = 0;
+	for (int k = 0; k < n; k++) {
+		if (in[k] != 0.0) {
+			len += (size_t)sprintf(times + len, "%s%d ms", len ? ", " : "", k + 1);
+		}
+	}
+	char *dir = strdup(tu_tmpdir("loihi_nir"));
+	char *y = tu_fmt("simulation: {dt: 1 ms, duration: 1000 ms}\n"
+			 "populations:\n"
+			 "  input: {model: spike_source, size: 1, spikes: {times: [%s]}}\n"
+			 "  lif: {model: loihi_lif, size: 1, params: {du: 4095, dv: 163, vth: 25}}\n"
+			 "projections:\n"
+			 "  - {from: input, to: lif, rule: one_to_one, weight: 10, delay: 1 ms}\n"
+			 "record:\n"
+			 "  traces: [{population: lif, variable: v, file: %s/v.h5}]\n",
+			 times, dir);
+	snn_net *net = tu_load(y);
+	snn_spike_data *sd = tu_run(net, 1, NULL);
+	size_t ns, rows, cols;
+	double *t = tu_spike_times(sd, "lif", 0, &ns);
+	ck_assert_uint_eq(ns, 4);
+	static const int lava[4] = {461, 511, 711, 761};
+	for (int k = 0; k < 4; k++) {
+		ck_assert_double_eq(t[k], lava[k] + 1); /* step s ends at (s + 1) dt */
+	}
+	char *vp = tu_fmt("%s/v.h5", dir);
+	double *v = tu_read_trace(vp, "lif", &rows, &cols);
+	ck_assert_uint_eq(rows, 1000);
+	for (size_t k = 0; k < rows; k++) {
+		ck_assert_msg(v[k] == vcsv[k], "step %zu: v %g, Lava %g", k, v[k], vcsv[k]);
+		ck_assert_int_eq(scsv[k] != 0.0, k == 461 || k == 511 || k == 711 || k == 761);
+	}
+	free(v);
+	free(vp);
+	free(t);
+	snn_spike_data_free(sd);
+	snn_net_free(net);
+	free(y);
+	free(dir);
+	free(times);
+}
+END_TEST
+
 static Suite *loihi_suite(void)
 {
 	Suite *s = suite_create("loihi");
@@ -248,6 +312,7 @@ static Suite *loihi_suite(void)
 	tcase_add_test(tc, test_weight_truncation);
 	tcase_add_test(tc, test_engine_one_step_delay);
 	tcase_add_test(tc, test_bad_params);
+	tcase_add_test(tc, test_nir_lif_lava_fixed);
 	suite_add_tcase(s, tc);
 	return s;
 }
