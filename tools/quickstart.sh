@@ -13,7 +13,7 @@ fi
 # Required: compiler and autotools, HDF5, libyaml, Random123, Check.
 # For tests: hdf5-tools (h5dump) and python3-h5py (a second SONATA reader).
 packages="build-essential autoconf automake libtool pkg-config
-	libhdf5-dev libyaml-dev librandom123-dev check
+	libhdf5-dev libyaml-dev librandom123-dev check libmetis-dev
 	hdf5-tools python3-h5py"
 
 echo "== installing Debian packages"
