@@ -17,7 +17,8 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: snnemu IMAGE [--input SPIKES.h5] -o OUT.h5 [--steps N] [--report]\n"
 		   "       snnemu --compile MODEL.yaml|MODEL.net --target loihi1-class|loihi2-class\n"
-		   "              [--placement auto|sequential|greedy|metis] [--scale X] -o IMAGE\n");
+		   "              [--placement auto|sequential|greedy|metis] [--scale X] [-o IMAGE]\n"
+		   "       (without -o: the placement report only, for any neuron model)\n");
 }
 
 static int ends_with(const char *s, const char *suf)
@@ -92,7 +93,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if ((!model && !image) || !out) {
+	if ((!model && !image) || (!model && !out)) {
 		usage(stderr);
 		return 2;
 	}

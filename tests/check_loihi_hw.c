@@ -186,6 +186,25 @@ START_TEST(test_tinynet_image)
 	}
 	static const char *pops[3] = {"layer0", "layer1", "layer2"};
 	ck_assert_uint_gt(sim_vs_emu(net, "loihi2-class", SNN_LOIHI_PLACE_AUTO, pops, 3), 100);
+	/* the mapper cuts fewer core-to-core routes than sequential placement
+	 * (loihi1-class: the CNN needs 3 cores) */
+	unsigned long long cut[2];
+	enum snn_loihi_placement pl[2] = {SNN_LOIHI_PLACE_SEQUENTIAL, SNN_LOIHI_PLACE_AUTO};
+	for (int k = 0; k < 2; k++) {
+		char *out = NULL;
+		size_t len = 0;
+		FILE *rep = open_memstream(&out, &len);
+		d = snn_diag_new();
+		ck_assert_int_eq(snn_loihi_compile(net, "loihi1-class", pl[k], NULL, rep, d), SNN_OK);
+		fclose(rep);
+		snn_diag_free(d);
+		const char *m = strstr(out, "messages/spike");
+		ck_assert_ptr_nonnull(m);
+		cut[k] = strtoull(m + strlen("messages/spike"), NULL, 10);
+		free(out);
+	}
+	fprintf(stderr, "tiny CNN routes: sequential %llu, mapper %llu\n", cut[0], cut[1]);
+	ck_assert_uint_lt(cut[1], cut[0]);
 	snn_net_free(net);
 }
 END_TEST

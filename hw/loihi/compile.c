@@ -42,6 +42,8 @@ struct cmap {
 	uint32_t *core;         /* per gid: core, or UINT32_MAX for input ports */
 	uint32_t n_cores;
 	uint32_t max_delay;
+	bool need_image;        /* else: a placement report for any model */
+	enum snn_loihi_placement placed_by;
 	snn_diag *d;
 };
 
@@ -69,7 +71,7 @@ static int collect(struct cmap *M)
 	snn_sim_options o = {.threads = 1, .spike_path = "/nonexistent/unused.h5"};
 	struct grid_sim *s = NULL;
 	int rc;
-	for (uint32_t i = 0; i < net->n_pops; i++) {
+	for (uint32_t i = 0; M->need_image && i < net->n_pops; i++) {
 		const struct population *p = &net->pops[i];
 		if (!p->model->is_source && p->model->id != MODEL_LOIHI_LIF) {
 			return snn_diag_error(M->d, SNN_EINVAL, p->where.file, p->where.line,
@@ -79,7 +81,7 @@ static int collect(struct cmap *M)
 					      p->name, p->model->name);
 		}
 	}
-	if (net->n_stims) {
+	if (net->n_stims && M->need_image) {
 		const struct origin *w = &net->stims[0].where;
 		return snn_diag_error(M->d, SNN_EUNSUP, w->file, w->line, w->col,
 				      "stimuli cannot be compiled for a chip: drive the network "
@@ -102,6 +104,11 @@ static int collect(struct cmap *M)
 	for (uint32_t i = 0; i < s->n_pops; i++) {
 		const struct pop_rt *p = &s->pops[i];
 		if (p->model != MODEL_LOIHI_LIF) {
+			/* placement reports also place other neuron models */
+			for (uint32_t k = 0; !M->need_image && !p->ir->model->is_source && k < p->size;
+			     k++) {
+				M->on_chip[p->first + k] = 1;
+			}
 			continue;
 		}
 		for (uint32_t k = 0; k < p->size; k++) {
@@ -346,13 +353,17 @@ static int order_metis(struct cmap *M, uint32_t *order, uint32_t *n_order)
 	idx_t *xadj = malloc(((size_t)nc + 1) * sizeof(idx_t));
 	idx_t *adjncy = malloc((off[M->n] ? off[M->n] : 1) * sizeof(idx_t));
 	idx_t *part = malloc((nc ? nc : 1) * sizeof(idx_t));
-	if (!local || !chip || !xadj || !adjncy || !part) {
+	/* two constraints per neuron: one neuron slot, and its synaptic memory */
+	idx_t *vwgt = malloc((nc ? 2 * (size_t)nc : 2) * sizeof(idx_t));
+	if (!local || !chip || !xadj || !adjncy || !part || !vwgt) {
 		rc = cm_nomem(M);
 		goto out_free;
 	}
 	idx_t m = 0;
 	for (uint32_t k = 0; k < nc; k++) {
 		uint32_t g = chip[k];
+		vwgt[2 * k] = 1;
+		vwgt[2 * k + 1] = (idx_t)(M->in_off[g + 1] - M->in_off[g]) + 1;
 		xadj[k] = m;
 		for (uint64_t e = off[g]; e < off[g + 1]; e++) {
 			adjncy[m++] = (idx_t)local[adj[e]];
@@ -364,13 +375,16 @@ static int order_metis(struct cmap *M, uint32_t *order, uint32_t *n_order)
 	parts = by_mem > parts ? by_mem : parts;
 	/* headroom so that imbalance seldom forces a split */
 	parts = parts > 1 ? parts + parts / 8 + 1 : parts;
-	if (parts > 1 && m > 0) {
-		idx_t nv = (idx_t)nc, ncon = 1, np = (idx_t)parts, cut = 0;
+	if (parts > 1 && m > 0 && parts < nc) {
+		idx_t nv = (idx_t)nc, ncon = 2, np = (idx_t)parts, cut = 0;
 		idx_t opts[METIS_NOPTIONS];
 		METIS_SetDefaultOptions(opts);
 		opts[METIS_OPTION_SEED] = 1;
 		opts[METIS_OPTION_UFACTOR] = 30;
-		int mr = METIS_PartGraphKway(&nv, &ncon, xadj, adjncy, NULL, NULL, NULL, &np, NULL,
+		/* total communication volume: the spikes a source sends to other
+		 * cores, which is what the chip's routers carry */
+		opts[METIS_OPTION_OBJTYPE] = METIS_OBJTYPE_VOL;
+		int mr = METIS_PartGraphKway(&nv, &ncon, xadj, adjncy, vwgt, NULL, NULL, &np, NULL,
 					     NULL, opts, &cut, part);
 		if (mr != METIS_OK) {
 			rc = snn_diag_error(M->d, SNN_ENOMEM, NULL, 0, 0, "METIS failed (%d)", mr);
@@ -402,6 +416,7 @@ out_free:
 	free(xadj);
 	free(adjncy);
 	free(part);
+	free(vwgt);
 	free(off);
 	free(adj);
 	return rc;
@@ -409,22 +424,14 @@ out_free:
 #endif
 
 static int cmp_syn_core(const void *a, const void *b);
+static uint64_t cut_messages(const struct cmap *M);
 
-static int place(struct cmap *M, enum snn_loihi_placement how)
+/* One placement: an order of the chip neurons, then fill(); afterwards the
+ * synapses are grouped by target core, then source. */
+static int place_one(struct cmap *M, enum snn_loihi_placement how, uint32_t *order)
 {
-	uint32_t *order = malloc((M->n ? M->n : 1) * sizeof(uint32_t));
 	uint32_t n_order = 0;
 	int rc = SNN_OK;
-	if (!order) {
-		return cm_nomem(M);
-	}
-	if (how == SNN_LOIHI_PLACE_AUTO) {
-#ifdef HAVE_METIS
-		how = SNN_LOIHI_PLACE_METIS;
-#else
-		how = SNN_LOIHI_PLACE_GREEDY;
-#endif
-	}
 	switch (how) {
 	case SNN_LOIHI_PLACE_METIS:
 #ifdef HAVE_METIS
@@ -448,14 +455,55 @@ static int place(struct cmap *M, enum snn_loihi_placement how)
 	if (rc == SNN_OK) {
 		rc = fill(M, order, n_order);
 	}
-	free(order);
-	/* from here on, synapses are grouped by target core, then source */
 	for (uint64_t k = 0; rc == SNN_OK && k < M->n_syn; k++) {
 		M->syn[k].tc = M->core[M->syn[k].tgt];
 	}
 	if (rc == SNN_OK) {
 		qsort(M->syn, M->n_syn, sizeof(struct csyn), cmp_syn_core);
 	}
+	return rc;
+}
+
+/* AUTO tries every placement this build has and keeps the one whose cores
+ * exchange the fewest routes (ties: the earlier of METIS, greedy,
+ * sequential), so it is never worse than the sequential baseline. */
+static int place(struct cmap *M, enum snn_loihi_placement how)
+{
+	uint32_t *order = malloc((M->n ? M->n : 1) * sizeof(uint32_t));
+	int rc = SNN_OK;
+	if (!order) {
+		return cm_nomem(M);
+	}
+	if (how != SNN_LOIHI_PLACE_AUTO) {
+		rc = place_one(M, how, order);
+		free(order);
+		return rc;
+	}
+	static const enum snn_loihi_placement cand[] = {
+#ifdef HAVE_METIS
+		SNN_LOIHI_PLACE_METIS,
+#endif
+		SNN_LOIHI_PLACE_GREEDY, SNN_LOIHI_PLACE_SEQUENTIAL};
+	int n_cand = (int)(sizeof(cand) / sizeof(cand[0]));
+	uint64_t best = UINT64_MAX;
+	int best_k = -1;
+	for (int k = 0; k < n_cand; k++) {
+		snn_diag *tmp = snn_diag_new();
+		struct cmap T = *M;
+		T.d = tmp;
+		int r = tmp ? place_one(&T, cand[k], order) : SNN_ENOMEM;
+		snn_diag_free(tmp);
+		uint64_t cut = r == SNN_OK ? cut_messages(&T) : UINT64_MAX;
+		if (r == SNN_OK && cut < best) {
+			best = cut;
+			best_k = k;
+		}
+	}
+	/* the winner again (placements are deterministic), with diagnostics;
+	 * when every candidate failed, the sequential one reports why */
+	rc = place_one(M, best_k >= 0 ? cand[best_k] : SNN_LOIHI_PLACE_SEQUENTIAL, order);
+	M->placed_by = best_k >= 0 ? cand[best_k] : SNN_LOIHI_PLACE_SEQUENTIAL;
+	free(order);
 	return rc;
 }
 
@@ -630,7 +678,9 @@ static void report_mapping(const struct cmap *M, enum snn_loihi_placement how, F
 	}
 	static const char *names[] = {"auto", "sequential", "greedy", "metis"};
 	fprintf(out, "target           %s\n", T->name);
-	fprintf(out, "placement        %s\n", names[how]);
+	fprintf(out, "placement        %s%s%s\n", names[how],
+		how == SNN_LOIHI_PLACE_AUTO ? ": chose " : "",
+		how == SNN_LOIHI_PLACE_AUTO ? names[M->placed_by] : "");
 	fprintf(out, "neurons          %u on chip, %u input ports\n", chip_neurons,
 		M->n - chip_neurons);
 	fprintf(out, "synapses         %llu\n", (unsigned long long)M->n_syn);
@@ -660,7 +710,7 @@ int snn_loihi_compile(const snn_net *net, const char *target,
 		      enum snn_loihi_placement placement, const char *out_path, FILE *report,
 		      snn_diag *d)
 {
-	struct cmap M = {.net = net, .d = d};
+	struct cmap M = {.net = net, .d = d, .need_image = out_path != NULL};
 	M.T = loihi_target_find(target);
 	if (!M.T) {
 		return snn_diag_error(d, SNN_EINVAL, NULL, 0, 0,

@@ -30,7 +30,8 @@ enum snn_loihi_placement {
  * becomes an input port) onto the target named `target` ("loihi1-class",
  * "loihi2-class") and writes the image to out_path (through a temporary
  * name). A mapping report (cores, fill, estimated time and energy per step)
- * goes to `report` when not NULL. Returns SNN_OK, SNN_EINVAL (unknown target,
+ * goes to `report` when not NULL. With out_path NULL only the placement is
+ * computed and reported, for networks of any neuron model. Returns SNN_OK, SNN_EINVAL (unknown target,
  * a model the chip lacks), SNN_ERANGE (the network exceeds the chip or board:
  * the diagnostic says by how much), SNN_EUNSUP (METIS asked for but not
  * built), SNN_EIO or SNN_ENOMEM. */
