@@ -15,10 +15,11 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: snnemu IMAGE [--input SPIKES.h5] -o OUT.h5 [--steps N] [--report]\n"
-		   "       snnemu --compile MODEL.yaml|MODEL.net --target loihi1-class|loihi2-class\n"
-		   "              [--placement auto|sequential|greedy|metis] [--scale X] [-o IMAGE]\n"
-		   "       (without -o: the placement report only, for any neuron model)\n");
+	fprintf(f,
+		"usage: snnemu IMAGE [--input SPIKES.h5] -o OUT.h5 [--steps N] [--report]\n"
+		"       snnemu --compile MODEL.yaml|MODEL.net --target loihi1-class|loihi2-class\n"
+		"              [--placement auto|sequential|greedy|metis] [--scale X] [-o IMAGE]\n"
+		"       (without -o: the placement report only, for any neuron model)\n");
 }
 
 static int ends_with(const char *s, const char *suf)
@@ -59,7 +60,8 @@ int main(int argc, char **argv)
 			char *end;
 			steps = strtol(v, &end, 10);
 			if (*end || steps <= 0) {
-				fprintf(stderr, "snnemu: error: --steps takes a positive integer\n");
+				fprintf(stderr,
+					"snnemu: error: --steps takes a positive integer\n");
 				return 2;
 			}
 			i++;

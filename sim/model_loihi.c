@@ -17,15 +17,15 @@
 static const struct {
 	double lo, hi;
 } loihi_range[LOIHI_N_PARAMS] = {
-	[LOIHI_DU] = {0, 4095},
-	[LOIHI_DV] = {0, 4095},
-	[LOIHI_VTH] = {0, 131071},
-	[LOIHI_BIAS_MANT] = {-4096, 4095},
-	[LOIHI_BIAS_EXP] = {0, 7},
-	[LOIHI_W_EXP] = {-8, 7},
-	[LOIHI_REFRACTORY] = {0, 65535},
-	[LOIHI_RESET_INTERVAL] = {0, 4294967295.0},
-	[LOIHI_RESET_OFFSET] = {0, 4294967295.0},
+    [LOIHI_DU] = {0, 4095},
+    [LOIHI_DV] = {0, 4095},
+    [LOIHI_VTH] = {0, 131071},
+    [LOIHI_BIAS_MANT] = {-4096, 4095},
+    [LOIHI_BIAS_EXP] = {0, 7},
+    [LOIHI_W_EXP] = {-8, 7},
+    [LOIHI_REFRACTORY] = {0, 65535},
+    [LOIHI_RESET_INTERVAL] = {0, 4294967295.0},
+    [LOIHI_RESET_OFFSET] = {0, 4294967295.0},
 };
 
 int loihi_check_param(int k, double x)

@@ -46,19 +46,19 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define LOIHI_UV_MAX (1 << 23)       /* 2^23: u and v are 24-bit */
+#define LOIHI_UV_MAX (1 << 23) /* 2^23: u and v are 24-bit */
 #define LOIHI_DECAY_SHIFT 12
 #define LOIHI_DECAY_UNITY (1 << 12)
-#define LOIHI_ACT_SHIFT 6            /* input and threshold are MSB-aligned by 6 bits */
+#define LOIHI_ACT_SHIFT 6 /* input and threshold are MSB-aligned by 6 bits */
 #define LOIHI_VTH_SHIFT 6
 #define LOIHI_DU_OFFSET 1
 #define LOIHI_DV_OFFSET 0
 
 /* Per-neuron constants, in the chip's integers. */
 struct loihi_prop {
-	int32_t du, dv;        /* 0..4095 */
-	int32_t vth;           /* mantissa */
-	int32_t bias;          /* bias_mant scaled by bias_exp */
+	int32_t du, dv; /* 0..4095 */
+	int32_t vth;	/* mantissa */
+	int32_t bias;	/* bias_mant scaled by bias_exp */
 	int32_t w_exp;
 	uint32_t ref_steps;
 	uint32_t reset_interval; /* 0: never */

@@ -25,7 +25,7 @@ struct nx {
 };
 
 static int nx_fail(struct nx *L, int code, const char *where, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static int nx_fail(struct nx *L, int code, const char *where, const char *fmt, ...)
 {
@@ -56,7 +56,8 @@ static int nx_read(struct nx *L, const char *path, double **out, uint64_t *n, hs
 	int r = H5Sget_simple_extent_ndims(sp);
 	H5T_class_t cl = H5Tget_class(ty);
 	if (r < 0 || r > 6 || (cl != H5T_INTEGER && cl != H5T_FLOAT)) {
-		rc = nx_fail(L, SNN_EPARSE, path, "%s", "expected a numeric array of up to 6 dimensions");
+		rc = nx_fail(L, SNN_EPARSE, path, "%s",
+			     "expected a numeric array of up to 6 dimensions");
 		goto out_close;
 	}
 	hsize_t dd[6] = {1, 1, 1, 1, 1, 1};
@@ -214,9 +215,9 @@ static int add_layer(struct nx *L, uint32_t index, uint32_t size, const char *lp
 	}
 	/* netx: du = iDecay - 1 (the chip adds one), dv = vDecay, bias_exp 6 */
 	double vals[LOIHI_N_PARAMS] = {
-		[LOIHI_DU] = idecay - 1, [LOIHI_DV] = vdecay, [LOIHI_VTH] = vth,
-		[LOIHI_BIAS_MANT] = 0,	 [LOIHI_BIAS_EXP] = 6, [LOIHI_W_EXP] = w_exp,
-		[LOIHI_REFRACTORY] = 0,	 [LOIHI_RESET_INTERVAL] = 0, [LOIHI_RESET_OFFSET] = 0,
+	    [LOIHI_DU] = idecay - 1, [LOIHI_DV] = vdecay,	 [LOIHI_VTH] = vth,
+	    [LOIHI_BIAS_MANT] = 0,   [LOIHI_BIAS_EXP] = 6,	 [LOIHI_W_EXP] = w_exp,
+	    [LOIHI_REFRACTORY] = 0,  [LOIHI_RESET_INTERVAL] = 0, [LOIHI_RESET_OFFSET] = 0,
 	};
 	for (int k = 0; k < LOIHI_N_PARAMS; k++) {
 		set_const(&pop->params[k], vals[k], pop->where);
@@ -239,7 +240,8 @@ static int add_layer(struct nx *L, uint32_t index, uint32_t size, const char *lp
 			v->n = size;
 			v->arr = malloc(size * sizeof(double));
 			if (!v->arr) {
-				return snn_diag_error(L->d, SNN_ENOMEM, L->file, 0, 0, "out of memory");
+				return snn_diag_error(L->d, SNN_ENOMEM, L->file, 0, 0,
+						      "out of memory");
 			}
 			memcpy(v->arr, bias, size * sizeof(double));
 		}
@@ -247,8 +249,7 @@ static int add_layer(struct nx *L, uint32_t index, uint32_t size, const char *lp
 	return SNN_OK;
 }
 
-static struct projection *add_proj(struct nx *L, uint32_t pre, uint32_t post,
-				   enum proj_kind kind)
+static struct projection *add_proj(struct nx *L, uint32_t pre, uint32_t post, enum proj_kind kind)
 {
 	struct projection *pr = net_add_projection(L->net);
 	struct proj_explicit *x = calloc(1, sizeof(*x));
@@ -367,7 +368,8 @@ static int load_layers(struct nx *L)
 			}
 		} else if (strcmp(type, "conv") == 0 || strcmp(type, "dense") == 0) {
 			if (prev == UINT32_MAX) {
-				return nx_fail(L, SNN_EPARSE, lpath, "%s", "a layer before any input");
+				return nx_fail(L, SNN_EPARSE, lpath, "%s",
+					       "a layer before any input");
 			}
 			double *wt = NULL, *bias = NULL;
 			uint64_t nw = 0, nbias = 0;
@@ -389,12 +391,14 @@ static int load_layers(struct nx *L)
 					free(wt);
 					free(bias);
 					free(nbias_arr);
-					return nx_fail(L, nbias_arr ? SNN_EPARSE : SNN_ENOMEM, p, "%s",
+					return nx_fail(L, nbias_arr ? SNN_EPARSE : SNN_ENOMEM, p,
+						       "%s",
 						       "bias size is neither the layer's nor its "
 						       "channels'");
 				}
 				for (uint32_t k = 0; k < size; k++) {
-					nbias_arr[k] = nbias == size ? bias[k] : bias[k / (oh * ow)];
+					nbias_arr[k] =
+					    nbias == size ? bias[k] : bias[k / (oh * ow)];
 				}
 				free(bias);
 			}
@@ -402,7 +406,8 @@ static int load_layers(struct nx *L)
 			if (!wf) {
 				free(wt);
 				free(nbias_arr);
-				return snn_diag_error(L->d, SNN_ENOMEM, L->file, 0, 0, "out of memory");
+				return snn_diag_error(L->d, SNN_ENOMEM, L->file, 0, 0,
+						      "out of memory");
 			}
 			for (uint64_t k = 0; k < nw; k++) {
 				wf[k] = (float)wt[k];
@@ -422,13 +427,13 @@ static int load_layers(struct nx *L)
 			rc = add_layer(L, i, size, lpath, nbias_arr, w_exp);
 			free(nbias_arr);
 			struct projection *pr =
-				rc == SNN_OK ? add_proj(L, prev, me, conv ? PROJ_CONV : PROJ_DENSE)
-					     : NULL;
+			    rc == SNN_OK ? add_proj(L, prev, me, conv ? PROJ_CONV : PROJ_DENSE)
+					 : NULL;
 			if (!pr) {
 				free(wf);
 				return rc != SNN_OK ? rc
-						    : snn_diag_error(L->d, SNN_ENOMEM, L->file, 0, 0,
-								     "out of memory");
+						    : snn_diag_error(L->d, SNN_ENOMEM, L->file, 0,
+								     0, "out of memory");
 			}
 			struct proj_explicit *x = pr->x;
 			if (!conv) {
@@ -440,7 +445,8 @@ static int load_layers(struct nx *L)
 				cv->kernel = wf;
 				x->bytes = nw * sizeof(float);
 				double g = 1;
-				const char *keys[4] = {"stride", "padding", "dilation", "kernelSize"};
+				const char *keys[4] = {"stride", "padding", "dilation",
+						       "kernelSize"};
 				uint32_t *dst[4][2] = {{&cv->stride_h, &cv->stride_w},
 						       {&cv->pad_h, &cv->pad_w},
 						       {&cv->dil_h, &cv->dil_w},
@@ -472,17 +478,20 @@ static int load_layers(struct nx *L)
 				cv->out_w = ow;
 				if (nd < 4 || dims[0] != oc || dims[1] * cv->groups != c ||
 				    dims[2] != cv->kh || dims[3] != cv->kw) {
-					return nx_fail(L, SNN_EPARSE, lpath, "%s",
-						       "conv weight is not (out, in / groups, kh, kw)");
+					return nx_fail(
+					    L, SNN_EPARSE, lpath, "%s",
+					    "conv weight is not (out, in / groups, kh, kw)");
 				}
 			}
 			x->n_syn = proj_count_synapses(x);
 			if (x->n_syn == UINT64_MAX) {
-				return snn_diag_error(L->d, SNN_ENOMEM, L->file, 0, 0, "out of memory");
+				return snn_diag_error(L->d, SNN_ENOMEM, L->file, 0, 0,
+						      "out of memory");
 			}
 		} else {
-			return nx_fail(L, SNN_EUNSUP, lpath, "layer type '%s' is not supported "
-							     "(input, conv, dense, flatten)",
+			return nx_fail(L, SNN_EUNSUP, lpath,
+				       "layer type '%s' is not supported "
+				       "(input, conv, dense, flatten)",
 				       type);
 		}
 		prev = me;

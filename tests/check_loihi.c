@@ -263,15 +263,16 @@ START_TEST(test_nir_lif_lava_fixed)
 		}
 	}
 	char *dir = strdup(tu_tmpdir("loihi_nir"));
-	char *y = tu_fmt("simulation: {dt: 1 ms, duration: 1000 ms}\n"
-			 "populations:\n"
-			 "  input: {model: spike_source, size: 1, spikes: {times: [%s]}}\n"
-			 "  lif: {model: loihi_lif, size: 1, params: {du: 4095, dv: 163, vth: 25}}\n"
-			 "projections:\n"
-			 "  - {from: input, to: lif, rule: one_to_one, weight: 10, delay: 1 ms}\n"
-			 "record:\n"
-			 "  traces: [{population: lif, variable: v, file: %s/v.h5}]\n",
-			 times, dir);
+	char *y =
+	    tu_fmt("simulation: {dt: 1 ms, duration: 1000 ms}\n"
+		   "populations:\n"
+		   "  input: {model: spike_source, size: 1, spikes: {times: [%s]}}\n"
+		   "  lif: {model: loihi_lif, size: 1, params: {du: 4095, dv: 163, vth: 25}}\n"
+		   "projections:\n"
+		   "  - {from: input, to: lif, rule: one_to_one, weight: 10, delay: 1 ms}\n"
+		   "record:\n"
+		   "  traces: [{population: lif, variable: v, file: %s/v.h5}]\n",
+		   times, dir);
 	snn_net *net = tu_load(y);
 	snn_spike_data *sd = tu_run(net, 1, NULL);
 	size_t ns, rows, cols;

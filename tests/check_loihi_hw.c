@@ -102,17 +102,17 @@ static uint64_t sim_vs_emu(snn_net *net, const char *target, enum snn_loihi_plac
 }
 
 static const char *brunel =
-	"simulation: {dt: 1 ms, duration: 300 ms, seed: 7}\n"
-	"populations:\n"
-	"  noise: {model: poisson_source, size: 200, params: {rate: 20 Hz}}\n"
-	"  exc: {model: loihi_lif, size: 400, params: {du: 3500, dv: 300, vth: 120}}\n"
-	"  inh: {model: loihi_lif, size: 100,\n"
-	"        params: {du: 3500, dv: 300, vth: 120, refractory: 2, bias_mant: 1, bias_exp: 6}}\n"
-	"projections:\n"
-	"  - {from: noise, to: [exc, inh], rule: {fixed_indegree: 20}, weight: 40, delay: 1 ms}\n"
-	"  - {from: exc, to: [exc, inh], rule: {fixed_indegree: 40}, weight: 10,\n"
-	"     delay: {uniform: {low: 1 ms, high: 4 ms}}}\n"
-	"  - {from: inh, to: [exc, inh], rule: {fixed_indegree: 10}, weight: -50, delay: 1 ms}\n";
+    "simulation: {dt: 1 ms, duration: 300 ms, seed: 7}\n"
+    "populations:\n"
+    "  noise: {model: poisson_source, size: 200, params: {rate: 20 Hz}}\n"
+    "  exc: {model: loihi_lif, size: 400, params: {du: 3500, dv: 300, vth: 120}}\n"
+    "  inh: {model: loihi_lif, size: 100,\n"
+    "        params: {du: 3500, dv: 300, vth: 120, refractory: 2, bias_mant: 1, bias_exp: 6}}\n"
+    "projections:\n"
+    "  - {from: noise, to: [exc, inh], rule: {fixed_indegree: 20}, weight: 40, delay: 1 ms}\n"
+    "  - {from: exc, to: [exc, inh], rule: {fixed_indegree: 40}, weight: 10,\n"
+    "     delay: {uniform: {low: 1 ms, high: 4 ms}}}\n"
+    "  - {from: inh, to: [exc, inh], rule: {fixed_indegree: 10}, weight: -50, delay: 1 ms}\n";
 
 START_TEST(test_brunel_sim_equals_emu)
 {
@@ -147,13 +147,14 @@ START_TEST(test_nir_lif_image)
 		k++;
 	}
 	fclose(f);
-	char *y = tu_fmt("simulation: {dt: 1 ms, duration: 1000 ms}\n"
-			 "populations:\n"
-			 "  input: {model: spike_source, size: 1, spikes: {times: [%s]}}\n"
-			 "  lif: {model: loihi_lif, size: 1, params: {du: 4095, dv: 163, vth: 25}}\n"
-			 "projections:\n"
-			 "  - {from: input, to: lif, rule: one_to_one, weight: 10, delay: 1 ms}\n",
-			 times);
+	char *y =
+	    tu_fmt("simulation: {dt: 1 ms, duration: 1000 ms}\n"
+		   "populations:\n"
+		   "  input: {model: spike_source, size: 1, spikes: {times: [%s]}}\n"
+		   "  lif: {model: loihi_lif, size: 1, params: {du: 4095, dv: 163, vth: 25}}\n"
+		   "projections:\n"
+		   "  - {from: input, to: lif, rule: one_to_one, weight: 10, delay: 1 ms}\n",
+		   times);
 	snn_net *net = tu_load(y);
 	static const char *pops[1] = {"lif"};
 	ck_assert_uint_eq(sim_vs_emu(net, "loihi2-class", SNN_LOIHI_PLACE_AUTO, pops, 1), 4);
@@ -195,7 +196,8 @@ START_TEST(test_tinynet_image)
 		size_t len = 0;
 		FILE *rep = open_memstream(&out, &len);
 		d = snn_diag_new();
-		ck_assert_int_eq(snn_loihi_compile(net, "loihi1-class", pl[k], NULL, rep, d), SNN_OK);
+		ck_assert_int_eq(snn_loihi_compile(net, "loihi1-class", pl[k], NULL, rep, d),
+				 SNN_OK);
 		fclose(rep);
 		snn_diag_free(d);
 		const char *m = strstr(out, "messages/spike");
@@ -213,18 +215,20 @@ END_TEST
  * chip, so 3 cores; 20 neurons need 5 cores of a 4-core board. */
 START_TEST(test_limits)
 {
-	char *y = tu_fmt("simulation: {dt: 1 ms, duration: 5 ms}\n"
-			 "populations:\n"
-			 "  n: {model: loihi_lif, size: %d}\n"
-			 "projections:\n"
-			 "  - {from: n, to: n, rule: {fixed_indegree: 2}, weight: 1, delay: 1 ms}\n",
-			 10);
+	char *y =
+	    tu_fmt("simulation: {dt: 1 ms, duration: 5 ms}\n"
+		   "populations:\n"
+		   "  n: {model: loihi_lif, size: %d}\n"
+		   "projections:\n"
+		   "  - {from: n, to: n, rule: {fixed_indegree: 2}, weight: 1, delay: 1 ms}\n",
+		   10);
 	snn_net *net = tu_load(y);
 	char *out = NULL;
 	size_t len = 0;
 	FILE *rep = open_memstream(&out, &len);
 	snn_diag *d = snn_diag_new();
-	int rc = snn_loihi_compile(net, "tiny-test-class", SNN_LOIHI_PLACE_SEQUENTIAL, NULL, rep, d);
+	int rc =
+	    snn_loihi_compile(net, "tiny-test-class", SNN_LOIHI_PLACE_SEQUENTIAL, NULL, rep, d);
 	fclose(rep);
 	snn_diag_print(d, stderr);
 	ck_assert_int_eq(rc, SNN_OK);

@@ -32,17 +32,17 @@ struct csyn {
 struct cmap {
 	const snn_net *net;
 	const struct loihi_target *T;
-	uint32_t n;             /* global ids */
-	uint8_t *on_chip;       /* per gid: a loihi_lif neuron */
+	uint32_t n;	  /* global ids */
+	uint8_t *on_chip; /* per gid: a loihi_lif neuron */
 	struct loihi_prop *prop;
 	int32_t *u0, *v0;
-	struct csyn *syn;       /* sorted by (tgt core, src, tgt) once placed */
+	struct csyn *syn; /* sorted by (tgt core, src, tgt) once placed */
 	uint64_t n_syn;
-	uint64_t *in_off;       /* CSR of synapses by target (n + 1) */
-	uint32_t *core;         /* per gid: core, or UINT32_MAX for input ports */
+	uint64_t *in_off; /* CSR of synapses by target (n + 1) */
+	uint32_t *core;	  /* per gid: core, or UINT32_MAX for input ports */
 	uint32_t n_cores;
 	uint32_t max_delay;
-	bool need_image;        /* else: a placement report for any model */
+	bool need_image; /* else: a placement report for any model */
 	enum snn_loihi_placement placed_by;
 	snn_diag *d;
 };
@@ -74,11 +74,11 @@ static int collect(struct cmap *M)
 	for (uint32_t i = 0; M->need_image && i < net->n_pops; i++) {
 		const struct population *p = &net->pops[i];
 		if (!p->model->is_source && p->model->id != MODEL_LOIHI_LIF) {
-			return snn_diag_error(M->d, SNN_EINVAL, p->where.file, p->where.line,
-					      p->where.col,
-					      "population '%s': model %s has no Loihi implementation "
-					      "(use loihi_lif)",
-					      p->name, p->model->name);
+			return snn_diag_error(
+			    M->d, SNN_EINVAL, p->where.file, p->where.line, p->where.col,
+			    "population '%s': model %s has no Loihi implementation "
+			    "(use loihi_lif)",
+			    p->name, p->model->name);
 		}
 	}
 	if (net->n_stims && M->need_image) {
@@ -105,8 +105,8 @@ static int collect(struct cmap *M)
 		const struct pop_rt *p = &s->pops[i];
 		if (p->model != MODEL_LOIHI_LIF) {
 			/* placement reports also place other neuron models */
-			for (uint32_t k = 0; !M->need_image && !p->ir->model->is_source && k < p->size;
-			     k++) {
+			for (uint32_t k = 0;
+			     !M->need_image && !p->ir->model->is_source && k < p->size; k++) {
 				M->on_chip[p->first + k] = 1;
 			}
 			continue;
@@ -164,8 +164,8 @@ static int collect(struct cmap *M)
 	}
 	if (M->max_delay > M->T->max_delay) {
 		rc = snn_diag_error(M->d, SNN_ERANGE, NULL, 0, 0,
-				    "a synaptic delay of %u steps exceeds %s's %u steps", M->max_delay,
-				    M->T->name, M->T->max_delay);
+				    "a synaptic delay of %u steps exceeds %s's %u steps",
+				    M->max_delay, M->T->name, M->T->max_delay);
 	}
 out_destroy:
 	grid_destroy(s);
@@ -201,17 +201,19 @@ static int fill(struct cmap *M, const uint32_t *order, uint32_t n_order)
 				new_axons++;
 			}
 		}
-		if (nsyn * LOIHI_SYN_BYTES > T->syn_bytes_per_core || new_axons > T->axons_per_core) {
-			rc = snn_diag_error(M->d, SNN_ERANGE, NULL, 0, 0,
-					    "neuron %u alone needs %llu bytes of synaptic memory and %u "
-					    "input axons; a %s core has %u and %u",
-					    g, (unsigned long long)(nsyn * LOIHI_SYN_BYTES), new_axons,
-					    T->name, T->syn_bytes_per_core, T->axons_per_core);
+		if (nsyn * LOIHI_SYN_BYTES > T->syn_bytes_per_core ||
+		    new_axons > T->axons_per_core) {
+			rc = snn_diag_error(
+			    M->d, SNN_ERANGE, NULL, 0, 0,
+			    "neuron %u alone needs %llu bytes of synaptic memory and %u "
+			    "input axons; a %s core has %u and %u",
+			    g, (unsigned long long)(nsyn * LOIHI_SYN_BYTES), new_axons, T->name,
+			    T->syn_bytes_per_core, T->axons_per_core);
 			goto out_free;
 		}
-		if (neurons > 0 && (neurons + 1 > T->neurons_per_core ||
-				    axons + new_axons > T->axons_per_core ||
-				    bytes + nsyn * LOIHI_SYN_BYTES > T->syn_bytes_per_core)) {
+		if (neurons > 0 &&
+		    (neurons + 1 > T->neurons_per_core || axons + new_axons > T->axons_per_core ||
+		     bytes + nsyn * LOIHI_SYN_BYTES > T->syn_bytes_per_core)) {
 			core++;
 			neurons = 0;
 			axons = 0;
@@ -237,8 +239,9 @@ static int fill(struct cmap *M, const uint32_t *order, uint32_t n_order)
 		rc = snn_diag_error(M->d, SNN_ERANGE, NULL, 0, 0,
 				    "the network needs %u cores; a %s board has %llu (%u chips of "
 				    "%u cores): %llu cores too many",
-				    M->n_cores, T->name, (unsigned long long)have, T->chips_per_board,
-				    T->cores_per_chip, (unsigned long long)(M->n_cores - have));
+				    M->n_cores, T->name, (unsigned long long)have,
+				    T->chips_per_board, T->cores_per_chip,
+				    (unsigned long long)(M->n_cores - have));
 	}
 out_free:
 	free(stamp);
@@ -437,8 +440,9 @@ static int place_one(struct cmap *M, enum snn_loihi_placement how, uint32_t *ord
 #ifdef HAVE_METIS
 		rc = order_metis(M, order, &n_order);
 #else
-		rc = snn_diag_error(M->d, SNN_EUNSUP, NULL, 0, 0,
-				    "this build has no METIS (install libmetis-dev and reconfigure)");
+		rc = snn_diag_error(
+		    M->d, SNN_EUNSUP, NULL, 0, 0,
+		    "this build has no METIS (install libmetis-dev and reconfigure)");
 #endif
 		break;
 	case SNN_LOIHI_PLACE_GREEDY:
@@ -481,9 +485,9 @@ static int place(struct cmap *M, enum snn_loihi_placement how)
 	}
 	static const enum snn_loihi_placement cand[] = {
 #ifdef HAVE_METIS
-		SNN_LOIHI_PLACE_METIS,
+	    SNN_LOIHI_PLACE_METIS,
 #endif
-		SNN_LOIHI_PLACE_GREEDY, SNN_LOIHI_PLACE_SEQUENTIAL};
+	    SNN_LOIHI_PLACE_GREEDY, SNN_LOIHI_PLACE_SEQUENTIAL};
 	int n_cand = (int)(sizeof(cand) / sizeof(cand[0]));
 	uint64_t best = UINT64_MAX;
 	int best_k = -1;
@@ -635,7 +639,8 @@ static int write_image(struct cmap *M, const char *path)
 	}
 	if (rename(tmp, path) != 0) {
 		remove(tmp);
-		rc = snn_diag_error(M->d, SNN_EIO, path, 0, 0, "cannot rename the image into place");
+		rc =
+		    snn_diag_error(M->d, SNN_EIO, path, 0, 0, "cannot rename the image into place");
 	}
 out_free:
 	free(tmp);
@@ -684,8 +689,8 @@ static void report_mapping(const struct cmap *M, enum snn_loihi_placement how, F
 	fprintf(out, "neurons          %u on chip, %u input ports\n", chip_neurons,
 		M->n - chip_neurons);
 	fprintf(out, "synapses         %llu\n", (unsigned long long)M->n_syn);
-	fprintf(out, "cores used       %u of %u per chip (%u chips)\n", M->n_cores, T->cores_per_chip,
-		(M->n_cores + T->cores_per_chip - 1) / T->cores_per_chip);
+	fprintf(out, "cores used       %u of %u per chip (%u chips)\n", M->n_cores,
+		T->cores_per_chip, (M->n_cores + T->cores_per_chip - 1) / T->cores_per_chip);
 	fprintf(out, "messages/spike   %llu core-to-core routes in total (static cut)\n",
 		(unsigned long long)cut_messages(M));
 	for (uint32_t c = 0; c < M->n_cores && c < 16; c++) {
@@ -697,7 +702,8 @@ static void report_mapping(const struct cmap *M, enum snn_loihi_placement how, F
 				ns += M->in_off[g + 1] - M->in_off[g];
 			}
 		}
-		fprintf(out, "core %-4u        %u neurons (%.1f%%), %llu synapses (%.1f%% of memory)\n",
+		fprintf(out,
+			"core %-4u        %u neurons (%.1f%%), %llu synapses (%.1f%% of memory)\n",
 			c, nn, 100.0 * nn / T->neurons_per_core, (unsigned long long)ns,
 			100.0 * (double)ns * LOIHI_SYN_BYTES / T->syn_bytes_per_core);
 	}
@@ -706,9 +712,8 @@ static void report_mapping(const struct cmap *M, enum snn_loihi_placement how, F
 	}
 }
 
-int snn_loihi_compile(const snn_net *net, const char *target,
-		      enum snn_loihi_placement placement, const char *out_path, FILE *report,
-		      snn_diag *d)
+int snn_loihi_compile(const snn_net *net, const char *target, enum snn_loihi_placement placement,
+		      const char *out_path, FILE *report, snn_diag *d)
 {
 	struct cmap M = {.net = net, .d = d, .need_image = out_path != NULL};
 	M.T = loihi_target_find(target);

@@ -37,12 +37,12 @@ struct emu {
 	struct loihi_prop *prop; /* per gid */
 	int32_t *u, *v;
 	uint32_t *ref;
-	uint32_t *core;          /* per gid, UINT32_MAX for inputs */
-	uint32_t *core_first;    /* per core: gid of its local neuron k is core_gid[core_first + k] */
+	uint32_t *core;	      /* per gid, UINT32_MAX for inputs */
+	uint32_t *core_first; /* per core: gid of its local neuron k is core_gid[core_first + k] */
 	uint32_t *core_gid;
 	struct eaxon *axons;
 	uint64_t n_axons;
-	uint64_t *src_off;       /* per gid: its axons (CSR into axon_of) */
+	uint64_t *src_off; /* per gid: its axons (CSR into axon_of) */
 	uint64_t *axon_of;
 	uint32_t *syn_tgt;
 	int32_t *syn_w;
@@ -208,8 +208,8 @@ static int load(struct emu *E)
 			P->ref_steps = x[6];
 			P->reset_interval = x[7];
 			P->reset_offset = x[8];
-			if (P->du < 0 || P->du > 4095 || P->dv < 0 || P->dv > 4095 || P->w_exp < -8 ||
-			    P->w_exp > 7) {
+			if (P->du < 0 || P->du > 4095 || P->dv < 0 || P->dv > 4095 ||
+			    P->w_exp < -8 || P->w_exp > 7) {
 				return bad(E, "neuron constants outside the chip's ranges");
 			}
 			E->u[g] = (int32_t)x[9];
@@ -259,13 +259,14 @@ static int load(struct emu *E)
 					if (p2) {
 						E->syn_w = p2;
 					}
-					void *p3 = realloc(E->syn_delay, cap_syn * sizeof(uint32_t));
+					void *p3 =
+					    realloc(E->syn_delay, cap_syn * sizeof(uint32_t));
 					if (p3) {
 						E->syn_delay = p3;
 					}
 					if (!p1 || !p2 || !p3) {
-						return snn_diag_error(E->d, SNN_ENOMEM, E->path, 0, 0,
-								      "out of memory");
+						return snn_diag_error(E->d, SNN_ENOMEM, E->path, 0,
+								      0, "out of memory");
 					}
 				}
 				E->syn_tgt[E->n_syn] = E->core_first[c] + t;
@@ -326,12 +327,14 @@ static int load_input(struct emu *E, const char *path, uint64_t **off_out, uint3
 				/* a spike stamped t was emitted in step t / dt - 1 */
 				double st = sp->t_ms[k] / E->dt_ms - 1.0;
 				int64_t s = llround(st);
-				if (fabs(st - (double)s) > 1e-6 || s < 0 || sp->node_ids[k] >= p->size) {
-					rc = snn_diag_error(E->d, SNN_EPARSE, path, 0, 0,
-							    "population '%s': spike of node %llu at %g ms "
-							    "is off the grid or outside the population",
-							    p->name, (unsigned long long)sp->node_ids[k],
-							    sp->t_ms[k]);
+				if (fabs(st - (double)s) > 1e-6 || s < 0 ||
+				    sp->node_ids[k] >= p->size) {
+					rc = snn_diag_error(
+					    E->d, SNN_EPARSE, path, 0, 0,
+					    "population '%s': spike of node %llu at %g ms "
+					    "is off the grid or outside the population",
+					    p->name, (unsigned long long)sp->node_ids[k],
+					    sp->t_ms[k]);
 					goto out_free;
 				}
 				if ((uint64_t)s >= E->steps) {
@@ -459,8 +462,8 @@ static int run(struct emu *E, const char *input, const char *out_path, FILE *rep
 				}
 				for (uint64_t s = ax->first; s < ax->first + ax->n; s++) {
 					uint32_t t = E->core_gid[E->syn_tgt[s]];
-					ring[(size_t)((n + E->syn_delay[s]) & (slots - 1)) * E->n + t] +=
-						E->syn_w[s];
+					ring[(size_t)((n + E->syn_delay[s]) & (slots - 1)) * E->n +
+					     t] += E->syn_w[s];
 				}
 				synops += ax->n;
 			}
@@ -493,7 +496,8 @@ static int run(struct emu *E, const char *input, const char *out_path, FILE *rep
 				    st;
 			fprintf(report, "est. time per step  %.3f us (published per-op figures)\n",
 				(per_core + T->ns_per_step_barrier) * 1e-3);
-			fprintf(report, "est. energy         %.3f nJ per step, %.1f pJ per synaptic op\n",
+			fprintf(report,
+				"est. energy         %.3f nJ per step, %.1f pJ per synaptic op\n",
 				pj * 1e-3, T->pj_per_synop);
 		}
 	}

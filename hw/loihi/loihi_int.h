@@ -17,7 +17,7 @@ struct loihi_target {
 	uint32_t axons_per_core;     /* distinct input axons (fan-in sources) */
 	uint32_t syn_bytes_per_core; /* synaptic memory */
 	uint32_t weight_bits;
-	uint32_t max_delay;          /* steps */
+	uint32_t max_delay; /* steps */
 	uint32_t cores_per_chip;
 	uint32_t chips_per_board;
 	double pj_per_synop, pj_per_neuron_update, pj_per_spike_hop;

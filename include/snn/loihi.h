@@ -20,10 +20,10 @@ extern "C" {
 
 /* How neurons are placed on cores. */
 enum snn_loihi_placement {
-	SNN_LOIHI_PLACE_AUTO,       /* METIS where built with it, else greedy */
+	SNN_LOIHI_PLACE_AUTO,	    /* METIS where built with it, else greedy */
 	SNN_LOIHI_PLACE_SEQUENTIAL, /* neuron ids in order, each core filled up (the baseline) */
-	SNN_LOIHI_PLACE_GREEDY,     /* grow each core from its most connected neurons */
-	SNN_LOIHI_PLACE_METIS,      /* METIS k-way partition of the synapse graph, then repaired */
+	SNN_LOIHI_PLACE_GREEDY,	    /* grow each core from its most connected neurons */
+	SNN_LOIHI_PLACE_METIS,	    /* METIS k-way partition of the synapse graph, then repaired */
 };
 
 /* Maps `net` (every non-source population must be loihi_lif, every source
@@ -31,10 +31,10 @@ enum snn_loihi_placement {
  * "loihi2-class") and writes the image to out_path (through a temporary
  * name). A mapping report (cores, fill, estimated time and energy per step)
  * goes to `report` when not NULL. With out_path NULL only the placement is
- * computed and reported, for networks of any neuron model. Returns SNN_OK, SNN_EINVAL (unknown target,
- * a model the chip lacks), SNN_ERANGE (the network exceeds the chip or board:
- * the diagnostic says by how much), SNN_EUNSUP (METIS asked for but not
- * built), SNN_EIO or SNN_ENOMEM. */
+ * computed and reported, for networks of any neuron model. Returns SNN_OK, SNN_EINVAL (unknown
+ * target, a model the chip lacks), SNN_ERANGE (the network exceeds the chip or board: the
+ * diagnostic says by how much), SNN_EUNSUP (METIS asked for but not built), SNN_EIO or SNN_ENOMEM.
+ */
 SNN_API int snn_loihi_compile(const snn_net *net, const char *target,
 			      enum snn_loihi_placement placement, const char *out_path,
 			      FILE *report, snn_diag *d);
