@@ -661,6 +661,9 @@ static void update_stage(struct grid_sim *s, struct thread_rt *t, uint64_t n, ui
 		case MODEL_NIR_THRESHOLD:
 			nir_update(p, lo, hi, din0, n, out, amp, &nout);
 			break;
+		case MODEL_LOIHI_LIF:
+			loihi_update(p, lo, hi, in0, n, out, &nout);
+			break;
 		case MODEL_COUNT_:
 		default:
 			break;
@@ -699,7 +702,8 @@ static void capture_slice(struct grid_sim *s, struct thread_rt *t, uint64_t n)
 		double *row = cp->buf + n * p->size;
 		if (cp->var >= 0) {
 			for (uint32_t i = lo; i < hi; i++) {
-				row[i] = nir_get(p, cp->var, i);
+				row[i] = p->model == MODEL_LOIHI_LIF ? loihi_get(p, cp->var, i)
+								     : nir_get(p, cp->var, i);
 			}
 			continue;
 		}
@@ -737,9 +741,10 @@ static void record_slice(struct grid_sim *s, struct thread_rt *t, int tid, uint6
 		double *dst = tr->rows + row * tr->n;
 		for (uint32_t e = tr->thr_lo[tid]; e < tr->thr_hi[tid]; e++) {
 			uint32_t local = tr->gids[e] - p->first;
-			dst[e] = p->model == MODEL_LIF_COND ? cond_get(p, tr->ir->var, local)
-				 : p->ir->model->hidden     ? nir_get(p, tr->ir->var, local)
-							    : lif_get(p, tr->ir->var, local);
+			dst[e] = p->model == MODEL_LIF_COND    ? cond_get(p, tr->ir->var, local)
+				 : p->model == MODEL_LOIHI_LIF ? loihi_get(p, tr->ir->var, local)
+				 : p->ir->model->hidden        ? nir_get(p, tr->ir->var, local)
+							       : lif_get(p, tr->ir->var, local);
 		}
 	}
 	if (s->n_caps) {
@@ -953,6 +958,9 @@ static void grid_free(void *impl)
 		free(p->lif_het);
 		free(p->cond_het);
 		free(p->nir_het);
+		free(p->loihi_het);
+		free(p->lu);
+		free(p->lv);
 		free(p->train_step);
 		free(p->cursor);
 	}
@@ -1197,6 +1205,9 @@ static int setup_pops(struct grid_sim *s, snn_diag *d)
 		case MODEL_NIR_THRESHOLD:
 			s->graded = true;
 			rc = nir_setup(s, p, d);
+			break;
+		case MODEL_LOIHI_LIF:
+			rc = loihi_setup(s, p, d);
 			break;
 		case MODEL_COUNT_:
 		default:
@@ -1606,6 +1617,13 @@ static int grid_reset(struct grid_sim *s, snn_diag *d)
 			break;
 		case MODEL_POISSON_SOURCE:
 			break;
+		case MODEL_LOIHI_LIF: {
+			int rc = loihi_reset(s, p, d);
+			if (rc != SNN_OK) {
+				return rc;
+			}
+			break;
+		}
 		case MODEL_LIF_DELTA:
 		case MODEL_LIF_EXP:
 		case MODEL_LIF_COND:

@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "barrier_int.h"
+#include "model_loihi.h"
 #include "net_int.h"
 #include "poisson_int.h"
 #include "snn/sim.h"
@@ -93,6 +94,10 @@ struct pop_rt {
 	double p_spike;
 	uint64_t src_start, src_stop; /* active steps [start, stop) */
 	/* NIR models: x1 is the synaptic current of the current-based ones */
+	/* loihi_lif: integer state and constants (ref: refractory steps left) */
+	int32_t *lu, *lv;
+	struct loihi_prop loihi;
+	struct loihi_prop *loihi_het;
 	struct nir_prop nir;
 	struct nir_prop *nir_het;
 	bool nir_multi;          /* several spikes per step */
@@ -304,6 +309,14 @@ void nir_reset(struct pop_rt *p);
 void nir_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const double *in0, uint64_t step,
 		uint32_t *out, double *amp, uint32_t *nout);
 double nir_get(const struct pop_rt *p, int var, uint32_t i);
+
+/* loihi_lif (model_loihi.c): in0 is the exact integer sum of the weights
+ * (the population's input shift is 0). */
+int loihi_setup(struct grid_sim *s, struct pop_rt *p, snn_diag *d);
+int loihi_reset(struct grid_sim *s, struct pop_rt *p, snn_diag *d);
+void loihi_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const int32_t *in0, uint64_t step,
+		  uint32_t *out, uint32_t *nout);
+double loihi_get(const struct pop_rt *p, int var, uint32_t i);
 
 /* Simulations driven sample by sample (NIR networks): builds the engine once;
  * each grid_run_io puts every population back in its initial state, empties

@@ -28,6 +28,7 @@ enum model_id {
 	MODEL_NIR_CUBA_LI,   /* current-based leaky integrator */
 	MODEL_NIR_CUBA_LIF,  /* current-based leaky integrate-and-fire */
 	MODEL_NIR_THRESHOLD, /* Heaviside step of its input */
+	MODEL_LOIHI_LIF,     /* Loihi's fixed-point LIF (model_loihi.h) */
 	MODEL_COUNT_
 };
 
@@ -105,5 +106,12 @@ enum nir_param {
 	NIR_N_PARAMS
 };
 enum nir_state { NIR_S_V, NIR_S_I, NIR_N_STATE };
+
+/* loihi_lif (model_loihi.h): integers in the chip's fixed point. */
+enum loihi_param {
+	LOIHI_DU, LOIHI_DV, LOIHI_VTH, LOIHI_BIAS_MANT, LOIHI_BIAS_EXP, LOIHI_W_EXP,
+	LOIHI_REFRACTORY, LOIHI_RESET_INTERVAL, LOIHI_RESET_OFFSET, LOIHI_N_PARAMS
+};
+enum loihi_state { LOIHI_S_V, LOIHI_S_U, LOIHI_N_STATE };
 
 #endif

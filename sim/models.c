@@ -73,6 +73,23 @@ static const struct model_state nir_state[NIR_N_STATE] = {
 	[NIR_S_I] = {"i", SNN_DIM_NONE, -1, false},
 };
 
+static const struct model_param loihi_params[LOIHI_N_PARAMS] = {
+	[LOIHI_DU] = {"du", SNN_DIM_NONE, 4095.0, PC_NONNEG},
+	[LOIHI_DV] = {"dv", SNN_DIM_NONE, 0.0, PC_NONNEG},
+	[LOIHI_VTH] = {"vth", SNN_DIM_NONE, 10.0, PC_NONNEG},
+	[LOIHI_BIAS_MANT] = {"bias_mant", SNN_DIM_NONE, 0.0, PC_ANY},
+	[LOIHI_BIAS_EXP] = {"bias_exp", SNN_DIM_NONE, 0.0, PC_NONNEG},
+	[LOIHI_W_EXP] = {"w_exp", SNN_DIM_NONE, 0.0, PC_ANY},
+	[LOIHI_REFRACTORY] = {"refractory", SNN_DIM_NONE, 0.0, PC_NONNEG},
+	[LOIHI_RESET_INTERVAL] = {"reset_interval", SNN_DIM_NONE, 0.0, PC_NONNEG},
+	[LOIHI_RESET_OFFSET] = {"reset_offset", SNN_DIM_NONE, 0.0, PC_NONNEG},
+};
+
+static const struct model_state loihi_state[LOIHI_N_STATE] = {
+	[LOIHI_S_V] = {"v", SNN_DIM_NONE, -1, true},
+	[LOIHI_S_U] = {"u", SNN_DIM_NONE, -1, true},
+};
+
 #define NIRP(x) (1u << NIR_##x)
 #define NIR_MODEL(id, name, mask, nstate, src)                                                    \
 	[id] = {id,    name,      NULL, nir_params, NIR_N_PARAMS, (mask), nir_state, (nstate),       \
@@ -108,6 +125,8 @@ static const struct model models[MODEL_COUNT_] = {
 		  NIRP(TAU_SYN) | NIRP(TAU_MEM) | NIRP(R) | NIRP(V_LEAK) | NIRP(W_IN), 2, false),
 	NIR_MODEL(MODEL_NIR_CUBA_LIF, "nir_cubalif", ~0u, 2, false),
 	NIR_MODEL(MODEL_NIR_THRESHOLD, "nir_threshold", NIRP(V_THRESHOLD), 0, false),
+	[MODEL_LOIHI_LIF] = {MODEL_LOIHI_LIF, "loihi_lif", NULL, loihi_params, LOIHI_N_PARAMS, ~0u,
+			     loihi_state, LOIHI_N_STATE, SNN_DIM_NONE, 1, false, false, false},
 };
 
 const struct model *model_get(enum model_id id)

@@ -481,6 +481,18 @@ int synapses_choose_shifts(struct grid_sim *s, const double *popmax, snn_diag *d
 						      "step: too much for the engine's input buffers",
 						      p->ir->name, bound);
 			}
+			if (p->model == MODEL_LOIHI_LIF) {
+				/* the chip's integer weights, summed exactly */
+				if (bound > 2147483647.0) {
+					const struct origin *o = &p->ir->where;
+					return snn_diag_error(
+						d, SNN_ERANGE, o->file, o->line, o->col,
+						"population '%s' (loihi_lif) can receive %g in one "
+						"step: more than 32 bits",
+						p->ir->name, bound);
+				}
+				sh = 0;
+			}
 			p->in_shift[c] = sh;
 			p->in_scale[c] = ldexp(1.0, -sh);
 		}

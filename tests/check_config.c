@@ -1340,7 +1340,7 @@ static const struct bad bad_pop[] = {
 	{"model unknown",
 	 "populations:\n"
 	 "  a: {model: izhikevich, size: 1}\n",
-	 "test.yaml:2:14: error: unknown model 'izhikevich'; expected one of: lif, lif_cond, spike_source, poisson_source\n"},
+	 "test.yaml:2:14: error: unknown model 'izhikevich'; expected one of: lif, lif_cond, spike_source, poisson_source, loihi_lif\n"},
 	{"model a list",
 	 "populations:\n"
 	 "  a: {model: [lif], size: 1}\n",
@@ -2740,7 +2740,7 @@ START_TEST(bad_many_in_one_pass)
 		"test.yaml:5:48: error: tau_m must be positive (got -20 ms)\n"
 		"test.yaml:5:62: error: V_reset (-70 mV) must be below V_th (-80 mV) in population 'exc'\n"
 		"test.yaml:6:27: error: size must be between 1 and 4294967294 (got 0)\n"
-		"test.yaml:7:16: error: unknown model 'poisson_sourc'; expected one of: lif, lif_cond, spike_source, poisson_source\n"
+		"test.yaml:7:16: error: unknown model 'poisson_sourc'; expected one of: lif, lif_cond, spike_source, poisson_source, loihi_lif\n"
 		"test.yaml:9:52: error: fixed_probability must be between 0 and 1 (got 2)\n"
 		"test.yaml:10:52: error: weight (onto 'exc', model lif, synapse delta): '1 pA' is a current, expected a voltage such as '-65 mV'\n"
 		"test.yaml:10:65: error: delay 0 ms is below one time step (dt = 0.1 ms)\n"

@@ -51,7 +51,7 @@ YAML
 expect_exit 2 "$SNNSIM" check "$TMP/bad.yaml"
 expect_line "$TMP/err" "$TMP/bad.yaml:3:47: error: tau_m: missing unit in '20': expected a time such as '1.5 ms'"
 expect_line "$TMP/err" "$TMP/bad.yaml:3:73: error: V_reset (30 mV) must be below V_th (20 mV) in population 'exc'"
-expect_grep "$TMP/err" "^$TMP/bad.yaml:4:16: error: unknown model 'lifx'; expected one of: lif, lif_cond, spike_source, poisson_source$"
+expect_grep "$TMP/err" "^$TMP/bad.yaml:4:16: error: unknown model 'lifx'; expected one of: lif, lif_cond, spike_source, poisson_source, loihi_lif$"
 expect_grep "$TMP/err" "^$TMP/bad.yaml:6:21: error: unknown population 'nobody'; the config defines: exc$"
 expect_line "$TMP/err" "4 errors"
 

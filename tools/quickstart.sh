@@ -16,7 +16,7 @@ fi
 # second SONATA reader), xvfb and xauth (the viewer's window without a screen).
 packages="build-essential autoconf automake libtool pkg-config
 	libhdf5-dev libyaml-dev librandom123-dev check libpng-dev
-	libsdl2-dev
+	libsdl2-dev libmetis-dev
 	hdf5-tools python3-h5py xvfb xauth"
 
 echo "== installing Debian packages"

@@ -9,6 +9,7 @@
 #include "snn/error.h"
 #include "snn/image.h"
 #include "snn/net.h"
+#include "snn/netx.h"
 #include "snn/nir.h"
 #include "snn/raster.h"
 #include "snn/sim.h"

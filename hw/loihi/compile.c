@@ -1,0 +1,742 @@
+/*
+ * snn_loihi_compile: expands a network's synapses (through the CPU engine's
+ * own builder, so the chip gets exactly the synapses snnsim simulates),
+ * places the loihi_lif neurons on cores within the target's limits, and
+ * writes the chip image (doc/loihi.md) and a mapping report.
+ * Layer: hw. Cost: O(synapses) memory and time, plus METIS where used.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifdef HAVE_METIS
+#include <metis.h>
+#endif
+
+#include "engine_int.h"
+#include "loihi_int.h"
+#include "model_loihi.h"
+
+/* A synapse as the chip stores it. */
+struct csyn {
+	uint32_t src, tgt;
+	int32_t w;
+	uint32_t delay;
+	uint32_t tc; /* core of the target, once placed */
+};
+
+struct cmap {
+	const snn_net *net;
+	const struct loihi_target *T;
+	uint32_t n;	  /* global ids */
+	uint8_t *on_chip; /* per gid: a loihi_lif neuron */
+	struct loihi_prop *prop;
+	int32_t *u0, *v0;
+	struct csyn *syn; /* sorted by (tgt core, src, tgt) once placed */
+	uint64_t n_syn;
+	uint64_t *in_off; /* CSR of synapses by target (n + 1) */
+	uint32_t *core;	  /* per gid: core, or UINT32_MAX for input ports */
+	uint32_t n_cores;
+	uint32_t max_delay;
+	bool need_image; /* else: a placement report for any model */
+	enum snn_loihi_placement placed_by;
+	snn_diag *d;
+};
+
+static int cm_nomem(struct cmap *M)
+{
+	return snn_diag_error(M->d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+}
+
+static int cmp_syn_tgt(const void *a, const void *b)
+{
+	const struct csyn *x = a, *y = b;
+	if (x->tgt != y->tgt) {
+		return x->tgt < y->tgt ? -1 : 1;
+	}
+	if (x->src != y->src) {
+		return x->src < y->src ? -1 : 1;
+	}
+	return x->delay < y->delay ? -1 : x->delay > y->delay;
+}
+
+/* Synapses and neuron constants from a built (never run) CPU engine. */
+static int collect(struct cmap *M)
+{
+	const snn_net *net = M->net;
+	snn_sim_options o = {.threads = 1, .spike_path = "/nonexistent/unused.h5"};
+	struct grid_sim *s = NULL;
+	int rc;
+	for (uint32_t i = 0; M->need_image && i < net->n_pops; i++) {
+		const struct population *p = &net->pops[i];
+		if (!p->model->is_source && p->model->id != MODEL_LOIHI_LIF) {
+			return snn_diag_error(
+			    M->d, SNN_EINVAL, p->where.file, p->where.line, p->where.col,
+			    "population '%s': model %s has no Loihi implementation "
+			    "(use loihi_lif)",
+			    p->name, p->model->name);
+		}
+	}
+	if (net->n_stims && M->need_image) {
+		const struct origin *w = &net->stims[0].where;
+		return snn_diag_error(M->d, SNN_EUNSUP, w->file, w->line, w->col,
+				      "stimuli cannot be compiled for a chip: drive the network "
+				      "from a spike_source or poisson_source population instead");
+	}
+	rc = grid_create(net, &o, &s, M->d);
+	if (rc != SNN_OK) {
+		return rc;
+	}
+	M->n = s->n_neurons;
+	M->on_chip = calloc(M->n ? M->n : 1, 1);
+	M->prop = calloc(M->n ? M->n : 1, sizeof(struct loihi_prop));
+	M->u0 = calloc(M->n ? M->n : 1, sizeof(int32_t));
+	M->v0 = calloc(M->n ? M->n : 1, sizeof(int32_t));
+	M->core = malloc((M->n ? M->n : 1) * sizeof(uint32_t));
+	if (!M->on_chip || !M->prop || !M->u0 || !M->v0 || !M->core) {
+		rc = cm_nomem(M);
+		goto out_destroy;
+	}
+	for (uint32_t i = 0; i < s->n_pops; i++) {
+		const struct pop_rt *p = &s->pops[i];
+		if (p->model != MODEL_LOIHI_LIF) {
+			/* placement reports also place other neuron models */
+			for (uint32_t k = 0;
+			     !M->need_image && !p->ir->model->is_source && k < p->size; k++) {
+				M->on_chip[p->first + k] = 1;
+			}
+			continue;
+		}
+		for (uint32_t k = 0; k < p->size; k++) {
+			M->on_chip[p->first + k] = 1;
+			M->prop[p->first + k] = p->loihi_het ? p->loihi_het[k] : p->loihi;
+			M->u0[p->first + k] = p->lu[k];
+			M->v0[p->first + k] = p->lv[k];
+		}
+	}
+	uint64_t total = 0;
+	for (int t = 0; t < s->nthreads; t++) {
+		for (uint32_t b = 0; b < s->thr[t].n_blocks; b++) {
+			total += s->thr[t].blocks[b].n_syn;
+		}
+	}
+	M->syn = malloc((total ? total : 1) * sizeof(struct csyn));
+	if (!M->syn) {
+		rc = cm_nomem(M);
+		goto out_destroy;
+	}
+	for (int t = 0; t < s->nthreads; t++) {
+		for (uint32_t bi = 0; bi < s->thr[t].n_blocks; bi++) {
+			const struct syn_block *b = &s->thr[t].blocks[bi];
+			for (uint32_t src = 0; src < s->n_neurons; src++) {
+				uint64_t k = b->row_syn[src];
+				for (uint32_t r = b->row_run[src]; r < b->row_run[src + 1]; r++) {
+					const struct syn_run *run = &b->runs[r];
+					for (uint32_t j = 0; j < run->len; j++, k++) {
+						struct csyn *c = &M->syn[M->n_syn++];
+						c->src = src;
+						c->tgt = b->lo + b->tgt[k];
+						c->w = b->w[k];
+						c->delay = run->delay;
+						if (run->delay > M->max_delay) {
+							M->max_delay = run->delay;
+						}
+					}
+				}
+			}
+		}
+	}
+	qsort(M->syn, M->n_syn, sizeof(struct csyn), cmp_syn_tgt);
+	M->in_off = calloc((size_t)M->n + 1, sizeof(uint64_t));
+	if (!M->in_off) {
+		rc = cm_nomem(M);
+		goto out_destroy;
+	}
+	for (uint64_t k = 0; k < M->n_syn; k++) {
+		M->in_off[M->syn[k].tgt + 1]++;
+	}
+	for (uint32_t i = 0; i < M->n; i++) {
+		M->in_off[i + 1] += M->in_off[i];
+	}
+	if (M->max_delay > M->T->max_delay) {
+		rc = snn_diag_error(M->d, SNN_ERANGE, NULL, 0, 0,
+				    "a synaptic delay of %u steps exceeds %s's %u steps",
+				    M->max_delay, M->T->name, M->T->max_delay);
+	}
+out_destroy:
+	grid_destroy(s);
+	return rc;
+}
+
+/* ------------------------------------------------------------- placement */
+
+/* Fills cores in the given order of chip neurons, opening a new core when
+ * the next neuron would break a limit: neurons, distinct input axons, bytes
+ * of synaptic memory. Always succeeds unless one neuron alone breaks a limit. */
+static int fill(struct cmap *M, const uint32_t *order, uint32_t n_order)
+{
+	const struct loihi_target *T = M->T;
+	uint32_t *stamp = malloc((M->n ? M->n : 1) * sizeof(uint32_t));
+	if (!stamp) {
+		return cm_nomem(M);
+	}
+	for (uint32_t i = 0; i < M->n; i++) {
+		stamp[i] = UINT32_MAX;
+		M->core[i] = UINT32_MAX;
+	}
+	uint32_t core = 0, neurons = 0, axons = 0;
+	uint64_t bytes = 0;
+	int rc = SNN_OK;
+	for (uint32_t k = 0; k < n_order; k++) {
+		uint32_t g = order[k];
+		uint64_t nsyn = M->in_off[g + 1] - M->in_off[g];
+		uint32_t new_axons = 0;
+		for (uint64_t e = M->in_off[g]; e < M->in_off[g + 1]; e++) {
+			uint32_t src = M->syn[e].src;
+			if (stamp[src] != core && (e == M->in_off[g] || M->syn[e - 1].src != src)) {
+				new_axons++;
+			}
+		}
+		if (nsyn * LOIHI_SYN_BYTES > T->syn_bytes_per_core ||
+		    new_axons > T->axons_per_core) {
+			rc = snn_diag_error(
+			    M->d, SNN_ERANGE, NULL, 0, 0,
+			    "neuron %u alone needs %llu bytes of synaptic memory and %u "
+			    "input axons; a %s core has %u and %u",
+			    g, (unsigned long long)(nsyn * LOIHI_SYN_BYTES), new_axons, T->name,
+			    T->syn_bytes_per_core, T->axons_per_core);
+			goto out_free;
+		}
+		if (neurons > 0 &&
+		    (neurons + 1 > T->neurons_per_core || axons + new_axons > T->axons_per_core ||
+		     bytes + nsyn * LOIHI_SYN_BYTES > T->syn_bytes_per_core)) {
+			core++;
+			neurons = 0;
+			axons = 0;
+			bytes = 0;
+			new_axons = 0;
+			for (uint64_t e = M->in_off[g]; e < M->in_off[g + 1]; e++) {
+				if (e == M->in_off[g] || M->syn[e - 1].src != M->syn[e].src) {
+					new_axons++;
+				}
+			}
+		}
+		for (uint64_t e = M->in_off[g]; e < M->in_off[g + 1]; e++) {
+			stamp[M->syn[e].src] = core;
+		}
+		M->core[g] = core;
+		neurons++;
+		axons += new_axons;
+		bytes += nsyn * LOIHI_SYN_BYTES;
+	}
+	M->n_cores = n_order ? core + 1 : 0;
+	uint64_t have = (uint64_t)T->cores_per_chip * T->chips_per_board;
+	if (M->n_cores > have) {
+		rc = snn_diag_error(M->d, SNN_ERANGE, NULL, 0, 0,
+				    "the network needs %u cores; a %s board has %llu (%u chips of "
+				    "%u cores): %llu cores too many",
+				    M->n_cores, T->name, (unsigned long long)have,
+				    T->chips_per_board, T->cores_per_chip,
+				    (unsigned long long)(M->n_cores - have));
+	}
+out_free:
+	free(stamp);
+	return rc;
+}
+
+/* Undirected neighbours of the chip neurons (CSR), for the greedy and METIS
+ * placements. */
+static int neighbours(struct cmap *M, uint64_t **off_out, uint32_t **adj_out)
+{
+	uint64_t *off = calloc((size_t)M->n + 1, sizeof(uint64_t));
+	uint32_t *adj = malloc((M->n_syn ? 2 * M->n_syn : 1) * sizeof(uint32_t));
+	if (!off || !adj) {
+		free(off);
+		free(adj);
+		return cm_nomem(M);
+	}
+	for (uint64_t k = 0; k < M->n_syn; k++) {
+		const struct csyn *c = &M->syn[k];
+		if (M->on_chip[c->src] && c->src != c->tgt) {
+			off[c->src + 1]++;
+			off[c->tgt + 1]++;
+		}
+	}
+	for (uint32_t i = 0; i < M->n; i++) {
+		off[i + 1] += off[i];
+	}
+	uint64_t *pos = malloc(((size_t)M->n + 1) * sizeof(uint64_t));
+	if (!pos) {
+		free(off);
+		free(adj);
+		return cm_nomem(M);
+	}
+	memcpy(pos, off, ((size_t)M->n + 1) * sizeof(uint64_t));
+	for (uint64_t k = 0; k < M->n_syn; k++) {
+		const struct csyn *c = &M->syn[k];
+		if (M->on_chip[c->src] && c->src != c->tgt) {
+			adj[pos[c->src]++] = c->tgt;
+			adj[pos[c->tgt]++] = c->src;
+		}
+	}
+	free(pos);
+	*off_out = off;
+	*adj_out = adj;
+	return SNN_OK;
+}
+
+/* Greedy order: breadth-first from the lowest unplaced id, so that each
+ * core fills with neurons that share synapses. */
+static int order_greedy(struct cmap *M, uint32_t *order, uint32_t *n_order)
+{
+	uint64_t *off;
+	uint32_t *adj;
+	int rc = neighbours(M, &off, &adj);
+	if (rc != SNN_OK) {
+		return rc;
+	}
+	uint8_t *seen = calloc(M->n ? M->n : 1, 1);
+	if (!seen) {
+		free(off);
+		free(adj);
+		return cm_nomem(M);
+	}
+	uint32_t head = 0, tail = 0;
+	for (uint32_t s0 = 0; s0 < M->n; s0++) {
+		if (!M->on_chip[s0] || seen[s0]) {
+			continue;
+		}
+		seen[s0] = 1;
+		order[tail++] = s0;
+		while (head < tail) {
+			uint32_t g = order[head++];
+			for (uint64_t e = off[g]; e < off[g + 1]; e++) {
+				uint32_t h = adj[e];
+				if (M->on_chip[h] && !seen[h]) {
+					seen[h] = 1;
+					order[tail++] = h;
+				}
+			}
+		}
+	}
+	*n_order = tail;
+	free(seen);
+	free(off);
+	free(adj);
+	return SNN_OK;
+}
+
+#ifdef HAVE_METIS
+/* METIS order: a k-way partition of the synapse graph into as many parts as
+ * the limits need (at least), neurons ordered by part; fill() then enforces
+ * every limit, splitting a part that exceeds one. */
+static int order_metis(struct cmap *M, uint32_t *order, uint32_t *n_order)
+{
+	uint64_t *off;
+	uint32_t *adj;
+	int rc = neighbours(M, &off, &adj);
+	if (rc != SNN_OK) {
+		return rc;
+	}
+	uint32_t nc = 0;
+	uint32_t *local = malloc((M->n ? M->n : 1) * sizeof(uint32_t));
+	uint32_t *chip = malloc((M->n ? M->n : 1) * sizeof(uint32_t));
+	uint64_t bytes = 0;
+	for (uint32_t g = 0; local && chip && g < M->n; g++) {
+		if (M->on_chip[g]) {
+			local[g] = nc;
+			chip[nc++] = g;
+			bytes += (M->in_off[g + 1] - M->in_off[g]) * LOIHI_SYN_BYTES;
+		}
+	}
+	idx_t *xadj = malloc(((size_t)nc + 1) * sizeof(idx_t));
+	idx_t *adjncy = malloc((off[M->n] ? off[M->n] : 1) * sizeof(idx_t));
+	idx_t *part = malloc((nc ? nc : 1) * sizeof(idx_t));
+	/* two constraints per neuron: one neuron slot, and its synaptic memory */
+	idx_t *vwgt = malloc((nc ? 2 * (size_t)nc : 2) * sizeof(idx_t));
+	if (!local || !chip || !xadj || !adjncy || !part || !vwgt) {
+		rc = cm_nomem(M);
+		goto out_free;
+	}
+	idx_t m = 0;
+	for (uint32_t k = 0; k < nc; k++) {
+		uint32_t g = chip[k];
+		vwgt[2 * k] = 1;
+		vwgt[2 * k + 1] = (idx_t)(M->in_off[g + 1] - M->in_off[g]) + 1;
+		xadj[k] = m;
+		for (uint64_t e = off[g]; e < off[g + 1]; e++) {
+			adjncy[m++] = (idx_t)local[adj[e]];
+		}
+	}
+	xadj[nc] = m;
+	uint64_t parts = (nc + M->T->neurons_per_core - 1) / M->T->neurons_per_core;
+	uint64_t by_mem = (bytes + M->T->syn_bytes_per_core - 1) / M->T->syn_bytes_per_core;
+	parts = by_mem > parts ? by_mem : parts;
+	/* headroom so that imbalance seldom forces a split */
+	parts = parts > 1 ? parts + parts / 8 + 1 : parts;
+	if (parts > 1 && m > 0 && parts < nc) {
+		idx_t nv = (idx_t)nc, ncon = 2, np = (idx_t)parts, cut = 0;
+		idx_t opts[METIS_NOPTIONS];
+		METIS_SetDefaultOptions(opts);
+		opts[METIS_OPTION_SEED] = 1;
+		opts[METIS_OPTION_UFACTOR] = 30;
+		/* total communication volume: the spikes a source sends to other
+		 * cores, which is what the chip's routers carry */
+		opts[METIS_OPTION_OBJTYPE] = METIS_OBJTYPE_VOL;
+		int mr = METIS_PartGraphKway(&nv, &ncon, xadj, adjncy, vwgt, NULL, NULL, &np, NULL,
+					     NULL, opts, &cut, part);
+		if (mr != METIS_OK) {
+			rc = snn_diag_error(M->d, SNN_ENOMEM, NULL, 0, 0, "METIS failed (%d)", mr);
+			goto out_free;
+		}
+	} else {
+		memset(part, 0, (nc ? nc : 1) * sizeof(idx_t));
+	}
+	/* counting sort by part, ids in order inside a part */
+	uint32_t *cnt = calloc((size_t)parts + 1, sizeof(uint32_t));
+	if (!cnt) {
+		rc = cm_nomem(M);
+		goto out_free;
+	}
+	for (uint32_t k = 0; k < nc; k++) {
+		cnt[part[k] + 1]++;
+	}
+	for (uint64_t p = 0; p < parts; p++) {
+		cnt[p + 1] += cnt[p];
+	}
+	for (uint32_t k = 0; k < nc; k++) {
+		order[cnt[part[k]]++] = chip[k];
+	}
+	free(cnt);
+	*n_order = nc;
+out_free:
+	free(local);
+	free(chip);
+	free(xadj);
+	free(adjncy);
+	free(part);
+	free(vwgt);
+	free(off);
+	free(adj);
+	return rc;
+}
+#endif
+
+static int cmp_syn_core(const void *a, const void *b);
+static uint64_t cut_messages(const struct cmap *M);
+
+/* One placement: an order of the chip neurons, then fill(); afterwards the
+ * synapses are grouped by target core, then source. */
+static int place_one(struct cmap *M, enum snn_loihi_placement how, uint32_t *order)
+{
+	uint32_t n_order = 0;
+	int rc = SNN_OK;
+	switch (how) {
+	case SNN_LOIHI_PLACE_METIS:
+#ifdef HAVE_METIS
+		rc = order_metis(M, order, &n_order);
+#else
+		rc = snn_diag_error(
+		    M->d, SNN_EUNSUP, NULL, 0, 0,
+		    "this build has no METIS (install libmetis-dev and reconfigure)");
+#endif
+		break;
+	case SNN_LOIHI_PLACE_GREEDY:
+		rc = order_greedy(M, order, &n_order);
+		break;
+	default:
+		for (uint32_t g = 0; g < M->n; g++) {
+			if (M->on_chip[g]) {
+				order[n_order++] = g;
+			}
+		}
+		break;
+	}
+	if (rc == SNN_OK) {
+		rc = fill(M, order, n_order);
+	}
+	for (uint64_t k = 0; rc == SNN_OK && k < M->n_syn; k++) {
+		M->syn[k].tc = M->core[M->syn[k].tgt];
+	}
+	if (rc == SNN_OK) {
+		qsort(M->syn, M->n_syn, sizeof(struct csyn), cmp_syn_core);
+	}
+	return rc;
+}
+
+/* AUTO tries every placement this build has and keeps the one whose cores
+ * exchange the fewest routes (ties: the earlier of METIS, greedy,
+ * sequential), so it is never worse than the sequential baseline. */
+static int place(struct cmap *M, enum snn_loihi_placement how)
+{
+	uint32_t *order = malloc((M->n ? M->n : 1) * sizeof(uint32_t));
+	int rc = SNN_OK;
+	if (!order) {
+		return cm_nomem(M);
+	}
+	if (how != SNN_LOIHI_PLACE_AUTO) {
+		rc = place_one(M, how, order);
+		free(order);
+		return rc;
+	}
+	static const enum snn_loihi_placement cand[] = {
+#ifdef HAVE_METIS
+	    SNN_LOIHI_PLACE_METIS,
+#endif
+	    SNN_LOIHI_PLACE_GREEDY, SNN_LOIHI_PLACE_SEQUENTIAL};
+	int n_cand = (int)(sizeof(cand) / sizeof(cand[0]));
+	uint64_t best = UINT64_MAX;
+	int best_k = -1;
+	for (int k = 0; k < n_cand; k++) {
+		snn_diag *tmp = snn_diag_new();
+		struct cmap T = *M;
+		T.d = tmp;
+		int r = tmp ? place_one(&T, cand[k], order) : SNN_ENOMEM;
+		snn_diag_free(tmp);
+		uint64_t cut = r == SNN_OK ? cut_messages(&T) : UINT64_MAX;
+		if (r == SNN_OK && cut < best) {
+			best = cut;
+			best_k = k;
+		}
+	}
+	/* the winner again (placements are deterministic), with diagnostics;
+	 * when every candidate failed, the sequential one reports why */
+	rc = place_one(M, best_k >= 0 ? cand[best_k] : SNN_LOIHI_PLACE_SEQUENTIAL, order);
+	M->placed_by = best_k >= 0 ? cand[best_k] : SNN_LOIHI_PLACE_SEQUENTIAL;
+	free(order);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ image */
+
+static void w32(FILE *f, uint32_t x)
+{
+	unsigned char b[4] = {(unsigned char)x, (unsigned char)(x >> 8), (unsigned char)(x >> 16),
+			      (unsigned char)(x >> 24)};
+	fwrite(b, 1, 4, f);
+}
+
+static void w64(FILE *f, uint64_t x)
+{
+	w32(f, (uint32_t)x);
+	w32(f, (uint32_t)(x >> 32));
+}
+
+static int cmp_syn_core(const void *a, const void *b)
+{
+	const struct csyn *x = a, *y = b;
+	uint32_t cx = x->tc, cy = y->tc;
+	if (cx != cy) {
+		return cx < cy ? -1 : 1;
+	}
+	if (x->src != y->src) {
+		return x->src < y->src ? -1 : 1;
+	}
+	if (x->tgt != y->tgt) {
+		return x->tgt < y->tgt ? -1 : 1;
+	}
+	return x->delay < y->delay ? -1 : x->delay > y->delay;
+}
+
+static int write_image(struct cmap *M, const char *path)
+{
+	const snn_net *net = M->net;
+	char *tmp = malloc(strlen(path) + 16);
+	uint32_t *local = malloc((M->n ? M->n : 1) * sizeof(uint32_t));
+	uint32_t *ncore = calloc(M->n_cores ? M->n_cores : 1, sizeof(uint32_t));
+	int rc = SNN_OK;
+	if (!tmp || !local || !ncore) {
+		free(tmp);
+		free(local);
+		free(ncore);
+		return cm_nomem(M);
+	}
+	sprintf(tmp, "%s.tmp%ld", path, (long)getpid());
+	FILE *f = fopen(tmp, "wb");
+	if (!f) {
+		rc = snn_diag_error(M->d, SNN_EIO, path, 0, 0, "cannot create the image");
+		goto out_free;
+	}
+	for (uint32_t g = 0; g < M->n; g++) {
+		if (M->core[g] != UINT32_MAX) {
+			local[g] = ncore[M->core[g]]++;
+		}
+	}
+	fwrite(LOIHI_IMAGE_MAGIC, 1, 8, f);
+	w32(f, LOIHI_IMAGE_VERSION);
+	char tname[16] = {0};
+	strncpy(tname, M->T->name, sizeof(tname) - 1);
+	fwrite(tname, 1, 16, f);
+	uint64_t dtbits;
+	memcpy(&dtbits, &net->sim.dt_ms, 8);
+	w64(f, dtbits);
+	w64(f, (uint64_t)llround(net->sim.duration_ms / net->sim.dt_ms));
+	w32(f, net->n_pops);
+	w32(f, M->n);
+	w32(f, M->n_cores);
+	w32(f, M->max_delay);
+	for (uint32_t i = 0; i < net->n_pops; i++) {
+		const struct population *p = &net->pops[i];
+		uint32_t len = (uint32_t)strlen(p->name);
+		w32(f, len);
+		fwrite(p->name, 1, len, f);
+		w32(f, p->first);
+		w32(f, p->size);
+		w32(f, p->model->id == MODEL_LOIHI_LIF ? 1u : 0u);
+	}
+	/* cores: neurons (ids in order), then axons in source order */
+	uint64_t e = 0;
+	for (uint32_t c = 0; c < M->n_cores; c++) {
+		w32(f, c / M->T->cores_per_chip);
+		w32(f, ncore[c]);
+		for (uint32_t g = 0; g < M->n; g++) {
+			if (M->core[g] != c) {
+				continue;
+			}
+			const struct loihi_prop *P = &M->prop[g];
+			w32(f, g);
+			w32(f, (uint32_t)P->du);
+			w32(f, (uint32_t)P->dv);
+			w32(f, (uint32_t)P->vth);
+			w32(f, (uint32_t)P->bias);
+			w32(f, (uint32_t)P->w_exp);
+			w32(f, P->ref_steps);
+			w32(f, P->reset_interval);
+			w32(f, P->reset_offset);
+			w32(f, (uint32_t)M->u0[g]);
+			w32(f, (uint32_t)M->v0[g]);
+		}
+		uint64_t e0 = e;
+		uint32_t n_axons = 0;
+		for (uint64_t k = e0; k < M->n_syn && M->core[M->syn[k].tgt] == c; k++) {
+			n_axons += k == e0 || M->syn[k - 1].src != M->syn[k].src;
+		}
+		w32(f, n_axons);
+		while (e < M->n_syn && M->core[M->syn[e].tgt] == c) {
+			uint64_t a = e;
+			while (e < M->n_syn && M->core[M->syn[e].tgt] == c &&
+			       M->syn[e].src == M->syn[a].src) {
+				e++;
+			}
+			w32(f, M->syn[a].src);
+			w32(f, (uint32_t)(e - a));
+			for (uint64_t k = a; k < e; k++) {
+				w32(f, local[M->syn[k].tgt]);
+				w32(f, (uint32_t)M->syn[k].w);
+				w32(f, M->syn[k].delay);
+			}
+		}
+	}
+	fwrite("END!", 1, 4, f);
+	if (ferror(f) | fclose(f)) {
+		remove(tmp);
+		rc = snn_diag_error(M->d, SNN_EIO, path, 0, 0, "cannot write the image");
+		goto out_free;
+	}
+	if (rename(tmp, path) != 0) {
+		remove(tmp);
+		rc =
+		    snn_diag_error(M->d, SNN_EIO, path, 0, 0, "cannot rename the image into place");
+	}
+out_free:
+	free(tmp);
+	free(local);
+	free(ncore);
+	return rc;
+}
+
+/* Messages per spike that leave the source's core (distinct other cores with
+ * its targets), summed over sources: the static inter-core traffic figure. */
+static uint64_t cut_messages(const struct cmap *M)
+{
+	uint64_t cut = 0;
+	uint32_t *last = malloc((M->n ? M->n : 1) * sizeof(uint32_t));
+	if (!last) {
+		return 0;
+	}
+	/* synapses are sorted by (target core, source) in write_image */
+	for (uint32_t g = 0; g < M->n; g++) {
+		last[g] = UINT32_MAX;
+	}
+	for (uint64_t k = 0; k < M->n_syn; k++) {
+		const struct csyn *c = &M->syn[k];
+		uint32_t tc = M->core[c->tgt];
+		if (M->on_chip[c->src] && tc != M->core[c->src] && last[c->src] != tc) {
+			cut++;
+			last[c->src] = tc;
+		}
+	}
+	free(last);
+	return cut;
+}
+
+static void report_mapping(const struct cmap *M, enum snn_loihi_placement how, FILE *out)
+{
+	const struct loihi_target *T = M->T;
+	uint32_t chip_neurons = 0;
+	for (uint32_t g = 0; g < M->n; g++) {
+		chip_neurons += M->on_chip[g];
+	}
+	static const char *names[] = {"auto", "sequential", "greedy", "metis"};
+	fprintf(out, "target           %s\n", T->name);
+	fprintf(out, "placement        %s%s%s\n", names[how],
+		how == SNN_LOIHI_PLACE_AUTO ? ": chose " : "",
+		how == SNN_LOIHI_PLACE_AUTO ? names[M->placed_by] : "");
+	fprintf(out, "neurons          %u on chip, %u input ports\n", chip_neurons,
+		M->n - chip_neurons);
+	fprintf(out, "synapses         %llu\n", (unsigned long long)M->n_syn);
+	fprintf(out, "cores used       %u of %u per chip (%u chips)\n", M->n_cores,
+		T->cores_per_chip, (M->n_cores + T->cores_per_chip - 1) / T->cores_per_chip);
+	fprintf(out, "messages/spike   %llu core-to-core routes in total (static cut)\n",
+		(unsigned long long)cut_messages(M));
+	for (uint32_t c = 0; c < M->n_cores && c < 16; c++) {
+		uint32_t nn = 0;
+		uint64_t ns = 0;
+		for (uint32_t g = 0; g < M->n; g++) {
+			if (M->core[g] == c) {
+				nn++;
+				ns += M->in_off[g + 1] - M->in_off[g];
+			}
+		}
+		fprintf(out,
+			"core %-4u        %u neurons (%.1f%%), %llu synapses (%.1f%% of memory)\n",
+			c, nn, 100.0 * nn / T->neurons_per_core, (unsigned long long)ns,
+			100.0 * (double)ns * LOIHI_SYN_BYTES / T->syn_bytes_per_core);
+	}
+	if (M->n_cores > 16) {
+		fprintf(out, "...              (%u more cores)\n", M->n_cores - 16);
+	}
+}
+
+int snn_loihi_compile(const snn_net *net, const char *target, enum snn_loihi_placement placement,
+		      const char *out_path, FILE *report, snn_diag *d)
+{
+	struct cmap M = {.net = net, .d = d, .need_image = out_path != NULL};
+	M.T = loihi_target_find(target);
+	if (!M.T) {
+		return snn_diag_error(d, SNN_EINVAL, NULL, 0, 0,
+				      "unknown target '%s' (loihi1-class, loihi2-class)", target);
+	}
+	int rc = collect(&M);
+	if (rc == SNN_OK) {
+		rc = place(&M, placement);
+	}
+	if (rc == SNN_OK && out_path) {
+		rc = write_image(&M, out_path);
+	}
+	if (rc == SNN_OK && report) {
+		report_mapping(&M, placement, report);
+	}
+	free(M.on_chip);
+	free(M.prop);
+	free(M.u0);
+	free(M.v0);
+	free(M.syn);
+	free(M.in_off);
+	free(M.core);
+	return rc;
+}

@@ -1,0 +1,36 @@
+/*
+ * Loihi-class targets inside libsnn's hw layer: target descriptions, the
+ * mapper's placement, the image and the emulator's state.
+ * Layer: hw, internal. Calls the sim core (engine, models) downward only.
+ */
+#ifndef SNN_LOIHI_INT_H
+#define SNN_LOIHI_INT_H
+
+#include <stdint.h>
+
+#include "snn/error.h"
+#include "snn/loihi.h"
+
+struct loihi_target {
+	const char *name;
+	uint32_t neurons_per_core;   /* neuron compartments */
+	uint32_t axons_per_core;     /* distinct input axons (fan-in sources) */
+	uint32_t syn_bytes_per_core; /* synaptic memory */
+	uint32_t weight_bits;
+	uint32_t max_delay; /* steps */
+	uint32_t cores_per_chip;
+	uint32_t chips_per_board;
+	double pj_per_synop, pj_per_neuron_update, pj_per_spike_hop;
+	double ns_per_synop, ns_per_neuron_update, ns_per_step_barrier;
+};
+
+/* Bytes of synaptic memory one synapse takes in our accounting: an 8-bit
+ * weight, a 6-bit delay and a target index of up to 18 bits (doc/loihi.md). */
+#define LOIHI_SYN_BYTES 4u
+
+const struct loihi_target *loihi_target_find(const char *name);
+
+#define LOIHI_IMAGE_MAGIC "SNNLOIHI"
+#define LOIHI_IMAGE_VERSION 1u
+
+#endif

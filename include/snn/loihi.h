@@ -1,0 +1,56 @@
+/*
+ * Loihi-class targets: mapping a network of loihi_lif neurons onto
+ * neuromorphic cores within their resource limits, writing a chip image
+ * (doc/loihi.md), and running an image bit-exactly (the emulator behind
+ * snnemu). Public layer; the compiler (`snncc --target loihi2-class`) calls
+ * snn_loihi_compile.
+ */
+#ifndef SNN_LOIHI_H
+#define SNN_LOIHI_H
+
+#include <stdio.h>
+
+#include "snn/error.h"
+#include "snn/net.h"
+#include "snn/visibility.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* How neurons are placed on cores. */
+enum snn_loihi_placement {
+	SNN_LOIHI_PLACE_AUTO,	    /* METIS where built with it, else greedy */
+	SNN_LOIHI_PLACE_SEQUENTIAL, /* neuron ids in order, each core filled up (the baseline) */
+	SNN_LOIHI_PLACE_GREEDY,	    /* grow each core from its most connected neurons */
+	SNN_LOIHI_PLACE_METIS,	    /* METIS k-way partition of the synapse graph, then repaired */
+};
+
+/* Maps `net` (every non-source population must be loihi_lif, every source
+ * becomes an input port) onto the target named `target` ("loihi1-class",
+ * "loihi2-class") and writes the image to out_path (through a temporary
+ * name). A mapping report (cores, fill, estimated time and energy per step)
+ * goes to `report` when not NULL. With out_path NULL only the placement is
+ * computed and reported, for networks of any neuron model. Returns SNN_OK, SNN_EINVAL (unknown
+ * target, a model the chip lacks), SNN_ERANGE (the network exceeds the chip or board: the
+ * diagnostic says by how much), SNN_EUNSUP (METIS asked for but not built), SNN_EIO or SNN_ENOMEM.
+ */
+SNN_API int snn_loihi_compile(const snn_net *net, const char *target,
+			      enum snn_loihi_placement placement, const char *out_path,
+			      FILE *report, snn_diag *d);
+
+/* Runs an image for its duration (or `steps` when > 0) with the input ports
+ * driven by the spikes of the same-named populations in input_path (snnsim's
+ * HDF5 or CSV spike layout; NULL: no input), and writes the spikes of every
+ * chip population to out_path in snnsim's layout. Prints the run report
+ * (inter-core spikes per step, estimated time and energy) to `report` when
+ * not NULL. Returns SNN_OK, SNN_EPARSE (not an image, or a corrupt one),
+ * SNN_EIO or SNN_ENOMEM. */
+SNN_API int snn_loihi_run_image(const char *image_path, const char *input_path,
+				const char *out_path, long steps, FILE *report, snn_diag *d);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,550 @@
+/*
+ * The lava-dl netx loader: reads a `.net` HDF5 file (/layer/<i>/ groups with
+ * type, shape, weight, bias and a neuron group; /simulation) into the network
+ * IR as loihi_lif populations and structured projections.
+ * Layer: sim core (loaders). Reads the file once; never runs anything.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "h5util_int.h"
+#include "model_loihi.h"
+#include "net_int.h"
+#include "snn/netx.h"
+
+struct nx {
+	const char *file;
+	hid_t f;
+	snn_net *net;
+	snn_diag *d;
+};
+
+static int nx_fail(struct nx *L, int code, const char *where, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int nx_fail(struct nx *L, int code, const char *where, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return snn_diag_error(L->d, code, L->file, 0, 0, "%s: %s", where, msg);
+}
+
+/* Reads every number of a numeric dataset as doubles (row-major); *n its
+ * element count, dims/nd its shape (up to 6 dimensions). */
+static int nx_read(struct nx *L, const char *path, double **out, uint64_t *n, hsize_t *dims,
+		   int *nd)
+{
+	*out = NULL;
+	if (H5Lexists(L->f, path, H5P_DEFAULT) <= 0) {
+		return nx_fail(L, SNN_EPARSE, path, "%s", "missing dataset");
+	}
+	hid_t ds = H5Dopen2(L->f, path, H5P_DEFAULT);
+	if (ds < 0) {
+		return nx_fail(L, SNN_EPARSE, path, "%s", "not a dataset");
+	}
+	hid_t sp = H5Dget_space(ds);
+	hid_t ty = H5Dget_type(ds);
+	int rc = SNN_OK;
+	int r = H5Sget_simple_extent_ndims(sp);
+	H5T_class_t cl = H5Tget_class(ty);
+	if (r < 0 || r > 6 || (cl != H5T_INTEGER && cl != H5T_FLOAT)) {
+		rc = nx_fail(L, SNN_EPARSE, path, "%s",
+			     "expected a numeric array of up to 6 dimensions");
+		goto out_close;
+	}
+	hsize_t dd[6] = {1, 1, 1, 1, 1, 1};
+	H5Sget_simple_extent_dims(sp, dd, NULL);
+	uint64_t cnt = 1;
+	for (int k = 0; k < r; k++) {
+		cnt *= dd[k];
+		if (dims) {
+			dims[k] = dd[k];
+		}
+	}
+	if (nd) {
+		*nd = r;
+	}
+	*out = malloc((cnt ? cnt : 1) * sizeof(double));
+	if (!*out) {
+		rc = snn_diag_error(L->d, SNN_ENOMEM, L->file, 0, 0, "out of memory");
+		goto out_close;
+	}
+	if (cnt && H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out) < 0) {
+		free(*out);
+		*out = NULL;
+		rc = nx_fail(L, SNN_EPARSE, path, "%s", "unreadable numbers");
+		goto out_close;
+	}
+	*n = cnt;
+out_close:
+	H5Tclose(ty);
+	H5Sclose(sp);
+	H5Dclose(ds);
+	return rc;
+}
+
+/* One number (a scalar or a one-element array). */
+static int nx_scalar(struct nx *L, const char *path, double *v)
+{
+	double *a;
+	uint64_t n;
+	int rc = nx_read(L, path, &a, &n, NULL, NULL);
+	if (rc != SNN_OK) {
+		return rc;
+	}
+	if (n != 1) {
+		free(a);
+		return nx_fail(L, SNN_EPARSE, path, "%s", "expected one number");
+	}
+	*v = a[0];
+	free(a);
+	return SNN_OK;
+}
+
+/* A string dataset (fixed or variable length, scalar or one element). */
+static int nx_string(struct nx *L, const char *path, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	if (H5Lexists(L->f, path, H5P_DEFAULT) <= 0) {
+		return nx_fail(L, SNN_EPARSE, path, "%s", "missing dataset");
+	}
+	hid_t ds = H5Dopen2(L->f, path, H5P_DEFAULT);
+	hid_t ty = ds >= 0 ? H5Dget_type(ds) : -1;
+	int rc = SNN_OK;
+	if (ty < 0 || H5Tget_class(ty) != H5T_STRING) {
+		rc = nx_fail(L, SNN_EPARSE, path, "%s", "expected a string");
+	} else if (H5Tis_variable_str(ty) > 0) {
+		char *s[1] = {NULL};
+		hid_t mt = H5Tcopy(H5T_C_S1);
+		H5Tset_size(mt, H5T_VARIABLE);
+		H5Tset_cset(mt, H5Tget_cset(ty));
+		hid_t sp = H5Dget_space(ds);
+		if (H5Sget_simple_extent_npoints(sp) == 1 &&
+		    H5Dread(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, s) >= 0 && s[0]) {
+			snprintf(buf, len, "%s", s[0]);
+			H5Dvlen_reclaim(mt, sp, H5P_DEFAULT, s);
+		} else {
+			rc = nx_fail(L, SNN_EPARSE, path, "%s", "unreadable string");
+		}
+		H5Sclose(sp);
+		H5Tclose(mt);
+	} else {
+		size_t sz = H5Tget_size(ty);
+		char *tmp = calloc(sz + 1, 1);
+		hid_t sp = H5Dget_space(ds);
+		if (tmp && H5Sget_simple_extent_npoints(sp) == 1 &&
+		    H5Dread(ds, ty, H5S_ALL, H5S_ALL, H5P_DEFAULT, tmp) >= 0) {
+			snprintf(buf, len, "%s", tmp);
+		} else {
+			rc = nx_fail(L, SNN_EPARSE, path, "%s", "unreadable string");
+		}
+		H5Sclose(sp);
+		free(tmp);
+	}
+	if (ty >= 0) {
+		H5Tclose(ty);
+	}
+	if (ds >= 0) {
+		H5Dclose(ds);
+	}
+	return rc;
+}
+
+static void set_const(struct value *v, double a, struct origin w)
+{
+	v->kind = VALUE_CONST;
+	v->a = a;
+	v->lo = -INFINITY;
+	v->hi = INFINITY;
+	v->where = w;
+}
+
+/* A population of loihi_lif for a layer of `size` neurons with the neuron
+ * group at `npath`; bias (per neuron, or NULL) its bias mantissas. */
+static int add_layer(struct nx *L, uint32_t index, uint32_t size, const char *lpath,
+		     const double *bias, int32_t w_exp)
+{
+	char p[256], type[64];
+	struct population *pop = net_add_population(L->net);
+	if (!pop) {
+		return snn_diag_error(L->d, SNN_ENOMEM, L->file, 0, 0, "out of memory");
+	}
+	char name[32];
+	snprintf(name, sizeof(name), "layer%u", index);
+	pop->name = strdup(name);
+	pop->model = model_get(MODEL_LOIHI_LIF);
+	pop->size = size;
+	pop->where = (struct origin){net_intern_file(L->net, L->file), 0, 0};
+	pop->params = calloc(LOIHI_N_PARAMS, sizeof(struct value));
+	pop->init = calloc(LOIHI_N_STATE, sizeof(struct value));
+	if (!pop->name || !pop->params || !pop->init || !pop->where.file) {
+		return snn_diag_error(L->d, SNN_ENOMEM, L->file, 0, 0, "out of memory");
+	}
+	for (int k = 0; k < LOIHI_N_STATE; k++) {
+		set_const(&pop->init[k], NAN, pop->where);
+	}
+	snprintf(p, sizeof(p), "%s/neuron/type", lpath);
+	int rc = nx_string(L, p, type, sizeof(type));
+	if (rc != SNN_OK) {
+		return rc;
+	}
+	if (strcmp(type, "LOIHI") != 0 && strcmp(type, "CUBA") != 0) {
+		return nx_fail(L, SNN_EUNSUP, p, "neuron type '%s' is not supported (LOIHI, CUBA)",
+			       type);
+	}
+	double idecay, vdecay, vth;
+	snprintf(p, sizeof(p), "%s/neuron/iDecay", lpath);
+	if ((rc = nx_scalar(L, p, &idecay)) != SNN_OK) {
+		return rc;
+	}
+	snprintf(p, sizeof(p), "%s/neuron/vDecay", lpath);
+	if ((rc = nx_scalar(L, p, &vdecay)) != SNN_OK) {
+		return rc;
+	}
+	snprintf(p, sizeof(p), "%s/neuron/vThMant", lpath);
+	if ((rc = nx_scalar(L, p, &vth)) != SNN_OK) {
+		return rc;
+	}
+	/* netx: du = iDecay - 1 (the chip adds one), dv = vDecay, bias_exp 6 */
+	double vals[LOIHI_N_PARAMS] = {
+	    [LOIHI_DU] = idecay - 1, [LOIHI_DV] = vdecay,	 [LOIHI_VTH] = vth,
+	    [LOIHI_BIAS_MANT] = 0,   [LOIHI_BIAS_EXP] = 6,	 [LOIHI_W_EXP] = w_exp,
+	    [LOIHI_REFRACTORY] = 0,  [LOIHI_RESET_INTERVAL] = 0, [LOIHI_RESET_OFFSET] = 0,
+	};
+	for (int k = 0; k < LOIHI_N_PARAMS; k++) {
+		set_const(&pop->params[k], vals[k], pop->where);
+		if (k != LOIHI_BIAS_MANT && !loihi_check_param(k, vals[k])) {
+			char what[64];
+			snprintf(what, sizeof(what), "%s", pop->model->params[k].name);
+			return nx_fail(L, SNN_EPARSE, lpath,
+				       "neuron parameter %s is outside the chip's range", what);
+		}
+	}
+	if (bias) {
+		bool same = true;
+		for (uint32_t i = 1; i < size; i++) {
+			same &= bias[i] == bias[0];
+		}
+		struct value *v = &pop->params[LOIHI_BIAS_MANT];
+		v->a = size ? bias[0] : 0.0;
+		if (!same) {
+			v->kind = VALUE_ARRAY;
+			v->n = size;
+			v->arr = malloc(size * sizeof(double));
+			if (!v->arr) {
+				return snn_diag_error(L->d, SNN_ENOMEM, L->file, 0, 0,
+						      "out of memory");
+			}
+			memcpy(v->arr, bias, size * sizeof(double));
+		}
+	}
+	return SNN_OK;
+}
+
+static struct projection *add_proj(struct nx *L, uint32_t pre, uint32_t post, enum proj_kind kind)
+{
+	struct projection *pr = net_add_projection(L->net);
+	struct proj_explicit *x = calloc(1, sizeof(*x));
+	if (!pr || !x) {
+		free(x);
+		return NULL;
+	}
+	const struct population *a = &L->net->pops[pre], *b = &L->net->pops[post];
+	pr->kind = kind;
+	pr->x = x;
+	pr->pre = (struct target_set){pre, 0, a->size, NULL, 0};
+	pr->post = (struct target_set){post, 0, b->size, NULL, 0};
+	pr->where = b->where;
+	pr->weight.kind = VALUE_CONST;
+	pr->delay.kind = VALUE_CONST;
+	pr->delay.a = 1.0; /* one chip step: the synaptic pipeline */
+	x->kind = kind;
+	x->n_pre = a->size;
+	x->n_post = b->size;
+	x->delay_steps = 1;
+	return pr;
+}
+
+/* The netx optimization of a dense weight matrix for the chip (lava's
+ * optimize_weight_bits followed by the Dense process's clip and truncation):
+ * weights scaled by 2^-w_exp, then 8-bit clipped and truncated. */
+static int32_t dense_weights(float *w, uint64_t n)
+{
+	enum loihi_sign_mode m = loihi_sign_mode(w, n);
+	double mx = -INFINITY, mn = INFINITY;
+	for (uint64_t k = 0; k < n; k++) {
+		mx = w[k] > mx ? w[k] : mx;
+		mn = w[k] < mn ? w[k] : mn;
+	}
+	if (n == 0 || (mx == 0 && mn == 0)) {
+		return 0;
+	}
+	double scale;
+	if (m == LOIHI_SIGN_MIXED) {
+		double ps = mx > 0 ? 127.0 / mx : INFINITY, ns = mn < 0 ? -128.0 / mn : INFINITY;
+		scale = ps < ns ? ps : ns;
+	} else if (m == LOIHI_SIGN_INH) {
+		scale = -255.0 / mn;
+	} else {
+		scale = 255.0 / mx;
+	}
+	int bits = (int)floor(log2(scale)) + (m == LOIHI_SIGN_MIXED);
+	int32_t w_exp = -bits;
+	/* the number of weight bits: the most trailing zero bits all weights share */
+	int nb = 8;
+	for (; nb > 0; nb--) {
+		bool exact = true;
+		for (uint64_t k = 0; k < n && exact; k++) {
+			double q = w[k] / ldexp(1.0, nb);
+			exact = q == nearbyint(q);
+		}
+		if (exact) {
+			break;
+		}
+	}
+	nb -= m == LOIHI_SIGN_MIXED;
+	int num_bits = 8 + w_exp - nb;
+	for (uint64_t k = 0; k < n; k++) {
+		int32_t q = (int32_t)w[k];
+		q = bits >= 0 ? (int32_t)((uint32_t)q << bits) : q >> -bits;
+		w[k] = (float)q;
+	}
+	loihi_weight_quantize(w, n, m, num_bits > 8 ? 8 : num_bits < 1 ? 1 : num_bits);
+	return w_exp;
+}
+
+static int load_layers(struct nx *L)
+{
+	char p[256], type[64];
+	int rc = SNN_OK;
+	uint32_t prev = UINT32_MAX;
+	uint32_t c = 0, h = 0, w = 0; /* shape of the previous layer (C, H, W) */
+	for (uint32_t i = 0;; i++) {
+		char lpath[64];
+		snprintf(lpath, sizeof(lpath), "/layer/%u", i);
+		if (H5Lexists(L->f, lpath, H5P_DEFAULT) <= 0) {
+			if (i == 0) {
+				return nx_fail(L, SNN_EPARSE, "/layer/0", "%s",
+					       "no layers (not a netx network?)");
+			}
+			break;
+		}
+		snprintf(p, sizeof(p), "%s/type", lpath);
+		if ((rc = nx_string(L, p, type, sizeof(type))) != SNN_OK) {
+			return rc;
+		}
+		if (strcmp(type, "flatten") == 0) {
+			continue; /* (C, H, W) order is already the flat order */
+		}
+		double *shape = NULL;
+		uint64_t ns = 0;
+		snprintf(p, sizeof(p), "%s/shape", lpath);
+		if ((rc = nx_read(L, p, &shape, &ns, NULL, NULL)) != SNN_OK) {
+			return rc;
+		}
+		uint32_t oc = (uint32_t)shape[0], oh = ns > 1 ? (uint32_t)shape[1] : 1,
+			 ow = ns > 2 ? (uint32_t)shape[2] : 1;
+		free(shape);
+		uint32_t size = oc * oh * ow;
+		char nb[300];
+		snprintf(nb, sizeof(nb), "%s/neuron", lpath);
+		bool has_neuron = H5Lexists(L->f, nb, H5P_DEFAULT) > 0;
+		uint32_t me = L->net->n_pops;
+		if (strcmp(type, "input") == 0) {
+			if (!has_neuron) {
+				return nx_fail(L, SNN_EUNSUP, lpath, "%s",
+					       "an input layer without a neuron is not supported");
+			}
+			if ((rc = add_layer(L, i, size, lpath, NULL, 0)) != SNN_OK) {
+				return rc;
+			}
+		} else if (strcmp(type, "conv") == 0 || strcmp(type, "dense") == 0) {
+			if (prev == UINT32_MAX) {
+				return nx_fail(L, SNN_EPARSE, lpath, "%s",
+					       "a layer before any input");
+			}
+			double *wt = NULL, *bias = NULL;
+			uint64_t nw = 0, nbias = 0;
+			hsize_t dims[6];
+			int nd;
+			snprintf(p, sizeof(p), "%s/weight", lpath);
+			if ((rc = nx_read(L, p, &wt, &nw, dims, &nd)) != SNN_OK) {
+				return rc;
+			}
+			double *nbias_arr = NULL;
+			snprintf(p, sizeof(p), "%s/bias", lpath);
+			if (H5Lexists(L->f, p, H5P_DEFAULT) > 0) {
+				if ((rc = nx_read(L, p, &bias, &nbias, NULL, NULL)) != SNN_OK) {
+					free(wt);
+					return rc;
+				}
+				nbias_arr = malloc(size * sizeof(double));
+				if (!nbias_arr || (nbias != size && nbias != oc)) {
+					free(wt);
+					free(bias);
+					free(nbias_arr);
+					return nx_fail(L, nbias_arr ? SNN_EPARSE : SNN_ENOMEM, p,
+						       "%s",
+						       "bias size is neither the layer's nor its "
+						       "channels'");
+				}
+				for (uint32_t k = 0; k < size; k++) {
+					nbias_arr[k] =
+					    nbias == size ? bias[k] : bias[k / (oh * ow)];
+				}
+				free(bias);
+			}
+			float *wf = malloc((nw ? nw : 1) * sizeof(float));
+			if (!wf) {
+				free(wt);
+				free(nbias_arr);
+				return snn_diag_error(L->d, SNN_ENOMEM, L->file, 0, 0,
+						      "out of memory");
+			}
+			for (uint64_t k = 0; k < nw; k++) {
+				wf[k] = (float)wt[k];
+			}
+			free(wt);
+			int32_t w_exp = 0;
+			bool conv = strcmp(type, "conv") == 0;
+			if (!conv) {
+				if (nd != 2 || dims[0] != size || dims[1] != (hsize_t)c * h * w) {
+					free(wf);
+					free(nbias_arr);
+					return nx_fail(L, SNN_EPARSE, lpath, "%s",
+						       "dense weight is not (outputs, inputs)");
+				}
+				w_exp = dense_weights(wf, nw);
+			}
+			rc = add_layer(L, i, size, lpath, nbias_arr, w_exp);
+			free(nbias_arr);
+			struct projection *pr =
+			    rc == SNN_OK ? add_proj(L, prev, me, conv ? PROJ_CONV : PROJ_DENSE)
+					 : NULL;
+			if (!pr) {
+				free(wf);
+				return rc != SNN_OK ? rc
+						    : snn_diag_error(L->d, SNN_ENOMEM, L->file, 0,
+								     0, "out of memory");
+			}
+			struct proj_explicit *x = pr->x;
+			if (!conv) {
+				x->w = wf;
+				x->bytes = nw * sizeof(float);
+			} else {
+				double v[2];
+				struct proj_conv *cv = &x->conv;
+				cv->kernel = wf;
+				x->bytes = nw * sizeof(float);
+				double g = 1;
+				const char *keys[4] = {"stride", "padding", "dilation",
+						       "kernelSize"};
+				uint32_t *dst[4][2] = {{&cv->stride_h, &cv->stride_w},
+						       {&cv->pad_h, &cv->pad_w},
+						       {&cv->dil_h, &cv->dil_w},
+						       {&cv->kh, &cv->kw}};
+				for (int k = 0; k < 4; k++) {
+					double *a;
+					uint64_t na;
+					snprintf(p, sizeof(p), "%s/%s", lpath, keys[k]);
+					if ((rc = nx_read(L, p, &a, &na, NULL, NULL)) != SNN_OK) {
+						return rc;
+					}
+					v[0] = a[0];
+					v[1] = na > 1 ? a[1] : a[0];
+					free(a);
+					/* netx stores (y, x) pairs, as the (C, H, W) shapes */
+					*dst[k][0] = (uint32_t)v[0];
+					*dst[k][1] = (uint32_t)v[1];
+				}
+				snprintf(p, sizeof(p), "%s/groups", lpath);
+				if ((rc = nx_scalar(L, p, &g)) != SNN_OK) {
+					return rc;
+				}
+				cv->groups = (uint32_t)g;
+				cv->cin = c;
+				cv->cout = oc;
+				cv->in_h = h;
+				cv->in_w = w;
+				cv->out_h = oh;
+				cv->out_w = ow;
+				if (nd < 4 || dims[0] != oc || dims[1] * cv->groups != c ||
+				    dims[2] != cv->kh || dims[3] != cv->kw) {
+					return nx_fail(
+					    L, SNN_EPARSE, lpath, "%s",
+					    "conv weight is not (out, in / groups, kh, kw)");
+				}
+			}
+			x->n_syn = proj_count_synapses(x);
+			if (x->n_syn == UINT64_MAX) {
+				return snn_diag_error(L->d, SNN_ENOMEM, L->file, 0, 0,
+						      "out of memory");
+			}
+		} else {
+			return nx_fail(L, SNN_EUNSUP, lpath,
+				       "layer type '%s' is not supported "
+				       "(input, conv, dense, flatten)",
+				       type);
+		}
+		prev = me;
+		c = oc;
+		h = oh;
+		w = ow;
+	}
+	return SNN_OK;
+}
+
+int snn_netx_load(const char *path, snn_net **out, snn_diag *d)
+{
+	*out = NULL;
+	struct h5quiet q;
+	h5_quiet_begin(&q);
+	struct nx L = {.file = path, .d = d};
+	int rc = SNN_OK;
+	L.f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+	if (L.f < 0) {
+		h5_quiet_end(&q);
+		return snn_diag_error(d, SNN_EIO, path, 0, 0, "cannot open as HDF5");
+	}
+	L.net = net_new();
+	if (!L.net) {
+		rc = snn_diag_error(d, SNN_ENOMEM, path, 0, 0, "out of memory");
+		goto out_close;
+	}
+	L.net->sim.dt_ms = 1.0;
+	L.net->sim.duration_ms = 1.0;
+	rc = load_layers(&L);
+	if (rc == SNN_OK && H5Lexists(L.f, "/simulation", H5P_DEFAULT) > 0 &&
+	    H5Lexists(L.f, "/simulation/tSample", H5P_DEFAULT) > 0) {
+		double ts;
+		rc = nx_scalar(&L, "/simulation/tSample", &ts);
+		if (rc == SNN_OK && ts >= 1 && ts == nearbyint(ts)) {
+			L.net->sim.duration_ms = ts;
+		}
+	}
+	if (rc == SNN_OK) {
+		char text[600];
+		int len = snprintf(text, sizeof(text), "lava-dl netx network %s\n", path);
+		rc = net_set_source(L.net, path, text, (size_t)len);
+	}
+	if (rc == SNN_OK) {
+		rc = net_finalize(L.net, d);
+	}
+	if (rc != SNN_OK) {
+		snn_net_free(L.net);
+		goto out_close;
+	}
+	*out = L.net;
+out_close:
+	H5Fclose(L.f);
+	h5_quiet_end(&q);
+	return rc;
+}

@@ -1,0 +1,286 @@
+/*
+ * Loihi-class targets: an image run in the emulator gives, step by step, the
+ * spikes snnsim gives with loihi_lif (a Brunel-style network with delays and
+ * a refractory period, the NIR paper's single LIF, lava-dl's tiny CNN), for
+ * every placement; the limits split cores and refuse a network too big for
+ * the board, saying by how much; the mapper cuts fewer routes than the
+ * sequential placement.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "net_int.h"
+#include "snn/loihi.h"
+#include "testutil.h"
+
+/* Runs net in snnsim, writing every population's spikes to path. */
+static void run_sim(snn_net *net, const char *path)
+{
+	snn_sim_options o = {.threads = 2, .spike_path = path, .record_all = true};
+	snn_diag *d = snn_diag_new();
+	snn_sim *sim = NULL;
+	int rc = snn_sim_new(net, &o, &sim, d);
+	if (rc == SNN_OK) {
+		rc = snn_sim_run(sim, d);
+	}
+	snn_diag_print(d, stderr);
+	ck_assert_int_eq(rc, SNN_OK);
+	snn_sim_free(sim);
+	snn_diag_free(d);
+}
+
+static int cmp_pair(const void *a, const void *b)
+{
+	const double *x = a, *y = b;
+	return x[0] != y[0] ? (x[0] < y[0] ? -1 : 1) : (x[1] < y[1] ? -1 : x[1] > y[1]);
+}
+
+/* Whether population pop has the same (time, id) spikes in both data sets;
+ * returns the number of spikes. */
+static uint64_t same_spikes(const snn_spike_data *a, const snn_spike_data *b, const char *pop)
+{
+	const snn_spike_population *x = snn_spike_data_find(a, pop);
+	const snn_spike_population *y = snn_spike_data_find(b, pop);
+	ck_assert_msg(x && y, "population %s missing", pop);
+	ck_assert_msg(x->n == y->n, "%s: %llu spikes in snnsim, %llu in snnemu", pop,
+		      (unsigned long long)x->n, (unsigned long long)y->n);
+	double *p = malloc((x->n ? x->n : 1) * 2 * sizeof(double));
+	double *q = malloc((x->n ? x->n : 1) * 2 * sizeof(double));
+	for (uint64_t k = 0; k < x->n; k++) {
+		p[2 * k] = x->t_ms[k];
+		p[2 * k + 1] = (double)x->node_ids[k];
+		q[2 * k] = y->t_ms[k];
+		q[2 * k + 1] = (double)y->node_ids[k];
+	}
+	qsort(p, x->n, 2 * sizeof(double), cmp_pair);
+	qsort(q, x->n, 2 * sizeof(double), cmp_pair);
+	for (uint64_t k = 0; k < 2 * x->n; k++) {
+		ck_assert_msg(p[k] == q[k], "%s: spike %llu differs (%g vs %g)", pop,
+			      (unsigned long long)(k / 2), p[k], q[k]);
+	}
+	free(p);
+	free(q);
+	return x->n;
+}
+
+/* Compiles net for target with placement, runs the image on the spikes
+ * snnsim gave, and checks every chip population; returns the spikes seen. */
+static uint64_t sim_vs_emu(snn_net *net, const char *target, enum snn_loihi_placement pl,
+			   const char *const *pops, int n_pops)
+{
+	char *dir = strdup(tu_tmpdir("loihi_hw"));
+	char *simp = tu_fmt("%s/sim.h5", dir), *img = tu_fmt("%s/img.bin", dir),
+	     *emup = tu_fmt("%s/emu.h5", dir);
+	run_sim(net, simp);
+	snn_diag *d = snn_diag_new();
+	int rc = snn_loihi_compile(net, target, pl, img, NULL, d);
+	snn_diag_print(d, stderr);
+	ck_assert_int_eq(rc, SNN_OK);
+	rc = snn_loihi_run_image(img, simp, emup, 0, NULL, d);
+	snn_diag_print(d, stderr);
+	ck_assert_int_eq(rc, SNN_OK);
+	snn_spike_data *a = NULL, *b = NULL;
+	ck_assert_int_eq(snn_spike_data_read(simp, &a, d), SNN_OK);
+	ck_assert_int_eq(snn_spike_data_read(emup, &b, d), SNN_OK);
+	uint64_t total = 0;
+	for (int k = 0; k < n_pops; k++) {
+		total += same_spikes(a, b, pops[k]);
+	}
+	snn_spike_data_free(a);
+	snn_spike_data_free(b);
+	snn_diag_free(d);
+	free(simp);
+	free(img);
+	free(emup);
+	free(dir);
+	return total;
+}
+
+static const char *brunel =
+    "simulation: {dt: 1 ms, duration: 300 ms, seed: 7}\n"
+    "populations:\n"
+    "  noise: {model: poisson_source, size: 200, params: {rate: 20 Hz}}\n"
+    "  exc: {model: loihi_lif, size: 400, params: {du: 3500, dv: 300, vth: 120}}\n"
+    "  inh: {model: loihi_lif, size: 100,\n"
+    "        params: {du: 3500, dv: 300, vth: 120, refractory: 2, bias_mant: 1, bias_exp: 6}}\n"
+    "projections:\n"
+    "  - {from: noise, to: [exc, inh], rule: {fixed_indegree: 20}, weight: 40, delay: 1 ms}\n"
+    "  - {from: exc, to: [exc, inh], rule: {fixed_indegree: 40}, weight: 10,\n"
+    "     delay: {uniform: {low: 1 ms, high: 4 ms}}}\n"
+    "  - {from: inh, to: [exc, inh], rule: {fixed_indegree: 10}, weight: -50, delay: 1 ms}\n";
+
+START_TEST(test_brunel_sim_equals_emu)
+{
+	static const char *pops[2] = {"exc", "inh"};
+	snn_net *net = tu_load(brunel);
+	enum snn_loihi_placement pl[3] = {SNN_LOIHI_PLACE_SEQUENTIAL, SNN_LOIHI_PLACE_GREEDY,
+					  SNN_LOIHI_PLACE_AUTO};
+	for (int k = 0; k < 3; k++) {
+		uint64_t n = sim_vs_emu(net, "loihi1-class", pl[k], pops, 2);
+		/* a network that neither stays silent nor fires every step */
+		ck_assert_msg(n > 500 && n < 500 * 300 / 4, "%llu spikes", (unsigned long long)n);
+	}
+	snn_net_free(net);
+}
+END_TEST
+
+START_TEST(test_nir_lif_image)
+{
+	const char *fx = tu_fixture("nir/lif/lif_lava_cpu_fixed.csv");
+	FILE *f = fx ? fopen(fx, "r") : NULL;
+	if (!f) {
+		return;
+	}
+	double in, v, s;
+	int k = 0;
+	char *times = calloc(16, 1000);
+	size_t len = 0;
+	while (k < 1000 && fscanf(f, "%lf,%lf,%lf", &in, &v, &s) == 3) {
+		if (in != 0.0) {
+			len += (size_t)sprintf(times + len, "%s%d ms", len ? ", " : "", k + 1);
+		}
+		k++;
+	}
+	fclose(f);
+	char *y =
+	    tu_fmt("simulation: {dt: 1 ms, duration: 1000 ms}\n"
+		   "populations:\n"
+		   "  input: {model: spike_source, size: 1, spikes: {times: [%s]}}\n"
+		   "  lif: {model: loihi_lif, size: 1, params: {du: 4095, dv: 163, vth: 25}}\n"
+		   "projections:\n"
+		   "  - {from: input, to: lif, rule: one_to_one, weight: 10, delay: 1 ms}\n",
+		   times);
+	snn_net *net = tu_load(y);
+	static const char *pops[1] = {"lif"};
+	ck_assert_uint_eq(sim_vs_emu(net, "loihi2-class", SNN_LOIHI_PLACE_AUTO, pops, 1), 4);
+	snn_net_free(net);
+	free(y);
+	free(times);
+}
+END_TEST
+
+START_TEST(test_tinynet_image)
+{
+	const char *fx = tu_fixture("lava-dl/tiny.net");
+	FILE *f = fx ? fopen(fx, "rb") : NULL;
+	if (!f) {
+		return;
+	}
+	fclose(f);
+	snn_diag *d = snn_diag_new();
+	snn_net *net = NULL;
+	ck_assert_int_eq(snn_netx_load(fx, &net, d), SNN_OK);
+	ck_assert_int_eq(snn_net_set_duration_ms(net, 16, d), SNN_OK);
+	snn_diag_free(d);
+	/* a deterministic input pattern through the input layer's biases */
+	struct value *bv = &net->pops[0].params[LOIHI_BIAS_MANT];
+	bv->kind = VALUE_ARRAY;
+	bv->n = net->pops[0].size;
+	bv->arr = malloc(bv->n * sizeof(double));
+	for (uint64_t i = 0; i < bv->n; i++) {
+		bv->arr[i] = (double)((i * 37) % 41);
+	}
+	static const char *pops[3] = {"layer0", "layer1", "layer2"};
+	ck_assert_uint_gt(sim_vs_emu(net, "loihi2-class", SNN_LOIHI_PLACE_AUTO, pops, 3), 100);
+	/* the mapper cuts fewer core-to-core routes than sequential placement
+	 * (loihi1-class: the CNN needs 3 cores) */
+	unsigned long long cut[2];
+	enum snn_loihi_placement pl[2] = {SNN_LOIHI_PLACE_SEQUENTIAL, SNN_LOIHI_PLACE_AUTO};
+	for (int k = 0; k < 2; k++) {
+		char *out = NULL;
+		size_t len = 0;
+		FILE *rep = open_memstream(&out, &len);
+		d = snn_diag_new();
+		ck_assert_int_eq(snn_loihi_compile(net, "loihi1-class", pl[k], NULL, rep, d),
+				 SNN_OK);
+		fclose(rep);
+		snn_diag_free(d);
+		const char *m = strstr(out, "messages/spike");
+		ck_assert_ptr_nonnull(m);
+		cut[k] = strtoull(m + strlen("messages/spike"), NULL, 10);
+		free(out);
+	}
+	fprintf(stderr, "tiny CNN routes: sequential %llu, mapper %llu\n", cut[0], cut[1]);
+	ck_assert_uint_lt(cut[1], cut[0]);
+	snn_net_free(net);
+}
+END_TEST
+
+/* 10 neurons in a ring (each drives the next): 4 per core on the tiny test
+ * chip, so 3 cores; 20 neurons need 5 cores of a 4-core board. */
+START_TEST(test_limits)
+{
+	char *y =
+	    tu_fmt("simulation: {dt: 1 ms, duration: 5 ms}\n"
+		   "populations:\n"
+		   "  n: {model: loihi_lif, size: %d}\n"
+		   "projections:\n"
+		   "  - {from: n, to: n, rule: {fixed_indegree: 2}, weight: 1, delay: 1 ms}\n",
+		   10);
+	snn_net *net = tu_load(y);
+	char *out = NULL;
+	size_t len = 0;
+	FILE *rep = open_memstream(&out, &len);
+	snn_diag *d = snn_diag_new();
+	int rc =
+	    snn_loihi_compile(net, "tiny-test-class", SNN_LOIHI_PLACE_SEQUENTIAL, NULL, rep, d);
+	fclose(rep);
+	snn_diag_print(d, stderr);
+	ck_assert_int_eq(rc, SNN_OK);
+	ck_assert_msg(strstr(out, "cores used       3 of 2 per chip (2 chips)") != NULL, "%s", out);
+	free(out);
+	snn_net_free(net);
+	free(y);
+	y = tu_fmt("simulation: {dt: 1 ms, duration: 5 ms}\n"
+		   "populations:\n"
+		   "  n: {model: loihi_lif, size: 20}\n");
+	net = tu_load(y);
+	snn_diag_clear(d);
+	rc = snn_loihi_compile(net, "tiny-test-class", SNN_LOIHI_PLACE_AUTO, NULL, NULL, d);
+	ck_assert_int_eq(rc, SNN_ERANGE);
+	ck_assert_str_eq(snn_diag_message(d, 0),
+			 "the network needs 5 cores; a tiny-test-class board has 4 (2 chips of 2 "
+			 "cores): 1 cores too many");
+	snn_net_free(net);
+	free(y);
+	/* synaptic memory: 16 synapses per core, 5 inputs each: 3 neurons per core */
+	y = tu_fmt("simulation: {dt: 1 ms, duration: 5 ms}\n"
+		   "populations:\n"
+		   "  n: {model: loihi_lif, size: 5}\n"
+		   "projections:\n"
+		   "  - {from: n, to: n, rule: all_to_all, weight: 1, delay: 1 ms}\n");
+	net = tu_load(y);
+	snn_diag_clear(d);
+	rep = open_memstream(&out, &len);
+	rc = snn_loihi_compile(net, "tiny-test-class", SNN_LOIHI_PLACE_SEQUENTIAL, NULL, rep, d);
+	fclose(rep);
+	ck_assert_int_eq(rc, SNN_OK);
+	ck_assert_msg(strstr(out, "cores used       2 of") != NULL, "%s", out);
+	free(out);
+	snn_net_free(net);
+	free(y);
+	snn_diag_free(d);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("loihi_hw");
+	TCase *tc = tcase_create("image");
+	tcase_set_timeout(tc, 600);
+	tcase_add_test(tc, test_brunel_sim_equals_emu);
+	tcase_add_test(tc, test_nir_lif_image);
+	tcase_add_test(tc, test_tinynet_image);
+	tcase_add_test(tc, test_limits);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
