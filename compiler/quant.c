@@ -365,12 +365,13 @@ static bool is_spiking(enum snnrt_neuron k)
 	return k == SNNRT_LIF || k == SNNRT_IF || k == SNNRT_CUBA_LIF || k == SNNRT_THRESHOLD;
 }
 
-/* Output scale of an input population: 1 when every calibration value is
- * a whole number (spike counts), else a power of two. */
-static double input_scale(const snn_nir_result *fr, const char *name, const snn_nir_data *cal)
+/* Output scale of a population that emits values (inputs, relays, LI):
+ * 1 when every calibration value is a whole number (spike counts, sums of
+ * them), else a power of two that keeps outputs within 2^12, so that a
+ * weight times an output, summed over a layer's fan-in, stays in 32 bits. */
+static double value_scale(const snn_nir_result *fr, const char *name, const char *what)
 {
-	(void)cal;
-	const snn_nir_series *s = fr ? snn_nir_result_find(fr, name, "values") : NULL;
+	const snn_nir_series *s = fr ? snn_nir_result_find(fr, name, what) : NULL;
 	if (!s) {
 		return 1.0;
 	}
@@ -384,7 +385,7 @@ static double input_scale(const snn_nir_result *fr, const char *name, const snn_
 	if (whole && mx < 32768.0) {
 		return 1.0;
 	}
-	return ldexp(1.0, (int)floor(log2(16384.0 / (mx > 0 ? mx : 1.0))));
+	return ldexp(1.0, (int)floor(log2(4096.0 / (mx > 0 ? mx : 1.0))));
 }
 
 int cc_quantize(const snn_net *net, const snn_nir_result *fr, const struct cc_options *o,
@@ -476,15 +477,10 @@ int cc_quantize(const snn_net *net, const snn_nir_result *fr, const struct cc_op
 		if (net->nir_conv.reset == SNN_NIR_RESET_SUBTRACT) {
 			P->flags |= SNNRT_F_SUBTRACT;
 		}
-		if (P->model == SNNRT_INPUT) {
-			inf->out_scale = input_scale(fr, pop->name, NULL);
-		} else if (inf->spiking) {
+		if (inf->spiking) {
 			inf->out_scale = 1.0;
 		} else {
-			double r = series_max(fr, pop->name, "values");
-			double v = series_max(fr, pop->name, "v");
-			r = (r > v ? r : v) * 2.0;
-			inf->out_scale = pow2_scale(r > 0 ? r : 1.0);
+			inf->out_scale = value_scale(fr, pop->name, "values");
 		}
 	}
 	uint32_t off_in = 0;

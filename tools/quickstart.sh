@@ -11,10 +11,13 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 # Required: compiler and autotools, HDF5, libyaml, Random123, Check.
-# For tests: hdf5-tools (h5dump) and python3-h5py (a second SONATA reader).
+# For tests: hdf5-tools (h5dump) and python3-h5py (a second SONATA reader);
+# the cross compilers and QEMU that run snncc's images (Cortex-M, RISC-V).
 packages="build-essential autoconf automake libtool pkg-config
 	libhdf5-dev libyaml-dev librandom123-dev check
-	hdf5-tools python3-h5py"
+	hdf5-tools python3-h5py
+	gcc-arm-none-eabi binutils-arm-none-eabi libnewlib-arm-none-eabi
+	gcc-riscv64-unknown-elf qemu-system-arm qemu-system-misc"
 
 echo "== installing Debian packages"
 export DEBIAN_FRONTEND=noninteractive
