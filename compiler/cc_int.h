@@ -28,6 +28,7 @@ struct cc_options {
 	double rate;		  /* drawn input: probability of a spike per input and step */
 	uint64_t seed;
 	snn_nir_options nir;
+	double scale;		  /* configs: simulation.scale override (0: the config's) */
 };
 
 /* Scales the compiler chose for one population (value = integer / scale). */
@@ -57,6 +58,10 @@ struct cc_model {
 	char source[256];	 /* the model file's name as given */
 	uint64_t flash_tables;	 /* bytes of constant tables */
 	uint64_t synapses;	 /* as stored */
+	struct snnrt_stim *stims; /* configs: Poisson stimuli */
+	uint64_t **thr;		 /* their threshold tables */
+	uint32_t n_thr_tabs;
+	bool config;		 /* from a config (no input populations) */
 };
 
 /* The quantized model of a NIR network, scales from the calibration
@@ -66,13 +71,18 @@ struct cc_model {
 int cc_quantize(const snn_net *net, const snn_nir_result *fr, const struct cc_options *o,
 		struct cc_model **out, snn_diag *d);
 void cc_model_free(struct cc_model *m);
+/* The quantized model of a config network (lif populations, rule-based
+ * projections expanded by libsnn's engine, Poisson stimuli). */
+int cc_quantize_config(const snn_net *net, const struct cc_options *o, struct cc_model **out,
+		       snn_diag *d);
 
 /* Runs one sample of `in` (index smp) through the runtime on the host;
  * writes the outputs of the model's output populations (steps x n_out
  * int32, concatenated in output order) into out, and the synaptic events
- * of the run into *events. */
-int cc_run_host(const struct cc_model *m, const snn_nir_data *in, uint32_t smp, int32_t *out,
-		uint64_t *events, snn_diag *d);
+ * of the run into *events. `in` may be NULL (configs: no input) with
+ * `steps` steps; else its own step count is used. */
+int cc_run_host(const struct cc_model *m, const snn_nir_data *in, uint32_t smp, uint32_t steps,
+		int32_t *out, uint64_t *events, snn_diag *d);
 /* Values per step of all output populations. */
 uint32_t cc_output_width(const struct cc_model *m);
 /* The quantized value of input value x of input population k. */
@@ -82,14 +92,14 @@ int32_t cc_quantize_input(const struct cc_model *m, uint32_t k, double x);
 struct cc_backend {
 	const char *name;
 	int (*emit)(const struct cc_model *m, const struct snn_target *t, const snn_nir_data *test,
-		    const char *dir, const char *report, snn_diag *d);
+		    uint32_t steps, const char *dir, const char *report, snn_diag *d);
 };
 const struct cc_backend *cc_backend_find(const char *name);
 
 /* The MCU backend (Cortex-M, RISC-V, host): tables, runtime, board, main,
  * Makefile. */
 int cc_emit_mcu(const struct cc_model *m, const struct snn_target *t, const snn_nir_data *test,
-		const char *dir, const char *report, snn_diag *d);
+		uint32_t steps, const char *dir, const char *report, snn_diag *d);
 
 /* Files embedded at build time (runtime and board sources). */
 struct cc_file {

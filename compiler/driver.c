@@ -101,7 +101,7 @@ static int compare(const struct cc_model *m, const snn_nir_result *fr, const snn
 	}
 	for (uint32_t s = 0; s < samples && rc == SNN_OK; s++) {
 		uint64_t ev;
-		rc = cc_run_host(m, in, s, y, &ev, d);
+		rc = cc_run_host(m, in, s, steps, y, &ev, d);
 		ag->events += ev;
 		memset(sf, 0, width * sizeof(double));
 		memset(sq, 0, width * sizeof(double));
@@ -185,6 +185,10 @@ static char *make_report(const struct cc_model *m, const struct snn_target *t,
 	fprintf(f, "model: %s (sha256 %s)\n", m->source, m->model_sha256);
 	fprintf(f, "target: %s (%s)\n", t->name, t->describe);
 	fprintf(f, "weights: %u-bit, one scale per layer\n", m->weight_bits);
+	if (m->rt.n_stims) {
+		fprintf(f, "Poisson stimuli: %u (Philox4x32-10 on the chip, keyed as snnsim's)\n",
+			m->rt.n_stims);
+	}
 	fprintf(f, "populations (%u):\n", m->rt.n_pops);
 	for (uint32_t k = 0; k < m->rt.n_pops; k++) {
 		const struct snnrt_pop *P = &m->pops[k];
@@ -216,6 +220,10 @@ static char *make_report(const struct cc_model *m, const struct snn_target *t,
 	}
 	fprintf(f, "synaptic events per step on the test input: %.1f (%llu in %u steps)\n",
 		steps ? (double)events0 / steps : 0.0, (unsigned long long)events0, steps);
+	if (!ag) {
+		fclose(f);
+		return buf;
+	}
 	fprintf(f, "quantization error against the float model (%u samples):\n", ag->samples);
 	fprintf(f, "  steps with identical outputs: %llu of %llu (%.2f%%)\n",
 		(unsigned long long)ag->same_steps, (unsigned long long)ag->steps,
@@ -228,6 +236,139 @@ static char *make_report(const struct cc_model *m, const struct snn_target *t,
 		ag->samples - ag->active);
 	fclose(f);
 	return buf;
+}
+
+/* Refuses a model that does not fit the target (naming the bytes needed, the
+ * excess and what to change), else emits the image (unless run only). */
+static int fit_and_emit(const struct cc_job *j, const struct snn_target *t,
+			const struct cc_backend *be, const struct cc_model *m,
+			const snn_nir_data *test, uint32_t steps, const char *report,
+			uint64_t flash, uint64_t ram, snn_diag *d)
+{
+	int rc = SNN_OK;
+	if (t->qemu && (flash > t->flash_bytes || ram > t->ram_bytes)) {
+		bool fl = flash > t->flash_bytes;
+		rc = snn_diag_error(
+		    d, SNN_ERANGE, j->model, 0, 0,
+		    "the model does not fit %s: it needs %llu bytes of %s, %llu more than the "
+		    "%u it has; use %s, fewer neurons or synapses, or a bigger target",
+		    t->name, (unsigned long long)(fl ? flash : ram), fl ? "flash" : "RAM",
+		    (unsigned long long)((fl ? flash : ram) - (fl ? t->flash_bytes : t->ram_bytes)),
+		    fl ? t->flash_bytes : t->ram_bytes,
+		    fl && m->weight_bits == 16 ? "8-bit weights (--weight-bits 8)"
+					       : "a smaller network");
+		return rc;
+	}
+	if (!j->run_only) {
+		rc = be->emit(m, t, test, steps, j->outdir, report, d);
+		if (rc == SNN_OK) {
+			fprintf(j->msg, "wrote %s (make -C %s run)\n", j->outdir, j->outdir);
+		}
+	}
+	return rc;
+}
+
+/* A config: lif populations, rule-based projections, Poisson stimuli. The
+ * report compares the population rates of the quantized host run with
+ * snnsim's float run of the same network over the same steps. */
+static int config_job(const struct cc_job *j, const struct snn_target *t,
+		      const struct cc_backend *be, snn_diag *d)
+{
+	snn_config_options co;
+	memset(&co, 0, sizeof(co));
+	co.scale = j->o.scale;
+	snn_net *net = NULL;
+	struct cc_model *m = NULL;
+	snn_sim *fs = NULL;
+	char *report = NULL, *buf = NULL;
+	int32_t *y = NULL;
+	uint32_t n_traces = 0;
+	int rc = snn_config_load_opts(j->model, &co, &net, d);
+	if (rc != SNN_OK) {
+		return rc;
+	}
+	uint32_t steps = j->o.steps;
+	/* the run the image makes: steps from 0, no outputs written */
+	net->sim.duration_ms = steps * net->sim.dt_ms;
+	net->record_spikes = false;
+	n_traces = net->n_traces;
+	net->n_traces = 0;
+	rc = cc_quantize_config(net, &j->o, &m, d);
+	if (rc != SNN_OK) {
+		goto out;
+	}
+	m->config = true;
+	const char *base = strrchr(j->model, '/');
+	snprintf(m->source, sizeof(m->source), "%s", base ? base + 1 : j->model);
+	snn_sim_options so;
+	memset(&so, 0, sizeof(so));
+	so.threads = 1;
+	rc = snn_sim_new(net, &so, &fs, d);
+	if (rc == SNN_OK) {
+		rc = snn_sim_run(fs, d);
+	}
+	if (rc != SNN_OK) {
+		goto out;
+	}
+	const snn_stats *st = snn_sim_stats(fs);
+	uint32_t width = cc_output_width(m);
+	y = calloc((size_t)steps * width + 1, sizeof(int32_t));
+	if (!y) {
+		rc = snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		goto out;
+	}
+	uint64_t ev0 = 0;
+	rc = cc_run_host(m, NULL, 0, steps, y, &ev0, d);
+	if (rc != SNN_OK) {
+		goto out;
+	}
+	uint64_t flash = m->flash_tables + CODE_BYTES;
+	uint64_t ram = cc_ram_bytes(m) + t->stack_bytes;
+	report = make_report(m, t, NULL, steps, ev0, flash, ram);
+	size_t len = 0;
+	FILE *f = report ? open_memstream(&buf, &len) : NULL;
+	if (!f) {
+		rc = snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		goto out;
+	}
+	double secs = steps * net->sim.dt_ms * 1e-3;
+	fprintf(f, "%sseed %llu, %u steps of %g ms\n", report,
+		(unsigned long long)net->sim.seed, steps, net->sim.dt_ms);
+	fprintf(f, "rates against snnsim's float run of the same network (Hz):\n");
+	uint64_t tf = 0, tq = 0;
+	for (uint32_t k = 0, o = 0; k < m->rt.n_pops; k++) {
+		uint32_t n = m->pops[k].size;
+		uint64_t q = 0;
+		for (uint32_t s = 0; s < steps; s++) {
+			for (uint32_t i = 0; i < n; i++) {
+				q += (uint64_t)y[(size_t)s * width + o + i];
+			}
+		}
+		o += n;
+		uint64_t fl = st->pop_spikes[k];
+		tf += fl;
+		tq += q;
+		fprintf(f, "  %-12s float %8.3f  quantized %8.3f  (spikes %llu, %llu)\n",
+			m->info[k].name, n ? (double)fl / n / secs : 0.0,
+			n ? (double)q / n / secs : 0.0, (unsigned long long)fl,
+			(unsigned long long)q);
+	}
+	fprintf(f, "  output totals: float %llu, quantized %llu\n", (unsigned long long)tf,
+		(unsigned long long)tq);
+	fclose(f);
+	fputs(buf, j->msg);
+	rc = fit_and_emit(j, t, be, m, NULL, steps, buf, flash, ram, d);
+out:
+	free(y);
+	free(buf);
+	free(report);
+	snn_sim_free(fs);
+	cc_model_free(m);
+	if (net) {
+		net->n_traces = n_traces;
+	}
+	snn_net_free(net);
+	return rc;
 }
 
 int cc_job_run(const struct cc_job *j, snn_diag *d)
@@ -244,9 +385,7 @@ int cc_job_run(const struct cc_job *j, snn_diag *d)
 				      t->name, t->backend);
 	}
 	if (!snn_nir_is_hdf5(j->model)) {
-		return snn_diag_error(d, SNN_EUNSUP, j->model, 0, 0,
-				      "snncc compiles NIR graphs (HDF5); configs with rule-based "
-				      "projections are not supported yet");
+		return config_job(j, t, be, d);
 	}
 	snn_net *net = NULL;
 	snn_nir_data *test = NULL, *cal = NULL, *cal_in = NULL;
@@ -305,7 +444,7 @@ int cc_job_run(const struct cc_job *j, snn_diag *d)
 			rc = snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
 			goto out;
 		}
-		rc = cc_run_host(m, test, 0, y, &ev0, d);
+		rc = cc_run_host(m, test, 0, steps, y, &ev0, d);
 		free(y);
 		if (rc != SNN_OK) {
 			goto out;
@@ -321,25 +460,7 @@ int cc_job_run(const struct cc_job *j, snn_diag *d)
 		goto out;
 	}
 	fputs(report, j->msg);
-	if (t->qemu && (flash > t->flash_bytes || ram > t->ram_bytes)) {
-		bool fl = flash > t->flash_bytes;
-		rc = snn_diag_error(
-		    d, SNN_ERANGE, j->model, 0, 0,
-		    "the model does not fit %s: it needs %llu bytes of %s, %llu more than the "
-		    "%u it has; use %s, fewer neurons or synapses, or a bigger target",
-		    t->name, (unsigned long long)(fl ? flash : ram), fl ? "flash" : "RAM",
-		    (unsigned long long)((fl ? flash : ram) - (fl ? t->flash_bytes : t->ram_bytes)),
-		    fl ? t->flash_bytes : t->ram_bytes,
-		    fl && m->weight_bits == 16 ? "8-bit weights (--weight-bits 8)"
-					       : "a smaller network");
-		goto out;
-	}
-	if (!j->run_only) {
-		rc = be->emit(m, t, test, j->outdir, report, d);
-		if (rc == SNN_OK) {
-			fprintf(j->msg, "wrote %s (make -C %s run)\n", j->outdir, j->outdir);
-		}
-	}
+	rc = fit_and_emit(j, t, be, m, test, snn_nir_data_steps(test), report, flash, ram, d);
 out:
 	free(report);
 	cc_model_free(m);

@@ -154,10 +154,12 @@ static int emit_model(const struct cc_model *m, const struct snn_target *t, cons
 			P->in_mul, P->syn_mul, P->a_m, P->a_s, P->c_m, P->v0, P->v_th,
 			P->v_reset, P->jump);
 		if (m->bias[k]) {
-			fprintf(f, "bias_%u},\n", k);
+			fprintf(f, "bias_%u,", k);
 		} else {
-			fprintf(f, "0},\n");
+			fprintf(f, "0,");
 		}
+		fprintf(f, " %" PRId32 ", %" PRIu32 "u, %" PRIu32 "u},\n", P->v_min, P->ref_steps,
+			P->r_off);
 	}
 	fprintf(f, "};\n\nstatic const struct snnrt_proj projs[%u] = {\n",
 		m->rt.n_projs ? m->rt.n_projs : 1);
@@ -185,9 +187,34 @@ static int emit_model(const struct cc_model *m, const struct snn_target *t, cons
 	for (uint32_t k = 0; k < m->rt.n_outputs; k++) {
 		fprintf(f, "%u, ", m->outputs[k]);
 	}
-	fprintf(f, "};\n\nconst struct snnrt_model snn_model = {\n");
-	fprintf(f, "\t%u, %u, pops, projs, %u, %u, %u, outputs,\n};\n", m->rt.n_pops,
-		m->rt.n_projs, m->rt.n_inputs, m->rt.n_words, m->rt.n_outputs);
+	fprintf(f, "};\n");
+	for (uint32_t s = 0; s < m->rt.n_stims; s++) {
+		const struct snnrt_stim *S = &m->stims[s];
+		fprintf(f, "\nstatic const uint64_t thr_%u[%u] = {", s, S->n_thr ? S->n_thr : 1u);
+		for (uint32_t k = 0; k < S->n_thr; k++) {
+			fprintf(f, "%s0x%014" PRIx64 "u,", k % 4 ? " " : "\n\t", S->thr[k]);
+		}
+		fprintf(f, "%s};\n", S->n_thr ? "\n" : "0");
+	}
+	if (m->rt.n_stims) {
+		fprintf(f, "\n/* pop, n_thr, pad, sub, seed_lo, seed_hi, gfirst, lo, hi, delay, "
+			   "start, stop, wq, cmax, thr */\n");
+		fprintf(f, "static const struct snnrt_stim stims[%u] = {\n", m->rt.n_stims);
+		for (uint32_t s = 0; s < m->rt.n_stims; s++) {
+			const struct snnrt_stim *S = &m->stims[s];
+			fprintf(f,
+				"\t{%u, %u, 0, %" PRIu32 "u, %" PRIu32 "u, %" PRIu32 "u, %" PRIu32
+				"u, %" PRIu32 "u, %" PRIu32 "u, %" PRIu32 "u, %" PRIu32 "u, %" PRIu32
+				"u, %" PRId32 ", %" PRIu32 "u, thr_%u},\n",
+				S->pop, S->n_thr, S->sub, S->seed_lo, S->seed_hi, S->gfirst, S->lo,
+				S->hi, S->delay, S->start, S->stop, S->wq, S->cmax, s);
+		}
+		fprintf(f, "};\n");
+	}
+	fprintf(f, "\nconst struct snnrt_model snn_model = {\n");
+	fprintf(f, "\t%u, %u, pops, projs, %u, %u, %u, outputs, %u, %s,\n};\n", m->rt.n_pops,
+		m->rt.n_projs, m->rt.n_inputs, m->rt.n_words, m->rt.n_outputs, m->rt.n_stims,
+		m->rt.n_stims ? "stims" : "0");
 	return out_close(&o, d);
 }
 
@@ -217,9 +244,10 @@ static int emit_model_h(const struct cc_model *m, const struct snn_target *t, ui
 /* The test input (sample 0, quantized) and the host run's outputs, as
  * nonzero entries per step. */
 static int emit_testdata(const struct cc_model *m, const struct snn_target *t,
-			 const snn_nir_data *test, const int32_t *y, const char *dir, snn_diag *d)
+			 const snn_nir_data *test, uint32_t steps, const int32_t *y, const char *dir,
+			 snn_diag *d)
 {
-	uint32_t steps = snn_nir_data_steps(test), width = cc_output_width(m);
+	uint32_t width = cc_output_width(m);
 	struct out o;
 	int rc = out_open(&o, dir, "testdata.c", d);
 	if (rc != SNN_OK) {
@@ -241,7 +269,7 @@ static int emit_testdata(const struct cc_model *m, const struct snn_target *t,
 			}
 			for (uint32_t s = 0; s < steps; s++) {
 				if (pass == 0) {
-					for (uint32_t k = 0; k < m->n_in_pops; k++) {
+					for (uint32_t k = 0; test && k < m->n_in_pops; k++) {
 						uint32_t size;
 						const double *v = snn_nir_data_values(
 						    (snn_nir_data *)test, k, &size);
@@ -422,15 +450,15 @@ static int ensure_dir(const char *dir, snn_diag *d)
 }
 
 int cc_emit_mcu(const struct cc_model *m, const struct snn_target *t, const snn_nir_data *test,
-		const char *dir, const char *report, snn_diag *d)
+		uint32_t steps, const char *dir, const char *report, snn_diag *d)
 {
-	uint32_t steps = snn_nir_data_steps(test);
+	steps = test ? snn_nir_data_steps(test) : steps;
 	int32_t *y = calloc((size_t)steps * cc_output_width(m) + 1, sizeof(int32_t));
 	if (!y) {
 		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
 	}
 	uint64_t events = 0;
-	int rc = cc_run_host(m, test, 0, y, &events, d);
+	int rc = cc_run_host(m, test, 0, steps, y, &events, d);
 	if (rc == SNN_OK) {
 		rc = ensure_dir(dir, d);
 	}
@@ -463,7 +491,7 @@ int cc_emit_mcu(const struct cc_model *m, const struct snn_target *t, const snn_
 		rc = emit_model_h(m, t, steps, dir, d);
 	}
 	if (rc == SNN_OK) {
-		rc = emit_testdata(m, t, test, y, dir, d);
+		rc = emit_testdata(m, t, test, steps, y, dir, d);
 	}
 	if (rc == SNN_OK && t->qemu) {
 		rc = emit_linker(t, dir, d);

@@ -44,6 +44,11 @@ void cc_model_free(struct cc_model *m)
 	free(m->cols);
 	free(m->n_col);
 	free(m->in_pop);
+	for (uint32_t k = 0; m->thr && k < m->n_thr_tabs; k++) {
+		free(m->thr[k]);
+	}
+	free(m->thr);
+	free(m->stims);
 	free(m);
 }
 
@@ -696,10 +701,10 @@ int32_t cc_quantize_input(const struct cc_model *m, uint32_t k, double x)
 	return q32(x * m->info[m->in_pop[k]].out_scale);
 }
 
-int cc_run_host(const struct cc_model *m, const snn_nir_data *in, uint32_t smp, int32_t *out,
-		uint64_t *events, snn_diag *d)
+int cc_run_host(const struct cc_model *m, const snn_nir_data *in, uint32_t smp, uint32_t steps,
+		int32_t *out, uint64_t *events, snn_diag *d)
 {
-	uint32_t steps = snn_nir_data_steps(in);
+	steps = in ? snn_nir_data_steps(in) : steps;
 	int32_t *words = calloc(m->rt.n_words ? m->rt.n_words : 1, sizeof(int32_t));
 	int32_t *x = calloc(m->rt.n_inputs ? m->rt.n_inputs : 1, sizeof(int32_t));
 	if (!words || !x) {
@@ -712,7 +717,7 @@ int cc_run_host(const struct cc_model *m, const snn_nir_data *in, uint32_t smp, 
 	snnrt_init(&m->rt, &r);
 	*events = 0;
 	for (uint32_t t = 0; t < steps; t++) {
-		for (uint32_t k = 0; k < m->n_in_pops; k++) {
+		for (uint32_t k = 0; in && k < m->n_in_pops; k++) {
 			uint32_t size;
 			const double *v = snn_nir_data_values((snn_nir_data *)in, k, &size);
 			const double *row = v + ((size_t)smp * steps + t) * size;

@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,8 +19,8 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: snncc MODEL.nir --target TARGET -o DIR [options]\n"
-		"       snncc run MODEL.nir [options]     quantized run on the host, error report\n"
+		"usage: snncc MODEL.nir|MODEL.yaml --target TARGET -o DIR [options]\n"
+		"       snncc run MODEL [options]     quantized run on the host, error report\n"
 		"       snncc --list-targets | --help | --version\n\n"
 		"Quantizes the network, lays it out as constant tables and one RAM struct, and\n"
 		"writes DIR with the runtime, a main.c for the target's board, a Makefile\n"
@@ -38,7 +39,11 @@ static void usage(FILE *f)
 		"  --rate P                   drawn input: spike probability per step (0.05)\n"
 		"  --seed N                   drawn input: seed (default 1)\n"
 		"  --dt SECONDS --reset value|subtract --spikes-per-step single|multiple\n"
-		"  --integration euler|exact  NIR conventions, as snnsim run\n");
+		"  --integration euler|exact  NIR conventions, as snnsim run\n"
+		"  --scale F                  configs: population sizes x F (simulation.scale)\n"
+		"Configs (.yaml): lif populations, rule-based projections expanded as snnsim\n"
+		"builds them, Poisson stimuli drawn on the chip as snnsim draws them; the image\n"
+		"runs --steps steps from step 0 and the report compares rates with snnsim's run.\n");
 }
 
 static int parse_u32(const char *s, uint32_t *v, uint32_t lo, uint32_t hi)
@@ -135,6 +140,13 @@ int main(int argc, char **argv)
 			j.o.rate = strtod(v, &end);
 			if (*end || !(j.o.rate >= 0.0 && j.o.rate <= 1.0)) {
 				return bad(a, v, "a probability from 0 to 1");
+			}
+			i++;
+		} else if (strcmp(a, "--scale") == 0) {
+			char *end;
+			j.o.scale = strtod(v, &end);
+			if (*end || !(j.o.scale > 0.0) || !isfinite(j.o.scale)) {
+				return bad(a, v, "a positive factor");
 			}
 			i++;
 		} else if (strcmp(a, "--dt") == 0) {

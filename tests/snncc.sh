@@ -47,6 +47,72 @@ done
 expect_exit 0 "$SNNCC" run "$TMP/brunel.nir" --steps 100 --rate 0.05 --weight-bits 16
 expect_grep "$TMP/out" "output totals: float [1-9][0-9]*, quantized [1-9]"
 
+# a Brunel-style config (rule-based projections expanded by libsnn's engine,
+# per-synapse delays, delta and exponential synapses, refractory periods,
+# Poisson input drawn on the chip): spike-exact in QEMU
+cat > "$TMP/bsmall.yaml" <<'EOF'
+simulation: {dt: 0.1 ms, duration: 100 ms, seed: 7}
+populations:
+  exc:
+    model: lif
+    synapse: delta
+    size: 400
+    params: &n {C_m: 250 pF, tau_m: 20 ms, E_L: 0 mV, V_th: 20 mV, V_reset: 10 mV, t_ref: 2 ms}
+  inh: {model: lif, synapse: delta, size: 100, params: *n}
+  probe:
+    model: lif
+    synapse: exp
+    size: 20
+    params: {tau_syn_ex: 2 ms, tau_syn_in: 2 ms, t_ref: 2 ms}
+projections:
+  - {from: exc, to: [exc, inh], rule: {fixed_indegree: 40}, weight: 0.5 mV, delay: 1.5 ms}
+  - from: inh
+    to: [exc, inh]
+    rule: {fixed_indegree: 10}
+    weight: -2.5 mV
+    delay: {uniform: {low: 1 ms, high: 2 ms}}
+  - {from: exc, to: probe, rule: {fixed_indegree: 40}, weight: 60 pA, delay: 1 ms}
+stimuli:
+  - {poisson: {rate: 4 kHz}, to: [exc, inh], weight: 0.5 mV, delay: 1.5 ms}
+EOF
+for t in $targets; do
+	image bsmall "$t" "$TMP/bsmall.yaml" --steps 300 --weight-bits 16
+done
+# rates of the quantized run within 10% of snnsim's float run, every population
+expect_exit 0 "$SNNCC" run "$TMP/bsmall.yaml" --steps 2000 --weight-bits 16
+grep -E "^  (exc|inh|probe) +float" "$TMP/out"
+awk '/^  (exc|inh|probe) +float/ { f = $3; q = $5; if (f < 5 || q < 0.9 * f || q > 1.1 * f) bad = 1 }
+	END { exit bad }' "$TMP/out" || fail "quantized rates differ from the float run by more than 10%"
+# Poisson counts equal snnsim's: a neuron that fires on any input spike
+# (25 mV over a 20 mV threshold, no refractory period) spikes exactly when
+# its Poisson count is not 0, in the float run and the quantized one
+cat > "$TMP/pois.yaml" <<'EOF'
+simulation: {dt: 0.1 ms, duration: 10 ms, seed: 12345678901}
+populations:
+  drv: {model: lif, size: 50, params: {V_th: 20 mV, V_reset: 0 mV, E_L: 0 mV, t_ref: 0 ms}}
+stimuli:
+  - {poisson: {rate: 3 kHz}, to: drv, weight: 25 mV, delay: 0.5 ms}
+  - {poisson: {rate: 20 kHz, start: 20 ms, stop: 60 ms}, to: "drv[10:30]", weight: 25 mV,
+     delay: 0.1 ms}
+EOF
+expect_exit 0 "$SNNCC" run "$TMP/pois.yaml" --steps 1000 --weight-bits 8
+expect_grep "$TMP/out" "output totals: float ([1-9][0-9]+), quantized \1$"
+t1=$(echo $targets | cut -d' ' -f1)
+image pois "$t1" "$TMP/pois.yaml" --steps 300 --weight-bits 8
+
+# too big for the target: exit 2, the bytes needed, the excess and what to
+# change, and no image folder
+cat > "$TMP/big.yaml" <<'EOF'
+simulation: {dt: 0.1 ms, duration: 1 ms}
+populations:
+  a: {model: lif, size: 1100}
+projections:
+  - {from: a, to: a, rule: all_to_all, weight: 0.1 mV, delay: 1 ms}
+EOF
+expect_exit 2 "$SNNCC" "$TMP/big.yaml" --weight-bits 16 --target cortex-m4 -o "$TMP/big"
+expect_grep "$TMP/err" "does not fit cortex-m4: it needs [0-9]+ bytes of flash, [0-9]+ more than the 4194304 it has; use 8-bit weights \(--weight-bits 8\), fewer neurons or synapses, or a bigger target"
+[ ! -e "$TMP/big" ] || fail "a model too big for the target left a folder"
+
 # a wrong expectation is caught, naming the step
 d="$TMP/brunel-$(echo $targets | cut -d' ' -f1)"
 if [ -d "$d" ]; then

@@ -208,17 +208,70 @@ static inline int32_t fire(const struct snnrt_pop *p, int32_t *v)
 	return n;
 }
 
+/* Philox4x32-10 of counter c under key (k0, k1), in place (the rounds of
+ * Random123's philox4x32, integers only). */
+static void philox(uint32_t c[4], uint32_t k0, uint32_t k1)
+{
+	for (int n = 0; n < 10; n++) {
+		uint64_t p0 = (uint64_t)0xD2511F53u * c[0];
+		uint64_t p1 = (uint64_t)0xCD9E8D57u * c[2];
+		uint32_t x0 = (uint32_t)(p1 >> 32) ^ c[1] ^ k0;
+		uint32_t x2 = (uint32_t)(p0 >> 32) ^ c[3] ^ k1;
+		c[0] = x0;
+		c[1] = (uint32_t)p1;
+		c[2] = x2;
+		c[3] = (uint32_t)p0;
+		k0 += 0x9E3779B9u;
+		k1 += 0xBB67AE85u;
+	}
+}
+
+/* Adds a Poisson stimulus's counts of this step to its population's
+ * accumulator. */
+static void stimulate(const struct snnrt_model *m, const struct snnrt_stim *s,
+		      struct snnrt_ram *r)
+{
+	if (r->step < s->delay) {
+		return;
+	}
+	uint32_t e = r->step - s->delay;
+	if (e < s->start || e >= s->stop) {
+		return;
+	}
+	int32_t *acc = r->words + m->pops[s->pop].acc_off;
+	uint64_t ctr = (uint64_t)e << 8;
+	for (uint32_t i = s->lo; i < s->hi; i++) {
+		uint32_t c[4] = {s->gfirst + i, (4u << 24) | (s->sub & 0xFFFFFFu), (uint32_t)ctr,
+				 (uint32_t)(ctr >> 32)};
+		philox(c, s->seed_lo, s->seed_hi);
+		uint64_t x = ((uint64_t)(c[0] >> 5) << 26) | (uint64_t)(c[1] >> 6);
+		uint32_t k = 0;
+		while (k < s->n_thr && x >= s->thr[k]) {
+			k++;
+		}
+		k = k < s->cmax ? k : s->cmax;
+		if (k) {
+			acc[i] = sat32((int64_t)acc[i] + (int64_t)s->wq * k);
+		}
+	}
+}
+
 static void update(const struct snnrt_pop *p, struct snnrt_ram *r, const int32_t *in)
 {
 	int32_t *acc = r->words + p->acc_off;
 	int32_t *out = slot(p, r, r->step);
 	int32_t *v = r->words + p->v_off;
 	int32_t *cur = v + p->size;
+	int32_t *ref = p->ref_steps ? r->words + p->r_off : NULL;
 	bool spiking = p->model == SNNRT_LIF || p->model == SNNRT_IF ||
 		       p->model == SNNRT_CUBA_LIF;
 	for (uint32_t i = 0; i < p->size; i++) {
 		int32_t a = p->bias ? sat32((int64_t)acc[i] + p->bias[i]) : acc[i];
 		int32_t y = 0;
+		bool held = ref && ref[i] > 0;
+		if (held) {
+			ref[i]--;
+		}
 		switch (p->model) {
 		case SNNRT_INPUT:
 			y = in[p->input_off + i];
@@ -231,8 +284,15 @@ static void update(const struct snnrt_pop *p, struct snnrt_ram *r, const int32_t
 			break;
 		case SNNRT_LI:
 		case SNNRT_LIF:
+			if (held) {
+				y = v[i];
+				break;
+			}
 			y = sat32((int64_t)decay(v[i], p->a_m) + p->c_m +
 				  mul_shift(a, p->in_mul, p->in_sh));
+			if ((p->flags & SNNRT_F_VMIN) && y < p->v_min) {
+				y = p->v_min;
+			}
 			break;
 		case SNNRT_I:
 		case SNNRT_IF:
@@ -240,9 +300,15 @@ static void update(const struct snnrt_pop *p, struct snnrt_ram *r, const int32_t
 			break;
 		case SNNRT_CUBA_LI:
 		case SNNRT_CUBA_LIF: {
-			int32_t c = sat32((int64_t)decay(cur[i], p->a_s) +
+			int32_t c0 = cur[i];
+			int32_t c = sat32((int64_t)decay(c0, p->a_s) +
 					  mul_shift(a, p->in_mul, p->in_sh));
 			cur[i] = c;
+			if (held) {
+				y = v[i];
+				break;
+			}
+			c = (p->flags & SNNRT_F_OLDCUR) ? c0 : c;
 			y = sat32((int64_t)decay(v[i], p->a_m) + p->c_m +
 				  mul_shift(c, p->syn_mul, p->syn_sh));
 			break;
@@ -252,6 +318,9 @@ static void update(const struct snnrt_pop *p, struct snnrt_ram *r, const int32_t
 		}
 		if (p->model >= SNNRT_LI) {
 			int32_t z = spiking ? fire(p, &y) : y;
+			if (ref && spiking && z) {
+				ref[i] = (int32_t)p->ref_steps;
+			}
 			v[i] = y;
 			y = z;
 		}
@@ -267,6 +336,11 @@ void snnrt_step(const struct snnrt_model *m, struct snnrt_ram *r, const int32_t 
 		for (uint32_t q = 0; q < m->n_projs; q++) {
 			if (m->projs[q].post == k) {
 				ops += deliver(m, &m->projs[q], r);
+			}
+		}
+		for (uint32_t s = 0; s < m->n_stims; s++) {
+			if (m->stims[s].pop == k) {
+				stimulate(m, &m->stims[s], r);
 			}
 		}
 		update(&m->pops[k], r, in);

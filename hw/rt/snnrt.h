@@ -43,6 +43,8 @@ enum snnrt_neuron {
 /* Population flags. */
 #define SNNRT_F_MULTI 1u    /* several spikes per step: n = (v - v_reset) / jump */
 #define SNNRT_F_SUBTRACT 2u /* reset by subtracting n jump (else v = v_reset) */
+#define SNNRT_F_OLDCUR 4u   /* CubaLIF: v takes the current of before this step's input */
+#define SNNRT_F_VMIN 8u     /* v is kept at or above v_min after the update */
 
 enum snnrt_proj_kind {
 	SNNRT_DENSE,  /* w[pre][post] */
@@ -72,6 +74,30 @@ struct snnrt_pop {
 	int32_t v0;	      /* initial v */
 	int32_t v_th, v_reset, jump;
 	const int32_t *bias;  /* constant input per neuron, accumulator units, or NULL */
+	int32_t v_min;	      /* with SNNRT_F_VMIN */
+	uint32_t ref_steps;   /* refractory steps after a spike (v held, input dropped) */
+	uint32_t r_off;	      /* RAM word of the refractory counters, when ref_steps > 0 */
+};
+
+/* A Poisson stimulus (configs): neuron i of [lo, hi) of population pop gets
+ * min(count, cmax) * wq in its accumulator in step n, count drawn for the
+ * emission step e = n - delay (start <= e < stop) from Philox4x32-10 keyed
+ * (seed, purpose 4, sub, gfirst + i, counter e * 256): the keying of
+ * libsnn's engine (sim/rng_int.h). The count is the number of thresholds
+ * thr[k] (increasing, 53-bit) at or below the draw's 53 bits, the inversion
+ * of the Poisson CDF that snncc computed from the engine's own table. */
+struct snnrt_stim {
+	uint16_t pop;
+	uint8_t n_thr;
+	uint8_t pad;
+	uint32_t sub;
+	uint32_t seed_lo, seed_hi;
+	uint32_t gfirst;      /* global id of the population's neuron 0 */
+	uint32_t lo, hi;
+	uint32_t delay, start, stop;
+	int32_t wq;
+	uint32_t cmax;
+	const uint64_t *thr;
 };
 
 /* Constants of one projection. Weights are int8 (w8) or int16 (w16). */
@@ -97,6 +123,8 @@ struct snnrt_model {
 	uint32_t n_words;     /* RAM words needed */
 	uint32_t n_outputs;
 	const uint16_t *outputs; /* populations whose outputs the model reports */
+	uint32_t n_stims;
+	const struct snnrt_stim *stims;
 };
 
 /* The mutable state: the step counter, the synaptic events of the last step
