@@ -302,6 +302,11 @@ void spike_source_update(struct pop_rt *p, uint32_t lo, uint32_t hi, uint64_t st
 void poisson_source_update(struct pop_rt *p, uint32_t lo, uint32_t hi, uint64_t step,
 			   uint64_t seed, uint32_t *out, uint32_t *nout);
 
+/* The per-step constants of one neuron of NIR model m from its parameter
+ * values (indexed NIR_TAU_SYN...), the network's conventions and the step h
+ * in ms (model_nir.h gives the formulas); also used by snncc to quantize. */
+void nir_constants(struct nir_prop *P, enum model_id m, const double *v,
+		   const struct nir_conv *cv, double h);
 int nir_setup(struct grid_sim *s, struct pop_rt *p, snn_diag *d);
 /* Puts every neuron of the population back in its initial state. */
 void nir_reset(struct pop_rt *p);

@@ -22,8 +22,7 @@ static void leaky_factors(const struct nir_conv *cv, double tau, double h, doubl
 	*g = gain == SNN_NIR_EXACT ? -expm1(-x) : x;
 }
 
-/* Fills the constants of one neuron from its parameter values. */
-static void nir_fill(struct nir_prop *P, enum model_id m, const double *v,
+void nir_constants(struct nir_prop *P, enum model_id m, const double *v,
 		     const struct nir_conv *cv, double h)
 {
 	double a = 1.0, g = 1.0;
@@ -71,7 +70,7 @@ int nir_setup(struct grid_sim *s, struct pop_rt *p, snn_diag *d)
 		for (int k = 0; k < NIR_N_PARAMS; k++) {
 			vals[k] = p->ir->params[k].a;
 		}
-		nir_fill(&p->nir, p->model, vals, cv, s->dt);
+		nir_constants(&p->nir, p->model, vals, cv, s->dt);
 		if (p->model == MODEL_NIR_THRESHOLD && !engine_params_homogeneous(p)) {
 			goto per_neuron;
 		}
@@ -92,7 +91,7 @@ int nir_setup(struct grid_sim *s, struct pop_rt *p, snn_diag *d)
 		for (int k = 0; k < NIR_N_PARAMS; k++) {
 			vals[k] = p->ir->params[k].a;
 		}
-		nir_fill(&p->nir, p->model, vals, cv, s->dt);
+		nir_constants(&p->nir, p->model, vals, cv, s->dt);
 		nir_reset(p);
 		return SNN_OK;
 	}
@@ -108,7 +107,7 @@ per_neuron:
 				return SNN_EINVAL;
 			}
 		}
-		nir_fill(&p->nir_het[i], p->model, vals, cv, s->dt);
+		nir_constants(&p->nir_het[i], p->model, vals, cv, s->dt);
 	}
 	p->nir = p->nir_het[0];
 	nir_reset(p);

@@ -1,0 +1,474 @@
+/*
+ * snncc's driver: loads a NIR graph, draws or reads the test input, runs the
+ * float model for calibration and for the error report, quantizes, checks
+ * the fit against the target and hands the model to the target's backend.
+ * Layer: compiler. Writes only into the output folder (through the backend).
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cc_int.h"
+#include "net_int.h"
+#include "nir_int.h"
+
+/* Room for the image's code (runtime, board, main), measured at about 3 kB
+ * on Cortex-M and RISC-V at -O2: kept in the fit check. */
+#define CODE_BYTES 4096u
+
+static uint64_t xs_next(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/* Bernoulli spikes: each input value is 1 with probability `rate`. */
+static int draw_input(snn_net *net, const struct cc_options *o, snn_nir_data **out,
+		      snn_diag *d)
+{
+	int rc = snn_nir_data_new(net, o->samples, o->steps, out, d);
+	if (rc != SNN_OK) {
+		return rc;
+	}
+	uint64_t s = o->seed * 0x9E3779B97F4A7C15ull + 1;
+	for (size_t k = 0; k < snn_nir_data_inputs(*out); k++) {
+		uint32_t size;
+		double *v = snn_nir_data_values(*out, k, &size);
+		size_t n = (size_t)o->samples * o->steps * size;
+		for (size_t i = 0; i < n; i++) {
+			v[i] = (double)(xs_next(&s) >> 11) * 0x1p-53 < o->rate ? 1.0 : 0.0;
+		}
+	}
+	return SNN_OK;
+}
+
+/* The first n samples of in. */
+static int first_samples(snn_net *net, snn_nir_data *in, uint32_t n, snn_nir_data **out,
+			 snn_diag *d)
+{
+	uint32_t steps = snn_nir_data_steps(in);
+	int rc = snn_nir_data_new(net, n, steps, out, d);
+	for (size_t k = 0; rc == SNN_OK && k < snn_nir_data_inputs(in); k++) {
+		uint32_t size;
+		const double *src = snn_nir_data_values(in, k, &size);
+		double *dst = snn_nir_data_values(*out, k, &size);
+		memcpy(dst, src, (size_t)n * steps * size * sizeof(double));
+	}
+	return rc;
+}
+
+/* Class of a sample: the output unit with the most spikes (or largest
+ * summed value), the lowest index on ties; -1 when all are 0. */
+static long argmax(const double *sum, uint32_t n)
+{
+	long best = -1;
+	double bv = 0.0;
+	for (uint32_t i = 0; i < n; i++) {
+		if (sum[i] > bv) {
+			bv = sum[i];
+			best = i;
+		}
+	}
+	return best;
+}
+
+struct agreement {
+	uint32_t samples, same_class, active; /* active: float model emitted something */
+	uint64_t steps, same_steps;
+	double float_total, quant_total;
+	uint64_t events;
+};
+
+/* Compares the quantized run with the float run `fr` on every sample of in:
+ * output per step and class per sample. */
+static int compare(const struct cc_model *m, const snn_nir_result *fr, const snn_nir_data *in,
+		   struct agreement *ag, snn_diag *d)
+{
+	uint32_t steps = snn_nir_data_steps(in), samples = snn_nir_data_samples(in);
+	uint32_t width = cc_output_width(m);
+	int32_t *y = calloc((size_t)steps * width + 1, sizeof(int32_t));
+	double *sf = calloc((size_t)width + 1, sizeof(double));
+	double *sq = calloc((size_t)width + 1, sizeof(double));
+	int rc = SNN_OK;
+	memset(ag, 0, sizeof(*ag));
+	if (!y || !sf || !sq) {
+		rc = snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		goto out;
+	}
+	for (uint32_t s = 0; s < samples && rc == SNN_OK; s++) {
+		uint64_t ev;
+		rc = cc_run_host(m, in, s, steps, y, &ev, d);
+		ag->events += ev;
+		memset(sf, 0, width * sizeof(double));
+		memset(sq, 0, width * sizeof(double));
+		for (uint32_t t = 0; t < steps; t++) {
+			bool same = true;
+			uint32_t o = 0;
+			for (uint32_t k = 0; k < m->rt.n_outputs; k++) {
+				const snn_nir_series *se = snn_nir_result_series(fr, k);
+				uint32_t pop = m->outputs[k];
+				double sc = m->info[pop].out_scale;
+				for (uint32_t i = 0; i < se->size; i++, o++) {
+					double f = se->data[((size_t)s * steps + t) * se->size + i];
+					double q = y[(size_t)t * width + o] / sc;
+					sf[o] += f;
+					sq[o] += q;
+					same = same && (m->info[pop].spiking ? f == q
+									      : fabs(f - q) <= 1e-3 * fabs(f) + 1.0 / sc);
+				}
+			}
+			ag->same_steps += same;
+			ag->steps++;
+		}
+		long cf = argmax(sf, width), cq = argmax(sq, width);
+		ag->same_class += cf == cq;
+		ag->active += cf >= 0;
+		for (uint32_t i = 0; i < width; i++) {
+			ag->float_total += sf[i];
+			ag->quant_total += sq[i];
+		}
+		ag->samples++;
+	}
+out:
+	free(y);
+	free(sf);
+	free(sq);
+	return rc;
+}
+
+static int float_run(snn_net *net, const snn_nir_data *in, bool all, snn_nir_result **fr,
+		     snn_diag *d)
+{
+	snn_nir_run_options ro;
+	memset(&ro, 0, sizeof(ro));
+	const char **names = NULL;
+	if (all) {
+		names = calloc(net->n_pops ? net->n_pops : 1, sizeof(char *));
+		if (!names) {
+			return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		}
+		for (uint32_t k = 0; k < net->n_pops; k++) {
+			names[k] = net->pops[k].name;
+		}
+		ro.record = names;
+		ro.n_record = net->n_pops;
+	}
+	ro.threads = 1;
+	int rc = snn_nir_run(net, in, &ro, fr, d);
+	free(names);
+	return rc;
+}
+
+static const char *neuron_name(uint8_t k)
+{
+	static const char *names[] = {"input", "relay", "threshold", "LI", "LIF",
+				      "I",     "IF",    "CubaLI",    "CubaLIF"};
+	return k < sizeof(names) / sizeof(names[0]) ? names[k] : "?";
+}
+
+/* The report (also written into the image folder). */
+static char *make_report(const struct cc_model *m, const struct snn_target *t,
+			 const struct agreement *ag, uint32_t steps, uint64_t events0,
+			 uint64_t flash, uint64_t ram)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f) {
+		return NULL;
+	}
+	fprintf(f, "%s report\n", CC_VERSION);
+	fprintf(f, "model: %s (sha256 %s)\n", m->source, m->model_sha256);
+	fprintf(f, "target: %s (%s)\n", t->name, t->describe);
+	fprintf(f, "weights: %u-bit, one scale per layer\n", m->weight_bits);
+	if (m->rt.n_stims) {
+		fprintf(f, "Poisson stimuli: %u (Philox4x32-10 on the chip, keyed as snnsim's)\n",
+			m->rt.n_stims);
+	}
+	fprintf(f, "populations (%u):\n", m->rt.n_pops);
+	for (uint32_t k = 0; k < m->rt.n_pops; k++) {
+		const struct snnrt_pop *P = &m->pops[k];
+		const struct cc_popinfo *in = &m->info[k];
+		fprintf(f, "  %-12s %-9s %6u  out scale %-10.6g acc scale %-10.6g", in->name,
+			neuron_name(P->model), P->size, in->out_scale, in->acc_scale);
+		if (P->model >= SNNRT_LI) {
+			fprintf(f, " v scale %-10.6g", in->v_scale);
+		}
+		if (P->model >= SNNRT_CUBA_LI) {
+			fprintf(f, " i scale %.6g", in->i_scale);
+		}
+		fprintf(f, "\n");
+	}
+	fprintf(f, "synapses: %llu\n", (unsigned long long)m->synapses);
+	fprintf(f, "flash: %llu bytes (%llu of tables, %u reserved for code)",
+		(unsigned long long)flash, (unsigned long long)m->flash_tables, CODE_BYTES);
+	if (t->qemu) {
+		fprintf(f, " of %u (%.1f%%)\n", t->flash_bytes, 100.0 * (double)flash / t->flash_bytes);
+	} else {
+		fprintf(f, "\n");
+	}
+	fprintf(f, "RAM: %llu bytes (state %u words, input %u words, stack %u)",
+		(unsigned long long)ram, m->rt.n_words, m->rt.n_inputs, t->stack_bytes);
+	if (t->qemu) {
+		fprintf(f, " of %u (%.1f%%)\n", t->ram_bytes, 100.0 * (double)ram / t->ram_bytes);
+	} else {
+		fprintf(f, "\n");
+	}
+	fprintf(f, "synaptic events per step on the test input: %.1f (%llu in %u steps)\n",
+		steps ? (double)events0 / steps : 0.0, (unsigned long long)events0, steps);
+	if (!ag) {
+		fclose(f);
+		return buf;
+	}
+	fprintf(f, "quantization error against the float model (%u samples):\n", ag->samples);
+	fprintf(f, "  steps with identical outputs: %llu of %llu (%.2f%%)\n",
+		(unsigned long long)ag->same_steps, (unsigned long long)ag->steps,
+		ag->steps ? 100.0 * (double)ag->same_steps / (double)ag->steps : 0.0);
+	fprintf(f, "  output totals: float %.6g, quantized %.6g\n", ag->float_total,
+		ag->quant_total);
+	fprintf(f, "  class agreement: %u of %u samples (%.2f%%); the float model is silent on %u\n",
+		ag->same_class, ag->samples,
+		ag->samples ? 100.0 * ag->same_class / ag->samples : 0.0,
+		ag->samples - ag->active);
+	fclose(f);
+	return buf;
+}
+
+/* Refuses a model that does not fit the target (naming the bytes needed, the
+ * excess and what to change), else emits the image (unless run only). */
+static int fit_and_emit(const struct cc_job *j, const struct snn_target *t,
+			const struct cc_backend *be, const struct cc_model *m,
+			const snn_nir_data *test, uint32_t steps, const char *report,
+			uint64_t flash, uint64_t ram, snn_diag *d)
+{
+	int rc = SNN_OK;
+	if (t->qemu && (flash > t->flash_bytes || ram > t->ram_bytes)) {
+		bool fl = flash > t->flash_bytes;
+		rc = snn_diag_error(
+		    d, SNN_ERANGE, j->model, 0, 0,
+		    "the model does not fit %s: it needs %llu bytes of %s, %llu more than the "
+		    "%u it has; use %s, fewer neurons or synapses, or a bigger target",
+		    t->name, (unsigned long long)(fl ? flash : ram), fl ? "flash" : "RAM",
+		    (unsigned long long)((fl ? flash : ram) - (fl ? t->flash_bytes : t->ram_bytes)),
+		    fl ? t->flash_bytes : t->ram_bytes,
+		    fl && m->weight_bits == 16 ? "8-bit weights (--weight-bits 8)"
+					       : "a smaller network");
+		return rc;
+	}
+	if (!j->run_only) {
+		rc = be->emit(m, t, test, steps, j->outdir, report, d);
+		if (rc == SNN_OK) {
+			fprintf(j->msg, "wrote %s (make -C %s run)\n", j->outdir, j->outdir);
+		}
+	}
+	return rc;
+}
+
+/* A config: lif populations, rule-based projections, Poisson stimuli. The
+ * report compares the population rates of the quantized host run with
+ * snnsim's float run of the same network over the same steps. */
+static int config_job(const struct cc_job *j, const struct snn_target *t,
+		      const struct cc_backend *be, snn_diag *d)
+{
+	snn_config_options co;
+	memset(&co, 0, sizeof(co));
+	co.scale = j->o.scale;
+	snn_net *net = NULL;
+	struct cc_model *m = NULL;
+	snn_sim *fs = NULL;
+	char *report = NULL, *buf = NULL;
+	int32_t *y = NULL;
+	uint32_t n_traces = 0;
+	int rc = snn_config_load_opts(j->model, &co, &net, d);
+	if (rc != SNN_OK) {
+		return rc;
+	}
+	uint32_t steps = j->o.steps;
+	/* the run the image makes: steps from 0, no outputs written */
+	net->sim.duration_ms = steps * net->sim.dt_ms;
+	net->record_spikes = false;
+	n_traces = net->n_traces;
+	net->n_traces = 0;
+	rc = cc_quantize_config(net, &j->o, &m, d);
+	if (rc != SNN_OK) {
+		goto out;
+	}
+	m->config = true;
+	const char *base = strrchr(j->model, '/');
+	snprintf(m->source, sizeof(m->source), "%s", base ? base + 1 : j->model);
+	snn_sim_options so;
+	memset(&so, 0, sizeof(so));
+	so.threads = 1;
+	rc = snn_sim_new(net, &so, &fs, d);
+	if (rc == SNN_OK) {
+		rc = snn_sim_run(fs, d);
+	}
+	if (rc != SNN_OK) {
+		goto out;
+	}
+	const snn_stats *st = snn_sim_stats(fs);
+	uint32_t width = cc_output_width(m);
+	y = calloc((size_t)steps * width + 1, sizeof(int32_t));
+	if (!y) {
+		rc = snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		goto out;
+	}
+	uint64_t ev0 = 0;
+	rc = cc_run_host(m, NULL, 0, steps, y, &ev0, d);
+	if (rc != SNN_OK) {
+		goto out;
+	}
+	uint64_t flash = m->flash_tables + CODE_BYTES;
+	uint64_t ram = cc_ram_bytes(m) + t->stack_bytes;
+	report = make_report(m, t, NULL, steps, ev0, flash, ram);
+	size_t len = 0;
+	FILE *f = report ? open_memstream(&buf, &len) : NULL;
+	if (!f) {
+		rc = snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		goto out;
+	}
+	double secs = steps * net->sim.dt_ms * 1e-3;
+	fprintf(f, "%sseed %llu, %u steps of %g ms\n", report,
+		(unsigned long long)net->sim.seed, steps, net->sim.dt_ms);
+	fprintf(f, "rates against snnsim's float run of the same network (Hz):\n");
+	uint64_t tf = 0, tq = 0;
+	for (uint32_t k = 0, o = 0; k < m->rt.n_pops; k++) {
+		uint32_t n = m->pops[k].size;
+		uint64_t q = 0;
+		for (uint32_t s = 0; s < steps; s++) {
+			for (uint32_t i = 0; i < n; i++) {
+				q += (uint64_t)y[(size_t)s * width + o + i];
+			}
+		}
+		o += n;
+		uint64_t fl = st->pop_spikes[k];
+		tf += fl;
+		tq += q;
+		fprintf(f, "  %-12s float %8.3f  quantized %8.3f  (spikes %llu, %llu)\n",
+			m->info[k].name, n ? (double)fl / n / secs : 0.0,
+			n ? (double)q / n / secs : 0.0, (unsigned long long)fl,
+			(unsigned long long)q);
+	}
+	fprintf(f, "  output totals: float %llu, quantized %llu\n", (unsigned long long)tf,
+		(unsigned long long)tq);
+	fclose(f);
+	fputs(buf, j->msg);
+	rc = fit_and_emit(j, t, be, m, NULL, steps, buf, flash, ram, d);
+out:
+	free(y);
+	free(buf);
+	free(report);
+	snn_sim_free(fs);
+	cc_model_free(m);
+	if (net) {
+		net->n_traces = n_traces;
+	}
+	snn_net_free(net);
+	return rc;
+}
+
+int cc_job_run(const struct cc_job *j, snn_diag *d)
+{
+	const struct snn_target *t = snn_target_find(j->target ? j->target : "host");
+	if (!t) {
+		return snn_diag_error(d, SNN_EINVAL, NULL, 0, 0,
+				      "unknown target '%s' (snncc --list-targets)", j->target);
+	}
+	const struct cc_backend *be = cc_backend_find(t->backend);
+	if (!be) {
+		return snn_diag_error(d, SNN_EUNSUP, NULL, 0, 0,
+				      "target '%s' needs backend '%s', not in this build",
+				      t->name, t->backend);
+	}
+	if (!snn_nir_is_hdf5(j->model)) {
+		return config_job(j, t, be, d);
+	}
+	snn_net *net = NULL;
+	snn_nir_data *test = NULL, *cal = NULL, *cal_in = NULL;
+	snn_nir_result *fcal = NULL, *feval = NULL;
+	struct cc_model *m = NULL;
+	char *report = NULL;
+	int rc = snn_nir_load(j->model, &j->o.nir, &net, d);
+	if (rc != SNN_OK) {
+		goto out;
+	}
+	if (j->o.input) {
+		rc = snn_nir_data_read(j->o.input, net, j->o.dataset, &test, d);
+	} else {
+		rc = draw_input(net, &j->o, &test, d);
+	}
+	if (rc != SNN_OK) {
+		goto out;
+	}
+	if (j->o.calibrate) {
+		rc = snn_nir_data_read(j->o.calibrate, net, NULL, &cal_in, d);
+	} else {
+		uint32_t n = snn_nir_data_samples(test);
+		rc = first_samples(net, test, n < 8 ? n : 8, &cal_in, d);
+	}
+	if (rc == SNN_OK) {
+		uint32_t n = snn_nir_data_samples(cal_in);
+		rc = first_samples(net, cal_in, n < 8 ? n : 8, &cal, d);
+	}
+	if (rc == SNN_OK) {
+		rc = float_run(net, cal, true, &fcal, d);
+	}
+	if (rc == SNN_OK) {
+		rc = float_run(net, test, false, &feval, d);
+	}
+	if (rc != SNN_OK) {
+		goto out;
+	}
+	struct cc_options o = j->o;
+	rc = cc_quantize(net, fcal, &o, &m, d);
+	if (rc != SNN_OK) {
+		goto out;
+	}
+	const char *base = strrchr(j->model, '/');
+	snprintf(m->source, sizeof(m->source), "%s", base ? base + 1 : j->model);
+	struct agreement ag;
+	rc = compare(m, feval, test, &ag, d);
+	if (rc != SNN_OK) {
+		goto out;
+	}
+	/* events of the image's own run: sample 0 */
+	uint64_t ev0 = 0;
+	{
+		uint32_t steps = snn_nir_data_steps(test);
+		int32_t *y = calloc((size_t)steps * cc_output_width(m) + 1, sizeof(int32_t));
+		if (!y) {
+			rc = snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+			goto out;
+		}
+		rc = cc_run_host(m, test, 0, steps, y, &ev0, d);
+		free(y);
+		if (rc != SNN_OK) {
+			goto out;
+		}
+	}
+	uint32_t steps = snn_nir_data_steps(test);
+	/* the image keeps its test data in flash too */
+	uint64_t flash = m->flash_tables + CODE_BYTES;
+	uint64_t ram = cc_ram_bytes(m) + t->stack_bytes;
+	report = make_report(m, t, &ag, steps, ev0, flash, ram);
+	if (!report) {
+		rc = snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		goto out;
+	}
+	fputs(report, j->msg);
+	rc = fit_and_emit(j, t, be, m, test, snn_nir_data_steps(test), report, flash, ram, d);
+out:
+	free(report);
+	cc_model_free(m);
+	snn_nir_result_free(fcal);
+	snn_nir_result_free(feval);
+	snn_nir_data_free(test);
+	snn_nir_data_free(cal);
+	snn_nir_data_free(cal_in);
+	snn_net_free(net);
+	return rc;
+}

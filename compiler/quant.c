@@ -1,0 +1,741 @@
+/*
+ * Quantization: a NIR network in the IR becomes the runtime's integer
+ * tables. Scales come from the parameters and from the ranges the float
+ * model reaches on calibration inputs; weights are rounded per layer to 8 or
+ * 16 bits, states are int32 with headroom (the runtime saturates).
+ * Layer: compiler. Reads the IR; allocates the model it returns.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cc_int.h"
+#include "engine_int.h"
+#include "nir_int.h"
+
+/* States use at most 2^29 of the int32 range: the rest is headroom for a
+ * step's input before saturation. */
+#define STATE_LIMIT 536870912.0
+
+void cc_model_free(struct cc_model *m)
+{
+	if (!m) {
+		return;
+	}
+	for (uint32_t k = 0; m->info && k < m->rt.n_pops; k++) {
+		free(m->info[k].name);
+		free(m->bias[k]);
+	}
+	for (uint32_t q = 0; m->wtab && q < m->rt.n_projs; q++) {
+		free(m->wtab[q]);
+		free(m->rows[q]);
+		free(m->cols[q]);
+	}
+	free(m->pops);
+	free(m->projs);
+	free(m->outputs);
+	free(m->info);
+	free(m->bias);
+	free(m->wtab);
+	free(m->n_w);
+	free(m->rows);
+	free(m->cols);
+	free(m->n_col);
+	free(m->in_pop);
+	for (uint32_t k = 0; m->thr && k < m->n_thr_tabs; k++) {
+		free(m->thr[k]);
+	}
+	free(m->thr);
+	free(m->stims);
+	free(m);
+}
+
+static enum snnrt_neuron rt_model(enum model_id id, bool *ok)
+{
+	*ok = true;
+	switch (id) {
+	case MODEL_NIR_INPUT:
+		return SNNRT_INPUT;
+	case MODEL_NIR_RELAY:
+		return SNNRT_RELAY;
+	case MODEL_NIR_THRESHOLD:
+		return SNNRT_THRESHOLD;
+	case MODEL_NIR_LI:
+		return SNNRT_LI;
+	case MODEL_NIR_LIF:
+		return SNNRT_LIF;
+	case MODEL_NIR_I:
+		return SNNRT_I;
+	case MODEL_NIR_IF:
+		return SNNRT_IF;
+	case MODEL_NIR_CUBA_LI:
+		return SNNRT_CUBA_LI;
+	case MODEL_NIR_CUBA_LIF:
+		return SNNRT_CUBA_LIF;
+	default:
+		*ok = false;
+		return SNNRT_INPUT;
+	}
+}
+
+/* Largest |x| of a recorded series of population `pop` ("spikes", "values",
+ * "v", "i"); 0 when not recorded. */
+static double series_max(const snn_nir_result *fr, const char *pop, const char *what)
+{
+	const snn_nir_series *s = fr ? snn_nir_result_find(fr, pop, what) : NULL;
+	double m = 0.0;
+	if (!s) {
+		return 0.0;
+	}
+	size_t n = (size_t)s->samples * s->steps * s->size;
+	for (size_t k = 0; k < n; k++) {
+		double a = fabs(s->data[k]);
+		m = a > m ? a : m;
+	}
+	return m;
+}
+
+/* Largest power of two s with range * s <= STATE_LIMIT. */
+static double pow2_scale(double range)
+{
+	if (!(range > 0.0)) {
+		range = 1.0;
+	}
+	return ldexp(1.0, (int)floor(log2(STATE_LIMIT / range)));
+}
+
+/* mul and sh with mul / 2^sh = x, mul in [2^29, 2^30) where possible. */
+static int multiplier(double x, int32_t *mul, uint8_t *sh)
+{
+	if (!(x > 0.0) || !isfinite(x)) {
+		return -1;
+	}
+	int e;
+	double f = frexp(x, &e); /* x = f 2^e, f in [0.5, 1) */
+	int s = 30 - e;
+	if (s < 0) {
+		return -1;
+	}
+	if (s > 62) {
+		/* too small to matter: round to a 0 multiplier */
+		*mul = 0;
+		*sh = 0;
+		return 0;
+	}
+	*mul = (int32_t)llround(ldexp(f, 30));
+	*sh = (uint8_t)s;
+	return 0;
+}
+
+static int32_t q32(double x)
+{
+	double r = nearbyint(x);
+	return r > INT32_MAX ? INT32_MAX : r < INT32_MIN ? INT32_MIN : (int32_t)r;
+}
+
+/* Largest |w| of an explicit projection's weights (1 for pooling). */
+static double proj_wmax(const struct proj_explicit *x)
+{
+	double m = 0.0;
+	const float *w = NULL;
+	uint64_t n = 0;
+	switch (x->kind) {
+	case PROJ_DENSE:
+		w = x->w;
+		n = (uint64_t)x->n_pre * x->n_post;
+		break;
+	case PROJ_DIAG:
+		if (!x->w) {
+			return 1.0;
+		}
+		w = x->w;
+		n = x->n_post;
+		break;
+	case PROJ_SPARSE:
+		w = x->val;
+		n = x->row[x->n_post];
+		break;
+	case PROJ_CONV:
+		w = x->conv.kernel;
+		n = (uint64_t)x->conv.cout * (x->conv.cin / x->conv.groups) * x->conv.kh *
+		    x->conv.kw;
+		break;
+	case PROJ_POOL:
+		return x->pool.avg ? 1.0 / (x->pool.kh * x->pool.kw) : 1.0;
+	default:
+		break;
+	}
+	for (uint64_t k = 0; k < n; k++) {
+		double a = fabs((double)w[k]);
+		m = a > m ? a : m;
+	}
+	return m;
+}
+
+static bool whole_pop(const snn_net *net, const struct target_set *t)
+{
+	return !t->ids && t->lo == 0 && t->hi == net->pops[t->pop].size;
+}
+
+/* Stores weight k of projection q. */
+static void put_w(struct cc_model *m, uint32_t q, uint64_t k, double w, double scale)
+{
+	double lim = m->weight_bits == 8 ? 127.0 : 32767.0;
+	double r = nearbyint(w * scale);
+	r = r > lim ? lim : r < -lim ? -lim : r;
+	if (m->weight_bits == 8) {
+		((int8_t *)m->wtab[q])[k] = (int8_t)r;
+	} else {
+		((int16_t *)m->wtab[q])[k] = (int16_t)r;
+	}
+}
+
+/* Lays out the weights of projection q in the runtime's order (by source). */
+static int lay_weights(struct cc_model *m, const snn_net *net, uint32_t q, double scale,
+		       snn_diag *d)
+{
+	const struct projection *pr = &net->projs[q];
+	const struct proj_explicit *x = pr->x;
+	struct snnrt_proj *P = &m->projs[q];
+	size_t wb = m->weight_bits / 8;
+	uint64_t n = 0;
+	switch (x->kind) {
+	case PROJ_DENSE: {
+		uint64_t nz = 0, all = (uint64_t)x->n_pre * x->n_post;
+		for (uint64_t k = 0; k < all; k++) {
+			nz += x->w[k] != 0.0f;
+		}
+		if (nz * 3 < all) {
+			/* mostly absent synapses: store them sparse, by source */
+			P->kind = SNNRT_SPARSE;
+			m->rows[q] = calloc((size_t)x->n_pre + 1, sizeof(uint32_t));
+			m->cols[q] = malloc((size_t)(nz ? nz : 1) * sizeof(uint32_t));
+			m->wtab[q] = malloc((size_t)(nz ? nz : 1) * wb);
+			if (!m->rows[q] || !m->cols[q] || !m->wtab[q]) {
+				goto nomem;
+			}
+			uint64_t k = 0;
+			for (uint32_t j = 0; j < x->n_pre; j++) {
+				for (uint32_t i = 0; i < x->n_post; i++) {
+					float w = x->w[(uint64_t)i * x->n_pre + j];
+					if (w != 0.0f) {
+						m->cols[q][k] = i;
+						put_w(m, q, k++, w, scale);
+					}
+				}
+				m->rows[q][j + 1] = (uint32_t)k;
+			}
+			m->n_col[q] = nz;
+			n = nz;
+			break;
+		}
+		P->kind = SNNRT_DENSE;
+		m->wtab[q] = malloc((size_t)(all ? all : 1) * wb);
+		if (!m->wtab[q]) {
+			goto nomem;
+		}
+		for (uint32_t j = 0; j < x->n_pre; j++) {
+			for (uint32_t i = 0; i < x->n_post; i++) {
+				put_w(m, q, (uint64_t)j * x->n_post + i,
+				      x->w[(uint64_t)i * x->n_pre + j], scale);
+			}
+		}
+		n = all;
+		break;
+	}
+	case PROJ_SPARSE: {
+		uint64_t nz = x->row[x->n_post];
+		P->kind = SNNRT_SPARSE;
+		m->rows[q] = calloc((size_t)x->n_pre + 1, sizeof(uint32_t));
+		m->cols[q] = malloc((size_t)(nz ? nz : 1) * sizeof(uint32_t));
+		m->wtab[q] = malloc((size_t)(nz ? nz : 1) * wb);
+		uint32_t *fill = calloc((size_t)x->n_pre + 1, sizeof(uint32_t));
+		if (!m->rows[q] || !m->cols[q] || !m->wtab[q] || !fill) {
+			free(fill);
+			goto nomem;
+		}
+		for (uint64_t k = 0; k < nz; k++) {
+			m->rows[q][x->col[k] + 1]++;
+		}
+		for (uint32_t j = 0; j < x->n_pre; j++) {
+			m->rows[q][j + 1] += m->rows[q][j];
+			fill[j] = m->rows[q][j];
+		}
+		/* targets in increasing order within a source, as the rows go */
+		for (uint32_t i = 0; i < x->n_post; i++) {
+			for (uint64_t k = x->row[i]; k < x->row[i + 1]; k++) {
+				uint32_t s = fill[x->col[k]]++;
+				m->cols[q][s] = i;
+				put_w(m, q, s, x->val[k], scale);
+			}
+		}
+		free(fill);
+		m->n_col[q] = nz;
+		n = nz;
+		break;
+	}
+	case PROJ_DIAG:
+		P->kind = SNNRT_DIAG;
+		m->wtab[q] = malloc((size_t)(x->n_post ? x->n_post : 1) * wb);
+		if (!m->wtab[q]) {
+			goto nomem;
+		}
+		for (uint32_t i = 0; i < x->n_post; i++) {
+			put_w(m, q, i, x->w ? x->w[i] : 1.0, scale);
+		}
+		n = x->n_post;
+		break;
+	case PROJ_CONV: {
+		const struct proj_conv *c = &x->conv;
+		P->kind = SNNRT_CONV;
+		n = (uint64_t)c->cout * (c->cin / c->groups) * c->kh * c->kw;
+		m->wtab[q] = malloc((size_t)n * wb);
+		if (!m->wtab[q]) {
+			goto nomem;
+		}
+		for (uint64_t k = 0; k < n; k++) {
+			put_w(m, q, k, c->kernel[k], scale);
+		}
+		P->cin = (uint16_t)c->cin;
+		P->cout = (uint16_t)c->cout;
+		P->groups = (uint16_t)c->groups;
+		P->in_h = (uint16_t)c->in_h;
+		P->in_w = (uint16_t)c->in_w;
+		P->out_h = (uint16_t)c->out_h;
+		P->out_w = (uint16_t)c->out_w;
+		P->kh = (uint16_t)c->kh;
+		P->kw = (uint16_t)c->kw;
+		P->sh = (uint8_t)c->stride_h;
+		P->sw = (uint8_t)c->stride_w;
+		P->ph = (uint8_t)c->pad_h;
+		P->pw = (uint8_t)c->pad_w;
+		P->dh = (uint8_t)c->dil_h;
+		P->dw = (uint8_t)c->dil_w;
+		if (c->cin > 65535 || c->cout > 65535 || c->in_h > 65535 || c->in_w > 65535 ||
+		    c->stride_h > 255 || c->stride_w > 255 || c->pad_h > 255 ||
+		    c->pad_w > 255 || c->dil_h > 255 || c->dil_w > 255) {
+			return snn_diag_error(d, SNN_EUNSUP, pr->where.file, pr->where.line,
+					      pr->where.col,
+					      "convolution too large for the runtime's 16-bit "
+					      "sizes and 8-bit strides");
+		}
+		break;
+	}
+	case PROJ_POOL: {
+		const struct proj_pool *p = &x->pool;
+		P->kind = SNNRT_POOL;
+		P->w_pool = q32(proj_wmax(x) * scale);
+		P->cin = P->cout = (uint16_t)p->c;
+		P->groups = 1;
+		P->in_h = (uint16_t)p->in_h;
+		P->in_w = (uint16_t)p->in_w;
+		P->out_h = (uint16_t)p->out_h;
+		P->out_w = (uint16_t)p->out_w;
+		P->kh = (uint16_t)p->kh;
+		P->kw = (uint16_t)p->kw;
+		P->sh = (uint8_t)p->stride_h;
+		P->sw = (uint8_t)p->stride_w;
+		P->ph = (uint8_t)p->pad_h;
+		P->pw = (uint8_t)p->pad_w;
+		P->dh = P->dw = 1;
+		n = 0;
+		break;
+	}
+	default:
+		return snn_diag_error(d, SNN_EUNSUP, pr->where.file, pr->where.line,
+				      pr->where.col, "projection kind not supported by snncc");
+	}
+	m->n_w[q] = n;
+	if (m->wtab[q]) {
+		if (m->weight_bits == 8) {
+			P->w8 = m->wtab[q];
+		} else {
+			P->w16 = m->wtab[q];
+		}
+	}
+	P->row = m->rows[q];
+	P->col = m->cols[q];
+	m->flash_tables += n * wb + (m->rows[q] ? ((uint64_t)x->n_pre + 1) * 4 : 0) +
+			   m->n_col[q] * 4;
+	m->synapses += x->n_syn;
+	return SNN_OK;
+nomem:
+	return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+}
+
+static bool is_spiking(enum snnrt_neuron k)
+{
+	return k == SNNRT_LIF || k == SNNRT_IF || k == SNNRT_CUBA_LIF || k == SNNRT_THRESHOLD;
+}
+
+/* Output scale of a population that emits values (inputs, relays, LI):
+ * 1 when every calibration value is a whole number (spike counts, sums of
+ * them), else a power of two that keeps outputs within 2^12, so that a
+ * weight times an output, summed over a layer's fan-in, stays in 32 bits. */
+static double value_scale(const snn_nir_result *fr, const char *name, const char *what)
+{
+	const snn_nir_series *s = fr ? snn_nir_result_find(fr, name, what) : NULL;
+	if (!s) {
+		return 1.0;
+	}
+	size_t n = (size_t)s->samples * s->steps * s->size;
+	double mx = 0.0;
+	bool whole = true;
+	for (size_t k = 0; k < n; k++) {
+		whole = whole && s->data[k] == nearbyint(s->data[k]);
+		mx = fabs(s->data[k]) > mx ? fabs(s->data[k]) : mx;
+	}
+	if (whole && mx < 32768.0) {
+		return 1.0;
+	}
+	return ldexp(1.0, (int)floor(log2(4096.0 / (mx > 0 ? mx : 1.0))));
+}
+
+int cc_quantize(const snn_net *net, const snn_nir_result *fr, const struct cc_options *o,
+		struct cc_model **out, snn_diag *d)
+{
+	*out = NULL;
+	const struct nir_info *I = net->nir;
+	if (!I) {
+		return snn_diag_error(d, SNN_EUNSUP, net->source_path, 0, 0,
+				      "snncc compiles NIR graphs (this build reads no weights "
+				      "from configs)");
+	}
+	struct cc_model *m = calloc(1, sizeof(*m));
+	if (!m) {
+		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+	}
+	uint32_t np = net->n_pops, nq = net->n_projs;
+	int rc = SNN_OK;
+	m->weight_bits = o->weight_bits;
+	m->rt.n_pops = np;
+	m->rt.n_projs = nq;
+	m->pops = calloc(np ? np : 1, sizeof(*m->pops));
+	m->projs = calloc(nq ? nq : 1, sizeof(*m->projs));
+	m->info = calloc(np ? np : 1, sizeof(*m->info));
+	m->bias = calloc(np ? np : 1, sizeof(*m->bias));
+	m->wtab = calloc(nq ? nq : 1, sizeof(void *));
+	m->n_w = calloc(nq ? nq : 1, sizeof(uint64_t));
+	m->rows = calloc(nq ? nq : 1, sizeof(uint32_t *));
+	m->cols = calloc(nq ? nq : 1, sizeof(uint32_t *));
+	m->n_col = calloc(nq ? nq : 1, sizeof(uint64_t));
+	m->outputs = calloc(I->n_outputs ? I->n_outputs : 1, sizeof(uint16_t));
+	m->in_pop = calloc(I->n_inputs ? I->n_inputs : 1, sizeof(uint32_t));
+	if (!m->pops || !m->projs || !m->info || !m->bias || !m->wtab || !m->n_w || !m->rows ||
+	    !m->cols || !m->n_col || !m->outputs || !m->in_pop) {
+		rc = snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		goto fail;
+	}
+	snprintf(m->model_sha256, sizeof(m->model_sha256), "%s",
+		 I->file_sha256 ? I->file_sha256 : net->source_sha256);
+	m->rt.pops = m->pops;
+	m->rt.projs = m->projs;
+	m->rt.outputs = m->outputs;
+	m->rt.n_outputs = I->n_outputs;
+	for (uint32_t k = 0; k < I->n_outputs; k++) {
+		m->outputs[k] = (uint16_t)I->outputs[k].pop;
+	}
+	if (np > 65535) {
+		rc = snn_diag_error(d, SNN_EUNSUP, NULL, 0, 0, "%u populations: at most 65535",
+				    np);
+		goto fail;
+	}
+	/* pass 1: models, constants and output scales */
+	for (uint32_t k = 0; k < np; k++) {
+		const struct population *pop = &net->pops[k];
+		struct snnrt_pop *P = &m->pops[k];
+		struct cc_popinfo *inf = &m->info[k];
+		bool ok;
+		P->model = (uint8_t)rt_model(pop->model->id, &ok);
+		inf->name = strdup(pop->name);
+		if (!inf->name) {
+			rc = snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+			goto fail;
+		}
+		if (!ok) {
+			rc = snn_diag_error(d, SNN_EUNSUP, pop->where.file, pop->where.line,
+					    pop->where.col,
+					    "population '%s': model %s has no integer version in "
+					    "the runtime",
+					    pop->name, pop->model->name);
+			goto fail;
+		}
+		for (uint32_t p = 0; p < (uint32_t)pop->model->n_params; p++) {
+			if (!value_is_const(&pop->params[p])) {
+				rc = snn_diag_error(
+				    d, SNN_EUNSUP, pop->where.file, pop->where.line,
+				    pop->where.col,
+				    "population '%s': parameter %s differs between neurons; the "
+				    "runtime keeps one value per population",
+				    pop->name, pop->model->params[p].name);
+				goto fail;
+			}
+		}
+		P->size = pop->size;
+		P->hist = 1;
+		inf->spiking = is_spiking((enum snnrt_neuron)P->model);
+		if (net->nir_conv.spikes == SNN_NIR_SPIKES_MULTIPLE) {
+			P->flags |= SNNRT_F_MULTI;
+		}
+		if (net->nir_conv.reset == SNN_NIR_RESET_SUBTRACT) {
+			P->flags |= SNNRT_F_SUBTRACT;
+		}
+		if (inf->spiking) {
+			inf->out_scale = 1.0;
+		} else {
+			inf->out_scale = value_scale(fr, pop->name, "values");
+		}
+	}
+	uint32_t off_in = 0;
+	for (uint32_t k = 0; k < I->n_inputs; k++) {
+		uint32_t p = I->inputs[k].pop;
+		m->in_pop[k] = p;
+		m->pops[p].input_off = off_in;
+		off_in += m->pops[p].size;
+	}
+	m->n_in_pops = I->n_inputs;
+	m->rt.n_inputs = off_in;
+	/* pass 2: accumulator scales from the weights onto each population */
+	for (uint32_t k = 0; k < np; k++) {
+		double lim = o->weight_bits == 8 ? 127.0 : 32767.0;
+		double a = INFINITY;
+		for (uint32_t q = 0; q < nq; q++) {
+			const struct projection *pr = &net->projs[q];
+			if (pr->post.pop != k) {
+				continue;
+			}
+			if (pr->kind == PROJ_RULE) {
+				rc = snn_diag_error(d, SNN_EUNSUP, pr->where.file, pr->where.line,
+						    pr->where.col,
+						    "rule-based projections are not compiled yet");
+				goto fail;
+			}
+			double wm = proj_wmax(pr->x);
+			if (wm > 0) {
+				double s = lim * m->info[pr->pre.pop].out_scale / wm;
+				a = s < a ? s : a;
+			}
+		}
+		if (!isfinite(a)) {
+			a = 1.0;
+		}
+		m->info[k].acc_scale = a;
+	}
+	/* pass 3: projections */
+	for (uint32_t q = 0; q < nq; q++) {
+		const struct projection *pr = &net->projs[q];
+		struct snnrt_proj *P = &m->projs[q];
+		if (!whole_pop(net, &pr->pre) || !whole_pop(net, &pr->post)) {
+			rc = snn_diag_error(d, SNN_EUNSUP, pr->where.file, pr->where.line,
+					    pr->where.col,
+					    "projection onto part of a population: not supported");
+			goto fail;
+		}
+		if (pr->x->pre_delay || pr->x->delay_steps > 254) {
+			rc = snn_diag_error(d, SNN_EUNSUP, pr->where.file, pr->where.line,
+					    pr->where.col,
+					    "delays per source neuron or above 254 steps are not "
+					    "supported by the runtime");
+			goto fail;
+		}
+		P->pre = (uint16_t)pr->pre.pop;
+		P->post = (uint16_t)pr->post.pop;
+		P->delay = (uint8_t)pr->x->delay_steps;
+		struct snnrt_pop *pre = &m->pops[P->pre];
+		if ((uint32_t)pre->hist < (uint32_t)P->delay + 1u) {
+			pre->hist = (uint8_t)(P->delay + 1);
+		}
+		double scale = m->info[P->post].acc_scale / m->info[P->pre].out_scale;
+		rc = lay_weights(m, net, q, scale, d);
+		if (rc != SNN_OK) {
+			goto fail;
+		}
+		if (pr->x->bias) {
+			uint32_t n = m->pops[P->post].size;
+			if (!m->bias[P->post]) {
+				m->bias[P->post] = calloc(n ? n : 1, sizeof(int32_t));
+				if (!m->bias[P->post]) {
+					rc = snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0,
+							    "out of memory");
+					goto fail;
+				}
+				m->flash_tables += (uint64_t)n * 4;
+			}
+			for (uint32_t i = 0; i < n; i++) {
+				int64_t b = (int64_t)m->bias[P->post][i] +
+					    q32(pr->x->bias[i] * m->info[P->post].acc_scale);
+				m->bias[P->post][i] = q32((double)b);
+			}
+			m->pops[P->post].bias = m->bias[P->post];
+		}
+	}
+	/* pass 4: neuron constants in the state scales */
+	for (uint32_t k = 0; k < np; k++) {
+		const struct population *pop = &net->pops[k];
+		struct snnrt_pop *P = &m->pops[k];
+		struct cc_popinfo *inf = &m->info[k];
+		double vals[NIR_N_PARAMS];
+		struct nir_prop C;
+		for (int j = 0; j < NIR_N_PARAMS && j < (int)pop->model->n_params; j++) {
+			vals[j] = pop->params[j].a;
+		}
+		nir_constants(&C, pop->model->id, vals, &net->nir_conv, net->sim.dt_ms);
+		double A = inf->acc_scale;
+		int bad = 0;
+		switch (P->model) {
+		case SNNRT_INPUT:
+			break;
+		case SNNRT_RELAY:
+			bad = multiplier(inf->out_scale / A, &P->in_mul, &P->in_sh);
+			break;
+		case SNNRT_THRESHOLD:
+			P->v_th = q32(C.v_th * A);
+			break;
+		default: {
+			double r = fmax(fmax(fabs(C.v_th), fabs(C.v_reset)), fabs(C.v0));
+			double vr = series_max(fr, pop->name, "v");
+			r = fmax(r, vr) * 2.0;
+			double sv;
+			if (!inf->spiking) {
+				sv = inf->out_scale;
+			} else if (P->model != SNNRT_CUBA_LIF && C.gr > 0 &&
+				   r * A / C.gr <= STATE_LIMIT && r * A / C.gr >= 65536.0) {
+				/* the input adds to v without rounding */
+				sv = A / C.gr;
+			} else {
+				sv = pow2_scale(r);
+			}
+			inf->v_scale = sv;
+			P->a_m = q32(ldexp(C.a_m, SNNRT_DECAY_BITS));
+			P->c_m = q32(C.c_m * sv);
+			P->v0 = q32(C.v0 * sv);
+			P->v_th = q32(C.v_th * sv);
+			P->v_reset = q32(C.v_reset * sv);
+			P->jump = q32(C.jump * sv);
+			if (inf->spiking && P->jump <= 0) {
+				rc = snn_diag_error(d, SNN_EUNSUP, pop->where.file,
+						    pop->where.line, pop->where.col,
+						    "population '%s': v_threshold must be above "
+						    "v_reset",
+						    pop->name);
+				goto fail;
+			}
+			if (P->model == SNNRT_CUBA_LI || P->model == SNNRT_CUBA_LIF) {
+				double ri = series_max(fr, pop->name, "i") * 2.0;
+				if (!(ri > 0)) {
+					ri = r / (C.gr > 0 ? C.gr : 1.0);
+				}
+				double si = pow2_scale(ri);
+				inf->i_scale = si;
+				P->a_s = q32(ldexp(C.a_s, SNNRT_DECAY_BITS));
+				bad = multiplier(C.gw * si / A, &P->in_mul, &P->in_sh);
+				if (!bad && C.gr != 0) {
+					bad = multiplier(C.gr * sv / si, &P->syn_mul, &P->syn_sh);
+				}
+			} else if (C.gr != 0) {
+				bad = multiplier(C.gr * sv / A, &P->in_mul, &P->in_sh);
+			}
+			if (sv == A / C.gr && !bad) {
+				P->in_mul = 1;
+				P->in_sh = 0;
+			}
+			break;
+		}
+		}
+		if (bad) {
+			rc = snn_diag_error(d, SNN_ERANGE, pop->where.file, pop->where.line,
+					    pop->where.col,
+					    "population '%s': its input gain does not fit a 32-bit "
+					    "multiplier (weights too small or states too large)",
+					    pop->name);
+			goto fail;
+		}
+	}
+	/* RAM: v (and i), output slots, accumulator per population */
+	uint32_t w = 0;
+	for (uint32_t k = 0; k < np; k++) {
+		struct snnrt_pop *P = &m->pops[k];
+		uint64_t need = (uint64_t)P->size * (P->hist + 1u) +
+				(P->model >= SNNRT_LI ? (uint64_t)P->size : 0) +
+				(P->model >= SNNRT_CUBA_LI ? (uint64_t)P->size : 0);
+		if (w + need > UINT32_MAX / 8) {
+			rc = snn_diag_error(d, SNN_ERANGE, NULL, 0, 0, "network too large");
+			goto fail;
+		}
+		P->v_off = w;
+		w += P->model >= SNNRT_LI ? P->size : 0;
+		w += P->model >= SNNRT_CUBA_LI ? P->size : 0;
+		P->out_off = w;
+		w += P->size * P->hist;
+		P->acc_off = w;
+		w += P->size;
+	}
+	m->rt.n_words = w;
+	m->flash_tables += (uint64_t)np * sizeof(struct snnrt_pop) +
+			   (uint64_t)nq * sizeof(struct snnrt_proj);
+	*out = m;
+	return SNN_OK;
+fail:
+	cc_model_free(m);
+	return rc;
+}
+
+uint64_t cc_ram_bytes(const struct cc_model *m)
+{
+	return (uint64_t)m->rt.n_words * 4 + (uint64_t)m->rt.n_inputs * 4 + 16;
+}
+
+uint32_t cc_output_width(const struct cc_model *m)
+{
+	uint32_t n = 0;
+	for (uint32_t k = 0; k < m->rt.n_outputs; k++) {
+		n += m->pops[m->outputs[k]].size;
+	}
+	return n;
+}
+
+int32_t cc_quantize_input(const struct cc_model *m, uint32_t k, double x)
+{
+	return q32(x * m->info[m->in_pop[k]].out_scale);
+}
+
+int cc_run_host(const struct cc_model *m, const snn_nir_data *in, uint32_t smp, uint32_t steps,
+		int32_t *out, uint64_t *events, snn_diag *d)
+{
+	steps = in ? snn_nir_data_steps(in) : steps;
+	int32_t *words = calloc(m->rt.n_words ? m->rt.n_words : 1, sizeof(int32_t));
+	int32_t *x = calloc(m->rt.n_inputs ? m->rt.n_inputs : 1, sizeof(int32_t));
+	if (!words || !x) {
+		free(words);
+		free(x);
+		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+	}
+	struct snnrt_ram r = {0, 0, words};
+	uint32_t width = cc_output_width(m);
+	snnrt_init(&m->rt, &r);
+	*events = 0;
+	for (uint32_t t = 0; t < steps; t++) {
+		for (uint32_t k = 0; in && k < m->n_in_pops; k++) {
+			uint32_t size;
+			const double *v = snn_nir_data_values((snn_nir_data *)in, k, &size);
+			const double *row = v + ((size_t)smp * steps + t) * size;
+			for (uint32_t i = 0; i < size; i++) {
+				x[m->pops[m->in_pop[k]].input_off + i] = cc_quantize_input(m, k, row[i]);
+			}
+		}
+		snnrt_step(&m->rt, &r, x);
+		*events += r.syn_events;
+		uint32_t o = 0;
+		for (uint32_t k = 0; k < m->rt.n_outputs; k++) {
+			const int32_t *y = snnrt_output(&m->rt, &r, m->outputs[k]);
+			uint32_t n = m->pops[m->outputs[k]].size;
+			memcpy(out + (size_t)t * width + o, y, n * sizeof(int32_t));
+			o += n;
+		}
+	}
+	free(words);
+	free(x);
+	return SNN_OK;
+}

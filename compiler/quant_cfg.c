@@ -1,0 +1,569 @@
+/*
+ * Quantization of a config network (YAML): the synapses are those libsnn's
+ * grid engine builds for it (rules expanded by the engine's own code, weights
+ * as the engine stores them), grouped into one sparse projection per
+ * (source population, target population, delay); lif neurons (delta
+ * synapses, or exponential ones with one time constant) become the runtime's
+ * LIF and CubaLIF with a refractory counter; Poisson stimuli become Philox
+ * draws on the chip with integer thresholds that invert the engine's CDF
+ * table, so that the host run and the image draw the same counts as snnsim.
+ * Layer: compiler. Builds an engine (no run) and allocates the model it
+ * returns.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cc_int.h"
+#include "engine_int.h"
+#include "model_lif.h"
+
+#define STATE_LIMIT 536870912.0
+
+static double pow2_scale(double range)
+{
+	if (!(range > 0.0)) {
+		range = 1.0;
+	}
+	return ldexp(1.0, (int)floor(log2(STATE_LIMIT / range)));
+}
+
+static int multiplier(double x, int32_t *mul, uint8_t *sh)
+{
+	if (!(x > 0.0) || !isfinite(x)) {
+		return -1;
+	}
+	int e;
+	double f = frexp(x, &e);
+	int s = 30 - e;
+	if (s < 0 || s > 62) {
+		return -1;
+	}
+	*mul = (int32_t)llround(ldexp(f, 30));
+	*sh = (uint8_t)s;
+	return 0;
+}
+
+static int32_t q32(double x)
+{
+	double r = nearbyint(x);
+	return r > INT32_MAX ? INT32_MAX : r < INT32_MIN ? INT32_MIN : (int32_t)r;
+}
+
+/* The uniform the engine's lane-parallel path makes of 53 bits x
+ * (poisson_kernel.c), so that thresholds invert exactly its comparisons. */
+static double u_of(uint64_t x)
+{
+	x = x == (UINT64_C(1) << 53) - 1 ? x - 1 : x;
+	return ((double)x + 0.5) * (1.0 / 9007199254740992.0);
+}
+
+/* Smallest x < 2^53 with u_of(x) > c, or 2^53 when there is none. */
+static uint64_t threshold(double c)
+{
+	uint64_t lo = 0, hi = UINT64_C(1) << 53;
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+		if (u_of(mid) > c) {
+			hi = mid;
+		} else {
+			lo = mid + 1;
+		}
+	}
+	return lo;
+}
+
+/* One group of synapses: (pre, post, delay). */
+struct group {
+	uint32_t pre, post, delay;
+	uint64_t n;
+};
+
+static uint32_t pop_of_gid(const struct grid_sim *s, uint32_t gid)
+{
+	uint32_t k = 0;
+	while (k + 1 < s->n_pops && s->pops[k + 1].first <= gid) {
+		k++;
+	}
+	return k;
+}
+
+static int find_group(struct group **g, uint32_t *n, uint32_t *cap, uint32_t pre, uint32_t post,
+		      uint32_t delay)
+{
+	for (uint32_t k = 0; k < *n; k++) {
+		if ((*g)[k].pre == pre && (*g)[k].post == post && (*g)[k].delay == delay) {
+			return (int)k;
+		}
+	}
+	if (*n == *cap) {
+		uint32_t c = *cap ? *cap * 2 : 8;
+		struct group *ng = realloc(*g, c * sizeof(**g));
+		if (!ng) {
+			return -1;
+		}
+		*g = ng;
+		*cap = c;
+	}
+	(*g)[*n] = (struct group){pre, post, delay, 0};
+	return (int)(*n)++;
+}
+
+static void put_w(struct cc_model *m, uint32_t q, uint64_t k, double w, double scale)
+{
+	double lim = m->weight_bits == 8 ? 127.0 : 32767.0;
+	double r = nearbyint(w * scale);
+	r = r > lim ? lim : r < -lim ? -lim : r;
+	if (m->weight_bits == 8) {
+		((int8_t *)m->wtab[q])[k] = (int8_t)r;
+	} else {
+		((int16_t *)m->wtab[q])[k] = (int16_t)r;
+	}
+}
+
+#define NOMEM() snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory")
+
+/* Every synapse of the engine's tables: calls fn for each. */
+struct syn_visit {
+	uint32_t pre, post, pre_local, post_local, delay;
+	double w;
+};
+
+static void visit(const struct grid_sim *s, void (*fn)(void *, const struct syn_visit *),
+		  void *ctx)
+{
+	const struct thread_rt *t = &s->thr[0];
+	for (uint32_t bi = 0; bi < t->n_blocks; bi++) {
+		const struct syn_block *b = &t->blocks[bi];
+		for (uint32_t src = 0; src < s->n_neurons; src++) {
+			uint64_t off = b->row_syn[src];
+			uint32_t pre = pop_of_gid(s, src);
+			for (uint32_t r = b->row_run[src]; r < b->row_run[src + 1]; r++) {
+				const struct syn_run *run = &b->runs[r];
+				for (uint32_t k = 0; k < run->len; k++, off++) {
+					uint32_t gid = b->lo + b->tgt[off];
+					struct syn_visit v;
+					v.pre = pre;
+					v.post = pop_of_gid(s, gid);
+					v.pre_local = src - s->pops[pre].first;
+					v.post_local = gid - s->pops[v.post].first;
+					v.delay = run->delay;
+					v.w = (double)b->w[off] * s->pops[v.post].in_scale[run->ch];
+					fn(ctx, &v);
+				}
+			}
+		}
+	}
+}
+
+struct pass {
+	const struct grid_sim *s;
+	struct cc_model *m;
+	struct group *g;
+	uint32_t ng, cap;
+	int phase; /* 0: count groups and maxima; 1: count per source; 2: fill */
+	int err;
+	double *wmax;	  /* per post population */
+	double *insum;	  /* per post neuron (global id): sum of |w| */
+	uint32_t **fill;  /* phase 2: next slot per source of each group */
+	bool per_channel; /* unused by configs: one scale per population */
+};
+
+static void pass_fn(void *ctx, const struct syn_visit *v)
+{
+	struct pass *p = ctx;
+	if (p->err) {
+		return;
+	}
+	int q = find_group(&p->g, &p->ng, &p->cap, v->pre, v->post, v->delay);
+	if (q < 0) {
+		p->err = 1;
+		return;
+	}
+	struct cc_model *m = p->m;
+	if (p->phase == 0) {
+		p->g[q].n++;
+		double a = fabs(v->w);
+		p->wmax[v->post] = a > p->wmax[v->post] ? a : p->wmax[v->post];
+		p->insum[p->s->pops[v->post].first + v->post_local] += a;
+	} else if (p->phase == 1) {
+		m->rows[q][v->pre_local + 1]++;
+	} else {
+		uint32_t k = p->fill[q][v->pre_local]++;
+		m->cols[q][k] = v->post_local;
+		put_w(m, (uint32_t)q, k, v->w, m->info[v->post].acc_scale);
+	}
+}
+
+int cc_quantize_config(const snn_net *net, const struct cc_options *o, struct cc_model **out,
+		       snn_diag *d)
+{
+	*out = NULL;
+	struct grid_sim *s = NULL;
+	struct cc_model *m = NULL;
+	struct pass P;
+	memset(&P, 0, sizeof(P));
+	int rc;
+	for (uint32_t k = 0; k < net->n_pops; k++) {
+		const struct population *pop = &net->pops[k];
+		if (pop->model->id != MODEL_LIF_DELTA && pop->model->id != MODEL_LIF_EXP) {
+			return snn_diag_error(d, SNN_EUNSUP, pop->where.file, pop->where.line,
+					      pop->where.col,
+					      "population '%s': snncc compiles lif neurons only (not %s)",
+					      pop->name, pop->model->name);
+		}
+	}
+	for (uint32_t k = 0; k < net->n_stims; k++) {
+		const struct stimulus *st = &net->stims[k];
+		if (st->kind != STIM_POISSON) {
+			return snn_diag_error(d, SNN_EUNSUP, st->where.file, st->where.line,
+					      st->where.col,
+					      "snncc compiles Poisson stimuli only (current stimuli "
+					      "have no integer form in the runtime yet)");
+		}
+		if (st->to.ids) {
+			return snn_diag_error(d, SNN_EUNSUP, st->where.file, st->where.line,
+					      st->where.col,
+					      "a Poisson stimulus onto a list of neurons: snncc takes "
+					      "whole populations or ranges");
+		}
+	}
+	snn_sim_options so;
+	memset(&so, 0, sizeof(so));
+	so.threads = 1;
+	rc = grid_create(net, &so, &s, d);
+	if (rc != SNN_OK) {
+		return rc;
+	}
+	uint32_t np = s->n_pops;
+	m = calloc(1, sizeof(*m));
+	P.wmax = calloc(np ? np : 1, sizeof(double));
+	P.insum = calloc(s->n_neurons ? s->n_neurons : 1, sizeof(double));
+	if (!m || !P.wmax || !P.insum) {
+		rc = NOMEM();
+		goto fail;
+	}
+	m->weight_bits = o->weight_bits;
+	m->rt.n_pops = np;
+	m->pops = calloc(np ? np : 1, sizeof(*m->pops));
+	m->info = calloc(np ? np : 1, sizeof(*m->info));
+	m->bias = calloc(np ? np : 1, sizeof(*m->bias));
+	m->outputs = calloc(np ? np : 1, sizeof(uint16_t));
+	m->in_pop = calloc(1, sizeof(uint32_t));
+	if (!m->pops || !m->info || !m->bias || !m->outputs || !m->in_pop) {
+		rc = NOMEM();
+		goto fail;
+	}
+	snprintf(m->model_sha256, sizeof(m->model_sha256), "%s", net->source_sha256);
+	m->rt.pops = m->pops;
+	m->rt.outputs = m->outputs;
+	m->rt.n_outputs = np;
+	if (np > 65535) {
+		rc = snn_diag_error(d, SNN_EUNSUP, NULL, 0, 0, "%u populations: at most 65535", np);
+		goto fail;
+	}
+	/* pass 0: groups, largest weights and fan-in sums */
+	P.s = s;
+	P.m = m;
+	visit(s, pass_fn, &P);
+	if (P.err) {
+		rc = NOMEM();
+		goto fail;
+	}
+	for (uint32_t q = 0; q < P.ng; q++) {
+		if (P.g[q].delay > 254) {
+			const struct population *pp = &net->pops[P.g[q].post];
+			rc = snn_diag_error(d, SNN_EUNSUP, pp->where.file, pp->where.line,
+					    pp->where.col,
+					    "synapses onto '%s' with a delay of %u steps: the runtime "
+					    "takes at most 254",
+					    pp->name, P.g[q].delay);
+			goto fail;
+		}
+	}
+	/* stimuli weigh in the accumulator scales too */
+	for (uint32_t k = 0; k < s->n_stims; k++) {
+		const struct stim_rt *st = &s->stims[k];
+		double w = fabs((double)st->wq * s->pops[st->pop].in_scale[st->ch]);
+		P.wmax[st->pop] = w > P.wmax[st->pop] ? w : P.wmax[st->pop];
+	}
+	/* populations */
+	uint32_t words = 0;
+	for (uint32_t k = 0; k < np; k++) {
+		const struct pop_rt *pr = &s->pops[k];
+		const struct population *pop = pr->ir;
+		struct snnrt_pop *R = &m->pops[k];
+		struct cc_popinfo *inf = &m->info[k];
+		inf->name = strdup(pop->name);
+		if (!inf->name) {
+			rc = NOMEM();
+			goto fail;
+		}
+		if (pr->lif_het) {
+			rc = snn_diag_error(d, SNN_EUNSUP, pop->where.file, pop->where.line,
+					    pop->where.col,
+					    "population '%s': parameters differ between neurons; the "
+					    "runtime keeps one value per population",
+					    pop->name);
+			goto fail;
+		}
+		bool exp_syn = pr->model == MODEL_LIF_EXP;
+		if (exp_syn && !pr->merged) {
+			rc = snn_diag_error(d, SNN_EUNSUP, pop->where.file, pop->where.line,
+					    pop->where.col,
+					    "population '%s': exponential synapses with tau_syn_ex != "
+					    "tau_syn_in need two currents; the runtime has one",
+					    pop->name);
+			goto fail;
+		}
+		for (uint32_t i = 1; i < pr->size; i++) {
+			if (pr->v[i] != pr->v[0] || (exp_syn && pr->x1[i] != pr->x1[0])) {
+				rc = snn_diag_error(d, SNN_EUNSUP, pop->where.file, pop->where.line,
+						    pop->where.col,
+						    "population '%s': initial values differ between "
+						    "neurons; the runtime starts all from one value",
+						    pop->name);
+				goto fail;
+			}
+		}
+		if (exp_syn && pr->size && pr->x1[0] != 0.0) {
+			rc = snn_diag_error(d, SNN_EUNSUP, pop->where.file, pop->where.line,
+					    pop->where.col,
+					    "population '%s': the runtime starts currents at 0",
+					    pop->name);
+			goto fail;
+		}
+		const struct lif_prop *L = &pr->lif;
+		double lim = o->weight_bits == 8 ? 127.0 : 32767.0;
+		double A = P.wmax[k] > 0 ? lim / P.wmax[k] : 1.0;
+		double v0 = pr->size ? pr->v[0] : 0.0;
+		double r = fmax(fmax(fabs(L->theta), fabs(L->reset)), fabs(v0));
+		if (!exp_syn && isfinite(L->v_min)) {
+			r = fmax(r, fabs(L->v_min));
+		}
+		double sv = pow2_scale(8.0 * r);
+		R->model = exp_syn ? SNNRT_CUBA_LIF : SNNRT_LIF;
+		R->size = pr->size;
+		R->hist = 1;
+		R->a_m = q32(ldexp(L->P22, SNNRT_DECAY_BITS));
+		R->c_m = q32(L->P20 * L->I_e * sv);
+		R->v0 = q32(v0 * sv);
+		/* the engine fires at y >= theta, the runtime at v > v_th */
+		R->v_th = q32(L->theta * sv) - 1;
+		R->v_reset = q32(L->reset * sv);
+		R->jump = R->v_th - R->v_reset;
+		R->ref_steps = L->ref_steps;
+		if (R->jump <= 0) {
+			rc = snn_diag_error(d, SNN_EUNSUP, pop->where.file, pop->where.line,
+					    pop->where.col,
+					    "population '%s': V_th must be above V_reset", pop->name);
+			goto fail;
+		}
+		int bad;
+		double si = 0.0;
+		if (exp_syn) {
+			/* the current's bound: the largest per-step input over (1 - P11) */
+			double in = 0.0;
+			for (uint32_t i = 0; i < pr->size; i++) {
+				in = fmax(in, P.insum[pr->first + i]);
+			}
+			for (uint32_t q = 0; q < s->n_stims; q++) {
+				const struct stim_rt *st = &s->stims[q];
+				if (st->pop == k) {
+					double lam = st->pt.lambda;
+					in += P.wmax[k] * (lam + 10.0 * sqrt(lam) + 10.0);
+				}
+			}
+			si = pow2_scale(2.0 * in / (1.0 - L->P11ex) + 1.0);
+			R->flags |= SNNRT_F_OLDCUR;
+			R->a_s = q32(ldexp(L->P11ex, SNNRT_DECAY_BITS));
+			bad = multiplier(si / A, &R->in_mul, &R->in_sh) ||
+			      multiplier(L->P21ex * sv / si, &R->syn_mul, &R->syn_sh);
+		} else {
+			bad = multiplier(sv / A, &R->in_mul, &R->in_sh);
+			if (isfinite(L->v_min)) {
+				R->flags |= SNNRT_F_VMIN;
+				R->v_min = q32(L->v_min * sv);
+			}
+		}
+		if (bad) {
+			rc = snn_diag_error(d, SNN_ERANGE, pop->where.file, pop->where.line,
+					    pop->where.col,
+					    "population '%s': its input gain does not fit a 32-bit "
+					    "multiplier",
+					    pop->name);
+			goto fail;
+		}
+		inf->spiking = true;
+		inf->out_scale = 1.0;
+		inf->acc_scale = A;
+		inf->v_scale = sv;
+		inf->i_scale = si;
+		m->outputs[k] = (uint16_t)k;
+	}
+	for (uint32_t q = 0; q < P.ng; q++) {
+		struct snnrt_pop *pre = &m->pops[P.g[q].pre];
+		if ((uint32_t)pre->hist < P.g[q].delay + 1u) {
+			pre->hist = (uint8_t)(P.g[q].delay + 1u);
+		}
+	}
+	/* projections: CSR by source */
+	uint32_t nq = P.ng;
+	m->rt.n_projs = nq;
+	m->projs = calloc(nq ? nq : 1, sizeof(*m->projs));
+	m->wtab = calloc(nq ? nq : 1, sizeof(void *));
+	m->n_w = calloc(nq ? nq : 1, sizeof(uint64_t));
+	m->rows = calloc(nq ? nq : 1, sizeof(uint32_t *));
+	m->cols = calloc(nq ? nq : 1, sizeof(uint32_t *));
+	m->n_col = calloc(nq ? nq : 1, sizeof(uint64_t));
+	P.fill = calloc(nq ? nq : 1, sizeof(uint32_t *));
+	if (!m->projs || !m->wtab || !m->n_w || !m->rows || !m->cols || !m->n_col || !P.fill) {
+		rc = NOMEM();
+		goto fail;
+	}
+	m->rt.projs = m->projs;
+	size_t wb = o->weight_bits / 8;
+	for (uint32_t q = 0; q < nq; q++) {
+		uint32_t npre = m->pops[P.g[q].pre].size;
+		uint64_t n = P.g[q].n;
+		if (n > UINT32_MAX) {
+			rc = snn_diag_error(d, SNN_ERANGE, NULL, 0, 0, "too many synapses");
+			goto fail;
+		}
+		m->rows[q] = calloc((size_t)npre + 1, sizeof(uint32_t));
+		m->cols[q] = malloc((size_t)(n ? n : 1) * sizeof(uint32_t));
+		m->wtab[q] = malloc((size_t)(n ? n : 1) * wb);
+		P.fill[q] = calloc((size_t)npre + 1, sizeof(uint32_t));
+		if (!m->rows[q] || !m->cols[q] || !m->wtab[q] || !P.fill[q]) {
+			rc = NOMEM();
+			goto fail;
+		}
+		struct snnrt_proj *R = &m->projs[q];
+		R->kind = SNNRT_SPARSE;
+		R->delay = (uint8_t)P.g[q].delay;
+		R->pre = (uint16_t)P.g[q].pre;
+		R->post = (uint16_t)P.g[q].post;
+		m->n_w[q] = n;
+		m->n_col[q] = n;
+		m->synapses += n;
+		m->flash_tables += n * wb + ((uint64_t)npre + 1) * 4 + n * 4;
+	}
+	P.phase = 1;
+	visit(s, pass_fn, &P);
+	for (uint32_t q = 0; q < nq; q++) {
+		uint32_t npre = m->pops[P.g[q].pre].size;
+		for (uint32_t j = 0; j < npre; j++) {
+			m->rows[q][j + 1] += m->rows[q][j];
+			P.fill[q][j] = m->rows[q][j];
+		}
+	}
+	P.phase = 2;
+	visit(s, pass_fn, &P);
+	for (uint32_t q = 0; q < nq; q++) {
+		struct snnrt_proj *R = &m->projs[q];
+		R->row = m->rows[q];
+		R->col = m->cols[q];
+		if (o->weight_bits == 8) {
+			R->w8 = m->wtab[q];
+		} else {
+			R->w16 = m->wtab[q];
+		}
+	}
+	/* Poisson stimuli */
+	m->stims = calloc(s->n_stims ? s->n_stims : 1, sizeof(*m->stims));
+	m->thr = calloc(s->n_stims ? s->n_stims : 1, sizeof(uint64_t *));
+	if (!m->stims || !m->thr) {
+		rc = NOMEM();
+		goto fail;
+	}
+	m->n_thr_tabs = s->n_stims;
+	for (uint32_t k = 0; k < s->n_stims; k++) {
+		const struct stim_rt *st = &s->stims[k];
+		struct snnrt_stim *R = &m->stims[m->rt.n_stims];
+		if (!(st->pt.lambda > 0)) {
+			continue;
+		}
+		if (st->pt.ncdf == 0) {
+			const struct origin *w = &st->ir->where;
+			rc = snn_diag_error(d, SNN_EUNSUP, w->file, w->line, w->col,
+					    "Poisson stimulus with a mean of %g spikes per step: the "
+					    "runtime's table takes means below 10",
+					    st->pt.lambda);
+			goto fail;
+		}
+		if (st->start_step > UINT32_MAX) {
+			continue;
+		}
+		m->thr[m->rt.n_stims] = calloc((size_t)st->pt.ncdf, sizeof(uint64_t));
+		if (!m->thr[m->rt.n_stims]) {
+			rc = NOMEM();
+			goto fail;
+		}
+		uint64_t *T = m->thr[m->rt.n_stims];
+		int n = 0;
+		for (; n < st->pt.ncdf; n++) {
+			T[n] = threshold(st->pt.cdf[n]);
+			if (T[n] >> 53) {
+				break; /* no draw exceeds this entry */
+			}
+		}
+		double lim = o->weight_bits == 8 ? 127.0 : 32767.0;
+		double w = (double)st->wq * s->pops[st->pop].in_scale[st->ch];
+		double wq = nearbyint(w * m->info[st->pop].acc_scale);
+		R->pop = (uint16_t)st->pop;
+		R->n_thr = (uint8_t)n;
+		R->sub = st->index;
+		R->seed_lo = (uint32_t)net->sim.seed;
+		R->seed_hi = (uint32_t)(net->sim.seed >> 32);
+		R->gfirst = s->pops[st->pop].first;
+		R->lo = st->ir->to.lo;
+		R->hi = st->ir->to.hi;
+		R->delay = st->delay_steps;
+		R->start = (uint32_t)st->start_step;
+		R->stop = st->stop_step > UINT32_MAX ? UINT32_MAX : (uint32_t)st->stop_step;
+		R->wq = (int32_t)(wq > lim ? lim : wq < -lim ? -lim : wq);
+		R->cmax = st->cmax;
+		R->thr = T;
+		m->flash_tables += sizeof(*R) + (uint64_t)n * 8;
+		m->rt.n_stims++;
+	}
+	m->rt.stims = m->stims;
+	/* RAM: v (and i), refractory counters, output slots, accumulator */
+	for (uint32_t k = 0; k < np; k++) {
+		struct snnrt_pop *R = &m->pops[k];
+		uint64_t need = (uint64_t)R->size * (R->hist + 3u + (R->ref_steps ? 1u : 0u));
+		if (words + need > UINT32_MAX / 8) {
+			rc = snn_diag_error(d, SNN_ERANGE, NULL, 0, 0, "network too large");
+			goto fail;
+		}
+		R->v_off = words;
+		words += R->size * (R->model == SNNRT_CUBA_LIF ? 2u : 1u);
+		if (R->ref_steps) {
+			R->r_off = words;
+			words += R->size;
+		}
+		R->out_off = words;
+		words += R->size * R->hist;
+		R->acc_off = words;
+		words += R->size;
+	}
+	m->rt.n_words = words;
+	m->flash_tables +=
+	    (uint64_t)np * sizeof(struct snnrt_pop) + (uint64_t)nq * sizeof(struct snnrt_proj);
+	*out = m;
+	m = NULL;
+	rc = SNN_OK;
+fail:
+	for (uint32_t q = 0; P.fill && q < P.ng; q++) {
+		free(P.fill[q]);
+	}
+	free(P.fill);
+	free(P.g);
+	free(P.wmax);
+	free(P.insum);
+	cc_model_free(m);
+	grid_destroy(s);
+	return rc;
+}

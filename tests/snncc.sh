@@ -1,0 +1,162 @@
+#!/bin/sh
+# snncc end to end: images of the NIR fixtures and a Brunel-style random
+# network, built with the cross compilers and run in QEMU (Cortex-M3, M4,
+# RISC-V), must give the host run's outputs step by step; objects need no
+# symbol from outside the image; output is reproducible; the quantized CNN
+# agrees with the float model; a corrupted expectation makes the run fail.
+. "${SNN_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
+SNNCC="$BUILD/snncc"
+FIX=${SNN_FIXTURES:-}
+
+targets=""
+if [ -n "${ARM_CC:-}" ] && [ -n "${QEMU_ARM:-}" ]; then
+	targets="$targets cortex-m3 cortex-m4"
+else
+	echo "note: no Cortex-M tests (arm-none-eabi-gcc or qemu-system-arm absent)"
+fi
+if [ -n "${RISCV_CC:-}" ] && [ -n "${QEMU_RISCV32:-}" ]; then
+	targets="$targets riscv32"
+else
+	echo "note: no RISC-V tests (riscv64-unknown-elf-gcc or qemu-system-riscv32 absent)"
+fi
+if [ -z "$targets" ]; then
+	echo "SKIP: no cross compiler with its QEMU found by configure"
+	exit 77
+fi
+
+# image NAME TARGET MODEL ARGS...: compiles, builds, checks symbols, runs
+image() {
+	name=$1 target=$2
+	shift 2
+	dir="$TMP/$name-$target"
+	expect_exit 0 "$SNNCC" "$@" --target "$target" -o "$dir"
+	expect_exit 0 make -s -C "$dir"
+	expect_exit 0 make -s -C "$dir" symbols
+	expect_grep "$TMP/out" "^no symbol outside the image"
+	expect_exit 0 timeout 120 make -s -C "$dir" run
+	expect_grep "$TMP/err" "nonzero outputs equal to the host run"
+	echo "$name $target: $(grep 'snn image' "$TMP/err" | head -1)"
+}
+
+# the Brunel-style network needs no fixture
+"$BUILD/tests/gen_brunel" "$TMP/brunel.nir" || fail "gen_brunel"
+for t in $targets; do
+	image brunel "$t" "$TMP/brunel.nir" --steps 100 --rate 0.05 --weight-bits 16
+done
+# it spikes at all (else the comparison proves little)
+expect_exit 0 "$SNNCC" run "$TMP/brunel.nir" --steps 100 --rate 0.05 --weight-bits 16
+expect_grep "$TMP/out" "output totals: float [1-9][0-9]*, quantized [1-9]"
+
+# a Brunel-style config (rule-based projections expanded by libsnn's engine,
+# per-synapse delays, delta and exponential synapses, refractory periods,
+# Poisson input drawn on the chip): spike-exact in QEMU
+cat > "$TMP/bsmall.yaml" <<'EOF'
+simulation: {dt: 0.1 ms, duration: 100 ms, seed: 7}
+populations:
+  exc:
+    model: lif
+    synapse: delta
+    size: 400
+    params: &n {C_m: 250 pF, tau_m: 20 ms, E_L: 0 mV, V_th: 20 mV, V_reset: 10 mV, t_ref: 2 ms}
+  inh: {model: lif, synapse: delta, size: 100, params: *n}
+  probe:
+    model: lif
+    synapse: exp
+    size: 20
+    params: {tau_syn_ex: 2 ms, tau_syn_in: 2 ms, t_ref: 2 ms}
+projections:
+  - {from: exc, to: [exc, inh], rule: {fixed_indegree: 40}, weight: 0.5 mV, delay: 1.5 ms}
+  - from: inh
+    to: [exc, inh]
+    rule: {fixed_indegree: 10}
+    weight: -2.5 mV
+    delay: {uniform: {low: 1 ms, high: 2 ms}}
+  - {from: exc, to: probe, rule: {fixed_indegree: 40}, weight: 60 pA, delay: 1 ms}
+stimuli:
+  - {poisson: {rate: 4 kHz}, to: [exc, inh], weight: 0.5 mV, delay: 1.5 ms}
+EOF
+for t in $targets; do
+	image bsmall "$t" "$TMP/bsmall.yaml" --steps 300 --weight-bits 16
+done
+# rates of the quantized run within 10% of snnsim's float run, every population
+expect_exit 0 "$SNNCC" run "$TMP/bsmall.yaml" --steps 2000 --weight-bits 16
+grep -E "^  (exc|inh|probe) +float" "$TMP/out"
+awk '/^  (exc|inh|probe) +float/ { f = $3; q = $5; if (f < 5 || q < 0.9 * f || q > 1.1 * f) bad = 1 }
+	END { exit bad }' "$TMP/out" || fail "quantized rates differ from the float run by more than 10%"
+# Poisson counts equal snnsim's: a neuron that fires on any input spike
+# (25 mV over a 20 mV threshold, no refractory period) spikes exactly when
+# its Poisson count is not 0, in the float run and the quantized one
+cat > "$TMP/pois.yaml" <<'EOF'
+simulation: {dt: 0.1 ms, duration: 10 ms, seed: 12345678901}
+populations:
+  drv: {model: lif, size: 50, params: {V_th: 20 mV, V_reset: 0 mV, E_L: 0 mV, t_ref: 0 ms}}
+stimuli:
+  - {poisson: {rate: 3 kHz}, to: drv, weight: 25 mV, delay: 0.5 ms}
+  - {poisson: {rate: 20 kHz, start: 20 ms, stop: 60 ms}, to: "drv[10:30]", weight: 25 mV,
+     delay: 0.1 ms}
+EOF
+expect_exit 0 "$SNNCC" run "$TMP/pois.yaml" --steps 1000 --weight-bits 8
+expect_grep "$TMP/out" "output totals: float ([1-9][0-9]+), quantized \1$"
+t1=$(echo $targets | cut -d' ' -f1)
+image pois "$t1" "$TMP/pois.yaml" --steps 300 --weight-bits 8
+
+# too big for the target: exit 2, the bytes needed, the excess and what to
+# change, and no image folder
+cat > "$TMP/big.yaml" <<'EOF'
+simulation: {dt: 0.1 ms, duration: 1 ms}
+populations:
+  a: {model: lif, size: 1100}
+projections:
+  - {from: a, to: a, rule: all_to_all, weight: 0.1 mV, delay: 1 ms}
+EOF
+expect_exit 2 "$SNNCC" "$TMP/big.yaml" --weight-bits 16 --target cortex-m4 -o "$TMP/big"
+expect_grep "$TMP/err" "does not fit cortex-m4: it needs [0-9]+ bytes of flash, [0-9]+ more than the 4194304 it has; use 8-bit weights \(--weight-bits 8\), fewer neurons or synapses, or a bigger target"
+[ ! -e "$TMP/big" ] || fail "a model too big for the target left a folder"
+
+# a wrong expectation is caught, naming the step
+d="$TMP/brunel-$(echo $targets | cut -d' ' -f1)"
+if [ -d "$d" ]; then
+	sed -i '/snn_test_out_val/,/};/ s/^\t\([0-9-]*\),/\t7\1,/' "$d/testdata.c"
+	expect_exit 2 make -s -C "$d" run
+	expect_grep "$TMP/err" "snn image: step [0-9]+, output [0-9]+: got"
+fi
+
+# reproducible byte for byte, with the model's hash recorded
+"$SNNCC" "$TMP/brunel.nir" --target riscv32 -o "$TMP/r1" >/dev/null &&
+	"$SNNCC" "$TMP/brunel.nir" --target riscv32 -o "$TMP/r2" >/dev/null ||
+	fail "compiling twice"
+diff -r "$TMP/r1" "$TMP/r2" >/dev/null || fail "two compilations differ"
+expect_grep "$TMP/r1/model.c" "sha256 [0-9a-f]{64}"
+
+# bad input
+expect_exit 2 "$SNNCC" "$TMP/brunel.nir" --target pdp11 -o "$TMP/x"
+expect_grep "$TMP/err" "unknown target 'pdp11'"
+expect_exit 2 "$SNNCC" "$TMP/brunel.nir" --weight-bits 12 --target host -o "$TMP/x"
+expect_grep "$TMP/err" "expected 8 or 16"
+expect_exit 2 "$SNNCC" "$TMP/brunel.nir" --target riscv32
+expect_grep "$TMP/err" "needs --target and -o DIR"
+
+if [ -z "$FIX" ] || [ ! -d "$FIX/nir" ]; then
+	echo "note: fixtures absent: NIR fixture images not tested"
+	[ "$failures" = 0 ] || exit 1
+	exit 0
+fi
+for t in $targets; do
+	image lif "$t" "$FIX/nir/lif/lif_norse.nir" --steps 1000 --rate 0.1
+	image braille "$t" "$FIX/nir/rnn/braille_noDelay_bias_zero.nir" --steps 256 --rate 0.1 \
+		--weight-bits 16
+	image braille-sub "$t" "$FIX/nir/rnn/braille_noDelay_noBias_subtract.nir" --reset subtract \
+		--steps 256 --rate 0.1 --weight-bits 16
+	image cnn "$t" "$FIX/nir/cnn/cnn_sinabs.nir" --reset subtract --spikes-per-step multiple \
+		--steps 20 --rate 0.05 --weight-bits 16
+done
+# the quantized CNN classifies as the float model on >= 99% of the samples
+expect_exit 0 "$SNNCC" run "$FIX/nir/cnn/cnn_sinabs.nir" --reset subtract \
+	--spikes-per-step multiple --steps 30 --samples 100 --rate 0.05 --weight-bits 16
+line=$(grep "class agreement" "$TMP/out")
+echo "cnn (16-bit weights):$line"
+same=$(echo "$line" | sed 's/.*agreement: \([0-9]*\) of \([0-9]*\).*/\1/')
+all=$(echo "$line" | sed 's/.*agreement: \([0-9]*\) of \([0-9]*\).*/\2/')
+[ "$all" -gt 0 ] && [ $((same * 100)) -ge $((all * 99)) ] || fail "CNN agreement $same of $all"
+
+[ "$failures" = 0 ] || exit 1
