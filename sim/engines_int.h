@@ -20,4 +20,19 @@ struct engine_ops {
 /* The time-grid engine on CPU threads (engine.c). */
 extern const struct engine_ops engine_grid_cpu;
 
+/* The time-grid engine on an NVIDIA GPU (engine_cuda.c), in builds that
+ * have it (configure found nvcc); NULL in the others. */
+#ifdef HAVE_CUDA
+extern const struct engine_ops engine_grid_cuda;
+static inline const struct engine_ops *engines_grid_cuda(void)
+{
+	return &engine_grid_cuda;
+}
+#else
+static inline const struct engine_ops *engines_grid_cuda(void)
+{
+	return NULL;
+}
+#endif
+
 #endif

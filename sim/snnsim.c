@@ -41,6 +41,8 @@ static void usage(FILE *out)
 		"  --duration T         biological time with its unit, e.g. 200ms or '1.5 s'\n"
 		"  --scale F            population sizes times F, keeping each neuron's mean\n"
 		"                       in-degree (overrides simulation.scale)\n"
+		"  --backend B          cpu (OpenMP threads) or cuda (an NVIDIA GPU; the same\n"
+		"                       spikes); overrides simulation.backend\n"
 		"  -o, --output FILE    spike file; records every population's spikes unless\n"
 		"                       the config's record section chooses\n"
 		"  --format F           hdf5 (SONATA spike layout) or csv; default: csv for a\n"
@@ -114,6 +116,7 @@ struct run_args {
 	bool seed_set;
 	unsigned long long seed;
 	const char *duration;
+	const char *backend;
 	double scale;
 	const char *output;
 	const char *summary_json;
@@ -156,6 +159,13 @@ static int parse_run_args(int argc, char **argv, struct run_args *ra)
 					missing ? "" : ", got ", missing ? "" : v);
 				return -1;
 			}
+		} else if ((v = opt_value(argc, argv, &i, "--backend", NULL, &missing))) {
+			if (missing || (strcmp(v, "cpu") != 0 && strcmp(v, "cuda") != 0)) {
+				fprintf(stderr, "snnsim: error: --backend expects cpu or cuda%s%s\n",
+					missing ? "" : ", got ", missing ? "" : v);
+				return -1;
+			}
+			ra->backend = v;
 		} else if ((v = opt_value(argc, argv, &i, "--duration", NULL, &missing))) {
 			if (missing) {
 				fprintf(stderr, "snnsim: error: --duration expects a time such as 200ms\n");
@@ -278,6 +288,11 @@ static int cmd_run(int argc, char **argv)
 	}
 	if (ra.seed_set) {
 		snn_net_set_seed(net, ra.seed);
+	}
+	if (ra.backend && snn_net_set_backend(net, ra.backend, d) != SNN_OK) {
+		fprintf(stderr, "snnsim: error: --backend: %s\n", snn_diag_message(d, 0));
+		ex = EXIT_BAD_INPUT;
+		goto out;
 	}
 	if (ra.duration) {
 		double ms;
