@@ -120,6 +120,8 @@ void conn_scratch_free(struct conn_scratch *sc)
 {
 	free(sc->idx);
 	free(sc->bits);
+	free(sc->w);
+	free(sc->dl);
 	memset(sc, 0, sizeof(*sc));
 }
 
@@ -200,9 +202,162 @@ static int draw_k(struct rng *r, uint32_t avail, uint32_t self, uint64_t k, bool
 	return 0;
 }
 
+/* ------------------------------------------------------------------ explicit projections */
+
+static int reserve_explicit(struct conn_scratch *sc, uint64_t n)
+{
+	if (reserve(sc, n)) {
+		return -1;
+	}
+	if (n <= sc->wcap) {
+		return 0;
+	}
+	uint64_t cap = sc->wcap ? sc->wcap : 256;
+	while (cap < n) {
+		cap *= 2;
+	}
+	float *w = realloc(sc->w, cap * sizeof(float));
+	if (w) {
+		sc->w = w;
+	}
+	uint32_t *dl = realloc(sc->dl, cap * sizeof(uint32_t));
+	if (dl) {
+		sc->dl = dl;
+	}
+	if (!w || !dl) {
+		return -1;
+	}
+	sc->wcap = cap;
+	return 0;
+}
+
+/* Synapses onto target j of an explicit projection, by increasing source. */
+static int explicit_sources(const struct proj_explicit *x, uint32_t j, struct conn_scratch *sc,
+			    uint64_t *n)
+{
+	uint64_t m = 0;
+	*n = 0;
+#define ADD(src, weight)                                                                           \
+	do {                                                                                       \
+		float w_ = (weight);                                                               \
+		if (w_ != 0.0f) {                                                                  \
+			sc->idx[m] = (src);                                                        \
+			sc->w[m] = w_;                                                             \
+			sc->dl[m] = x->delay_steps + (x->pre_delay ? x->pre_delay[src] : 0);       \
+			m++;                                                                       \
+		}                                                                                  \
+	} while (0)
+	switch (x->kind) {
+	case PROJ_DENSE: {
+		if (reserve_explicit(sc, x->n_pre)) {
+			return -1;
+		}
+		const float *row = x->w + (size_t)j * x->n_pre;
+		for (uint32_t i = 0; i < x->n_pre; i++) {
+			ADD(i, row[i]);
+		}
+		break;
+	}
+	case PROJ_SPARSE: {
+		if (reserve_explicit(sc, x->row[j + 1] - x->row[j])) {
+			return -1;
+		}
+		for (uint64_t e = x->row[j]; e < x->row[j + 1]; e++) {
+			ADD(x->col[e], x->val[e]);
+		}
+		break;
+	}
+	case PROJ_DIAG:
+		if (reserve_explicit(sc, 1)) {
+			return -1;
+		}
+		ADD(j, x->w ? x->w[j] : 1.0f);
+		break;
+	case PROJ_CONV: {
+		const struct proj_conv *cv = &x->conv;
+		uint32_t plane = cv->out_h * cv->out_w;
+		uint32_t co = j / plane, oy = (j % plane) / cv->out_w, ox = j % cv->out_w;
+		uint32_t cin_g = cv->cin / cv->groups;
+		uint32_t g = co / (cv->cout / cv->groups);
+		if (reserve_explicit(sc, (uint64_t)cin_g * cv->kh * cv->kw)) {
+			return -1;
+		}
+		for (uint32_t ci = 0; ci < cin_g; ci++) {
+			uint32_t c = g * cin_g + ci;
+			for (uint32_t ky = 0; ky < cv->kh; ky++) {
+				int64_t iy = (int64_t)oy * cv->stride_h - cv->pad_h + (int64_t)ky * cv->dil_h;
+				if (iy < 0 || iy >= cv->in_h) {
+					continue;
+				}
+				const float *k = cv->kernel +
+						 (((size_t)co * cin_g + ci) * cv->kh + ky) * cv->kw;
+				for (uint32_t kx = 0; kx < cv->kw; kx++) {
+					int64_t ix = (int64_t)ox * cv->stride_w - cv->pad_w +
+						     (int64_t)kx * cv->dil_w;
+					if (ix < 0 || ix >= cv->in_w) {
+						continue;
+					}
+					ADD((uint32_t)(((int64_t)c * cv->in_h + iy) * cv->in_w + ix), k[kx]);
+				}
+			}
+		}
+		break;
+	}
+	case PROJ_POOL: {
+		const struct proj_pool *pl = &x->pool;
+		uint32_t plane = pl->out_h * pl->out_w;
+		uint32_t c = j / plane, oy = (j % plane) / pl->out_w, ox = j % pl->out_w;
+		float w = pl->avg ? (float)(1.0 / ((double)pl->kh * pl->kw)) : 1.0f;
+		if (reserve_explicit(sc, (uint64_t)pl->kh * pl->kw)) {
+			return -1;
+		}
+		for (uint32_t ky = 0; ky < pl->kh; ky++) {
+			int64_t iy = (int64_t)oy * pl->stride_h - pl->pad_h + ky;
+			if (iy < 0 || iy >= pl->in_h) {
+				continue;
+			}
+			for (uint32_t kx = 0; kx < pl->kw; kx++) {
+				int64_t ix = (int64_t)ox * pl->stride_w - pl->pad_w + kx;
+				if (ix < 0 || ix >= pl->in_w) {
+					continue;
+				}
+				ADD((uint32_t)(((int64_t)c * pl->in_h + iy) * pl->in_w + ix), w);
+			}
+		}
+		break;
+	}
+	case PROJ_RULE:
+	default:
+		break;
+	}
+#undef ADD
+	*n = m;
+	return 0;
+}
+
+uint64_t proj_count_synapses(const struct proj_explicit *x)
+{
+	struct conn_scratch sc;
+	memset(&sc, 0, sizeof(sc));
+	uint64_t total = 0;
+	for (uint32_t j = 0; j < x->n_post; j++) {
+		uint64_t n;
+		if (explicit_sources(x, j, &sc, &n) != 0) {
+			total = UINT64_MAX;
+			break;
+		}
+		total += n;
+	}
+	conn_scratch_free(&sc);
+	return total;
+}
+
 int conn_sources(const struct conn *c, uint32_t j, struct conn_scratch *sc, uint64_t *n)
 {
 	const struct projection *pr = c->pr;
+	if (pr->kind != PROJ_RULE) {
+		return explicit_sources(pr->x, j, sc, n);
+	}
 	uint32_t self = self_index(c, &pr->post, j, &pr->pre);
 	uint32_t avail = available(c->n_pre, self);
 	struct rng r;

@@ -38,12 +38,16 @@ struct conn {
 	uint8_t n_channels;       /* channels of the target model */
 };
 
-/* Per-thread scratch for drawing: an index buffer and a bitset. */
+/* Per-thread scratch for drawing: an index buffer and a bitset; for explicit
+ * projections also the weight and delay (steps) of each synapse. */
 struct conn_scratch {
 	uint32_t *idx;
 	uint64_t cap;
 	uint64_t *bits;
 	uint64_t nbits;
+	float *w;
+	uint32_t *dl;
+	uint64_t wcap;
 };
 
 int conn_prepare(struct conn *c, const snn_net *net, uint32_t index, uint64_t seed,
@@ -55,7 +59,10 @@ void conn_scratch_free(struct conn_scratch *sc);
 uint32_t conn_set_index(const struct target_set *t, uint32_t local);
 
 /* Target-driven rules: the pre-set indices of the synapses onto post-set index
- * j, in creation order, in sc->idx[0..*n). Returns 0, or -1 out of memory. */
+ * j, in creation order, in sc->idx[0..*n). Explicit projections (every kind
+ * but PROJ_RULE) also give each synapse's weight in sc->w and delay in steps
+ * in sc->dl, in increasing source order; zero weights are no synapse.
+ * Returns 0, or -1 out of memory. */
 int conn_sources(const struct conn *c, uint32_t j, struct conn_scratch *sc, uint64_t *n);
 /* fixed_outdegree: the post-set indices of the synapses from pre index i. */
 int conn_targets(const struct conn *c, uint32_t i, struct conn_scratch *sc, uint64_t *n);

@@ -7,10 +7,15 @@
  * One step n (t_n = n dt to t_n + dt), each thread on its slice:
  *   1. apply current-stimulus changes that start at step n
  *   2. add Poisson stimulus input arriving in step n to the ring slot of n
- *   3. update neurons (reads and clears the slot of n; spikes into a list)
- *   4. count and queue spikes for recording, sample traces
- *   -- barrier; on bookkeeping steps thread 0 writes outputs, then barrier --
- *   5. deliver every thread's spikes of step n into the slots of n + delay
+ *   3. for each stage (a network without same-step projections has one):
+ *      a. update the stage's neurons (reading the slot of n; spikes into a
+ *         list); after the last stage, clear the slot of n
+ *      b. after the last stage: count and queue spikes for recording, sample
+ *         traces and captures
+ *      -- barrier; after the last stage, on bookkeeping steps thread 0
+ *         writes outputs, then barrier --
+ *      c. deliver every thread's spikes of the stage into the slots of
+ *         n + delay (delay 0: the slot of n, read by later stages)
  */
 #include "config.h"
 
@@ -27,6 +32,7 @@
 #include "engines_int.h"
 #include "model_lif.h"
 #include "model_lif_cond.h"
+#include "model_nir.h"
 #include "model_source.h"
 #include "rng_int.h"
 #include "tracefile_int.h"
@@ -596,21 +602,25 @@ int grid_flush_traces(struct grid_sim *s, uint64_t steps_done, snn_diag *d)
 
 /* ------------------------------------------------------------------ the step */
 
-static void update_slice(struct grid_sim *s, struct thread_rt *t, uint64_t n)
+static void update_stage(struct grid_sim *s, struct thread_rt *t, uint64_t n, uint32_t stage)
 {
 	uint32_t slice = t->hi - t->lo;
-	int32_t *slot = t->ring + (size_t)(n & s->ring_mask) * s->n_ch * slice;
+	size_t slot_at = (size_t)(n & s->ring_mask) * s->n_ch * slice;
 	uint32_t *out = t->spk[n & 1];
-	uint32_t nout = 0;
-	for (uint32_t pi = 0; pi < s->n_pops; pi++) {
+	double *amp = t->amp[n & 1];
+	uint32_t nout = stage ? t->stage_end[n & 1][stage - 1] : 0;
+	for (uint32_t pi = s->stage_first[stage]; pi < s->stage_first[stage + 1]; pi++) {
 		struct pop_rt *p = &s->pops[pi];
 		uint32_t lo, hi;
 		if (!pop_in_slice(p, t, &lo, &hi)) {
 			continue;
 		}
-		size_t off = p->first + lo - t->lo;
-		const int32_t *in0 = slot + off;
-		const int32_t *in1 = s->n_ch > 1 ? slot + slice + off : slot + off;
+		uint32_t before = nout;
+		size_t off = slot_at + p->first + lo - t->lo;
+		/* fixed-point buffers for configs, doubles for graded (NIR) networks */
+		const int32_t *in0 = t->ring ? t->ring + off : NULL;
+		const int32_t *in1 = t->ring && s->n_ch > 1 ? in0 + slice : in0;
+		const double *din0 = t->ringd ? t->ringd + off : NULL;
 		const double *iext = s->i_ext ? s->i_ext + p->first + lo : NULL;
 		switch (p->model) {
 		case MODEL_LIF_DELTA:
@@ -632,13 +642,66 @@ static void update_slice(struct grid_sim *s, struct thread_rt *t, uint64_t n)
 		case MODEL_POISSON_SOURCE:
 			poisson_source_update(p, lo, hi, n, s->net->sim.seed, out, &nout);
 			break;
+		case MODEL_NIR_INPUT:
+		case MODEL_NIR_RELAY:
+		case MODEL_NIR_LI:
+		case MODEL_NIR_LIF:
+		case MODEL_NIR_I:
+		case MODEL_NIR_IF:
+		case MODEL_NIR_CUBA_LI:
+		case MODEL_NIR_CUBA_LIF:
+		case MODEL_NIR_THRESHOLD:
+			nir_update(p, lo, hi, din0, n, out, amp, &nout);
+			break;
 		case MODEL_COUNT_:
 		default:
 			break;
 		}
+		if (amp && !p->ir->model->graded) {
+			for (uint32_t j = before; j < nout; j++) {
+				amp[j] = 1.0;
+			}
+		}
 	}
-	memset(slot, 0, sizeof(int32_t) * s->n_ch * slice);
-	t->nspk[n & 1] = nout;
+	t->stage_end[n & 1][stage] = nout;
+	if (stage + 1 == s->n_stages) {
+		if (t->ring) {
+			memset(t->ring + slot_at, 0, sizeof(int32_t) * s->n_ch * slice);
+		} else {
+			memset(t->ringd + slot_at, 0, sizeof(double) * s->n_ch * slice);
+		}
+		t->nspk[n & 1] = nout;
+	}
+}
+
+/* Writes the captures of step n for the thread's neurons: outputs from the
+ * thread's spike list, states from the neurons. */
+static void capture_slice(struct grid_sim *s, struct thread_rt *t, uint64_t n)
+{
+	const uint32_t *spk = t->spk[n & 1];
+	const double *amp = t->amp[n & 1];
+	uint32_t ns = t->nspk[n & 1];
+	for (uint32_t c = 0; c < s->n_caps; c++) {
+		const struct grid_capture *cp = &s->caps[c];
+		const struct pop_rt *p = &s->pops[cp->pop];
+		uint32_t lo, hi;
+		if (!pop_in_slice(p, t, &lo, &hi)) {
+			continue;
+		}
+		double *row = cp->buf + n * p->size;
+		if (cp->var >= 0) {
+			for (uint32_t i = lo; i < hi; i++) {
+				row[i] = nir_get(p, cp->var, i);
+			}
+			continue;
+		}
+		for (uint32_t j = 0; j < ns; j++) {
+			uint32_t g = spk[j];
+			if (g >= p->first + lo && g < p->first + hi) {
+				row[g - p->first] = amp ? amp[j] : 1.0;
+			}
+		}
+	}
 }
 
 static void record_slice(struct grid_sim *s, struct thread_rt *t, int tid, uint64_t n)
@@ -667,8 +730,12 @@ static void record_slice(struct grid_sim *s, struct thread_rt *t, int tid, uint6
 		for (uint32_t e = tr->thr_lo[tid]; e < tr->thr_hi[tid]; e++) {
 			uint32_t local = tr->gids[e] - p->first;
 			dst[e] = p->model == MODEL_LIF_COND ? cond_get(p, tr->ir->var, local)
+				 : p->ir->model->hidden     ? nir_get(p, tr->ir->var, local)
 							    : lif_get(p, tr->ir->var, local);
 		}
+	}
+	if (s->n_caps) {
+		capture_slice(s, t, n);
 	}
 }
 
@@ -682,15 +749,34 @@ static inline void add_run(int32_t *restrict dst, const uint16_t *restrict tg,
 	}
 }
 
-static void deliver(struct grid_sim *s, struct thread_rt *t, uint64_t n)
+/* The same for a graded network: weights times the value of the spike, in
+ * doubles (the order is fixed: emission step, source, synapse). */
+static inline void add_run_graded(double *restrict dst, const uint16_t *restrict tg,
+				  const float *restrict w, uint32_t len, const double *amp)
+{
+	if (amp) {
+		double a = *amp;
+		for (uint32_t k = 0; k < len; k++) {
+			dst[tg[k]] += (double)w[k] * a;
+		}
+	} else {
+		for (uint32_t k = 0; k < len; k++) {
+			dst[tg[k]] += w[k];
+		}
+	}
+}
+
+static void deliver(struct grid_sim *s, struct thread_rt *t, uint64_t n, uint32_t stage)
 {
 	uint32_t slice = t->hi - t->lo;
 	size_t slot_stride = (size_t)s->n_ch * slice;
 	uint64_t events = 0;
 	for (int u = 0; u < s->nthreads; u++) {
 		const uint32_t *spk = s->thr[u].spk[n & 1];
-		uint32_t ns = s->thr[u].nspk[n & 1];
-		for (uint32_t j = 0; j < ns; j++) {
+		const double *amp = s->thr[u].amp[n & 1];
+		const uint32_t *ends = s->thr[u].stage_end[n & 1];
+		uint32_t ns = ends[stage];
+		for (uint32_t j = stage ? ends[stage - 1] : 0; j < ns; j++) {
 			uint32_t src = spk[j];
 			for (uint32_t bi = 0; bi < t->n_blocks; bi++) {
 				const struct syn_block *b = &t->blocks[bi];
@@ -700,12 +786,17 @@ static void deliver(struct grid_sim *s, struct thread_rt *t, uint64_t n)
 				}
 				uint64_t off = b->row_syn[src];
 				events += b->row_syn[src + 1] - off;
-				int32_t *base = t->ring + (b->lo - t->lo);
+				size_t base = b->lo - t->lo;
 				for (uint32_t r = r0; r < r1; r++) {
 					const struct syn_run *run = &b->runs[r];
-					int32_t *dst = base + ((n + run->delay) & s->ring_mask) * slot_stride +
-						       (size_t)run->ch * slice;
-					add_run(dst, b->tgt + off, b->w + off, run->len);
+					size_t at = base + ((n + run->delay) & s->ring_mask) * slot_stride +
+						    (size_t)run->ch * slice;
+					if (t->ring) {
+						add_run(t->ring + at, b->tgt + off, b->w + off, run->len);
+					} else {
+						add_run_graded(t->ringd + at, b->tgt + off, b->wf + off,
+							       run->len, amp ? &amp[j] : NULL);
+					}
 					off += run->len;
 				}
 			}
@@ -755,6 +846,7 @@ static void run_thread(struct grid_sim *s, struct run_ctl *c, int tid)
 {
 	struct thread_rt *t = &s->thr[tid];
 	uint32_t F = s->bookkeeping;
+	uint32_t last = s->n_stages - 1;
 	for (uint64_t n = 0; n < s->n_steps; n++) {
 		if (s->i_ext) {
 			apply_dc(s, t, n);
@@ -762,7 +854,12 @@ static void run_thread(struct grid_sim *s, struct run_ctl *c, int tid)
 		if (s->n_poisson) {
 			add_poisson(s, t, n);
 		}
-		update_slice(s, t, n);
+		for (uint32_t k = 0; k < last; k++) {
+			update_stage(s, t, n, k);
+			ENGINE_BARRIER();
+			deliver(s, t, n, k);
+		}
+		update_stage(s, t, n, last);
 		record_slice(s, t, tid, n);
 		ENGINE_BARRIER();
 		if ((n + 1) % F == 0 || n + 1 == s->n_steps) {
@@ -774,7 +871,7 @@ static void run_thread(struct grid_sim *s, struct run_ctl *c, int tid)
 				break;
 			}
 		}
-		deliver(s, t, n);
+		deliver(s, t, n, last);
 	}
 }
 
@@ -787,13 +884,18 @@ static void thread_free(struct thread_rt *t)
 	}
 	free(t->blocks);
 	big_free(t->ring);
+	big_free(t->ringd);
 	free(t->spk[0]);
 	free(t->spk[1]);
+	free(t->amp[0]);
+	free(t->amp[1]);
+	free(t->stage_end[0]);
+	free(t->stage_end[1]);
 	free(t->rec);
 	free(t->pop_spikes);
 }
 
-void grid_destroy(struct grid_sim *s)
+static void grid_teardown(struct grid_sim *s)
 {
 	if (!s) {
 		return;
@@ -810,10 +912,13 @@ void grid_destroy(struct grid_sim *s)
 		free(p->ref);
 		free(p->lif_het);
 		free(p->cond_het);
+		free(p->nir_het);
 		free(p->train_step);
 		free(p->cursor);
 	}
 	free(s->pops);
+	free(s->stage_first);
+	free(s->bias);
 	free(s->stims);
 	free(s->poisson);
 	free(s->dc_events);
@@ -846,16 +951,34 @@ static int default_threads(void)
 #endif
 }
 
+int grid_default_threads(void)
+{
+	return default_threads();
+}
+
 /* Allocates a thread's ring buffers and spike lists (first touch by the
  * owning thread). */
 static int thread_alloc_buffers(struct grid_sim *s, struct thread_rt *t)
 {
 	uint32_t slice = t->hi - t->lo;
 	size_t cells = (size_t)s->ring_slots * s->n_ch * (slice ? slice : 1);
-	t->ring = big_calloc(cells * sizeof(int32_t));
+	if (s->graded) {
+		t->ringd = big_calloc(cells * sizeof(double));
+	} else {
+		t->ring = big_calloc(cells * sizeof(int32_t));
+	}
 	t->spk[0] = malloc((slice ? slice : 1) * sizeof(uint32_t));
 	t->spk[1] = malloc((slice ? slice : 1) * sizeof(uint32_t));
-	if (!t->ring || !t->spk[0] || !t->spk[1]) {
+	t->stage_end[0] = calloc(s->n_stages, sizeof(uint32_t));
+	t->stage_end[1] = calloc(s->n_stages, sizeof(uint32_t));
+	bool amp_ok = true;
+	if (s->graded) {
+		t->amp[0] = malloc((slice ? slice : 1) * sizeof(double));
+		t->amp[1] = malloc((slice ? slice : 1) * sizeof(double));
+		amp_ok = t->amp[0] && t->amp[1];
+	}
+	if ((!t->ring && !t->ringd) || !t->spk[0] || !t->spk[1] || !t->stage_end[0] ||
+	    !t->stage_end[1] || !amp_ok) {
 		t->err = SNN_ENOMEM;
 		snprintf(t->errmsg, sizeof(t->errmsg), "out of memory for the input buffers");
 		return -1;
@@ -880,7 +1003,7 @@ static void build_thread(struct grid_sim *s, struct build_ctl *c, int tid)
 	struct thread_rt *t = &s->thr[tid];
 	double *mine = c->popmax + (size_t)tid * s->n_pops * 2;
 	synapses_build_thread(s, t, c->shared);
-	if (!t->err) {
+	if (!t->err && !s->graded) {
 		synapses_bound_thread(s, t, mine);
 	}
 	ENGINE_BARRIER();
@@ -901,13 +1024,15 @@ static void build_thread(struct grid_sim *s, struct build_ctl *c, int tid)
 				c->popmax[i] = o[i] > c->popmax[i] ? o[i] : c->popmax[i];
 			}
 		}
-		if (!c->failed) {
+		if (!c->failed && !s->graded) {
 			c->rc = synapses_choose_shifts(s, c->popmax, c->d);
 		}
 	}
 	ENGINE_BARRIER();
 	if (!c->failed && c->rc == SNN_OK) {
-		synapses_convert_thread(s, t);
+		if (!s->graded) {
+			synapses_convert_thread(s, t);
+		}
 		if (c->host_buffers) {
 			thread_alloc_buffers(s, t);
 		}
@@ -996,6 +1121,18 @@ static int setup_pops(struct grid_sim *s, snn_diag *d)
 		case MODEL_POISSON_SOURCE:
 			rc = source_setup(s, p, d);
 			break;
+		case MODEL_NIR_INPUT:
+		case MODEL_NIR_RELAY:
+		case MODEL_NIR_LI:
+		case MODEL_NIR_LIF:
+		case MODEL_NIR_I:
+		case MODEL_NIR_IF:
+		case MODEL_NIR_CUBA_LI:
+		case MODEL_NIR_CUBA_LIF:
+		case MODEL_NIR_THRESHOLD:
+			s->graded = true;
+			rc = nir_setup(s, p, d);
+			break;
 		case MODEL_COUNT_:
 		default:
 			rc = snn_diag_error(d, SNN_EUNSUP, p->ir->where.file, p->ir->where.line,
@@ -1021,8 +1158,76 @@ static int setup_pops(struct grid_sim *s, snn_diag *d)
 	return SNN_OK;
 }
 
-int grid_create(const snn_net *net, const snn_sim_options *opt, const struct grid_mode *mode,
-		struct grid_sim **out, snn_diag *d)
+/* Smallest delay in steps that a projection may give a synapse. */
+static uint32_t min_delay_steps(const struct projection *pr)
+{
+	if (pr->kind == PROJ_RULE) {
+		return 1;
+	}
+	uint32_t m = UINT32_MAX;
+	for (uint32_t i = 0; pr->x->pre_delay && i < pr->x->n_pre; i++) {
+		m = pr->x->pre_delay[i] < m ? pr->x->pre_delay[i] : m;
+	}
+	return pr->x->delay_steps + (m == UINT32_MAX ? 0 : m);
+}
+
+/* Splits the populations into stages (engine_int.h) and gathers the constant
+ * inputs (biases) of explicit projections. */
+static int setup_stages(struct grid_sim *s, snn_diag *d)
+{
+	const snn_net *net = s->net;
+	uint32_t np = s->n_pops;
+	for (uint32_t i = 0; i < np; i++) {
+		struct pop_rt *p = &s->pops[i];
+		p->stage = i ? s->pops[i - 1].stage : 0;
+		for (uint32_t q = 0; q < net->n_projs; q++) {
+			const struct projection *pr = &net->projs[q];
+			if (pr->post.pop != i || min_delay_steps(pr) > 0) {
+				continue;
+			}
+			if (pr->pre.pop >= i) {
+				const struct origin *o = &pr->where;
+				return snn_diag_error(d, SNN_EUNSUP, o->file, o->line, o->col,
+						      "a projection without delay from '%s' to '%s', "
+						      "which is not updated after it",
+						      net->pops[pr->pre.pop].name, p->ir->name);
+			}
+			if (s->pops[pr->pre.pop].stage + 1 > p->stage) {
+				p->stage = s->pops[pr->pre.pop].stage + 1;
+			}
+		}
+	}
+	s->n_stages = np ? s->pops[np - 1].stage + 1 : 1;
+	s->stage_first = calloc((size_t)s->n_stages + 1, sizeof(uint32_t));
+	if (!s->stage_first) {
+		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+	}
+	for (uint32_t i = np; i-- > 0;) {
+		s->stage_first[s->pops[i].stage] = i;
+	}
+	s->stage_first[s->n_stages] = np;
+	for (uint32_t q = 0; q < net->n_projs; q++) {
+		const struct projection *pr = &net->projs[q];
+		if (pr->kind == PROJ_RULE || !pr->x->bias) {
+			continue;
+		}
+		if (!s->bias) {
+			s->bias = calloc(s->n_neurons ? s->n_neurons : 1, sizeof(double));
+			if (!s->bias) {
+				return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+			}
+		}
+		struct pop_rt *p = &s->pops[pr->post.pop];
+		p->bias = s->bias + p->first;
+		for (uint32_t j = 0; j < target_set_size(&pr->post); j++) {
+			p->bias[target_set_at(&pr->post, j)] += pr->x->bias[j];
+		}
+	}
+	return SNN_OK;
+}
+
+int grid_build(const snn_net *net, const snn_sim_options *opt, const struct grid_mode *mode,
+	       struct grid_sim **out, snn_diag *d)
 {
 	*out = NULL;
 	double t0 = now_s();
@@ -1073,7 +1278,8 @@ int grid_create(const snn_net *net, const snn_sim_options *opt, const struct gri
 		s->thr[k].hi =
 			(uint32_t)((uint64_t)s->n_neurons * (uint64_t)(k + 1) / (uint64_t)s->nthreads);
 	}
-	if ((rc = setup_pops(s, d)) != SNN_OK || (rc = setup_stimuli(s, d)) != SNN_OK ||
+	if ((rc = setup_pops(s, d)) != SNN_OK || (rc = setup_stages(s, d)) != SNN_OK ||
+	    (rc = setup_stimuli(s, d)) != SNN_OK ||
 	    (rc = setup_recording(s, d)) != SNN_OK || (rc = setup_buffers(s, mode, d)) != SNN_OK) {
 		goto fail;
 	}
@@ -1112,7 +1318,7 @@ int grid_create(const snn_net *net, const snn_sim_options *opt, const struct gri
 	*out = s;
 	return SNN_OK;
 fail:
-	grid_destroy(s);
+	grid_teardown(s);
 	return rc;
 }
 
@@ -1120,14 +1326,14 @@ static int grid_new(const snn_net *net, const snn_sim_options *opt, void **out, 
 {
 	static const struct grid_mode cpu = {"grid-cpu", true, 0};
 	struct grid_sim *s;
-	int rc = grid_create(net, opt, &cpu, &s, d);
+	int rc = grid_build(net, opt, &cpu, &s, d);
 	*out = s;
 	return rc;
 }
 
 static void grid_free(void *impl)
 {
-	grid_destroy(impl);
+	grid_teardown(impl);
 }
 
 /* ------------------------------------------------------------------ run */
@@ -1207,6 +1413,10 @@ static int fill_stats(struct grid_sim *s, double sim_s)
 	for (uint32_t i = 0; i < s->n_pops; i++) {
 		nv += s->pops[i].ir->name[0] != '@';
 	}
+	free(s->stat_names);
+	free(s->stat_sizes);
+	free(s->stat_spikes);
+	free(s->stat_rates);
 	s->stat_names = calloc(nv ? nv : 1, sizeof(char *));
 	s->stat_sizes = calloc(nv ? nv : 1, sizeof(uint32_t));
 	s->stat_spikes = calloc(nv ? nv : 1, sizeof(uint64_t));
@@ -1330,3 +1540,111 @@ static const snn_stats *grid_stats(const void *impl)
 }
 
 const struct engine_ops engine_grid_cpu = {"grid-cpu", grid_new, grid_run, grid_stats, grid_free};
+
+/* ------------------------------------------------------------------ runs driven from outside */
+
+int grid_create(const snn_net *net, const snn_sim_options *opt, struct grid_sim **out,
+		snn_diag *d)
+{
+	void *impl = NULL;
+	int rc = grid_new(net, opt, &impl, d);
+	*out = impl;
+	return rc;
+}
+
+void grid_destroy(struct grid_sim *s)
+{
+	grid_free(s);
+}
+
+/* Puts the network back in its initial state. */
+static int grid_reset(struct grid_sim *s, snn_diag *d)
+{
+	if (s->n_stims) {
+		return snn_diag_error(d, SNN_EUNSUP, NULL, 0, 0,
+				      "a network with stimuli cannot be run sample by sample");
+	}
+	for (uint32_t i = 0; i < s->n_pops; i++) {
+		struct pop_rt *p = &s->pops[i];
+		switch (p->model) {
+		case MODEL_SPIKE_SOURCE:
+			for (uint32_t k = 0; k < p->size; k++) {
+				p->cursor[k] = p->train_off[k];
+			}
+			break;
+		case MODEL_POISSON_SOURCE:
+			break;
+		case MODEL_LIF_DELTA:
+		case MODEL_LIF_EXP:
+		case MODEL_LIF_COND:
+			return snn_diag_error(d, SNN_EUNSUP, p->ir->where.file, p->ir->where.line,
+					      p->ir->where.col,
+					      "population '%s': model %s cannot be run sample by sample",
+					      p->ir->name, p->ir->model->name);
+		default:
+			nir_reset(p);
+			break;
+		}
+	}
+	for (int k = 0; k < s->nthreads; k++) {
+		struct thread_rt *t = &s->thr[k];
+		uint32_t slice = t->hi - t->lo;
+		size_t cells = (size_t)s->ring_slots * s->n_ch * (slice ? slice : 1);
+		if (t->ring) {
+			memset(t->ring, 0, cells * sizeof(int32_t));
+		} else {
+			memset(t->ringd, 0, cells * sizeof(double));
+		}
+		t->nspk[0] = t->nspk[1] = 0;
+		memset(t->stage_end[0], 0, s->n_stages * sizeof(uint32_t));
+		memset(t->stage_end[1], 0, s->n_stages * sizeof(uint32_t));
+		t->nrec = 0;
+	}
+	return SNN_OK;
+}
+
+int grid_run_io(struct grid_sim *s, uint64_t n_steps, const struct grid_capture *caps,
+		uint32_t n_caps, snn_diag *d)
+{
+	if (n_steps < 1 || n_steps >= UINT32_MAX) {
+		return snn_diag_error(d, SNN_EINVAL, NULL, 0, 0,
+				      "a run takes between one step and %u steps (got %llu)",
+				      UINT32_MAX - 1, (unsigned long long)n_steps);
+	}
+	int rc = grid_reset(s, d);
+	if (rc != SNN_OK) {
+		return rc;
+	}
+	s->n_steps = n_steps;
+	s->caps = caps;
+	s->n_caps = n_caps;
+	struct run_ctl c = {0, SNN_OK, now_s(), d};
+#ifdef _OPENMP
+	int nt = s->nthreads;
+#pragma omp parallel num_threads(nt) default(none) shared(s, c)
+	run_thread(s, &c, omp_get_thread_num());
+#else
+	run_thread(s, &c, 0);
+#endif
+	s->run_s += now_s() - c.t0;
+	s->caps = NULL;
+	s->n_caps = 0;
+	if (c.rc == SNN_EINTR) {
+		return snn_diag_error(d, SNN_EINTR, NULL, 0, 0, "stopped; no output was written");
+	}
+	if (c.rc != SNN_OK) {
+		return c.rc;
+	}
+	s->stats.bio_ms += (double)n_steps * s->dt;
+	return SNN_OK;
+}
+
+const snn_stats *grid_run_stats(struct grid_sim *s)
+{
+	double bio = s->stats.bio_ms;
+	s->steps_done = (uint64_t)nearbyint(bio / s->dt);
+	if (fill_stats(s, s->run_s) != SNN_OK) {
+		return NULL;
+	}
+	return &s->stats;
+}

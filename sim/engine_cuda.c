@@ -370,7 +370,7 @@ static int cuda_new(const snn_net *net, const snn_sim_options *opt, void **out, 
 	struct dev_block *db = NULL;
 	uint32_t nfb = 0, ndb = 0;
 	const struct grid_mode mode = {"grid-cuda", false, chunk_steps(net)};
-	rc = grid_create(net, opt, &mode, &c->s, d);
+	rc = grid_build(net, opt, &mode, &c->s, d);
 	if (rc != SNN_OK) {
 		goto fail;
 	}

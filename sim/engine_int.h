@@ -27,6 +27,15 @@
 #include "snn/sim.h"
 #include "step_hd.h"
 
+/* Constants of the NIR models (see model_nir.h). */
+struct nir_prop {
+	double a_m, c_m, gr;     /* v <- a_m v + c_m + gr I */
+	double a_s, gw;          /* i <- a_s i + gw I (current-based models) */
+	double v_th, v_reset;
+	double jump;             /* v_th - v_reset */
+	double v0;               /* resting value, the initial v */
+};
+
 struct pop_rt {
 	const struct population *ir;
 	uint32_t index;
@@ -56,6 +65,14 @@ struct pop_rt {
 	/* poisson_source */
 	double p_spike;
 	uint64_t src_start, src_stop; /* active steps [start, stop) */
+	/* NIR models: x1 is the synaptic current of the current-based ones */
+	struct nir_prop nir;
+	struct nir_prop *nir_het;
+	bool nir_multi;          /* several spikes per step */
+	bool nir_subtract;       /* reset by subtraction */
+	double *bias;            /* constant input of each neuron, or NULL */
+	const double *input;     /* nir_input: steps x size values of the sample, or NULL */
+	uint32_t stage;          /* update stage (engine_int.h: stages) */
 };
 
 /* A delay group inside a source's row: `len` synapses with one delay and
@@ -93,9 +110,12 @@ struct thread_rt {
 	uint32_t lo, hi;          /* slice of global ids */
 	struct syn_block *blocks;
 	uint32_t n_blocks;
-	int32_t *ring;            /* [slot][channel][hi - lo], fixed point */
+	int32_t *ring;            /* [slot][channel][hi - lo], fixed point; or, for graded */
+	double *ringd;            /* networks (spikes that carry values), doubles */
 	uint32_t *spk[2];         /* spikes of the step, double-buffered by step parity */
+	double *amp[2];           /* the value each spike carries (graded networks), or NULL */
 	uint32_t nspk[2];
+	uint32_t *stage_end[2];   /* per stage: end of its spikes in spk */
 	struct rec_entry *rec;
 	size_t nrec, caprec;
 	uint32_t rec_in_slice;    /* recorded neurons in the slice */
@@ -146,6 +166,18 @@ struct trace_rt {
 	struct trace_writer *writer;
 };
 
+/* A series that grid_run_io writes every step: a population's output (var
+ * -1: the value each neuron emitted, 0 when none) or a state variable. */
+struct grid_capture {
+	uint32_t pop;
+	int var;
+	double *buf;              /* steps x size of the population */
+};
+
+/* Stages: populations are updated in stages of consecutive indices; a
+ * projection with a delay of 0 steps (NIR's same-step edges) delivers the
+ * spikes of one stage to later stages within the step. A network without such
+ * projections is one stage, updated and delivered as a whole. */
 struct grid_sim {
 	const snn_net *net;
 	const char *engine_name;  /* as recorded in outputs: "grid-cpu", "grid-cuda" */
@@ -187,9 +219,17 @@ struct grid_sim {
 	uint64_t *stat_spikes;
 	double *stat_rates;
 	uint64_t steps_done;
+	/* graded output and stages (NIR networks) */
+	bool graded;              /* spikes carry values (amp) */
+	uint32_t n_stages;
+	uint32_t *stage_first;    /* n_stages + 1 population indices */
+	double *bias;             /* constant input per neuron, or NULL */
+	const struct grid_capture *caps;
+	uint32_t n_caps;
+	double run_s;             /* wall time of the runs so far */
 };
 
-/* How grid_create builds the network: for the CPU threads, or as the host
+/* How grid_build builds the network: for the CPU threads, or as the host
  * side of another backend (which runs the steps itself). */
 struct grid_mode {
 	const char *name;         /* engine name recorded in outputs and stats */
@@ -198,12 +238,11 @@ struct grid_mode {
 };
 
 /* The time-grid engine's build and output steps (engine.c), shared with the
- * CUDA engine (engine_cuda.c). grid_create builds pops, stimuli, recorders and
+ * CUDA engine (engine_cuda.c). grid_build builds pops, stimuli, recorders and
  * (in parallel) the synapse blocks, with their fixed-point weights; the
  * caller owns the result (grid_destroy). */
-int grid_create(const snn_net *net, const snn_sim_options *opt, const struct grid_mode *mode,
-		struct grid_sim **out, snn_diag *d);
-void grid_destroy(struct grid_sim *s);
+int grid_build(const snn_net *net, const snn_sim_options *opt, const struct grid_mode *mode,
+	       struct grid_sim **out, snn_diag *d);
 /* Opens the spike and trace writers (temporary names until the run ends). */
 int grid_open_outputs(struct grid_sim *s, snn_diag *d);
 void grid_abort_outputs(struct grid_sim *s);
@@ -261,6 +300,29 @@ void spike_source_update(struct pop_rt *p, uint32_t lo, uint32_t hi, uint64_t st
 			 uint32_t *out, uint32_t *nout);
 void poisson_source_update(struct pop_rt *p, uint32_t lo, uint32_t hi, uint64_t step,
 			   uint64_t seed, uint32_t *out, uint32_t *nout);
+
+int nir_setup(struct grid_sim *s, struct pop_rt *p, snn_diag *d);
+/* Puts every neuron of the population back in its initial state. */
+void nir_reset(struct pop_rt *p);
+/* Advances neurons [lo, hi); emitted values go to amp (never NULL here). */
+void nir_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const double *in0, uint64_t step,
+		uint32_t *out, double *amp, uint32_t *nout);
+double nir_get(const struct pop_rt *p, int var, uint32_t i);
+
+/* Simulations driven sample by sample (NIR networks): builds the engine once;
+ * each grid_run_io puts every population back in its initial state, empties
+ * the input buffers and runs n_steps steps, feeding nir_input populations
+ * from their `input` pointers and writing the captures. Only networks of
+ * NIR and source models can be reset (SNN_EUNSUP otherwise). */
+int grid_create(const snn_net *net, const snn_sim_options *opt, struct grid_sim **out,
+		snn_diag *d);
+int grid_run_io(struct grid_sim *s, uint64_t n_steps, const struct grid_capture *caps,
+		uint32_t n_caps, snn_diag *d);
+/* OpenMP's default thread count (1 without OpenMP). */
+int grid_default_threads(void);
+/* Statistics over every run so far (arrays owned by the simulation). */
+const snn_stats *grid_run_stats(struct grid_sim *s);
+void grid_destroy(struct grid_sim *s);
 
 /* Draws a population parameter or initial value for neuron gid, checking the
  * model's constraint. Returns 0, or -1 with an error naming the config line. */

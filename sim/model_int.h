@@ -18,6 +18,16 @@ enum model_id {
 	MODEL_LIF_COND,      /* lif_cond (as NEST iaf_cond_exp; COBA) */
 	MODEL_SPIKE_SOURCE,  /* replays given spike times */
 	MODEL_POISSON_SOURCE,/* independent Poisson trains, at most one spike per step */
+	/* NIR primitives (model_nir.h); only NIR graphs create them */
+	MODEL_NIR_INPUT,     /* emits the values of the input tensor */
+	MODEL_NIR_RELAY,     /* emits the sum of its inputs (a linear node between two others) */
+	MODEL_NIR_LI,        /* leaky integrator */
+	MODEL_NIR_LIF,       /* leaky integrate-and-fire */
+	MODEL_NIR_I,         /* integrator */
+	MODEL_NIR_IF,        /* integrate-and-fire */
+	MODEL_NIR_CUBA_LI,   /* current-based leaky integrator */
+	MODEL_NIR_CUBA_LIF,  /* current-based leaky integrate-and-fire */
+	MODEL_NIR_THRESHOLD, /* Heaviside step of its input */
 	MODEL_COUNT_
 };
 
@@ -53,6 +63,8 @@ struct model {
 	enum snn_dim weight_dim; /* dimension of weights of synapses onto it */
 	int n_channels;          /* input channels: 1, or 2 (excitatory, inhibitory by weight sign) */
 	bool is_source;          /* has no inputs: cannot be the target of a projection */
+	bool hidden;             /* not available in configs (created by other loaders) */
+	bool graded;             /* its output events carry a value (spike count, potential) */
 };
 
 /* Looks up a model by config name and synapse kind (synapse may be NULL:
@@ -84,5 +96,14 @@ enum cond_param {
 enum cond_state { COND_S_V_M, COND_S_G_EX, COND_S_G_IN, COND_N_STATE };
 
 enum poisson_source_param { PSRC_RATE, PSRC_START, PSRC_STOP, PSRC_N_PARAMS };
+
+/* Parameters of the NIR models, one table for all (LIF's and LI's tau is
+ * tau_mem); each model's mask says which it has. Times in ms, the rest as
+ * written in the NIR file (dimensionless). */
+enum nir_param {
+	NIR_TAU_SYN, NIR_TAU_MEM, NIR_R, NIR_V_LEAK, NIR_V_THRESHOLD, NIR_V_RESET, NIR_W_IN,
+	NIR_N_PARAMS
+};
+enum nir_state { NIR_S_V, NIR_S_I, NIR_N_STATE };
 
 #endif

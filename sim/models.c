@@ -58,6 +58,26 @@ static const struct model_param psrc_params[PSRC_N_PARAMS] = {
 	[PSRC_STOP] = {"stop", SNN_DIM_TIME, INFINITY, PC_NONNEG},
 };
 
+static const struct model_param nir_params[NIR_N_PARAMS] = {
+	[NIR_TAU_SYN] = {"tau_syn", SNN_DIM_TIME, 1.0, PC_POSITIVE},
+	[NIR_TAU_MEM] = {"tau_mem", SNN_DIM_TIME, 10.0, PC_POSITIVE},
+	[NIR_R] = {"r", SNN_DIM_NONE, 1.0, PC_ANY},
+	[NIR_V_LEAK] = {"v_leak", SNN_DIM_NONE, 0.0, PC_ANY},
+	[NIR_V_THRESHOLD] = {"v_threshold", SNN_DIM_NONE, 1.0, PC_ANY},
+	[NIR_V_RESET] = {"v_reset", SNN_DIM_NONE, 0.0, PC_ANY},
+	[NIR_W_IN] = {"w_in", SNN_DIM_NONE, 1.0, PC_ANY},
+};
+
+static const struct model_state nir_state[NIR_N_STATE] = {
+	[NIR_S_V] = {"v", SNN_DIM_NONE, -1, false},
+	[NIR_S_I] = {"i", SNN_DIM_NONE, -1, false},
+};
+
+#define NIRP(x) (1u << NIR_##x)
+#define NIR_MODEL(id, name, mask, nstate, src)                                                    \
+	[id] = {id,    name,      NULL, nir_params, NIR_N_PARAMS, (mask), nir_state, (nstate),       \
+		SNN_DIM_NONE, 1, (src), true, true}
+
 #define N_OF(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 static const struct model models[MODEL_COUNT_] = {
@@ -66,16 +86,28 @@ static const struct model models[MODEL_COUNT_] = {
 	 * variant's only state variable is V_m, the first entry. */
 	[MODEL_LIF_DELTA] = {MODEL_LIF_DELTA, "lif", "delta", lif_params, LIF_N_PARAMS,
 			     ~((1u << LIF_TAU_SYN_EX) | (1u << LIF_TAU_SYN_IN)), lif_exp_state,
-			     1, SNN_DIM_VOLTAGE, 1, false},
+			     1, SNN_DIM_VOLTAGE, 1, false, false, false},
 	[MODEL_LIF_EXP] = {MODEL_LIF_EXP, "lif", "exp", lif_params, LIF_N_PARAMS,
 			   ~(1u << LIF_V_MIN), lif_exp_state, LIF_N_STATE, SNN_DIM_CURRENT, 2,
-			   false},
+			   false, false, false},
 	[MODEL_LIF_COND] = {MODEL_LIF_COND, "lif_cond", NULL, cond_params, COND_N_PARAMS, ~0u,
-			    cond_state, COND_N_STATE, SNN_DIM_CONDUCTANCE, 2, false},
+			    cond_state, COND_N_STATE, SNN_DIM_CONDUCTANCE, 2, false, false, false},
 	[MODEL_SPIKE_SOURCE] = {MODEL_SPIKE_SOURCE, "spike_source", NULL, NULL, 0, 0, NULL, 0,
-				SNN_DIM_NONE, 0, true},
+				SNN_DIM_NONE, 0, true, false, false},
 	[MODEL_POISSON_SOURCE] = {MODEL_POISSON_SOURCE, "poisson_source", NULL, psrc_params,
-				  PSRC_N_PARAMS, ~0u, NULL, 0, SNN_DIM_NONE, 0, true},
+				  PSRC_N_PARAMS, ~0u, NULL, 0, SNN_DIM_NONE, 0, true, false, false},
+	NIR_MODEL(MODEL_NIR_INPUT, "nir_input", 0u, 0, true),
+	NIR_MODEL(MODEL_NIR_RELAY, "nir_relay", 0u, 0, false),
+	NIR_MODEL(MODEL_NIR_LI, "nir_li", NIRP(TAU_MEM) | NIRP(R) | NIRP(V_LEAK), 1, false),
+	NIR_MODEL(MODEL_NIR_LIF, "nir_lif",
+		  NIRP(TAU_MEM) | NIRP(R) | NIRP(V_LEAK) | NIRP(V_THRESHOLD) | NIRP(V_RESET), 1,
+		  false),
+	NIR_MODEL(MODEL_NIR_I, "nir_i", NIRP(R), 1, false),
+	NIR_MODEL(MODEL_NIR_IF, "nir_if", NIRP(R) | NIRP(V_THRESHOLD) | NIRP(V_RESET), 1, false),
+	NIR_MODEL(MODEL_NIR_CUBA_LI, "nir_cubali",
+		  NIRP(TAU_SYN) | NIRP(TAU_MEM) | NIRP(R) | NIRP(V_LEAK) | NIRP(W_IN), 2, false),
+	NIR_MODEL(MODEL_NIR_CUBA_LIF, "nir_cubalif", ~0u, 2, false),
+	NIR_MODEL(MODEL_NIR_THRESHOLD, "nir_threshold", NIRP(V_THRESHOLD), 0, false),
 };
 
 const struct model *model_get(enum model_id id)
@@ -87,7 +119,7 @@ const struct model *model_find(const char *name, const char *synapse)
 {
 	for (int i = 0; i < MODEL_COUNT_; i++) {
 		const struct model *m = &models[i];
-		if (strcmp(m->name, name) != 0) {
+		if (m->hidden || strcmp(m->name, name) != 0) {
 			continue;
 		}
 		if (!synapse) {
@@ -137,7 +169,7 @@ void model_list_names(char *buf, size_t len)
 {
 	buf[0] = '\0';
 	for (int i = 0; i < MODEL_COUNT_; i++) {
-		if (i > 0 && strcmp(models[i].name, models[i - 1].name) == 0) {
+		if (models[i].hidden || (i > 0 && strcmp(models[i].name, models[i - 1].name) == 0)) {
 			continue;
 		}
 		append(buf, len, models[i].name);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "net_int.h"
+#include "nir_int.h"
 #include "sha256_int.h"
 #include "snn/units.h"
 
@@ -25,6 +26,21 @@ snn_net *net_new(void)
 	net->sim.seed = 1;
 	net->sim.scale = 1.0;
 	return net;
+}
+
+void proj_explicit_free(struct proj_explicit *x)
+{
+	if (!x) {
+		return;
+	}
+	free(x->w);
+	free(x->row);
+	free(x->col);
+	free(x->val);
+	free(x->conv.kernel);
+	free(x->bias);
+	free(x->pre_delay);
+	free(x);
 }
 
 void value_free(struct value *v)
@@ -66,6 +82,7 @@ void snn_net_free(snn_net *net)
 	for (uint32_t i = 0; i < net->n_projs; i++) {
 		value_free(&net->projs[i].weight);
 		value_free(&net->projs[i].delay);
+		proj_explicit_free(net->projs[i].x);
 		free(net->projs[i].pre.ids);
 		free(net->projs[i].post.ids);
 	}
@@ -92,6 +109,7 @@ void snn_net_free(snn_net *net)
 	free(net->files);
 	free(net->source_path);
 	free(net->source_text);
+	nir_info_free(net->nir);
 	free(net);
 }
 
@@ -525,6 +543,9 @@ static double projection_expected(const struct projection *pr)
 	double ns = target_set_size(&pr->pre);
 	double nt = target_set_size(&pr->post);
 	/* Autapses are only possible where the two sets are the same neurons. */
+	if (pr->kind != PROJ_RULE) {
+		return (double)pr->x->n_syn;
+	}
 	bool same = pr->pre.pop == pr->post.pop && !pr->pre.ids && !pr->post.ids &&
 		    pr->pre.lo == pr->post.lo && pr->pre.hi == pr->post.hi;
 	switch (pr->rule) {
@@ -597,6 +618,57 @@ static const char *rule_name(enum conn_rule r)
 	}
 }
 
+static const char *kind_name(enum proj_kind k)
+{
+	switch (k) {
+	case PROJ_DENSE:
+		return "dense";
+	case PROJ_SPARSE:
+		return "sparse";
+	case PROJ_DIAG:
+		return "one_to_one";
+	case PROJ_CONV:
+		return "conv";
+	case PROJ_POOL:
+		return "pool";
+	case PROJ_RULE:
+	default:
+		return "rule";
+	}
+}
+
+void net_describe_explicit(const struct projection *pr, FILE *out)
+{
+	const struct proj_explicit *x = pr->x;
+	fprintf(out, "%s", kind_name(x->kind));
+	if (x->kind == PROJ_CONV) {
+		const struct proj_conv *c = &x->conv;
+		fprintf(out, " %ux%ux%ux%u (%ux%ux%u -> %ux%ux%u), stride %ux%u, padding %ux%u, "
+			     "dilation %ux%u, groups %u",
+			c->cout, c->cin / c->groups, c->kh, c->kw, c->cin, c->in_h, c->in_w, c->cout,
+			c->out_h, c->out_w, c->stride_h, c->stride_w, c->pad_h, c->pad_w, c->dil_h,
+			c->dil_w, c->groups);
+	} else if (x->kind == PROJ_POOL) {
+		const struct proj_pool *p = &x->pool;
+		fprintf(out, " %s %ux%u (%ux%ux%u -> %ux%ux%u), stride %ux%u, padding %ux%u",
+			p->avg ? "average" : "sum", p->kh, p->kw, p->c, p->in_h, p->in_w, p->c,
+			p->out_h, p->out_w, p->stride_h, p->stride_w, p->pad_h, p->pad_w);
+	} else if (x->kind == PROJ_DENSE) {
+		fprintf(out, " %ux%u", x->n_post, x->n_pre);
+	} else if (x->kind == PROJ_DIAG && !x->w) {
+		fprintf(out, " (weight 1)");
+	}
+	fprintf(out, ", delay %u step%s", x->delay_steps, x->delay_steps == 1 ? "" : "s");
+	if (x->pre_delay) {
+		fprintf(out, " + per source");
+	}
+	if (x->bias) {
+		fprintf(out, ", bias");
+	}
+	fprintf(out, ", %llu synapses, %llu bytes described", (unsigned long long)x->n_syn,
+		(unsigned long long)x->bytes);
+}
+
 static void describe_set(const snn_net *net, const struct target_set *t, FILE *out)
 {
 	const struct population *p = &net->pops[t->pop];
@@ -656,6 +728,12 @@ void snn_net_describe(const snn_net *net, FILE *out)
 		describe_set(net, &pr->pre, out);
 		fprintf(out, " -> ");
 		describe_set(net, &pr->post, out);
+		if (pr->kind != PROJ_RULE) {
+			fprintf(out, ": ");
+			net_describe_explicit(pr, out);
+			fprintf(out, "\n");
+			continue;
+		}
 		fprintf(out, ": %s", rule_name(pr->rule));
 		if (pr->rule == RULE_FIXED_PROBABILITY) {
 			fprintf(out, " %g", pr->p);

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "model_int.h"
 #include "rng_int.h"
@@ -109,9 +110,65 @@ enum conn_rule {
 	RULE_FIXED_TOTAL_NUMBER,
 };
 
+/* How a projection says which synapses it has: a connection rule drawn from
+ * random streams (configs), or an explicit description (loaded networks such
+ * as NIR graphs) that engines may keep structured or expand. */
+enum proj_kind {
+	PROJ_RULE,   /* rule, weight and delay values below */
+	PROJ_DENSE,  /* weight matrix w[post][pre]; a zero weight is no synapse */
+	PROJ_SPARSE, /* synapse list in CSR by target: row, col (pre index), val */
+	PROJ_DIAG,   /* pre i -> post i with weight w[i] (w NULL: all 1) */
+	PROJ_CONV,   /* convolution, PyTorch semantics, C x H x W row-major layout */
+	PROJ_POOL,   /* sum or average pooling over C x H x W */
+};
+
+/* A 1-d or 2-d convolution (1-d: in_h = out_h = kh = 1). Output (co, oy, ox)
+ * sums kernel[co][ci - g cin_g][ky][kx] * in(g cin_g + ci, oy sh - ph + ky dh,
+ * ox sw - pw + kx dw) over in-range positions (zero padding), where
+ * g = co / (cout / groups) and cin_g = cin / groups. */
+struct proj_conv {
+	uint32_t cin, cout, groups;
+	uint32_t in_h, in_w, out_h, out_w;
+	uint32_t kh, kw;
+	uint32_t stride_h, stride_w, pad_h, pad_w, dil_h, dil_w; /* pad: before the data */
+	float *kernel;   /* cout x (cin / groups) x kh x kw, owned */
+};
+
+/* Pooling of each channel: output (c, oy, ox) takes in(c, oy sh - ph + ky,
+ * ox sw - pw + kx) for ky < kh, kx < kw inside the input, with weight 1 (sum)
+ * or 1 / (kh kw) (average, padding counted as PyTorch's default does). */
+struct proj_pool {
+	bool avg;
+	uint32_t c, in_h, in_w, out_h, out_w;
+	uint32_t kh, kw, stride_h, stride_w, pad_h, pad_w;
+};
+
+/* The description of a projection of an explicit kind (owned by it). */
+struct proj_explicit {
+	enum proj_kind kind;
+	uint32_t n_pre, n_post;     /* sizes of the source and target populations */
+	float *w;                   /* dense: n_post x n_pre; diag: n_post (or NULL) */
+	uint64_t *row;              /* sparse: n_post + 1 offsets into col and val */
+	uint32_t *col;
+	float *val;
+	struct proj_conv conv;
+	struct proj_pool pool;
+	double *bias;               /* constant input to each target every step, or NULL */
+	uint32_t delay_steps;       /* delay of every synapse in steps; 0: the same step */
+	uint32_t *pre_delay;        /* more steps per source neuron (n_pre), or NULL */
+	uint64_t n_syn;             /* synapses once expanded */
+	uint64_t bytes;             /* memory of the description itself */
+};
+
+/* Synapses of an explicit projection (counted from its description). */
+uint64_t proj_count_synapses(const struct proj_explicit *x);
+void proj_explicit_free(struct proj_explicit *x);
+
 struct projection {
 	struct target_set pre;      /* source neurons */
 	struct target_set post;     /* target neurons */
+	enum proj_kind kind;        /* PROJ_RULE: the fields below; else x */
+	struct proj_explicit *x;    /* owned; NULL for PROJ_RULE */
 	enum conn_rule rule;
 	double p;                   /* fixed_probability */
 	uint64_t n;                 /* indegree, outdegree or total number */
@@ -120,6 +177,9 @@ struct projection {
 	struct value delay;         /* ms */
 	struct origin where;
 };
+
+/* One line (no newline) describing an explicit projection. */
+void net_describe_explicit(const struct projection *pr, FILE *out);
 
 enum stim_kind {
 	STIM_POISSON, /* private Poisson train per target neuron */
@@ -176,8 +236,22 @@ struct sim_params {
 const char *net_engine_name(enum sim_engine e);
 const char *net_backend_name(enum sim_backend b);
 
+/* Conventions that NIR graphs leave to the backend (nir.h documents each);
+ * they parameterize the nir_* models. */
+struct nir_conv {
+	int reset;            /* enum snn_nir_reset */
+	int spikes;           /* enum snn_nir_spikes */
+	int integration;      /* enum snn_nir_scheme: decay of leaky states */
+	int input_gain;       /* enum snn_nir_scheme: gain of the input over a step */
+	int integrator_gain;  /* enum snn_nir_integrator */
+};
+
+struct nir_info;
+
 struct snn_net {
 	struct sim_params sim;
+	struct nir_conv nir_conv;
+	struct nir_info *nir;     /* the NIR graph the network came from, or NULL (owned) */
 	struct population *pops;
 	uint32_t n_pops, cap_pops;
 	struct projection *projs;

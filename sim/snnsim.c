@@ -29,8 +29,14 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: snnsim run CONFIG [options]   simulate the network of a config file\n"
-		"       snnsim check CONFIG           validate a config; print the network, its\n"
+		"       snnsim check CONFIG [--scale F]\n"
+		"                                     validate a config; print the network, its\n"
 		"                                     expected size and a memory estimate\n"
+		"       snnsim run MODEL.nir --input FILE [options]\n"
+		"                                     run a NIR graph on input tensors\n"
+		"       snnsim inspect MODEL.nir [NIR options]\n"
+		"                                     print a NIR graph: nodes, shapes, parameters,\n"
+		"                                     populations, synapses, what was assumed\n"
 		"       snnsim --help | --version\n"
 		"\n"
 		"Options of run:\n"
@@ -49,6 +55,24 @@ static void usage(FILE *out)
 		"                       FILE ending in .csv, else hdf5\n"
 		"  --summary-json FILE  also write the run summary as JSON\n"
 		"  -q, --quiet          print only errors\n"
+		"\n"
+		"Options of run for NIR graphs (HDF5 files written by nir.write):\n"
+		"  --input FILE         input tensors: a dataset samples x steps x inputs, or\n"
+		"                       NIR's NIRGraphData (TimeGriddedData or EventData)\n"
+		"  --dataset NAME       the dataset of FILE to read (default: its only one)\n"
+		"  -o, --output FILE    outputs of every sample in NIR's NIRGraphData layout\n"
+		"                       (default: MODEL's name with _out.h5, here)\n"
+		"  --record-state       also record v (and i) of the layers feeding Output nodes\n"
+		"  --record POP         also record the output and state of population POP\n"
+		"NIR conventions (run and inspect; doc/nir.md):\n"
+		"  --dt T               time step, seconds or with a unit (default 1e-4)\n"
+		"  --reset value|subtract            after a spike (default value: v_reset)\n"
+		"  --spikes-per-step single|multiple (default single)\n"
+		"  --integration euler|exact         decay of leaky states (default euler)\n"
+		"  --input-gain euler|exact          gain of the input (default: as integration)\n"
+		"  --integrator-gain step|dt         I and IF: v += r I per step, or dt r I\n"
+		"  --recurrent-delay N  steps on edges that close a cycle (default 1)\n"
+		"  --edge-delay N       steps on every path into a neuron layer (default 0)\n"
 		"\n"
 		"Exit status: 0 success, 1 the run failed, 2 bad input or usage.\n"
 		"Config reference: doc/config.md in the Spikeforge sources.\n");
@@ -112,6 +136,15 @@ static const char *opt_value(int argc, char **argv, int *i, const char *name, co
 
 struct run_args {
 	const char *config;
+	/* NIR graphs */
+	snn_nir_options nir;
+	bool nir_opt_given;       /* a NIR-only option was given */
+	const char *nir_opt_name;
+	const char *input;
+	const char *dataset;
+	bool record_state;
+	const char **record;
+	size_t n_record;
 	int threads;
 	bool seed_set;
 	unsigned long long seed;
@@ -124,15 +157,166 @@ struct run_args {
 	bool quiet;
 };
 
+/* One of the words of `choices` ("a|b"): its index, or -1. */
+static int pick_word(const char *v, const char *choices)
+{
+	int k = 0;
+	size_t n = strlen(v);
+	for (const char *c = choices; *c; k++) {
+		const char *bar = strchr(c, '|');
+		size_t len = bar ? (size_t)(bar - c) : strlen(c);
+		if (len == n && strncmp(c, v, n) == 0) {
+			return k;
+		}
+		c += len + (bar ? 1 : 0);
+	}
+	return -1;
+}
+
+/* Parses a NIR convention option at argv[*i]. Returns 1 when it was one, 0
+ * when not, -1 on a bad value. */
+static int parse_nir_option(int argc, char **argv, int *i, snn_nir_options *o, const char **name)
+{
+	static const struct {
+		const char *opt;
+		const char *choices;
+	} words[] = {
+		{"--reset", "value|subtract"},
+		{"--spikes-per-step", "single|multiple"},
+		{"--integration", "euler|exact"},
+		{"--input-gain", "euler|exact"},
+		{"--integrator-gain", "step|dt"},
+	};
+	bool missing;
+	const char *v;
+	for (size_t w = 0; w < sizeof(words) / sizeof(words[0]); w++) {
+		if (!(v = opt_value(argc, argv, i, words[w].opt, NULL, &missing))) {
+			continue;
+		}
+		*name = words[w].opt;
+		int k = missing ? -1 : pick_word(v, words[w].choices);
+		if (k < 0) {
+			fprintf(stderr, "snnsim: error: %s expects %s%s%s\n", words[w].opt,
+				words[w].choices, missing ? "" : ", got ", missing ? "" : v);
+			return -1;
+		}
+		switch (w) {
+		case 0:
+			o->reset = k ? SNN_NIR_RESET_SUBTRACT : SNN_NIR_RESET_VALUE;
+			break;
+		case 1:
+			o->spikes = k ? SNN_NIR_SPIKES_MULTIPLE : SNN_NIR_SPIKES_SINGLE;
+			break;
+		case 2:
+			o->integration = k ? SNN_NIR_EXACT : SNN_NIR_EULER;
+			break;
+		case 3:
+			o->input_gain = k ? SNN_NIR_EXACT : SNN_NIR_EULER;
+			break;
+		default:
+			o->integrator = k ? SNN_NIR_INTEGRATOR_DT : SNN_NIR_INTEGRATOR_STEP;
+			break;
+		}
+		return 1;
+	}
+	if ((v = opt_value(argc, argv, i, "--dt", NULL, &missing))) {
+		*name = "--dt";
+		char *end;
+		double x = missing ? 0 : strtod(v, &end);
+		if (!missing && *end) {
+			/* with a unit */
+			double ms;
+			char why[160];
+			if (snn_units_parse(v, SNN_DIM_TIME, &ms, why, sizeof(why)) != 0) {
+				fprintf(stderr, "snnsim: error: --dt: %s\n", why);
+				return -1;
+			}
+			x = ms * 1e-3;
+		}
+		if (missing || !(x > 0) || x > 1e3) {
+			fprintf(stderr, "snnsim: error: --dt expects a positive time step in seconds "
+					"(e.g. 1e-4) or with a unit (0.1ms)%s%s\n",
+				missing ? "" : ", got ", missing ? "" : v);
+			return -1;
+		}
+		o->dt_s = x;
+		return 1;
+	}
+	const char *dn[2] = {"--recurrent-delay", "--edge-delay"};
+	for (int q = 0; q < 2; q++) {
+		if (!(v = opt_value(argc, argv, i, dn[q], NULL, &missing))) {
+			continue;
+		}
+		*name = dn[q];
+		char *end;
+		long n = missing ? -1 : strtol(v, &end, 10);
+		long lo = q == 0 ? 1 : 0;
+		if (missing || *end || n < lo || n > 32767) {
+			fprintf(stderr, "snnsim: error: %s expects a whole number of steps from %ld to "
+					"32767%s%s\n",
+				dn[q], lo, missing ? "" : ", got ", missing ? "" : v);
+			return -1;
+		}
+		if (q == 0) {
+			o->recurrent_delay = (uint32_t)n;
+		} else {
+			o->edge_delay = (uint32_t)n;
+		}
+		return 1;
+	}
+	return 0;
+}
+
 static int parse_run_args(int argc, char **argv, struct run_args *ra)
 {
 	memset(ra, 0, sizeof(*ra));
 	ra->format = SNN_SPIKES_HDF5;
+	snn_nir_options_init(&ra->nir);
 	bool format_given = false;
 	for (int i = 2; i < argc; i++) {
 		bool missing;
 		const char *v;
-		if ((v = opt_value(argc, argv, &i, "--threads", NULL, &missing))) {
+		int nk = parse_nir_option(argc, argv, &i, &ra->nir, &ra->nir_opt_name);
+		if (nk < 0) {
+			return -1;
+		}
+		if (nk > 0) {
+			ra->nir_opt_given = true;
+		} else if ((v = opt_value(argc, argv, &i, "--input", NULL, &missing))) {
+			if (missing) {
+				fprintf(stderr, "snnsim: error: --input expects a file name\n");
+				return -1;
+			}
+			ra->input = v;
+			ra->nir_opt_given = true;
+			ra->nir_opt_name = "--input";
+		} else if ((v = opt_value(argc, argv, &i, "--dataset", NULL, &missing))) {
+			if (missing) {
+				fprintf(stderr, "snnsim: error: --dataset expects a dataset name\n");
+				return -1;
+			}
+			ra->dataset = v;
+			ra->nir_opt_given = true;
+			ra->nir_opt_name = "--dataset";
+		} else if ((v = opt_value(argc, argv, &i, "--record", NULL, &missing))) {
+			if (missing) {
+				fprintf(stderr, "snnsim: error: --record expects a population name\n");
+				return -1;
+			}
+			const char **r = realloc(ra->record, (ra->n_record + 1) * sizeof(char *));
+			if (!r) {
+				fprintf(stderr, "snnsim: error: out of memory\n");
+				return -1;
+			}
+			ra->record = r;
+			ra->record[ra->n_record++] = v;
+			ra->nir_opt_given = true;
+			ra->nir_opt_name = "--record";
+		} else if (strcmp(argv[i], "--record-state") == 0) {
+			ra->record_state = true;
+			ra->nir_opt_given = true;
+			ra->nir_opt_name = "--record-state";
+		} else if ((v = opt_value(argc, argv, &i, "--threads", NULL, &missing))) {
 			char *end;
 			long t = missing ? 0 : strtol(v, &end, 10);
 			if (missing || *end || t < 1 || t > 4096) {
@@ -219,6 +403,22 @@ static int parse_run_args(int argc, char **argv, struct run_args *ra)
 	return 0;
 }
 
+static int load_nir(const char *path, const snn_nir_options *o, snn_net **net, snn_diag *d)
+{
+	int rc = snn_nir_load(path, o, net, d);
+	if (rc != SNN_OK) {
+		snn_diag_print(d, stderr);
+		return rc == SNN_ENOMEM ? EXIT_RUN_FAILED : EXIT_BAD_INPUT;
+	}
+	return 0;
+}
+
+/* Whether path names a NIR graph (an HDF5 file) rather than a config. */
+static bool is_nir(const char *path)
+{
+	return snn_nir_is_hdf5(path);
+}
+
 static int load(const char *path, double scale, snn_net **net, snn_diag *d)
 {
 	snn_config_options o = {scale};
@@ -234,10 +434,34 @@ static int load(const char *path, double scale, snn_net **net, snn_diag *d)
 	return 0;
 }
 
-static int cmd_check(int argc, char **argv)
+/* snnsim inspect MODEL.nir [NIR options] */
+static int cmd_inspect(int argc, char **argv)
 {
-	if (argc != 3 || argv[2][0] == '-') {
-		fprintf(stderr, "snnsim: error: usage: snnsim check CONFIG\n");
+	snn_nir_options o;
+	snn_nir_options_init(&o);
+	const char *model = NULL, *name;
+	for (int i = 2; i < argc; i++) {
+		int k = parse_nir_option(argc, argv, &i, &o, &name);
+		if (k < 0) {
+			return EXIT_BAD_INPUT;
+		}
+		if (k > 0) {
+			continue;
+		}
+		if (argv[i][0] == '-') {
+			fprintf(stderr, "snnsim: error: unknown option '%s' (see snnsim --help)\n",
+				argv[i]);
+			return EXIT_BAD_INPUT;
+		}
+		if (model) {
+			fprintf(stderr, "snnsim: error: one graph at a time (got '%s' and '%s')\n",
+				model, argv[i]);
+			return EXIT_BAD_INPUT;
+		}
+		model = argv[i];
+	}
+	if (!model) {
+		fprintf(stderr, "snnsim: error: usage: snnsim inspect MODEL.nir [NIR options]\n");
 		return EXIT_BAD_INPUT;
 	}
 	snn_diag *d = snn_diag_new();
@@ -246,7 +470,55 @@ static int cmd_check(int argc, char **argv)
 		fprintf(stderr, "snnsim: error: out of memory\n");
 		return EXIT_RUN_FAILED;
 	}
-	int ex = load(argv[2], 0.0, &net, d);
+	int ex = load_nir(model, &o, &net, d);
+	if (ex == 0) {
+		snn_nir_inspect(net, stdout);
+	}
+	snn_net_free(net);
+	snn_diag_free(d);
+	return ex;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+	const char *config = NULL;
+	double scale = 0.0;
+	for (int i = 2; i < argc; i++) {
+		bool missing;
+		const char *v;
+		if ((v = opt_value(argc, argv, &i, "--scale", NULL, &missing))) {
+			char *end;
+			scale = missing ? 0 : strtod(v, &end);
+			if (missing || *end || !(scale > 0) || scale > 1e6) {
+				fprintf(stderr, "snnsim: error: --scale expects a positive number%s%s\n",
+					missing ? "" : ", got ", missing ? "" : v);
+				return EXIT_BAD_INPUT;
+			}
+		} else if (argv[i][0] == '-' || config) {
+			config = NULL;
+			break;
+		} else {
+			config = argv[i];
+		}
+	}
+	if (!config) {
+		fprintf(stderr, "snnsim: error: usage: snnsim check CONFIG [--scale F]\n");
+		return EXIT_BAD_INPUT;
+	}
+	if (is_nir(config)) {
+		if (scale > 0) {
+			fprintf(stderr, "snnsim: error: --scale applies to configs, not NIR graphs\n");
+			return EXIT_BAD_INPUT;
+		}
+		return cmd_inspect(argc, argv);
+	}
+	snn_diag *d = snn_diag_new();
+	snn_net *net = NULL;
+	if (!d) {
+		fprintf(stderr, "snnsim: error: out of memory\n");
+		return EXIT_RUN_FAILED;
+	}
+	int ex = load(config, scale, &net, d);
 	if (ex == 0) {
 		snn_net_describe(net, stdout);
 		int th = snn_net_threads(net) > 0 ? snn_net_threads(net) : 1;
@@ -255,26 +527,163 @@ static int cmd_check(int argc, char **argv)
 		       (unsigned long long)snn_net_neuron_count(net), snn_net_expected_synapses(net),
 		       snn_net_duration_ms(net) / snn_net_dt_ms(net));
 		printf("memory estimate: %.1f MB\n", bytes / 1048576.0);
-		printf("%s: ok\n", argv[2]);
+		printf("%s: ok\n", config);
 	}
 	snn_net_free(net);
 	snn_diag_free(d);
 	return ex;
 }
 
-static int cmd_run(int argc, char **argv)
+static int write_json(const char *path, const snn_stats *st)
 {
-	struct run_args ra;
-	if (parse_run_args(argc, argv, &ra) != 0) {
+	FILE *f = fopen(path, "w");
+	int ex = 0;
+	if (!f || snn_stats_write_json(st, f) != SNN_OK) {
+		fprintf(stderr, "snnsim: error: %s: cannot write: %s\n", path, strerror(errno));
+		ex = EXIT_RUN_FAILED;
+	}
+	if (f && fclose(f) != 0) {
+		ex = EXIT_RUN_FAILED;
+	}
+	return ex;
+}
+
+/* snnsim run MODEL.nir --input FILE ... */
+static int cmd_run_nir(struct run_args *ra)
+{
+	if (!ra->input) {
+		fprintf(stderr, "snnsim: error: a NIR graph runs on input tensors: give --input FILE "
+				"(see snnsim --help)\n");
 		return EXIT_BAD_INPUT;
 	}
-	/* from the start: a signal during the build stops the run once built
-	 * (also where the shell started us with SIGINT ignored) */
+	if (ra->seed_set || ra->duration || ra->format != SNN_SPIKES_HDF5) {
+		fprintf(stderr, "snnsim: error: --seed, --duration and --format do not apply to NIR "
+				"graphs (the input sets the duration; outputs are HDF5)\n");
+		return EXIT_BAD_INPUT;
+	}
+	snn_diag *d = snn_diag_new();
+	if (!d) {
+		fprintf(stderr, "snnsim: error: out of memory\n");
+		return EXIT_RUN_FAILED;
+	}
+	snn_net *net = NULL;
+	snn_nir_data *in = NULL;
+	snn_nir_result *res = NULL;
+	int ex = load_nir(ra->config, &ra->nir, &net, d);
+	if (ex) {
+		goto out;
+	}
+	int rc = snn_nir_data_read(ra->input, net, ra->dataset, &in, d);
+	if (rc != SNN_OK) {
+		snn_diag_print(d, stderr);
+		ex = rc == SNN_ENOMEM ? EXIT_RUN_FAILED : EXIT_BAD_INPUT;
+		goto out;
+	}
+	uint32_t samples = snn_nir_data_samples(in), steps = snn_nir_data_steps(in);
+	if (!ra->quiet) {
+		printf("%s: %llu neurons and relays, about %.0f synapses; %u sample%s of %u steps "
+		       "(dt %g s)\n",
+		       ra->config, (unsigned long long)snn_net_neuron_count(net),
+		       snn_net_expected_synapses(net), samples, samples == 1 ? "" : "s", steps,
+		       ra->nir.dt_s);
+		size_t na = snn_nir_assumption_count(net);
+		if (na) {
+			printf("the loader assumed %zu thing%s about the file (snnsim inspect lists "
+			       "them)\n",
+			       na, na == 1 ? "" : "s");
+		}
+		fflush(stdout);
+	}
+	struct progress_state ps = {isatty(STDERR_FILENO) && !ra->quiet, 0.0};
+	snn_nir_run_options ro = {ra->threads, ra->record_state, ra->record, ra->n_record,
+				  on_progress, &ps};
+	rc = snn_nir_run(net, in, &ro, &res, d);
+	if (ps.tty) {
+		fprintf(stderr, "\r%*s\r", 100, "");
+	}
+	if (rc != SNN_OK) {
+		snn_diag_print(d, stderr);
+		ex = rc == SNN_EINVAL || rc == SNN_EUNSUP ? EXIT_BAD_INPUT : EXIT_RUN_FAILED;
+		goto out;
+	}
+	/* default output: the model's file name, without folder and extension,
+	 * with _out.h5, in the current folder */
+	char defout[1024];
+	const char *output = ra->output;
+	if (!output) {
+		const char *base = strrchr(ra->config, '/');
+		base = base ? base + 1 : ra->config;
+		size_t len = strlen(base);
+		const char *dot = strrchr(base, '.');
+		if (dot && dot != base) {
+			len = (size_t)(dot - base);
+		}
+		snprintf(defout, sizeof(defout), "%.*s_out.h5", (int)(len < 900 ? len : 900), base);
+		output = defout;
+	}
+	rc = snn_nir_result_write(res, net, output, d);
+	if (rc != SNN_OK) {
+		snn_diag_print(d, stderr);
+		ex = EXIT_RUN_FAILED;
+		goto out;
+	}
+	const snn_stats *st = snn_nir_result_stats(res);
+	if (!ra->quiet) {
+		snn_stats_print(st, stdout);
+		printf("outputs:\n");
+		for (size_t i = 0; i < snn_nir_result_count(res); i++) {
+			const snn_nir_series *s = snn_nir_result_series(res, i);
+			double sum = 0.0;
+			uint64_t n = (uint64_t)s->samples * s->steps * s->size;
+			for (uint64_t k = 0; k < n; k++) {
+				sum += s->data[k];
+			}
+			printf("  %-14s %-7s %u values per step, sum %g over all samples\n", s->name,
+			       s->what, s->size, sum);
+		}
+		printf("outputs written to %s\n", output);
+	}
+	if (ra->summary_json) {
+		ex = write_json(ra->summary_json, st);
+	}
+out:
+	snn_nir_result_free(res);
+	snn_nir_data_free(in);
+	snn_net_free(net);
+	snn_diag_free(d);
+	return ex;
+}
+
+/* Ctrl-C and SIGTERM stop a run at its next bookkeeping step. Installed
+ * before anything is loaded or built, so that a signal that comes early is
+ * not lost (a background job starts with SIGINT ignored). */
+static void catch_signals(void)
+{
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	catch_signals();
+	struct run_args ra;
+	if (parse_run_args(argc, argv, &ra) != 0) {
+		free(ra.record);
+		return EXIT_BAD_INPUT;
+	}
+	if (is_nir(ra.config)) {
+		int ex = cmd_run_nir(&ra);
+		free(ra.record);
+		return ex;
+	}
+	free(ra.record);
+	if (ra.nir_opt_given) {
+		fprintf(stderr, "snnsim: error: %s applies to NIR graphs only\n", ra.nir_opt_name);
+		return EXIT_BAD_INPUT;
+	}
 	snn_diag *d = snn_diag_new();
 	if (!d) {
 		fprintf(stderr, "snnsim: error: out of memory\n");
@@ -348,15 +757,7 @@ static int cmd_run(int argc, char **argv)
 		snn_stats_print(st, stdout);
 	}
 	if (ra.summary_json) {
-		FILE *f = fopen(ra.summary_json, "w");
-		if (!f || snn_stats_write_json(st, f) != SNN_OK) {
-			fprintf(stderr, "snnsim: error: %s: cannot write: %s\n", ra.summary_json,
-				strerror(errno));
-			ex = EXIT_RUN_FAILED;
-		}
-		if (f && fclose(f) != 0) {
-			ex = EXIT_RUN_FAILED;
-		}
+		ex = write_json(ra.summary_json, st);
 	}
 out:
 	snn_sim_free(sim);
@@ -386,7 +787,10 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "check") == 0) {
 		return cmd_check(argc, argv);
 	}
-	fprintf(stderr, "snnsim: error: unknown command '%s' (expected run or check; see "
+	if (strcmp(argv[1], "inspect") == 0) {
+		return cmd_inspect(argc, argv);
+	}
+	fprintf(stderr, "snnsim: error: unknown command '%s' (expected run, check or inspect; see "
 			"snnsim --help)\n", argv[1]);
 	return EXIT_BAD_INPUT;
 }

@@ -118,24 +118,28 @@ static void fail(struct thread_rt *t, int code, const struct origin *o, const ch
 }
 
 /* Places (or counts) synapse k of anchor a: source src, target tgt. */
-static int put(struct thread_rt *t, struct fill *f, const struct conn *c, uint32_t a, uint64_t k,
-	       uint32_t src, uint32_t tgt)
+static int put(struct thread_rt *t, struct fill *f, const struct conn *c,
+	       const struct conn_scratch *sc, uint32_t a, uint64_t k, uint32_t src, uint32_t tgt)
 {
 	struct syn_block *b = f->b;
 	if (!f->cursor) {
 		b->row_syn[src]++;
 		return 0;
 	}
-	double w;
-	uint32_t d;
-	if (conn_weight(c, a, k, &w) != 0) {
+	double w = 0.0;
+	uint32_t d = 0;
+	if (c->pr->kind != PROJ_RULE) {
+		/* explicit projections: weights and delays come with the sources */
+		w = sc->w[k];
+		d = sc->dl[k];
+	} else if (conn_weight(c, a, k, &w) != 0) {
 		char m[200];
 		snprintf(m, sizeof(m), "no weight inside the bounds after 1000 draws: the bounds "
 				       "leave almost no probability");
 		fail(t, SNN_EINVAL, &c->pr->where, m);
 		return -1;
 	}
-	int rc = conn_delay(c, a, k, &d);
+	int rc = c->pr->kind != PROJ_RULE ? 0 : conn_delay(c, a, k, &d);
 	if (rc != 0) {
 		char m[200];
 		snprintf(m, sizeof(m), rc == -1 ? "no delay inside the bounds after 1000 draws"
@@ -181,7 +185,7 @@ static int pass(struct grid_sim *s, struct thread_rt *t, struct shared *sh, stru
 			}
 			for (uint64_t k = 0; k < n; k++) {
 				uint32_t src = c->pre_first + target_set_at(&pr->pre, sc->idx[k]);
-				if (put(t, f, c, j, k, src, gid) != 0) {
+				if (put(t, f, c, sc, j, k, src, gid) != 0) {
 					return -1;
 				}
 			}
@@ -204,7 +208,7 @@ static int pass(struct grid_sim *s, struct thread_rt *t, struct shared *sh, stru
 			uint32_t src = c->pre_first + target_set_at(&pr->pre, i);
 			for (uint64_t k = 0; k < n; k++) {
 				uint32_t tgt = c->post_first + target_set_at(&pr->post, sc->idx[k]);
-				if (tgt >= b->lo && tgt < b->hi && put(t, f, c, i, k, src, tgt) != 0) {
+				if (tgt >= b->lo && tgt < b->hi && put(t, f, c, sc, i, k, src, tgt) != 0) {
 					return -1;
 				}
 			}

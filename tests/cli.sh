@@ -10,7 +10,7 @@ expect_exit 0 "$SNNSIM" --version
 expect_grep "$TMP/out" '^snnsim \(Spikeforge\) [0-9]+\.[0-9]+\.[0-9]+$'
 expect_exit 2 "$SNNSIM"
 expect_exit 2 "$SNNSIM" frobnicate
-expect_line "$TMP/err" "snnsim: error: unknown command 'frobnicate' (expected run or check; see snnsim --help)"
+expect_line "$TMP/err" "snnsim: error: unknown command 'frobnicate' (expected run, check or inspect; see snnsim --help)"
 expect_exit 2 "$SNNSIM" run
 expect_line "$TMP/err" "snnsim: error: run needs a config file (see snnsim --help)"
 expect_exit 2 "$SNNSIM" run "$TMP/none.yaml"
@@ -29,7 +29,9 @@ expect_exit 2 "$SNNSIM" run "$SRC/examples/brunel.yaml" --format xml
 expect_line "$TMP/err" "snnsim: error: --format expects hdf5 or csv, got xml"
 expect_exit 2 "$SNNSIM" run "$SRC/examples/brunel.yaml" --seed -3
 expect_exit 2 "$SNNSIM" check
-expect_line "$TMP/err" "snnsim: error: usage: snnsim check CONFIG"
+expect_line "$TMP/err" "snnsim: error: usage: snnsim check CONFIG [--scale F]"
+expect_exit 0 "$SNNSIM" check "$SRC/examples/cuba.yaml" --scale 4
+expect_grep "$TMP/out" '^total: 16000 neurons, about 1280000 synapses, 10000 steps$'
 
 # check: a valid config prints the network and its estimate
 expect_exit 0 "$SNNSIM" check "$SRC/examples/brunel.yaml"

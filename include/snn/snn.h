@@ -8,6 +8,7 @@
 #include "snn/config.h"
 #include "snn/error.h"
 #include "snn/net.h"
+#include "snn/nir.h"
 #include "snn/sim.h"
 #include "snn/spikes.h"
 #include "snn/units.h"

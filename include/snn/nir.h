@@ -1,0 +1,172 @@
+/*
+ * Trained networks in NIR (the Neuromorphic Intermediate Representation, HDF5
+ * files written by `nir.write`): loading a graph into the network IR, reading
+ * input tensors, running samples and writing their outputs.
+ * Public layer. A NIR graph loads into the same snn_net as a config, so every
+ * tool reads it through this one loader. doc/nir.md describes the file
+ * layouts and the conventions below in full.
+ */
+#ifndef SNN_NIR_H
+#define SNN_NIR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "snn/error.h"
+#include "snn/net.h"
+#include "snn/sim.h"
+#include "snn/visibility.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* What a spiking neuron's potential becomes after it spikes: v_reset, as the
+ * NIR equations say, or v - (v_threshold - v_reset) per spike (reset by
+ * subtraction, as Sinabs and Rockpool run it). */
+enum snn_nir_reset { SNN_NIR_RESET_VALUE, SNN_NIR_RESET_SUBTRACT };
+
+/* Spikes a neuron emits in one step: at most one, or as many as its
+ * potential holds thresholds, floor((v - v_reset) / (v_threshold - v_reset)),
+ * as Sinabs' IAF does (the spike count is what its synapses carry). */
+enum snn_nir_spikes { SNN_NIR_SPIKES_SINGLE, SNN_NIR_SPIKES_MULTIPLE };
+
+/* Discretization of a leaky state tau dx/dt = -x + u over a step h, with u
+ * constant over the step: forward Euler (decay 1 - h/tau, input gain h/tau,
+ * as snnTorch and Norse) or exact (decay exp(-h/tau), input gain
+ * 1 - exp(-h/tau)). The input gain may be chosen apart from the decay
+ * (SNN_NIR_SCHEME_DEFAULT: as the decay); Rockpool's exports need an exact
+ * decay with an Euler gain. */
+enum snn_nir_scheme { SNN_NIR_SCHEME_DEFAULT, SNN_NIR_EULER, SNN_NIR_EXACT };
+
+/* The gain of NIR's integrators (I, IF: dv/dt = r I), which have no time
+ * constant: one unit of time per step (v += r I, as Sinabs, Norse and
+ * snnTorch integrate them) or the step in seconds (v += dt r I). */
+enum snn_nir_integrator { SNN_NIR_INTEGRATOR_STEP, SNN_NIR_INTEGRATOR_DT };
+
+typedef struct {
+	double dt_s;			 /* time step in seconds (default 1e-4, the NIR paper's) */
+	enum snn_nir_reset reset;	 /* default: value */
+	enum snn_nir_spikes spikes;	 /* default: single */
+	enum snn_nir_scheme integration; /* default: Euler */
+	enum snn_nir_scheme input_gain;	 /* default: as integration */
+	enum snn_nir_integrator integrator; /* default: step */
+	uint32_t recurrent_delay; /* steps on an edge that closes a cycle (>= 1; default 1:
+				     the previous step's spikes) */
+	uint32_t edge_delay;	  /* steps added on every path into a neuron layer (default
+				     0: layers see the same step's spikes, as PyTorch
+				     frameworks; 1: a hardware pipeline such as Loihi's) */
+} snn_nir_options;
+
+/* Fills o with the defaults above. */
+SNN_API void snn_nir_options_init(snn_nir_options *o);
+
+/* Whether the file at path starts with the HDF5 signature (a NIR graph or
+ * data file rather than a config). */
+SNN_API bool snn_nir_is_hdf5(const char *path);
+
+/* Loads the NIR graph at `path` into a new network (*out, owned by the caller,
+ * freed with snn_net_free) with the conventions of o (NULL: defaults).
+ * Neuron nodes become populations, chains of linear nodes projections
+ * (convolutions and pooling stay structured); doc/nir.md gives the mapping.
+ * Returns SNN_OK; SNN_EIO when the file cannot be opened or read; SNN_EPARSE
+ * when it is malformed (unknown node type, missing dataset, wrong dtype,
+ * shape mismatch along an edge, a cycle without a neuron), each error naming
+ * the HDF5 path; SNN_EINVAL for invalid options or parameter values;
+ * SNN_ENOMEM. On failure *out is NULL. */
+SNN_API int snn_nir_load(const char *path, const snn_nir_options *o, snn_net **out, snn_diag *d);
+
+/* Whether the network was loaded from a NIR graph. */
+SNN_API bool snn_net_is_nir(const snn_net *net);
+
+/* What the loader assumed about the file (absent fields and their defaults,
+ * repaired names, tolerated shapes), one line each; borrowed from the
+ * network. The count is 0 for networks not loaded from NIR. */
+SNN_API size_t snn_nir_assumption_count(const snn_net *net);
+SNN_API const char *snn_nir_assumption(const snn_net *net, size_t i);
+
+/* Prints the graph of a network loaded by snn_nir_load: its nodes with types,
+ * shapes and parameter ranges, the edges, the populations and projections it
+ * became with neuron and synapse counts, the conventions, and everything the
+ * loader had to assume. */
+SNN_API void snn_nir_inspect(const snn_net *net, FILE *out);
+
+/* Inputs of a NIR network: for each of its Input nodes a tensor of
+ * samples x steps x size values (the node's shape flattened in C order). */
+typedef struct snn_nir_data snn_nir_data;
+
+/* Reads input tensors from an HDF5 file: a dataset of shape samples x steps x
+ * inputs (or steps x inputs: one sample), the dataset named `dataset` or else
+ * the file's only dataset, for a network with one Input node; or NIR's
+ * NIRGraphData layout (TimeGriddedData, EventData or ValuedEventData
+ * observables under /nodes/<input node>), events binned on the network's time
+ * step. Returns SNN_OK, SNN_EIO, SNN_EPARSE (missing or malformed data, sizes
+ * that do not fit the network, each naming the HDF5 path) or SNN_ENOMEM. */
+SNN_API int snn_nir_data_read(const char *path, const snn_net *net, const char *dataset,
+			      snn_nir_data **out, snn_diag *d);
+/* Zero-filled inputs for `samples` samples of `steps` steps, to fill through
+ * snn_nir_data_values. */
+SNN_API int snn_nir_data_new(const snn_net *net, uint32_t samples, uint32_t steps,
+			     snn_nir_data **out, snn_diag *d);
+SNN_API uint32_t snn_nir_data_samples(const snn_nir_data *in);
+SNN_API uint32_t snn_nir_data_steps(const snn_nir_data *in);
+/* Number of Input nodes and the values of input k (samples x steps x size,
+ * writable, owned by the data); NULL when k is out of range. */
+SNN_API size_t snn_nir_data_inputs(const snn_nir_data *in);
+SNN_API double *snn_nir_data_values(snn_nir_data *in, size_t k, uint32_t *size);
+SNN_API void snn_nir_data_free(snn_nir_data *in);
+
+typedef struct {
+	int threads;		   /* 0: one per 32768 neurons, at most OpenMP's default;
+				      results do not depend on it */
+	bool record_state;	   /* also record v (and i of current-based models) of the
+				      neuron layers that feed Output nodes */
+	const char *const *record; /* more populations whose output and state to record */
+	size_t n_record;
+	snn_progress_fn progress; /* called as snn_sim_options' progress, for each sample */
+	void *progress_ctx;
+} snn_nir_run_options;
+
+/* One recorded series: a population's output or state, every step of every
+ * sample. `what` is "spikes" (spike counts of a spiking layer), "values" (the
+ * output of a non-spiking node: LI, I, CubaLI, a linear readout, an input),
+ * "v" or "i". */
+/* Strings and data are owned by the result. */
+typedef struct {
+	const char *name; /* the Output node, or the population recorded */
+	const char *what;
+	const char *population; /* the population it comes from */
+	uint32_t size;
+	uint32_t samples, steps;
+	const double *data; /* samples x steps x size */
+} snn_nir_series;
+
+typedef struct snn_nir_result snn_nir_result;
+
+/* Runs every sample of `in` through the network from its resting state and
+ * records the outputs of its Output nodes (and what o asks). The synapses are
+ * built once and reused for every sample. Returns SNN_OK, SNN_EINVAL (inputs
+ * that do not fit the network), SNN_EINTR (stopped by the progress callback)
+ * or SNN_ENOMEM; *out is owned by the caller. */
+SNN_API int snn_nir_run(snn_net *net, const snn_nir_data *in, const snn_nir_run_options *o,
+			snn_nir_result **out, snn_diag *d);
+SNN_API size_t snn_nir_result_count(const snn_nir_result *r);
+SNN_API const snn_nir_series *snn_nir_result_series(const snn_nir_result *r, size_t i);
+/* The series of `name` (Output node or population) and `what`, or NULL. */
+SNN_API const snn_nir_series *snn_nir_result_find(const snn_nir_result *r, const char *name,
+						  const char *what);
+/* Statistics of the whole run (all samples). */
+SNN_API const snn_stats *snn_nir_result_stats(const snn_nir_result *r);
+/* Writes the result in NIR's NIRGraphData layout (doc/nir.md), through a
+ * temporary file renamed when complete. Returns SNN_OK or SNN_EIO. */
+SNN_API int snn_nir_result_write(const snn_nir_result *r, const snn_net *net, const char *path,
+				 snn_diag *d);
+SNN_API void snn_nir_result_free(snn_nir_result *r);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
