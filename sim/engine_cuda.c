@@ -348,14 +348,49 @@ out:
 	return rc;
 }
 
+/* The networks the kernels run: the config models with rule-based
+ * projections. NIR graphs (graded spikes that carry values, zero-delay
+ * stages, explicit weight matrices, constant biases, NIR neuron models) run
+ * on the CPU backend only. */
+static int cuda_supported(const snn_net *net, snn_diag *d)
+{
+	for (uint32_t i = 0; i < net->n_pops; i++) {
+		const struct population *p = &net->pops[i];
+		if (p->model->id > MODEL_POISSON_SOURCE) {
+			return snn_diag_error(d, SNN_EUNSUP, p->where.file, p->where.line,
+					      p->where.col,
+					      "the cuda backend does not run population '%s': its model %s "
+					      "is a NIR primitive (graded spikes and NIR neuron models run "
+					      "on the cpu backend only)",
+					      p->name, p->model->name);
+		}
+	}
+	for (uint32_t q = 0; q < net->n_projs; q++) {
+		const struct projection *pr = &net->projs[q];
+		if (pr->kind != PROJ_RULE) {
+			return snn_diag_error(d, SNN_EUNSUP, pr->where.file, pr->where.line,
+					      pr->where.col,
+					      "the cuda backend does not run the projection from '%s' to "
+					      "'%s': it has explicit weights from a NIR graph (they run on "
+					      "the cpu backend only)",
+					      net->pops[pr->pre.pop].name, net->pops[pr->post.pop].name);
+		}
+	}
+	return SNN_OK;
+}
+
 static int cuda_new(const snn_net *net, const snn_sim_options *opt, void **out, snn_diag *d)
 {
 	*out = NULL;
 	double t0 = now_s();
 	char msg[400];
 	int ndev = 0;
+	int rc = cuda_supported(net, d);
+	if (rc != SNN_OK) {
+		return rc;
+	}
 	/* before the (long) host build: is there a GPU at all? */
-	int rc = gpu_device_count(&ndev, msg, sizeof(msg));
+	rc = gpu_device_count(&ndev, msg, sizeof(msg));
 	if (rc != SNN_OK) {
 		return no_device(net, msg, d);
 	}
@@ -375,6 +410,12 @@ static int cuda_new(const snn_net *net, const snn_sim_options *opt, void **out, 
 		goto fail;
 	}
 	struct grid_sim *s = c->s;
+	if (s->graded || s->n_stages > 1 || s->bias) {
+		rc = snn_diag_error(d, SNN_EUNSUP, NULL, 0, 0,
+				    "the cuda backend does not run graded networks (NIR graphs); use "
+				    "the cpu backend");
+		goto fail;
+	}
 	c->outdeg = calloc(s->n_neurons ? s->n_neurons : 1, sizeof(uint64_t));
 	fb = flat_blocks(s, &nfb);
 	for (uint32_t g = 0; g < s->n_neurons; g++) {

@@ -561,6 +561,12 @@ static int cmd_run_nir(struct run_args *ra)
 				"graphs (the input sets the duration; outputs are HDF5)\n");
 		return EXIT_BAD_INPUT;
 	}
+	if (ra->backend && strcmp(ra->backend, "cpu") != 0) {
+		fprintf(stderr, "snnsim: error: --backend %s: NIR graphs run on the cpu backend only "
+				"(the cuda backend has no graded spikes or NIR neuron models)\n",
+			ra->backend);
+		return EXIT_BAD_INPUT;
+	}
 	snn_diag *d = snn_diag_new();
 	if (!d) {
 		fprintf(stderr, "snnsim: error: out of memory\n");

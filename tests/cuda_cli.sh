@@ -34,7 +34,7 @@ if [ "${SNN_HAVE_CUDA:-no}" = no ]; then
 	expect_exit 2 "$SNNSIM" run "$TMP/small.yaml" --backend cuda -o "$TMP/g.h5"
 	expect_line "$TMP/err" "error: $msg"
 	expect_exit 2 "$SNNSIM" run "$TMP/cfg.yaml" -o "$TMP/g.h5"
-	expect_line "$TMP/err" "$TMP/cfg.yaml:1:53: error: $msg"
+	expect_line "$TMP/err" "$TMP/cfg.yaml:1:52: error: $msg"
 else
 	"$SNNSIM" run "$TMP/small.yaml" --backend cuda -o "$TMP/g.h5" >"$TMP/out" 2>"$TMP/err"
 	rc=$?
@@ -43,7 +43,7 @@ else
 		[ "$rc" = 1 ] || fail "no GPU: exit status $rc, expected 1"
 		expect_grep "$TMP/err" "^error: the cuda backend found no usable GPU: .+$nogpu_tail"
 		expect_exit 1 "$SNNSIM" run "$TMP/cfg.yaml" -o "$TMP/g.h5"
-		expect_grep "$TMP/err" "^$TMP/cfg.yaml:1:53: error: the cuda backend found no usable GPU: .+$nogpu_tail"
+		expect_grep "$TMP/err" "^$TMP/cfg.yaml:1:52: error: the cuda backend found no usable GPU: .+$nogpu_tail"
 	else
 		[ "$rc" = 0 ] || fail "--backend cuda exited $rc: $(cat "$TMP/err")"
 		expect_grep "$TMP/out" '^engine  +grid-cuda, '
