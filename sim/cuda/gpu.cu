@@ -31,7 +31,10 @@
 
 #define BLOCK GPU_BLOCK
 #define WARPS (BLOCK / 32u)
-#define MAX_ALLOCS 64
+/* Allocations gpu_free releases: a few per population, stimulus and trace,
+ * three per synapse block of 65536 targets. */
+#define MAX_DEV_ALLOCS 8192
+#define MAX_HOST_ALLOCS 1024
 
 struct htrace {
 	uint32_t pop, var, n, iv, cap_rows;
@@ -57,9 +60,9 @@ struct gpu {
 	uint32_t *nrows_out;
 	struct dblock *hblocks;         /* host copy, device pointers */
 	uint64_t *block_syn;
-	void *dev[MAX_ALLOCS * 4];
+	void *dev[MAX_DEV_ALLOCS];
 	uint32_t n_dev;
-	void *host[MAX_ALLOCS];
+	void *host[MAX_HOST_ALLOCS];
 	uint32_t n_host;
 	double bytes;
 };
