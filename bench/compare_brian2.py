@@ -91,10 +91,11 @@ def brian2_case(case, threads, duration_ms, workdir):
     b2.device.build(compile=True, run=False)
     codegen_s = time.perf_counter() - t1
     t2 = time.perf_counter()
-    b2.device.run()
+    b2.device.run(directory=b2.device.project_dir, with_output=False,
+                  run_args=[])
     total_s = time.perf_counter() - t2
     sim_s = float(b2.device._last_run_time)
-    spikes = int(mon.num_spikes)
+    spikes = int(len(mon.i[:]))
     b2.device.reinit()
     b2.device.activate()
     return {"setup_s": setup_s, "codegen_compile_s": codegen_s,

@@ -437,13 +437,20 @@ int conn_weight(const struct conn *c, uint32_t a, uint64_t k, double *w)
 	return value_draw_at(v, c->seed, RNG_WEIGHT, c->index, a, k << 20, k, w);
 }
 
-int conn_delay(const struct conn *c, uint32_t a, uint64_t k, uint32_t *steps)
+int conn_delay_ms(const struct conn *c, uint32_t a, uint64_t k, double *ms)
 {
 	const struct value *v = &c->pr->delay;
-	double dms;
 	if (v->kind == VALUE_CONST) {
-		dms = v->a;
-	} else if (value_draw_at(v, c->seed, RNG_DELAY, c->index, a, k << 20, k, &dms) != 0) {
+		*ms = v->a;
+		return 0;
+	}
+	return value_draw_at(v, c->seed, RNG_DELAY, c->index, a, k << 20, k, ms) != 0 ? -1 : 0;
+}
+
+int conn_delay(const struct conn *c, uint32_t a, uint64_t k, uint32_t *steps)
+{
+	double dms;
+	if (conn_delay_ms(c, a, k, &dms) != 0) {
 		return -1;
 	}
 	double s = nearbyint(dms / c->dt);

@@ -68,9 +68,13 @@ int conn_sources(const struct conn *c, uint32_t j, struct conn_scratch *sc, uint
 int conn_targets(const struct conn *c, uint32_t i, struct conn_scratch *sc, uint64_t *n);
 
 /* Weight (in the target model's unit) and delay (steps) of synapse k of
- * anchor a. Return 0, or -1 when redrawing found no value within the bounds. */
+ * anchor a. Return 0, or -1 when redrawing found no value within the bounds
+ * (conn_delay: -2 when the delay rounds outside [1, NET_MAX_DELAY_STEPS]). */
 int conn_weight(const struct conn *c, uint32_t a, uint64_t k, double *w);
 int conn_delay(const struct conn *c, uint32_t a, uint64_t k, uint32_t *steps);
+/* The same delay in ms as drawn, before rounding to the grid (the event
+ * engine's delay): conn_delay is round(conn_delay_ms / dt). */
+int conn_delay_ms(const struct conn *c, uint32_t a, uint64_t k, double *ms);
 
 /* Input channel of a synapse of weight w onto the projection's target. */
 static inline uint8_t conn_channel(const struct conn *c, double w)

@@ -8,14 +8,23 @@
  *   1. apply current-stimulus changes that start at step n
  *   2. add Poisson stimulus input arriving in step n to the ring slot of n
  *   3. for each stage (a network without same-step projections has one):
- *      a. update the stage's neurons (reading the slot of n; spikes into a
- *         list); after the last stage, clear the slot of n
+ *      a. update the stage's neurons (reading the slot of n; spikes into the
+ *         step's list); after the last stage, clear the slot of n
  *      b. after the last stage: count and queue spikes for recording, sample
  *         traces and captures
- *      -- barrier; after the last stage, on bookkeeping steps thread 0
- *         writes outputs, then barrier --
- *      c. deliver every thread's spikes of the stage into the slots of
- *         n + delay (delay 0: the slot of n, read by later stages)
+ *      -- with several stages: barrier, then deliver every thread's spikes of
+ *         the stage into the slots of n + delay (delay 0: the slot of n, read
+ *         by later stages) --
+ *
+ * Threads meet once per window of W steps, W no longer than the shortest
+ * synaptic delay (W = 1 with several stages): after updating steps n0 ..
+ * n0 + W - 1 they pass a barrier (on bookkeeping steps thread 0 then writes
+ * outputs, and another barrier follows), and each delivers every thread's
+ * spikes of the window into its own slots n + delay >= n0 + W, which no step
+ * of the window reads. Spike lists alternate between two windows, so a thread
+ * fills the next window's lists while others still read the last one's.
+ * Inputs are sums of fixed-point integers (or, in graded networks, added in
+ * the same order whatever W), so W changes no result.
  */
 #include "config.h"
 
@@ -45,6 +54,37 @@
 
 #define REC_TARGET_ENTRIES (1u << 22) /* per thread, between two bookkeeping steps */
 #define BOOKKEEPING_MAX_STEPS 100u
+#define WINDOW_MAX_STEPS 32u             /* longest window between two barriers */
+#define WINDOW_LIST_ENTRIES (1u << 22)   /* per thread: spike-list entries of two windows */
+
+/* The spike list of step n and its parts. */
+static inline uint32_t list_of(const struct grid_sim *s, uint64_t n)
+{
+	return (uint32_t)(n % s->n_lists);
+}
+
+static inline size_t slice_cap(const struct thread_rt *t)
+{
+	return t->hi > t->lo ? t->hi - t->lo : 1;
+}
+
+static inline uint32_t *spk_of(const struct grid_sim *s, const struct thread_rt *t, uint64_t n)
+{
+	return t->spk + list_of(s, n) * slice_cap(t);
+}
+
+static inline double *amp_of(const struct grid_sim *s, const struct thread_rt *t, uint64_t n)
+{
+	return t->amp ? t->amp + list_of(s, n) * slice_cap(t) : NULL;
+}
+
+static inline uint32_t *stage_end_of(const struct grid_sim *s, const struct thread_rt *t,
+				     uint64_t n)
+{
+	return t->stage_end + (size_t)list_of(s, n) * s->n_stages;
+}
+
+#define SPIKE_BATCH 256u
 
 static double now_s(void)
 {
@@ -69,49 +109,13 @@ bool engine_params_homogeneous(const struct pop_rt *p)
 int engine_draw_param(struct grid_sim *s, const struct pop_rt *p, int param, uint32_t local,
 		      double *out, snn_diag *d)
 {
-	const struct value *v = &p->ir->params[param];
-	const struct model_param *mp = &p->ir->model->params[param];
-	struct rng r;
-	rng_init(&r, s->net->sim.seed, RNG_PARAM, (uint32_t)param, p->first + local, 0);
-	int rc = value_draw(v, &r, local, out);
-	bool bad = rc != 0 || (mp->check == PC_POSITIVE && !(*out > 0)) ||
-		   (mp->check == PC_NONNEG && !(*out >= 0));
-	if (bad) {
-		const struct origin *o = v->where.file ? &v->where : &p->ir->where;
-		const char *u = snn_dim_unit(mp->dim);
-		if (rc != 0) {
-			return snn_diag_error(d, SNN_EINVAL, o->file, o->line, o->col,
-					      "population '%s', neuron %u: no value of %s inside its "
-					      "bounds after 1000 draws",
-					      p->ir->name, local, mp->name);
-		}
-		return snn_diag_error(d, SNN_EINVAL, o->file, o->line, o->col,
-				      "population '%s', neuron %u: drawn %s = %g%s%s must be %s; "
-				      "bound the distribution with min/max",
-				      p->ir->name, local, mp->name, *out, *u ? " " : "", u,
-				      mp->check == PC_POSITIVE ? "positive" : "at least 0");
-	}
-	return 0;
+	return net_draw_param(s->net, p->ir, param, local, out, d);
 }
 
 int engine_draw_init(struct grid_sim *s, const struct pop_rt *p, int var, uint32_t local,
 		     double def, double *out, snn_diag *d)
 {
-	const struct value *v = &p->ir->init[var];
-	if (v->kind == VALUE_CONST && isnan(v->a)) {
-		*out = def;
-		return 0;
-	}
-	struct rng r;
-	rng_init(&r, s->net->sim.seed, RNG_INIT, (uint32_t)var, p->first + local, 0);
-	if (value_draw(v, &r, local, out) != 0) {
-		const struct origin *o = &v->where;
-		return snn_diag_error(d, SNN_EINVAL, o->file, o->line, o->col,
-				      "population '%s', neuron %u: no initial %s inside its bounds "
-				      "after 1000 draws",
-				      p->ir->name, local, p->ir->model->state[var].name);
-	}
-	return 0;
+	return net_draw_init(s->net, p->ir, var, local, def, out, d);
 }
 
 /* ------------------------------------------------------------------ stimuli */
@@ -376,6 +380,16 @@ static int setup_recording(struct grid_sim *s, snn_diag *d)
 			any = true;
 		}
 	}
+	if (s->opt.on_spikes) {
+		for (uint32_t i = 0; i < net->n_pops; i++) {
+			if (net->pops[i].name[0] == '@') {
+				continue;
+			}
+			for (uint32_t k = 0; k < net->pops[i].size; k++) {
+				s->rec_mask[net->pops[i].first + k] |= REC_HOOK;
+			}
+		}
+	}
 	const char *path = s->opt.spike_path ? s->opt.spike_path : net->spikes.file;
 	if (any && !path) {
 		return snn_diag_error(d, SNN_EINVAL, net->spikes.where.file, net->spikes.where.line,
@@ -445,7 +459,7 @@ static int setup_buffers(struct grid_sim *s, const struct grid_mode *mode, snn_d
 		struct thread_rt *t = &s->thr[k];
 		uint32_t c = 0;
 		for (uint32_t g = t->lo; g < t->hi; g++) {
-			c += s->rec_mask[g];
+			c += s->rec_mask[g] != 0;
 		}
 		t->rec_in_slice = c;
 		if (c && REC_TARGET_ENTRIES / c < F) {
@@ -491,8 +505,12 @@ uint32_t grid_pop_of(const struct grid_sim *s, uint32_t gid)
 	return a;
 }
 
+/* Writes recorded spikes, in (step, id) order, to the spike file (neurons
+ * with REC_FILE) and hands them in the same order to the on_spikes hook
+ * (neurons with REC_HOOK; t_ms: the time reached), then calls the hook once
+ * more with what is left, possibly nothing. */
 int grid_write_spikes(struct grid_sim *s, const struct rec_entry *const *lists,
-		      const size_t *counts, int n_lists, snn_diag *d)
+		      const size_t *counts, int n_lists, double t_ms, snn_diag *d)
 {
 	size_t cur[256];
 	size_t *pos = n_lists <= 256 ? cur : calloc((size_t)n_lists, sizeof(size_t));
@@ -505,6 +523,8 @@ int grid_write_spikes(struct grid_sim *s, const struct rec_entry *const *lists,
 	uint64_t ibuf[256];
 	size_t nb = 0;
 	int32_t bpop = -1;
+	snn_spike_event ev[SPIKE_BATCH];
+	size_t nev = 0;
 	for (;;) {
 		uint32_t step = UINT32_MAX;
 		for (int k = 0; k < n_lists; k++) {
@@ -521,6 +541,19 @@ int grid_write_spikes(struct grid_sim *s, const struct rec_entry *const *lists,
 			while (pos[k] < counts[k] && l[pos[k]].step == step) {
 				uint32_t gid = l[pos[k]].gid;
 				uint32_t pi = grid_pop_of(s, gid);
+				uint8_t mask = s->rec_mask[gid];
+				if (mask & REC_HOOK) {
+					if (nev == SPIKE_BATCH) {
+						s->opt.on_spikes(s->opt.spikes_ctx, ev, nev, t_ms);
+						nev = 0;
+					}
+					ev[nev++] = (snn_spike_event){s->t_base_ms + ts, pi,
+								      gid - s->pops[pi].first};
+				}
+				if (!(mask & REC_FILE) || !s->spikes) {
+					pos[k]++;
+					continue;
+				}
 				int32_t slot = s->spike_pop_slot[pi];
 				if (slot != bpop || nb == 256) {
 					if (nb) {
@@ -543,16 +576,20 @@ int grid_write_spikes(struct grid_sim *s, const struct rec_entry *const *lists,
 	if (rc == SNN_OK && nb) {
 		rc = snn_spike_writer_append(s->spikes, (size_t)bpop, tbuf, ibuf, nb, d);
 	}
+	if (s->opt.on_spikes) {
+		s->opt.on_spikes(s->opt.spikes_ctx, ev, nev, t_ms);
+	}
 	if (pos != cur) {
 		free(pos);
 	}
 	return rc;
 }
 
-/* Writes the queued spikes of all threads: threads hold ascending id
- * slices, so taking each step from every thread in turn keeps the (step,
- * id) order whatever the thread count. Thread 0 only, between barriers. */
-static int flush_spikes(struct grid_sim *s, snn_diag *d)
+/* Writes the queued spikes of all threads (t_ms: the time reached): threads
+ * hold ascending id slices, so taking each step from every thread in turn
+ * keeps the (step, id) order whatever the thread count. Thread 0 only,
+ * between barriers. */
+static int flush_spikes(struct grid_sim *s, double t_ms, snn_diag *d)
 {
 	const struct rec_entry *one[256];
 	size_t cnt[256];
@@ -568,7 +605,7 @@ static int flush_spikes(struct grid_sim *s, snn_diag *d)
 		lists[k] = s->thr[k].rec;
 		counts[k] = s->thr[k].nrec;
 	}
-	rc = grid_write_spikes(s, lists, counts, s->nthreads, d);
+	rc = grid_write_spikes(s, lists, counts, s->nthreads, t_ms, d);
 	for (int k = 0; k < s->nthreads; k++) {
 		s->thr[k].nrec = 0;
 	}
@@ -606,9 +643,10 @@ static void update_stage(struct grid_sim *s, struct thread_rt *t, uint64_t n, ui
 {
 	uint32_t slice = t->hi - t->lo;
 	size_t slot_at = (size_t)(n & s->ring_mask) * s->n_ch * slice;
-	uint32_t *out = t->spk[n & 1];
-	double *amp = t->amp[n & 1];
-	uint32_t nout = stage ? t->stage_end[n & 1][stage - 1] : 0;
+	uint32_t *out = spk_of(s, t, n);
+	double *amp = amp_of(s, t, n);
+	uint32_t *ends = stage_end_of(s, t, n);
+	uint32_t nout = stage ? ends[stage - 1] : 0;
 	for (uint32_t pi = s->stage_first[stage]; pi < s->stage_first[stage + 1]; pi++) {
 		struct pop_rt *p = &s->pops[pi];
 		uint32_t lo, hi;
@@ -663,14 +701,14 @@ static void update_stage(struct grid_sim *s, struct thread_rt *t, uint64_t n, ui
 			}
 		}
 	}
-	t->stage_end[n & 1][stage] = nout;
+	ends[stage] = nout;
 	if (stage + 1 == s->n_stages) {
 		if (t->ring) {
 			memset(t->ring + slot_at, 0, sizeof(int32_t) * s->n_ch * slice);
 		} else {
 			memset(t->ringd + slot_at, 0, sizeof(double) * s->n_ch * slice);
 		}
-		t->nspk[n & 1] = nout;
+		t->nspk[list_of(s, n)] = nout;
 	}
 }
 
@@ -678,9 +716,9 @@ static void update_stage(struct grid_sim *s, struct thread_rt *t, uint64_t n, ui
  * thread's spike list, states from the neurons. */
 static void capture_slice(struct grid_sim *s, struct thread_rt *t, uint64_t n)
 {
-	const uint32_t *spk = t->spk[n & 1];
-	const double *amp = t->amp[n & 1];
-	uint32_t ns = t->nspk[n & 1];
+	const uint32_t *spk = spk_of(s, t, n);
+	const double *amp = amp_of(s, t, n);
+	uint32_t ns = t->nspk[list_of(s, n)];
 	for (uint32_t c = 0; c < s->n_caps; c++) {
 		const struct grid_capture *cp = &s->caps[c];
 		const struct pop_rt *p = &s->pops[cp->pop];
@@ -706,8 +744,8 @@ static void capture_slice(struct grid_sim *s, struct thread_rt *t, uint64_t n)
 
 static void record_slice(struct grid_sim *s, struct thread_rt *t, int tid, uint64_t n)
 {
-	const uint32_t *spk = t->spk[n & 1];
-	uint32_t ns = t->nspk[n & 1];
+	const uint32_t *spk = spk_of(s, t, n);
+	uint32_t ns = t->nspk[list_of(s, n)];
 	uint32_t pi = 0;
 	for (uint32_t k = 0; k < ns; k++) {
 		uint32_t gid = spk[k];
@@ -772,9 +810,9 @@ static void deliver(struct grid_sim *s, struct thread_rt *t, uint64_t n, uint32_
 	size_t slot_stride = (size_t)s->n_ch * slice;
 	uint64_t events = 0;
 	for (int u = 0; u < s->nthreads; u++) {
-		const uint32_t *spk = s->thr[u].spk[n & 1];
-		const double *amp = s->thr[u].amp[n & 1];
-		const uint32_t *ends = s->thr[u].stage_end[n & 1];
+		const uint32_t *spk = spk_of(s, &s->thr[u], n);
+		const double *amp = amp_of(s, &s->thr[u], n);
+		const uint32_t *ends = stage_end_of(s, &s->thr[u], n);
 		uint32_t ns = ends[stage];
 		for (uint32_t j = stage ? ends[stage - 1] : 0; j < ns; j++) {
 			uint32_t src = spk[j];
@@ -815,7 +853,8 @@ struct run_ctl {
 static void bookkeep(struct grid_sim *s, struct run_ctl *c, uint64_t n)
 {
 	uint64_t done = n + 1;
-	if (s->spikes && flush_spikes(s, c->d) != SNN_OK) {
+	if ((s->spikes || s->opt.on_spikes) &&
+	    flush_spikes(s, s->t_base_ms + (double)done * s->dt, c->d) != SNN_OK) {
 		c->rc = SNN_EIO;
 		c->stop = 1;
 		return;
@@ -846,33 +885,65 @@ static void run_thread(struct grid_sim *s, struct run_ctl *c, int tid)
 {
 	struct thread_rt *t = &s->thr[tid];
 	uint32_t F = s->bookkeeping;
+	uint32_t W = s->window;
 	uint32_t last = s->n_stages - 1;
-	for (uint64_t n = 0; n < s->n_steps; n++) {
-		if (s->i_ext) {
-			apply_dc(s, t, n);
-		}
-		if (s->n_poisson) {
-			add_poisson(s, t, n);
-		}
-		for (uint32_t k = 0; k < last; k++) {
-			update_stage(s, t, n, k);
-			ENGINE_BARRIER();
-			deliver(s, t, n, k);
-		}
-		update_stage(s, t, n, last);
-		record_slice(s, t, tid, n);
-		ENGINE_BARRIER();
-		if ((n + 1) % F == 0 || n + 1 == s->n_steps) {
-			if (tid == 0) {
-				bookkeep(s, c, n);
+	for (uint64_t n0 = 0; n0 < s->n_steps; n0 += W) {
+		uint64_t n1 = n0 + W < s->n_steps ? n0 + W : s->n_steps;
+		for (uint64_t n = n0; n < n1; n++) {
+			if (s->i_ext) {
+				apply_dc(s, t, n);
 			}
-			ENGINE_BARRIER();
+			if (s->n_poisson) {
+				add_poisson(s, t, n);
+			}
+			for (uint32_t k = 0; k < last; k++) {
+				update_stage(s, t, n, k);
+				engine_barrier_wait(&s->barrier);
+				deliver(s, t, n, k);
+			}
+			update_stage(s, t, n, last);
+			record_slice(s, t, tid, n);
+		}
+		engine_barrier_wait(&s->barrier);
+		if (n1 % F == 0 || n1 == s->n_steps) {
+			if (tid == 0) {
+				bookkeep(s, c, n1 - 1);
+			}
+			engine_barrier_wait(&s->barrier);
 			if (c->stop) {
 				break;
 			}
 		}
-		deliver(s, t, n, last);
+		for (uint64_t n = n0; n < n1; n++) {
+			deliver(s, t, n, last);
+		}
 	}
+}
+
+/* Runs the steps on s->nthreads threads, which must all start: each owns a
+ * slice of the neurons. */
+static void run_threads(struct grid_sim *s, struct run_ctl *c)
+{
+	engine_barrier_init(&s->barrier, (uint32_t)s->nthreads);
+#ifdef _OPENMP
+	int nt = s->nthreads;
+#pragma omp parallel num_threads(nt) default(none) shared(s, c, nt)
+	{
+		if (omp_get_num_threads() != nt) {
+#pragma omp single
+			{
+				c->rc = snn_diag_error(c->d, SNN_ERANGE, NULL, 0, 0,
+						       "OpenMP started %d threads instead of %d "
+						       "(OMP_THREAD_LIMIT or OMP_DYNAMIC?)",
+						       omp_get_num_threads(), nt);
+			}
+		} else {
+			run_thread(s, c, omp_get_thread_num());
+		}
+	}
+#else
+	run_thread(s, c, 0);
+#endif
 }
 
 /* ------------------------------------------------------------------ build */
@@ -885,12 +956,10 @@ static void thread_free(struct thread_rt *t)
 	free(t->blocks);
 	big_free(t->ring);
 	big_free(t->ringd);
-	free(t->spk[0]);
-	free(t->spk[1]);
-	free(t->amp[0]);
-	free(t->amp[1]);
-	free(t->stage_end[0]);
-	free(t->stage_end[1]);
+	free(t->spk);
+	free(t->amp);
+	free(t->nspk);
+	free(t->stage_end);
 	free(t->rec);
 	free(t->pop_spikes);
 }
@@ -967,18 +1036,16 @@ static int thread_alloc_buffers(struct grid_sim *s, struct thread_rt *t)
 	} else {
 		t->ring = big_calloc(cells * sizeof(int32_t));
 	}
-	t->spk[0] = malloc((slice ? slice : 1) * sizeof(uint32_t));
-	t->spk[1] = malloc((slice ? slice : 1) * sizeof(uint32_t));
-	t->stage_end[0] = calloc(s->n_stages, sizeof(uint32_t));
-	t->stage_end[1] = calloc(s->n_stages, sizeof(uint32_t));
+	size_t entries = (size_t)s->n_lists * slice_cap(t);
+	t->spk = malloc(entries * sizeof(uint32_t));
+	t->nspk = calloc(s->n_lists, sizeof(uint32_t));
+	t->stage_end = calloc((size_t)s->n_lists * s->n_stages, sizeof(uint32_t));
 	bool amp_ok = true;
 	if (s->graded) {
-		t->amp[0] = malloc((slice ? slice : 1) * sizeof(double));
-		t->amp[1] = malloc((slice ? slice : 1) * sizeof(double));
-		amp_ok = t->amp[0] && t->amp[1];
+		t->amp = malloc(entries * sizeof(double));
+		amp_ok = t->amp != NULL;
 	}
-	if ((!t->ring && !t->ringd) || !t->spk[0] || !t->spk[1] || !t->stage_end[0] ||
-	    !t->stage_end[1] || !amp_ok) {
+	if ((!t->ring && !t->ringd) || !t->spk || !t->nspk || !t->stage_end || !amp_ok) {
 		t->err = SNN_ENOMEM;
 		snprintf(t->errmsg, sizeof(t->errmsg), "out of memory for the input buffers");
 		return -1;
@@ -994,6 +1061,42 @@ struct build_ctl {
 	bool failed;      /* some thread met an error */
 	snn_diag *d;
 };
+
+/* Steps between two deliveries: at most the shortest delay, so that a
+ * window's spikes only reach later windows; one with same-step stages; small
+ * enough that the spike lists stay modest and that bookkeeping points (whose
+ * interval becomes a multiple of the window) keep their buffers' bounds.
+ * A backend that runs the steps itself (no host buffers) keeps the
+ * bookkeeping interval it asked for: the window is then unused. */
+static void choose_window(struct grid_sim *s, bool host_buffers)
+{
+	if (!host_buffers) {
+		s->window = 1;
+		s->n_lists = 2;
+		return;
+	}
+	uint32_t w = synapses_min_delay(s);
+	if (w > WINDOW_MAX_STEPS) {
+		w = WINDOW_MAX_STEPS;
+	}
+	if (w > s->bookkeeping) {
+		w = s->bookkeeping;
+	}
+	uint32_t widest = 1;
+	for (int k = 0; k < s->nthreads; k++) {
+		uint32_t n = s->thr[k].hi - s->thr[k].lo;
+		widest = n > widest ? n : widest;
+	}
+	while (w > 1 && (uint64_t)2 * w * widest > WINDOW_LIST_ENTRIES) {
+		w--;
+	}
+	if (w < 1 || s->n_stages > 1) {
+		w = 1;
+	}
+	s->window = w;
+	s->n_lists = 2 * w;
+	s->bookkeeping -= s->bookkeeping % w;
+}
 
 /* One thread's part of the build. Phases: the synapses of its slice; the
  * largest inputs of its neurons; (thread 0) the ring size and the fixed-point
@@ -1015,6 +1118,7 @@ static void build_thread(struct grid_sim *s, struct build_ctl *c, int tid)
 		}
 		s->ring_slots = slots;
 		s->ring_mask = slots - 1;
+		choose_window(s, c->host_buffers);
 		for (int k = 0; k < s->nthreads; k++) {
 			c->failed |= s->thr[k].err != 0;
 		}
@@ -1357,7 +1461,7 @@ int grid_open_outputs(struct grid_sim *s, snn_diag *d)
 		for (uint32_t i = 0; i < s->n_pops; i++) {
 			bool any = false;
 			for (uint32_t g = s->pops[i].first; g < s->pops[i].first + s->pops[i].size; g++) {
-				if (s->rec_mask[g]) {
+				if (s->rec_mask[g] & REC_FILE) {
 					any = true;
 					break;
 				}
@@ -1523,13 +1627,7 @@ static int grid_run(void *impl, snn_diag *d)
 		return rc;
 	}
 	struct run_ctl c = {0, SNN_OK, now_s(), d};
-#ifdef _OPENMP
-	int nt = s->nthreads;
-#pragma omp parallel num_threads(nt) default(none) shared(s, c)
-	run_thread(s, &c, omp_get_thread_num());
-#else
-	run_thread(s, &c, 0);
-#endif
+	run_threads(s, &c);
 	return grid_finish_run(s, c.rc, now_s() - c.t0, d);
 }
 
@@ -1595,9 +1693,8 @@ static int grid_reset(struct grid_sim *s, snn_diag *d)
 		} else {
 			memset(t->ringd, 0, cells * sizeof(double));
 		}
-		t->nspk[0] = t->nspk[1] = 0;
-		memset(t->stage_end[0], 0, s->n_stages * sizeof(uint32_t));
-		memset(t->stage_end[1], 0, s->n_stages * sizeof(uint32_t));
+		memset(t->nspk, 0, s->n_lists * sizeof(uint32_t));
+		memset(t->stage_end, 0, (size_t)s->n_lists * s->n_stages * sizeof(uint32_t));
 		t->nrec = 0;
 	}
 	return SNN_OK;
@@ -1619,13 +1716,7 @@ int grid_run_io(struct grid_sim *s, uint64_t n_steps, const struct grid_capture 
 	s->caps = caps;
 	s->n_caps = n_caps;
 	struct run_ctl c = {0, SNN_OK, now_s(), d};
-#ifdef _OPENMP
-	int nt = s->nthreads;
-#pragma omp parallel num_threads(nt) default(none) shared(s, c)
-	run_thread(s, &c, omp_get_thread_num());
-#else
-	run_thread(s, &c, 0);
-#endif
+	run_threads(s, &c);
 	s->run_s += now_s() - c.t0;
 	s->caps = NULL;
 	s->n_caps = 0;

@@ -419,7 +419,7 @@ static int cuda_new(const snn_net *net, const snn_sim_options *opt, void **out, 
 	c->outdeg = calloc(s->n_neurons ? s->n_neurons : 1, sizeof(uint64_t));
 	fb = flat_blocks(s, &nfb);
 	for (uint32_t g = 0; g < s->n_neurons; g++) {
-		c->n_rec += s->rec_mask[g];
+		c->n_rec += s->rec_mask[g] != 0;
 	}
 	c->caprec = (size_t)s->bookkeeping * c->n_rec + 1;
 	c->rec = malloc(c->caprec * sizeof(struct rec_entry));
@@ -477,11 +477,13 @@ static int take_chunk(struct cuda_sim *c, const struct gpu_chunk *ch, snn_diag *
 	}
 	t0->events += events;
 	int rc = SNN_OK;
-	if (s->spikes && nrec) {
-		const struct rec_entry *lists[1] = {c->rec};
-		rc = grid_write_spikes(s, lists, &nrec, 1, d);
-	}
 	uint64_t done = ch->n0 + ch->steps;
+	if (s->spikes || s->opt.on_spikes) {
+		/* to the spike file and to the on_spikes hook (--view, --stream), as
+		 * at the CPU engine's bookkeeping points */
+		const struct rec_entry *lists[1] = {c->rec};
+		rc = grid_write_spikes(s, lists, &nrec, 1, s->t_base_ms + (double)done * s->dt, d);
+	}
 	for (uint32_t r = 0; r < s->n_traces && rc == SNN_OK; r++) {
 		struct trace_rt *tr = &s->traces[r];
 		memcpy(tr->rows, ch->rows[r], (size_t)ch->n_rows[r] * tr->n * sizeof(double));

@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "barrier_int.h"
 #include "net_int.h"
 #include "poisson_int.h"
 #include "snn/sim.h"
@@ -112,16 +113,19 @@ struct thread_rt {
 	uint32_t n_blocks;
 	int32_t *ring;            /* [slot][channel][hi - lo], fixed point; or, for graded */
 	double *ringd;            /* networks (spikes that carry values), doubles */
-	uint32_t *spk[2];         /* spikes of the step, double-buffered by step parity */
-	double *amp[2];           /* the value each spike carries (graded networks), or NULL */
-	uint32_t nspk[2];
-	uint32_t *stage_end[2];   /* per stage: end of its spikes in spk */
+	/* spike lists, one per step of two windows (list = step % n_lists): */
+	uint32_t *spk;            /* [list][slice]: ids of the step's spikes */
+	double *amp;              /* [list][slice]: the value each spike carries (graded
+				   * networks), or NULL */
+	uint32_t *nspk;           /* [list] */
+	uint32_t *stage_end;      /* [list][stage]: end of each stage's spikes in the list */
 	struct rec_entry *rec;
 	size_t nrec, caprec;
 	uint32_t rec_in_slice;    /* recorded neurons in the slice */
 	uint64_t *pop_spikes;     /* per population */
 	uint64_t events;
 	uint32_t max_delay;       /* longest delay of the thread's synapses (steps) */
+	uint32_t min_delay;       /* shortest (UINT32_MAX when it has none) */
 	uint32_t dc_next;         /* next current-stimulus event to apply */
 	/* first error met by this thread while building */
 	int err;
@@ -174,6 +178,10 @@ struct grid_capture {
 	double *buf;              /* steps x size of the population */
 };
 
+/* rec_mask bits: a neuron's spikes go to the spike file, to the on_spikes hook */
+#define REC_FILE 1u
+#define REC_HOOK 2u
+
 /* Stages: populations are updated in stages of consecutive indices; a
  * projection with a delay of 0 steps (NIR's same-step edges) delivers the
  * spikes of one stage to later stages within the step. A network without such
@@ -200,8 +208,13 @@ struct grid_sim {
 	struct dc_event *dc_events;
 	uint32_t n_dc_events;
 	double *i_ext;            /* current stimuli per neuron (pA), NULL when none */
-	uint8_t *rec_mask;        /* per neuron: record its spikes */
-	uint32_t bookkeeping;     /* steps between bookkeeping points */
+	uint8_t *rec_mask;        /* per neuron: where its spikes go (REC_FILE | REC_HOOK) */
+	uint32_t bookkeeping;     /* steps between bookkeeping points (a multiple of window
+				   * on the CPU threads) */
+	uint32_t window;          /* steps updated between two deliveries (<= shortest delay) */
+	uint32_t n_lists;         /* spike lists per thread: 2 * window */
+	struct engine_barrier barrier; /* where the threads of a run meet */
+	double t_base_ms;         /* time of step 0 for the on_spikes hook (NIR: the sample's) */
 	struct trace_rt *traces;
 	uint32_t n_traces;
 	snn_spike_writer *spikes;
@@ -246,10 +259,12 @@ int grid_build(const snn_net *net, const snn_sim_options *opt, const struct grid
 /* Opens the spike and trace writers (temporary names until the run ends). */
 int grid_open_outputs(struct grid_sim *s, snn_diag *d);
 void grid_abort_outputs(struct grid_sim *s);
-/* Appends recorded spikes to the spike file: n_lists lists, each in (step,
- * id) order, whose ids ascend from one list to the next within a step. */
+/* Appends recorded spikes to the spike file and hands them to the on_spikes
+ * hook (t_ms: the time the run has reached, for the hook): n_lists lists,
+ * each in (step, id) order, whose ids ascend from one list to the next within
+ * a step. Calls the hook (when there is one) even with no spikes. */
 int grid_write_spikes(struct grid_sim *s, const struct rec_entry *const *lists,
-		      const size_t *counts, int n_lists, snn_diag *d);
+		      const size_t *counts, int n_lists, double t_ms, snn_diag *d);
 /* Appends the trace rows sampled up to steps_done (in traces[].rows). */
 int grid_flush_traces(struct grid_sim *s, uint64_t steps_done, snn_diag *d);
 /* Ends a run that returned rc after sim_s wall seconds: commits the outputs
@@ -274,6 +289,8 @@ void synapses_shared_free(struct grid_sim *s, void *shared);
 void synapses_free_block(struct syn_block *b);
 /* Largest delay of any projection or stimulus, in steps. */
 uint32_t synapses_max_delay(const struct grid_sim *s);
+/* Shortest delay of all synapses in steps (UINT32_MAX when there are none). */
+uint32_t synapses_min_delay(const struct grid_sim *s);
 
 /* Model dynamics (model_lif.c, model_lif_cond.c, model_source.c). Each
  * update advances neurons [lo, hi) of the population (local indices) by one

@@ -19,6 +19,8 @@ struct engine_ops {
 
 /* The time-grid engine on CPU threads (engine.c). */
 extern const struct engine_ops engine_grid_cpu;
+/* The exact event-driven engine, one CPU thread (engine_event.c). */
+extern const struct engine_ops engine_event_cpu;
 
 /* The time-grid engine on an NVIDIA GPU (engine_cuda.c), in builds that
  * have it (configure found nvcc); NULL in the others. */

@@ -51,6 +51,54 @@ void value_free(struct value *v)
 	}
 }
 
+int net_draw_param(const snn_net *net, const struct population *p, int param, uint32_t local,
+		   double *out, snn_diag *d)
+{
+	const struct value *v = &p->params[param];
+	const struct model_param *mp = &p->model->params[param];
+	struct rng r;
+	rng_init(&r, net->sim.seed, RNG_PARAM, (uint32_t)param, p->first + local, 0);
+	int rc = value_draw(v, &r, local, out);
+	bool bad = rc != 0 || (mp->check == PC_POSITIVE && !(*out > 0)) ||
+		   (mp->check == PC_NONNEG && !(*out >= 0));
+	if (bad) {
+		const struct origin *o = v->where.file ? &v->where : &p->where;
+		const char *u = snn_dim_unit(mp->dim);
+		if (rc != 0) {
+			return snn_diag_error(d, SNN_EINVAL, o->file, o->line, o->col,
+					      "population '%s', neuron %u: no value of %s inside its "
+					      "bounds after 1000 draws",
+					      p->name, local, mp->name);
+		}
+		return snn_diag_error(d, SNN_EINVAL, o->file, o->line, o->col,
+				      "population '%s', neuron %u: drawn %s = %g%s%s must be %s; "
+				      "bound the distribution with min/max",
+				      p->name, local, mp->name, *out, *u ? " " : "", u,
+				      mp->check == PC_POSITIVE ? "positive" : "at least 0");
+	}
+	return 0;
+}
+
+int net_draw_init(const snn_net *net, const struct population *p, int var, uint32_t local,
+		  double def, double *out, snn_diag *d)
+{
+	const struct value *v = &p->init[var];
+	if (v->kind == VALUE_CONST && isnan(v->a)) {
+		*out = def;
+		return 0;
+	}
+	struct rng r;
+	rng_init(&r, net->sim.seed, RNG_INIT, (uint32_t)var, p->first + local, 0);
+	if (value_draw(v, &r, local, out) != 0) {
+		const struct origin *o = &v->where;
+		return snn_diag_error(d, SNN_EINVAL, o->file, o->line, o->col,
+				      "population '%s', neuron %u: no initial %s inside its bounds "
+				      "after 1000 draws",
+				      p->name, local, p->model->state[var].name);
+	}
+	return 0;
+}
+
 static void population_free(struct population *p, const struct model *m)
 {
 	free(p->name);

@@ -282,6 +282,16 @@ struct trace_record *net_add_trace(snn_net *net);
 int net_finalize(snn_net *net, snn_diag *d);
 int net_set_source(snn_net *net, const char *path, const char *text, size_t len);
 
+/* Draws parameter `param` (checked against the model's constraint) or the
+ * initial value of state variable `var` (def where the config gives none) of
+ * neuron `local` of population p, from the streams (seed, param or init,
+ * index, global id): every engine gets the same values. Return 0, or
+ * SNN_EINVAL with an error naming the config line. */
+int net_draw_param(const snn_net *net, const struct population *p, int param, uint32_t local,
+		   double *out, snn_diag *d);
+int net_draw_init(const snn_net *net, const struct population *p, int var, uint32_t local,
+		  double def, double *out, snn_diag *d);
+
 /* Delay of a projection in steps is round(delay / dt); the most steps a
  * delay may take (ring buffers and synapse tables store 15 bits). */
 #define NET_MAX_DELAY_STEPS 32767u

@@ -244,11 +244,14 @@ int snn_nir_run(snn_net *net, const snn_nir_data *in, const snn_nir_run_options 
 	so.software = r->software;
 	so.progress = o->progress;
 	so.progress_ctx = o->progress_ctx;
+	so.on_spikes = o->on_spikes;
+	so.spikes_ctx = o->spikes_ctx;
 	rc = grid_create(net, &so, &s, d);
 	if (rc != SNN_OK) {
 		goto fail;
 	}
 	for (uint32_t smp = 0; smp < in->samples && rc == SNN_OK; smp++) {
+		s->t_base_ms = (double)smp * in->steps * s->dt;
 		for (uint32_t k = 0; k < I->n_inputs; k++) {
 			s->pops[I->inputs[k].pop].input =
 			    in->v[k] + (size_t)smp * in->steps * in->size[k];

@@ -6,10 +6,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -44,6 +48,9 @@ static void usage(FILE *out)
 		"                       OMP_NUM_THREADS, else all cores); the spikes do not\n"
 		"                       depend on it\n"
 		"  --seed S             random seed (overrides the config)\n"
+		"  --engine E           grid (the time grid of step dt) or event (exact,\n"
+		"                       event-driven: spike times off the grid, delays as\n"
+		"                       written); overrides the config's simulation.engine\n"
 		"  --duration T         biological time with its unit, e.g. 200ms or '1.5 s'\n"
 		"  --scale F            population sizes times F, keeping each neuron's mean\n"
 		"                       in-degree (overrides simulation.scale)\n"
@@ -54,6 +61,11 @@ static void usage(FILE *out)
 		"  --format F           hdf5 (SONATA spike layout) or csv; default: csv for a\n"
 		"                       FILE ending in .csv, else hdf5\n"
 		"  --summary-json FILE  also write the run summary as JSON\n"
+		"  --stream SOCKET      stream spikes live to a Unix socket (this machine only)\n"
+		"                       for 'snnview --attach SOCKET'; a slow or absent viewer\n"
+		"                       never slows the run: what it cannot take is dropped\n"
+		"  --view               open snnview on a live stream of this run (needs a\n"
+		"                       display; the viewer may be closed at any time)\n"
 		"  -q, --quiet          print only errors\n"
 		"\n"
 		"Options of run for NIR graphs (HDF5 files written by nir.write):\n"
@@ -151,10 +163,13 @@ struct run_args {
 	const char *duration;
 	const char *backend;
 	double scale;
+	const char *engine;
 	const char *output;
 	const char *summary_json;
 	enum snn_spike_format format;
 	bool quiet;
+	const char *stream;
+	bool view;
 };
 
 /* One of the words of `choices` ("a|b"): its index, or -1. */
@@ -350,6 +365,13 @@ static int parse_run_args(int argc, char **argv, struct run_args *ra)
 				return -1;
 			}
 			ra->backend = v;
+		} else if ((v = opt_value(argc, argv, &i, "--engine", NULL, &missing))) {
+			if (missing || (strcmp(v, "grid") != 0 && strcmp(v, "event") != 0)) {
+				fprintf(stderr, "snnsim: error: --engine expects grid or event%s%s\n",
+					missing ? "" : ", got ", missing ? "" : v);
+				return -1;
+			}
+			ra->engine = v;
 		} else if ((v = opt_value(argc, argv, &i, "--duration", NULL, &missing))) {
 			if (missing) {
 				fprintf(stderr, "snnsim: error: --duration expects a time such as 200ms\n");
@@ -377,6 +399,14 @@ static int parse_run_args(int argc, char **argv, struct run_args *ra)
 					missing ? "" : ", got ", missing ? "" : v);
 				return -1;
 			}
+		} else if ((v = opt_value(argc, argv, &i, "--stream", NULL, &missing))) {
+			if (missing || !*v) {
+				fprintf(stderr, "snnsim: error: --stream expects a socket path\n");
+				return -1;
+			}
+			ra->stream = v;
+		} else if (strcmp(argv[i], "--view") == 0) {
+			ra->view = true;
 		} else if (strcmp(argv[i], "--quiet") == 0 || strcmp(argv[i], "-q") == 0) {
 			ra->quiet = true;
 		} else if (argv[i][0] == '-') {
@@ -393,6 +423,11 @@ static int parse_run_args(int argc, char **argv, struct run_args *ra)
 	}
 	if (!ra->config) {
 		fprintf(stderr, "snnsim: error: run needs a config file (see snnsim --help)\n");
+		return -1;
+	}
+	if (ra->view && ra->stream) {
+		fprintf(stderr, "snnsim: error: --view makes its own stream; give either --view or "
+				"--stream SOCKET\n");
 		return -1;
 	}
 	/* without --format, an output named *.csv is written as CSV */
@@ -534,6 +569,132 @@ static int cmd_check(int argc, char **argv)
 	return ex;
 }
 
+/* Seconds a viewer gets after the run to attach and take the rest: more for
+ * the window --view started, which may still be opening. */
+#define GRACE_STREAM_S 2.0
+#define GRACE_VIEW_S 5.0
+/* Seconds --view waits, before the run, for its window to attach. */
+#define VIEW_OPEN_S 15.0
+
+/* The live stream of a run: the socket, and for --view the folder made for
+ * it and the viewer started on it. */
+struct live {
+	snn_stream_writer *w;
+	char dir[64];
+	char sock[128];
+};
+
+/* The viewer to start: $SNNSIM_VIEWER, else snnview next to this program,
+ * else snnview on the PATH. */
+static void viewer_path(char *buf, size_t n)
+{
+	const char *env = getenv("SNNSIM_VIEWER");
+	if (env && *env) {
+		snprintf(buf, n, "%s", env);
+		return;
+	}
+	char self[PATH_MAX];
+	ssize_t k = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (k > 0) {
+		self[k] = '\0';
+		char *slash = strrchr(self, '/');
+		if (slash) {
+			*slash = '\0';
+			snprintf(buf, n, "%s/snnview", self);
+			if (access(buf, X_OK) == 0) {
+				return;
+			}
+		}
+	}
+	snprintf(buf, n, "snnview");
+}
+
+extern char **environ;
+
+/* Opens the stream of a run of duration_ms (and for --view starts the
+ * viewer). Returns 0, or -1 after printing why. */
+static int live_open(const struct run_args *ra, const snn_net *net, double duration_ms,
+		     struct live *lv, snn_diag *d)
+{
+	const char *path = ra->stream;
+	if (ra->view) {
+		snprintf(lv->dir, sizeof(lv->dir), "/tmp/snnsim-view-XXXXXX");
+		if (!mkdtemp(lv->dir)) {
+			fprintf(stderr, "snnsim: error: --view: cannot make a folder for the stream "
+					"socket: %s\n", strerror(errno));
+			lv->dir[0] = '\0';
+			return -1;
+		}
+		snprintf(lv->sock, sizeof(lv->sock), "%s/stream.sock", lv->dir);
+		path = lv->sock;
+	}
+	size_t np = snn_net_population_count(net);
+	const char **names = calloc(np ? np : 1, sizeof(char *));
+	uint32_t *sizes = calloc(np ? np : 1, sizeof(uint32_t));
+	int rc = SNN_ENOMEM;
+	if (names && sizes) {
+		for (size_t i = 0; i < np; i++) {
+			const char *nm = snn_net_population_name(net, i);
+			names[i] = nm[0] == '@' ? NULL : nm; /* stimulus sources are not shown */
+			sizes[i] = snn_net_population_size(net, i);
+		}
+		rc = snn_stream_listen(path, names, sizes, np, snn_net_dt_ms(net), duration_ms, 0,
+				       &lv->w, d);
+	}
+	free(names);
+	free(sizes);
+	if (rc != SNN_OK) {
+		snn_diag_print(d, stderr);
+		return -1;
+	}
+	if (!ra->quiet) {
+		fprintf(stderr, "snnsim: streaming spikes on %s\n", path);
+	}
+	if (ra->view) {
+		char viewer[PATH_MAX + 16];
+		viewer_path(viewer, sizeof(viewer));
+		char *argv[] = {viewer, "--attach", lv->sock, NULL};
+		pid_t pid;
+		int e = posix_spawnp(&pid, viewer, NULL, NULL, argv, environ);
+		if (e != 0) {
+			/* the run goes on without a window: the stream costs nothing */
+			fprintf(stderr, "snnsim: warning: --view: cannot start %s: %s\n", viewer,
+				strerror(e));
+			return 0;
+		}
+		/* the window gets a moment to open, so that it shows the run from its
+		 * start; a viewer that fails (no display) ends the wait */
+		double waited = 0;
+		while (!snn_stream_wait_viewer(lv->w, 0.1) && waited < VIEW_OPEN_S) {
+			int status;
+			if (waitpid(pid, &status, WNOHANG) == pid) {
+				fprintf(stderr, "snnsim: warning: --view: the viewer exited; the run goes "
+						"on without it\n");
+				break;
+			}
+			waited += 0.1;
+		}
+	}
+	return 0;
+}
+
+static void live_close(struct live *lv, bool ok, double t_ms, bool quiet)
+{
+	if (lv->w) {
+		uint64_t sent = snn_stream_sent(lv->w), dropped = snn_stream_dropped(lv->w);
+		snn_stream_close(lv->w, ok, t_ms, lv->dir[0] ? GRACE_VIEW_S : GRACE_STREAM_S);
+		lv->w = NULL;
+		if (!quiet) {
+			fprintf(stderr, "snnsim: live stream: %llu spikes queued, %llu dropped\n",
+				(unsigned long long)sent, (unsigned long long)dropped);
+		}
+	}
+	if (lv->dir[0]) {
+		rmdir(lv->dir);
+		lv->dir[0] = '\0';
+	}
+}
+
 static int write_json(const char *path, const snn_stats *st)
 {
 	FILE *f = fopen(path, "w");
@@ -567,6 +728,11 @@ static int cmd_run_nir(struct run_args *ra)
 			ra->backend);
 		return EXIT_BAD_INPUT;
 	}
+	if (ra->engine && strcmp(ra->engine, "grid") != 0) {
+		fprintf(stderr, "snnsim: error: --engine %s does not apply to NIR graphs: they run "
+				"on the time grid of their dt\n", ra->engine);
+		return EXIT_BAD_INPUT;
+	}
 	snn_diag *d = snn_diag_new();
 	if (!d) {
 		fprintf(stderr, "snnsim: error: out of memory\n");
@@ -575,6 +741,8 @@ static int cmd_run_nir(struct run_args *ra)
 	snn_net *net = NULL;
 	snn_nir_data *in = NULL;
 	snn_nir_result *res = NULL;
+	struct live lv;
+	memset(&lv, 0, sizeof(lv));
 	int ex = load_nir(ra->config, &ra->nir, &net, d);
 	if (ex) {
 		goto out;
@@ -602,11 +770,22 @@ static int cmd_run_nir(struct run_args *ra)
 	}
 	struct progress_state ps = {isatty(STDERR_FILENO) && !ra->quiet, 0.0};
 	snn_nir_run_options ro = {ra->threads, ra->record_state, ra->record, ra->n_record,
-				  on_progress, &ps};
+				  on_progress, &ps, NULL, NULL};
+	/* the samples follow one another on the stream */
+	double total_ms = (double)samples * steps * snn_net_dt_ms(net);
+	if (ra->stream || ra->view) {
+		if (live_open(ra, net, total_ms, &lv, d) != 0) {
+			ex = EXIT_RUN_FAILED;
+			goto out;
+		}
+		ro.on_spikes = snn_stream_on_spikes;
+		ro.spikes_ctx = lv.w;
+	}
 	rc = snn_nir_run(net, in, &ro, &res, d);
 	if (ps.tty) {
 		fprintf(stderr, "\r%*s\r", 100, "");
 	}
+	live_close(&lv, rc == SNN_OK, rc == SNN_OK ? total_ms : 0.0, ra->quiet);
 	if (rc != SNN_OK) {
 		snn_diag_print(d, stderr);
 		ex = rc == SNN_EINVAL || rc == SNN_EUNSUP ? EXIT_BAD_INPUT : EXIT_RUN_FAILED;
@@ -653,6 +832,7 @@ static int cmd_run_nir(struct run_args *ra)
 		ex = write_json(ra->summary_json, st);
 	}
 out:
+	live_close(&lv, false, 0.0, true);
 	snn_nir_result_free(res);
 	snn_nir_data_free(in);
 	snn_net_free(net);
@@ -697,6 +877,8 @@ static int cmd_run(int argc, char **argv)
 	}
 	snn_net *net = NULL;
 	snn_sim *sim = NULL;
+	struct live lv;
+	memset(&lv, 0, sizeof(lv));
 	int ex = load(ra.config, ra.scale, &net, d);
 	if (ex) {
 		goto out;
@@ -706,6 +888,11 @@ static int cmd_run(int argc, char **argv)
 	}
 	if (ra.backend && snn_net_set_backend(net, ra.backend, d) != SNN_OK) {
 		fprintf(stderr, "snnsim: error: --backend: %s\n", snn_diag_message(d, 0));
+		ex = EXIT_BAD_INPUT;
+		goto out;
+	}
+	if (ra.engine && snn_net_set_engine(net, ra.engine, d) != SNN_OK) {
+		fprintf(stderr, "snnsim: error: --engine: %s\n", snn_diag_message(d, 0));
 		ex = EXIT_BAD_INPUT;
 		goto out;
 	}
@@ -730,7 +917,15 @@ static int cmd_run(int argc, char **argv)
 	 * in which case it only names the file */
 	snn_sim_options opt = {ra.threads, ra.output, ra.format,
 			       ra.output != NULL && !snn_net_records_spikes(net), software,
-			       on_progress, &ps};
+			       on_progress, &ps, NULL, NULL};
+	if (ra.stream || ra.view) {
+		if (live_open(&ra, net, snn_net_duration_ms(net), &lv, d) != 0) {
+			ex = EXIT_RUN_FAILED;
+			goto out;
+		}
+		opt.on_spikes = snn_stream_on_spikes;
+		opt.spikes_ctx = lv.w;
+	}
 	if (!ra.quiet) {
 		printf("%s: %llu neurons, about %.0f synapses, %g ms\n", ra.config,
 		       (unsigned long long)snn_net_neuron_count(net), snn_net_expected_synapses(net),
@@ -753,6 +948,7 @@ static int cmd_run(int argc, char **argv)
 	if (ps.tty) {
 		fprintf(stderr, "\r%*s\r", 100, "");
 	}
+	live_close(&lv, rc == SNN_OK, snn_sim_stats(sim)->bio_ms, ra.quiet);
 	if (rc != SNN_OK) {
 		snn_diag_print(d, stderr);
 		ex = EXIT_RUN_FAILED;
@@ -766,6 +962,7 @@ static int cmd_run(int argc, char **argv)
 		ex = write_json(ra.summary_json, st);
 	}
 out:
+	live_close(&lv, false, 0.0, true);
 	snn_sim_free(sim);
 	snn_net_free(net);
 	snn_diag_free(d);
@@ -774,6 +971,9 @@ out:
 
 int main(int argc, char **argv)
 {
+	/* a viewer that goes away must not kill the run (the stream also sends
+	 * with MSG_NOSIGNAL) */
+	signal(SIGPIPE, SIG_IGN);
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_BAD_INPUT;

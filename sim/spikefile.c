@@ -36,7 +36,7 @@ struct snn_spike_writer {
 	char *tmp;
 	hid_t file;
 	FILE *csv;
-	int decimals; /* CSV: digits after the point that a time needs */
+	int decimals; /* CSV: digits after the point that a time needs; -1: 17 significant */
 	struct pop_out *pops;
 	size_t n_pops;
 	bool failed;
@@ -210,7 +210,9 @@ int snn_spike_writer_open(const char *path, enum snn_spike_format format,
 	for (size_t i = 0; i < n_pops; i++) {
 		w->pops[i].grp = w->pops[i].ds_t = w->pops[i].ds_id = -1;
 	}
-	w->decimals = decimals_for(prov ? prov->dt_ms : 0.0);
+	/* without a time grid (dt_ms 0, the event engine), times print with the
+	 * 17 significant digits that read back to the same double */
+	w->decimals = prov && !(prov->dt_ms > 0) ? -1 : decimals_for(prov ? prov->dt_ms : 0.0);
 	if (format == SNN_SPIKES_CSV) {
 		w->csv = fopen(w->tmp, "w");
 		if (!w->csv) {
@@ -285,8 +287,13 @@ int snn_spike_writer_append(snn_spike_writer *w, size_t pop, const double *t_ms,
 	struct pop_out *po = &w->pops[pop];
 	if (w->format == SNN_SPIKES_CSV) {
 		for (size_t i = 0; i < n; i++) {
-			fprintf(w->csv, "%.*f,%s,%llu\n", w->decimals, t_ms[i], po->name,
-				(unsigned long long)node_ids[i]);
+			if (w->decimals < 0) {
+				fprintf(w->csv, "%.17g,%s,%llu\n", t_ms[i], po->name,
+					(unsigned long long)node_ids[i]);
+			} else {
+				fprintf(w->csv, "%.*f,%s,%llu\n", w->decimals, t_ms[i], po->name,
+					(unsigned long long)node_ids[i]);
+			}
 		}
 		if (ferror(w->csv)) {
 			w->failed = true;

@@ -277,6 +277,8 @@ enum rng_purpose {
 	RNG_PARAM = 6,   /* per-neuron parameters drawn from distributions */
 	RNG_SOURCE = 7,  /* spike sources (poisson_source), counted by step */
 	RNG_SPLIT = 8,   /* splitting a total synapse count over targets */
+	RNG_EVENT_POISSON = 9, /* event engine: Poisson stimuli, counted by event */
+	RNG_EVENT_SOURCE = 10, /* event engine: poisson_source, counted by event */
 };
 
 /* A double uniform on the open interval (0, 1) from two words, with 53

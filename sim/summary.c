@@ -107,6 +107,18 @@ double snn_sim_estimate_bytes(const snn_net *net, int threads)
 	}
 	double syn = snn_net_expected_synapses(net);
 	double n = (double)net->n_neurons;
+	if (net->sim.engine == ENGINE_EVENT) {
+		/* event engine (engine_event.c): 12 bytes per synapse and 8 more
+		 * while building, 16 per delay group (one per source and projection
+		 * with constant delays, about one per synapse with drawn ones), 64
+		 * per neuron and 25 in its queues and rows */
+		bool drawn = false;
+		for (uint32_t i = 0; i < net->n_projs; i++) {
+			drawn = drawn || !value_is_const(&net->projs[i].delay);
+		}
+		double runs = drawn ? syn : n * (double)net->n_projs;
+		return syn * 20.0 + runs * 16.0 + n * 89.0;
+	}
 	double blocks = threads + n / 65536.0;
 	double max_delay = 1.0;
 	uint32_t channels = 1;

@@ -375,6 +375,26 @@ void synapses_build_thread(struct grid_sim *s, struct thread_rt *t, void *shared
 	}
 	conn_scratch_free(&sc);
 	t->max_delay = max_delay;
+	t->min_delay = UINT32_MAX;
+	for (uint32_t k = 0; k < t->n_blocks && !t->err; k++) {
+		const struct syn_block *b = &t->blocks[k];
+		for (uint64_t r = 0; r < b->n_runs; r++) {
+			if (b->runs[r].delay < t->min_delay) {
+				t->min_delay = b->runs[r].delay;
+			}
+		}
+	}
+}
+
+uint32_t synapses_min_delay(const struct grid_sim *s)
+{
+	uint32_t m = UINT32_MAX;
+	for (int i = 0; i < s->nthreads; i++) {
+		if (s->thr[i].min_delay < m) {
+			m = s->thr[i].min_delay;
+		}
+	}
+	return m;
 }
 
 uint32_t synapses_max_delay(const struct grid_sim *s)

@@ -298,6 +298,128 @@ START_TEST(test_errors)
 }
 END_TEST
 
+/* What the on_spikes hook saw: every event in order, the calls' times. */
+struct hook_log {
+	snn_spike_event *ev;
+	size_t n, cap;
+	double last_t;
+	int calls, bad;
+};
+
+static void hook(void *ctx, const snn_spike_event *ev, size_t n, double t_ms)
+{
+	struct hook_log *h = ctx;
+	h->calls++;
+	if (t_ms < h->last_t) {
+		h->bad++;
+	}
+	h->last_t = t_ms;
+	if (h->n + n > h->cap) {
+		h->cap = 2 * (h->n + n);
+		h->ev = realloc(h->ev, h->cap * sizeof(*h->ev));
+		ck_assert_ptr_nonnull(h->ev);
+	}
+	for (size_t k = 0; k < n; k++) {
+		h->bad += ev[k].t_ms > t_ms;
+		h->ev[h->n++] = ev[k];
+	}
+}
+
+/* Runs net with the hook on an engine (NULL: the CPU engine); spike_path
+ * NULL: the config's recording. Returns the spikes counted. */
+static uint64_t run_hook(const struct engine_ops *ops, snn_net *net, const char *spike_path,
+			 struct hook_log *h)
+{
+	snn_sim_options opt;
+	memset(&opt, 0, sizeof(opt));
+	opt.threads = 2;
+	opt.spike_path = spike_path;
+	opt.format = SNN_SPIKES_HDF5;
+	opt.software = "test";
+	opt.on_spikes = hook;
+	opt.spikes_ctx = h;
+	snn_diag *d = snn_diag_new();
+	const struct engine_ops *e = ops ? ops : &engine_grid_cpu;
+	void *impl = NULL;
+	int rc = e->create(net, &opt, &impl, d);
+	if (rc == SNN_OK) {
+		rc = e->run(impl, d);
+	}
+	if (rc != SNN_OK) {
+		snn_diag_print(d, stderr);
+	}
+	ck_assert_int_eq(rc, SNN_OK);
+	uint64_t spikes = e->stats(impl)->spikes;
+	e->destroy(impl);
+	snn_diag_free(d);
+	return spikes;
+}
+
+/* The on_spikes hook (snnsim --view, --stream) gets the same events, in the
+ * same order, from the GPU path as from the CPU engine: every spike of every
+ * population, not only the recorded ones, and a last call at the end time;
+ * with a spike file, or with the hook alone. */
+START_TEST(test_hook)
+{
+	gpu_emu_set_device(1, 80e9, 80e9);
+	const char *dir = tu_tmpdir("emu_hook");
+	const char *body =
+		"simulation: {dt: 0.1 ms, duration: 50 ms, seed: 9}\n"
+		"populations:\n"
+		"  e: {model: lif, size: 2000, params: {tau_m: 20 ms, E_L: 0 mV, V_th: 20 mV,"
+		" V_reset: 10 mV}}\n"
+		"  i: {model: lif, size: 500, params: {tau_m: 10 ms, E_L: 0 mV, V_th: 20 mV,"
+		" V_reset: 10 mV}}\n"
+		"projections:\n"
+		"  - {from: e, to: e, rule: {fixed_indegree: 100}, weight: 0.2 mV, delay: 1.5 ms}\n"
+		"  - {from: e, to: i, rule: {fixed_indegree: 50}, weight: 0.3 mV, delay: 1 ms}\n"
+		"stimuli:\n"
+		"  - {poisson: {rate: 15 kHz}, to: e, weight: 0.1 mV, delay: 0.1 ms}\n"
+		"  - {poisson: {rate: 12 kHz}, to: i, weight: 0.1 mV, delay: 0.1 ms}\n";
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/s.h5", dir);
+	for (int with_file = 0; with_file < 2; with_file++) {
+		/* with a file: only e is recorded there, the hook still sees i */
+		char *y = with_file ? tu_fmt("%srecord:\n  spikes: {populations: [e], file: %s}\n",
+					     body, path)
+				    : tu_fmt("%s", body);
+		snn_net *net = tu_load(y);
+		struct hook_log a = {0}, b = {0};
+		uint64_t na = run_hook(NULL, net, NULL, &a);
+		ck_assert_int_eq(access(path, F_OK) == 0, with_file);
+		unlink(path);
+		uint64_t nb = run_hook(&engine_grid_cuda, net, NULL, &b);
+		ck_assert_int_eq(access(path, F_OK) == 0, with_file);
+		unlink(path);
+		ck_assert_int_eq(a.bad, 0);
+		ck_assert_int_eq(b.bad, 0);
+		ck_assert_double_eq(a.last_t, 50.0);
+		ck_assert_double_eq(b.last_t, 50.0);
+		ck_assert_int_gt(b.calls, 1);
+		ck_assert_uint_eq(a.n, na);
+		ck_assert_uint_eq(b.n, nb);
+		ck_assert_uint_eq(a.n, b.n);
+		ck_assert_uint_gt(a.n, 1000);
+		bool saw_i = false;
+		for (size_t k = 0; k < a.n; k++) {
+			ck_assert_msg(a.ev[k].t_ms == b.ev[k].t_ms && a.ev[k].pop == b.ev[k].pop &&
+					      a.ev[k].id == b.ev[k].id,
+				      "event %zu differs: %.17g ms %u/%u vs %.17g ms %u/%u", k,
+				      a.ev[k].t_ms, a.ev[k].pop, a.ev[k].id, b.ev[k].t_ms,
+				      b.ev[k].pop, b.ev[k].id);
+			saw_i |= a.ev[k].pop == 1;
+		}
+		ck_assert(saw_i);
+		printf("hook%s: %zu events identical on the CPU engine and the GPU path\n",
+		       with_file ? " with a spike file" : " alone", a.n);
+		free(a.ev);
+		free(b.ev);
+		snn_net_free(net);
+		free(y);
+	}
+}
+END_TEST
+
 /* A NIR graph (graded spikes, NIR neuron models, explicit weights) is
  * refused before anything is built, naming the population and why. */
 START_TEST(test_nir_refused)
@@ -347,6 +469,7 @@ int main(void)
 	tcase_set_timeout(tc, 1200);
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_nir_refused);
+	tcase_add_test(tc, test_hook);
 	tcase_add_test(tc, test_everything);
 	tcase_add_test(tc, test_brunel);
 	tcase_add_test(tc, test_cuba);

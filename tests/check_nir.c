@@ -448,6 +448,83 @@ START_TEST(conventions_on_one_neuron)
 }
 END_TEST
 
+/* The engine's on_spikes hook on a graded network: one event per nonzero
+ * output, at the end of its step, the samples one after another in time. */
+struct nir_hook {
+	long pop_in, pop_out;
+	uint32_t n_in, n_out, calls, bad;
+	double last_t;
+	double t_out[64];
+};
+
+static void nir_hook_fn(void *ctx, const snn_spike_event *ev, size_t n, double t_ms)
+{
+	struct nir_hook *h = ctx;
+	h->calls++;
+	h->bad += t_ms < h->last_t;
+	h->last_t = t_ms;
+	for (size_t k = 0; k < n; k++) {
+		h->bad += ev[k].t_ms > t_ms + 1e-9 || ev[k].id != 0;
+		if ((long)ev[k].pop == h->pop_in) {
+			h->n_in++;
+		} else if ((long)ev[k].pop == h->pop_out && h->n_out < 64) {
+			h->t_out[h->n_out++] = ev[k].t_ms;
+		} else {
+			h->bad++;
+		}
+	}
+}
+
+START_TEST(spikes_hook_on_graded_network)
+{
+	snn_nir_options o;
+	snn_nir_options_init(&o);
+	o.integration = SNN_NIR_EXACT;
+	o.input_gain = SNN_NIR_EULER;
+	snn_net *net = single_neuron("LIF", "v_reset", -0.5, &o);
+	const uint32_t steps = 200;
+	snn_nir_data *in = new_data(net, 2, steps);
+	double *x = snn_nir_data_values(in, 0, NULL);
+	for (uint32_t t = 0; t < 2 * steps; t++) {
+		x[t] = t % 50 == 7 ? 0.0 : 0.5; /* 8 steps without input */
+	}
+	struct nir_hook h;
+	memset(&h, 0, sizeof(h));
+	h.pop_in = snn_net_find_population(net, "in");
+	h.pop_out = snn_net_find_population(net, "n");
+	ck_assert_int_ge(h.pop_in, 0);
+	ck_assert_int_ge(h.pop_out, 0);
+	snn_nir_run_options ro = {1, false, NULL, 0, NULL, NULL, nir_hook_fn, &h};
+	snn_diag *d = snn_diag_new();
+	snn_nir_result *r = NULL;
+	ck_assert_int_eq(snn_nir_run(net, in, &ro, &r, d), SNN_OK);
+	const snn_nir_series *z = series(r, "out", "spikes");
+	ck_assert_uint_eq(h.bad, 0);
+	ck_assert_uint_ge(h.calls, 4);
+	ck_assert(fabs(h.last_t - 2 * steps * 0.1) < 1e-9);
+	ck_assert_uint_eq(h.n_in, 2 * steps - 8);
+	uint32_t k = 0;
+	for (uint32_t smp = 0; smp < 2; smp++) {
+		for (uint32_t t = 0; t < steps; t++) {
+			if (z->data[smp * steps + t] == 0.0) {
+				continue;
+			}
+			ck_assert_uint_lt(k, h.n_out);
+			double want = (smp * steps + t + 1) * 0.1;
+			ck_assert_msg(fabs(h.t_out[k] - want) < 1e-9, "spike %u at %.12g, want %g",
+				      k, h.t_out[k], want);
+			k++;
+		}
+	}
+	ck_assert_uint_gt(k, 4);
+	ck_assert_uint_eq(k, h.n_out);
+	snn_nir_result_free(r);
+	snn_nir_data_free(in);
+	snn_diag_free(d);
+	snn_net_free(net);
+}
+END_TEST
+
 /* A Threshold node, a Delay, a recurrent edge without an Affine and a
  * linear readout: Input -> Delay(3 steps) -> LIF ⟲ (recurrent Scale), LIF ->
  * Linear -> Output (a relay that outputs values). */
@@ -825,6 +902,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, conv1d_and_leaky_integrator);
 	tcase_add_test(tc, conv_same_padding);
 	tcase_add_test(tc, conventions_on_one_neuron);
+	tcase_add_test(tc, spikes_hook_on_graded_network);
 	tcase_add_test(tc, delay_recurrence_and_readout);
 	tcase_add_test(tc, nested_graph_with_dotted_names);
 	tcase_add_test(tc, nirdata_inputs);

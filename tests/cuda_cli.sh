@@ -26,6 +26,18 @@ expect_line "$TMP/err" "snnsim: error: --backend expects cpu or cuda"
 # the option overrides the config
 expect_exit 0 "$SNNSIM" run "$TMP/cfg.yaml" --backend cpu -o "$TMP/cpu.csv" -q
 
+# the event engine has no cuda backend, in every build, with or without a GPU
+evmsg="engine event runs on backend cpu only (there is no CUDA event engine): use backend cpu,"
+evmsg="$evmsg or engine grid for backend cuda"
+expect_exit 2 "$SNNSIM" run "$TMP/small.yaml" --engine event --backend cuda -o "$TMP/ev.h5"
+expect_line "$TMP/err" "error: $evmsg"
+sed 's/backend: cuda}/engine: event, backend: cuda}/' "$TMP/cfg.yaml" >"$TMP/evcfg.yaml"
+expect_exit 2 "$SNNSIM" run "$TMP/evcfg.yaml" -o "$TMP/ev.h5"
+expect_line "$TMP/err" "$TMP/evcfg.yaml:1:51: error: $evmsg"
+ls "$TMP" | grep -q '^ev\.h5' && fail "a refused run left $(ls "$TMP" | grep '^ev\.h5')"
+expect_exit 0 "$SNNSIM" run "$TMP/evcfg.yaml" --backend cpu -o "$TMP/ev.csv" -q
+expect_line "$TMP/ev.csv" "# engine: event-cpu"
+
 nogpu_tail='; run with --backend cpu, or on a machine with an NVIDIA GPU and its driver$'
 if [ "${SNN_HAVE_CUDA:-no}" = no ]; then
 	msg="backend cuda is not part of this build: this build has no CUDA (configure found no"

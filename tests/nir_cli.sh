@@ -94,6 +94,8 @@ expect_exit 2 "$SNNSIM" run "$LIF"
 expect_line "$TMP/err" "snnsim: error: a NIR graph runs on input tensors: give --input FILE (see snnsim --help)"
 expect_exit 2 "$SNNSIM" run "$LIF" --input "$TMP/in.h5" --reset zero
 expect_line "$TMP/err" "snnsim: error: --reset expects value|subtract, got zero"
+expect_exit 2 "$SNNSIM" run "$LIF" --input "$TMP/in.h5" --engine event
+expect_line "$TMP/err" "snnsim: error: --engine event does not apply to NIR graphs: they run on the time grid of their dt"
 expect_exit 2 "$SNNSIM" run "$LIF" --input "$TMP/in.h5" --dt -1
 expect_grep "$TMP/err" "^snnsim: error: --dt expects a positive time step in seconds"
 expect_exit 2 "$SNNSIM" run "$LIF" --input "$TMP/in.h5" --recurrent-delay 0

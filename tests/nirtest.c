@@ -202,7 +202,7 @@ char *load_errors(const char *path, const snn_nir_options *o, int *code)
 snn_nir_result *run_nir(snn_net *net, const snn_nir_data *in, bool state, const char *const *record,
 			size_t n_record, int threads)
 {
-	snn_nir_run_options o = {threads, state, record, n_record, NULL, NULL};
+	snn_nir_run_options o = {threads, state, record, n_record, NULL, NULL, NULL, NULL};
 	snn_diag *d = snn_diag_new();
 	snn_nir_result *r = NULL;
 	int rc = snn_nir_run(net, in, &o, &r, d);

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Spikeforge's first command on a fresh Debian or Ubuntu machine: installs
-# the build dependencies (as root, or through sudo), builds everything and
-# runs the flagship example (the Brunel network), printing its summary.
+# the build dependencies (as root, or through sudo), builds everything, runs
+# the flagship example (the Brunel network), printing its summary, and draws
+# its spike raster to brunel_raster.png.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -10,11 +11,13 @@ if [ "$(id -u)" != 0 ]; then
 	SUDO=sudo
 fi
 
-# Required: compiler and autotools, HDF5, libyaml, Random123, Check.
-# For tests: hdf5-tools (h5dump) and python3-h5py (a second SONATA reader).
+# Required: compiler and autotools, HDF5, libyaml, Random123, Check, libpng.
+# The viewer snnview: SDL2. For tests: hdf5-tools (h5dump), python3-h5py (a
+# second SONATA reader), xvfb and xauth (the viewer's window without a screen).
 packages="build-essential autoconf automake libtool pkg-config
-	libhdf5-dev libyaml-dev librandom123-dev check
-	hdf5-tools python3-h5py"
+	libhdf5-dev libyaml-dev librandom123-dev check libpng-dev
+	libsdl2-dev
+	hdf5-tools python3-h5py xvfb xauth"
 
 echo "== installing Debian packages"
 export DEBIAN_FRONTEND=noninteractive
@@ -33,3 +36,9 @@ make -j"$(nproc)"
 
 echo "== running examples/brunel.yaml"
 ./snnsim run examples/brunel.yaml
+
+if [ -x ./snnview ]; then
+	echo "== drawing its spike raster"
+	./snnview --png brunel_raster.png brunel_spikes.h5
+	echo "raster written to brunel_raster.png"
+fi

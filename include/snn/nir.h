@@ -127,6 +127,11 @@ typedef struct {
 	size_t n_record;
 	snn_progress_fn progress; /* called as snn_sim_options' progress, for each sample */
 	void *progress_ctx;
+	snn_spikes_fn on_spikes; /* as snn_sim_options' on_spikes: every nonzero output
+				    of every population, one event per neuron and step
+				    (the value is not carried); the samples follow one
+				    another in time (sample k starts at k steps x dt) */
+	void *spikes_ctx;
 } snn_nir_run_options;
 
 /* One recorded series: a population's output or state, every step of every

@@ -33,6 +33,20 @@ typedef struct {
 } snn_progress;
 typedef int (*snn_progress_fn)(void *ctx, const snn_progress *p);
 
+/* A spike as handed to an on_spikes hook. */
+typedef struct {
+	double t_ms;  /* spike time */
+	uint32_t pop; /* population index in the network (snn_net_population_name) */
+	uint32_t id;  /* neuron index within the population */
+} snn_spike_event;
+/* Called on the engine's bookkeeping steps with every spike of every
+ * population (stimulus sources excluded) since the previous call, in time
+ * order, possibly in several batches; t_ms is the time the simulation has
+ * reached (n may be 0). It runs on the engine's thread while the workers
+ * wait, so it must return quickly and never block (the live stream queues or
+ * drops). */
+typedef void (*snn_spikes_fn)(void *ctx, const snn_spike_event *ev, size_t n, double t_ms);
+
 typedef struct {
 	int threads;                  /* 0: the network's setting, else OpenMP's default */
 	const char *spike_path;       /* overrides the config's spike file; NULL: the config's */
@@ -41,6 +55,8 @@ typedef struct {
 	const char *software;         /* for provenance ("Spikeforge 0.1.0") */
 	snn_progress_fn progress;
 	void *progress_ctx;
+	snn_spikes_fn on_spikes;      /* NULL: no hook (the live stream uses it) */
+	void *spikes_ctx;
 } snn_sim_options;
 
 /* Results of a run. Arrays are owned by the simulation. */

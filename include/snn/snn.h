@@ -7,11 +7,16 @@
 
 #include "snn/config.h"
 #include "snn/error.h"
+#include "snn/image.h"
 #include "snn/net.h"
 #include "snn/nir.h"
+#include "snn/raster.h"
 #include "snn/sim.h"
 #include "snn/spikes.h"
+#include "snn/stream.h"
+#include "snn/traces.h"
 #include "snn/units.h"
+#include "snn/view.h"
 #include "snn/visibility.h"
 
 #ifdef __cplusplus

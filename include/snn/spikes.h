@@ -29,8 +29,9 @@ typedef struct {
 	const char *config_sha256;
 	uint64_t seed;
 	int threads;
-	const char *engine;        /* "cpu", ... */
-	double dt_ms;
+	const char *engine;        /* "grid-cpu", "event-cpu", ... */
+	double dt_ms;              /* time step; 0 without a time grid (the event engine):
+				    * CSV times are then written with 17 significant digits */
 	double duration_ms;
 } snn_provenance;
 
