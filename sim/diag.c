@@ -212,6 +212,8 @@ const char *snn_strerror(int code)
 		return "value out of range";
 	case SNN_EINTR:
 		return "interrupted";
+	case SNN_EDEVICE:
+		return "device unavailable or failed";
 	default:
 		return "unknown error";
 	}

@@ -86,10 +86,6 @@ static inline uint32_t *stage_end_of(const struct grid_sim *s, const struct thre
 
 #define SPIKE_BATCH 256u
 
-/* rec_mask bits: a neuron's spikes go to the spike file, to the hook */
-#define REC_FILE 1u
-#define REC_HOOK 2u
-
 static double now_s(void)
 {
 	struct timespec ts;
@@ -259,8 +255,8 @@ static double current_at(const struct grid_sim *s, const struct stimulus *ir, ui
 
 /* Recomputes the stimulus current of the neurons of stimulus `which` inside
  * [glo, ghi): the sum, in config order, of every current stimulus on them. */
-static void refresh_current(struct grid_sim *s, uint32_t which, uint32_t glo, uint32_t ghi,
-			    uint64_t n)
+void grid_refresh_current(struct grid_sim *s, uint32_t which, uint32_t glo, uint32_t ghi,
+			  uint64_t n)
 {
 	const struct stim_rt *st = &s->stims[which];
 	const struct pop_rt *p = &s->pops[st->pop];
@@ -289,7 +285,7 @@ static void refresh_current(struct grid_sim *s, uint32_t which, uint32_t glo, ui
 static void apply_dc(struct grid_sim *s, struct thread_rt *t, uint64_t n)
 {
 	while (t->dc_next < s->n_dc_events && s->dc_events[t->dc_next].step <= n) {
-		refresh_current(s, s->dc_events[t->dc_next].stim, t->lo, t->hi, n);
+		grid_refresh_current(s, s->dc_events[t->dc_next].stim, t->lo, t->hi, n);
 		t->dc_next++;
 	}
 }
@@ -454,8 +450,9 @@ static int setup_recording(struct grid_sim *s, snn_diag *d)
 }
 
 /* Steps between bookkeeping points, and buffer sizes that cannot overflow
- * between two of them. */
-static int setup_buffers(struct grid_sim *s, snn_diag *d)
+ * between two of them. Another backend may fix the interval itself and keep
+ * its own spike buffers (mode->bookkeeping). */
+static int setup_buffers(struct grid_sim *s, const struct grid_mode *mode, snn_diag *d)
 {
 	uint32_t F = BOOKKEEPING_MAX_STEPS;
 	for (int k = 0; k < s->nthreads; k++) {
@@ -469,10 +466,13 @@ static int setup_buffers(struct grid_sim *s, snn_diag *d)
 			F = REC_TARGET_ENTRIES / c ? REC_TARGET_ENTRIES / c : 1;
 		}
 	}
+	if (mode->bookkeeping) {
+		F = mode->bookkeeping;
+	}
 	s->bookkeeping = F;
 	for (int k = 0; k < s->nthreads; k++) {
 		struct thread_rt *t = &s->thr[k];
-		t->caprec = (size_t)F * t->rec_in_slice + 1;
+		t->caprec = mode->host_buffers ? (size_t)F * t->rec_in_slice + 1 : 1;
 		t->rec = malloc(t->caprec * sizeof(struct rec_entry));
 		t->pop_spikes = calloc(s->n_pops ? s->n_pops : 1, sizeof(uint64_t));
 		if (!t->rec || !t->pop_spikes) {
@@ -491,7 +491,7 @@ static int setup_buffers(struct grid_sim *s, snn_diag *d)
 }
 
 /* Population of a global id (populations are contiguous, in order). */
-static uint32_t pop_of(const struct grid_sim *s, uint32_t gid)
+uint32_t grid_pop_of(const struct grid_sim *s, uint32_t gid)
 {
 	uint32_t a = 0, b = s->n_pops;
 	while (b - a > 1) {
@@ -505,19 +505,19 @@ static uint32_t pop_of(const struct grid_sim *s, uint32_t gid)
 	return a;
 }
 
-/* Writes the queued spikes of all threads in (step, id) order to the spike
- * file and hands them, in the same order, to the on_spikes hook (t_ms: the
- * time reached): threads hold ascending id slices, so taking each step from
- * every thread in turn keeps the order whatever the thread count. Thread 0
- * only, between barriers. */
-static int flush_spikes(struct grid_sim *s, double t_ms, snn_diag *d)
+/* Writes recorded spikes, in (step, id) order, to the spike file (neurons
+ * with REC_FILE) and hands them in the same order to the on_spikes hook
+ * (neurons with REC_HOOK; t_ms: the time reached), then calls the hook once
+ * more with what is left, possibly nothing. */
+int grid_write_spikes(struct grid_sim *s, const struct rec_entry *const *lists,
+		      const size_t *counts, int n_lists, double t_ms, snn_diag *d)
 {
 	size_t cur[256];
-	size_t *pos = s->nthreads <= 256 ? cur : calloc((size_t)s->nthreads, sizeof(size_t));
+	size_t *pos = n_lists <= 256 ? cur : calloc((size_t)n_lists, sizeof(size_t));
 	if (!pos) {
 		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
 	}
-	memset(pos, 0, sizeof(size_t) * (size_t)s->nthreads);
+	memset(pos, 0, sizeof(size_t) * (size_t)n_lists);
 	int rc = SNN_OK;
 	double tbuf[256];
 	uint64_t ibuf[256];
@@ -527,21 +527,20 @@ static int flush_spikes(struct grid_sim *s, double t_ms, snn_diag *d)
 	size_t nev = 0;
 	for (;;) {
 		uint32_t step = UINT32_MAX;
-		for (int k = 0; k < s->nthreads; k++) {
-			const struct thread_rt *t = &s->thr[k];
-			if (pos[k] < t->nrec && t->rec[pos[k]].step < step) {
-				step = t->rec[pos[k]].step;
+		for (int k = 0; k < n_lists; k++) {
+			if (pos[k] < counts[k] && lists[k][pos[k]].step < step) {
+				step = lists[k][pos[k]].step;
 			}
 		}
 		if (step == UINT32_MAX) {
 			break;
 		}
 		double ts = (double)(step + 1) * s->dt;
-		for (int k = 0; k < s->nthreads && rc == SNN_OK; k++) {
-			const struct thread_rt *t = &s->thr[k];
-			while (pos[k] < t->nrec && t->rec[pos[k]].step == step) {
-				uint32_t gid = t->rec[pos[k]].gid;
-				uint32_t pi = pop_of(s, gid);
+		for (int k = 0; k < n_lists && rc == SNN_OK; k++) {
+			const struct rec_entry *l = lists[k];
+			while (pos[k] < counts[k] && l[pos[k]].step == step) {
+				uint32_t gid = l[pos[k]].gid;
+				uint32_t pi = grid_pop_of(s, gid);
 				uint8_t mask = s->rec_mask[gid];
 				if (mask & REC_HOOK) {
 					if (nev == SPIKE_BATCH) {
@@ -580,16 +579,47 @@ static int flush_spikes(struct grid_sim *s, double t_ms, snn_diag *d)
 	if (s->opt.on_spikes) {
 		s->opt.on_spikes(s->opt.spikes_ctx, ev, nev, t_ms);
 	}
-	for (int k = 0; k < s->nthreads; k++) {
-		s->thr[k].nrec = 0;
-	}
 	if (pos != cur) {
 		free(pos);
 	}
 	return rc;
 }
 
-static int flush_traces(struct grid_sim *s, uint64_t steps_done, snn_diag *d)
+/* Writes the queued spikes of all threads (t_ms: the time reached): threads
+ * hold ascending id slices, so taking each step from every thread in turn
+ * keeps the (step, id) order whatever the thread count. Thread 0 only,
+ * between barriers. */
+static int flush_spikes(struct grid_sim *s, double t_ms, snn_diag *d)
+{
+	const struct rec_entry *one[256];
+	size_t cnt[256];
+	const struct rec_entry **lists = s->nthreads <= 256 ? one : calloc((size_t)s->nthreads,
+									 sizeof(*lists));
+	size_t *counts = s->nthreads <= 256 ? cnt : calloc((size_t)s->nthreads, sizeof(size_t));
+	int rc;
+	if (!lists || !counts) {
+		rc = snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		goto out;
+	}
+	for (int k = 0; k < s->nthreads; k++) {
+		lists[k] = s->thr[k].rec;
+		counts[k] = s->thr[k].nrec;
+	}
+	rc = grid_write_spikes(s, lists, counts, s->nthreads, t_ms, d);
+	for (int k = 0; k < s->nthreads; k++) {
+		s->thr[k].nrec = 0;
+	}
+out:
+	if (lists != one) {
+		free(lists);
+	}
+	if (counts != cnt) {
+		free(counts);
+	}
+	return rc;
+}
+
+int grid_flush_traces(struct grid_sim *s, uint64_t steps_done, snn_diag *d)
 {
 	for (uint32_t r = 0; r < s->n_traces; r++) {
 		struct trace_rt *tr = &s->traces[r];
@@ -834,7 +864,7 @@ static void bookkeep(struct grid_sim *s, struct run_ctl *c, uint64_t n)
 		c->stop = 1;
 		return;
 	}
-	if (flush_traces(s, done, c->d) != SNN_OK) {
+	if (grid_flush_traces(s, done, c->d) != SNN_OK) {
 		c->rc = SNN_EIO;
 		c->stop = 1;
 		return;
@@ -939,9 +969,8 @@ static void thread_free(struct thread_rt *t)
 	free(t->pop_spikes);
 }
 
-static void grid_free(void *impl)
+static void grid_teardown(struct grid_sim *s)
 {
-	struct grid_sim *s = impl;
 	if (!s) {
 		return;
 	}
@@ -1033,6 +1062,7 @@ static int thread_alloc_buffers(struct grid_sim *s, struct thread_rt *t)
 }
 
 struct build_ctl {
+	bool host_buffers; /* allocate the ring buffers of the CPU threads */
 	void *shared;
 	double *popmax;   /* [thread][pop][2] */
 	int rc;           /* of the single-thread phase */
@@ -1043,9 +1073,16 @@ struct build_ctl {
 /* Steps between two deliveries: at most the shortest delay, so that a
  * window's spikes only reach later windows; one with same-step stages; small
  * enough that the spike lists stay modest and that bookkeeping points (whose
- * interval becomes a multiple of the window) keep their buffers' bounds. */
-static void choose_window(struct grid_sim *s)
+ * interval becomes a multiple of the window) keep their buffers' bounds.
+ * A backend that runs the steps itself (no host buffers) keeps the
+ * bookkeeping interval it asked for: the window is then unused. */
+static void choose_window(struct grid_sim *s, bool host_buffers)
 {
+	if (!host_buffers) {
+		s->window = 1;
+		s->n_lists = 2;
+		return;
+	}
 	uint32_t w = synapses_min_delay(s);
 	if (w > WINDOW_MAX_STEPS) {
 		w = WINDOW_MAX_STEPS;
@@ -1089,7 +1126,7 @@ static void build_thread(struct grid_sim *s, struct build_ctl *c, int tid)
 		}
 		s->ring_slots = slots;
 		s->ring_mask = slots - 1;
-		choose_window(s);
+		choose_window(s, c->host_buffers);
 		for (int k = 0; k < s->nthreads; k++) {
 			c->failed |= s->thr[k].err != 0;
 		}
@@ -1108,13 +1145,15 @@ static void build_thread(struct grid_sim *s, struct build_ctl *c, int tid)
 		if (!s->graded) {
 			synapses_convert_thread(s, t);
 		}
-		thread_alloc_buffers(s, t);
+		if (c->host_buffers) {
+			thread_alloc_buffers(s, t);
+		}
 	}
 }
 
-static int build_region(struct grid_sim *s, void *shared, snn_diag *d)
+static int build_region(struct grid_sim *s, bool host_buffers, void *shared, snn_diag *d)
 {
-	struct build_ctl c = {shared, NULL, SNN_OK, false, d};
+	struct build_ctl c = {host_buffers, shared, NULL, SNN_OK, false, d};
 	c.popmax = calloc((size_t)s->nthreads * (s->n_pops ? s->n_pops : 1) * 2, sizeof(double));
 	if (!c.popmax) {
 		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
@@ -1302,7 +1341,8 @@ static int setup_stages(struct grid_sim *s, snn_diag *d)
 	return SNN_OK;
 }
 
-static int grid_new(const snn_net *net, const snn_sim_options *opt, void **out, snn_diag *d)
+int grid_build(const snn_net *net, const snn_sim_options *opt, const struct grid_mode *mode,
+	       struct grid_sim **out, snn_diag *d)
 {
 	*out = NULL;
 	double t0 = now_s();
@@ -1311,6 +1351,7 @@ static int grid_new(const snn_net *net, const snn_sim_options *opt, void **out, 
 		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
 	}
 	s->net = net;
+	s->engine_name = mode->name;
 	if (opt) {
 		s->opt = *opt;
 	}
@@ -1354,12 +1395,12 @@ static int grid_new(const snn_net *net, const snn_sim_options *opt, void **out, 
 	}
 	if ((rc = setup_pops(s, d)) != SNN_OK || (rc = setup_stages(s, d)) != SNN_OK ||
 	    (rc = setup_stimuli(s, d)) != SNN_OK ||
-	    (rc = setup_recording(s, d)) != SNN_OK || (rc = setup_buffers(s, d)) != SNN_OK) {
+	    (rc = setup_recording(s, d)) != SNN_OK || (rc = setup_buffers(s, mode, d)) != SNN_OK) {
 		goto fail;
 	}
 	/* current stimuli in force at step 0 */
 	for (uint32_t k = 0; k < s->n_dc_events && s->dc_events[k].step == 0; k++) {
-		refresh_current(s, s->dc_events[k].stim, 0, s->n_neurons, 0);
+		grid_refresh_current(s, s->dc_events[k].stim, 0, s->n_neurons, 0);
 	}
 	for (int k = 0; k < s->nthreads; k++) {
 		uint32_t e = 0;
@@ -1371,7 +1412,7 @@ static int grid_new(const snn_net *net, const snn_sim_options *opt, void **out, 
 	void *shared = NULL;
 	rc = synapses_shared_new(s, &shared, d);
 	if (rc == SNN_OK) {
-		rc = build_region(s, shared, d);
+		rc = build_region(s, mode->host_buffers, shared, d);
 	}
 	synapses_shared_free(s, shared);
 	if (rc != SNN_OK) {
@@ -1392,17 +1433,31 @@ static int grid_new(const snn_net *net, const snn_sim_options *opt, void **out, 
 	*out = s;
 	return SNN_OK;
 fail:
-	grid_free(s);
+	grid_teardown(s);
 	return rc;
+}
+
+static int grid_new(const snn_net *net, const snn_sim_options *opt, void **out, snn_diag *d)
+{
+	static const struct grid_mode cpu = {"grid-cpu", true, 0};
+	struct grid_sim *s;
+	int rc = grid_build(net, opt, &cpu, &s, d);
+	*out = s;
+	return rc;
+}
+
+static void grid_free(void *impl)
+{
+	grid_teardown(impl);
 }
 
 /* ------------------------------------------------------------------ run */
 
-static int open_outputs(struct grid_sim *s, snn_diag *d)
+int grid_open_outputs(struct grid_sim *s, snn_diag *d)
 {
 	const snn_net *net = s->net;
 	snn_provenance prov = {s->opt.software, net->source_path, net->source_text,
-			       net->source_sha256, net->sim.seed, s->nthreads, engine_grid_cpu.name, s->dt,
+			       net->source_sha256, net->sim.seed, s->nthreads, s->engine_name, s->dt,
 			       (double)s->n_steps * s->dt};
 	s->spike_pop_slot = malloc((s->n_pops ? s->n_pops : 1) * sizeof(int32_t));
 	if (!s->spike_pop_slot) {
@@ -1456,7 +1511,7 @@ static int open_outputs(struct grid_sim *s, snn_diag *d)
 	return SNN_OK;
 }
 
-static void abort_outputs(struct grid_sim *s)
+void grid_abort_outputs(struct grid_sim *s)
 {
 	snn_spike_writer_abort(s->spikes);
 	s->spikes = NULL;
@@ -1515,6 +1570,11 @@ static int fill_stats(struct grid_sim *s, double sim_s)
 					     (double)blk->n_runs * sizeof(struct syn_run);
 		}
 	}
+	if (s->device_name) {
+		/* the synapses live on the device, in its own layout */
+		st->synapses = s->device_synapses;
+		st->synapse_bytes = s->device_synapse_bytes;
+	}
 	st->neurons = 0;
 	for (uint32_t i = 0; i < s->n_pops; i++) {
 		st->neurons += s->pops[i].ir->name[0] != '@' ? s->pops[i].size : 0;
@@ -1522,7 +1582,9 @@ static int fill_stats(struct grid_sim *s, double sim_s)
 	st->sim_s = sim_s;
 	st->bio_ms = bio_ms;
 	st->threads = s->nthreads;
-	st->engine = engine_grid_cpu.name;
+	st->engine = s->engine_name;
+	st->device = s->device_name;
+	st->device_bytes = s->device_bytes;
 	st->n_pops = nv;
 	st->pop_names = s->stat_names;
 	st->pop_sizes = s->stat_sizes;
@@ -1533,26 +1595,17 @@ static int fill_stats(struct grid_sim *s, double sim_s)
 	return SNN_OK;
 }
 
-static int grid_run(void *impl, snn_diag *d)
+int grid_finish_run(struct grid_sim *s, int rc, double sim_s, snn_diag *d)
 {
-	struct grid_sim *s = impl;
-	int rc = open_outputs(s, d);
 	if (rc != SNN_OK) {
-		abort_outputs(s);
-		return rc;
-	}
-	struct run_ctl c = {0, SNN_OK, now_s(), d};
-	run_threads(s, &c);
-	double sim_s = now_s() - c.t0;
-	if (c.rc != SNN_OK) {
-		abort_outputs(s);
-		if (c.rc == SNN_EINTR) {
+		grid_abort_outputs(s);
+		if (rc == SNN_EINTR) {
 			snn_diag_error(d, SNN_EINTR, NULL, 0, 0,
 				       "stopped at t = %g ms; no output was written",
 				       (double)s->steps_done * s->dt);
 		}
 		fill_stats(s, sim_s);
-		return c.rc;
+		return rc;
 	}
 	s->steps_done = s->n_steps;
 	if (s->spikes) {
@@ -1567,13 +1620,26 @@ static int grid_run(void *impl, snn_diag *d)
 		}
 	}
 	if (rc != SNN_OK) {
-		abort_outputs(s);
+		grid_abort_outputs(s);
 		return rc;
 	}
 	if (fill_stats(s, sim_s) != SNN_OK) {
 		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
 	}
 	return SNN_OK;
+}
+
+static int grid_run(void *impl, snn_diag *d)
+{
+	struct grid_sim *s = impl;
+	int rc = grid_open_outputs(s, d);
+	if (rc != SNN_OK) {
+		grid_abort_outputs(s);
+		return rc;
+	}
+	struct run_ctl c = {0, SNN_OK, now_s(), d};
+	run_threads(s, &c);
+	return grid_finish_run(s, c.rc, now_s() - c.t0, d);
 }
 
 static const snn_stats *grid_stats(const void *impl)

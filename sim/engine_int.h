@@ -27,33 +27,7 @@
 #include "net_int.h"
 #include "poisson_int.h"
 #include "snn/sim.h"
-
-/* Per-neuron propagators and constants of the lif models (exact integration
- * over one step h, after Rotter & Diesmann 1999; see model_lif.h). */
-struct lif_prop {
-	double P22;   /* exp(-h / tau_m) */
-	double P20;   /* tau_m / C_m * (1 - P22): mV per pA of constant current */
-	double P21ex; /* effect of I_syn_ex on V over a step */
-	double P21in;
-	double P11ex; /* exp(-h / tau_syn_ex) */
-	double P11in;
-	double theta; /* V_th - E_L */
-	double reset; /* V_reset - E_L */
-	double v_min; /* V_min - E_L (delta model) */
-	double I_e;
-	double E_L;
-	uint32_t ref_steps;
-};
-
-/* Constants of lif_cond (see model_lif_cond.h). */
-struct cond_prop {
-	double C_m, g_L, E_L, E_ex, E_in, I_e;
-	double P_ex, P_in;         /* exp(-h / tau_syn) */
-	double P_ex_half, P_in_half; /* exp(-h / (2 tau_syn)): conductances at mid-step */
-	double V_th, V_reset;
-	double h_over_C;           /* h / C_m */
-	uint32_t ref_steps;
-};
+#include "step_hd.h"
 
 /* Constants of the NIR models (see model_nir.h). */
 struct nir_prop {
@@ -209,12 +183,17 @@ struct grid_capture {
 	double *buf;              /* steps x size of the population */
 };
 
+/* rec_mask bits: a neuron's spikes go to the spike file, to the on_spikes hook */
+#define REC_FILE 1u
+#define REC_HOOK 2u
+
 /* Stages: populations are updated in stages of consecutive indices; a
  * projection with a delay of 0 steps (NIR's same-step edges) delivers the
  * spikes of one stage to later stages within the step. A network without such
  * projections is one stage, updated and delivered as a whole. */
 struct grid_sim {
 	const snn_net *net;
+	const char *engine_name;  /* as recorded in outputs: "grid-cpu", "grid-cuda" */
 	snn_sim_options opt;
 	double dt;
 	uint64_t n_steps;
@@ -234,8 +213,9 @@ struct grid_sim {
 	struct dc_event *dc_events;
 	uint32_t n_dc_events;
 	double *i_ext;            /* current stimuli per neuron (pA), NULL when none */
-	uint8_t *rec_mask;        /* per neuron: record its spikes */
-	uint32_t bookkeeping;     /* steps between bookkeeping points (a multiple of window) */
+	uint8_t *rec_mask;        /* per neuron: where its spikes go (REC_FILE | REC_HOOK) */
+	uint32_t bookkeeping;     /* steps between bookkeeping points (a multiple of window
+				   * on the CPU threads) */
 	uint32_t window;          /* steps updated between two deliveries (<= shortest delay) */
 	uint32_t n_lists;         /* spike lists per thread: 2 * window */
 	struct engine_barrier barrier; /* where the threads of a run meet */
@@ -245,6 +225,11 @@ struct grid_sim {
 	snn_spike_writer *spikes;
 	int32_t *spike_pop_slot;  /* per population: index in the writer, or -1 */
 	char *spike_path;
+	/* set by a backend whose synapses live on a device (else NULL, 0) */
+	const char *device_name;
+	double device_bytes;      /* device memory the engine allocated */
+	uint64_t device_synapses;
+	double device_synapse_bytes;
 	/* results */
 	snn_stats stats;
 	const char **stat_names;
@@ -261,6 +246,42 @@ struct grid_sim {
 	uint32_t n_caps;
 	double run_s;             /* wall time of the runs so far */
 };
+
+/* How grid_build builds the network: for the CPU threads, or as the host
+ * side of another backend (which runs the steps itself). */
+struct grid_mode {
+	const char *name;         /* engine name recorded in outputs and stats */
+	bool host_buffers;        /* allocate the threads' ring buffers and spike queues */
+	uint32_t bookkeeping;     /* steps between bookkeeping points; 0: the CPU's choice */
+};
+
+/* The time-grid engine's build and output steps (engine.c), shared with the
+ * CUDA engine (engine_cuda.c). grid_build builds pops, stimuli, recorders and
+ * (in parallel) the synapse blocks, with their fixed-point weights; the
+ * caller owns the result (grid_destroy). */
+int grid_build(const snn_net *net, const snn_sim_options *opt, const struct grid_mode *mode,
+	       struct grid_sim **out, snn_diag *d);
+/* Opens the spike and trace writers (temporary names until the run ends). */
+int grid_open_outputs(struct grid_sim *s, snn_diag *d);
+void grid_abort_outputs(struct grid_sim *s);
+/* Appends recorded spikes to the spike file and hands them to the on_spikes
+ * hook (t_ms: the time the run has reached, for the hook): n_lists lists,
+ * each in (step, id) order, whose ids ascend from one list to the next within
+ * a step. Calls the hook (when there is one) even with no spikes. */
+int grid_write_spikes(struct grid_sim *s, const struct rec_entry *const *lists,
+		      const size_t *counts, int n_lists, double t_ms, snn_diag *d);
+/* Appends the trace rows sampled up to steps_done (in traces[].rows). */
+int grid_flush_traces(struct grid_sim *s, uint64_t steps_done, snn_diag *d);
+/* Ends a run that returned rc after sim_s wall seconds: commits the outputs
+ * (or removes them when rc is an error) and fills the statistics from
+ * thr[].pop_spikes and thr[].events. Returns the run's final status. */
+int grid_finish_run(struct grid_sim *s, int rc, double sim_s, snn_diag *d);
+/* Recomputes i_ext of the targets of current stimulus `which` within global
+ * ids [glo, ghi) for step n. */
+void grid_refresh_current(struct grid_sim *s, uint32_t which, uint32_t glo, uint32_t ghi,
+			  uint64_t n);
+/* Population index of a global neuron id. */
+uint32_t grid_pop_of(const struct grid_sim *s, uint32_t gid);
 
 /* Builds every thread's synapse blocks (synapses.c). Runs inside the
  * engine's parallel region: each thread builds its own slice. Returns 0 or

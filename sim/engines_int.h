@@ -22,4 +22,19 @@ extern const struct engine_ops engine_grid_cpu;
 /* The exact event-driven engine, one CPU thread (engine_event.c). */
 extern const struct engine_ops engine_event_cpu;
 
+/* The time-grid engine on an NVIDIA GPU (engine_cuda.c), in builds that
+ * have it (configure found nvcc); NULL in the others. */
+#ifdef HAVE_CUDA
+extern const struct engine_ops engine_grid_cuda;
+static inline const struct engine_ops *engines_grid_cuda(void)
+{
+	return &engine_grid_cuda;
+}
+#else
+static inline const struct engine_ops *engines_grid_cuda(void)
+{
+	return NULL;
+}
+#endif
+
 #endif

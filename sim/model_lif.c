@@ -101,6 +101,8 @@ int lif_setup(struct grid_sim *s, struct pop_rt *p, snn_diag *d)
 	return SNN_OK;
 }
 
+/* The loops below run the per-neuron steps of step_hd.h, which the CUDA
+ * engine runs too: the two engines cannot drift apart. */
 void lif_delta_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const int32_t *in0,
 		      const double *i_ext, uint32_t *out, uint32_t *nout)
 {
@@ -111,20 +113,10 @@ void lif_delta_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const int32_t 
 	uint32_t n = *nout;
 	for (uint32_t i = lo; i < hi; i++) {
 		const struct lif_prop *P = het ? &het[i] : &p->lif;
-		double y = v[i];
-		if (ref[i] == 0) {
-			double I = i_ext ? i_ext[i - lo] : 0.0;
-			y = P->P20 * (I + P->I_e) + P->P22 * y + (double)in0[i - lo] * sc;
-			y = y < P->v_min ? P->v_min : y;
-		} else {
-			--ref[i];
-		}
-		if (y >= P->theta) {
-			ref[i] = P->ref_steps;
-			y = P->reset;
+		double I = i_ext ? i_ext[i - lo] : 0.0;
+		if (lif_delta_step(P, &v[i], &ref[i], in0[i - lo], sc, I)) {
 			out[n++] = p->first + i;
 		}
-		v[i] = y;
 	}
 	*nout = n;
 }
@@ -141,21 +133,11 @@ void lif_exp_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const int32_t *i
 	uint32_t n = *nout;
 	for (uint32_t i = lo; i < hi; i++) {
 		const struct lif_prop *P = het ? &het[i] : &p->lif;
-		double y = v[i];
-		if (ref[i] == 0) {
-			double I = i_ext ? i_ext[i - lo] : 0.0;
-			y = y * P->P22 + iex[i] * P->P21ex + iin[i] * P->P21in + (P->I_e + I) * P->P20;
-		} else {
-			--ref[i];
-		}
-		iex[i] = iex[i] * P->P11ex + (double)in0[i - lo] * sc0;
-		iin[i] = iin[i] * P->P11in + (double)in1[i - lo] * sc1;
-		if (y >= P->theta) {
-			ref[i] = P->ref_steps;
-			y = P->reset;
+		double I = i_ext ? i_ext[i - lo] : 0.0;
+		if (lif_exp_step(P, &v[i], &iex[i], &iin[i], &ref[i], in0[i - lo], in1[i - lo], sc0,
+				 sc1, I)) {
 			out[n++] = p->first + i;
 		}
-		v[i] = y;
 	}
 	*nout = n;
 }
@@ -171,20 +153,10 @@ void lif_exp1_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const int32_t *
 	uint32_t n = *nout;
 	for (uint32_t i = lo; i < hi; i++) {
 		const struct lif_prop *P = het ? &het[i] : &p->lif;
-		double y = v[i];
-		if (ref[i] == 0) {
-			double I = i_ext ? i_ext[i - lo] : 0.0;
-			y = y * P->P22 + isyn[i] * P->P21ex + (P->I_e + I) * P->P20;
-		} else {
-			--ref[i];
-		}
-		isyn[i] = isyn[i] * P->P11ex + (double)in0[i - lo] * sc;
-		if (y >= P->theta) {
-			ref[i] = P->ref_steps;
-			y = P->reset;
+		double I = i_ext ? i_ext[i - lo] : 0.0;
+		if (lif_exp1_step(P, &v[i], &isyn[i], &ref[i], in0[i - lo], sc, I)) {
 			out[n++] = p->first + i;
 		}
-		v[i] = y;
 	}
 	*nout = n;
 }
@@ -194,7 +166,7 @@ double lif_get(const struct pop_rt *p, int var, uint32_t i)
 	const struct lif_prop *P = p->lif_het ? &p->lif_het[i] : &p->lif;
 	switch (var) {
 	case LIF_S_V_M:
-		return p->v[i] + P->E_L;
+		return lif_v_m(P, p->v[i]);
 	case LIF_S_I_SYN_EX:
 		return p->x1 ? p->x1[i] : 0.0;
 	case LIF_S_I_SYN_IN:

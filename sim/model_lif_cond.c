@@ -79,6 +79,8 @@ int cond_setup(struct grid_sim *s, struct pop_rt *p, snn_diag *d)
 	return SNN_OK;
 }
 
+/* The per-neuron step is cond_step of step_hd.h, which the CUDA engine runs
+ * too; its exponential is step_exp, the same bits on both. */
 void cond_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const int32_t *in0,
 		 const int32_t *in1, const double *i_ext, uint32_t *out, uint32_t *nout)
 {
@@ -91,27 +93,11 @@ void cond_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const int32_t *in0,
 	uint32_t n = *nout;
 	for (uint32_t i = lo; i < hi; i++) {
 		const struct cond_prop *P = het ? &het[i] : &p->cond;
-		double V = v[i];
-		if (ref[i] > 0) {
-			--ref[i];
-			V = P->V_reset;
-		} else {
-			double I = i_ext ? i_ext[i - lo] : 0.0;
-			double ge = gex[i] * P->P_ex_half;
-			double gi = gin[i] * P->P_in_half;
-			double G = P->g_L + ge + gi;
-			double vinf = (P->g_L * P->E_L + ge * P->E_ex + gi * P->E_in + P->I_e + I) / G;
-			V = vinf + (V - vinf) * exp(-P->h_over_C * G);
-			if (V >= P->V_th) {
-				ref[i] = P->ref_steps;
-				V = P->V_reset;
-				out[n++] = p->first + i;
-			}
+		double I = i_ext ? i_ext[i - lo] : 0.0;
+		if (cond_step(P, &v[i], &gex[i], &gin[i], &ref[i], in0[i - lo], in1[i - lo], sc0, sc1,
+			      I)) {
+			out[n++] = p->first + i;
 		}
-		/* inhibitory inputs arrive as negative weights: their magnitude is the conductance */
-		gex[i] = gex[i] * P->P_ex + (double)in0[i - lo] * sc0;
-		gin[i] = gin[i] * P->P_in - (double)in1[i - lo] * sc1;
-		v[i] = V;
 	}
 	*nout = n;
 }

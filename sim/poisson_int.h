@@ -15,6 +15,7 @@
 /* The distribution of one Poisson input, prepared once. */
 struct poisson_table {
 	double lambda;    /* mean count per step */
+	double exp_neg;   /* exp(-lambda), where the search continues past the table */
 	double cdf[48];   /* P(X <= k) */
 	int ncdf;         /* entries in cdf; 0: lambda too large for a table */
 	int nfast;        /* entries searched branch-free; beyond, one at a time */

@@ -29,6 +29,7 @@
 void poisson_table_init(struct poisson_table *t, double lambda)
 {
 	t->lambda = lambda;
+	t->exp_neg = exp(-lambda);
 	t->ncdf = 0;
 	t->nfast = 0;
 	if (!(lambda > 0) || lambda >= 10.0) {
@@ -59,18 +60,11 @@ uint32_t poisson_count_max(double lambda)
 	return c > 1e9 ? 1000000000u : (uint32_t)c;
 }
 
-/* The slow tail of the search, from entry `from` on. */
+/* The slow tail of the search, from entry `from` on (step_hd.h: the GPU
+ * engine runs the same function). */
 static uint32_t search_from(const struct poisson_table *t, double u, int from)
 {
-	int k = from;
-	while (k < t->ncdf && u > t->cdf[k]) {
-		k++;
-	}
-	if (k == t->ncdf) {
-		/* beyond the table (probability below 1e-40 for the means used) */
-		return (uint32_t)rng_poisson_inversion(u, t->lambda, exp(-t->lambda));
-	}
-	return (uint32_t)k;
+	return step_poisson_search(t->cdf, t->ncdf, t->lambda, t->exp_neg, u, from);
 }
 
 uint32_t poisson_count(const struct poisson_table *t, uint32_t w0, uint32_t w1)

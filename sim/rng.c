@@ -81,40 +81,6 @@ double rng_exponential(struct rng *r)
 	return -log(rng_uniform(r));
 }
 
-/* A count computed in a double, saturated to UINT64_MAX (a larger value does
- * not convert: the cast would be undefined). */
-static uint64_t count_from(double k)
-{
-	return k >= 18446744073709551616.0 ? UINT64_MAX : (uint64_t)k;
-}
-
-/* Hoermann's transformed rejection with squeeze (PTRS), for lambda >= 10. */
-static uint64_t poisson_ptrs(struct rng *r, double lambda)
-{
-	double slam = sqrt(lambda);
-	double loglam = log(lambda);
-	double b = 0.931 + 2.53 * slam;
-	double a = -0.059 + 0.02483 * b;
-	double invalpha = 1.1239 + 1.1328 / (b - 3.4);
-	double vr = 0.9277 - 3.6224 / (b - 2.0);
-	for (;;) {
-		double u = rng_uniform(r) - 0.5;
-		double v = rng_uniform(r);
-		double us = 0.5 - fabs(u);
-		double k = floor((2.0 * a / us + b) * u + lambda + 0.43);
-		if (us >= 0.07 && v <= vr) {
-			return count_from(k);
-		}
-		if (k < 0.0 || (us < 0.013 && v > us)) {
-			continue;
-		}
-		if (log(v) + log(invalpha) - log(a / (us * us) + b) <=
-		    -lambda + k * loglam - lgamma(k + 1.0)) {
-			return count_from(k);
-		}
-	}
-}
-
 uint64_t rng_poisson(struct rng *r, double lambda)
 {
 	if (!(lambda > 0.0)) {
@@ -126,7 +92,7 @@ uint64_t rng_poisson(struct rng *r, double lambda)
 	if (isinf(lambda)) {
 		return UINT64_MAX;
 	}
-	return poisson_ptrs(r, lambda);
+	return rng_poisson_ptrs(r, lambda);
 }
 
 /* Inversion by sequential search, for n * p < 10 with p <= 1/2. */

@@ -13,19 +13,9 @@
 
 #include <Random123/philox.h>
 
-/* What a stream is for; part of the key so that streams never overlap. */
-enum rng_purpose {
-	RNG_CONNECT = 1, /* which synapses exist */
-	RNG_WEIGHT = 2,  /* synaptic weights */
-	RNG_DELAY = 3,   /* synaptic delays */
-	RNG_POISSON = 4, /* Poisson stimuli, counted by step */
-	RNG_INIT = 5,    /* initial state of neurons */
-	RNG_PARAM = 6,   /* per-neuron parameters drawn from distributions */
-	RNG_SOURCE = 7,  /* spike sources (poisson_source), counted by step */
-	RNG_SPLIT = 8,   /* splitting a total synapse count over targets */
-	RNG_EVENT_POISSON = 9, /* event engine: Poisson stimuli, counted by event */
-	RNG_EVENT_SOURCE = 10, /* event engine: poisson_source, counted by event */
-};
+#include "step_hd.h"
+
+/* The purposes of the streams (enum rng_purpose) are in step_hd.h. */
 
 struct rng {
 	philox4x32_key_t key;
@@ -76,17 +66,10 @@ static inline uint32_t rng_u32(struct rng *r)
 }
 
 /* A double uniform on the open interval (0, 1) from two words, with 53
- * random bits (the form every stream and every hot path uses). */
+ * random bits (the form every stream and every hot path uses; step_hd.h). */
 static inline double rng_words_to_open01(uint32_t w0, uint32_t w1)
 {
-	uint64_t x = ((uint64_t)(w0 >> 5) << 26) | (uint64_t)(w1 >> 6);
-	/* x + 0.5 is exact below 2^52 and rounds to even above, where only the
-	 * largest x would round up to 2^53 and give 1.0: it takes the largest
-	 * double below 1 instead, so the interval stays open. */
-	if (x == (UINT64_C(1) << 53) - 1) {
-		return 1.0 - 1.0 / 9007199254740992.0;
-	}
-	return ((double)x + 0.5) * (1.0 / 9007199254740992.0);
+	return step_words_to_open01(w0, w1);
 }
 
 /* A double uniform on the open interval (0, 1), with 53 random bits. */
@@ -119,21 +102,31 @@ static inline uint32_t rng_below(struct rng *r, uint32_t n)
 }
 
 /* Poisson count with mean lambda by inversion of one uniform u in (0, 1);
- * exp_neg_lambda = exp(-lambda) precomputed. Exact for the small means of
- * per-step inputs (the loop runs about lambda + 1 times). */
+ * exp_neg_lambda = exp(-lambda) precomputed (step_hd.h). */
 static inline uint32_t rng_poisson_inversion(double u, double lambda, double exp_neg_lambda)
 {
-	uint32_t k = 0;
-	double p = exp_neg_lambda;
-	double cdf = p;
-	while (u > cdf && k < 100000u) {
-		k++;
-		p *= lambda / (double)k;
-		cdf += p;
-		if (p == 0.0) {
-			break;
-		}
+	return step_poisson_inversion(u, lambda, exp_neg_lambda);
+}
+
+/* Poisson with mean lambda >= 10 (finite) by Hoermann's transformed
+ * rejection (step_poisson_ptrs of step_hd.h, which the CUDA engine runs
+ * too): the stream goes on from where r stands and r is left after it. */
+static inline uint64_t rng_poisson_ptrs(struct rng *r, double lambda)
+{
+	struct step_stream st;
+	st.key[0] = r->key.v[0];
+	st.key[1] = r->key.v[1];
+	for (int i = 0; i < 4; i++) {
+		st.ctr[i] = r->ctr.v[i];
+		st.buf[i] = r->buf[i];
 	}
+	st.idx = r->idx;
+	uint64_t k = step_poisson_ptrs(&st, lambda);
+	for (int i = 0; i < 4; i++) {
+		r->ctr.v[i] = st.ctr[i];
+		r->buf[i] = st.buf[i];
+	}
+	r->idx = st.idx;
 	return k;
 }
 

@@ -20,8 +20,27 @@ static const struct engine_ops *pick(const snn_net *net, snn_diag *d)
 	if (net->sim.engine == ENGINE_GRID && net->sim.backend == BACKEND_CPU) {
 		return &engine_grid_cpu;
 	}
+	if (net->sim.engine == ENGINE_GRID && net->sim.backend == BACKEND_CUDA) {
+		const struct engine_ops *cuda = engines_grid_cuda();
+		if (cuda) {
+			return cuda;
+		}
+		snn_diag_error(d, SNN_EUNSUP, net->sim.engine_where.file,
+			       net->sim.engine_where.line, net->sim.engine_where.col,
+			       "backend cuda is not part of this build: this build has no CUDA "
+			       "(configure found no nvcc; install the CUDA toolkit and configure "
+			       "again, or point to it with --with-cuda=DIR)");
+		return NULL;
+	}
 	if (net->sim.engine == ENGINE_EVENT && net->sim.backend == BACKEND_CPU) {
 		return &engine_event_cpu;
+	}
+	if (net->sim.engine == ENGINE_EVENT && net->sim.backend == BACKEND_CUDA) {
+		snn_diag_error(d, SNN_EUNSUP, net->sim.engine_where.file,
+			       net->sim.engine_where.line, net->sim.engine_where.col,
+			       "engine event runs on backend cpu only (there is no CUDA event "
+			       "engine): use backend cpu, or engine grid for backend cuda");
+		return NULL;
 	}
 	snn_diag_error(d, SNN_EUNSUP, net->sim.engine_where.file, net->sim.engine_where.line,
 		       net->sim.engine_where.col, "engine %s on backend %s is not part of this build",

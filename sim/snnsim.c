@@ -54,6 +54,8 @@ static void usage(FILE *out)
 		"  --duration T         biological time with its unit, e.g. 200ms or '1.5 s'\n"
 		"  --scale F            population sizes times F, keeping each neuron's mean\n"
 		"                       in-degree (overrides simulation.scale)\n"
+		"  --backend B          cpu (OpenMP threads) or cuda (an NVIDIA GPU; the same\n"
+		"                       spikes); overrides simulation.backend\n"
 		"  -o, --output FILE    spike file; records every population's spikes unless\n"
 		"                       the config's record section chooses\n"
 		"  --format F           hdf5 (SONATA spike layout) or csv; default: csv for a\n"
@@ -159,6 +161,7 @@ struct run_args {
 	bool seed_set;
 	unsigned long long seed;
 	const char *duration;
+	const char *backend;
 	double scale;
 	const char *engine;
 	const char *output;
@@ -355,6 +358,13 @@ static int parse_run_args(int argc, char **argv, struct run_args *ra)
 					missing ? "" : ", got ", missing ? "" : v);
 				return -1;
 			}
+		} else if ((v = opt_value(argc, argv, &i, "--backend", NULL, &missing))) {
+			if (missing || (strcmp(v, "cpu") != 0 && strcmp(v, "cuda") != 0)) {
+				fprintf(stderr, "snnsim: error: --backend expects cpu or cuda%s%s\n",
+					missing ? "" : ", got ", missing ? "" : v);
+				return -1;
+			}
+			ra->backend = v;
 		} else if ((v = opt_value(argc, argv, &i, "--engine", NULL, &missing))) {
 			if (missing || (strcmp(v, "grid") != 0 && strcmp(v, "event") != 0)) {
 				fprintf(stderr, "snnsim: error: --engine expects grid or event%s%s\n",
@@ -712,6 +722,12 @@ static int cmd_run_nir(struct run_args *ra)
 				"graphs (the input sets the duration; outputs are HDF5)\n");
 		return EXIT_BAD_INPUT;
 	}
+	if (ra->backend && strcmp(ra->backend, "cpu") != 0) {
+		fprintf(stderr, "snnsim: error: --backend %s: NIR graphs run on the cpu backend only "
+				"(the cuda backend has no graded spikes or NIR neuron models)\n",
+			ra->backend);
+		return EXIT_BAD_INPUT;
+	}
 	if (ra->engine && strcmp(ra->engine, "grid") != 0) {
 		fprintf(stderr, "snnsim: error: --engine %s does not apply to NIR graphs: they run "
 				"on the time grid of their dt\n", ra->engine);
@@ -869,6 +885,11 @@ static int cmd_run(int argc, char **argv)
 	}
 	if (ra.seed_set) {
 		snn_net_set_seed(net, ra.seed);
+	}
+	if (ra.backend && snn_net_set_backend(net, ra.backend, d) != SNN_OK) {
+		fprintf(stderr, "snnsim: error: --backend: %s\n", snn_diag_message(d, 0));
+		ex = EXIT_BAD_INPUT;
+		goto out;
 	}
 	if (ra.engine && snn_net_set_engine(net, ra.engine, d) != SNN_OK) {
 		fprintf(stderr, "snnsim: error: --engine: %s\n", snn_diag_message(d, 0));

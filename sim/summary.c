@@ -26,10 +26,15 @@ void snn_stats_print(const snn_stats *st, FILE *out)
 {
 	double rtf = st->bio_ms > 0 ? st->sim_s / (st->bio_ms * 1e-3) : 0.0;
 	fprintf(out, "neurons          %llu\n", (unsigned long long)st->neurons);
-	fprintf(out, "synapses         %llu (%.2f bytes each)\n", (unsigned long long)st->synapses,
-		st->synapses ? st->synapse_bytes / (double)st->synapses : 0.0);
+	fprintf(out, "synapses         %llu (%.2f bytes each%s)\n", (unsigned long long)st->synapses,
+		st->synapses ? st->synapse_bytes / (double)st->synapses : 0.0,
+		st->device ? " on the device" : "");
 	fprintf(out, "engine           %s, %d thread%s\n", st->engine ? st->engine : "?",
 		st->threads, st->threads == 1 ? "" : "s");
+	if (st->device) {
+		fprintf(out, "device           %s, %.3f GB of device memory\n", st->device,
+			st->device_bytes / 1e9);
+	}
 	fprintf(out, "build time       %.3f s\n", st->build_s);
 	fprintf(out, "simulation time  %.3f s for %g ms (real-time factor %.3f)\n", st->sim_s,
 		st->bio_ms, rtf);
@@ -82,6 +87,11 @@ int snn_stats_write_json(const snn_stats *st, FILE *out)
 		fprintf(out, ": %.6f", st->rates_hz[i]);
 	}
 	fprintf(out, "}");
+	if (st->device) {
+		fprintf(out, ", \"device\": ");
+		json_string(out, st->device);
+		fprintf(out, ", \"device_bytes\": %.0f", st->device_bytes);
+	}
 	if (st->spike_file) {
 		fprintf(out, ", \"spike_file\": ");
 		json_string(out, st->spike_file);

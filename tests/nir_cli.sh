@@ -100,6 +100,8 @@ expect_exit 2 "$SNNSIM" run "$LIF" --input "$TMP/in.h5" --dt -1
 expect_grep "$TMP/err" "^snnsim: error: --dt expects a positive time step in seconds"
 expect_exit 2 "$SNNSIM" run "$LIF" --input "$TMP/in.h5" --recurrent-delay 0
 expect_line "$TMP/err" "snnsim: error: --recurrent-delay expects a whole number of steps from 1 to 32767, got 0"
+expect_exit 2 "$SNNSIM" run "$LIF" --input "$TMP/in.h5" --backend cuda -o "$TMP/bad.h5"
+expect_line "$TMP/err" "snnsim: error: --backend cuda: NIR graphs run on the cpu backend only (the cuda backend has no graded spikes or NIR neuron models)"
 expect_exit 2 "$SNNSIM" run "$CNN" --input "$TMP/in.h5" -o "$TMP/bad.h5"
 expect_line "$TMP/err" "$TMP/in.h5:/spikes: error: inputs of shape [1 1000 1] do not fit the Input 'input' of 2312 values: expected samples x steps x 2312 (or steps x 2312)"
 [ -e "$TMP/bad.h5" ] && fail "a failed run left $TMP/bad.h5"

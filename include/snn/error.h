@@ -25,6 +25,7 @@ enum snn_err {
 	SNN_EUNSUP = -5,   /* valid but not supported by this build or engine */
 	SNN_ERANGE = -6,   /* a size or value exceeds what can be represented */
 	SNN_EINTR = -7,    /* stopped on request (e.g. SIGINT) */
+	SNN_EDEVICE = -8,  /* no usable device (no GPU, no driver) or the device failed */
 };
 
 /* A list of diagnostics: each has a severity, a code, a message and where it

@@ -69,8 +69,8 @@ typedef struct {
 	double sim_s;           /* simulation loop, wall seconds */
 	double bio_ms;          /* biological time simulated */
 	double peak_rss_mb;     /* peak resident memory of the process */
-	double synapse_bytes;   /* memory of the synapse tables */
-	const char *engine;     /* "grid-cpu", ... */
+	double synapse_bytes;   /* memory of the synapse tables (on the device for GPU engines) */
+	const char *engine;     /* "grid-cpu", "grid-cuda", ... */
 	int threads;
 	size_t n_pops;
 	const char *const *pop_names;
@@ -78,6 +78,8 @@ typedef struct {
 	const uint64_t *pop_spikes;
 	const double *rates_hz;  /* mean rate per population */
 	const char *spike_file;  /* written spike file, or NULL */
+	const char *device;      /* the GPU that ran the simulation, or NULL on CPU engines */
+	double device_bytes;     /* device memory the engine allocated (0 on CPU engines) */
 } snn_stats;
 
 /* Builds a simulation of `net` (borrowed: it must outlive the simulation):
