@@ -147,7 +147,9 @@ static int collect(struct cmap *M)
 						struct csyn *c = &M->syn[M->n_syn++];
 						c->src = src;
 						c->tgt = b->lo + b->tgt[k];
-						c->w = b->w[k];
+						/* graded (NIR) networks keep float weights:
+						 * only placement reports get here */
+						c->w = b->w ? b->w[k] : 0;
 						c->delay = run->delay;
 						if (run->delay > M->max_delay) {
 							M->max_delay = run->delay;
