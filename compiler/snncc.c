@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "cc_int.h"
+#include "snn/loihi.h"
+#include "snn/netx.h"
 
 #define EXIT_RUN_FAILED 1
 #define EXIT_BAD_INPUT 2
@@ -27,7 +29,8 @@ static void usage(FILE *f)
 		"(make -C DIR; make -C DIR run checks the image against the host run in QEMU)\n"
 		"and report.txt (flash, RAM, synaptic events per step, quantization error).\n\n"
 		"options:\n"
-		"  --target NAME              host, cortex-m3, cortex-m4, riscv32 (--list-targets)\n"
+		"  --target NAME              host, cortex-m3, cortex-m4, riscv32, loihi1-class,\n"
+		"                             loihi2-class (--list-targets)\n"
 		"  -o DIR                     output folder (created; files replaced)\n"
 		"  --weight-bits 8|16         weight width (default 8)\n"
 		"  --input FILE.h5            test input (as snnsim run --input); the image runs\n"
@@ -40,7 +43,15 @@ static void usage(FILE *f)
 		"  --seed N                   drawn input: seed (default 1)\n"
 		"  --dt SECONDS --reset value|subtract --spikes-per-step single|multiple\n"
 		"  --integration euler|exact  NIR conventions, as snnsim run\n"
-		"  --scale F                  configs: population sizes x F (simulation.scale)\n"
+		"  --scale F                  configs: population sizes x F (simulation.scale)\n\n"
+		"Loihi-class targets (loihi1-class, loihi2-class; doc/loihi.md):\n"
+		"  snncc MODEL --target loihi2-class [-o IMAGE.bin] [--placement P] [--activity S.h5]\n"
+		"  maps MODEL (.yaml config, lava-dl .net, NIR graph) onto the chip's cores and writes\n"
+		"  the chip image for snnemu (without -o: the mapping report only, any neuron model)\n"
+		"  --placement auto|sequential|greedy|metis   (default auto)\n"
+		"  --activity FILE.h5         spikes of a run of MODEL (snnsim run -o): the mapper\n"
+		"                             weighs each source by its spikes, the report gives the\n"
+		"                             spikes crossing cores per step\n"
 		"Configs (.yaml): lif populations, rule-based projections expanded as snnsim\n"
 		"builds them, Poisson stimuli drawn on the chip as snnsim draws them; the image\n"
 		"runs --steps steps from step 0 and the report compares rates with snnsim's run.\n");
@@ -63,6 +74,94 @@ static int bad(const char *opt, const char *val, const char *want)
 	return EXIT_BAD_INPUT;
 }
 
+static bool ends_with(const char *s, const char *suf)
+{
+	size_t a = strlen(s), b = strlen(suf);
+	return a >= b && strcmp(s + a - b, suf) == 0;
+}
+
+/* snncc MODEL --target loihi1-class|loihi2-class: the mapper and the chip
+ * image (snn_loihi_compile_opts). */
+static int loihi_main(int argc, char **argv)
+{
+	const char *model = NULL, *target = NULL, *out = NULL;
+	snn_loihi_options lo = {.placement = SNN_LOIHI_PLACE_AUTO, .report = stdout};
+	double scale = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (a[0] == '-' && !v) {
+			return bad(a, NULL, "a value");
+		} else if (strcmp(a, "--target") == 0) {
+			target = v;
+			i++;
+		} else if (strcmp(a, "-o") == 0) {
+			out = v;
+			i++;
+		} else if (strcmp(a, "--activity") == 0) {
+			lo.activity_path = v;
+			i++;
+		} else if (strcmp(a, "--placement") == 0) {
+			static const char *names[] = {"auto", "sequential", "greedy", "metis"};
+			int k = 0;
+			while (k < 4 && strcmp(v, names[k]) != 0) {
+				k++;
+			}
+			if (k == 4) {
+				return bad(a, v, "auto, sequential, greedy or metis");
+			}
+			lo.placement = (enum snn_loihi_placement)k;
+			i++;
+		} else if (strcmp(a, "--scale") == 0) {
+			char *end;
+			scale = strtod(v, &end);
+			if (*end || !(scale > 0.0) || !isfinite(scale)) {
+				return bad(a, v, "a positive factor");
+			}
+			i++;
+		} else if (a[0] == '-') {
+			fprintf(stderr,
+				"snncc: error: option %s does not apply to %s (snncc --help)\n", a,
+				target ? target : "Loihi-class targets");
+			return EXIT_BAD_INPUT;
+		} else if (!model) {
+			model = a;
+		} else {
+			fprintf(stderr, "snncc: error: a second model '%s' (one per run)\n", a);
+			return EXIT_BAD_INPUT;
+		}
+	}
+	if (!model) {
+		usage(stderr);
+		return EXIT_BAD_INPUT;
+	}
+	snn_diag *d = snn_diag_new();
+	if (!d) {
+		fprintf(stderr, "snncc: error: out of memory\n");
+		return EXIT_RUN_FAILED;
+	}
+	snn_net *net = NULL;
+	int rc;
+	if (ends_with(model, ".net")) {
+		rc = snn_netx_load(model, &net, d);
+	} else if (ends_with(model, ".nir") || snn_nir_is_hdf5(model)) {
+		snn_nir_options no;
+		snn_nir_options_init(&no);
+		rc = snn_nir_load(model, &no, &net, d);
+	} else {
+		snn_config_options co = {.scale = scale};
+		rc = snn_config_load_opts(model, &co, &net, d);
+	}
+	if (rc == SNN_OK) {
+		rc = snn_loihi_compile_opts(net, target, &lo, out, d);
+	}
+	snn_net_free(net);
+	snn_diag_print(d, stderr);
+	snn_diag_free(d);
+	return rc == SNN_OK ? 0 : rc == SNN_ENOMEM || rc == SNN_EIO ? EXIT_RUN_FAILED
+								  : EXIT_BAD_INPUT;
+}
+
 int main(int argc, char **argv)
 {
 	struct cc_job j;
@@ -74,6 +173,11 @@ int main(int argc, char **argv)
 	j.o.rate = 0.05;
 	j.o.seed = 1;
 	snn_nir_options_init(&j.o.nir);
+	for (int k = 1; k + 1 < argc; k++) {
+		if (strcmp(argv[k], "--target") == 0 && snn_loihi_is_target(argv[k + 1])) {
+			return loihi_main(argc, argv);
+		}
+	}
 	int i = 1;
 	if (argc > 1 && strcmp(argv[1], "run") == 0) {
 		j.run_only = true;
@@ -92,9 +196,13 @@ int main(int argc, char **argv)
 			return 0;
 		} else if (strcmp(a, "--list-targets") == 0) {
 			for (unsigned k = 0; snn_target_at(k); k++) {
-				printf("%-10s %s\n", snn_target_at(k)->name,
+				printf("%-12s %s\n", snn_target_at(k)->name,
 				       snn_target_at(k)->describe);
 			}
+			printf("%-12s %s\n", "loihi1-class",
+			       "Loihi-class chip image (1,024 neurons per core; doc/loihi.md)");
+			printf("%-12s %s\n", "loihi2-class",
+			       "Loihi-class chip image (8,192 neurons per core; doc/loihi.md)");
 			return 0;
 		} else if (a[0] == '-' && !v) {
 			return bad(a, NULL, "a value");

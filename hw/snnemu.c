@@ -1,7 +1,7 @@
 /*
- * snnemu: runs a Loihi-class chip image bit-exactly (snn_loihi_run_image),
- * and, as the interim entry point until snncc takes it over, compiles a
- * network into an image (snn_loihi_compile).
+ * snnemu: runs a Loihi-class chip image bit-exactly (snn_loihi_run_image).
+ * `snnemu --compile` is kept as an alias of `snncc MODEL --target
+ * loihi*-class` (the same snn_loihi_compile).
  * Layer: tool (thin main). Exit: 0 ok, 1 run failed, 2 bad input or usage.
  */
 #include "config.h"
@@ -104,6 +104,16 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	int rc;
+	if (!model && input) {
+		FILE *f = fopen(input, "rb");
+		if (!f) {
+			fprintf(stderr, "snnemu: error: --input %s: cannot open the spike file\n",
+				input);
+			snn_diag_free(d);
+			return 2;
+		}
+		fclose(f);
+	}
 	if (model) {
 		snn_net *net = NULL;
 		if (ends_with(model, ".net")) {

@@ -18,6 +18,7 @@
 #endif
 
 #include "engine_int.h"
+#include "snn/spikes.h"
 #include "loihi_int.h"
 #include "model_loihi.h"
 
@@ -44,6 +45,12 @@ struct cmap {
 	uint32_t max_delay;
 	bool need_image; /* else: a placement report for any model */
 	enum snn_loihi_placement placed_by;
+	bool refined;	  /* AUTO: the refinement pass moved neurons */
+	uint64_t *weight; /* per gid: spikes on the activity run (or 1 each) */
+	uint64_t steps;	  /* of the activity run (0: none given) */
+	uint64_t seq_traffic, seq_routes; /* AUTO: the sequential baseline's */
+	uint32_t seq_cores;
+	uint64_t routes, traffic; /* of the final placement */
 	snn_diag *d;
 };
 
@@ -140,7 +147,9 @@ static int collect(struct cmap *M)
 						struct csyn *c = &M->syn[M->n_syn++];
 						c->src = src;
 						c->tgt = b->lo + b->tgt[k];
-						c->w = b->w[k];
+						/* graded (NIR) networks keep float weights:
+						 * only placement reports get here */
+						c->w = b->w ? b->w[k] : 0;
 						c->delay = run->delay;
 						if (run->delay > M->max_delay) {
 							M->max_delay = run->delay;
@@ -427,10 +436,340 @@ out_free:
 #endif
 
 static int cmp_syn_core(const void *a, const void *b);
-static uint64_t cut_messages(const struct cmap *M);
 
-/* One placement: an order of the chip neurons, then fill(); afterwards the
- * synapses are grouped by target core, then source. */
+/* Source weights: the spike count of every neuron in a spike file of a run
+ * of the same network (populations by name), or 1 each without one. */
+static int read_activity(struct cmap *M, const char *path)
+{
+	M->weight = malloc((M->n ? M->n : 1) * sizeof(uint64_t));
+	if (!M->weight) {
+		return cm_nomem(M);
+	}
+	for (uint32_t g = 0; g < M->n; g++) {
+		M->weight[g] = path ? 0 : 1;
+	}
+	if (!path) {
+		return SNN_OK;
+	}
+	snn_spike_data *sd = NULL;
+	int rc = snn_spike_data_read(path, &sd, M->d);
+	if (rc != SNN_OK) {
+		return rc;
+	}
+	double last_ms = 0;
+	for (uint32_t i = 0; i < M->net->n_pops; i++) {
+		const struct population *p = &M->net->pops[i];
+		bool on_chip = false;
+		for (uint32_t k = 0; k < p->size; k++) {
+			on_chip = on_chip || M->on_chip[p->first + k];
+		}
+		const snn_spike_population *sp = snn_spike_data_find(sd, p->name);
+		if (!sp) {
+			if (on_chip) {
+				rc = snn_diag_error(M->d, SNN_EINVAL, path, 0, 0,
+						    "no spikes of population '%s' in the activity file "
+						    "(record every population of the network)",
+						    p->name);
+				goto out;
+			}
+			continue;
+		}
+		for (uint64_t k = 0; k < sp->n; k++) {
+			if (sp->node_ids[k] >= p->size) {
+				rc = snn_diag_error(M->d, SNN_EINVAL, path, 0, 0,
+						    "population '%s': node id %llu in the activity "
+						    "file, but the population has %u neurons",
+						    p->name, (unsigned long long)sp->node_ids[k],
+						    p->size);
+				goto out;
+			}
+			M->weight[p->first + sp->node_ids[k]]++;
+			last_ms = sp->t_ms[k] > last_ms ? sp->t_ms[k] : last_ms;
+		}
+	}
+	/* steps of the run: the network's duration (at least the last spike) */
+	double dur = M->net->sim.duration_ms > last_ms ? M->net->sim.duration_ms : last_ms;
+	M->steps = (uint64_t)llround(dur / M->net->sim.dt_ms);
+	M->steps = M->steps ? M->steps : 1;
+out:
+	snn_spike_data_free(sd);
+	return rc;
+}
+
+/* ------------------------------------------------------------- refinement */
+
+/* Counts of synapses per (source, core), in an open-addressing table. */
+struct sc_map {
+	uint64_t *key; /* (source << 32 | core) + 1; 0: empty */
+	uint32_t *cnt;
+	uint64_t cap, used;
+};
+
+static uint64_t sc_hash(uint64_t k)
+{
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdull;
+	k ^= k >> 33;
+	return k;
+}
+
+static uint32_t *sc_slot(struct sc_map *h, uint32_t s, uint32_t c, bool add)
+{
+	uint64_t key = ((uint64_t)s << 32 | c) + 1;
+	if (add && 2 * (h->used + 1) > h->cap) {
+		struct sc_map g = {.cap = h->cap ? 2 * h->cap : 1024};
+		g.key = calloc(g.cap, sizeof(uint64_t));
+		g.cnt = calloc(g.cap, sizeof(uint32_t));
+		if (!g.key || !g.cnt) {
+			free(g.key);
+			free(g.cnt);
+			return NULL;
+		}
+		for (uint64_t i = 0; i < h->cap; i++) {
+			if (h->key[i]) {
+				uint64_t j = sc_hash(h->key[i]) & (g.cap - 1);
+				while (g.key[j]) {
+					j = (j + 1) & (g.cap - 1);
+				}
+				g.key[j] = h->key[i];
+				g.cnt[j] = h->cnt[i];
+				g.used++;
+			}
+		}
+		free(h->key);
+		free(h->cnt);
+		*h = g;
+	}
+	if (!h->cap) {
+		return NULL;
+	}
+	uint64_t j = sc_hash(key) & (h->cap - 1);
+	while (h->key[j] && h->key[j] != key) {
+		j = (j + 1) & (h->cap - 1);
+	}
+	if (!h->key[j]) {
+		if (!add) {
+			return NULL;
+		}
+		h->key[j] = key;
+		h->used++;
+	}
+	return &h->cnt[j];
+}
+
+static uint32_t sc_get(struct sc_map *h, uint32_t s, uint32_t c)
+{
+	uint32_t *p = sc_slot(h, s, c, false);
+	return p ? *p : 0;
+}
+
+/* Inter-core traffic of the placement: for every chip neuron, its weight
+ * (w NULL: 1) times the number of other cores holding targets of it.
+ * Needs the synapses grouped by target (in_off). */
+static uint64_t traffic(const struct cmap *M, const uint64_t *w)
+{
+	uint64_t t = 0;
+	uint32_t *last = malloc((M->n ? M->n : 1) * sizeof(uint32_t));
+	uint32_t *by_core = malloc((M->n ? M->n : 1) * sizeof(uint32_t));
+	uint32_t *start = calloc((size_t)M->n_cores + 1, sizeof(uint32_t));
+	if (!last || !by_core || !start) {
+		t = UINT64_MAX;
+		goto out;
+	}
+	for (uint32_t g = 0; g < M->n; g++) {
+		last[g] = UINT32_MAX;
+		if (M->core[g] != UINT32_MAX) {
+			start[M->core[g] + 1]++;
+		}
+	}
+	for (uint32_t c = 0; c < M->n_cores; c++) {
+		start[c + 1] += start[c];
+	}
+	for (uint32_t g = 0; g < M->n; g++) {
+		if (M->core[g] != UINT32_MAX) {
+			by_core[start[M->core[g]]++] = g;
+		}
+	}
+	for (uint32_t c = 0, k = 0; c < M->n_cores; c++) {
+		for (; k < start[c]; k++) {
+			uint32_t g = by_core[k];
+			for (uint64_t e = M->in_off[g]; e < M->in_off[g + 1]; e++) {
+				uint32_t src = M->syn[e].src;
+				if (last[src] != c) {
+					last[src] = c;
+					if (M->on_chip[src] && M->core[src] != c) {
+						t += w ? w[src] : 1;
+					}
+				}
+			}
+		}
+	}
+out:
+	free(last);
+	free(by_core);
+	free(start);
+	return t;
+}
+
+/* Moves single neurons to a core of one of their neighbours when that lowers
+ * the weighted inter-core traffic and keeps every limit of the target core;
+ * passes until none improves (at most 16). Each accepted move lowers the
+ * traffic, so the result is never worse than the placement it starts from.
+ * Empty cores are then closed up. Needs the synapses grouped by target. */
+static int refine(struct cmap *M, bool *moved)
+{
+	const struct loihi_target *T = M->T;
+	uint32_t nc = M->n_cores;
+	struct sc_map h = {0};
+	uint32_t *cn = calloc(nc ? nc : 1, sizeof(uint32_t)), *ca = calloc(nc ? nc : 1, 4);
+	uint64_t *cb = calloc(nc ? nc : 1, sizeof(uint64_t));
+	uint64_t *off = NULL;
+	uint32_t *adj = NULL, *cand = malloc((nc ? nc : 1) * sizeof(uint32_t));
+	uint8_t *is_cand = calloc(nc ? nc : 1, 1);
+	int rc = SNN_OK;
+	*moved = false;
+	if (!cn || !ca || !cb || !cand || !is_cand) {
+		rc = cm_nomem(M);
+		goto out;
+	}
+	rc = neighbours(M, &off, &adj);
+	if (rc != SNN_OK) {
+		goto out;
+	}
+	for (uint32_t g = 0; g < M->n; g++) {
+		if (M->core[g] == UINT32_MAX) {
+			continue;
+		}
+		cn[M->core[g]]++;
+		cb[M->core[g]] += (M->in_off[g + 1] - M->in_off[g]) * LOIHI_SYN_BYTES;
+		for (uint64_t e = M->in_off[g]; e < M->in_off[g + 1]; e++) {
+			uint32_t *p = sc_slot(&h, M->syn[e].src, M->core[g], true);
+			if (!p) {
+				rc = cm_nomem(M);
+				goto out;
+			}
+			ca[M->core[g]] += *p == 0;
+			(*p)++;
+		}
+	}
+	for (int pass = 0; pass < 16; pass++) {
+		uint64_t moves = 0;
+		for (uint32_t g = 0; g < M->n; g++) {
+			uint32_t old = M->core[g];
+			if (old == UINT32_MAX || !M->on_chip[g]) {
+				continue;
+			}
+			uint64_t nsyn = M->in_off[g + 1] - M->in_off[g];
+			uint32_t n_cand = 0;
+			for (uint64_t e = off[g]; e < off[g + 1]; e++) {
+				uint32_t c = M->core[adj[e]];
+				if (c != UINT32_MAX && c != old && !is_cand[c]) {
+					is_cand[c] = 1;
+					cand[n_cand++] = c;
+				}
+			}
+			int64_t best = 0;
+			uint32_t best_c = UINT32_MAX;
+			uint32_t self = 0;
+			for (uint64_t e = M->in_off[g]; e < M->in_off[g + 1]; e++) {
+				self += M->syn[e].src == g;
+			}
+			for (uint32_t k = 0; k < n_cand; k++) {
+				uint32_t c = cand[k];
+				is_cand[c] = 0;
+				if (cn[c] + 1 > T->neurons_per_core ||
+				    cb[c] + nsyn * LOIHI_SYN_BYTES > T->syn_bytes_per_core) {
+					continue;
+				}
+				/* g as a source */
+				int64_t d = (int64_t)M->weight[g] *
+					    ((sc_get(&h, g, old) - self > 0) - (sc_get(&h, g, c) > 0));
+				uint32_t new_axons = 0;
+				for (uint64_t e = M->in_off[g]; e < M->in_off[g + 1];) {
+					uint32_t s = M->syn[e].src;
+					uint32_t m = 0;
+					while (e < M->in_off[g + 1] && M->syn[e].src == s) {
+						m++;
+						e++;
+					}
+					uint32_t co = sc_get(&h, s, old), cc = sc_get(&h, s, c);
+					new_axons += cc == 0;
+					if (s == g || !M->on_chip[s]) {
+						continue;
+					}
+					uint32_t cs = M->core[s];
+					int64_t ds = 0;
+					if (old != cs) {
+						ds -= co == m; /* the route to old goes */
+					}
+					if (c != cs) {
+						ds += cc == 0; /* a route to c comes */
+					}
+					d += ds * (int64_t)M->weight[s];
+				}
+				if (ca[c] + new_axons > T->axons_per_core) {
+					continue;
+				}
+				if (d < best) {
+					best = d;
+					best_c = c;
+				}
+			}
+			if (best_c == UINT32_MAX) {
+				continue;
+			}
+			/* move g from old to best_c */
+			for (uint64_t e = M->in_off[g]; e < M->in_off[g + 1]; e++) {
+				uint32_t *po = sc_slot(&h, M->syn[e].src, old, false);
+				uint32_t *pn = sc_slot(&h, M->syn[e].src, best_c, true);
+				if (!pn) {
+					rc = cm_nomem(M);
+					goto out;
+				}
+				/* a rehash in the second lookup may move the first */
+				po = sc_slot(&h, M->syn[e].src, old, false);
+				ca[best_c] += *pn == 0;
+				(*pn)++;
+				(*po)--;
+				ca[old] -= *po == 0;
+			}
+			cn[old]--;
+			cn[best_c]++;
+			cb[old] -= nsyn * LOIHI_SYN_BYTES;
+			cb[best_c] += nsyn * LOIHI_SYN_BYTES;
+			M->core[g] = best_c;
+			moves++;
+		}
+		if (!moves) {
+			break;
+		}
+		*moved = true;
+	}
+	/* close up empty cores, keeping the order of the others */
+	uint32_t *renum = cand, k = 0;
+	for (uint32_t c = 0; c < nc; c++) {
+		renum[c] = cn[c] ? k++ : UINT32_MAX;
+	}
+	for (uint32_t g = 0; g < M->n; g++) {
+		if (M->core[g] != UINT32_MAX) {
+			M->core[g] = renum[M->core[g]];
+		}
+	}
+	M->n_cores = k;
+out:
+	free(h.key);
+	free(h.cnt);
+	free(cn);
+	free(ca);
+	free(cb);
+	free(off);
+	free(adj);
+	free(cand);
+	free(is_cand);
+	return rc;
+}
+
+/* One placement: an order of the chip neurons, then fill(). */
 static int place_one(struct cmap *M, enum snn_loihi_placement how, uint32_t *order)
 {
 	uint32_t n_order = 0;
@@ -459,18 +798,13 @@ static int place_one(struct cmap *M, enum snn_loihi_placement how, uint32_t *ord
 	if (rc == SNN_OK) {
 		rc = fill(M, order, n_order);
 	}
-	for (uint64_t k = 0; rc == SNN_OK && k < M->n_syn; k++) {
-		M->syn[k].tc = M->core[M->syn[k].tgt];
-	}
-	if (rc == SNN_OK) {
-		qsort(M->syn, M->n_syn, sizeof(struct csyn), cmp_syn_core);
-	}
 	return rc;
 }
 
-/* AUTO tries every placement this build has and keeps the one whose cores
- * exchange the fewest routes (ties: the earlier of METIS, greedy,
- * sequential), so it is never worse than the sequential baseline. */
+/* AUTO tries every placement this build has and keeps the one with the
+ * least inter-core traffic (ties: the earlier of METIS, greedy, sequential),
+ * then refines it by single moves that each lower the traffic, so it is never
+ * worse than the sequential baseline, whose figures it keeps for the report. */
 static int place(struct cmap *M, enum snn_loihi_placement how)
 {
 	uint32_t *order = malloc((M->n ? M->n : 1) * sizeof(uint32_t));
@@ -478,6 +812,7 @@ static int place(struct cmap *M, enum snn_loihi_placement how)
 	if (!order) {
 		return cm_nomem(M);
 	}
+	M->placed_by = how;
 	if (how != SNN_LOIHI_PLACE_AUTO) {
 		rc = place_one(M, how, order);
 		free(order);
@@ -497,17 +832,25 @@ static int place(struct cmap *M, enum snn_loihi_placement how)
 		T.d = tmp;
 		int r = tmp ? place_one(&T, cand[k], order) : SNN_ENOMEM;
 		snn_diag_free(tmp);
-		uint64_t cut = r == SNN_OK ? cut_messages(&T) : UINT64_MAX;
-		if (r == SNN_OK && cut < best) {
-			best = cut;
+		uint64_t t = r == SNN_OK ? traffic(&T, T.weight) : UINT64_MAX;
+		if (cand[k] == SNN_LOIHI_PLACE_SEQUENTIAL && r == SNN_OK) {
+			M->seq_traffic = t;
+			M->seq_routes = traffic(&T, NULL);
+			M->seq_cores = T.n_cores;
+		}
+		if (r == SNN_OK && t < best) {
+			best = t;
 			best_k = k;
 		}
 	}
 	/* the winner again (placements are deterministic), with diagnostics;
 	 * when every candidate failed, the sequential one reports why */
-	rc = place_one(M, best_k >= 0 ? cand[best_k] : SNN_LOIHI_PLACE_SEQUENTIAL, order);
 	M->placed_by = best_k >= 0 ? cand[best_k] : SNN_LOIHI_PLACE_SEQUENTIAL;
+	rc = place_one(M, M->placed_by, order);
 	free(order);
+	if (rc == SNN_OK) {
+		rc = refine(M, &M->refined);
+	}
 	return rc;
 }
 
@@ -649,31 +992,6 @@ out_free:
 	return rc;
 }
 
-/* Messages per spike that leave the source's core (distinct other cores with
- * its targets), summed over sources: the static inter-core traffic figure. */
-static uint64_t cut_messages(const struct cmap *M)
-{
-	uint64_t cut = 0;
-	uint32_t *last = malloc((M->n ? M->n : 1) * sizeof(uint32_t));
-	if (!last) {
-		return 0;
-	}
-	/* synapses are sorted by (target core, source) in write_image */
-	for (uint32_t g = 0; g < M->n; g++) {
-		last[g] = UINT32_MAX;
-	}
-	for (uint64_t k = 0; k < M->n_syn; k++) {
-		const struct csyn *c = &M->syn[k];
-		uint32_t tc = M->core[c->tgt];
-		if (M->on_chip[c->src] && tc != M->core[c->src] && last[c->src] != tc) {
-			cut++;
-			last[c->src] = tc;
-		}
-	}
-	free(last);
-	return cut;
-}
-
 static void report_mapping(const struct cmap *M, enum snn_loihi_placement how, FILE *out)
 {
 	const struct loihi_target *T = M->T;
@@ -683,16 +1001,32 @@ static void report_mapping(const struct cmap *M, enum snn_loihi_placement how, F
 	}
 	static const char *names[] = {"auto", "sequential", "greedy", "metis"};
 	fprintf(out, "target           %s\n", T->name);
-	fprintf(out, "placement        %s%s%s\n", names[how],
+	fprintf(out, "placement        %s%s%s%s\n", names[how],
 		how == SNN_LOIHI_PLACE_AUTO ? ": chose " : "",
-		how == SNN_LOIHI_PLACE_AUTO ? names[M->placed_by] : "");
+		how == SNN_LOIHI_PLACE_AUTO ? names[M->placed_by] : "",
+		how == SNN_LOIHI_PLACE_AUTO && M->refined ? ", refined by moves" : "");
 	fprintf(out, "neurons          %u on chip, %u input ports\n", chip_neurons,
 		M->n - chip_neurons);
 	fprintf(out, "synapses         %llu\n", (unsigned long long)M->n_syn);
 	fprintf(out, "cores used       %u of %u per chip (%u chips)\n", M->n_cores,
 		T->cores_per_chip, (M->n_cores + T->cores_per_chip - 1) / T->cores_per_chip);
-	fprintf(out, "messages/spike   %llu core-to-core routes in total (static cut)\n",
-		(unsigned long long)cut_messages(M));
+	fprintf(out, "routes           %llu core-to-core (source neuron, other core) pairs\n",
+		(unsigned long long)M->routes);
+	if (M->steps) {
+		fprintf(out, "traffic          %.3f spikes crossing cores per step (%llu in %llu "
+			"steps of the activity run)\n",
+			(double)M->traffic / (double)M->steps, (unsigned long long)M->traffic,
+			(unsigned long long)M->steps);
+	}
+	if (how == SNN_LOIHI_PLACE_AUTO && M->seq_cores) {
+		fprintf(out, "sequential       %u cores, %llu routes", M->seq_cores,
+			(unsigned long long)M->seq_routes);
+		if (M->steps) {
+			fprintf(out, ", %.3f spikes crossing cores per step",
+				(double)M->seq_traffic / (double)M->steps);
+		}
+		fprintf(out, " (the baseline)\n");
+	}
 	for (uint32_t c = 0; c < M->n_cores && c < 16; c++) {
 		uint32_t nn = 0;
 		uint64_t ns = 0;
@@ -712,8 +1046,13 @@ static void report_mapping(const struct cmap *M, enum snn_loihi_placement how, F
 	}
 }
 
-int snn_loihi_compile(const snn_net *net, const char *target, enum snn_loihi_placement placement,
-		      const char *out_path, FILE *report, snn_diag *d)
+bool snn_loihi_is_target(const char *name)
+{
+	return name && (strcmp(name, "loihi1-class") == 0 || strcmp(name, "loihi2-class") == 0);
+}
+
+int snn_loihi_compile_opts(const snn_net *net, const char *target, const snn_loihi_options *o,
+			   const char *out_path, snn_diag *d)
 {
 	struct cmap M = {.net = net, .d = d, .need_image = out_path != NULL};
 	M.T = loihi_target_find(target);
@@ -723,13 +1062,25 @@ int snn_loihi_compile(const snn_net *net, const char *target, enum snn_loihi_pla
 	}
 	int rc = collect(&M);
 	if (rc == SNN_OK) {
-		rc = place(&M, placement);
+		rc = read_activity(&M, o->activity_path);
+	}
+	if (rc == SNN_OK) {
+		rc = place(&M, o->placement);
+	}
+	if (rc == SNN_OK) {
+		M.routes = traffic(&M, NULL);
+		M.traffic = traffic(&M, M.weight);
+		/* from here on the synapses are grouped by target core, then source */
+		for (uint64_t k = 0; k < M.n_syn; k++) {
+			M.syn[k].tc = M.core[M.syn[k].tgt];
+		}
+		qsort(M.syn, M.n_syn, sizeof(struct csyn), cmp_syn_core);
 	}
 	if (rc == SNN_OK && out_path) {
 		rc = write_image(&M, out_path);
 	}
-	if (rc == SNN_OK && report) {
-		report_mapping(&M, placement, report);
+	if (rc == SNN_OK && o->report) {
+		report_mapping(&M, o->placement, o->report);
 	}
 	free(M.on_chip);
 	free(M.prop);
@@ -738,5 +1089,13 @@ int snn_loihi_compile(const snn_net *net, const char *target, enum snn_loihi_pla
 	free(M.syn);
 	free(M.in_off);
 	free(M.core);
+	free(M.weight);
 	return rc;
+}
+
+int snn_loihi_compile(const snn_net *net, const char *target, enum snn_loihi_placement placement,
+		      const char *out_path, FILE *report, snn_diag *d)
+{
+	snn_loihi_options o = {.placement = placement, .report = report};
+	return snn_loihi_compile_opts(net, target, &o, out_path, d);
 }

@@ -8,6 +8,7 @@
 #ifndef SNN_LOIHI_H
 #define SNN_LOIHI_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "snn/error.h"
@@ -20,7 +21,8 @@ extern "C" {
 
 /* How neurons are placed on cores. */
 enum snn_loihi_placement {
-	SNN_LOIHI_PLACE_AUTO,	    /* METIS where built with it, else greedy */
+	SNN_LOIHI_PLACE_AUTO,	    /* the best of METIS, greedy and sequential, then refined by
+				       moves that each lower the inter-core traffic */
 	SNN_LOIHI_PLACE_SEQUENTIAL, /* neuron ids in order, each core filled up (the baseline) */
 	SNN_LOIHI_PLACE_GREEDY,	    /* grow each core from its most connected neurons */
 	SNN_LOIHI_PLACE_METIS,	    /* METIS k-way partition of the synapse graph, then repaired */
@@ -38,6 +40,25 @@ enum snn_loihi_placement {
 SNN_API int snn_loihi_compile(const snn_net *net, const char *target,
 			      enum snn_loihi_placement placement, const char *out_path,
 			      FILE *report, snn_diag *d);
+
+/* What snn_loihi_compile_opts takes besides the network and the target. */
+typedef struct {
+	enum snn_loihi_placement placement;
+	/* A spike file of a run of the same network (snnsim's layout, populations by
+	 * name): each source is weighted by its spike count, so that the mapper
+	 * minimizes the spikes that cross cores on that run and the report gives them
+	 * per step. NULL: every source weighs 1 (the static count of routes). */
+	const char *activity_path;
+	FILE *report; /* the mapping report, or NULL */
+} snn_loihi_options;
+
+/* As snn_loihi_compile, with the options above. */
+SNN_API int snn_loihi_compile_opts(const snn_net *net, const char *target,
+				   const snn_loihi_options *o, const char *out_path, snn_diag *d);
+
+/* Whether `name` is a Loihi-class target (the user-facing ones: loihi1-class,
+ * loihi2-class), for tools that dispatch on the target name. */
+SNN_API bool snn_loihi_is_target(const char *name);
 
 /* Runs an image for its duration (or `steps` when > 0) with the input ports
  * driven by the spikes of the same-named populations in input_path (snnsim's
