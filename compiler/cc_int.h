@@ -18,8 +18,15 @@
 
 #define CC_VERSION "snncc 1"
 
+/* How weights onto a population share scales (--weight-scale). */
+enum cc_weight_scale {
+	CC_SCALE_LAYER,	  /* one accumulator scale per target population */
+	CC_SCALE_CHANNEL, /* one per output channel (conv) or target neuron (dense) */
+};
+
 struct cc_options {
 	unsigned weight_bits;	  /* 8 or 16 */
+	enum cc_weight_scale weight_scale;
 	const char *input;	  /* test input file (NIR data), or NULL: drawn */
 	const char *dataset;
 	const char *calibrate;	  /* calibration input, or NULL: the test input */
@@ -35,9 +42,11 @@ struct cc_options {
 struct cc_popinfo {
 	char *name;
 	double out_scale;   /* of its outputs (1 for spike counts) */
-	double acc_scale;   /* of its input accumulator */
+	double acc_scale;   /* of its input accumulator (the smallest channel's) */
 	double v_scale, i_scale;
 	bool spiking;
+	uint32_t n_ch, ch_size; /* accumulator channels: n_ch runs of ch_size neurons */
+	double *ch_acc;	    /* per channel: its accumulator scale (n_ch of them) */
 };
 
 struct cc_model {
@@ -54,6 +63,9 @@ struct cc_model {
 	uint32_t *in_pop;	 /* input populations in input order */
 	uint32_t n_in_pops;
 	unsigned weight_bits;
+	enum cc_weight_scale weight_scale;
+	int32_t **ch_mul;	 /* per population: channel multipliers, or NULL */
+	uint8_t **ch_sh;	 /* and shifts */
 	char model_sha256[65];
 	char source[256];	 /* the model file's name as given */
 	uint64_t flash_tables;	 /* bytes of constant tables */

@@ -184,7 +184,25 @@ static char *make_report(const struct cc_model *m, const struct snn_target *t,
 	fprintf(f, "%s report\n", CC_VERSION);
 	fprintf(f, "model: %s (sha256 %s)\n", m->source, m->model_sha256);
 	fprintf(f, "target: %s (%s)\n", t->name, t->describe);
-	fprintf(f, "weights: %u-bit, one scale per layer\n", m->weight_bits);
+	uint32_t n_sc = 0, n_chpop = 0;
+	for (uint32_t k = 0; k < m->rt.n_pops; k++) {
+		n_sc += m->info[k].n_ch > 1 ? m->info[k].n_ch : 0;
+		n_chpop += m->info[k].n_ch > 1;
+	}
+	if (m->weight_scale == CC_SCALE_CHANNEL && n_chpop) {
+		fprintf(f,
+			"weights: %u-bit, per-channel scales (--weight-scale channel): %u scales "
+			"in %u layers, one scale in the others\n",
+			m->weight_bits, n_sc, n_chpop);
+	} else if (m->weight_scale == CC_SCALE_CHANNEL) {
+		fprintf(f,
+			"weights: %u-bit, --weight-scale channel: no layer has channels of "
+			"different scales, one scale per layer\n",
+			m->weight_bits);
+	} else {
+		fprintf(f, "weights: %u-bit, one scale per layer (--weight-scale layer)\n",
+			m->weight_bits);
+	}
 	if (m->rt.n_stims) {
 		fprintf(f, "Poisson stimuli: %u (Philox4x32-10 on the chip, keyed as snnsim's)\n",
 			m->rt.n_stims);
@@ -200,6 +218,14 @@ static char *make_report(const struct cc_model *m, const struct snn_target *t,
 		}
 		if (P->model >= SNNRT_CUBA_LI) {
 			fprintf(f, " i scale %.6g", in->i_scale);
+		}
+		if (in->n_ch > 1) {
+			double hi = 0.0;
+			for (uint32_t c = 0; c < in->n_ch; c++) {
+				hi = in->ch_acc[c] > hi ? in->ch_acc[c] : hi;
+			}
+			fprintf(f, " channels %u x %u (acc scale up to %.6g)", in->n_ch,
+				in->ch_size, hi);
 		}
 		fprintf(f, "\n");
 	}
@@ -288,6 +314,12 @@ static int config_job(const struct cc_job *j, const struct snn_target *t,
 		return rc;
 	}
 	uint32_t steps = j->o.steps;
+	if (j->o.weight_scale == CC_SCALE_CHANNEL) {
+		rc = snn_diag_error(d, SNN_EUNSUP, j->model, 0, 0,
+				    "--weight-scale channel applies to NIR graphs; configs keep "
+				    "one weight scale per target population (--weight-scale layer)");
+		goto out;
+	}
 	/* the run the image makes: steps from 0, no outputs written */
 	net->sim.duration_ms = steps * net->sim.dt_ms;
 	net->record_spikes = false;

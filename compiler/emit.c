@@ -125,6 +125,16 @@ static int emit_model(const struct cc_model *m, const struct snn_target *t, cons
 			snprintf(name, sizeof(name), "bias_%u", k);
 			arr_i(f, "int32_t", name, m->bias[k], m->pops[k].size, 32);
 		}
+		if (m->pops[k].ch_mul) {
+			uint32_t n = m->info[k].n_ch;
+			snprintf(name, sizeof(name), "chmul_%u", k);
+			arr_i(f, "int32_t", name, m->pops[k].ch_mul, n, 32);
+			fprintf(f, "static const uint8_t chsh_%u[%u] = {", k, n);
+			for (uint32_t c = 0; c < n; c++) {
+				fprintf(f, "%s%uu,", c % 16 ? " " : "\n\t", m->pops[k].ch_sh[c]);
+			}
+			fprintf(f, "\n};\n");
+		}
 	}
 	for (uint32_t q = 0; q < m->rt.n_projs; q++) {
 		if (m->wtab[q]) {
@@ -158,8 +168,13 @@ static int emit_model(const struct cc_model *m, const struct snn_target *t, cons
 		} else {
 			fprintf(f, "0,");
 		}
-		fprintf(f, " %" PRId32 ", %" PRIu32 "u, %" PRIu32 "u},\n", P->v_min, P->ref_steps,
+		fprintf(f, " %" PRId32 ", %" PRIu32 "u, %" PRIu32 "u, ", P->v_min, P->ref_steps,
 			P->r_off);
+		if (P->ch_mul) {
+			fprintf(f, "chmul_%u, chsh_%u, %" PRIu32 "u},\n", k, k, P->ch_size);
+		} else {
+			fprintf(f, "0, 0, 0u},\n");
+		}
 	}
 	fprintf(f, "};\n\nstatic const struct snnrt_proj projs[%u] = {\n",
 		m->rt.n_projs ? m->rt.n_projs : 1);

@@ -1,8 +1,9 @@
 /*
  * Quantization: a NIR network in the IR becomes the runtime's integer
  * tables. Scales come from the parameters and from the ranges the float
- * model reaches on calibration inputs; weights are rounded per layer to 8 or
- * 16 bits, states are int32 with headroom (the runtime saturates).
+ * model reaches on calibration inputs; weights are rounded per layer or per
+ * channel to 8 or 16 bits, states are int32 with headroom (the runtime
+ * saturates).
  * Layer: compiler. Reads the IR; allocates the model it returns.
  */
 #include "config.h"
@@ -26,7 +27,12 @@ void cc_model_free(struct cc_model *m)
 	}
 	for (uint32_t k = 0; m->info && k < m->rt.n_pops; k++) {
 		free(m->info[k].name);
+		free(m->info[k].ch_acc);
 		free(m->bias[k]);
+		if (m->ch_mul) {
+			free(m->ch_mul[k]);
+			free(m->ch_sh[k]);
+		}
 	}
 	for (uint32_t q = 0; m->wtab && q < m->rt.n_projs; q++) {
 		free(m->wtab[q]);
@@ -38,6 +44,8 @@ void cc_model_free(struct cc_model *m)
 	free(m->outputs);
 	free(m->info);
 	free(m->bias);
+	free(m->ch_mul);
+	free(m->ch_sh);
 	free(m->wtab);
 	free(m->n_w);
 	free(m->rows);
@@ -174,6 +182,167 @@ static double proj_wmax(const struct proj_explicit *x)
 	return m;
 }
 
+/* Neurons per channel of a projection's target: an output channel of a
+ * convolution, one neuron for dense, sparse and diagonal weights; 0 for
+ * pooling (one weight for all: its target keeps one scale). */
+static uint32_t proj_ch_size(const struct proj_explicit *x)
+{
+	switch (x->kind) {
+	case PROJ_CONV:
+		return x->conv.out_h * x->conv.out_w;
+	case PROJ_DENSE:
+	case PROJ_SPARSE:
+	case PROJ_DIAG:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Largest |w| onto each channel (runs of g target neurons) of an explicit
+ * projection, into wm[0..n_ch). */
+static void proj_wmax_ch(const struct proj_explicit *x, uint32_t g, uint32_t n_ch, double *wm)
+{
+	for (uint32_t c = 0; c < n_ch; c++) {
+		wm[c] = 0.0;
+	}
+	switch (x->kind) {
+	case PROJ_DENSE:
+		for (uint32_t i = 0; i < x->n_post; i++) {
+			for (uint32_t j = 0; j < x->n_pre; j++) {
+				double a = fabs((double)x->w[(uint64_t)i * x->n_pre + j]);
+				wm[i / g] = a > wm[i / g] ? a : wm[i / g];
+			}
+		}
+		break;
+	case PROJ_SPARSE:
+		for (uint32_t i = 0; i < x->n_post; i++) {
+			for (uint64_t k = x->row[i]; k < x->row[i + 1]; k++) {
+				double a = fabs((double)x->val[k]);
+				wm[i / g] = a > wm[i / g] ? a : wm[i / g];
+			}
+		}
+		break;
+	case PROJ_DIAG:
+		for (uint32_t i = 0; i < x->n_post; i++) {
+			double a = x->w ? fabs((double)x->w[i]) : 1.0;
+			wm[i / g] = a > wm[i / g] ? a : wm[i / g];
+		}
+		break;
+	case PROJ_CONV: {
+		const struct proj_conv *c = &x->conv;
+		uint64_t per = (uint64_t)(c->cin / c->groups) * c->kh * c->kw;
+		uint32_t hw = c->out_h * c->out_w;
+		for (uint32_t co = 0; co < c->cout; co++) {
+			double a = 0.0;
+			for (uint64_t k = 0; k < per; k++) {
+				double v = fabs((double)c->kernel[co * per + k]);
+				a = v > a ? v : a;
+			}
+			/* g divides hw: the channel's neurons fill whole runs */
+			for (uint32_t r = co * hw / g; r < (co + 1) * hw / g; r++) {
+				wm[r] = a > wm[r] ? a : wm[r];
+			}
+		}
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+static uint32_t gcd32(uint32_t a, uint32_t b)
+{
+	while (b) {
+		uint32_t t = a % b;
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+/* Accumulator scales per channel of population k (cc_quantize's pass 2 in
+ * channel mode): each channel's largest incoming weight reaches the weight
+ * limit, at most 2^16 times the layer's scale and with room for its biases
+ * in 2^29. */
+static int channel_scales(struct cc_model *m, const snn_net *net, uint32_t k, uint32_t g,
+			  double lim, snn_diag *d)
+{
+	struct cc_popinfo *inf = &m->info[k];
+	uint32_t n = m->pops[k].size / g;
+	double *wm = calloc(n, sizeof(double));
+	double *bm = calloc(n, sizeof(double));
+	inf->ch_acc = malloc(n * sizeof(double));
+	if (!wm || !bm || !inf->ch_acc) {
+		free(wm);
+		free(bm);
+		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+	}
+	for (uint32_t c = 0; c < n; c++) {
+		inf->ch_acc[c] = INFINITY;
+	}
+	for (uint32_t q = 0; q < net->n_projs; q++) {
+		const struct projection *pr = &net->projs[q];
+		if (pr->post.pop != k) {
+			continue;
+		}
+		proj_wmax_ch(pr->x, g, n, wm);
+		for (uint32_t c = 0; c < n; c++) {
+			if (wm[c] > 0) {
+				double s = lim * m->info[pr->pre.pop].out_scale / wm[c];
+				inf->ch_acc[c] = s < inf->ch_acc[c] ? s : inf->ch_acc[c];
+			}
+		}
+		if (!pr->x->bias) {
+			continue;
+		}
+		/* bm: the sum over projections of each channel's largest bias */
+		for (uint32_t c = 0; c < n; c++) {
+			wm[c] = 0.0;
+		}
+		for (uint32_t i = 0; i < m->pops[k].size; i++) {
+			double b = fabs((double)pr->x->bias[i]);
+			wm[i / g] = b > wm[i / g] ? b : wm[i / g];
+		}
+		for (uint32_t c = 0; c < n; c++) {
+			bm[c] += wm[c];
+		}
+	}
+	double cap = inf->acc_scale * 65536.0;
+	for (uint32_t c = 0; c < n; c++) {
+		double s = inf->ch_acc[c];
+		s = isfinite(s) && s < cap ? s : cap;
+		if (bm[c] > 0 && s * bm[c] > STATE_LIMIT) {
+			s = STATE_LIMIT / bm[c];
+		}
+		inf->ch_acc[c] = s;
+		inf->acc_scale = s < inf->acc_scale ? s : inf->acc_scale;
+	}
+	inf->n_ch = n;
+	inf->ch_size = g;
+	bool same = true;
+	for (uint32_t c = 1; c < n; c++) {
+		same = same && inf->ch_acc[c] == inf->ch_acc[0];
+	}
+	if (same) {
+		/* one scale serves every channel: no tables */
+		inf->acc_scale = inf->ch_acc[0];
+		inf->n_ch = 1;
+		inf->ch_size = m->pops[k].size;
+		free(inf->ch_acc);
+		inf->ch_acc = NULL;
+	}
+	free(wm);
+	free(bm);
+	return SNN_OK;
+}
+
+/* Accumulator scale of target neuron i of a population. */
+static double acc_of(const struct cc_popinfo *inf, uint32_t i)
+{
+	return inf->n_ch > 1 ? inf->ch_acc[i / inf->ch_size] : inf->acc_scale;
+}
+
 static bool whole_pop(const snn_net *net, const struct target_set *t)
 {
 	return !t->ids && t->lo == 0 && t->hi == net->pops[t->pop].size;
@@ -192,9 +361,11 @@ static void put_w(struct cc_model *m, uint32_t q, uint64_t k, double w, double s
 	}
 }
 
-/* Lays out the weights of projection q in the runtime's order (by source). */
-static int lay_weights(struct cc_model *m, const snn_net *net, uint32_t q, double scale,
-		       snn_diag *d)
+/* Lays out the weights of projection q in the runtime's order (by source),
+ * each in the accumulator scale of its target (po) over the source's output
+ * scale (pre_scale). */
+static int lay_weights(struct cc_model *m, const snn_net *net, uint32_t q,
+		       const struct cc_popinfo *po, double pre_scale, snn_diag *d)
 {
 	const struct projection *pr = &net->projs[q];
 	const struct proj_explicit *x = pr->x;
@@ -222,7 +393,7 @@ static int lay_weights(struct cc_model *m, const snn_net *net, uint32_t q, doubl
 					float w = x->w[(uint64_t)i * x->n_pre + j];
 					if (w != 0.0f) {
 						m->cols[q][k] = i;
-						put_w(m, q, k++, w, scale);
+						put_w(m, q, k++, w, acc_of(po, i) / pre_scale);
 					}
 				}
 				m->rows[q][j + 1] = (uint32_t)k;
@@ -239,7 +410,7 @@ static int lay_weights(struct cc_model *m, const snn_net *net, uint32_t q, doubl
 		for (uint32_t j = 0; j < x->n_pre; j++) {
 			for (uint32_t i = 0; i < x->n_post; i++) {
 				put_w(m, q, (uint64_t)j * x->n_post + i,
-				      x->w[(uint64_t)i * x->n_pre + j], scale);
+				      x->w[(uint64_t)i * x->n_pre + j], acc_of(po, i) / pre_scale);
 			}
 		}
 		n = all;
@@ -268,7 +439,7 @@ static int lay_weights(struct cc_model *m, const snn_net *net, uint32_t q, doubl
 			for (uint64_t k = x->row[i]; k < x->row[i + 1]; k++) {
 				uint32_t s = fill[x->col[k]]++;
 				m->cols[q][s] = i;
-				put_w(m, q, s, x->val[k], scale);
+				put_w(m, q, s, x->val[k], acc_of(po, i) / pre_scale);
 			}
 		}
 		free(fill);
@@ -283,7 +454,7 @@ static int lay_weights(struct cc_model *m, const snn_net *net, uint32_t q, doubl
 			goto nomem;
 		}
 		for (uint32_t i = 0; i < x->n_post; i++) {
-			put_w(m, q, i, x->w ? x->w[i] : 1.0, scale);
+			put_w(m, q, i, x->w ? x->w[i] : 1.0, acc_of(po, i) / pre_scale);
 		}
 		n = x->n_post;
 		break;
@@ -295,8 +466,11 @@ static int lay_weights(struct cc_model *m, const snn_net *net, uint32_t q, doubl
 		if (!m->wtab[q]) {
 			goto nomem;
 		}
+		uint64_t per = n / (c->cout ? c->cout : 1);
 		for (uint64_t k = 0; k < n; k++) {
-			put_w(m, q, k, c->kernel[k], scale);
+			uint32_t co = (uint32_t)(k / per);
+			double s = acc_of(po, co * c->out_h * c->out_w) / pre_scale;
+			put_w(m, q, k, c->kernel[k], s);
 		}
 		P->cin = (uint16_t)c->cin;
 		P->cout = (uint16_t)c->cout;
@@ -326,7 +500,7 @@ static int lay_weights(struct cc_model *m, const snn_net *net, uint32_t q, doubl
 	case PROJ_POOL: {
 		const struct proj_pool *p = &x->pool;
 		P->kind = SNNRT_POOL;
-		P->w_pool = q32(proj_wmax(x) * scale);
+		P->w_pool = q32(proj_wmax(x) * (po->acc_scale / pre_scale));
 		P->cin = P->cout = (uint16_t)p->c;
 		P->groups = 1;
 		P->in_h = (uint16_t)p->in_h;
@@ -410,12 +584,15 @@ int cc_quantize(const snn_net *net, const snn_nir_result *fr, const struct cc_op
 	uint32_t np = net->n_pops, nq = net->n_projs;
 	int rc = SNN_OK;
 	m->weight_bits = o->weight_bits;
+	m->weight_scale = o->weight_scale;
 	m->rt.n_pops = np;
 	m->rt.n_projs = nq;
 	m->pops = calloc(np ? np : 1, sizeof(*m->pops));
 	m->projs = calloc(nq ? nq : 1, sizeof(*m->projs));
 	m->info = calloc(np ? np : 1, sizeof(*m->info));
 	m->bias = calloc(np ? np : 1, sizeof(*m->bias));
+	m->ch_mul = calloc(np ? np : 1, sizeof(*m->ch_mul));
+	m->ch_sh = calloc(np ? np : 1, sizeof(*m->ch_sh));
 	m->wtab = calloc(nq ? nq : 1, sizeof(void *));
 	m->n_w = calloc(nq ? nq : 1, sizeof(uint64_t));
 	m->rows = calloc(nq ? nq : 1, sizeof(uint32_t *));
@@ -424,7 +601,7 @@ int cc_quantize(const snn_net *net, const snn_nir_result *fr, const struct cc_op
 	m->outputs = calloc(I->n_outputs ? I->n_outputs : 1, sizeof(uint16_t));
 	m->in_pop = calloc(I->n_inputs ? I->n_inputs : 1, sizeof(uint32_t));
 	if (!m->pops || !m->projs || !m->info || !m->bias || !m->wtab || !m->n_w || !m->rows ||
-	    !m->cols || !m->n_col || !m->outputs || !m->in_pop) {
+	    !m->cols || !m->n_col || !m->outputs || !m->in_pop || !m->ch_mul || !m->ch_sh) {
 		rc = snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
 		goto fail;
 	}
@@ -497,10 +674,17 @@ int cc_quantize(const snn_net *net, const snn_nir_result *fr, const struct cc_op
 	}
 	m->n_in_pops = I->n_inputs;
 	m->rt.n_inputs = off_in;
-	/* pass 2: accumulator scales from the weights onto each population */
+	/* pass 2: accumulator scales from the weights onto each population, and
+	 * per channel where asked (channels: the finest run of neurons that
+	 * every incoming projection's channels are made of; inputs, threshold
+	 * units and pooling targets keep one scale) */
 	for (uint32_t k = 0; k < np; k++) {
 		double lim = o->weight_bits == 8 ? 127.0 : 32767.0;
 		double a = INFINITY;
+		uint32_t size = m->pops[k].size;
+		uint32_t g = size;
+		bool chan = o->weight_scale == CC_SCALE_CHANNEL && size > 1 &&
+			    m->pops[k].model != SNNRT_INPUT && m->pops[k].model != SNNRT_THRESHOLD;
 		for (uint32_t q = 0; q < nq; q++) {
 			const struct projection *pr = &net->projs[q];
 			if (pr->post.pop != k) {
@@ -517,11 +701,25 @@ int cc_quantize(const snn_net *net, const snn_nir_result *fr, const struct cc_op
 				double s = lim * m->info[pr->pre.pop].out_scale / wm;
 				a = s < a ? s : a;
 			}
+			uint32_t cs = proj_ch_size(pr->x);
+			if (cs == 0 || !whole_pop(net, &pr->pre) || !whole_pop(net, &pr->post)) {
+				chan = false;
+			} else {
+				g = gcd32(g, cs);
+			}
 		}
 		if (!isfinite(a)) {
 			a = 1.0;
 		}
 		m->info[k].acc_scale = a;
+		m->info[k].n_ch = 1;
+		m->info[k].ch_size = size ? size : 1;
+		if (chan && g < size && size % g == 0) {
+			rc = channel_scales(m, net, k, g, lim, d);
+			if (rc != SNN_OK) {
+				goto fail;
+			}
+		}
 	}
 	/* pass 3: projections */
 	for (uint32_t q = 0; q < nq; q++) {
@@ -547,8 +745,7 @@ int cc_quantize(const snn_net *net, const snn_nir_result *fr, const struct cc_op
 		if ((uint32_t)pre->hist < (uint32_t)P->delay + 1u) {
 			pre->hist = (uint8_t)(P->delay + 1);
 		}
-		double scale = m->info[P->post].acc_scale / m->info[P->pre].out_scale;
-		rc = lay_weights(m, net, q, scale, d);
+		rc = lay_weights(m, net, q, &m->info[P->post], m->info[P->pre].out_scale, d);
 		if (rc != SNN_OK) {
 			goto fail;
 		}
@@ -565,7 +762,7 @@ int cc_quantize(const snn_net *net, const snn_nir_result *fr, const struct cc_op
 			}
 			for (uint32_t i = 0; i < n; i++) {
 				int64_t b = (int64_t)m->bias[P->post][i] +
-					    q32(pr->x->bias[i] * m->info[P->post].acc_scale);
+					    q32(pr->x->bias[i] * acc_of(&m->info[P->post], i));
 				m->bias[P->post][i] = q32((double)b);
 			}
 			m->pops[P->post].bias = m->bias[P->post];
@@ -583,11 +780,13 @@ int cc_quantize(const snn_net *net, const snn_nir_result *fr, const struct cc_op
 		}
 		nir_constants(&C, pop->model->id, vals, &net->nir_conv, net->sim.dt_ms);
 		double A = inf->acc_scale;
+		double gain = 0.0; /* state units per input unit: per channel, gain / A_c */
 		int bad = 0;
 		switch (P->model) {
 		case SNNRT_INPUT:
 			break;
 		case SNNRT_RELAY:
+			gain = inf->out_scale;
 			bad = multiplier(inf->out_scale / A, &P->in_mul, &P->in_sh);
 			break;
 		case SNNRT_THRESHOLD:
@@ -600,7 +799,7 @@ int cc_quantize(const snn_net *net, const snn_nir_result *fr, const struct cc_op
 			double sv;
 			if (!inf->spiking) {
 				sv = inf->out_scale;
-			} else if (P->model != SNNRT_CUBA_LIF && C.gr > 0 &&
+			} else if (P->model != SNNRT_CUBA_LIF && C.gr > 0 && inf->n_ch == 1 &&
 				   r * A / C.gr <= STATE_LIMIT && r * A / C.gr >= 65536.0) {
 				/* the input adds to v without rounding */
 				sv = A / C.gr;
@@ -630,11 +829,13 @@ int cc_quantize(const snn_net *net, const snn_nir_result *fr, const struct cc_op
 				double si = pow2_scale(ri);
 				inf->i_scale = si;
 				P->a_s = q32(ldexp(C.a_s, SNNRT_DECAY_BITS));
+				gain = C.gw * si;
 				bad = multiplier(C.gw * si / A, &P->in_mul, &P->in_sh);
 				if (!bad && C.gr != 0) {
 					bad = multiplier(C.gr * sv / si, &P->syn_mul, &P->syn_sh);
 				}
 			} else if (C.gr != 0) {
+				gain = C.gr * sv;
 				bad = multiplier(C.gr * sv / A, &P->in_mul, &P->in_sh);
 			}
 			if (sv == A / C.gr && !bad) {
@@ -643,6 +844,23 @@ int cc_quantize(const snn_net *net, const snn_nir_result *fr, const struct cc_op
 			}
 			break;
 		}
+		}
+		if (!bad && inf->n_ch > 1) {
+			/* one multiplier and shift per channel */
+			m->ch_mul[k] = calloc(inf->n_ch, sizeof(int32_t));
+			m->ch_sh[k] = calloc(inf->n_ch, sizeof(uint8_t));
+			if (!m->ch_mul[k] || !m->ch_sh[k]) {
+				rc = snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+				goto fail;
+			}
+			for (uint32_t c = 0; c < inf->n_ch && !bad && gain != 0.0; c++) {
+				bad = multiplier(gain / inf->ch_acc[c], &m->ch_mul[k][c],
+						 &m->ch_sh[k][c]);
+			}
+			P->ch_mul = m->ch_mul[k];
+			P->ch_sh = m->ch_sh[k];
+			P->ch_size = inf->ch_size;
+			m->flash_tables += (uint64_t)inf->n_ch * 5;
 		}
 		if (bad) {
 			rc = snn_diag_error(d, SNN_ERANGE, pop->where.file, pop->where.line,

@@ -33,6 +33,8 @@ static void usage(FILE *f)
 		"                             loihi2-class (--list-targets)\n"
 		"  -o DIR                     output folder (created; files replaced)\n"
 		"  --weight-bits 8|16         weight width (default 8)\n"
+		"  --weight-scale layer|channel  one weight scale per layer (default), or per\n"
+		"                             output channel (conv) and target neuron (dense)\n"
 		"  --input FILE.h5            test input (as snnsim run --input); the image runs\n"
 		"                             its first sample, the error report all of them\n"
 		"  --dataset NAME             dataset of --input\n"
@@ -217,6 +219,12 @@ int main(int argc, char **argv)
 				return bad(a, v, "8 or 16");
 			}
 			j.o.weight_bits = u;
+			i++;
+		} else if (strcmp(a, "--weight-scale") == 0) {
+			if (strcmp(v, "layer") && strcmp(v, "channel")) {
+				return bad(a, v, "layer or channel");
+			}
+			j.o.weight_scale = v[0] == 'c' ? CC_SCALE_CHANNEL : CC_SCALE_LAYER;
 			i++;
 		} else if (strcmp(a, "--input") == 0) {
 			j.o.input = v;

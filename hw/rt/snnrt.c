@@ -265,10 +265,23 @@ static void update(const struct snnrt_pop *p, struct snnrt_ram *r, const int32_t
 	int32_t *ref = p->ref_steps ? r->words + p->r_off : NULL;
 	bool spiking = p->model == SNNRT_LIF || p->model == SNNRT_IF ||
 		       p->model == SNNRT_CUBA_LIF;
+	int32_t in_mul = p->in_mul;
+	uint32_t in_sh = p->in_sh;
+	uint32_t ch = 0, left = p->ch_size;
 	for (uint32_t i = 0; i < p->size; i++) {
 		int32_t a = p->bias ? sat32((int64_t)acc[i] + p->bias[i]) : acc[i];
 		int32_t y = 0;
 		bool held = ref && ref[i] > 0;
+		if (p->ch_mul) {
+			/* channels are runs of ch_size neurons: no division */
+			if (left == 0) {
+				ch++;
+				left = p->ch_size;
+			}
+			left--;
+			in_mul = p->ch_mul[ch];
+			in_sh = p->ch_sh[ch];
+		}
 		if (held) {
 			ref[i]--;
 		}
@@ -277,7 +290,7 @@ static void update(const struct snnrt_pop *p, struct snnrt_ram *r, const int32_t
 			y = in[p->input_off + i];
 			break;
 		case SNNRT_RELAY:
-			y = mul_shift(a, p->in_mul, p->in_sh);
+			y = mul_shift(a, in_mul, in_sh);
 			break;
 		case SNNRT_THRESHOLD:
 			y = a > p->v_th ? 1 : 0;
@@ -289,20 +302,20 @@ static void update(const struct snnrt_pop *p, struct snnrt_ram *r, const int32_t
 				break;
 			}
 			y = sat32((int64_t)decay(v[i], p->a_m) + p->c_m +
-				  mul_shift(a, p->in_mul, p->in_sh));
+				  mul_shift(a, in_mul, in_sh));
 			if ((p->flags & SNNRT_F_VMIN) && y < p->v_min) {
 				y = p->v_min;
 			}
 			break;
 		case SNNRT_I:
 		case SNNRT_IF:
-			y = sat32((int64_t)v[i] + mul_shift(a, p->in_mul, p->in_sh));
+			y = sat32((int64_t)v[i] + mul_shift(a, in_mul, in_sh));
 			break;
 		case SNNRT_CUBA_LI:
 		case SNNRT_CUBA_LIF: {
 			int32_t c0 = cur[i];
 			int32_t c = sat32((int64_t)decay(c0, p->a_s) +
-					  mul_shift(a, p->in_mul, p->in_sh));
+					  mul_shift(a, in_mul, in_sh));
 			cur[i] = c;
 			if (held) {
 				y = v[i];

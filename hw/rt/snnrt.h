@@ -15,8 +15,11 @@
  * in scales chosen by the compiler (x = value * scale). Its input accumulator
  * sums w_q * y over active sources, y being the source's output (spike
  * counts, or values in the source's output scale); the accumulator is then
- * brought into the state's scale by a multiplier and a right shift. Decays are
- * Q30 factors. Every sum saturates at the int32 range.
+ * brought into the state's scale by a multiplier and a right shift. The
+ * accumulator has one scale per population, or one per channel (a run of
+ * ch_size neurons: a convolution's output channel, a dense layer's target
+ * neuron) with a multiplier and shift per channel. Decays are Q30 factors.
+ * Every sum saturates at the int32 range.
  */
 #ifndef SNNRT_H
 #define SNNRT_H
@@ -25,7 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SNNRT_VERSION 1
+#define SNNRT_VERSION 2
 #define SNNRT_DECAY_BITS 30
 
 enum snnrt_neuron {
@@ -77,6 +80,12 @@ struct snnrt_pop {
 	int32_t v_min;	      /* with SNNRT_F_VMIN */
 	uint32_t ref_steps;   /* refractory steps after a spike (v held, input dropped) */
 	uint32_t r_off;	      /* RAM word of the refractory counters, when ref_steps > 0 */
+	/* Per-channel accumulator scales: neuron i belongs to channel
+	 * i / ch_size and reaches its state through ch_mul[c] and ch_sh[c]
+	 * instead of in_mul and in_sh. NULL: one scale for the population. */
+	const int32_t *ch_mul;
+	const uint8_t *ch_sh;
+	uint32_t ch_size;
 };
 
 /* A Poisson stimulus (configs): neuron i of [lo, hi) of population pop gets
