@@ -68,7 +68,7 @@ def brian2_case(case, threads, duration_ms, workdir):
         Ci = b2.Synapses(P, P, on_pre="v += -g*J", delay=D,
                          namespace={"J": J, "g": g})
         Ci.connect(i=pre_i, j=post_i)
-        b2.PoissonInput(P, "v", N=CE, rate=nu_ext, weight=J)
+        drive = b2.PoissonInput(P, "v", N=CE, rate=nu_ext, weight=J)  # noqa: F841 (run() collects it by name)
         mon = b2.SpikeMonitor(P)
     else:  # cuba: the Vogels-Abbott network of examples/cuba.yaml
         N, NE = 4000, 3200
