@@ -1464,27 +1464,8 @@ int grid_open_outputs(struct grid_sim *s, snn_diag *d)
 		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
 	}
 	if (s->spike_path) {
-		const char **names = calloc(s->n_pops ? s->n_pops : 1, sizeof(char *));
-		if (!names) {
-			return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
-		}
-		size_t nn = 0;
-		for (uint32_t i = 0; i < s->n_pops; i++) {
-			bool any = false;
-			for (uint32_t g = s->pops[i].first; g < s->pops[i].first + s->pops[i].size; g++) {
-				if (s->rec_mask[g] & REC_FILE) {
-					any = true;
-					break;
-				}
-			}
-			s->spike_pop_slot[i] = any ? (int32_t)nn : -1;
-			if (any) {
-				names[nn++] = s->pops[i].ir->name;
-			}
-		}
-		int rc = snn_spike_writer_open(s->spike_path, s->opt.format, names, nn, &prov,
-					       &s->spikes, d);
-		free(names);
+		int rc = engines_open_spike_file(net, s->spike_path, s->opt.format, s->rec_mask,
+						 REC_FILE, &prov, s->spike_pop_slot, &s->spikes, d);
 		if (rc != SNN_OK) {
 			return rc;
 		}

@@ -1181,28 +1181,8 @@ static int open_outputs(struct ev_sim *s, snn_diag *d)
 		return oom(d);
 	}
 	if (s->spike_path) {
-		const char **names = calloc(s->n_pops ? s->n_pops : 1, sizeof(char *));
-		if (!names) {
-			return oom(d);
-		}
-		size_t nn = 0;
-		for (uint32_t i = 0; i < s->n_pops; i++) {
-			bool any = false;
-			for (uint32_t g = s->pops[i].first; g < s->pops[i].first + s->pops[i].size;
-			     g++) {
-				if (s->rec_mask[g]) {
-					any = true;
-					break;
-				}
-			}
-			s->spike_pop_slot[i] = any ? (int32_t)nn : -1;
-			if (any) {
-				names[nn++] = s->pops[i].ir->name;
-			}
-		}
-		int rc = snn_spike_writer_open(s->spike_path, s->opt.format, names, nn, &prov,
-					       &s->spikes, d);
-		free(names);
+		int rc = engines_open_spike_file(net, s->spike_path, s->opt.format, s->rec_mask,
+						 0xFF, &prov, s->spike_pop_slot, &s->spikes, d);
 		if (rc != SNN_OK) {
 			return rc;
 		}

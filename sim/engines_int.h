@@ -7,7 +7,10 @@
 #ifndef SNN_ENGINES_INT_H
 #define SNN_ENGINES_INT_H
 
+#include <stdint.h>
+
 #include "snn/sim.h"
+#include "snn/spikes.h"
 
 struct engine_ops {
 	const char *name; /* as recorded in outputs: "grid-cpu", ... */
@@ -36,5 +39,14 @@ static inline const struct engine_ops *engines_grid_cuda(void)
 	return NULL;
 }
 #endif
+
+/* Opens the spike file of a run with one population entry for each
+ * population that has a neuron g with rec_mask[g] & bits, in network order;
+ * slot[i] becomes population i's index in the file, or -1. Shared by the
+ * engines so that every engine writes the same layout. */
+int engines_open_spike_file(const snn_net *net, const char *path,
+			    enum snn_spike_format format, const uint8_t *rec_mask, uint8_t bits,
+			    const snn_provenance *prov, int32_t *slot, snn_spike_writer **out,
+			    snn_diag *d);
 
 #endif

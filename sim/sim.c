@@ -92,3 +92,29 @@ void snn_sim_free(snn_sim *s)
 	s->ops->destroy(s->impl);
 	free(s);
 }
+
+int engines_open_spike_file(const snn_net *net, const char *path,
+			    enum snn_spike_format format, const uint8_t *rec_mask, uint8_t bits,
+			    const snn_provenance *prov, int32_t *slot, snn_spike_writer **out,
+			    snn_diag *d)
+{
+	const char **names = calloc(net->n_pops ? net->n_pops : 1, sizeof(char *));
+	if (!names) {
+		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+	}
+	size_t nn = 0;
+	for (uint32_t i = 0; i < net->n_pops; i++) {
+		const struct population *p = &net->pops[i];
+		bool any = false;
+		for (uint32_t g = p->first; g < p->first + p->size && !any; g++) {
+			any = (rec_mask[g] & bits) != 0;
+		}
+		slot[i] = any ? (int32_t)nn : -1;
+		if (any) {
+			names[nn++] = p->name;
+		}
+	}
+	int rc = snn_spike_writer_open(path, format, names, nn, prov, out, d);
+	free(names);
+	return rc;
+}
