@@ -188,11 +188,18 @@ static bool pop_in_slice(const struct pop_rt *p, const struct thread_rt *t, uint
 }
 
 /* Poisson input arriving in step n: the counts of the trains emitted at
- * n - delay, keyed (seed, stimulus, neuron, emission step). */
+ * e = n - delay, keyed (seed, stimulus, neuron, e) as step_poisson_ctr says.
+ * The block of an even e also holds the count of e + 1, which is added to
+ * the slot of step n + 1 now (a ring has at least two slots, and that slot
+ * was cleared at the end of step n + 1 - slots); an odd e is drawn at its own
+ * step only when e - 1 was not emitted. Means too large for a table take a
+ * stream per step. */
 static void add_poisson(struct grid_sim *s, struct thread_rt *t, uint64_t n)
 {
 	uint32_t slice = t->hi - t->lo;
-	int32_t *slot = t->ring + (size_t)(n & s->ring_mask) * s->n_ch * slice;
+	size_t cells = (size_t)s->n_ch * slice;
+	int32_t *slot = t->ring + (size_t)(n & s->ring_mask) * cells;
+	int32_t *next = t->ring + (size_t)((n + 1) & s->ring_mask) * cells;
 	uint64_t seed = s->net->sim.seed;
 	for (uint32_t q = 0; q < s->n_poisson; q++) {
 		const struct stim_rt *st = &s->stims[s->poisson[q]];
@@ -203,6 +210,10 @@ static void add_poisson(struct grid_sim *s, struct thread_rt *t, uint64_t n)
 		if (emit < st->start_step || emit >= st->stop_step || !(st->pt.lambda > 0)) {
 			continue;
 		}
+		bool odd = (emit & 1) != 0;
+		if (st->pt.ncdf && odd && emit > st->start_step) {
+			continue; /* drawn at step n - 1 */
+		}
 		const struct pop_rt *p = &s->pops[st->pop];
 		uint32_t lo, hi, k0, k1;
 		if (!pop_in_slice(p, t, &lo, &hi)) {
@@ -211,24 +222,36 @@ static void add_poisson(struct grid_sim *s, struct thread_rt *t, uint64_t n)
 		const struct target_set *to = &st->ir->to;
 		set_range(to, lo, hi, &k0, &k1);
 		int32_t *dst = slot + (size_t)st->ch * slice;
-		if (!to->ids) {
+		int32_t *dst_next = next + (size_t)st->ch * slice;
+		/* words 0-1 and 2-3 of the block: the counts of steps n and n + 1 */
+		int32_t *d_lo = odd ? NULL : dst;
+		int32_t *d_hi = odd ? dst : (emit + 1 < st->stop_step ? dst_next : NULL);
+		uint64_t ctr = step_poisson_ctr(emit);
+		if (st->pt.ncdf && !to->ids) {
 			uint32_t gid0 = p->first + target_set_at(to, k0);
-			poisson_add_run(&st->pt, seed, st->index, gid0, k1 - k0, emit << 8, st->wq,
-					st->cmax, dst + (gid0 - t->lo));
+			poisson_add_run(&st->pt, seed, st->index, gid0, k1 - k0, ctr, st->wq,
+					st->cmax, d_lo ? d_lo + (gid0 - t->lo) : NULL,
+					d_hi ? d_hi + (gid0 - t->lo) : NULL);
 			continue;
 		}
 		for (uint32_t k = k0; k < k1; k++) {
-			uint32_t gid = p->first + to->ids[k];
-			philox4x32_ctr_t b = rng_block(seed, RNG_POISSON, st->index, gid, emit << 8);
-			uint32_t cnt;
+			uint32_t gid = p->first + target_set_at(to, k);
 			if (st->pt.ncdf) {
-				cnt = poisson_count(&st->pt, b.v[0], b.v[1]);
-			} else {
-				struct rng r;
-				rng_init(&r, seed, RNG_POISSON, st->index, gid, emit << 8);
-				uint64_t c = rng_poisson(&r, st->pt.lambda);
-				cnt = c > UINT32_MAX ? UINT32_MAX : (uint32_t)c;
+				philox4x32_ctr_t b = rng_block(seed, RNG_POISSON, st->index, gid, ctr);
+				if (d_lo) {
+					uint32_t c = poisson_count(&st->pt, b.v[0], b.v[1]);
+					d_lo[gid - t->lo] += (int32_t)(c < st->cmax ? c : st->cmax) * st->wq;
+				}
+				if (d_hi) {
+					uint32_t c = poisson_count(&st->pt, b.v[2], b.v[3]);
+					d_hi[gid - t->lo] += (int32_t)(c < st->cmax ? c : st->cmax) * st->wq;
+				}
+				continue;
 			}
+			struct rng r;
+			rng_init(&r, seed, RNG_POISSON, st->index, gid, emit << 8);
+			uint64_t c = rng_poisson(&r, st->pt.lambda);
+			uint32_t cnt = c > UINT32_MAX ? UINT32_MAX : (uint32_t)c;
 			dst[gid - t->lo] += (int32_t)(cnt < st->cmax ? cnt : st->cmax) * st->wq;
 		}
 	}

@@ -27,11 +27,14 @@ void poisson_table_init(struct poisson_table *t, double lambda);
 /* The count of one neuron from the two words of its block. */
 uint32_t poisson_count(const struct poisson_table *t, uint32_t w0, uint32_t w1);
 
-/* Adds min(count, cmax) * wq to dst[k] for the n neurons gid0 + k, k < n,
- * whose counts are drawn from the blocks (seed, RNG_POISSON, sub, gid0 + k,
- * counter); wq is the weight in the fixed point of the buffer. */
+/* Adds min(count, cmax) * wq to dst_lo[k] and dst_hi[k] for the n neurons
+ * gid0 + k, k < n: the counts of the blocks (seed, RNG_POISSON, sub, gid0 + k,
+ * counter), words 0 and 1 for dst_lo, 2 and 3 for dst_hi (the two emission
+ * steps that share a block, step_poisson_ctr); either may be NULL. wq is the
+ * weight in the fixed point of the buffer. Needs a table (t->ncdf > 0). */
 void poisson_add_run(const struct poisson_table *t, uint64_t seed, uint32_t sub, uint32_t gid0,
-		     uint32_t n, uint64_t counter, int32_t wq, uint32_t cmax, int32_t *dst);
+		     uint32_t n, uint64_t counter, int32_t wq, uint32_t cmax, int32_t *dst_lo,
+		     int32_t *dst_hi);
 
 /* The count no draw of mean lambda exceeds but with probability < 1e-80. */
 uint32_t poisson_count_max(double lambda);

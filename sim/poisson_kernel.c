@@ -120,31 +120,35 @@ static void counts_of(const struct poisson_table *t, const uint32_t *w0, const u
 	}
 }
 
+/* Adds the counts of one pair of words per lane to dst. */
+static void add_counts(const struct poisson_table *t, const uint32_t *wa, const uint32_t *wb,
+		       uint32_t m, int32_t wq, uint32_t cmax, double *u, double *kd, int32_t *dst)
+{
+	counts_of(t, wa, wb, m, u, kd);
+	for (uint32_t j = 0; j < m; j++) {
+		uint32_t k = (uint32_t)kd[j];
+		if (k == (uint32_t)t->nfast) {
+			/* the draw lies beyond the branch-free part: go on one by one */
+			k = search_from(t, u[j], t->nfast);
+		}
+		dst[j] += (int32_t)(k < cmax ? k : cmax) * wq;
+	}
+}
+
 void poisson_add_run(const struct poisson_table *t, uint64_t seed, uint32_t sub, uint32_t gid0,
-		     uint32_t n, uint64_t counter, int32_t wq, uint32_t cmax, int32_t *dst)
+		     uint32_t n, uint64_t counter, int32_t wq, uint32_t cmax, int32_t *dst_lo,
+		     int32_t *dst_hi)
 {
 	uint32_t w0[LANES], w1[LANES], w2[LANES], w3[LANES];
 	double u[LANES], kd[LANES];
 	for (uint32_t base = 0; base < n; base += LANES) {
 		uint32_t m = n - base < LANES ? n - base : LANES;
 		philox_run(seed, RNG_POISSON, sub, gid0 + base, m, counter, w0, w1, w2, w3);
-		if (t->ncdf == 0) {
-			for (uint32_t j = 0; j < m; j++) {
-				struct rng r;
-				rng_init(&r, seed, RNG_POISSON, sub, gid0 + base + j, counter);
-				uint64_t k = rng_poisson(&r, t->lambda);
-				dst[base + j] += (int32_t)(k < cmax ? k : cmax) * wq;
-			}
-			continue;
+		if (dst_lo) {
+			add_counts(t, w0, w1, m, wq, cmax, u, kd, dst_lo + base);
 		}
-		counts_of(t, w0, w1, m, u, kd);
-		for (uint32_t j = 0; j < m; j++) {
-			uint32_t k = (uint32_t)kd[j];
-			if (k == (uint32_t)t->nfast) {
-				/* the draw lies beyond the branch-free part: go on one by one */
-				k = search_from(t, u[j], t->nfast);
-			}
-			dst[base + j] += (int32_t)(k < cmax ? k : cmax) * wq;
+		if (dst_hi) {
+			add_counts(t, w2, w3, m, wq, cmax, u, kd, dst_hi + base);
 		}
 	}
 }

@@ -292,6 +292,20 @@ enum rng_purpose {
 	RNG_EVENT_SOURCE = 10, /* event engine: poisson_source, counted by event */
 };
 
+/* Poisson stimuli (RNG_POISSON) draw the counts of two consecutive emission
+ * steps from one block: steps 2m and 2m + 1 take words 0-1 and 2-3 of the
+ * block with counter m << 8 (the low byte numbers the further blocks of a
+ * stream, for means too large for a table). */
+SNN_HD uint64_t step_poisson_ctr(uint64_t emit)
+{
+	return (emit >> 1) << 8;
+}
+
+SNN_HD uint32_t step_poisson_word(uint64_t emit)
+{
+	return (uint32_t)(emit & 1) * 2;
+}
+
 /* A double uniform on the open interval (0, 1) from two words, with 53
  * random bits (the form every stream and every hot path uses). */
 SNN_HD double step_words_to_open01(uint32_t w0, uint32_t w1)

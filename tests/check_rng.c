@@ -875,42 +875,52 @@ END_TEST
 
 START_TEST(test_poisson_run_matches_single)
 {
-	/* counts added by the batched kernel equal the one-neuron path, also
-	 * for draws beyond the branch-free part of the search and for a mean too
-	 * large for a table; and their distribution is Poisson */
-	const double lambdas[] = {0.01, 1.6, 2.0, 7.5, 25.0};
+	/* counts added by the batched kernel equal the one-neuron path on both
+	 * halves of the block (two emission steps), also for draws beyond the
+	 * branch-free part of the search; a half given no buffer is not drawn;
+	 * the distribution of each half is Poisson and the halves uncorrelated */
+	const double lambdas[] = {0.01, 1.6, 2.0, 7.5};
 	enum { N = 3000 };
-	static int32_t dst[N];
+	static int32_t lo[N], hi[N];
 	for (size_t li = 0; li < sizeof(lambdas) / sizeof(lambdas[0]); li++) {
 		struct poisson_table t;
 		poisson_table_init(&t, lambdas[li]);
+		ck_assert_int_gt(t.ncdf, 0);
 		uint32_t cmax = poisson_count_max(lambdas[li]);
 		ck_assert_uint_gt(cmax, lambdas[li] + 10.0 * sqrt(lambdas[li]));
-		double mean = 0.0;
-		for (uint64_t step = 0; step < 40; step++) {
+		double mean[2] = {0.0, 0.0}, cross = 0.0;
+		for (uint64_t pair = 0; pair < 40; pair++) {
 			for (int i = 0; i < N; i++) {
-				dst[i] = 5;
+				lo[i] = 5;
+				hi[i] = 7;
 			}
-			poisson_add_run(&t, 99, 3, 1000, N, step << 8, 2, cmax, dst);
+			poisson_add_run(&t, 99, 3, 1000, N, pair << 8, 2, cmax,
+					pair % 5 == 4 ? NULL : lo, pair % 5 == 3 ? NULL : hi);
 			for (uint32_t i = 0; i < N; i++) {
-				uint64_t k;
-				if (t.ncdf) {
-					philox4x32_ctr_t b = rng_block(99, RNG_POISSON, 3, 1000 + i, step << 8);
-					k = poisson_count(&t, b.v[0], b.v[1]);
-				} else {
-					struct rng r;
-					rng_init(&r, 99, RNG_POISSON, 3, 1000 + i, step << 8);
-					k = rng_poisson(&r, lambdas[li]);
-				}
-				ck_assert_msg(dst[i] == 5 + 2 * (int32_t)k, "lambda %g neuron %u: %d vs %llu",
-					      lambdas[li], i, dst[i], (unsigned long long)k);
-				mean += (double)k;
+				philox4x32_ctr_t b = rng_block(99, RNG_POISSON, 3, 1000 + i, pair << 8);
+				uint32_t k0 = poisson_count(&t, b.v[0], b.v[1]);
+				uint32_t k1 = poisson_count(&t, b.v[2], b.v[3]);
+				int32_t want_lo = pair % 5 == 4 ? 5 : 5 + 2 * (int32_t)k0;
+				int32_t want_hi = pair % 5 == 3 ? 7 : 7 + 2 * (int32_t)k1;
+				ck_assert_msg(lo[i] == want_lo && hi[i] == want_hi,
+					      "lambda %g neuron %u: %d %d vs %d %d", lambdas[li], i,
+					      lo[i], hi[i], want_lo, want_hi);
+				mean[0] += (double)k0;
+				mean[1] += (double)k1;
+				cross += ((double)k0 - lambdas[li]) * ((double)k1 - lambdas[li]);
 			}
 		}
-		mean /= 40.0 * N;
-		double se = sqrt(lambdas[li] / (40.0 * N));
-		ck_assert_msg(fabs(mean - lambdas[li]) < N_SE * se, "lambda %g: mean %g", lambdas[li],
-			      mean);
+		double draws = 40.0 * N;
+		double se = sqrt(lambdas[li] / draws);
+		for (int h = 0; h < 2; h++) {
+			mean[h] /= draws;
+			ck_assert_msg(fabs(mean[h] - lambdas[li]) < N_SE * se, "lambda %g half %d: mean %g",
+				      lambdas[li], h, mean[h]);
+		}
+		/* correlation of the halves: standard error 1/sqrt(draws) */
+		double corr = cross / draws / lambdas[li];
+		ck_assert_msg(fabs(corr) < N_SE / sqrt(draws), "lambda %g: correlation %g",
+			      lambdas[li], corr);
 	}
 }
 END_TEST

@@ -45,8 +45,10 @@
 	"  - {from: ps, to: e, rule: {fixed_indegree: 2}, weight: 30 pA, delay: 1.2 ms}\n" \
 	"  - {from: ps, to: c, rule: {fixed_indegree: 2}, weight: 2 nS, delay: 1.2 ms}\n" \
 	"stimuli:\n" \
-	"  - {poisson: {rate: 8 kHz, start: 1 ms, stop: 30 ms}, to: 'e[1000:50000]'," \
+	"  - {poisson: {rate: 8 kHz, start: 1.1 ms, stop: 29.9 ms}, to: 'e[1000:50000]'," \
 	" weight: 2 pA, delay: 0.3 ms}\n" \
+	"  - {poisson: {rate: 20 kHz, start: 0.5 ms, stop: 20.3 ms}," \
+	" to: {population: e, ids: [3, 8, 44, 59998]}, weight: 9 pA, delay: 0.2 ms}\n" \
 	"  - {poisson: {rate: 8 kHz}, to: d, weight: 0.2 mV, delay: 0.3 ms}\n" \
 	"  - {poisson: {rate: 250 kHz}, to: {population: e, ids: [5, 70, 59999]}," \
 	" weight: 1 pA, delay: 1 ms}\n" \

@@ -239,12 +239,14 @@ static void stimulate(const struct snnrt_model *m, const struct snnrt_stim *s,
 		return;
 	}
 	int32_t *acc = r->words + m->pops[s->pop].acc_off;
-	uint64_t ctr = (uint64_t)e << 8;
+	/* steps 2m and 2m + 1 share the block of counter m << 8: words 0-1, 2-3 */
+	uint64_t ctr = (uint64_t)(e >> 1) << 8;
+	uint32_t w = (e & 1) * 2;
 	for (uint32_t i = s->lo; i < s->hi; i++) {
 		uint32_t c[4] = {s->gfirst + i, (4u << 24) | (s->sub & 0xFFFFFFu), (uint32_t)ctr,
 				 (uint32_t)(ctr >> 32)};
 		philox(c, s->seed_lo, s->seed_hi);
-		uint64_t x = ((uint64_t)(c[0] >> 5) << 26) | (uint64_t)(c[1] >> 6);
+		uint64_t x = ((uint64_t)(c[w] >> 5) << 26) | (uint64_t)(c[w + 1] >> 6);
 		uint32_t k = 0;
 		while (k < s->n_thr && x >= s->thr[k]) {
 			k++;

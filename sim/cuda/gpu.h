@@ -45,7 +45,8 @@ struct gpu_pop {
 };
 
 /* A Poisson stimulus: a private train per target, counts drawn from the
- * stream (seed, RNG_POISSON, index, target gid, emission step << 8). */
+ * block (seed, RNG_POISSON, index, target gid, step_poisson_ctr(emission step)),
+ * or for means past the table the stream of counter emission step << 8. */
 struct gpu_stim {
 	uint32_t index;
 	uint32_t pop;

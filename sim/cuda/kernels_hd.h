@@ -128,8 +128,9 @@ SNN_HD int32_t kern_poisson_input(const struct dstim *st, uint32_t local, uint32
 	uint32_t cnt;
 	if (st->ncdf) {
 		uint32_t b[4];
-		step_block(seed, RNG_POISSON, st->index, gid, emit << 8, b);
-		double u = step_words_to_open01(b[0], b[1]);
+		uint32_t w = step_poisson_word(emit);
+		step_block(seed, RNG_POISSON, st->index, gid, step_poisson_ctr(emit), b);
+		double u = step_words_to_open01(b[w], b[w + 1]);
 		cnt = step_poisson_search(st->cdf, st->ncdf, st->lambda, st->exp_neg, u, 0);
 	} else {
 		uint64_t c;
