@@ -52,29 +52,6 @@ static int32_t q32(double x)
 	return r > INT32_MAX ? INT32_MAX : r < INT32_MIN ? INT32_MIN : (int32_t)r;
 }
 
-/* The uniform the engine's lane-parallel path makes of 53 bits x
- * (poisson_kernel.c), so that thresholds invert exactly its comparisons. */
-static double u_of(uint64_t x)
-{
-	x = x == (UINT64_C(1) << 53) - 1 ? x - 1 : x;
-	return ((double)x + 0.5) * (1.0 / 9007199254740992.0);
-}
-
-/* Smallest x < 2^53 with u_of(x) > c, or 2^53 when there is none. */
-static uint64_t threshold(double c)
-{
-	uint64_t lo = 0, hi = UINT64_C(1) << 53;
-	while (lo < hi) {
-		uint64_t mid = lo + (hi - lo) / 2;
-		if (u_of(mid) > c) {
-			hi = mid;
-		} else {
-			lo = mid + 1;
-		}
-	}
-	return lo;
-}
-
 /* One group of synapses: (pre, post, delay). */
 struct group {
 	uint32_t pre, post, delay;
@@ -504,7 +481,7 @@ int cc_quantize_config(const snn_net *net, const struct cc_options *o, struct cc
 		uint64_t *T = m->thr[m->rt.n_stims];
 		int n = 0;
 		for (; n < st->pt.ncdf; n++) {
-			T[n] = threshold(st->pt.cdf[n]);
+			T[n] = (uint64_t)st->pt.thr[n];
 			if (T[n] >> 53) {
 				break; /* no draw exceeds this entry */
 			}

@@ -17,12 +17,18 @@ struct poisson_table {
 	double lambda;    /* mean count per step */
 	double exp_neg;   /* exp(-lambda), where the search continues past the table */
 	double cdf[48];   /* P(X <= k) */
+	int64_t thr[48];  /* the smallest 53-bit draw whose uniform exceeds cdf[k] */
 	int ncdf;         /* entries in cdf; 0: lambda too large for a table */
 	int nfast;        /* entries searched branch-free; beyond, one at a time */
 };
 
 /* Fills the table for mean lambda (>= 0). */
 void poisson_table_init(struct poisson_table *t, double lambda);
+
+/* The smallest x < 2^53 whose uniform (rng_words_to_open01 of the words
+ * carrying x) exceeds c; 2^53 when none does. The uniform grows with x, so a
+ * draw x counts past entry k exactly when x >= the threshold of cdf[k]. */
+uint64_t poisson_threshold(double c);
 
 /* The count of one neuron from the two words of its block. */
 uint32_t poisson_count(const struct poisson_table *t, uint32_t w0, uint32_t w1);

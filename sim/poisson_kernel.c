@@ -15,6 +15,7 @@
 #endif
 
 #include <math.h>
+#include <string.h>
 
 #include "poisson_int.h"
 
@@ -44,12 +45,35 @@ void poisson_table_init(struct poisson_table *t, double lambda)
 		t->cdf[k] = c;
 	}
 	t->ncdf = k;
+	for (int j = 0; j < k; j++) {
+		t->thr[j] = (int64_t)poisson_threshold(t->cdf[j]);
+	}
 	/* search branch-free as far as covers all but 1e-4 of the draws */
 	int f = 4;
 	while (f < t->ncdf && t->cdf[f - 1] < 1.0 - 1e-4) {
 		f++;
 	}
 	t->nfast = f;
+}
+
+/* The uniform of the 53-bit draw x, as rng_words_to_open01 makes it. */
+static double uniform_of(uint64_t x)
+{
+	return rng_words_to_open01((uint32_t)(x >> 26) << 5, (uint32_t)(x & 0x3FFFFFFu) << 6);
+}
+
+uint64_t poisson_threshold(double c)
+{
+	uint64_t lo = 0, hi = UINT64_C(1) << 53;
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+		if (uniform_of(mid) > c) {
+			hi = mid;
+		} else {
+			lo = mid + 1;
+		}
+	}
+	return lo;
 }
 
 uint32_t poisson_count_max(double lambda)
@@ -101,38 +125,58 @@ void philox_run(uint64_t seed, enum rng_purpose purpose, uint32_t sub, uint32_t 
 	}
 }
 
+/* Lanes counted together, their counts kept in registers. */
+#define BLOCK 16
+
+/* The counts of n draws (n a multiple of BLOCK) over the branch-free part
+ * of the table: the number of thresholds at or below each draw's 53 bits,
+ * which is the number of entries its uniform exceeds (all integer, so every
+ * variant agrees). */
 MULTIVERSION
-static void counts_of(const struct poisson_table *t, const uint32_t *w0, const uint32_t *w1,
-		      uint32_t n, double *u, double *kd)
+static void counts_of(const struct poisson_table *t, const uint32_t *wa, const uint32_t *wb,
+		      uint32_t n, int64_t *x, int64_t *kc)
 {
-	for (uint32_t j = 0; j < n; j++) {
-		uint64_t x = ((uint64_t)(w0[j] >> 5) << 26) | (uint64_t)(w1[j] >> 6);
-		/* as rng_words_to_open01: the largest x maps below 1 */
-		x = x == (UINT64_C(1) << 53) - 1 ? x - 1 : x;
-		u[j] = ((double)x + 0.5) * (1.0 / 9007199254740992.0);
-		kd[j] = 0.0;
-	}
-	for (int m = 0; m < t->nfast; m++) {
-		double c = t->cdf[m];
-		for (uint32_t j = 0; j < n; j++) {
-			kd[j] += u[j] > c ? 1.0 : 0.0;
+	for (size_t b = 0; b < n; b += BLOCK) {
+		const uint32_t *pa = wa + b, *pb = wb + b;
+		int64_t xb[BLOCK], k[BLOCK];
+		for (int j = 0; j < BLOCK; j++) {
+			xb[j] = (int64_t)(((uint64_t)(pa[j] >> 5) << 26) | (uint64_t)(pb[j] >> 6));
+			k[j] = 0;
 		}
+		for (int m = 0; m < t->nfast; m++) {
+			int64_t c = t->thr[m];
+			for (int j = 0; j < BLOCK; j++) {
+				k[j] += xb[j] >= c;
+			}
+		}
+		memcpy(x + b, xb, sizeof(xb));
+		memcpy(kc + b, k, sizeof(k));
 	}
 }
 
-/* Adds the counts of one pair of words per lane to dst. */
-static void add_counts(const struct poisson_table *t, const uint32_t *wa, const uint32_t *wb,
-		       uint32_t m, int32_t wq, uint32_t cmax, double *u, double *kd, int32_t *dst)
+/* dst[j] += min(kc[j], cmax) * wq over the lanes. */
+MULTIVERSION
+static void add_clipped(const int64_t *kc, uint32_t n, int32_t wq, uint32_t cmax, int32_t *dst)
 {
-	counts_of(t, wa, wb, m, u, kd);
-	for (uint32_t j = 0; j < m; j++) {
-		uint32_t k = (uint32_t)kd[j];
-		if (k == (uint32_t)t->nfast) {
-			/* the draw lies beyond the branch-free part: go on one by one */
-			k = search_from(t, u[j], t->nfast);
-		}
-		dst[j] += (int32_t)(k < cmax ? k : cmax) * wq;
+	int64_t cm = (int64_t)cmax;
+	for (uint32_t j = 0; j < n; j++) {
+		dst[j] += (int32_t)(kc[j] < cm ? kc[j] : cm) * wq;
 	}
+}
+
+/* Adds the counts of one pair of words per lane to dst (m lanes; the words
+ * are filled up to a multiple of BLOCK). */
+static void add_counts(const struct poisson_table *t, const uint32_t *wa, const uint32_t *wb,
+		       uint32_t m, int32_t wq, uint32_t cmax, int64_t *x, int64_t *kc, int32_t *dst)
+{
+	counts_of(t, wa, wb, (m + BLOCK - 1) / BLOCK * BLOCK, x, kc);
+	for (uint32_t j = 0; j < m; j++) {
+		if (kc[j] == t->nfast) {
+			/* the draw lies beyond the branch-free part: go on one by one */
+			kc[j] = search_from(t, uniform_of((uint64_t)x[j]), t->nfast);
+		}
+	}
+	add_clipped(kc, m, wq, cmax, dst);
 }
 
 void poisson_add_run(const struct poisson_table *t, uint64_t seed, uint32_t sub, uint32_t gid0,
@@ -140,15 +184,17 @@ void poisson_add_run(const struct poisson_table *t, uint64_t seed, uint32_t sub,
 		     int32_t *dst_hi)
 {
 	uint32_t w0[LANES], w1[LANES], w2[LANES], w3[LANES];
-	double u[LANES], kd[LANES];
+	int64_t x[LANES], kc[LANES];
 	for (uint32_t base = 0; base < n; base += LANES) {
 		uint32_t m = n - base < LANES ? n - base : LANES;
-		philox_run(seed, RNG_POISSON, sub, gid0 + base, m, counter, w0, w1, w2, w3);
+		/* the lanes past m up to a multiple of BLOCK are drawn and not used */
+		uint32_t mb = (m + BLOCK - 1) / BLOCK * BLOCK;
+		philox_run(seed, RNG_POISSON, sub, gid0 + base, mb, counter, w0, w1, w2, w3);
 		if (dst_lo) {
-			add_counts(t, w0, w1, m, wq, cmax, u, kd, dst_lo + base);
+			add_counts(t, w0, w1, m, wq, cmax, x, kc, dst_lo + base);
 		}
 		if (dst_hi) {
-			add_counts(t, w2, w3, m, wq, cmax, u, kd, dst_hi + base);
+			add_counts(t, w2, w3, m, wq, cmax, x, kc, dst_hi + base);
 		}
 	}
 }

@@ -925,12 +925,46 @@ START_TEST(test_poisson_run_matches_single)
 }
 END_TEST
 
+/* The uniform of the 53-bit draw x, made from the two words that carry it. */
+static double uniform_of_bits(uint64_t x)
+{
+	return rng_words_to_open01((uint32_t)(x >> 26) << 5, (uint32_t)(x & 0x3FFFFFFu) << 6);
+}
+
+START_TEST(test_poisson_thresholds_exact)
+{
+	/* the integer threshold of every table entry is the first draw whose
+	 * uniform exceeds the entry: the batched count equals the double search's
+	 * at the boundaries too, and a value no draw exceeds gets 2^53 */
+	const double lambdas[] = {0.001, 0.3, 1.28, 2.32, 9.5};
+	for (size_t li = 0; li < sizeof(lambdas) / sizeof(lambdas[0]); li++) {
+		struct poisson_table t;
+		poisson_table_init(&t, lambdas[li]);
+		for (int m = 0; m < t.ncdf; m++) {
+			uint64_t T = (uint64_t)t.thr[m];
+			ck_assert_uint_eq(T, poisson_threshold(t.cdf[m]));
+			if (T < (UINT64_C(1) << 53)) {
+				ck_assert(uniform_of_bits(T) > t.cdf[m]);
+			}
+			if (T > 0 && T <= (UINT64_C(1) << 53)) {
+				ck_assert(uniform_of_bits(T - 1) <= t.cdf[m]);
+			}
+		}
+	}
+	ck_assert_uint_eq(poisson_threshold(1.0), UINT64_C(1) << 53);
+	ck_assert_uint_eq(poisson_threshold(0.0), 0);
+	/* 2^52 + 0.5 rounds to 2^52 (ties to even): u = 0.5 exactly, not above */
+	ck_assert_uint_eq(poisson_threshold(0.5), (UINT64_C(1) << 52) + 1);
+}
+END_TEST
+
 static Suite *rng_suite(void)
 {
 	Suite *s = suite_create("rng");
 	TCase *tc = tcase_create("streams");
 	tcase_add_test(tc, test_philox_run_matches_blocks);
 	tcase_add_test(tc, test_poisson_run_matches_single);
+	tcase_add_test(tc, test_poisson_thresholds_exact);
 	tcase_add_test(tc, test_philox_known_answers);
 	tcase_add_test(tc, test_stream_layout);
 	tcase_add_test(tc, test_reproducible);
