@@ -515,16 +515,21 @@ void synapses_convert_thread(struct grid_sim *s, struct thread_rt *t)
 			uint64_t k = b->row_syn[src];
 			for (uint32_t r = b->row_run[src]; r < b->row_run[src + 1]; r++) {
 				const struct syn_run *run = &b->runs[r];
+				/* 2^shift of the target's population: the product is exact */
+				double mul = 1.0 / s->pops[pi].in_scale[run->ch];
 				for (uint32_t j = 0; j < run->len; j++, k++) {
 					uint32_t g = b->lo + b->tgt[k];
-					while (g >= s->pops[pi].first + s->pops[pi].size) {
-						pi++;
+					if (g >= s->pops[pi].first + s->pops[pi].size ||
+					    g < s->pops[pi].first) {
+						while (g >= s->pops[pi].first + s->pops[pi].size) {
+							pi++;
+						}
+						while (g < s->pops[pi].first) {
+							pi--;
+						}
+						mul = 1.0 / s->pops[pi].in_scale[run->ch];
 					}
-					while (g < s->pops[pi].first) {
-						pi--;
-					}
-					float w = b->wf[k];
-					wq[k] = (int32_t)llrint(ldexp((double)w, s->pops[pi].in_shift[run->ch]));
+					wq[k] = (int32_t)llrint((double)b->wf[k] * mul);
 				}
 			}
 		}
