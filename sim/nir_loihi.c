@@ -594,6 +594,18 @@ static int set_values(struct value *v, const double *x, uint32_t n, struct origi
 	return 0;
 }
 
+/* The name of a converted population: the NIR population's, with the '/'
+ * of nested graphs as '.' (a spike file's groups are named after the
+ * populations, and '/' would nest them). */
+static char *pop_name(const char *nir_name)
+{
+	char *s = strdup(nir_name);
+	for (char *c = s; c && *c; c++) {
+		*c = *c == '/' ? '.' : *c;
+	}
+	return s;
+}
+
 /* The loihi_lif population of a converted layer. */
 static int add_chip_pop(struct nl *L, snn_net *out, const struct population *P,
 			const struct nl_layer *Y)
@@ -602,7 +614,7 @@ static int add_chip_pop(struct nl *L, snn_net *out, const struct population *P,
 	if (!q) {
 		return nl_nomem(L);
 	}
-	q->name = strdup(P->name);
+	q->name = pop_name(P->name);
 	q->model = model_get(MODEL_LOIHI_LIF);
 	q->size = P->size;
 	q->where = (struct origin){net_intern_file(out, L->file), 0, 0};
@@ -642,7 +654,7 @@ static int add_input_pop(struct nl *L, snn_net *out, uint32_t p, const snn_nir_d
 	if (!q) {
 		return nl_nomem(L);
 	}
-	q->name = strdup(P->name);
+	q->name = pop_name(P->name);
 	q->model = model_get(MODEL_SPIKE_SOURCE);
 	q->size = P->size;
 	q->where = (struct origin){net_intern_file(out, L->file), 0, 0};
