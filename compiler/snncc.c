@@ -50,6 +50,10 @@ static void usage(FILE *f)
 		"  snncc MODEL --target loihi2-class [-o IMAGE.bin] [--placement P] [--activity S.h5]\n"
 		"  maps MODEL (.yaml config, lava-dl .net, NIR graph) onto the chip's cores and writes\n"
 		"  the chip image for snnemu (without -o: the mapping report only, any neuron model)\n"
+		"  A NIR graph is first converted to loihi_lif as 'snnsim run MODEL.nir --loihi\n"
+		"  TARGET' converts it; give the same --input FILE [--dataset NAME] (the run's\n"
+		"  length and the resets between samples come from it) and conventions (--dt,\n"
+		"  --reset, --spikes-per-step, --integration, --input-gain)\n"
 		"  --placement auto|sequential|greedy|metis   (default auto)\n"
 		"  --activity FILE.h5         spikes of a run of MODEL (snnsim run -o): the mapper\n"
 		"                             weighs each source by its spikes, the report gives the\n"
@@ -86,8 +90,10 @@ static bool ends_with(const char *s, const char *suf)
  * image (snn_loihi_compile_opts). */
 static int loihi_main(int argc, char **argv)
 {
-	const char *model = NULL, *target = NULL, *out = NULL;
+	const char *model = NULL, *target = NULL, *out = NULL, *input = NULL, *dataset = NULL;
 	snn_loihi_options lo = {.placement = SNN_LOIHI_PLACE_AUTO, .report = stdout};
+	snn_nir_options no;
+	snn_nir_options_init(&no);
 	double scale = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -102,6 +108,45 @@ static int loihi_main(int argc, char **argv)
 			i++;
 		} else if (strcmp(a, "--activity") == 0) {
 			lo.activity_path = v;
+			i++;
+		} else if (strcmp(a, "--input") == 0) {
+			input = v;
+			i++;
+		} else if (strcmp(a, "--dataset") == 0) {
+			dataset = v;
+			i++;
+		} else if (strcmp(a, "--dt") == 0) {
+			char *end;
+			no.dt_s = strtod(v, &end);
+			if (*end || !(no.dt_s > 0.0)) {
+				return bad(a, v, "a step in seconds");
+			}
+			i++;
+		} else if (strcmp(a, "--reset") == 0 || strcmp(a, "--spikes-per-step") == 0 ||
+			   strcmp(a, "--integration") == 0 || strcmp(a, "--input-gain") == 0) {
+			static const char *ch[4][2] = {{"value", "subtract"},
+						       {"single", "multiple"},
+						       {"euler", "exact"},
+						       {"euler", "exact"}};
+			int w = strcmp(a, "--reset") == 0		? 0
+				: strcmp(a, "--spikes-per-step") == 0 ? 1
+				: strcmp(a, "--integration") == 0	? 2
+									: 3;
+			int k = strcmp(v, ch[w][0]) == 0 ? 0 : strcmp(v, ch[w][1]) == 0 ? 1 : -1;
+			if (k < 0) {
+				char want[40];
+				snprintf(want, sizeof(want), "%s or %s", ch[w][0], ch[w][1]);
+				return bad(a, v, want);
+			}
+			if (w == 0) {
+				no.reset = k ? SNN_NIR_RESET_SUBTRACT : SNN_NIR_RESET_VALUE;
+			} else if (w == 1) {
+				no.spikes = k ? SNN_NIR_SPIKES_MULTIPLE : SNN_NIR_SPIKES_SINGLE;
+			} else if (w == 2) {
+				no.integration = k ? SNN_NIR_EXACT : SNN_NIR_EULER;
+			} else {
+				no.input_gain = k ? SNN_NIR_EXACT : SNN_NIR_EULER;
+			}
 			i++;
 		} else if (strcmp(a, "--placement") == 0) {
 			static const char *names[] = {"auto", "sequential", "greedy", "metis"};
@@ -147,9 +192,23 @@ static int loihi_main(int argc, char **argv)
 	if (ends_with(model, ".net")) {
 		rc = snn_netx_load(model, &net, d);
 	} else if (ends_with(model, ".nir") || snn_nir_is_hdf5(model)) {
-		snn_nir_options no;
-		snn_nir_options_init(&no);
-		rc = snn_nir_load(model, &no, &net, d);
+		/* converted to loihi_lif by the function snnsim run --loihi calls,
+		 * with the same options and input: the same network */
+		snn_net *graph = NULL;
+		snn_nir_data *in = NULL;
+		rc = snn_nir_load(model, &no, &graph, d);
+		if (rc == SNN_OK && input) {
+			rc = snn_nir_data_read(input, graph, dataset, &in, d);
+		}
+		if (rc == SNN_OK) {
+			snn_nir_loihi_options co;
+			snn_nir_loihi_options_init(&co);
+			co.input_path = input;
+			co.report = stdout;
+			rc = snn_nir_to_loihi(graph, in, &co, &net, d);
+		}
+		snn_nir_data_free(in);
+		snn_net_free(graph);
 	} else {
 		snn_config_options co = {.scale = scale};
 		rc = snn_config_load_opts(model, &co, &net, d);

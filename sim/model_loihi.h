@@ -163,6 +163,15 @@ enum loihi_sign_mode loihi_sign_mode(const float *w, uint64_t n);
  * (mixed), then the low 8 - num_weight_bits bits (plus one for mixed) of the
  * magnitude (inhibitory) or of the two's complement value cleared. In place. */
 void loihi_weight_quantize(float *w, uint64_t n, enum loihi_sign_mode mode, int num_weight_bits);
+/* The optimization of a weight matrix for the chip that lava-dl's netx
+ * applies (lava's optimize_weight_bits, then the Dense process's clip and
+ * truncation): from the largest weight magnitude, an exponent w_exp such
+ * that the weights scaled by 2^-w_exp (a left or arithmetic right shift of
+ * their integer part) fill the 8-bit mantissa, then loihi_weight_quantize
+ * with the bits the weights need. In place; returns w_exp (0 for an all-zero
+ * matrix). Used by the netx loader and by the NIR converter (nir_loihi.c),
+ * which hands it weights already on an integer grid. */
+int32_t loihi_weight_optimize(float *w, uint64_t n);
 /* Whether x is a valid value of parameter k (enum loihi_param of
  * model_int.h): an integer inside its register's range. */
 int loihi_check_param(int k, double x);

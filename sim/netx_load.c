@@ -273,54 +273,6 @@ static struct projection *add_proj(struct nx *L, uint32_t pre, uint32_t post, en
 	return pr;
 }
 
-/* The netx optimization of a dense weight matrix for the chip (lava's
- * optimize_weight_bits followed by the Dense process's clip and truncation):
- * weights scaled by 2^-w_exp, then 8-bit clipped and truncated. */
-static int32_t dense_weights(float *w, uint64_t n)
-{
-	enum loihi_sign_mode m = loihi_sign_mode(w, n);
-	double mx = -INFINITY, mn = INFINITY;
-	for (uint64_t k = 0; k < n; k++) {
-		mx = w[k] > mx ? w[k] : mx;
-		mn = w[k] < mn ? w[k] : mn;
-	}
-	if (n == 0 || (mx == 0 && mn == 0)) {
-		return 0;
-	}
-	double scale;
-	if (m == LOIHI_SIGN_MIXED) {
-		double ps = mx > 0 ? 127.0 / mx : INFINITY, ns = mn < 0 ? -128.0 / mn : INFINITY;
-		scale = ps < ns ? ps : ns;
-	} else if (m == LOIHI_SIGN_INH) {
-		scale = -255.0 / mn;
-	} else {
-		scale = 255.0 / mx;
-	}
-	int bits = (int)floor(log2(scale)) + (m == LOIHI_SIGN_MIXED);
-	int32_t w_exp = -bits;
-	/* the number of weight bits: the most trailing zero bits all weights share */
-	int nb = 8;
-	for (; nb > 0; nb--) {
-		bool exact = true;
-		for (uint64_t k = 0; k < n && exact; k++) {
-			double q = w[k] / ldexp(1.0, nb);
-			exact = q == nearbyint(q);
-		}
-		if (exact) {
-			break;
-		}
-	}
-	nb -= m == LOIHI_SIGN_MIXED;
-	int num_bits = 8 + w_exp - nb;
-	for (uint64_t k = 0; k < n; k++) {
-		int32_t q = (int32_t)w[k];
-		q = bits >= 0 ? (int32_t)((uint32_t)q << bits) : q >> -bits;
-		w[k] = (float)q;
-	}
-	loihi_weight_quantize(w, n, m, num_bits > 8 ? 8 : num_bits < 1 ? 1 : num_bits);
-	return w_exp;
-}
-
 static int load_layers(struct nx *L)
 {
 	char p[256], type[64];
@@ -422,7 +374,7 @@ static int load_layers(struct nx *L)
 					return nx_fail(L, SNN_EPARSE, lpath, "%s",
 						       "dense weight is not (outputs, inputs)");
 				}
-				w_exp = dense_weights(wf, nw);
+				w_exp = loihi_weight_optimize(wf, nw);
 			}
 			rc = add_layer(L, i, size, lpath, nbias_arr, w_exp);
 			free(nbias_arr);

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "snn/loihi.h"
 #include "snn/snn.h"
 
 enum { EXIT_RUN_FAILED = 1, EXIT_BAD_INPUT = 2 };
@@ -76,6 +77,13 @@ static void usage(FILE *out)
 		"                       (default: MODEL's name with _out.h5, here)\n"
 		"  --record-state       also record v (and i) of the layers feeding Output nodes\n"
 		"  --record POP         also record the output and state of population POP\n"
+		"  --loihi TARGET       convert the graph to loihi_lif (loihi1-class or\n"
+		"                       loihi2-class; doc/loihi.md) and run that network: -o\n"
+		"                       then writes SONATA spikes of every population, input\n"
+		"                       ports included, which 'snnemu IMAGE --input' reads\n"
+		"                       (default: MODEL's name with _loihi.h5, here); the\n"
+		"                       image of the same network: snncc MODEL.nir --target\n"
+		"                       TARGET --input FILE -o IMAGE\n"
 		"NIR conventions (run and inspect; doc/nir.md):\n"
 		"  --dt T               time step, seconds or with a unit (default 1e-4)\n"
 		"  --reset value|subtract            after a spike (default value: v_reset)\n"
@@ -154,6 +162,7 @@ struct run_args {
 	const char *nir_opt_name;
 	const char *input;
 	const char *dataset;
+	const char *loihi; /* --loihi TARGET */
 	bool record_state;
 	const char **record;
 	size_t n_record;
@@ -313,6 +322,16 @@ static int parse_run_args(int argc, char **argv, struct run_args *ra)
 			ra->dataset = v;
 			ra->nir_opt_given = true;
 			ra->nir_opt_name = "--dataset";
+		} else if ((v = opt_value(argc, argv, &i, "--loihi", NULL, &missing))) {
+			if (missing || !snn_loihi_is_target(v)) {
+				fprintf(stderr, "snnsim: error: --loihi expects loihi1-class or "
+						"loihi2-class%s%s\n", missing ? "" : ", got ",
+					missing ? "" : v);
+				return -1;
+			}
+			ra->loihi = v;
+			ra->nir_opt_given = true;
+			ra->nir_opt_name = "--loihi";
 		} else if ((v = opt_value(argc, argv, &i, "--record", NULL, &missing))) {
 			if (missing) {
 				fprintf(stderr, "snnsim: error: --record expects a population name\n");
@@ -709,6 +728,71 @@ static int write_json(const char *path, const snn_stats *st)
 	return ex;
 }
 
+/* snnsim run MODEL.nir --input FILE --loihi TARGET: the graph converted to
+ * loihi_lif (snn_nir_to_loihi, the network snncc maps) run on the CPU engine,
+ * spikes of every population to a SONATA file. */
+static int run_nir_loihi(const struct run_args *ra, const snn_net *nir, const snn_nir_data *in,
+			 snn_diag *d)
+{
+	snn_nir_loihi_options lo;
+	snn_nir_loihi_options_init(&lo);
+	lo.input_path = ra->input;
+	lo.report = ra->quiet ? NULL : stdout;
+	snn_net *net = NULL;
+	snn_sim *sim = NULL;
+	int ex = 0;
+	int rc = snn_nir_to_loihi(nir, in, &lo, &net, d);
+	fflush(stdout);
+	snn_diag_print(d, stderr); /* the warnings, or the error */
+	snn_diag_clear(d);
+	if (rc != SNN_OK) {
+		return rc == SNN_ENOMEM ? EXIT_RUN_FAILED : EXIT_BAD_INPUT;
+	}
+	char defout[1024];
+	const char *output = ra->output;
+	if (!output) {
+		const char *base = strrchr(ra->config, '/');
+		base = base ? base + 1 : ra->config;
+		size_t len = strlen(base);
+		const char *dot = strrchr(base, '.');
+		if (dot && dot != base) {
+			len = (size_t)(dot - base);
+		}
+		snprintf(defout, sizeof(defout), "%.*s_loihi.h5", (int)(len < 900 ? len : 900),
+			 base);
+		output = defout;
+	}
+	struct progress_state ps = {isatty(STDERR_FILENO) && !ra->quiet, 0.0};
+	char software[64];
+	snprintf(software, sizeof(software), "Spikeforge %s", snn_version());
+	snn_sim_options opt = {ra->threads, output, SNN_SPIKES_HDF5, true, software,
+			       on_progress, &ps, NULL, NULL};
+	rc = snn_sim_new(net, &opt, &sim, d);
+	if (rc == SNN_OK) {
+		rc = snn_sim_run(sim, d);
+	}
+	if (ps.tty) {
+		fprintf(stderr, "\r%*s\r", 100, "");
+	}
+	if (rc != SNN_OK) {
+		snn_diag_print(d, stderr);
+		ex = rc == SNN_EINVAL || rc == SNN_EUNSUP ? EXIT_BAD_INPUT : EXIT_RUN_FAILED;
+		goto out;
+	}
+	const snn_stats *st = snn_sim_stats(sim);
+	if (!ra->quiet) {
+		snn_stats_print(st, stdout);
+		printf("spikes of every population (%s) written to %s\n", ra->loihi, output);
+	}
+	if (ra->summary_json) {
+		ex = write_json(ra->summary_json, st);
+	}
+out:
+	snn_sim_free(sim);
+	snn_net_free(net);
+	return ex;
+}
+
 /* snnsim run MODEL.nir --input FILE ... */
 static int cmd_run_nir(struct run_args *ra)
 {
@@ -754,6 +838,17 @@ static int cmd_run_nir(struct run_args *ra)
 		goto out;
 	}
 	uint32_t samples = snn_nir_data_samples(in), steps = snn_nir_data_steps(in);
+	if (ra->loihi) {
+		if (ra->stream || ra->view || ra->record_state || ra->n_record) {
+			fprintf(stderr, "snnsim: error: --loihi writes the spikes of every "
+					"population; --stream, --view, --record and --record-state do "
+					"not apply\n");
+			ex = EXIT_BAD_INPUT;
+			goto out;
+		}
+		ex = run_nir_loihi(ra, net, in, d);
+		goto out;
+	}
 	if (!ra->quiet) {
 		printf("%s: %llu neurons and relays, about %.0f synapses; %u sample%s of %u steps "
 		       "(dt %g s)\n",

@@ -170,6 +170,39 @@ SNN_API int snn_nir_result_write(const snn_nir_result *r, const snn_net *net, co
 				 snn_diag *d);
 SNN_API void snn_nir_result_free(snn_nir_result *r);
 
+/* Options of the NIR -> loihi_lif conversion. */
+typedef struct {
+	const char *input_path; /* the input file, for messages (may be NULL) */
+	FILE *report;		/* one line per converted layer, or NULL */
+} snn_nir_loihi_options;
+
+/* Fills o with the defaults (no report). */
+SNN_API void snn_nir_loihi_options_init(snn_nir_loihi_options *o);
+
+/* Converts a network loaded by snn_nir_load into a new network (*out, owned
+ * by the caller) of loihi_lif layers (sim/model_loihi.h) and input ports,
+ * which snnsim runs and snn_loihi_compile maps onto a chip: the same network
+ * for both. Input nodes become spike_source populations replaying the binary
+ * spikes of `in` (every sample after the other; NULL: no spikes), the spiking
+ * layers (LIF, IF, CubaLIF) and the non-spiking outputs (LI, CubaLI, with a
+ * threshold they cannot reach) loihi_lif layers; linear nodes between two
+ * linear nodes (relays) are composed into the synapses; every synapse gets
+ * at least Lava's one-step delay. Per layer: du, dv from the time constants
+ * on the 4096 scale, a scale from v to the chip's voltage that keeps the
+ * threshold, the summed input and the biases in range, one weight exponent
+ * and 8-bit mantissas (lava-dl's quantization), layers reset at the start of
+ * each sample when `in` has several. doc/loihi.md gives the details.
+ * Conventions Loihi cannot follow (reset by subtraction, v_reset != 0,
+ * several spikes per step, a current-based layer's bias) convert with a
+ * warning in d. Returns SNN_OK; SNN_EUNSUP for a node with no Loihi
+ * equivalent (Threshold, I, a non-spiking layer feeding another), naming the
+ * population and why; SNN_ERANGE for weights, thresholds or biases the chip
+ * cannot represent; SNN_EINVAL for a non-binary input value (naming the file,
+ * the input, sample, step, element and value) or a network not loaded from
+ * NIR; SNN_ENOMEM. */
+SNN_API int snn_nir_to_loihi(const snn_net *nir, const snn_nir_data *in,
+			     const snn_nir_loihi_options *o, snn_net **out, snn_diag *d);
+
 #ifdef __cplusplus
 }
 #endif

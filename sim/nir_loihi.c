@@ -1,0 +1,977 @@
+/*
+ * The NIR -> loihi_lif converter: turns a network loaded from a NIR graph
+ * into a plain network of loihi_lif layers and spike_source input ports that
+ * snnsim runs on the CPU engine and snn_loihi_compile maps onto a chip, so
+ * that both see one and the same network (doc/loihi.md, "NIR graphs").
+ * Layer: sim core (loaders). Reads the NIR network and its input; never runs
+ * anything and never changes the network it is given.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "connect_int.h"
+#include "engine_int.h"
+#include "model_loihi.h"
+#include "nir_int.h"
+#include "nir_run_int.h"
+#include "snn/nir.h"
+
+/* What a NIR population becomes. */
+enum nl_kind {
+	NL_INPUT, /* nir_input: an input port */
+	NL_RELAY, /* nir_relay: composed away into its neighbours' synapses */
+	NL_SPIKE, /* nir_lif, nir_if, nir_cubalif: a loihi_lif layer */
+	NL_VALUE, /* nir_li, nir_cubali: loihi_lif with a threshold it cannot reach */
+};
+
+#define NL_MAX_RELAY_DEPTH 16
+
+/* The synapses of one chip layer as composed from the NIR projections. */
+struct nl_syn {
+	uint32_t tgt;  /* index in the layer */
+	uint32_t src;  /* global id in the NIR network */
+	uint32_t delay; /* chip steps (>= 1) */
+	double w;      /* NIR weight (input units of the layer) */
+};
+
+struct nl {
+	const snn_net *nir;
+	const snn_nir_loihi_options *o;
+	snn_diag *d;
+	const char *file;
+	enum nl_kind *kind;
+	struct conn *conns;
+	bool *prepared;
+	struct conn_scratch sc[NL_MAX_RELAY_DEPTH];
+	uint32_t **in_proj; /* per population: incoming projection indices */
+	uint32_t *n_in;
+	double *acc;	/* per NIR global id: summed weight onto the current target */
+	int64_t *dly;	/* per NIR global id: the path's delay, or -1 */
+	uint32_t *touched;
+	uint32_t n_touched;
+	double cacc;	/* constant input of the current target (biases) */
+	uint32_t tgt_pop;
+	uint32_t *depth; /* per NIR population: steps from the inputs (resets) */
+	bool warned_cuba_bias;
+};
+
+static int nl_nomem(struct nl *L)
+{
+	return snn_diag_error(L->d, SNN_ENOMEM, L->file, 0, 0, "out of memory");
+}
+
+static double pval(const struct value *v, uint32_t i)
+{
+	return v->kind == VALUE_ARRAY ? v->arr[i < v->n ? i : v->n - 1] : v->a;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static int classify(struct nl *L)
+{
+	const snn_net *n = L->nir;
+	for (uint32_t p = 0; p < n->n_pops; p++) {
+		const struct population *P = &n->pops[p];
+		switch (P->model->id) {
+		case MODEL_NIR_INPUT:
+			L->kind[p] = NL_INPUT;
+			break;
+		case MODEL_NIR_RELAY:
+			L->kind[p] = NL_RELAY;
+			break;
+		case MODEL_NIR_LIF:
+		case MODEL_NIR_IF:
+		case MODEL_NIR_CUBA_LIF:
+			L->kind[p] = NL_SPIKE;
+			break;
+		case MODEL_NIR_LI:
+		case MODEL_NIR_CUBA_LI:
+			L->kind[p] = NL_VALUE;
+			break;
+		case MODEL_NIR_I:
+			return snn_diag_error(
+			    L->d, SNN_EUNSUP, L->file, 0, 0,
+			    "population '%s' (nir_i, an integrator without threshold) has no "
+			    "loihi_lif equivalent: its voltage grows without bound and would reach "
+			    "the chip's threshold",
+			    P->name);
+		case MODEL_NIR_THRESHOLD:
+			return snn_diag_error(
+			    L->d, SNN_EUNSUP, L->file, 0, 0,
+			    "population '%s' (nir_threshold, a stateless Heaviside step) has no "
+			    "loihi_lif equivalent: a Loihi neuron keeps its voltage between steps",
+			    P->name);
+		default:
+			return snn_diag_error(L->d, SNN_EUNSUP, L->file, 0, 0,
+					      "population '%s': model %s is not a NIR model the "
+					      "Loihi converter maps",
+					      P->name, P->model->name);
+		}
+	}
+	return SNN_OK;
+}
+
+/* Incoming projections per population, and their connection state. */
+static int index_projections(struct nl *L)
+{
+	const snn_net *n = L->nir;
+	L->n_in = calloc(n->n_pops ? n->n_pops : 1, sizeof(uint32_t));
+	L->in_proj = calloc(n->n_pops ? n->n_pops : 1, sizeof(uint32_t *));
+	L->conns = calloc(n->n_projs ? n->n_projs : 1, sizeof(struct conn));
+	L->prepared = calloc(n->n_projs ? n->n_projs : 1, sizeof(bool));
+	if (!L->n_in || !L->in_proj || !L->conns || !L->prepared) {
+		return nl_nomem(L);
+	}
+	for (uint32_t k = 0; k < n->n_projs; k++) {
+		const struct projection *pr = &n->projs[k];
+		const struct population *a = &n->pops[pr->pre.pop], *b = &n->pops[pr->post.pop];
+		if (pr->kind == PROJ_RULE || pr->pre.ids || pr->post.ids || pr->pre.lo ||
+		    pr->post.lo || pr->pre.hi != a->size || pr->post.hi != b->size) {
+			return snn_diag_error(L->d, SNN_EUNSUP, L->file, 0, 0,
+					      "projection %s -> %s: only whole-population explicit "
+					      "projections (as the NIR loader makes) convert",
+					      a->name, b->name);
+		}
+		uint32_t *r = realloc(L->in_proj[pr->post.pop],
+				      (L->n_in[pr->post.pop] + 1) * sizeof(uint32_t));
+		if (!r) {
+			return nl_nomem(L);
+		}
+		L->in_proj[pr->post.pop] = r;
+		r[L->n_in[pr->post.pop]++] = k;
+		int rc = conn_prepare(&L->conns[k], n, k, n->sim.seed, L->d);
+		if (rc != SNN_OK) {
+			return rc;
+		}
+		L->prepared[k] = true;
+	}
+	return SNN_OK;
+}
+
+/* Adds to L->acc the weights from chip sources (inputs, spiking layers) onto
+ * neuron j of population pop, through relays, each path's weight times
+ * `scale` and its delay plus `delay`; constant inputs go to L->cacc. */
+static int gather(struct nl *L, uint32_t pop, uint32_t j, double scale, uint32_t delay,
+		  int depth)
+{
+	const snn_net *n = L->nir;
+	if (depth >= NL_MAX_RELAY_DEPTH) {
+		return snn_diag_error(L->d, SNN_EUNSUP, L->file, 0, 0,
+				      "population '%s': more than %d linear nodes in a row",
+				      n->pops[L->tgt_pop].name, NL_MAX_RELAY_DEPTH);
+	}
+	struct conn_scratch *sc = &L->sc[depth];
+	for (uint32_t q = 0; q < L->n_in[pop]; q++) {
+		uint32_t k = L->in_proj[pop][q];
+		const struct projection *pr = &n->projs[k];
+		if (pr->x->bias) {
+			L->cacc += scale * pr->x->bias[j];
+		}
+		uint64_t m;
+		if (conn_sources(&L->conns[k], j, sc, &m) != 0) {
+			return nl_nomem(L);
+		}
+		uint32_t sp = pr->pre.pop;
+		const struct population *S = &n->pops[sp];
+		for (uint64_t e = 0; e < m; e++) {
+			uint32_t s = sc->idx[e];
+			double w = scale * (double)sc->w[e];
+			uint32_t dl = delay + sc->dl[e];
+			if (L->kind[sp] == NL_RELAY) {
+				int rc = gather(L, sp, s, w, dl, depth + 1);
+				if (rc != SNN_OK) {
+					return rc;
+				}
+				/* the recursion used the next scratch; this one is intact */
+				continue;
+			}
+			if (L->kind[sp] == NL_VALUE) {
+				return snn_diag_error(
+				    L->d, SNN_EUNSUP, L->file, 0, 0,
+				    "population '%s' (%s) feeds '%s': a non-spiking layer's value "
+				    "cannot travel as a Loihi spike (only outputs may be non-spiking)",
+				    S->name, S->model->name, n->pops[L->tgt_pop].name);
+			}
+			uint32_t g = S->first + s;
+			uint32_t cd = dl < 1 ? 1 : dl; /* Lava's one-step synaptic pipeline */
+			if (L->dly[g] < 0) {
+				L->dly[g] = cd;
+				L->touched[L->n_touched++] = g;
+			} else if (L->dly[g] != cd) {
+				return snn_diag_error(L->d, SNN_EUNSUP, L->file, 0, 0,
+						      "population '%s', neuron %u: two paths from "
+						      "'%s' neuron %u with different delays (%lld and "
+						      "%u steps)",
+						      n->pops[L->tgt_pop].name, j, S->name, s,
+						      (long long)L->dly[g], cd);
+			}
+			L->acc[g] += w;
+		}
+	}
+	return SNN_OK;
+}
+
+/* A growable array of synapses. */
+struct nl_vec {
+	struct nl_syn *v;
+	uint64_t n, cap;
+};
+
+static int vec_push(struct nl_vec *a, struct nl_syn s)
+{
+	if (a->n == a->cap) {
+		uint64_t cap = a->cap ? 2 * a->cap : 1024;
+		struct nl_syn *v = realloc(a->v, cap * sizeof(*v));
+		if (!v) {
+			return -1;
+		}
+		a->v = v;
+		a->cap = cap;
+	}
+	a->v[a->n++] = s;
+	return 0;
+}
+
+/* Parameters of one chip layer, per neuron. */
+struct nl_layer {
+	uint32_t size;
+	double *du, *dv, *vth, *bmant, *bexp, *wexp, *v0, *rint, *roff;
+	double *cw;   /* factor from a NIR weight to v units */
+	double *bias; /* constant input to v per step, v units */
+	double *thr;  /* threshold, v units (spiking layers) */
+	double *leak; /* 1 - a_m */
+	double *ku;   /* 1 - decay of u as the chip applies it */
+	struct nl_vec syn;
+	double scale; /* chip voltage per unit of v */
+	int32_t w_exp;
+};
+
+static void layer_free(struct nl_layer *Y)
+{
+	double **a[] = {&Y->du,	 &Y->dv,   &Y->vth,  &Y->bmant, &Y->bexp, &Y->wexp, &Y->v0,
+			&Y->rint, &Y->roff, &Y->cw, &Y->bias, &Y->thr, &Y->leak, &Y->ku};
+	for (size_t k = 0; k < sizeof(a) / sizeof(a[0]); k++) {
+		free(*a[k]);
+		*a[k] = NULL;
+	}
+	free(Y->syn.v);
+	Y->syn.v = NULL;
+}
+
+static int layer_alloc(struct nl_layer *Y, uint32_t size)
+{
+	memset(Y, 0, sizeof(*Y));
+	Y->size = size;
+	double **a[] = {&Y->du,	 &Y->dv,   &Y->vth,  &Y->bmant, &Y->bexp, &Y->wexp, &Y->v0,
+			&Y->rint, &Y->roff, &Y->cw, &Y->bias, &Y->thr, &Y->leak, &Y->ku};
+	for (size_t k = 0; k < sizeof(a) / sizeof(a[0]); k++) {
+		*a[k] = calloc(size ? size : 1, sizeof(double));
+		if (!*a[k]) {
+			layer_free(Y);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* A decay constant on the 4096 scale for a state that loses the fraction x
+ * per step, minus the chip's offset (0 for v, 1 for u), in [0, 4095]. Rounded
+ * to nearest: Lava's own NIR path truncates (dv 163 for the paper's LIF), which
+ * leaks 0.5 % too little and, at the fine voltage scale chosen here, fires
+ * the paper's LIF 10 steps early; rounded (164), it fires where the float
+ * graph and Lava on Loihi 2 do (tests/check_loihi_hw.c). */
+static double decay_4096(double x, int offset)
+{
+	double q = nearbyint(4096.0 * x) - offset;
+	return q < 0 ? 0 : q > 4095 ? 4095 : q;
+}
+
+/* The weights of a layer as chip mantissas with one exponent (the chip applies
+ * w_exp per neuron to the summed input, so all projections onto a layer share
+ * it): W = scale * cw * w / 64 in activation units, put on the grid the
+ * quantization keeps (so that its truncation rounds to nearest), then
+ * loihi_weight_optimize, the netx code. out gets the mantissas. */
+static int32_t quantize(const struct nl_layer *Y, double scale, float *out)
+{
+	uint64_t n = Y->syn.n;
+	double mx = 0;
+	for (uint64_t k = 0; k < n; k++) {
+		const struct nl_syn *s = &Y->syn.v[k];
+		double W = fabs(scale * Y->cw[s->tgt] * s->w / 64.0);
+		mx = W > mx ? W : mx;
+	}
+	if (!(mx > 0)) {
+		for (uint64_t k = 0; k < n; k++) {
+			out[k] = 0;
+		}
+		return 0;
+	}
+	/* integers up to about 2^20: exact in float, far finer than 8 bits */
+	int k2 = 20 - (int)ceil(log2(mx));
+	for (uint64_t k = 0; k < n; k++) {
+		const struct nl_syn *s = &Y->syn.v[k];
+		out[k] = (float)nearbyint(ldexp(scale * Y->cw[s->tgt] * s->w / 64.0, k2));
+	}
+	float *tmp = malloc(n * sizeof(float));
+	if (tmp) {
+		memcpy(tmp, out, n * sizeof(float));
+		int32_t e1 = loihi_weight_optimize(tmp, n);
+		int drop = loihi_sign_mode(out, n) == LOIHI_SIGN_MIXED;
+		double grid = ldexp(1.0, e1 + drop);
+		if (grid > 1) {
+			for (uint64_t k = 0; k < n; k++) {
+				out[k] = (float)(nearbyint(out[k] / grid) * grid);
+			}
+		}
+		free(tmp);
+	}
+	/* without the scratch copy the truncation rounds down: still valid */
+	return loihi_weight_optimize(out, n) - k2;
+}
+
+static int nl_fail_layer(struct nl *L, const struct population *P, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int nl_fail_layer(struct nl *L, const struct population *P, const char *fmt, ...)
+{
+	char msg[600];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return snn_diag_error(L->d, SNN_ERANGE, L->file, 0, 0, "population '%s' (%s): %s",
+			      P->name, P->model->name, msg);
+}
+
+/* Composes the synapses of chip layer p and chooses its integers. */
+static int convert_layer(struct nl *L, uint32_t p, uint32_t sample_steps, struct nl_layer *Y,
+			 float **mant_out)
+{
+	const snn_net *n = L->nir;
+	const struct population *P = &n->pops[p];
+	bool spiking = L->kind[p] == NL_SPIKE;
+	bool cuba = P->model->id == MODEL_NIR_CUBA_LIF || P->model->id == MODEL_NIR_CUBA_LI;
+	if (layer_alloc(Y, P->size) != 0) {
+		return nl_nomem(L);
+	}
+	uint32_t depth = 0;
+	bool vreset_warned = false;
+	L->tgt_pop = p;
+	for (uint32_t j = 0; j < P->size; j++) {
+		double vals[NIR_N_PARAMS];
+		for (int k = 0; k < NIR_N_PARAMS; k++) {
+			vals[k] = pval(&P->params[k], j);
+		}
+		struct nir_prop C;
+		nir_constants(&C, P->model->id, vals, &n->nir_conv, n->sim.dt_ms);
+		Y->dv[j] = decay_4096(1.0 - C.a_m, LOIHI_DV_OFFSET);
+		Y->leak[j] = Y->dv[j] / 4096.0;
+		Y->du[j] = cuba ? decay_4096(1.0 - C.a_s, LOIHI_DU_OFFSET) : 4095;
+		Y->ku[j] = (Y->du[j] + LOIHI_DU_OFFSET) / 4096.0;
+		Y->cw[j] = cuba ? C.gr * C.gw : C.gr;
+		Y->thr[j] = C.v_th;
+		Y->v0[j] = C.v0;
+		if (spiking && !(C.v_th > 0)) {
+			return nl_fail_layer(L, P,
+					     "neuron %u: v_threshold %g; Loihi's threshold must be "
+					     "positive (the voltage resets to 0)",
+					     j, C.v_th);
+		}
+		if (spiking && C.v_reset != 0 && !vreset_warned) {
+			snn_diag_add(L->d, SNN_SEV_WARNING, 0, L->file, 0, 0,
+				     "population '%s': v_reset %g (neuron %u); Loihi resets the "
+				     "voltage to 0, so the converted layer resets to 0",
+				     P->name, C.v_reset, j);
+			vreset_warned = true;
+		}
+		/* the synapses onto j, by increasing source */
+		L->cacc = 0;
+		L->n_touched = 0;
+		int rc = gather(L, p, j, 1.0, 0, 0);
+		if (rc != SNN_OK) {
+			return rc;
+		}
+		qsort(L->touched, L->n_touched, sizeof(uint32_t), cmp_u32);
+		for (uint32_t t = 0; t < L->n_touched; t++) {
+			uint32_t g = L->touched[t];
+			if (L->acc[g] != 0 &&
+			    vec_push(&Y->syn, (struct nl_syn){j, g, (uint32_t)L->dly[g], L->acc[g]})) {
+				return nl_nomem(L);
+			}
+			L->acc[g] = 0;
+			L->dly[g] = -1;
+		}
+		/* a bias into the current reaches the voltage through it; Loihi adds
+		 * biases to the voltage: the current's steady state, gw b / (1 - a_s) */
+		double cb = C.gr;
+		if (cuba && L->cacc != 0) {
+			cb = C.a_s < 1 ? C.gr * C.gw / (1.0 - C.a_s) : 0;
+			if (!L->warned_cuba_bias) {
+				snn_diag_add(L->d, SNN_SEV_WARNING, 0, L->file, 0, 0,
+					     "population '%s': the bias of a current-based layer "
+					     "enters the current in NIR but the voltage on Loihi; it "
+					     "is converted at its steady state (exact once the "
+					     "current has settled, a few tau_syn)",
+					     P->name);
+				L->warned_cuba_bias = true;
+			}
+		}
+		Y->bias[j] = cb * L->cacc + C.c_m;
+	}
+	/* depth from the inputs along forward synapses: the step of the sample at
+	 * which the layer's reset falls (as lava-dl resets layer i at step i) */
+	for (uint64_t k = 0; k < Y->syn.n; k++) {
+		uint32_t g = Y->syn.v[k].src, sp = 0;
+		while (sp + 1 < n->n_pops && n->pops[sp + 1].first <= g) {
+			sp++;
+		}
+		if (sp < p && L->depth[sp] + Y->syn.v[k].delay > depth) {
+			depth = L->depth[sp] + Y->syn.v[k].delay;
+		}
+	}
+	L->depth[p] = depth;
+
+	/* The scale: as large as keeps (a) the threshold at most 2^15 (a 4x
+	 * headroom under the 24-bit voltage), (b) the summed input of a step, all
+	 * sources firing, at half the current's wrap, (c) biases representable,
+	 * (d) non-spiking layers' voltage under 2^22, far from the threshold
+	 * they must never reach. */
+	double S = INFINITY, vmax = 0;
+	double *sum = calloc(P->size ? P->size : 1, sizeof(double));
+	if (!sum) {
+		return nl_nomem(L);
+	}
+	for (uint64_t k = 0; k < Y->syn.n; k++) {
+		const struct nl_syn *s = &Y->syn.v[k];
+		sum[s->tgt] += fabs(Y->cw[s->tgt] * s->w);
+	}
+	for (uint32_t j = 0; j < P->size; j++) {
+		if (spiking) {
+			S = fmin(S, 32768.0 * 64.0 / Y->thr[j]);
+		}
+		if (sum[j] > 0) {
+			S = fmin(S, 65536.0 * 64.0 * Y->ku[j] / sum[j]);
+		}
+		if (Y->bias[j] != 0) {
+			S = fmin(S, 4095.0 * 128.0 / fabs(Y->bias[j]));
+		}
+		if (!spiking) {
+			if (!(Y->leak[j] > 0)) {
+				free(sum);
+				return nl_fail_layer(L, P,
+						     "neuron %u: a non-spiking layer without leak has "
+						     "no bound that keeps it under the chip's threshold",
+						     j);
+			}
+			double b = (sum[j] / (cuba ? Y->ku[j] : 1.0) + fabs(Y->bias[j])) / Y->leak[j];
+			b = fmax(b, fabs(Y->v0[j]));
+			vmax = fmax(vmax, b);
+		}
+		if (Y->v0[j] != 0) {
+			S = fmin(S, 4194304.0 / fabs(Y->v0[j]));
+		}
+	}
+	free(sum);
+	if (vmax > 0) {
+		S = fmin(S, 4194304.0 / vmax);
+	}
+	if (!isfinite(S)) {
+		S = 64.0;
+	}
+	/* Down to the scale at which the largest weight is exactly a full
+	 * mantissa times a power of two: the 8-bit weights then carry no error on
+	 * the largest one, and the rounding goes to the 17-bit threshold. Mixed
+	 * signs leave 7 bits and the sign (127, or 128 for a negative largest). */
+	double m = 0, mpos = 0, mneg = 0;
+	for (uint64_t k = 0; k < Y->syn.n; k++) {
+		const struct nl_syn *s = &Y->syn.v[k];
+		double e = Y->cw[s->tgt] * s->w;
+		mpos = fmax(mpos, e);
+		mneg = fmax(mneg, -e);
+	}
+	m = fmax(mpos, mneg);
+	if (m > 0) {
+		double M = mpos > 0 && mneg > 0 ? (mpos >= mneg ? 127.0 : 128.0) : 255.0;
+		double e = floor(log2(S * m / (64.0 * M)));
+		S = 64.0 * ldexp(M, (int)e) / m;
+	}
+	float *mant = malloc((Y->syn.n ? Y->syn.n : 1) * sizeof(float));
+	if (!mant) {
+		return nl_nomem(L);
+	}
+	int32_t wexp = quantize(Y, S, mant);
+	if (wexp > 7) {
+		/* weights too large for the exponent: a smaller scale */
+		S = ldexp(S, 7 - wexp);
+		wexp = quantize(Y, S, mant);
+	}
+	if (wexp < -8 || wexp > 7) {
+		free(mant);
+		return nl_fail_layer(L, P,
+				     "the weights cannot be represented: they need a weight "
+				     "exponent of %d, outside the chip's -8..7 (the largest weight "
+				     "is too %s for the layer's threshold and summed input)",
+				     wexp, wexp < -8 ? "small" : "large");
+	}
+	Y->scale = S;
+	Y->w_exp = wexp;
+	for (uint32_t j = 0; j < P->size; j++) {
+		Y->wexp[j] = wexp;
+		if (spiking) {
+			Y->vth[j] = nearbyint(S * Y->thr[j] / 64.0);
+			if (Y->vth[j] < 1 || Y->vth[j] > 131071) {
+				free(mant);
+				return nl_fail_layer(L, P,
+						     "neuron %u: the threshold becomes %g on the "
+						     "chip, outside 1..131071",
+						     j, Y->vth[j]);
+			}
+		} else {
+			Y->vth[j] = 131071; /* never reached: the chip reads the voltage */
+		}
+		double B = nearbyint(S * Y->bias[j]);
+		int e = 0;
+		while (e < 7 && fabs(nearbyint(B / ldexp(1.0, e))) > 4095) {
+			e++;
+		}
+		Y->bexp[j] = e;
+		Y->bmant[j] = nearbyint(B / ldexp(1.0, e));
+		if (Y->bmant[j] > 4095 || Y->bmant[j] < -4096) {
+			free(mant);
+			return nl_fail_layer(L, P, "neuron %u: the bias %g is out of the chip's range",
+					     j, B);
+		}
+		Y->v0[j] = nearbyint(S * Y->v0[j]);
+		Y->rint[j] = sample_steps;
+		Y->roff[j] = sample_steps ? depth % sample_steps : 0;
+	}
+	*mant_out = mant;
+	return SNN_OK;
+}
+
+static void fmt_range(char *buf, size_t n, double lo, double hi)
+{
+	if (lo == hi) {
+		snprintf(buf, n, "%g", lo);
+	} else {
+		snprintf(buf, n, "%g..%g", lo, hi);
+	}
+}
+
+/* A parameter value: a constant when every neuron has the same, else an array
+ * (owned by the value). */
+static int set_values(struct value *v, const double *x, uint32_t n, struct origin w)
+{
+	memset(v, 0, sizeof(*v));
+	v->kind = VALUE_CONST;
+	v->a = n ? x[0] : 0;
+	v->lo = -INFINITY;
+	v->hi = INFINITY;
+	v->where = w;
+	bool same = true;
+	for (uint32_t i = 1; i < n && same; i++) {
+		same = x[i] == x[0];
+	}
+	if (same) {
+		return 0;
+	}
+	v->kind = VALUE_ARRAY;
+	v->n = n;
+	v->arr = malloc(n * sizeof(double));
+	if (!v->arr) {
+		return -1;
+	}
+	memcpy(v->arr, x, n * sizeof(double));
+	return 0;
+}
+
+/* The name of a converted population: the NIR population's, with the '/'
+ * of nested graphs as '.' (a spike file's groups are named after the
+ * populations, and '/' would nest them). */
+static char *pop_name(const char *nir_name)
+{
+	char *s = strdup(nir_name);
+	for (char *c = s; c && *c; c++) {
+		*c = *c == '/' ? '.' : *c;
+	}
+	return s;
+}
+
+/* The loihi_lif population of a converted layer. */
+static int add_chip_pop(struct nl *L, snn_net *out, const struct population *P,
+			const struct nl_layer *Y)
+{
+	struct population *q = net_add_population(out);
+	if (!q) {
+		return nl_nomem(L);
+	}
+	q->name = pop_name(P->name);
+	q->model = model_get(MODEL_LOIHI_LIF);
+	q->size = P->size;
+	q->where = (struct origin){net_intern_file(out, L->file), 0, 0};
+	q->params = calloc(LOIHI_N_PARAMS, sizeof(struct value));
+	q->init = calloc(LOIHI_N_STATE, sizeof(struct value));
+	if (!q->name || !q->params || !q->init) {
+		return nl_nomem(L);
+	}
+	const double *vals[LOIHI_N_PARAMS] = {
+	    [LOIHI_DU] = Y->du,		    [LOIHI_DV] = Y->dv,
+	    [LOIHI_VTH] = Y->vth,	    [LOIHI_BIAS_MANT] = Y->bmant,
+	    [LOIHI_BIAS_EXP] = Y->bexp,	    [LOIHI_W_EXP] = Y->wexp,
+	    [LOIHI_REFRACTORY] = NULL,	    [LOIHI_RESET_INTERVAL] = Y->rint,
+	    [LOIHI_RESET_OFFSET] = Y->roff,
+	};
+	static const double zero = 0;
+	for (int k = 0; k < LOIHI_N_PARAMS; k++) {
+		if (set_values(&q->params[k], vals[k] ? vals[k] : &zero, vals[k] ? P->size : 1,
+			       q->where) != 0) {
+			return nl_nomem(L);
+		}
+	}
+	if (set_values(&q->init[LOIHI_S_V], Y->v0, P->size, q->where) != 0 ||
+	    set_values(&q->init[LOIHI_S_U], &zero, 1, q->where) != 0) {
+		return nl_nomem(L);
+	}
+	return SNN_OK;
+}
+
+/* The input port of Input population p: a spike_source with the spikes of
+ * the input tensor (every sample one after the other), or none. */
+static int add_input_pop(struct nl *L, snn_net *out, uint32_t p, const snn_nir_data *in)
+{
+	const snn_net *n = L->nir;
+	const struct population *P = &n->pops[p];
+	struct population *q = net_add_population(out);
+	if (!q) {
+		return nl_nomem(L);
+	}
+	q->name = pop_name(P->name);
+	q->model = model_get(MODEL_SPIKE_SOURCE);
+	q->size = P->size;
+	q->where = (struct origin){net_intern_file(out, L->file), 0, 0};
+	q->train_off = calloc((size_t)P->size + 1, sizeof(uint64_t));
+	if (!q->name || !q->train_off) {
+		return nl_nomem(L);
+	}
+	const double *x = NULL;
+	uint32_t samples = 0, steps = 0;
+	for (uint32_t k = 0; in && k < n->nir->n_inputs; k++) {
+		if (n->nir->inputs[k].pop == p && k < in->n_inputs) {
+			x = in->v[k];
+			samples = in->samples;
+			steps = in->steps;
+		}
+	}
+	uint64_t total = (uint64_t)samples * steps;
+	uint64_t cnt = 0;
+	const char *fname = L->o && L->o->input_path ? L->o->input_path : "the input";
+	for (uint64_t t = 0; x && t < total; t++) {
+		for (uint32_t i = 0; i < P->size; i++) {
+			double v = x[t * P->size + i];
+			if (v == 1.0) {
+				q->train_off[i + 1]++;
+				cnt++;
+			} else if (v != 0.0) {
+				return snn_diag_error(
+				    L->d, SNN_EINVAL, fname, 0, 0,
+				    "input '%s', sample %llu, step %llu, element %u: value %g is not a "
+				    "spike; Loihi's input ports take binary spikes (0 or 1)",
+				    P->name, (unsigned long long)(t / steps),
+				    (unsigned long long)(t % steps), i, v);
+			}
+		}
+	}
+	q->train_ms = malloc((cnt ? cnt : 1) * sizeof(double));
+	uint64_t *pos = malloc(((size_t)P->size + 1) * sizeof(uint64_t));
+	if (!q->train_ms || !pos) {
+		free(pos);
+		return nl_nomem(L);
+	}
+	for (uint32_t i = 0; i < P->size; i++) {
+		q->train_off[i + 1] += q->train_off[i];
+		pos[i] = q->train_off[i];
+	}
+	/* step t is emitted in step t: stamped (t + 1) dt, as snnsim stamps spikes */
+	for (uint64_t t = 0; x && t < total; t++) {
+		for (uint32_t i = 0; i < P->size; i++) {
+			if (x[t * P->size + i] == 1.0) {
+				q->train_ms[pos[i]++] = (double)(t + 1) * n->sim.dt_ms;
+			}
+		}
+	}
+	free(pos);
+	return SNN_OK;
+}
+
+/* The projections onto chip layer `post` (index in out) from its composed
+ * synapses: one sparse projection per source population. */
+static int add_projections(struct nl *L, snn_net *out, const uint32_t *newidx, uint32_t post,
+			   const struct nl_layer *Y, const float *mant)
+{
+	const snn_net *n = L->nir;
+	for (uint32_t sp = 0; sp < n->n_pops; sp++) {
+		const struct population *S = &n->pops[sp];
+		uint64_t cnt = 0;
+		uint32_t dmin = UINT32_MAX, dmax = 0;
+		for (uint64_t k = 0; k < Y->syn.n; k++) {
+			uint32_t g = Y->syn.v[k].src;
+			if (g >= S->first && g < S->first + S->size) {
+				cnt++;
+				dmin = Y->syn.v[k].delay < dmin ? Y->syn.v[k].delay : dmin;
+				dmax = Y->syn.v[k].delay > dmax ? Y->syn.v[k].delay : dmax;
+			}
+		}
+		if (!cnt) {
+			continue;
+		}
+		struct proj_explicit *x = calloc(1, sizeof(*x));
+		struct projection *pr = x ? net_add_projection(out) : NULL;
+		if (!pr) {
+			free(x);
+			return nl_nomem(L);
+		}
+		pr->kind = PROJ_SPARSE;
+		pr->x = x;
+		pr->pre = (struct target_set){newidx[sp], 0, S->size, NULL, 0};
+		pr->post = (struct target_set){post, 0, Y->size, NULL, 0};
+		pr->where = out->pops[post].where;
+		pr->weight.kind = VALUE_CONST;
+		pr->weight.a = 1.0;
+		pr->delay.kind = VALUE_CONST;
+		pr->delay.a = dmin * n->sim.dt_ms;
+		x->kind = PROJ_SPARSE;
+		x->n_pre = S->size;
+		x->n_post = Y->size;
+		x->delay_steps = dmin;
+		x->row = calloc((size_t)Y->size + 1, sizeof(uint64_t));
+		x->col = malloc(cnt * sizeof(uint32_t));
+		x->val = malloc(cnt * sizeof(float));
+		if (dmax != dmin) {
+			x->pre_delay = calloc(S->size, sizeof(uint32_t));
+		}
+		if (!x->row || !x->col || !x->val || (dmax != dmin && !x->pre_delay)) {
+			return nl_nomem(L);
+		}
+		uint64_t e = 0;
+		for (uint64_t k = 0; k < Y->syn.n; k++) {
+			const struct nl_syn *s = &Y->syn.v[k];
+			if (s->src < S->first || s->src >= S->first + S->size) {
+				continue;
+			}
+			uint32_t i = s->src - S->first;
+			if (x->pre_delay) {
+				if (x->pre_delay[i] && x->pre_delay[i] != s->delay - dmin) {
+					return snn_diag_error(
+					    L->d, SNN_EUNSUP, L->file, 0, 0,
+					    "population '%s' -> '%s': delays that depend on the target "
+					    "as well as the source cannot be converted",
+					    S->name, out->pops[post].name);
+				}
+				x->pre_delay[i] = s->delay - dmin;
+			}
+			x->row[s->tgt + 1]++;
+			x->col[e] = i;
+			x->val[e] = mant[k];
+			e++;
+		}
+		for (uint32_t j = 0; j < Y->size; j++) {
+			x->row[j + 1] += x->row[j];
+		}
+		x->bytes = cnt * (sizeof(uint32_t) + sizeof(float)) +
+			   ((size_t)Y->size + 1) * sizeof(uint64_t);
+		x->n_syn = cnt;
+	}
+	return SNN_OK;
+}
+
+void snn_nir_loihi_options_init(snn_nir_loihi_options *o)
+{
+	memset(o, 0, sizeof(*o));
+}
+
+int snn_nir_to_loihi(const snn_net *nir, const snn_nir_data *in, const snn_nir_loihi_options *o,
+		     snn_net **out, snn_diag *d)
+{
+	*out = NULL;
+	if (!nir || !nir->nir) {
+		return snn_diag_error(d, SNN_EINVAL, NULL, 0, 0,
+				      "the Loihi converter takes a network loaded from a NIR graph");
+	}
+	struct nl L = {.nir = nir, .o = o, .d = d};
+	L.file = nir->source_path ? nir->source_path : "NIR graph";
+	int rc = SNN_OK;
+	snn_net *net = NULL;
+	uint32_t *newidx = NULL;
+	struct nl_layer Y;
+	memset(&Y, 0, sizeof(Y));
+	float *mant = NULL;
+	char *text = NULL;
+	size_t tlen = 0, tcap = 0;
+	L.kind = calloc(nir->n_pops ? nir->n_pops : 1, sizeof(enum nl_kind));
+	L.depth = calloc(nir->n_pops ? nir->n_pops : 1, sizeof(uint32_t));
+	newidx = calloc(nir->n_pops ? nir->n_pops : 1, sizeof(uint32_t));
+	uint64_t ng = nir->n_neurons ? nir->n_neurons : 1;
+	L.acc = calloc(ng, sizeof(double));
+	L.dly = malloc(ng * sizeof(int64_t));
+	L.touched = malloc(ng * sizeof(uint32_t));
+	net = net_new();
+	if (!L.kind || !L.depth || !newidx || !L.acc || !L.dly || !L.touched || !net) {
+		rc = nl_nomem(&L);
+		goto out_free;
+	}
+	for (uint64_t g = 0; g < ng; g++) {
+		L.dly[g] = -1;
+	}
+	if ((rc = classify(&L)) != SNN_OK || (rc = index_projections(&L)) != SNN_OK) {
+		goto out_free;
+	}
+	const struct nir_conv *cv = &nir->nir_conv;
+	if (cv->reset == SNN_NIR_RESET_SUBTRACT) {
+		snn_diag_add(d, SNN_SEV_WARNING, 0, L.file, 0, 0,
+			     "--reset subtract: Loihi resets the voltage to 0 after a spike, so the "
+			     "converted network resets to 0 (not exact for this convention)");
+	}
+	if (cv->spikes == SNN_NIR_SPIKES_MULTIPLE) {
+		snn_diag_add(d, SNN_SEV_WARNING, 0, L.file, 0, 0,
+			     "--spikes-per-step multiple: a Loihi neuron emits at most one spike "
+			     "per step, so the converted network does (not exact for this "
+			     "convention)");
+	}
+	uint32_t samples = in ? in->samples : 1, steps = in ? in->steps : 0;
+	uint32_t sample_steps = samples > 1 ? steps : 0;
+	net->sim = nir->sim;
+	net->sim.duration_ms =
+	    in ? (double)samples * steps * nir->sim.dt_ms : nir->sim.duration_ms;
+	/* populations in the NIR order, relays left out */
+	for (uint32_t p = 0; p < nir->n_pops; p++) {
+		newidx[p] = UINT32_MAX;
+		if (L.kind[p] == NL_INPUT) {
+			newidx[p] = net->n_pops;
+			if ((rc = add_input_pop(&L, net, p, in)) != SNN_OK) {
+				goto out_free;
+			}
+		} else if (L.kind[p] != NL_RELAY) {
+			rc = convert_layer(&L, p, sample_steps, &Y, &mant);
+			if (rc == SNN_OK) {
+				newidx[p] = net->n_pops;
+				rc = add_chip_pop(&L, net, &nir->pops[p], &Y);
+			}
+			if (rc == SNN_OK) {
+				rc = add_projections(&L, net, newidx, newidx[p], &Y, mant);
+			}
+			if (rc == SNN_OK) {
+				char line[400], dvs[48], vths[48];
+				double dvmin = 4096, dvmax = -1, vmin = 1e9, vmax = -1;
+				for (uint32_t j = 0; j < Y.size; j++) {
+					dvmin = fmin(dvmin, Y.dv[j]);
+					dvmax = fmax(dvmax, Y.dv[j]);
+					vmin = fmin(vmin, Y.vth[j]);
+					vmax = fmax(vmax, Y.vth[j]);
+				}
+				fmt_range(dvs, sizeof(dvs), dvmin, dvmax);
+				fmt_range(vths, sizeof(vths), vmin, vmax);
+				int len = snprintf(
+				    line, sizeof(line),
+				    "  %-12s %6u %-12s du %g, dv %s, vth %s%s, w_exp %d, scale %.6g "
+				    "per unit of v, %llu synapses\n",
+				    nir->pops[p].name, Y.size, nir->pops[p].model->name, Y.du[0], dvs,
+				    vths, L.kind[p] == NL_VALUE ? " (never reached)" : "", Y.w_exp,
+				    Y.scale, (unsigned long long)Y.syn.n);
+				len = len < (int)sizeof(line) ? len : (int)sizeof(line) - 1;
+				if (tlen + (size_t)len + 1 > tcap) {
+					size_t cap = tcap ? 2 * tcap + (size_t)len : 4096;
+					char *t = realloc(text, cap);
+					if (!t) {
+						rc = nl_nomem(&L);
+					} else {
+						text = t;
+						tcap = cap;
+					}
+				}
+				if (rc == SNN_OK) {
+					memcpy(text + tlen, line, (size_t)len + 1);
+					tlen += (size_t)len;
+				}
+			}
+			layer_free(&Y);
+			free(mant);
+			mant = NULL;
+			if (rc != SNN_OK) {
+				goto out_free;
+			}
+		}
+	}
+	char head[1200];
+	int hl = snprintf(head, sizeof(head),
+			  "NIR graph %s (sha256 %s) converted to loihi_lif: %u sample%s of %u "
+			  "steps%s\n",
+			  L.file, nir->nir->file_sha256 ? nir->nir->file_sha256 : "?", samples,
+			  samples == 1 ? "" : "s", steps,
+			  sample_steps ? ", layers reset between samples" : "");
+	if (o && o->report) {
+		fputs(head, o->report);
+		if (text) {
+			fputs(text, o->report);
+		}
+	}
+	{
+		size_t all = (size_t)hl + tlen;
+		char *src = malloc(all + 1);
+		if (!src) {
+			rc = nl_nomem(&L);
+			goto out_free;
+		}
+		memcpy(src, head, (size_t)hl);
+		if (text) {
+			memcpy(src + hl, text, tlen);
+		}
+		src[all] = '\0';
+		rc = net_set_source(net, L.file, src, all);
+		free(src);
+		if (rc != SNN_OK) {
+			rc = nl_nomem(&L);
+			goto out_free;
+		}
+	}
+	rc = net_finalize(net, d);
+	if (rc == SNN_OK) {
+		*out = net;
+		net = NULL;
+	}
+out_free:
+	layer_free(&Y);
+	free(mant);
+	free(text);
+	snn_net_free(net);
+	for (uint32_t k = 0; L.prepared && k < nir->n_projs; k++) {
+		if (L.prepared[k]) {
+			conn_release(&L.conns[k]);
+		}
+	}
+	for (int k = 0; k < NL_MAX_RELAY_DEPTH; k++) {
+		conn_scratch_free(&L.sc[k]);
+	}
+	for (uint32_t p = 0; L.in_proj && p < nir->n_pops; p++) {
+		free(L.in_proj[p]);
+	}
+	free(L.in_proj);
+	free(L.n_in);
+	free(L.conns);
+	free(L.prepared);
+	free(L.kind);
+	free(L.depth);
+	free(L.acc);
+	free(L.dly);
+	free(L.touched);
+	free(newidx);
+	return rc;
+}
