@@ -37,6 +37,9 @@ static const struct loihi_target targets[] = {
 	.weight_bits = 8,
 	.max_delay = 62,
 	.cores_per_chip = 128,
+	/* Loihi 2's synapse encoding has convolutional (shared-weight)
+	 * connectivity; Lava's Conv process targets it (doc/loihi.md) */
+	.weight_sharing = true,
 	.chips_per_board = 8, /* Kapoho Point */
 	.pj_per_synop = 23.6,
 	.pj_per_neuron_update = 52.0,
