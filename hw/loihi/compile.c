@@ -230,7 +230,9 @@ static bool shareable(const snn_net *net, uint32_t i)
 }
 
 /* Finds the shareable conv projections and tags their expanded synapses with
- * the kernel, so that a placement can store each kernel once per core. The
+ * the kernel, so that a placement can store each kernel once per core (a
+ * kernel whose copy would take more than a quarter of a core's synaptic
+ * memory stays expanded: a core stores a whole kernel, not a slice). The
  * chip weights are the CPU builder's (the float weight rounded, unscaled for
  * loihi_lif); graded networks (placement reports only) keep weight 0. */
 static int find_kernels(struct cmap *M)
@@ -253,13 +255,19 @@ static int find_kernels(struct cmap *M)
 		}
 		const struct projection *pr = &net->projs[i];
 		const struct population *post = &net->pops[pr->post.pop];
+		const struct proj_conv *cv = &pr->x->conv;
+		uint64_t n_w = (uint64_t)cv->cout * (cv->cin / cv->groups) * cv->kh * cv->kw;
+		if (LOIHI_KERNEL_HDR_BYTES + n_w * LOIHI_KERNEL_WEIGHT_BYTES >
+		    M->T->syn_bytes_per_core / 4) {
+			continue; /* a kernel this big stays expanded */
+		}
 		struct ckern *K = &M->kern[M->n_kern++];
-		K->cv = &pr->x->conv;
+		K->cv = cv;
 		K->pre_first = net->pops[pr->pre.pop].first;
 		K->n_pre = net->pops[pr->pre.pop].size;
 		K->post_first = post->first;
 		K->delay = pr->x->delay_steps;
-		K->n_w = (uint64_t)K->cv->cout * (K->cv->cin / K->cv->groups) * K->cv->kh * K->cv->kw;
+		K->n_w = n_w;
 		K->w = calloc(K->n_w ? K->n_w : 1, sizeof(int32_t));
 		if (!K->w) {
 			return cm_nomem(M);
@@ -1497,8 +1505,8 @@ static void report_mapping(const struct cmap *M, enum snn_loihi_placement how, F
 			M->n_kern, (unsigned long long)M->kern_copies,
 			(unsigned long long)M->conv_axons);
 	} else {
-		fprintf(out, "weight sharing   not on %s: %u conv projections expanded\n", T->name,
-			M->n_kern);
+		fprintf(out, "weight sharing   %s %s: %u conv projections expanded\n",
+			T->weight_sharing ? "turned off on" : "not on", T->name, M->n_kern);
 	}
 	if (M->n_kern && M->alt_ok) {
 		fprintf(out, "%s  %u cores, %llu bytes of synaptic memory\n",
@@ -1541,6 +1549,7 @@ int snn_loihi_compile_opts(const snn_net *net, const char *target, const snn_loi
 		return snn_diag_error(d, SNN_EINVAL, NULL, 0, 0,
 				      "unknown target '%s' (loihi1-class, loihi2-class)", target);
 	}
+	bool can_share = M.T->weight_sharing && !o->no_weight_sharing;
 	int rc = collect(&M);
 	if (rc == SNN_OK) {
 		rc = find_kernels(&M);
@@ -1553,7 +1562,7 @@ int snn_loihi_compile_opts(const snn_net *net, const char *target, const snn_loi
 		 * one that cannot), for the report's comparison */
 		snn_diag *tmp = snn_diag_new();
 		M.d = tmp;
-		M.share = !M.T->weight_sharing;
+		M.share = !can_share;
 		M.alt_ok = tmp && place(&M, o->placement) == SNN_OK && core_bytes(&M) == SNN_OK;
 		M.alt_cores = M.n_cores;
 		M.alt_bytes = M.alt_ok ? total_bytes(&M) : 0;
@@ -1561,7 +1570,7 @@ int snn_loihi_compile_opts(const snn_net *net, const char *target, const snn_loi
 		snn_diag_free(tmp);
 	}
 	if (rc == SNN_OK) {
-		M.share = M.T->weight_sharing && M.n_kern;
+		M.share = can_share && M.n_kern;
 		rc = place(&M, o->placement);
 	}
 	if (rc == SNN_OK) {

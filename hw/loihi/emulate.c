@@ -197,8 +197,11 @@ static int load_kernels(struct emu *E, uint32_t c, uint64_t *cap)
 		if (K->delay < 1 || K->delay > E->max_delay) {
 			return bad(E, "kernel delay out of range");
 		}
-		K->n_w = (uint64_t)cv->cout * (cv->cin / cv->groups) * cv->kh * cv->kw;
-		if (n_w != K->n_w || K->n_w > (1u << 26)) {
+		/* at most 2^26 weights, checked factor by factor (no overflow) */
+		uint64_t a = (uint64_t)cv->cout * (cv->cin / cv->groups);
+		uint64_t b = a <= (1u << 26) ? a * cv->kh : UINT64_MAX;
+		K->n_w = b <= (1u << 26) ? b * cv->kw : UINT64_MAX;
+		if (K->n_w > (1u << 26) || n_w != K->n_w) {
 			return bad(E, "kernel weight count does not match its geometry");
 		}
 		K->w = malloc(K->n_w * sizeof(int32_t));
