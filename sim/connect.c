@@ -273,12 +273,13 @@ uint32_t conv_taps_of_input(const struct proj_conv *cv, uint32_t i, uint32_t *ou
 	for (uint32_t co = g * cout_g; co < (g + 1) * cout_g; co++) {
 		for (uint32_t ky = 0; ky < cv->kh; ky++) {
 			uint32_t oy, ox;
-			if (!conv_out_pos(iy, ky, cv->stride_h, cv->pad_h, cv->dil_h, cv->out_h, &oy)) {
+			if (!conv_out_pos(iy, ky, cv->stride_h, cv->pad_h, cv->dil_h, cv->out_h,
+					  &oy)) {
 				continue;
 			}
 			for (uint32_t kx = 0; kx < cv->kw; kx++) {
-				if (!conv_out_pos(ix, kx, cv->stride_w, cv->pad_w, cv->dil_w, cv->out_w,
-						  &ox)) {
+				if (!conv_out_pos(ix, kx, cv->stride_w, cv->pad_w, cv->dil_w,
+						  cv->out_w, &ox)) {
 					continue;
 				}
 				out[m] = (co * cv->out_h + oy) * cv->out_w + ox;

@@ -123,7 +123,6 @@ static uint64_t sim_vs_emu(snn_net *net, const char *target, enum snn_loihi_plac
 	return total;
 }
 
-
 /* Whether two spike files hold the same spikes of pop in the same order. */
 static uint64_t identical_spikes(const char *pa, const char *pb, const char *pop)
 {
@@ -188,24 +187,27 @@ static void compile_run(snn_net *net, const char *target, enum snn_loihi_placeme
 	snn_diag_free(d);
 }
 
-/* The spikes of pops from an image with weight sharing (loihi2-class) and an
- * expanded one (loihi1-class): the same bytes, and snnsim's; the shared image
- * is version 2 and smaller. Returns the spikes seen. */
-static uint64_t shared_vs_expanded(snn_net *net, enum snn_loihi_placement pl,
-				   const char *const *pops, int n_pops, char **rep2)
+/* The spikes of pops from an image with weight sharing (on target `shared`)
+ * and an expanded one (loihi1-class): the same bytes, and snnsim's; the
+ * shared image is version 2 (and smaller when `smaller`). Returns the spikes
+ * seen. */
+static uint64_t shared_vs_expanded(snn_net *net, const char *shared, enum snn_loihi_placement pl,
+				   const char *const *pops, int n_pops, bool smaller, char **rep2)
 {
 	char *dir = strdup(tu_tmpdir("loihi_share"));
 	char *simp = tu_fmt("%s/sim.h5", dir), *img2 = tu_fmt("%s/img2.bin", dir),
 	     *img1 = tu_fmt("%s/img1.bin", dir), *emu2 = tu_fmt("%s/emu2.h5", dir),
 	     *emu1 = tu_fmt("%s/emu1.h5", dir);
 	run_sim(net, simp);
-	compile_run(net, "loihi2-class", pl, img2, simp, emu2, rep2);
+	compile_run(net, shared, pl, img2, simp, emu2, rep2);
 	compile_run(net, "loihi1-class", pl, img1, simp, emu1, NULL);
 	ck_assert_uint_eq(image_version(img2), 2);
 	ck_assert_uint_eq(image_version(img1), 1);
 	long s2 = file_size(img2), s1 = file_size(img1);
-	fprintf(stderr, "image bytes: %ld with sharing, %ld expanded\n", s2, s1);
-	ck_assert_int_lt(s2, s1);
+	fprintf(stderr, "image bytes: %ld with sharing (%s), %ld expanded\n", s2, shared, s1);
+	if (smaller) {
+		ck_assert_int_lt(s2, s1);
+	}
 	uint64_t total = 0;
 	for (int k = 0; k < n_pops; k++) {
 		total += identical_spikes(emu2, emu1, pops[k]);
@@ -218,6 +220,22 @@ static uint64_t shared_vs_expanded(snn_net *net, enum snn_loihi_placement pl,
 	free(emu1);
 	free(dir);
 	return total;
+}
+
+/* A square convolution's geometry (sizes, kernel, stride, padding and
+ * dilation the same along y and x). */
+static struct proj_conv square_conv(uint32_t cin, uint32_t cout, uint32_t groups, uint32_t in,
+				    uint32_t out, uint32_t k, uint32_t stride, uint32_t pad,
+				    uint32_t dil)
+{
+	struct proj_conv g = {.cin = cin, .cout = cout, .groups = groups};
+	g.in_h = g.in_w = in;
+	g.out_h = g.out_w = out;
+	g.kh = g.kw = k;
+	g.stride_h = g.stride_w = stride;
+	g.pad_h = g.pad_w = pad;
+	g.dil_h = g.dil_w = dil;
+	return g;
 }
 
 /* A convolution between two populations of net (C x H x W row-major), with
@@ -273,29 +291,33 @@ START_TEST(test_conv_shared)
 	    "  - {from: out, to: hid, rule: {fixed_indegree: 3}, weight: -4, delay: 2 ms}\n";
 	snn_net *net = tu_load(y);
 	/* 2 x 6 x 6 -> 4 x 3 x 3: 3 x 3 kernel, stride 2, padding 1, 2 groups */
-	add_conv(net, "in", "hid",
-		 (struct proj_conv){.cin = 2, .cout = 4, .groups = 2, .in_h = 6, .in_w = 6,
-				    .out_h = 3, .out_w = 3, .kh = 3, .kw = 3, .stride_h = 2,
-				    .stride_w = 2, .pad_h = 1, .pad_w = 1, .dil_h = 1, .dil_w = 1});
+	add_conv(net, "in", "hid", square_conv(2, 4, 2, 6, 3, 3, 2, 1, 1));
 	/* 4 x 3 x 3 -> 2 x 3 x 3: 2 x 2 kernel dilated by 2, padding 1 */
-	add_conv(net, "hid", "out",
-		 (struct proj_conv){.cin = 4, .cout = 2, .groups = 1, .in_h = 3, .in_w = 3,
-				    .out_h = 3, .out_w = 3, .kh = 2, .kw = 2, .stride_h = 1,
-				    .stride_w = 1, .pad_h = 1, .pad_w = 1, .dil_h = 2, .dil_w = 2});
+	add_conv(net, "hid", "out", square_conv(4, 2, 1, 3, 3, 2, 1, 1, 2));
 	static const char *pops[2] = {"hid", "out"};
 	enum snn_loihi_placement pl[2] = {SNN_LOIHI_PLACE_SEQUENTIAL, SNN_LOIHI_PLACE_AUTO};
 	for (int k = 0; k < 2; k++) {
 		char *rep = NULL;
-		uint64_t n = shared_vs_expanded(net, pl[k], pops, 2, &rep);
+		uint64_t n = shared_vs_expanded(net, "loihi2-class", pl[k], pops, 2, true, &rep);
 		ck_assert_msg(n > 100 && n < 54 * 80 / 2, "%llu spikes", (unsigned long long)n);
 		/* every chip neuron on one core: both kernels once, one conv axon
 		 * per source (72 + 36): 32 + 36 + 32 + 32 bytes of kernels, 432
 		 * bytes of conv axons, 3 x 36 plain synapses of 4 bytes */
-		ck_assert_msg(strstr(rep, "weight sharing   2 conv kernels stored 2 times, 108 conv "
-					  "axons") != NULL,
+		ck_assert_msg(strstr(rep,
+				     "weight sharing   2 conv kernels stored 2 times, 108 conv "
+				     "axons") != NULL,
 			      "%s", rep);
 		ck_assert_double_eq(report_value(rep, "synaptic memory  "),
 				    32 + 36 + 32 + 32 + 108 * 4 + 3 * 36 * 4);
+		free(rep);
+		/* small cores: each kernel on several cores, each core's targets a
+		 * range of them (interleaved by auto's moves); still the same spikes,
+		 * and every core within its 1 KiB */
+		n = shared_vs_expanded(net, "tiny-share-test-class", pl[k], pops, 2, false, &rep);
+		fprintf(stderr, "on tiny-share-test-class:\n%s", rep);
+		ck_assert_double_ge(report_value(rep, "cores used       "), 7);
+		ck_assert_double_le(report_value(rep, "fullest core "), 1024);
+		ck_assert_msg(strstr(rep, "weight sharing   2 conv kernels") != NULL, "%s", rep);
 		free(rep);
 	}
 	snn_net_free(net);
@@ -391,7 +413,7 @@ START_TEST(test_tinynet_image)
 	/* the conv layers' kernels shared on loihi2-class, expanded on
 	 * loihi1-class: the same spike files; sharing needs fewer cores */
 	char *srep = NULL;
-	ck_assert_uint_gt(shared_vs_expanded(net, SNN_LOIHI_PLACE_AUTO, pops, 3, &srep), 100);
+	ck_assert_uint_gt(shared_vs_expanded(net, "loihi2-class", SNN_LOIHI_PLACE_AUTO, pops, 3, true, &srep), 100);
 	fprintf(stderr, "tiny.net on loihi2-class:\n%s", srep);
 	ck_assert_msg(strstr(srep, "weight sharing   2 conv kernels") != NULL, "%s", srep);
 	double cores = report_value(srep, "cores used       ");
@@ -452,8 +474,10 @@ START_TEST(test_cnn_sinabs_report)
 		fprintf(stderr, "cnn_sinabs on %s:\n%s", tg[k], out);
 		cores[k] = report_value(out, "cores used       ");
 		bytes[k] = report_value(out, "synaptic memory  ");
-		other_cores[k] = report_value(out, k == 0 ? "without sharing  " : "with sharing     ");
-		other_bytes[k] = report_value(strstr(out, k == 0 ? "without" : "with sharing"), "cores, ");
+		other_cores[k] =
+		    report_value(out, k == 0 ? "without sharing  " : "with sharing     ");
+		other_bytes[k] =
+		    report_value(strstr(out, k == 0 ? "without" : "with sharing"), "cores, ");
 		free(out);
 	}
 	double shared = (32 + 16 * 2 * 25) + (32 + 16 * 16 * 9) + (32 + 8 * 16 * 9) +
@@ -793,7 +817,8 @@ int main(void)
 	if (!have_lif || !have_tiny || !have_cnn) {
 		printf("SKIP: fixtures absent (%s %s %s); the synthetic cases passed\n",
 		       have_lif ? "" : "nir/lif/lif_lava_cpu_fixed.csv",
-		       have_tiny ? "" : "lava-dl/tiny.net", have_cnn ? "" : "nir/cnn/cnn_sinabs.nir");
+		       have_tiny ? "" : "lava-dl/tiny.net",
+		       have_cnn ? "" : "nir/cnn/cnn_sinabs.nir");
 		return 77;
 	}
 	return EXIT_SUCCESS;

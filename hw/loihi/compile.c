@@ -37,7 +37,7 @@ struct ckern {
 	const struct proj_conv *cv;
 	uint32_t pre_first, post_first, n_pre;
 	uint32_t delay;
-	int32_t *w;	  /* cout x cin/groups x kh x kw chip weights */
+	int32_t *w; /* cout x cin/groups x kh x kw chip weights */
 	uint64_t n_w;
 	uint64_t sk_base; /* first index of its (source, kernel) pairs */
 	uint64_t bytes;	  /* synaptic memory of one stored copy */
@@ -66,11 +66,11 @@ struct cmap {
 	uint64_t routes, traffic; /* of the final placement */
 	struct ckern *kern;	  /* conv projections that can be shared */
 	uint32_t n_kern;
-	uint64_t n_sk;	     /* (source, kernel) pairs */
-	bool share;	     /* the placement stores kernels once per core */
-	uint64_t *core_bytes; /* synaptic memory per core, once placed */
+	uint64_t n_sk;			  /* (source, kernel) pairs */
+	bool share;			  /* the placement stores kernels once per core */
+	uint64_t *core_bytes;		  /* synaptic memory per core, once placed */
 	uint64_t kern_copies, conv_axons; /* kernels stored, conv axon entries */
-	uint32_t alt_cores;   /* the other way (with or without sharing) */
+	uint32_t alt_cores;		  /* the other way (with or without sharing) */
 	uint64_t alt_bytes;
 	bool alt_ok;
 	snn_diag *d;
@@ -289,7 +289,8 @@ static int find_kernels(struct cmap *M)
 		for (uint32_t k = 0; k < M->n_kern; k++) {
 			const struct ckern *K = &M->kern[k];
 			if (c->src - K->pre_first < K->n_pre &&
-			    c->tgt - K->post_first < (uint64_t)K->cv->cout * K->cv->out_h * K->cv->out_w) {
+			    c->tgt - K->post_first <
+				(uint64_t)K->cv->cout * K->cv->out_h * K->cv->out_w) {
 				c->kern = k;
 				break;
 			}
@@ -357,7 +358,8 @@ static uint64_t sm_bytes(const struct cmap *M, const struct smem *S, uint32_t g,
 				continue;
 			}
 		}
-		bool kern_new = S->kst ? S->kst[k] != core : S->kc[(uint64_t)k * S->nc + core] == here;
+		bool kern_new =
+		    S->kst ? S->kst[k] != core : S->kc[(uint64_t)k * S->nc + core] == here;
 		b += kern_new ? M->kern[k].bytes : 0;
 	}
 	return b;
@@ -488,14 +490,13 @@ static int fill(struct cmap *M, const uint32_t *order, uint32_t n_order)
 				new_axons++;
 			}
 		}
-		if (alone > T->syn_bytes_per_core ||
-		    new_axons > T->axons_per_core) {
+		if (alone > T->syn_bytes_per_core || new_axons > T->axons_per_core) {
 			rc = snn_diag_error(
 			    M->d, SNN_ERANGE, NULL, 0, 0,
 			    "neuron %u alone needs %llu bytes of synaptic memory and %u "
 			    "input axons; a %s core has %u and %u",
-			    g, (unsigned long long)alone, new_axons, T->name,
-			    T->syn_bytes_per_core, T->axons_per_core);
+			    g, (unsigned long long)alone, new_axons, T->name, T->syn_bytes_per_core,
+			    T->axons_per_core);
 			goto out_free;
 		}
 		if (neurons > 0 &&
@@ -1285,10 +1286,10 @@ static void write_core_synapses(const struct cmap *M, FILE *f, uint64_t e0, uint
 			if (kloc[k] == UINT32_MAX) {
 				continue;
 			}
-			uint32_t geo[15] = {cv->cin,	  cv->cout,	cv->groups, cv->in_h,
-					    cv->in_w,	  cv->out_h,	cv->out_w,  cv->kh,
-					    cv->kw,	  cv->stride_h, cv->stride_w, cv->pad_h,
-					    cv->pad_w,	  cv->dil_h,	cv->dil_w};
+			uint32_t geo[15] = {cv->cin,   cv->cout,     cv->groups,   cv->in_h,
+					    cv->in_w,  cv->out_h,    cv->out_w,	   cv->kh,
+					    cv->kw,    cv->stride_h, cv->stride_w, cv->pad_h,
+					    cv->pad_w, cv->dil_h,    cv->dil_w};
 			for (int j = 0; j < 15; j++) {
 				w32(f, geo[j]);
 			}
@@ -1501,7 +1502,8 @@ static void report_mapping(const struct cmap *M, enum snn_loihi_placement how, F
 	if (!M->n_kern) {
 		fprintf(out, "weight sharing   none: no conv projection to share\n");
 	} else if (M->share) {
-		fprintf(out, "weight sharing   %u conv kernels stored %llu times, %llu conv axons\n",
+		fprintf(out,
+			"weight sharing   %u conv kernels stored %llu times, %llu conv axons\n",
 			M->n_kern, (unsigned long long)M->kern_copies,
 			(unsigned long long)M->conv_axons);
 	} else {

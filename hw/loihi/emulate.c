@@ -168,10 +168,10 @@ static int load_kernels(struct emu *E, uint32_t c, uint64_t *cap)
 		struct ekern *K = &E->kerns[E->n_kerns++];
 		memset(K, 0, sizeof(*K));
 		struct proj_conv *cv = &K->cv;
-		uint32_t *geo[15] = {&cv->cin,	    &cv->cout,	   &cv->groups, &cv->in_h,
-				     &cv->in_w,	    &cv->out_h,	   &cv->out_w,	&cv->kh,
-				     &cv->kw,	    &cv->stride_h, &cv->stride_w, &cv->pad_h,
-				     &cv->pad_w,    &cv->dil_h,	   &cv->dil_w};
+		uint32_t *geo[15] = {&cv->cin,	 &cv->cout,	&cv->groups,   &cv->in_h,
+				     &cv->in_w,	 &cv->out_h,	&cv->out_w,    &cv->kh,
+				     &cv->kw,	 &cv->stride_h, &cv->stride_w, &cv->pad_h,
+				     &cv->pad_w, &cv->dil_h,	&cv->dil_w};
 		bool ok = true;
 		for (int j = 0; j < 15; j++) {
 			*geo[j] = x[j];
@@ -190,8 +190,8 @@ static int load_kernels(struct emu *E, uint32_t c, uint64_t *cap)
 		}
 		uint64_t n_in = (uint64_t)cv->cin * cv->in_h * cv->in_w;
 		uint64_t n_out = (uint64_t)cv->cout * cv->out_h * cv->out_w;
-		if (K->pre_first + n_in > E->n || K->post_first + n_out > E->n ||
-		    K->lo >= K->hi || K->hi > n_out) {
+		if (K->pre_first + n_in > E->n || K->post_first + n_out > E->n || K->lo >= K->hi ||
+		    K->hi > n_out) {
 			return bad(E, "kernel geometry outside the network or its target range");
 		}
 		if (K->delay < 1 || K->delay > E->max_delay) {
@@ -678,7 +678,8 @@ static int run(struct emu *E, const char *input, const char *out_path, FILE *rep
 				for (uint32_t t = 0; t < nt; t++) {
 					uint32_t o = tap_out[t], tg = K->post_first + o;
 					int32_t wt = K->w[tap_k[t]];
-					if (o < K->lo || o >= K->hi || wt == 0 || E->core[tg] != K->core) {
+					if (o < K->lo || o >= K->hi || wt == 0 ||
+					    E->core[tg] != K->core) {
 						continue;
 					}
 					ring[row + tg] += wt;
