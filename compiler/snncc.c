@@ -58,6 +58,8 @@ static void usage(FILE *f)
 		"  --activity FILE.h5         spikes of a run of MODEL (snnsim run -o): the mapper\n"
 		"                             weighs each source by its spikes, the report gives the\n"
 		"                             spikes crossing cores per step\n"
+		"  --weight-sharing on|off    convolutions as kernels stored once per core where the\n"
+		"                             target has them (loihi2-class; default on), or expanded\n"
 		"Configs (.yaml): lif populations, rule-based projections expanded as snnsim\n"
 		"builds them, Poisson stimuli drawn on the chip as snnsim draws them; the image\n"
 		"runs --steps steps from step 0 and the report compares rates with snnsim's run.\n");
@@ -158,6 +160,12 @@ static int loihi_main(int argc, char **argv)
 				return bad(a, v, "auto, sequential, greedy or metis");
 			}
 			lo.placement = (enum snn_loihi_placement)k;
+			i++;
+		} else if (strcmp(a, "--weight-sharing") == 0) {
+			if (strcmp(v, "on") != 0 && strcmp(v, "off") != 0) {
+				return bad(a, v, "on or off");
+			}
+			lo.no_weight_sharing = strcmp(v, "off") == 0;
 			i++;
 		} else if (strcmp(a, "--scale") == 0) {
 			char *end;

@@ -202,6 +202,95 @@ static int draw_k(struct rng *r, uint32_t avail, uint32_t self, uint64_t k, bool
 	return 0;
 }
 
+/* ------------------------------------------------------------------ convolution geometry */
+
+/* The one definition of a convolution's geometry (PyTorch's): output
+ * position o reads input position o stride - pad + k dil through kernel tap
+ * k, and nothing when that falls outside the input (zero padding). */
+static int64_t conv_pos(uint32_t o, uint32_t k, uint32_t stride, uint32_t pad, uint32_t dil)
+{
+	return (int64_t)o * stride - (int64_t)pad + (int64_t)k * dil;
+}
+
+/* The output position that reads input position i through tap k, solved from
+ * conv_pos (and checked against it); false when there is none. */
+static bool conv_out_pos(uint32_t i, uint32_t k, uint32_t stride, uint32_t pad, uint32_t dil,
+			 uint32_t n_out, uint32_t *o)
+{
+	int64_t t = (int64_t)i + pad - (int64_t)k * dil;
+	if (t < 0 || t % stride != 0 || t / stride >= n_out) {
+		return false;
+	}
+	*o = (uint32_t)(t / stride);
+	return conv_pos(*o, k, stride, pad, dil) == (int64_t)i;
+}
+
+uint64_t conv_max_taps_of_output(const struct proj_conv *cv)
+{
+	return (uint64_t)(cv->cin / cv->groups) * cv->kh * cv->kw;
+}
+
+uint64_t conv_max_taps_of_input(const struct proj_conv *cv)
+{
+	return (uint64_t)(cv->cout / cv->groups) * cv->kh * cv->kw;
+}
+
+uint32_t conv_taps_of_output(const struct proj_conv *cv, uint32_t j, uint32_t *in, uint32_t *tap)
+{
+	uint32_t plane = cv->out_h * cv->out_w;
+	uint32_t co = j / plane, oy = (j % plane) / cv->out_w, ox = j % cv->out_w;
+	uint32_t cin_g = cv->cin / cv->groups;
+	uint32_t g = co / (cv->cout / cv->groups);
+	uint32_t m = 0;
+	for (uint32_t ci = 0; ci < cin_g; ci++) {
+		uint32_t c = g * cin_g + ci;
+		for (uint32_t ky = 0; ky < cv->kh; ky++) {
+			int64_t iy = conv_pos(oy, ky, cv->stride_h, cv->pad_h, cv->dil_h);
+			if (iy < 0 || iy >= cv->in_h) {
+				continue;
+			}
+			for (uint32_t kx = 0; kx < cv->kw; kx++) {
+				int64_t ix = conv_pos(ox, kx, cv->stride_w, cv->pad_w, cv->dil_w);
+				if (ix < 0 || ix >= cv->in_w) {
+					continue;
+				}
+				in[m] = (uint32_t)(((int64_t)c * cv->in_h + iy) * cv->in_w + ix);
+				tap[m] = ((co * cin_g + ci) * cv->kh + ky) * cv->kw + kx;
+				m++;
+			}
+		}
+	}
+	return m;
+}
+
+uint32_t conv_taps_of_input(const struct proj_conv *cv, uint32_t i, uint32_t *out, uint32_t *tap)
+{
+	uint32_t plane = cv->in_h * cv->in_w;
+	uint32_t c = i / plane, iy = (i % plane) / cv->in_w, ix = i % cv->in_w;
+	uint32_t cin_g = cv->cin / cv->groups, cout_g = cv->cout / cv->groups;
+	uint32_t g = c / cin_g, ci = c % cin_g;
+	uint32_t m = 0;
+	for (uint32_t co = g * cout_g; co < (g + 1) * cout_g; co++) {
+		for (uint32_t ky = 0; ky < cv->kh; ky++) {
+			uint32_t oy, ox;
+			if (!conv_out_pos(iy, ky, cv->stride_h, cv->pad_h, cv->dil_h, cv->out_h,
+					  &oy)) {
+				continue;
+			}
+			for (uint32_t kx = 0; kx < cv->kw; kx++) {
+				if (!conv_out_pos(ix, kx, cv->stride_w, cv->pad_w, cv->dil_w,
+						  cv->out_w, &ox)) {
+					continue;
+				}
+				out[m] = (co * cv->out_h + oy) * cv->out_w + ox;
+				tap[m] = ((co * cin_g + ci) * cv->kh + ky) * cv->kw + kx;
+				m++;
+			}
+		}
+	}
+	return m;
+}
+
 /* ------------------------------------------------------------------ explicit projections */
 
 static int reserve_explicit(struct conn_scratch *sc, uint64_t n)
@@ -274,32 +363,14 @@ static int explicit_sources(const struct proj_explicit *x, uint32_t j, struct co
 		ADD(j, x->w ? x->w[j] : 1.0f);
 		break;
 	case PROJ_CONV: {
-		const struct proj_conv *cv = &x->conv;
-		uint32_t plane = cv->out_h * cv->out_w;
-		uint32_t co = j / plane, oy = (j % plane) / cv->out_w, ox = j % cv->out_w;
-		uint32_t cin_g = cv->cin / cv->groups;
-		uint32_t g = co / (cv->cout / cv->groups);
-		if (reserve_explicit(sc, (uint64_t)cin_g * cv->kh * cv->kw)) {
+		/* the taps' kernel entries go through sc->dl, then become the
+		 * weights (compacted in place: zero weights are no synapse) */
+		if (reserve_explicit(sc, conv_max_taps_of_output(&x->conv))) {
 			return -1;
 		}
-		for (uint32_t ci = 0; ci < cin_g; ci++) {
-			uint32_t c = g * cin_g + ci;
-			for (uint32_t ky = 0; ky < cv->kh; ky++) {
-				int64_t iy = (int64_t)oy * cv->stride_h - cv->pad_h + (int64_t)ky * cv->dil_h;
-				if (iy < 0 || iy >= cv->in_h) {
-					continue;
-				}
-				const float *k = cv->kernel +
-						 (((size_t)co * cin_g + ci) * cv->kh + ky) * cv->kw;
-				for (uint32_t kx = 0; kx < cv->kw; kx++) {
-					int64_t ix = (int64_t)ox * cv->stride_w - cv->pad_w +
-						     (int64_t)kx * cv->dil_w;
-					if (ix < 0 || ix >= cv->in_w) {
-						continue;
-					}
-					ADD((uint32_t)(((int64_t)c * cv->in_h + iy) * cv->in_w + ix), k[kx]);
-				}
-			}
+		uint32_t nt = conv_taps_of_output(&x->conv, j, sc->idx, sc->dl);
+		for (uint32_t r = 0; r < nt; r++) {
+			ADD(sc->idx[r], x->conv.kernel[sc->dl[r]]);
 		}
 		break;
 	}

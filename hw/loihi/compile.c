@@ -27,7 +27,20 @@ struct csyn {
 	uint32_t src, tgt;
 	int32_t w;
 	uint32_t delay;
-	uint32_t tc; /* core of the target, once placed */
+	uint32_t tc;   /* core of the target, once placed */
+	uint32_t kern; /* the shared kernel it comes from, or UINT32_MAX */
+};
+
+/* A convolution whose weights a core may store once (weight sharing): the
+ * projection's geometry, its integer weights and delay. */
+struct ckern {
+	const struct proj_conv *cv;
+	uint32_t pre_first, post_first, n_pre;
+	uint32_t delay;
+	int32_t *w; /* cout x cin/groups x kh x kw chip weights */
+	uint64_t n_w;
+	uint64_t sk_base; /* first index of its (source, kernel) pairs */
+	uint64_t bytes;	  /* synaptic memory of one stored copy */
 };
 
 struct cmap {
@@ -51,6 +64,15 @@ struct cmap {
 	uint64_t seq_traffic, seq_routes; /* AUTO: the sequential baseline's */
 	uint32_t seq_cores;
 	uint64_t routes, traffic; /* of the final placement */
+	struct ckern *kern;	  /* conv projections that can be shared */
+	uint32_t n_kern;
+	uint64_t n_sk;			  /* (source, kernel) pairs */
+	bool share;			  /* the placement stores kernels once per core */
+	uint64_t *core_bytes;		  /* synaptic memory per core, once placed */
+	uint64_t kern_copies, conv_axons; /* kernels stored, conv axon entries */
+	uint32_t alt_cores;		  /* the other way (with or without sharing) */
+	uint64_t alt_bytes;
+	bool alt_ok;
 	snn_diag *d;
 };
 
@@ -151,6 +173,7 @@ static int collect(struct cmap *M)
 						 * only placement reports get here */
 						c->w = b->w ? b->w[k] : 0;
 						c->delay = run->delay;
+						c->kern = UINT32_MAX;
 						if (run->delay > M->max_delay) {
 							M->max_delay = run->delay;
 						}
@@ -181,6 +204,259 @@ out_destroy:
 	return rc;
 }
 
+/* --------------------------------------------------------- shared kernels */
+
+/* Whether projection i is a convolution whose synapses are exactly its
+ * kernel's taps between two whole populations: no source subset, no
+ * per-source delay, and no other projection between the same populations
+ * (so that the expanded synapses of that population pair are its own). */
+static bool shareable(const snn_net *net, uint32_t i)
+{
+	const struct projection *pr = &net->projs[i];
+	if (pr->kind != PROJ_CONV || !pr->x || pr->x->pre_delay) {
+		return false;
+	}
+	const struct target_set *a = &pr->pre, *b = &pr->post;
+	if (a->ids || b->ids || a->lo != 0 || b->lo != 0 || a->hi != net->pops[a->pop].size ||
+	    b->hi != net->pops[b->pop].size) {
+		return false;
+	}
+	for (uint32_t k = 0; k < net->n_projs; k++) {
+		if (k != i && net->projs[k].pre.pop == a->pop && net->projs[k].post.pop == b->pop) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Finds the shareable conv projections and tags their expanded synapses with
+ * the kernel, so that a placement can store each kernel once per core (a
+ * kernel whose copy would take more than a quarter of a core's synaptic
+ * memory stays expanded: a core stores a whole kernel, not a slice). The
+ * chip weights are the CPU builder's (the float weight rounded, unscaled for
+ * loihi_lif); graded networks (placement reports only) keep weight 0. */
+static int find_kernels(struct cmap *M)
+{
+	const snn_net *net = M->net;
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < net->n_projs; i++) {
+		n += shareable(net, i);
+	}
+	if (!n) {
+		return SNN_OK;
+	}
+	M->kern = calloc(n, sizeof(struct ckern));
+	if (!M->kern) {
+		return cm_nomem(M);
+	}
+	for (uint32_t i = 0; i < net->n_projs; i++) {
+		if (!shareable(net, i)) {
+			continue;
+		}
+		const struct projection *pr = &net->projs[i];
+		const struct population *post = &net->pops[pr->post.pop];
+		const struct proj_conv *cv = &pr->x->conv;
+		uint64_t n_w = (uint64_t)cv->cout * (cv->cin / cv->groups) * cv->kh * cv->kw;
+		if (LOIHI_KERNEL_HDR_BYTES + n_w * LOIHI_KERNEL_WEIGHT_BYTES >
+		    M->T->syn_bytes_per_core / 4) {
+			continue; /* a kernel this big stays expanded */
+		}
+		struct ckern *K = &M->kern[M->n_kern++];
+		K->cv = cv;
+		K->pre_first = net->pops[pr->pre.pop].first;
+		K->n_pre = net->pops[pr->pre.pop].size;
+		K->post_first = post->first;
+		K->delay = pr->x->delay_steps;
+		K->n_w = n_w;
+		K->w = calloc(K->n_w ? K->n_w : 1, sizeof(int32_t));
+		if (!K->w) {
+			return cm_nomem(M);
+		}
+		for (uint64_t k = 0; M->need_image && k < K->n_w; k++) {
+			K->w[k] = (int32_t)llrint((double)K->cv->kernel[k]);
+		}
+		K->sk_base = M->n_sk;
+		M->n_sk += K->n_pre;
+		K->bytes = LOIHI_KERNEL_HDR_BYTES + K->n_w * LOIHI_KERNEL_WEIGHT_BYTES;
+		if (K->delay > M->T->max_delay) {
+			return snn_diag_error(M->d, SNN_ERANGE, NULL, 0, 0,
+					      "a synaptic delay of %u steps exceeds %s's %u steps",
+					      K->delay, M->T->name, M->T->max_delay);
+		}
+	}
+	for (uint64_t e = 0; e < M->n_syn; e++) {
+		struct csyn *c = &M->syn[e];
+		for (uint32_t k = 0; k < M->n_kern; k++) {
+			const struct ckern *K = &M->kern[k];
+			if (c->src - K->pre_first < K->n_pre &&
+			    c->tgt - K->post_first <
+				(uint64_t)K->cv->cout * K->cv->out_h * K->cv->out_w) {
+				c->kern = k;
+				break;
+			}
+		}
+	}
+	return SNN_OK;
+}
+
+/* Synaptic memory a neuron adds to a core: 4 bytes per synapse it gets
+ * expanded; through a shared kernel, one conv axon entry per source the core
+ * has no entry for yet, and the kernel itself when the core has none. The
+ * core's current contents are given as stamps (kst per kernel, skst per
+ * (source, kernel) pair: equal to `core` when present) or, with kst NULL,
+ * as counts of the neurons using each (kc per kernel and core, skc per pair
+ * and core). Without sharing every synapse counts 4 bytes. */
+struct smem {
+	uint32_t *kst, *skst; /* stamps (fill) */
+	uint32_t *kc;	      /* counts (refine): kernel k on core c at k * nc + c */
+	struct sc_map *skc;
+	uint32_t nc;
+};
+
+static uint64_t sk_of(const struct cmap *M, const struct csyn *c)
+{
+	return M->kern[c->kern].sk_base + (c->src - M->kern[c->kern].pre_first);
+}
+
+static uint32_t sm_pair_users(const struct smem *S, uint64_t sk, uint32_t core);
+
+/* Bytes neuron g adds to core (sign > 0) or frees from it (sign < 0, g on
+ * it: what only g uses). */
+static uint64_t sm_bytes(const struct cmap *M, const struct smem *S, uint32_t g, uint32_t core,
+			 int sign)
+{
+	if (!M->share) {
+		return (M->in_off[g + 1] - M->in_off[g]) * LOIHI_SYN_BYTES;
+	}
+	uint64_t b = 0;
+	uint32_t seen[8], n_seen = 0;
+	uint32_t here = sign > 0 ? 0 : 1;
+	for (uint64_t e = M->in_off[g]; e < M->in_off[g + 1]; e++) {
+		const struct csyn *c = &M->syn[e];
+		if (!M->share || c->kern == UINT32_MAX) {
+			b += LOIHI_SYN_BYTES;
+			continue;
+		}
+		uint64_t sk = sk_of(M, c);
+		bool pair_new = S->kst ? S->skst[sk] != core : sm_pair_users(S, sk, core) == here;
+		b += pair_new ? LOIHI_CONV_AXON_BYTES : 0;
+		uint32_t k = c->kern, j = 0;
+		while (j < n_seen && seen[j] != k) {
+			j++;
+		}
+		if (j < n_seen) {
+			continue;
+		}
+		if (n_seen < 8) {
+			seen[n_seen++] = k;
+		} else {
+			uint64_t f = M->in_off[g];
+			while (f < e && M->syn[f].kern != k) {
+				f++;
+			}
+			if (f < e) {
+				continue;
+			}
+		}
+		bool kern_new =
+		    S->kst ? S->kst[k] != core : S->kc[(uint64_t)k * S->nc + core] == here;
+		b += kern_new ? M->kern[k].bytes : 0;
+	}
+	return b;
+}
+
+/* Stamps g's kernels and pairs as present on core (fill). */
+static void sm_stamp(const struct cmap *M, struct smem *S, uint32_t g, uint32_t core)
+{
+	for (uint64_t e = M->in_off[g]; M->share && e < M->in_off[g + 1]; e++) {
+		const struct csyn *c = &M->syn[e];
+		if (c->kern != UINT32_MAX) {
+			S->skst[sk_of(M, c)] = core;
+			S->kst[c->kern] = core;
+		}
+	}
+}
+
+static int sm_stamps_new(const struct cmap *M, struct smem *S)
+{
+	memset(S, 0, sizeof(*S));
+	S->kst = malloc((M->n_kern ? M->n_kern : 1) * sizeof(uint32_t));
+	S->skst = malloc((M->n_sk ? M->n_sk : 1) * sizeof(uint32_t));
+	if (!S->kst || !S->skst) {
+		free(S->kst);
+		free(S->skst);
+		return -1;
+	}
+	memset(S->kst, 0xff, (M->n_kern ? M->n_kern : 1) * sizeof(uint32_t));
+	memset(S->skst, 0xff, (M->n_sk ? M->n_sk : 1) * sizeof(uint32_t));
+	return 0;
+}
+
+static void sm_stamps_free(struct smem *S)
+{
+	free(S->kst);
+	free(S->skst);
+}
+
+/* Synaptic memory of every core of the placement (M->core_bytes). */
+static int core_bytes(struct cmap *M)
+{
+	struct smem S;
+	uint32_t *start = calloc((size_t)M->n_cores + 1, sizeof(uint32_t));
+	uint32_t *by_core = malloc((M->n ? M->n : 1) * sizeof(uint32_t));
+	free(M->core_bytes);
+	M->core_bytes = calloc(M->n_cores ? M->n_cores : 1, sizeof(uint64_t));
+	M->kern_copies = M->conv_axons = 0;
+	if (!start || !by_core || !M->core_bytes || sm_stamps_new(M, &S) != 0) {
+		free(start);
+		free(by_core);
+		return cm_nomem(M);
+	}
+	for (uint32_t g = 0; g < M->n; g++) {
+		if (M->core[g] != UINT32_MAX) {
+			start[M->core[g] + 1]++;
+		}
+	}
+	for (uint32_t c = 0; c < M->n_cores; c++) {
+		start[c + 1] += start[c];
+	}
+	for (uint32_t g = 0; g < M->n; g++) {
+		if (M->core[g] != UINT32_MAX) {
+			by_core[start[M->core[g]]++] = g;
+		}
+	}
+	for (uint32_t c = 0, k = 0; c < M->n_cores; c++) {
+		for (; k < start[c]; k++) {
+			uint32_t g = by_core[k];
+			M->core_bytes[c] += sm_bytes(M, &S, g, c, 1);
+			for (uint64_t e = M->in_off[g]; M->share && e < M->in_off[g + 1]; e++) {
+				const struct csyn *y = &M->syn[e];
+				if (y->kern == UINT32_MAX) {
+					continue;
+				}
+				uint64_t sk = sk_of(M, y);
+				M->conv_axons += S.skst[sk] != c;
+				M->kern_copies += S.kst[y->kern] != c;
+				S.skst[sk] = c;
+				S.kst[y->kern] = c;
+			}
+		}
+	}
+	sm_stamps_free(&S);
+	free(start);
+	free(by_core);
+	return SNN_OK;
+}
+
+static uint64_t total_bytes(const struct cmap *M)
+{
+	uint64_t t = 0;
+	for (uint32_t c = 0; c < M->n_cores; c++) {
+		t += M->core_bytes[c];
+	}
+	return t;
+}
+
 /* ------------------------------------------------------------- placement */
 
 /* Fills cores in the given order of chip neurons, opening a new core when
@@ -190,7 +466,9 @@ static int fill(struct cmap *M, const uint32_t *order, uint32_t n_order)
 {
 	const struct loihi_target *T = M->T;
 	uint32_t *stamp = malloc((M->n ? M->n : 1) * sizeof(uint32_t));
-	if (!stamp) {
+	struct smem S;
+	if (!stamp || sm_stamps_new(M, &S) != 0) {
+		free(stamp);
 		return cm_nomem(M);
 	}
 	for (uint32_t i = 0; i < M->n; i++) {
@@ -202,7 +480,9 @@ static int fill(struct cmap *M, const uint32_t *order, uint32_t n_order)
 	int rc = SNN_OK;
 	for (uint32_t k = 0; k < n_order; k++) {
 		uint32_t g = order[k];
-		uint64_t nsyn = M->in_off[g + 1] - M->in_off[g];
+		/* bytes g adds to this core, and alone on a new one */
+		uint64_t nb = sm_bytes(M, &S, g, core, 1);
+		uint64_t alone = M->share ? sm_bytes(M, &S, g, UINT32_MAX - 1, 1) : nb;
 		uint32_t new_axons = 0;
 		for (uint64_t e = M->in_off[g]; e < M->in_off[g + 1]; e++) {
 			uint32_t src = M->syn[e].src;
@@ -210,20 +490,20 @@ static int fill(struct cmap *M, const uint32_t *order, uint32_t n_order)
 				new_axons++;
 			}
 		}
-		if (nsyn * LOIHI_SYN_BYTES > T->syn_bytes_per_core ||
-		    new_axons > T->axons_per_core) {
+		if (alone > T->syn_bytes_per_core || new_axons > T->axons_per_core) {
 			rc = snn_diag_error(
 			    M->d, SNN_ERANGE, NULL, 0, 0,
 			    "neuron %u alone needs %llu bytes of synaptic memory and %u "
 			    "input axons; a %s core has %u and %u",
-			    g, (unsigned long long)(nsyn * LOIHI_SYN_BYTES), new_axons, T->name,
-			    T->syn_bytes_per_core, T->axons_per_core);
+			    g, (unsigned long long)alone, new_axons, T->name, T->syn_bytes_per_core,
+			    T->axons_per_core);
 			goto out_free;
 		}
 		if (neurons > 0 &&
 		    (neurons + 1 > T->neurons_per_core || axons + new_axons > T->axons_per_core ||
-		     bytes + nsyn * LOIHI_SYN_BYTES > T->syn_bytes_per_core)) {
+		     bytes + nb > T->syn_bytes_per_core)) {
 			core++;
+			nb = alone;
 			neurons = 0;
 			axons = 0;
 			bytes = 0;
@@ -237,10 +517,11 @@ static int fill(struct cmap *M, const uint32_t *order, uint32_t n_order)
 		for (uint64_t e = M->in_off[g]; e < M->in_off[g + 1]; e++) {
 			stamp[M->syn[e].src] = core;
 		}
+		sm_stamp(M, &S, g, core);
 		M->core[g] = core;
 		neurons++;
 		axons += new_axons;
-		bytes += nsyn * LOIHI_SYN_BYTES;
+		bytes += nb;
 	}
 	M->n_cores = n_order ? core + 1 : 0;
 	uint64_t have = (uint64_t)T->cores_per_chip * T->chips_per_board;
@@ -254,6 +535,7 @@ static int fill(struct cmap *M, const uint32_t *order, uint32_t n_order)
 	}
 out_free:
 	free(stamp);
+	sm_stamps_free(&S);
 	return rc;
 }
 
@@ -563,6 +845,87 @@ static uint32_t sc_get(struct sc_map *h, uint32_t s, uint32_t c)
 	return p ? *p : 0;
 }
 
+/* Neurons of core `core` using the (source, kernel) pair sk (refine). */
+static uint32_t sm_pair_users(const struct smem *S, uint64_t sk, uint32_t core)
+{
+	return sc_get(S->skc, (uint32_t)sk, core);
+}
+
+static int sm_counts_move(const struct cmap *M, struct smem *S, uint32_t g, uint32_t from,
+			  uint32_t to);
+
+/* Counts of the neurons using each kernel and pair on each of nc cores, for
+ * moves between cores (refine); M->share false: nothing to count. */
+static int sm_counts_new(const struct cmap *M, struct smem *S, uint32_t nc)
+{
+	memset(S, 0, sizeof(*S));
+	S->nc = nc;
+	S->kc = calloc(M->n_kern * (size_t)nc + 1, sizeof(uint32_t));
+	S->skc = calloc(1, sizeof(struct sc_map));
+	if (!S->kc || !S->skc) {
+		return -1;
+	}
+	for (uint32_t g = 0; M->share && g < M->n; g++) {
+		if (M->core[g] != UINT32_MAX && sm_counts_move(M, S, g, UINT32_MAX, M->core[g])) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Moves g's uses from core `from` to core `to` (either UINT32_MAX: none). */
+static int sm_counts_move(const struct cmap *M, struct smem *S, uint32_t g, uint32_t from,
+			  uint32_t to)
+{
+	uint32_t last = UINT32_MAX;
+	for (uint64_t e = M->in_off[g]; M->share && e < M->in_off[g + 1]; e++) {
+		const struct csyn *c = &M->syn[e];
+		if (c->kern == UINT32_MAX) {
+			continue;
+		}
+		uint64_t sk = sk_of(M, c);
+		if (to != UINT32_MAX) {
+			uint32_t *p = sc_slot(S->skc, (uint32_t)sk, to, true);
+			if (!p) {
+				return -1;
+			}
+			(*p)++;
+		}
+		if (from != UINT32_MAX) {
+			uint32_t *p = sc_slot(S->skc, (uint32_t)sk, from, false);
+			if (p) {
+				(*p)--;
+			}
+		}
+		/* kernels: once per neuron (g's kernels, first use of each) */
+		bool first = c->kern != last;
+		for (uint64_t f = M->in_off[g]; first && c->kern != last && f < e; f++) {
+			first = M->syn[f].kern != c->kern;
+		}
+		last = c->kern;
+		if (!first) {
+			continue;
+		}
+		if (to != UINT32_MAX) {
+			S->kc[(uint64_t)c->kern * S->nc + to]++;
+		}
+		if (from != UINT32_MAX) {
+			S->kc[(uint64_t)c->kern * S->nc + from]--;
+		}
+	}
+	return 0;
+}
+
+static void sm_counts_free(struct smem *S)
+{
+	free(S->kc);
+	if (S->skc) {
+		free(S->skc->key);
+		free(S->skc->cnt);
+		free(S->skc);
+	}
+}
+
 /* Inter-core traffic of the placement: for every chip neuron, its weight
  * (w NULL: 1) times the number of other cores holding targets of it.
  * Needs the synapses grouped by target (in_off). */
@@ -626,9 +989,11 @@ static int refine(struct cmap *M, bool *moved)
 	uint64_t *off = NULL;
 	uint32_t *adj = NULL, *cand = malloc((nc ? nc : 1) * sizeof(uint32_t));
 	uint8_t *is_cand = calloc(nc ? nc : 1, 1);
+	struct smem S;
 	int rc = SNN_OK;
 	*moved = false;
-	if (!cn || !ca || !cb || !cand || !is_cand) {
+	if (sm_counts_new(M, &S, nc) != 0 || core_bytes(M) != SNN_OK || !cn || !ca || !cb ||
+	    !cand || !is_cand) {
 		rc = cm_nomem(M);
 		goto out;
 	}
@@ -641,7 +1006,6 @@ static int refine(struct cmap *M, bool *moved)
 			continue;
 		}
 		cn[M->core[g]]++;
-		cb[M->core[g]] += (M->in_off[g + 1] - M->in_off[g]) * LOIHI_SYN_BYTES;
 		for (uint64_t e = M->in_off[g]; e < M->in_off[g + 1]; e++) {
 			uint32_t *p = sc_slot(&h, M->syn[e].src, M->core[g], true);
 			if (!p) {
@@ -652,6 +1016,7 @@ static int refine(struct cmap *M, bool *moved)
 			(*p)++;
 		}
 	}
+	memcpy(cb, M->core_bytes, (nc ? nc : 1) * sizeof(uint64_t));
 	for (int pass = 0; pass < 16; pass++) {
 		uint64_t moves = 0;
 		for (uint32_t g = 0; g < M->n; g++) {
@@ -659,7 +1024,6 @@ static int refine(struct cmap *M, bool *moved)
 			if (old == UINT32_MAX || !M->on_chip[g]) {
 				continue;
 			}
-			uint64_t nsyn = M->in_off[g + 1] - M->in_off[g];
 			uint32_t n_cand = 0;
 			for (uint64_t e = off[g]; e < off[g + 1]; e++) {
 				uint32_t c = M->core[adj[e]];
@@ -678,7 +1042,7 @@ static int refine(struct cmap *M, bool *moved)
 				uint32_t c = cand[k];
 				is_cand[c] = 0;
 				if (cn[c] + 1 > T->neurons_per_core ||
-				    cb[c] + nsyn * LOIHI_SYN_BYTES > T->syn_bytes_per_core) {
+				    cb[c] + sm_bytes(M, &S, g, c, 1) > T->syn_bytes_per_core) {
 					continue;
 				}
 				/* g as a source */
@@ -735,8 +1099,12 @@ static int refine(struct cmap *M, bool *moved)
 			}
 			cn[old]--;
 			cn[best_c]++;
-			cb[old] -= nsyn * LOIHI_SYN_BYTES;
-			cb[best_c] += nsyn * LOIHI_SYN_BYTES;
+			cb[old] -= sm_bytes(M, &S, g, old, -1);
+			cb[best_c] += sm_bytes(M, &S, g, best_c, 1);
+			if (sm_counts_move(M, &S, g, old, best_c) != 0) {
+				rc = cm_nomem(M);
+				goto out;
+			}
 			M->core[g] = best_c;
 			moves++;
 		}
@@ -757,6 +1125,7 @@ static int refine(struct cmap *M, bool *moved)
 	}
 	M->n_cores = k;
 out:
+	sm_counts_free(&S);
 	free(h.key);
 	free(h.cnt);
 	free(cn);
@@ -885,17 +1254,127 @@ static int cmp_syn_core(const void *a, const void *b)
 	return x->delay < y->delay ? -1 : x->delay > y->delay;
 }
 
+/* The synapses of one core, M->syn[e0, e1) (by source, then target): in a
+ * version 2 image (M->share) first the core's kernels, each with the range of
+ * its targets here; then the expanded axons (version 1's records), then, in
+ * version 2, one conv axon per (source, kernel). kscr: 3 n_kern scratch. */
+static void write_core_synapses(const struct cmap *M, FILE *f, uint64_t e0, uint64_t e1,
+				const uint32_t *local, uint32_t *kscr)
+{
+	uint32_t *lo = kscr, *hi = kscr + M->n_kern, *kloc = kscr + 2 * (size_t)M->n_kern;
+	if (M->share) {
+		for (uint32_t k = 0; k < M->n_kern; k++) {
+			lo[k] = UINT32_MAX;
+			hi[k] = 0;
+		}
+		for (uint64_t e = e0; e < e1; e++) {
+			const struct csyn *y = &M->syn[e];
+			if (y->kern != UINT32_MAX) {
+				uint32_t o = y->tgt - M->kern[y->kern].post_first;
+				lo[y->kern] = o < lo[y->kern] ? o : lo[y->kern];
+				hi[y->kern] = o + 1 > hi[y->kern] ? o + 1 : hi[y->kern];
+			}
+		}
+		uint32_t nk = 0;
+		for (uint32_t k = 0; k < M->n_kern; k++) {
+			kloc[k] = hi[k] ? nk++ : UINT32_MAX;
+		}
+		w32(f, nk);
+		for (uint32_t k = 0; k < M->n_kern; k++) {
+			const struct ckern *K = &M->kern[k];
+			const struct proj_conv *cv = K->cv;
+			if (kloc[k] == UINT32_MAX) {
+				continue;
+			}
+			uint32_t geo[15] = {cv->cin,   cv->cout,     cv->groups,   cv->in_h,
+					    cv->in_w,  cv->out_h,    cv->out_w,	   cv->kh,
+					    cv->kw,    cv->stride_h, cv->stride_w, cv->pad_h,
+					    cv->pad_w, cv->dil_h,    cv->dil_w};
+			for (int j = 0; j < 15; j++) {
+				w32(f, geo[j]);
+			}
+			w32(f, K->pre_first);
+			w32(f, K->post_first);
+			w32(f, lo[k]);
+			w32(f, hi[k]);
+			w32(f, K->delay);
+			w32(f, (uint32_t)K->n_w);
+			for (uint64_t j = 0; j < K->n_w; j++) {
+				w32(f, (uint32_t)K->w[j]);
+			}
+		}
+	}
+	/* expanded axons: every synapse not in a shared kernel */
+	/* per source: one axon when it has expanded synapses here, one conv
+	 * axon per kernel (a source's synapses of one kernel are contiguous:
+	 * its targets here are one population's) */
+	uint32_t n_axons = 0, n_conv = 0;
+	for (uint64_t a = e0; a < e1;) {
+		uint64_t b = a, n = 0;
+		while (b < e1 && M->syn[b].src == M->syn[a].src) {
+			const struct csyn *y = &M->syn[b];
+			if (!M->share || y->kern == UINT32_MAX) {
+				n++;
+			} else {
+				n_conv += b == a || M->syn[b - 1].kern != y->kern;
+			}
+			b++;
+		}
+		n_axons += n > 0;
+		a = b;
+	}
+	w32(f, n_axons);
+	for (uint64_t a = e0; a < e1;) {
+		uint64_t b = a, n = 0;
+		while (b < e1 && M->syn[b].src == M->syn[a].src) {
+			n += !M->share || M->syn[b].kern == UINT32_MAX;
+			b++;
+		}
+		if (n) {
+			w32(f, M->syn[a].src);
+			w32(f, (uint32_t)n);
+			for (uint64_t k = a; k < b; k++) {
+				if (!M->share || M->syn[k].kern == UINT32_MAX) {
+					w32(f, local[M->syn[k].tgt]);
+					w32(f, (uint32_t)M->syn[k].w);
+					w32(f, M->syn[k].delay);
+				}
+			}
+		}
+		a = b;
+	}
+	if (!M->share) {
+		return;
+	}
+	w32(f, n_conv);
+	for (uint64_t e = e0; e < e1; e++) {
+		const struct csyn *y = &M->syn[e], *p = e > e0 ? &M->syn[e - 1] : NULL;
+		if (y->kern == UINT32_MAX || (p && p->src == y->src && p->kern == y->kern)) {
+			continue;
+		}
+		const struct ckern *K = &M->kern[y->kern];
+		uint32_t i = y->src - K->pre_first, plane = K->cv->in_h * K->cv->in_w;
+		w32(f, y->src);
+		w32(f, kloc[y->kern]);
+		w32(f, i / plane);
+		w32(f, (i % plane) / K->cv->in_w);
+		w32(f, i % K->cv->in_w);
+	}
+}
+
 static int write_image(struct cmap *M, const char *path)
 {
 	const snn_net *net = M->net;
 	char *tmp = malloc(strlen(path) + 16);
 	uint32_t *local = malloc((M->n ? M->n : 1) * sizeof(uint32_t));
 	uint32_t *ncore = calloc(M->n_cores ? M->n_cores : 1, sizeof(uint32_t));
+	uint32_t *kscr = malloc((M->n_kern ? 3 * (size_t)M->n_kern : 1) * sizeof(uint32_t));
 	int rc = SNN_OK;
-	if (!tmp || !local || !ncore) {
+	if (!tmp || !local || !ncore || !kscr) {
 		free(tmp);
 		free(local);
 		free(ncore);
+		free(kscr);
 		return cm_nomem(M);
 	}
 	sprintf(tmp, "%s.tmp%ld", path, (long)getpid());
@@ -910,7 +1389,7 @@ static int write_image(struct cmap *M, const char *path)
 		}
 	}
 	fwrite(LOIHI_IMAGE_MAGIC, 1, 8, f);
-	w32(f, LOIHI_IMAGE_VERSION);
+	w32(f, M->share ? LOIHI_IMAGE_VERSION : 1u);
 	char tname[16] = {0};
 	strncpy(tname, M->T->name, sizeof(tname) - 1);
 	fwrite(tname, 1, 16, f);
@@ -954,25 +1433,10 @@ static int write_image(struct cmap *M, const char *path)
 			w32(f, (uint32_t)M->v0[g]);
 		}
 		uint64_t e0 = e;
-		uint32_t n_axons = 0;
-		for (uint64_t k = e0; k < M->n_syn && M->core[M->syn[k].tgt] == c; k++) {
-			n_axons += k == e0 || M->syn[k - 1].src != M->syn[k].src;
-		}
-		w32(f, n_axons);
 		while (e < M->n_syn && M->core[M->syn[e].tgt] == c) {
-			uint64_t a = e;
-			while (e < M->n_syn && M->core[M->syn[e].tgt] == c &&
-			       M->syn[e].src == M->syn[a].src) {
-				e++;
-			}
-			w32(f, M->syn[a].src);
-			w32(f, (uint32_t)(e - a));
-			for (uint64_t k = a; k < e; k++) {
-				w32(f, local[M->syn[k].tgt]);
-				w32(f, (uint32_t)M->syn[k].w);
-				w32(f, M->syn[k].delay);
-			}
+			e++;
 		}
+		write_core_synapses(M, f, e0, e, local, kscr);
 	}
 	fwrite("END!", 1, 4, f);
 	if (ferror(f) | fclose(f)) {
@@ -989,6 +1453,7 @@ out_free:
 	free(tmp);
 	free(local);
 	free(ncore);
+	free(kscr);
 	return rc;
 }
 
@@ -1027,6 +1492,32 @@ static void report_mapping(const struct cmap *M, enum snn_loihi_placement how, F
 		}
 		fprintf(out, " (the baseline)\n");
 	}
+	uint64_t fullest = 0;
+	for (uint32_t c = 0; c < M->n_cores; c++) {
+		fullest = M->core_bytes[c] > fullest ? M->core_bytes[c] : fullest;
+	}
+	fprintf(out, "synaptic memory  %llu bytes, fullest core %llu (%.1f%% of %u)\n",
+		(unsigned long long)total_bytes(M), (unsigned long long)fullest,
+		100.0 * (double)fullest / T->syn_bytes_per_core, T->syn_bytes_per_core);
+	if (!M->n_kern) {
+		fprintf(out, "weight sharing   none: no conv projection to share\n");
+	} else if (M->share) {
+		fprintf(out,
+			"weight sharing   %u conv kernels stored %llu times, %llu conv axons\n",
+			M->n_kern, (unsigned long long)M->kern_copies,
+			(unsigned long long)M->conv_axons);
+	} else {
+		fprintf(out, "weight sharing   %s %s: %u conv projections expanded\n",
+			T->weight_sharing ? "turned off on" : "not on", T->name, M->n_kern);
+	}
+	if (M->n_kern && M->alt_ok) {
+		fprintf(out, "%s  %u cores, %llu bytes of synaptic memory\n",
+			M->share ? "without sharing" : "with sharing   ", M->alt_cores,
+			(unsigned long long)M->alt_bytes);
+	} else if (M->n_kern) {
+		fprintf(out, "%s  does not fit the board\n",
+			M->share ? "without sharing" : "with sharing   ");
+	}
 	for (uint32_t c = 0; c < M->n_cores && c < 16; c++) {
 		uint32_t nn = 0;
 		uint64_t ns = 0;
@@ -1039,7 +1530,7 @@ static void report_mapping(const struct cmap *M, enum snn_loihi_placement how, F
 		fprintf(out,
 			"core %-4u        %u neurons (%.1f%%), %llu synapses (%.1f%% of memory)\n",
 			c, nn, 100.0 * nn / T->neurons_per_core, (unsigned long long)ns,
-			100.0 * (double)ns * LOIHI_SYN_BYTES / T->syn_bytes_per_core);
+			100.0 * (double)M->core_bytes[c] / T->syn_bytes_per_core);
 	}
 	if (M->n_cores > 16) {
 		fprintf(out, "...              (%u more cores)\n", M->n_cores - 16);
@@ -1060,12 +1551,32 @@ int snn_loihi_compile_opts(const snn_net *net, const char *target, const snn_loi
 		return snn_diag_error(d, SNN_EINVAL, NULL, 0, 0,
 				      "unknown target '%s' (loihi1-class, loihi2-class)", target);
 	}
+	bool can_share = M.T->weight_sharing && !o->no_weight_sharing;
 	int rc = collect(&M);
+	if (rc == SNN_OK) {
+		rc = find_kernels(&M);
+	}
 	if (rc == SNN_OK) {
 		rc = read_activity(&M, o->activity_path);
 	}
+	if (rc == SNN_OK && M.n_kern) {
+		/* the other way first (expanded on a target that shares, shared on
+		 * one that cannot), for the report's comparison */
+		snn_diag *tmp = snn_diag_new();
+		M.d = tmp;
+		M.share = !can_share;
+		M.alt_ok = tmp && place(&M, o->placement) == SNN_OK && core_bytes(&M) == SNN_OK;
+		M.alt_cores = M.n_cores;
+		M.alt_bytes = M.alt_ok ? total_bytes(&M) : 0;
+		M.d = d;
+		snn_diag_free(tmp);
+	}
 	if (rc == SNN_OK) {
+		M.share = can_share && M.n_kern;
 		rc = place(&M, o->placement);
+	}
+	if (rc == SNN_OK) {
+		rc = core_bytes(&M);
 	}
 	if (rc == SNN_OK) {
 		M.routes = traffic(&M, NULL);
@@ -1090,6 +1601,11 @@ int snn_loihi_compile_opts(const snn_net *net, const char *target, const snn_loi
 	free(M.in_off);
 	free(M.core);
 	free(M.weight);
+	free(M.core_bytes);
+	for (uint32_t k = 0; k < M.n_kern; k++) {
+		free(M.kern[k].w);
+	}
+	free(M.kern);
 	return rc;
 }
 

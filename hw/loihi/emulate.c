@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "connect_int.h"
 #include "loihi_int.h"
 #include "model_loihi.h"
 #include "snn/spikes.h"
@@ -23,6 +24,22 @@ struct epop {
 struct eaxon {
 	uint32_t src, core, n;
 	uint64_t first; /* into the synapse arrays */
+};
+
+/* A shared kernel of one core (version 2): the geometry (cv.kernel unused),
+ * the chip weights, and the range [lo, hi) of target indices it may reach on
+ * its core. */
+struct ekern {
+	struct proj_conv cv;
+	uint32_t pre_first, post_first, lo, hi, delay, core;
+	int32_t *w;
+	uint64_t n_w;
+};
+
+/* A conv axon: a source's spikes through a kernel of a core; in is the
+ * source's index in the kernel's input (channel, y, x). */
+struct ecaxon {
+	uint32_t src, kern, in;
 };
 
 struct emu {
@@ -48,6 +65,14 @@ struct emu {
 	int32_t *syn_w;
 	uint32_t *syn_delay;
 	uint64_t n_syn;
+	uint32_t version;
+	struct ekern *kerns; /* version 2 */
+	uint64_t n_kerns;
+	struct ecaxon *caxons;
+	uint64_t n_caxons;
+	uint64_t *csrc_off; /* per gid: its conv axons (CSR into caxon_of) */
+	uint64_t *caxon_of;
+	uint64_t max_taps; /* of an input through any kernel */
 };
 
 static int rd32(struct emu *E, uint32_t *x)
@@ -55,7 +80,7 @@ static int rd32(struct emu *E, uint32_t *x)
 	unsigned char b[4];
 	if (fread(b, 1, 4, E->f) != 4) {
 		return snn_diag_error(E->d, SNN_EPARSE, E->path, 0, 0,
-				      "truncated image (at byte %ld)", ftell(E->f));
+				      "corrupt image: truncated (at byte %ld)", ftell(E->f));
 	}
 	*x = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
 	return SNN_OK;
@@ -97,6 +122,141 @@ static void emu_free(struct emu *E)
 	free(E->syn_tgt);
 	free(E->syn_w);
 	free(E->syn_delay);
+	for (uint64_t k = 0; E->kerns && k < E->n_kerns; k++) {
+		free(E->kerns[k].w);
+	}
+	free(E->kerns);
+	free(E->caxons);
+	free(E->csrc_off);
+	free(E->caxon_of);
+}
+
+/* Grows *p (of *cap elements of size sz) to hold n + 1. */
+static int grow(void **p, uint64_t *cap, uint64_t n, size_t sz)
+{
+	if (n < *cap) {
+		return 0;
+	}
+	uint64_t c = *cap ? 2 * *cap : 16;
+	void *q = realloc(*p, c * sz);
+	if (!q) {
+		return -1;
+	}
+	*p = q;
+	*cap = c;
+	return 0;
+}
+
+/* The shared kernels of core c (version 2), checked against the network. */
+static int load_kernels(struct emu *E, uint32_t c, uint64_t *cap)
+{
+	uint32_t nk;
+	int rc = rd32(E, &nk);
+	if (rc != SNN_OK) {
+		return rc;
+	}
+	for (uint32_t k = 0; k < nk; k++) {
+		uint32_t x[21];
+		for (int j = 0; j < 21; j++) {
+			if ((rc = rd32(E, &x[j])) != SNN_OK) {
+				return rc;
+			}
+		}
+		if (grow((void **)&E->kerns, cap, E->n_kerns, sizeof(struct ekern))) {
+			return snn_diag_error(E->d, SNN_ENOMEM, E->path, 0, 0, "out of memory");
+		}
+		struct ekern *K = &E->kerns[E->n_kerns++];
+		memset(K, 0, sizeof(*K));
+		struct proj_conv *cv = &K->cv;
+		uint32_t *geo[15] = {&cv->cin,	 &cv->cout,	&cv->groups,   &cv->in_h,
+				     &cv->in_w,	 &cv->out_h,	&cv->out_w,    &cv->kh,
+				     &cv->kw,	 &cv->stride_h, &cv->stride_w, &cv->pad_h,
+				     &cv->pad_w, &cv->dil_h,	&cv->dil_w};
+		bool ok = true;
+		for (int j = 0; j < 15; j++) {
+			*geo[j] = x[j];
+			/* every size, stride and dilation >= 1 (pads may be 0) */
+			ok &= x[j] <= 65536 && (x[j] >= 1 || j == 11 || j == 12);
+		}
+		K->pre_first = x[15];
+		K->post_first = x[16];
+		K->lo = x[17];
+		K->hi = x[18];
+		K->delay = x[19];
+		K->core = c;
+		uint32_t n_w = x[20];
+		if (!ok || cv->cin % cv->groups || cv->cout % cv->groups) {
+			return bad(E, "kernel geometry out of range");
+		}
+		uint64_t n_in = (uint64_t)cv->cin * cv->in_h * cv->in_w;
+		uint64_t n_out = (uint64_t)cv->cout * cv->out_h * cv->out_w;
+		if (K->pre_first + n_in > E->n || K->post_first + n_out > E->n || K->lo >= K->hi ||
+		    K->hi > n_out) {
+			return bad(E, "kernel geometry outside the network or its target range");
+		}
+		if (K->delay < 1 || K->delay > E->max_delay) {
+			return bad(E, "kernel delay out of range");
+		}
+		/* at most 2^26 weights, checked factor by factor (no overflow) */
+		uint64_t a = (uint64_t)cv->cout * (cv->cin / cv->groups);
+		uint64_t b = a <= (1u << 26) ? a * cv->kh : UINT64_MAX;
+		K->n_w = b <= (1u << 26) ? b * cv->kw : UINT64_MAX;
+		if (K->n_w > (1u << 26) || n_w != K->n_w) {
+			return bad(E, "kernel weight count does not match its geometry");
+		}
+		K->w = malloc(K->n_w * sizeof(int32_t));
+		if (!K->w) {
+			return snn_diag_error(E->d, SNN_ENOMEM, E->path, 0, 0, "out of memory");
+		}
+		for (uint64_t j = 0; j < K->n_w; j++) {
+			uint32_t w;
+			if ((rc = rd32(E, &w)) != SNN_OK) {
+				return rc;
+			}
+			K->w[j] = (int32_t)w;
+		}
+		uint64_t t = conv_max_taps_of_input(cv);
+		E->max_taps = t > E->max_taps ? t : E->max_taps;
+	}
+	return SNN_OK;
+}
+
+/* The conv axons of core c (version 2); its kernels start at kernel k0. */
+static int load_conv_axons(struct emu *E, uint64_t k0, uint64_t *cap)
+{
+	uint32_t na;
+	int rc = rd32(E, &na);
+	if (rc != SNN_OK) {
+		return rc;
+	}
+	for (uint32_t a = 0; a < na; a++) {
+		uint32_t x[5];
+		for (int j = 0; j < 5; j++) {
+			if ((rc = rd32(E, &x[j])) != SNN_OK) {
+				return rc;
+			}
+		}
+		if (x[0] >= E->n) {
+			return bad(E, "conv axon source out of range");
+		}
+		if (x[1] >= E->n_kerns - k0) {
+			return bad(E, "conv axon kernel reference out of range");
+		}
+		const struct ekern *K = &E->kerns[k0 + x[1]];
+		if (x[2] >= K->cv.cin || x[3] >= K->cv.in_h || x[4] >= K->cv.in_w) {
+			return bad(E, "conv axon position outside its kernel's input");
+		}
+		uint32_t in = (x[2] * K->cv.in_h + x[3]) * K->cv.in_w + x[4];
+		if ((uint64_t)K->pre_first + in != x[0]) {
+			return bad(E, "conv axon position does not match its source");
+		}
+		if (grow((void **)&E->caxons, cap, E->n_caxons, sizeof(struct ecaxon))) {
+			return snn_diag_error(E->d, SNN_ENOMEM, E->path, 0, 0, "out of memory");
+		}
+		E->caxons[E->n_caxons++] = (struct ecaxon){x[0], (uint32_t)(k0 + x[1]), in};
+		E->csrc_off[x[0] + 1]++;
+	}
+	return SNN_OK;
 }
 
 static int load(struct emu *E)
@@ -111,11 +271,12 @@ static int load(struct emu *E)
 	if ((rc = rd32(E, &ver)) != SNN_OK) {
 		return rc;
 	}
-	if (ver != LOIHI_IMAGE_VERSION) {
+	if (ver < 1 || ver > LOIHI_IMAGE_VERSION) {
 		return snn_diag_error(E->d, SNN_EPARSE, E->path, 0, 0,
-				      "image version %u; this emulator reads version %u", ver,
+				      "image version %u; this emulator reads versions 1 to %u", ver,
 				      LOIHI_IMAGE_VERSION);
 	}
+	E->version = ver;
 	if (fread(E->target, 1, 16, E->f) != 16) {
 		return bad(E, "truncated header");
 	}
@@ -140,8 +301,9 @@ static int load(struct emu *E)
 	E->core_first = calloc((size_t)E->n_cores + 1, sizeof(uint32_t));
 	E->core_gid = malloc(nn * sizeof(uint32_t));
 	E->src_off = calloc(nn + 1, sizeof(uint64_t));
+	E->csrc_off = calloc(nn + 1, sizeof(uint64_t));
 	if (!E->pops || !E->prop || !E->u || !E->v || !E->ref || !E->core || !E->core_first ||
-	    !E->core_gid || !E->src_off) {
+	    !E->core_gid || !E->src_off || !E->csrc_off) {
 		return snn_diag_error(E->d, SNN_ENOMEM, E->path, 0, 0, "out of memory");
 	}
 	for (uint32_t g = 0; g < E->n; g++) {
@@ -179,6 +341,7 @@ static int load(struct emu *E)
 		return snn_diag_error(E->d, SNN_ENOMEM, E->path, 0, 0, "out of memory");
 	}
 	uint32_t placed = 0;
+	uint64_t cap_k = 0, cap_ca = 0;
 	for (uint32_t c = 0; c < E->n_cores; c++) {
 		uint32_t chip, nc;
 		if ((rc = rd32(E, &chip)) != SNN_OK || (rc = rd32(E, &nc)) != SNN_OK) {
@@ -216,6 +379,10 @@ static int load(struct emu *E)
 			E->v[g] = (int32_t)x[10];
 			E->core[g] = c;
 			E->core_gid[placed++] = g;
+		}
+		uint64_t k0 = E->n_kerns;
+		if (E->version >= 2 && (rc = load_kernels(E, c, &cap_k)) != SNN_OK) {
+			return rc;
 		}
 		uint32_t na;
 		if ((rc = rd32(E, &na)) != SNN_OK) {
@@ -275,6 +442,9 @@ static int load(struct emu *E)
 				E->n_syn++;
 			}
 		}
+		if (E->version >= 2 && (rc = load_conv_axons(E, k0, &cap_ca)) != SNN_OK) {
+			return rc;
+		}
 	}
 	E->core_first[E->n_cores] = placed;
 	char end[4];
@@ -293,6 +463,19 @@ static int load(struct emu *E)
 	memcpy(pos, E->src_off, E->n * sizeof(uint64_t));
 	for (uint64_t a = 0; a < E->n_axons; a++) {
 		E->axon_of[pos[E->axons[a].src]++] = a;
+	}
+	/* conv axons by source likewise */
+	for (uint32_t g = 0; g < E->n; g++) {
+		E->csrc_off[g + 1] += E->csrc_off[g];
+	}
+	E->caxon_of = malloc((E->n_caxons ? E->n_caxons : 1) * sizeof(uint64_t));
+	if (!E->caxon_of) {
+		free(pos);
+		return snn_diag_error(E->d, SNN_ENOMEM, E->path, 0, 0, "out of memory");
+	}
+	memcpy(pos, E->csrc_off, E->n * sizeof(uint64_t));
+	for (uint64_t a = 0; a < E->n_caxons; a++) {
+		E->caxon_of[pos[E->caxons[a].src]++] = a;
 	}
 	free(pos);
 	return SNN_OK;
@@ -370,6 +553,12 @@ out_free:
 	return rc;
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
 static int run(struct emu *E, const char *input, const char *out_path, FILE *report)
 {
 	uint32_t slots = 1;
@@ -385,9 +574,11 @@ static int run(struct emu *E, const char *input, const char *out_path, FILE *rep
 	uint32_t *pop_of = malloc((E->n ? E->n : 1) * sizeof(uint32_t));
 	uint32_t *wslot = malloc((E->n_pops ? E->n_pops : 1) * sizeof(uint32_t));
 	const char **names = malloc((E->n_pops ? E->n_pops : 1) * sizeof(char *));
+	uint32_t *tap_out = malloc((E->max_taps ? E->max_taps : 1) * sizeof(uint32_t));
+	uint32_t *tap_k = malloc((E->max_taps ? E->max_taps : 1) * sizeof(uint32_t));
 	snn_spike_writer *w = NULL;
 	int rc = SNN_OK;
-	if (!ring || !spk || !ts || !ids || !pop_of || !wslot || !names) {
+	if (!ring || !spk || !ts || !ids || !pop_of || !wslot || !names || !tap_out || !tap_k) {
 		rc = snn_diag_error(E->d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
 		goto out_free;
 	}
@@ -439,7 +630,9 @@ static int run(struct emu *E, const char *input, const char *out_path, FILE *rep
 			}
 		}
 		updates += E->core_first[E->n_cores];
-		/* record, in id order within each population */
+		/* record in id order, whatever the placement: the spike file of an
+		 * image does not depend on how its network was mapped */
+		qsort(spk + n_in, ns - n_in, sizeof(uint32_t), cmp_u32);
 		for (uint32_t j = n_in; j < ns; j++) {
 			uint32_t g = spk[j], p = pop_of[g];
 			ts[0] = (double)(n + 1) * E->dt_ms;
@@ -466,6 +659,32 @@ static int run(struct emu *E, const char *input, const char *out_path, FILE *rep
 					     t] += E->syn_w[s];
 				}
 				synops += ax->n;
+			}
+			/* conv axons: the kernel's taps of the source that land on
+			 * the axon's core, as the expanded synapses would (zero
+			 * weights are no synapse); the sums are exact integers,
+			 * wrapped only when the neuron reads them, so the order of
+			 * the additions cannot matter */
+			for (uint64_t a = E->csrc_off[g]; a < E->csrc_off[g + 1]; a++) {
+				const struct ecaxon *ax = &E->caxons[E->caxon_of[a]];
+				const struct ekern *K = &E->kerns[ax->kern];
+				if (j < n_in) {
+					offchip_in++;
+				} else if (K->core != E->core[g]) {
+					intercore++;
+				}
+				uint32_t nt = conv_taps_of_input(&K->cv, ax->in, tap_out, tap_k);
+				size_t row = (size_t)((n + K->delay) & (slots - 1)) * E->n;
+				for (uint32_t t = 0; t < nt; t++) {
+					uint32_t o = tap_out[t], tg = K->post_first + o;
+					int32_t wt = K->w[tap_k[t]];
+					if (o < K->lo || o >= K->hi || wt == 0 ||
+					    E->core[tg] != K->core) {
+						continue;
+					}
+					ring[row + tg] += wt;
+					synops++;
+				}
 			}
 		}
 	}
@@ -512,6 +731,8 @@ out_free:
 	free(pop_of);
 	free(wslot);
 	free(names);
+	free(tap_out);
+	free(tap_k);
 	return rc;
 }
 

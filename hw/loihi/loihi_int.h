@@ -6,6 +6,7 @@
 #ifndef SNN_LOIHI_INT_H
 #define SNN_LOIHI_INT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "snn/error.h"
@@ -19,6 +20,7 @@ struct loihi_target {
 	uint32_t weight_bits;
 	uint32_t max_delay; /* steps */
 	uint32_t cores_per_chip;
+	bool weight_sharing; /* conv kernels stored once per core (doc/loihi.md) */
 	uint32_t chips_per_board;
 	double pj_per_synop, pj_per_neuron_update, pj_per_spike_hop;
 	double ns_per_synop, ns_per_neuron_update, ns_per_step_barrier;
@@ -27,10 +29,21 @@ struct loihi_target {
 /* Bytes of synaptic memory one synapse takes in our accounting: an 8-bit
  * weight, a 6-bit delay and a target index of up to 18 bits (doc/loihi.md). */
 #define LOIHI_SYN_BYTES 4u
+/* A shared convolution kernel (weight sharing): stored once per core that
+ * holds targets of it, as a geometry record plus one byte per 8-bit weight;
+ * each source reaching the core through it adds one conv axon entry (a
+ * kernel reference and the source's channel, y and x). Model figures of our
+ * accounting, like LOIHI_SYN_BYTES (doc/loihi.md). */
+#define LOIHI_KERNEL_HDR_BYTES 32u
+#define LOIHI_KERNEL_WEIGHT_BYTES 1u
+#define LOIHI_CONV_AXON_BYTES 4u
 
 const struct loihi_target *loihi_target_find(const char *name);
 
 #define LOIHI_IMAGE_MAGIC "SNNLOIHI"
-#define LOIHI_IMAGE_VERSION 1u
+/* Version 1: every synapse expanded; version 2 adds shared conv kernels and
+ * conv axons per core. The compiler writes version 1 when no kernel is
+ * shared, version 2 otherwise; the emulator reads both. */
+#define LOIHI_IMAGE_VERSION 2u
 
 #endif

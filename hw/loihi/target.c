@@ -37,6 +37,9 @@ static const struct loihi_target targets[] = {
 	.weight_bits = 8,
 	.max_delay = 62,
 	.cores_per_chip = 128,
+	/* Loihi 2's synapse encoding has convolutional (shared-weight)
+	 * connectivity; Lava's Conv process targets it (doc/loihi.md) */
+	.weight_sharing = true,
 	.chips_per_board = 8, /* Kapoho Point */
 	.pj_per_synop = 23.6,
 	.pj_per_neuron_update = 52.0,
@@ -56,6 +59,25 @@ static const struct loihi_target targets[] = {
 	.weight_bits = 8,
 	.max_delay = 62,
 	.cores_per_chip = 2,
+	.chips_per_board = 2,
+	.pj_per_synop = 23.6,
+	.pj_per_neuron_update = 52.0,
+	.pj_per_spike_hop = 3.5,
+	.ns_per_synop = 3.5,
+	.ns_per_neuron_update = 6.0,
+	.ns_per_step_barrier = 500.0,
+    },
+    {
+	/* the same for weight sharing: 8 neurons, 64 axons and 1 KiB per
+	 * core, 16 cores per chip, 2 chips, kernels shared */
+	.name = "tiny-share-test-class",
+	.neurons_per_core = 8,
+	.axons_per_core = 64,
+	.syn_bytes_per_core = 1024,
+	.weight_bits = 8,
+	.max_delay = 62,
+	.cores_per_chip = 16,
+	.weight_sharing = true,
 	.chips_per_board = 2,
 	.pj_per_synop = 23.6,
 	.pj_per_neuron_update = 52.0,

@@ -50,6 +50,9 @@ typedef struct {
 	 * per step. NULL: every source weighs 1 (the static count of routes). */
 	const char *activity_path;
 	FILE *report; /* the mapping report, or NULL */
+	/* Expand convolutions into synapses even on a target that stores their
+	 * kernels once per core (loihi2-class; doc/loihi.md). */
+	bool no_weight_sharing;
 } snn_loihi_options;
 
 /* As snn_loihi_compile, with the options above. */
