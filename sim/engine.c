@@ -832,6 +832,31 @@ static inline void add_run_graded(double *restrict dst, const uint16_t *restrict
 	}
 }
 
+/* Starts loading the first synapses of source src's rows of the thread, so
+ * that the memory latency of a row's start overlaps the previous row's
+ * additions (the hardware prefetcher only follows a row once it is read). */
+static inline void prefetch_rows(const struct thread_rt *t, uint32_t src)
+{
+	for (uint32_t bi = 0; bi < t->n_blocks; bi++) {
+		const struct syn_block *b = &t->blocks[bi];
+		uint64_t off = b->row_syn[src];
+		uint64_t len = b->row_syn[src + 1] - off;
+		if (len == 0) {
+			continue;
+		}
+		__builtin_prefetch(&b->runs[b->row_run[src]]);
+		/* 64-byte lines: 32 targets, 16 weights */
+		uint64_t lines = len < 64 ? (len + 15) / 16 : 4;
+		for (uint64_t k = 0; k < lines; k++) {
+			__builtin_prefetch(b->w + off + 16 * k);
+		}
+		__builtin_prefetch(b->tgt + off);
+		if (len > 32) {
+			__builtin_prefetch(b->tgt + off + 32);
+		}
+	}
+}
+
 static void deliver(struct grid_sim *s, struct thread_rt *t, uint64_t n, uint32_t stage)
 {
 	uint32_t slice = t->hi - t->lo;
@@ -844,6 +869,9 @@ static void deliver(struct grid_sim *s, struct thread_rt *t, uint64_t n, uint32_
 		uint32_t ns = ends[stage];
 		for (uint32_t j = stage ? ends[stage - 1] : 0; j < ns; j++) {
 			uint32_t src = spk[j];
+			if (j + 1 < ns && t->ring) {
+				prefetch_rows(t, spk[j + 1]);
+			}
 			for (uint32_t bi = 0; bi < t->n_blocks; bi++) {
 				const struct syn_block *b = &t->blocks[bi];
 				uint32_t r0 = b->row_run[src], r1 = b->row_run[src + 1];

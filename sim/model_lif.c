@@ -6,10 +6,16 @@
  */
 #include "config.h"
 
+#include "simd_int.h"
+
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "model_lif.h"
+
+/* Neurons a vector pass updates before their spikes are collected. */
+#define CHUNK 256
 
 double lif_propagator_21(double tau_syn, double tau_m, double c_m, double h)
 {
@@ -103,6 +109,81 @@ int lif_setup(struct grid_sim *s, struct pop_rt *p, snn_diag *d)
 
 /* The loops below run the per-neuron steps of step_hd.h, which the CUDA
  * engine runs too: the two engines cannot drift apart. */
+/* Appends first + j for the flagged j < m to out. Spikes are rare in a step:
+ * eight flags are tested at once. */
+static uint32_t collect_fired(const uint8_t *fired, uint32_t m, uint32_t first, uint32_t *out,
+			      uint32_t n)
+{
+	uint32_t j = 0;
+	for (; j + 8 <= m; j += 8) {
+		uint64_t w;
+		memcpy(&w, fired + j, sizeof(w));
+		if (w == 0) {
+			continue;
+		}
+		for (uint32_t k = j; k < j + 8; k++) {
+			if (fired[k]) {
+				out[n++] = first + k;
+			}
+		}
+	}
+	for (; j < m; j++) {
+		if (fired[j]) {
+			out[n++] = first + j;
+		}
+	}
+	return n;
+}
+
+/* lif_delta_step over m neurons of one parameter set and no current
+ * stimulus, written branch-free so that it vectorizes: the same operations
+ * in the same order, so the same bits. */
+SIMD_CLONES
+static void delta_pass(const struct lif_prop *P, double *restrict v, uint32_t *restrict ref,
+		       const int32_t *restrict in0, double sc, uint32_t m, uint8_t *restrict fired)
+{
+	const double c = P->P20 * (0.0 + P->I_e);
+	const double P22 = P->P22, vmin = P->v_min, theta = P->theta, reset = P->reset;
+	const uint32_t rs = P->ref_steps;
+	for (uint32_t j = 0; j < m; j++) {
+		double y = v[j];
+		uint32_t r = ref[j];
+		double yu = c + P22 * y + (double)in0[j] * sc;
+		yu = yu < vmin ? vmin : yu;
+		y = r == 0 ? yu : y;
+		r = r == 0 ? 0 : r - 1;
+		bool s = y >= theta;
+		ref[j] = s ? rs : r;
+		v[j] = s ? reset : y;
+		fired[j] = s;
+	}
+}
+
+/* lif_exp1_step the same way. */
+SIMD_CLONES
+static void exp1_pass(const struct lif_prop *P, double *restrict v, double *restrict isyn,
+		      uint32_t *restrict ref, const int32_t *restrict in0, double sc, uint32_t m,
+		      uint8_t *restrict fired)
+{
+	const double c = (P->I_e + 0.0) * P->P20;
+	const double P22 = P->P22, P21 = P->P21ex, P11 = P->P11ex;
+	const double theta = P->theta, reset = P->reset;
+	const uint32_t rs = P->ref_steps;
+	for (uint32_t j = 0; j < m; j++) {
+		double y = v[j], x = isyn[j];
+		uint32_t r = ref[j];
+		double yu = y * P22 + x * P21 + c;
+		double xn = x * P11 + (double)in0[j] * sc;
+		y = r == 0 ? yu : y;
+		r = r == 0 ? 0 : r - 1;
+		bool s = y >= theta;
+		ref[j] = s ? rs : r;
+		v[j] = s ? reset : y;
+		isyn[j] = xn;
+		fired[j] = s;
+	}
+}
+
 void lif_delta_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const int32_t *in0,
 		      const double *i_ext, uint32_t *out, uint32_t *nout)
 {
@@ -111,6 +192,16 @@ void lif_delta_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const int32_t 
 	const struct lif_prop *het = p->lif_het;
 	const double sc = p->in_scale[0];
 	uint32_t n = *nout;
+	if (!het && !i_ext) {
+		uint8_t fired[CHUNK];
+		for (uint32_t a = lo; a < hi; a += CHUNK) {
+			uint32_t m = hi - a < CHUNK ? hi - a : CHUNK;
+			delta_pass(&p->lif, v + a, ref + a, in0 + (a - lo), sc, m, fired);
+			n = collect_fired(fired, m, p->first + a, out, n);
+		}
+		*nout = n;
+		return;
+	}
 	for (uint32_t i = lo; i < hi; i++) {
 		const struct lif_prop *P = het ? &het[i] : &p->lif;
 		double I = i_ext ? i_ext[i - lo] : 0.0;
@@ -151,6 +242,16 @@ void lif_exp1_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const int32_t *
 	const struct lif_prop *het = p->lif_het;
 	const double sc = p->in_scale[0];
 	uint32_t n = *nout;
+	if (!het && !i_ext) {
+		uint8_t fired[CHUNK];
+		for (uint32_t a = lo; a < hi; a += CHUNK) {
+			uint32_t m = hi - a < CHUNK ? hi - a : CHUNK;
+			exp1_pass(&p->lif, v + a, isyn + a, ref + a, in0 + (a - lo), sc, m, fired);
+			n = collect_fired(fired, m, p->first + a, out, n);
+		}
+		*nout = n;
+		return;
+	}
 	for (uint32_t i = lo; i < hi; i++) {
 		const struct lif_prop *P = het ? &het[i] : &p->lif;
 		double I = i_ext ? i_ext[i - lo] : 0.0;

@@ -9,10 +9,7 @@
  */
 #include "config.h"
 
-/* GCC vectorizes only the cheapest loops at -O2: these are worth more. */
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize("tree-vectorize", "vect-cost-model=dynamic")
-#endif
+#include "simd_int.h"
 
 #include <math.h>
 #include <string.h>
@@ -20,12 +17,6 @@
 #include "poisson_int.h"
 
 #define LANES 64
-
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(HAVE_TARGET_CLONES)
-#define MULTIVERSION __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define MULTIVERSION
-#endif
 
 void poisson_table_init(struct poisson_table *t, double lambda)
 {
@@ -96,7 +87,7 @@ uint32_t poisson_count(const struct poisson_table *t, uint32_t w0, uint32_t w1)
 	return search_from(t, rng_words_to_open01(w0, w1), 0);
 }
 
-MULTIVERSION
+SIMD_CLONES
 void philox_run(uint64_t seed, enum rng_purpose purpose, uint32_t sub, uint32_t gid0, uint32_t n,
 		uint64_t counter, uint32_t *w0, uint32_t *w1, uint32_t *w2, uint32_t *w3)
 {
@@ -132,7 +123,7 @@ void philox_run(uint64_t seed, enum rng_purpose purpose, uint32_t sub, uint32_t 
  * of the table: the number of thresholds at or below each draw's 53 bits,
  * which is the number of entries its uniform exceeds (all integer, so every
  * variant agrees). */
-MULTIVERSION
+SIMD_CLONES
 static void counts_of(const struct poisson_table *t, const uint32_t *wa, const uint32_t *wb,
 		      uint32_t n, int64_t *x, int64_t *kc)
 {
@@ -155,7 +146,7 @@ static void counts_of(const struct poisson_table *t, const uint32_t *wa, const u
 }
 
 /* dst[j] += min(kc[j], cmax) * wq over the lanes. */
-MULTIVERSION
+SIMD_CLONES
 static void add_clipped(const int64_t *kc, uint32_t n, int32_t wq, uint32_t cmax, int32_t *dst)
 {
 	int64_t cm = (int64_t)cmax;
