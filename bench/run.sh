@@ -1,7 +1,7 @@
 #!/bin/sh
 # make bench: runs every benchmark case and prints one JSON line per case:
 # case, neurons, synapses, threads, engine, build_s, sim_s, bio_ms, rtf,
-# spikes, events, events_per_s, bytes_per_synapse, peak_rss_mb, rates_hz,
+# spikes, events, events_per_s, wait_s, bytes_per_synapse, peak_rss_mb, rates_hz,
 # and, after the memory-bandwidth probe, the fraction of the memory bandwidth
 # that the case's synaptic events stream (6 bytes of synapse table and 8 of
 # input buffer per event).

@@ -64,11 +64,11 @@ static void wake_all(struct engine_barrier *b)
 #endif
 }
 
-void engine_barrier_wait(struct engine_barrier *b)
+uint64_t engine_barrier_wait(struct engine_barrier *b)
 {
 	if (b->n == 1) {
 		atomic_thread_fence(memory_order_seq_cst);
-		return;
+		return 0;
 	}
 	uint32_t gen = atomic_load_explicit(&b->generation, memory_order_acquire);
 	if (atomic_fetch_add_explicit(&b->arrived, 1, memory_order_acq_rel) + 1 == b->n) {
@@ -77,14 +77,14 @@ void engine_barrier_wait(struct engine_barrier *b)
 		if (atomic_load_explicit(&b->sleepers, memory_order_seq_cst)) {
 			wake_all(b);
 		}
-		return;
+		return 0;
 	}
 	/* spin a little: the usual case on an idle machine */
 	uint64_t t0 = clock_ns();
 	for (uint32_t k = 0;; k++) {
 		for (int j = 0; j < 64; j++) {
 			if (atomic_load_explicit(&b->generation, memory_order_acquire) != gen) {
-				return;
+				return clock_ns() - t0;
 			}
 			cpu_relax();
 		}
@@ -100,4 +100,5 @@ void engine_barrier_wait(struct engine_barrier *b)
 		sleep_on(b, gen);
 	}
 	atomic_fetch_sub_explicit(&b->sleepers, 1, memory_order_seq_cst);
+	return clock_ns() - t0;
 }

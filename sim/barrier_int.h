@@ -25,7 +25,8 @@ struct engine_barrier {
 /* Prepares b for n threads (n >= 1). */
 void engine_barrier_init(struct engine_barrier *b, uint32_t n);
 /* Returns once all n threads have called it; also a full memory fence
- * between what each thread wrote before and what any reads after. */
-void engine_barrier_wait(struct engine_barrier *b);
+ * between what each thread wrote before and what any reads after. Returns
+ * the nanoseconds the caller waited (0 for the last to arrive). */
+uint64_t engine_barrier_wait(struct engine_barrier *b);
 
 #endif

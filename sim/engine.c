@@ -954,18 +954,18 @@ static void run_thread(struct grid_sim *s, struct run_ctl *c, int tid)
 			}
 			for (uint32_t k = 0; k < last; k++) {
 				update_stage(s, t, n, k);
-				engine_barrier_wait(&s->barrier);
+				t->wait_ns += engine_barrier_wait(&s->barrier);
 				deliver(s, t, n, k);
 			}
 			update_stage(s, t, n, last);
 			record_slice(s, t, tid, n);
 		}
-		engine_barrier_wait(&s->barrier);
+		t->wait_ns += engine_barrier_wait(&s->barrier);
 		if (n1 % F == 0 || n1 == s->n_steps) {
 			if (tid == 0) {
 				bookkeep(s, c, n1 - 1);
 			}
-			engine_barrier_wait(&s->barrier);
+			t->wait_ns += engine_barrier_wait(&s->barrier);
 			if (c->stop) {
 				break;
 			}
@@ -1614,6 +1614,10 @@ static int fill_stats(struct grid_sim *s, double sim_s)
 	st->sim_s = sim_s;
 	st->bio_ms = bio_ms;
 	st->threads = s->nthreads;
+	st->wait_s = 0.0;
+	for (int q = 0; q < s->nthreads; q++) {
+		st->wait_s += (double)s->thr[q].wait_ns * 1e-9 / s->nthreads;
+	}
 	st->engine = s->engine_name;
 	st->device = s->device_name;
 	st->device_bytes = s->device_bytes;
@@ -1746,6 +1750,7 @@ static int grid_reset(struct grid_sim *s, snn_diag *d)
 		memset(t->nspk, 0, s->n_lists * sizeof(uint32_t));
 		memset(t->stage_end, 0, (size_t)s->n_lists * s->n_stages * sizeof(uint32_t));
 		t->nrec = 0;
+		t->wait_ns = 0;
 	}
 	return SNN_OK;
 }

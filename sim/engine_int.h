@@ -129,6 +129,7 @@ struct thread_rt {
 	uint32_t rec_in_slice;    /* recorded neurons in the slice */
 	uint64_t *pop_spikes;     /* per population */
 	uint64_t events;
+	uint64_t wait_ns;         /* time spent waiting at barriers */
 	uint32_t max_delay;       /* longest delay of the thread's synapses (steps) */
 	uint32_t min_delay;       /* shortest (UINT32_MAX when it has none) */
 	uint32_t dc_next;         /* next current-stimulus event to apply */

@@ -79,6 +79,7 @@ int snn_stats_write_json(const snn_stats *st, FILE *out)
 	fprintf(out, "\"spikes\": %llu, \"events\": %llu, \"events_per_s\": %.6g, ",
 		(unsigned long long)st->spikes, (unsigned long long)st->events,
 		st->sim_s > 0 ? (double)st->events / st->sim_s : 0.0);
+	fprintf(out, "\"wait_s\": %.6f, ", st->wait_s);
 	fprintf(out, "\"bytes_per_synapse\": %.4f, \"peak_rss_mb\": %.3f, \"rates_hz\": {",
 		st->synapses ? st->synapse_bytes / (double)st->synapses : 0.0, st->peak_rss_mb);
 	for (size_t i = 0; i < st->n_pops; i++) {

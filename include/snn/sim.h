@@ -80,6 +80,8 @@ typedef struct {
 	const char *spike_file;  /* written spike file, or NULL */
 	const char *device;      /* the GPU that ran the simulation, or NULL on CPU engines */
 	double device_bytes;     /* device memory the engine allocated (0 on CPU engines) */
+	double wait_s;           /* mean over the threads of the wall seconds each waited for
+				  * the others (CPU grid engine; 0 elsewhere) */
 } snn_stats;
 
 /* Builds a simulation of `net` (borrowed: it must outlive the simulation):
