@@ -731,6 +731,21 @@ static int write_json(const char *path, const snn_stats *st)
 /* snnsim run MODEL.nir --input FILE --loihi TARGET: the graph converted to
  * loihi_lif (snn_nir_to_loihi, the network snncc maps) run on the CPU engine,
  * spikes of every population to a SONATA file. */
+/* The default output of a model: its file name without folder and
+ * extension, plus suffix, in the current folder. */
+static const char *default_output(const char *model, const char *suffix, char *buf, size_t n)
+{
+	const char *base = strrchr(model, '/');
+	base = base ? base + 1 : model;
+	size_t len = strlen(base);
+	const char *dot = strrchr(base, '.');
+	if (dot && dot != base) {
+		len = (size_t)(dot - base);
+	}
+	snprintf(buf, n, "%.*s%s", (int)(len < 900 ? len : 900), base, suffix);
+	return buf;
+}
+
 static int run_nir_loihi(const struct run_args *ra, const snn_net *nir, const snn_nir_data *in,
 			 snn_diag *d)
 {
@@ -749,19 +764,8 @@ static int run_nir_loihi(const struct run_args *ra, const snn_net *nir, const sn
 		return rc == SNN_ENOMEM ? EXIT_RUN_FAILED : EXIT_BAD_INPUT;
 	}
 	char defout[1024];
-	const char *output = ra->output;
-	if (!output) {
-		const char *base = strrchr(ra->config, '/');
-		base = base ? base + 1 : ra->config;
-		size_t len = strlen(base);
-		const char *dot = strrchr(base, '.');
-		if (dot && dot != base) {
-			len = (size_t)(dot - base);
-		}
-		snprintf(defout, sizeof(defout), "%.*s_loihi.h5", (int)(len < 900 ? len : 900),
-			 base);
-		output = defout;
-	}
+	const char *output = ra->output ? ra->output
+					: default_output(ra->config, "_loihi.h5", defout, sizeof(defout));
 	struct progress_state ps = {isatty(STDERR_FILENO) && !ra->quiet, 0.0};
 	char software[64];
 	snprintf(software, sizeof(software), "Spikeforge %s", snn_version());
@@ -889,18 +893,9 @@ static int cmd_run_nir(struct run_args *ra)
 	/* default output: the model's file name, without folder and extension,
 	 * with _out.h5, in the current folder */
 	char defout[1024];
-	const char *output = ra->output;
-	if (!output) {
-		const char *base = strrchr(ra->config, '/');
-		base = base ? base + 1 : ra->config;
-		size_t len = strlen(base);
-		const char *dot = strrchr(base, '.');
-		if (dot && dot != base) {
-			len = (size_t)(dot - base);
-		}
-		snprintf(defout, sizeof(defout), "%.*s_out.h5", (int)(len < 900 ? len : 900), base);
-		output = defout;
-	}
+	const char *output = ra->output
+				     ? ra->output
+				     : default_output(ra->config, "_out.h5", defout, sizeof(defout));
 	rc = snn_nir_result_write(res, net, output, d);
 	if (rc != SNN_OK) {
 		snn_diag_print(d, stderr);
