@@ -174,6 +174,11 @@ SNN_API void snn_nir_result_free(snn_nir_result *r);
 typedef struct {
 	const char *input_path; /* the input file, for messages (may be NULL) */
 	FILE *report;		/* one line per converted layer, or NULL */
+	/* Every projection a synapse list, convolutions included (by default a
+	 * Conv, or a pool and a Conv folded into one, stays a convolution where
+	 * it gives exactly the same synapses, so that a chip can share its
+	 * kernel). */
+	bool no_conv;
 } snn_nir_loihi_options;
 
 /* Fills o with the defaults (no report). */
