@@ -2,7 +2,10 @@
  * The NIR -> loihi_lif converter: turns a network loaded from a NIR graph
  * into a plain network of loihi_lif layers and spike_source input ports that
  * snnsim runs on the CPU engine and snn_loihi_compile maps onto a chip, so
- * that both see one and the same network (doc/loihi.md, "NIR graphs").
+ * that both see one and the same network (doc/loihi.md, "NIR graphs"). A
+ * projection whose synapses are exactly a convolution's (a Conv, or a pool
+ * and a Conv folded) stays a convolution, so that the mapper can share its
+ * kernel; its weights are the synapse lists' all the same.
  * Layer: sim core (loaders). Reads the NIR network and its input; never runs
  * anything and never changes the network it is given.
  */
