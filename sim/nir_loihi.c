@@ -882,8 +882,8 @@ static int conv_kernel(const struct nl_layer *Y, const float *mant, const struct
 			}
 			if (r == nt || in[r] != i) {
 				if (w != 0.0f) {
-					snprintf(why, nwhy,
-						 "synapse %u -> %u is not a tap of the kernel", i, j);
+					snprintf(why, nwhy, "synapse %u -> %u is not a tap",
+						 i, j);
 					res = 0;
 					break;
 				}

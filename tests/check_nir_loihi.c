@@ -114,8 +114,8 @@ static struct esyn *expand_all(const snn_net *net, uint64_t *n, uint32_t *n_conv
 				ck_assert_ptr_nonnull(v);
 			}
 			for (uint64_t e = 0; e < m; e++) {
-				v[(*n)++] = (struct esyn){B->first + j, A->first + sc.idx[e], sc.dl[e],
-							  sc.w[e]};
+				v[(*n)++] = (struct esyn){B->first + j, A->first + sc.idx[e],
+							  sc.dl[e], sc.w[e]};
 			}
 		}
 		conn_release(&c);
@@ -553,7 +553,8 @@ START_TEST(test_cnn_shared_vs_expanded)
 			uint64_t na, nb;
 			uint32_t ca, cb;
 			x->conv.kernel[7] += 1.0f;
-			struct esyn *a = expand_all(kept, &na, &ca), *b = expand_all(plain, &nb, &cb);
+			struct esyn *a = expand_all(kept, &na, &ca);
+			struct esyn *b = expand_all(plain, &nb, &cb);
 			uint64_t diff = na != nb;
 			for (uint64_t e = 0; !diff && e < na; e++) {
 				diff += cmp_esyn(&a[e], &b[e]) != 0;
