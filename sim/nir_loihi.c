@@ -2,7 +2,10 @@
  * The NIR -> loihi_lif converter: turns a network loaded from a NIR graph
  * into a plain network of loihi_lif layers and spike_source input ports that
  * snnsim runs on the CPU engine and snn_loihi_compile maps onto a chip, so
- * that both see one and the same network (doc/loihi.md, "NIR graphs").
+ * that both see one and the same network (doc/loihi.md, "NIR graphs"). A
+ * projection whose synapses are exactly a convolution's (a Conv, or a pool
+ * and a Conv folded) stays a convolution, so that the mapper can share its
+ * kernel; its weights are the synapse lists' all the same.
  * Layer: sim core (loaders). Reads the NIR network and its input; never runs
  * anything and never changes the network it is given.
  */
@@ -712,11 +715,229 @@ static int add_input_pop(struct nl *L, snn_net *out, uint32_t p, const snn_nir_d
 	return SNN_OK;
 }
 
-/* The projections onto chip layer `post` (index in out) from its composed
- * synapses: one sparse projection per source population. */
-static int add_projections(struct nl *L, snn_net *out, const uint32_t *newidx, uint32_t post,
-			   const struct nl_layer *Y, const float *mant)
+/* A note of the per-layer output (appended, truncated when full). */
+static void note(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void note(char *buf, size_t n, const char *fmt, ...)
 {
+	size_t len = strlen(buf);
+	if (len + 1 >= n) {
+		return;
+	}
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf + len, n - len, fmt, ap);
+	va_end(ap);
+}
+
+/* Whether population a (a relay) is reached from population sp through relays. */
+static bool reaches(const struct nl *L, uint32_t a, uint32_t sp, int depth)
+{
+	if (a == sp) {
+		return true;
+	}
+	if (L->kind[a] != NL_RELAY || depth >= NL_MAX_RELAY_DEPTH) {
+		return false;
+	}
+	for (uint32_t q = 0; q < L->n_in[a]; q++) {
+		if (reaches(L, L->nir->projs[L->in_proj[a][q]].pre.pop, sp, depth + 1)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The geometry of the convolution that would carry the synapses from chip
+ * source sp onto layer p: a Conv straight from sp, or a pool of sp into a
+ * Conv folded into one convolution (a pool of kernel k, stride k, padding q
+ * then a conv of kernel K, stride s, padding P, dilation 1 is a conv of
+ * kernel K k, stride s k, padding P k + q over the pool's input, weight
+ * w[ky / k][kx / k], or w / (k k) for an average pool; exact where the pool
+ * covers its input, which conv_kernel checks tap by tap). Returns 1 with
+ * *cv set (no kernel) and *how naming the form; 0 with why[] set when there
+ * is a convolution that cannot be kept, 0 with why[] empty when there is
+ * none. */
+static int conv_geometry(const struct nl *L, uint32_t p, uint32_t sp, struct proj_conv *cv,
+			 const char **how, char *why, size_t nwhy)
+{
+	const snn_net *n = L->nir;
+	const struct proj_conv *c0 = NULL;
+	const struct proj_pool *pl = NULL;
+	uint32_t paths = 0;
+	why[0] = '\0';
+	for (uint32_t q = 0; q < L->n_in[p]; q++) {
+		const struct projection *pr = &n->projs[L->in_proj[p][q]];
+		uint32_t a = pr->pre.pop;
+		if (a == sp) {
+			paths++;
+			if (pr->x->kind == PROJ_CONV) {
+				c0 = &pr->x->conv;
+				pl = NULL;
+			}
+		} else if (L->kind[a] == NL_RELAY && reaches(L, a, sp, 0)) {
+			paths++;
+			const struct projection *pp =
+			    L->n_in[a] == 1 ? &n->projs[L->in_proj[a][0]] : NULL;
+			if (pr->x->kind == PROJ_CONV && pp && pp->pre.pop == sp &&
+			    pp->x->kind == PROJ_POOL && !pp->x->bias && !pp->x->pre_delay) {
+				c0 = &pr->x->conv;
+				pl = &pp->x->pool;
+			} else if (pr->x->kind == PROJ_CONV) {
+				snprintf(why, nwhy, "its convolution's input is not one pool of it");
+				c0 = NULL;
+			}
+		}
+	}
+	if (!c0 || paths != 1) {
+		if (c0) {
+			snprintf(why, nwhy, "%u paths from it (one convolution cannot carry them)",
+				 paths);
+		}
+		return 0;
+	}
+	*cv = *c0;
+	cv->kernel = NULL;
+	*how = "convolution";
+	if (!pl) {
+		return 1;
+	}
+	*how = pl->avg ? "average pool folded into the convolution"
+		       : "sum pool folded into the convolution";
+	if (pl->kh != pl->stride_h || pl->kw != pl->stride_w) {
+		snprintf(why, nwhy,
+			 "its pool (kernel %ux%u, stride %ux%u) does not tile its input, so pool "
+			 "and convolution are not one convolution",
+			 pl->kh, pl->kw, pl->stride_h, pl->stride_w);
+		return 0;
+	}
+	if ((c0->dil_h != 1 && pl->kh != 1) || (c0->dil_w != 1 && pl->kw != 1)) {
+		snprintf(why, nwhy,
+			 "a dilated convolution after a pool is not one convolution");
+		return 0;
+	}
+	if (pl->c != c0->cin || pl->out_h != c0->in_h || pl->out_w != c0->in_w) {
+		snprintf(why, nwhy, "the pool's output is not the convolution's input");
+		return 0;
+	}
+	cv->in_h = pl->in_h;
+	cv->in_w = pl->in_w;
+	cv->kh = c0->kh * pl->kh;
+	cv->kw = c0->kw * pl->kw;
+	cv->stride_h = c0->stride_h * pl->kh;
+	cv->stride_w = c0->stride_w * pl->kw;
+	cv->pad_h = c0->pad_h * pl->kh + pl->pad_h;
+	cv->pad_w = c0->pad_w * pl->kw + pl->pad_w;
+	cv->dil_h = pl->kh == 1 ? c0->dil_h : 1;
+	cv->dil_w = pl->kw == 1 ? c0->dil_w : 1;
+	return 1;
+}
+
+/* The kernel of geometry cv that gives exactly the layer's synapses from
+ * population S (mantissas mant): every synapse of a non-zero weight is a
+ * tap whose kernel entry is its weight, every tap of a non-zero entry is a
+ * synapse, and all have one delay. Returns 1 with cv->kernel (owned) and
+ * *delay set, 0 with why[] set, or -1 out of memory. */
+static int conv_kernel(const struct nl_layer *Y, const float *mant, const struct population *S,
+		       struct proj_conv *cv, uint32_t *delay, char *why, size_t nwhy)
+{
+	uint64_t nw = (uint64_t)cv->cout * (cv->cin / cv->groups) * cv->kh * cv->kw;
+	uint64_t mt = conv_max_taps_of_output(cv);
+	float *kern = calloc(nw ? nw : 1, sizeof(float));
+	uint8_t *state = calloc(nw ? nw : 1, 1); /* bit 0: set by a synapse; 1: must be 0 */
+	uint32_t *in = malloc((mt ? mt : 1) * sizeof(uint32_t));
+	uint32_t *tap = malloc((mt ? mt : 1) * sizeof(uint32_t));
+	int res = 1;
+	bool have_delay = false;
+	if (!kern || !state || !in || !tap) {
+		res = -1;
+		goto out;
+	}
+	if ((uint64_t)cv->cin * cv->in_h * cv->in_w != S->size ||
+	    (uint64_t)cv->cout * cv->out_h * cv->out_w != Y->size) {
+		snprintf(why, nwhy, "the geometry does not match the populations' sizes");
+		res = 0;
+		goto out;
+	}
+	uint64_t k = 0;
+	for (uint32_t j = 0; j < Y->size && res == 1; j++) {
+		uint32_t nt = conv_taps_of_output(cv, j, in, tap), r = 0;
+		for (; k < Y->syn.n && Y->syn.v[k].tgt == j; k++) {
+			const struct nl_syn *s = &Y->syn.v[k];
+			if (s->src < S->first || s->src >= S->first + S->size) {
+				continue;
+			}
+			uint32_t i = s->src - S->first;
+			for (; r < nt && in[r] < i; r++) {
+				state[tap[r]] |= 2;
+			}
+			float w = mant[k];
+			if (w != 0.0f) {
+				if (have_delay && s->delay != *delay) {
+					snprintf(why, nwhy, "its synapses have different delays");
+					res = 0;
+					break;
+				}
+				*delay = s->delay;
+				have_delay = true;
+			}
+			if (r == nt || in[r] != i) {
+				if (w != 0.0f) {
+					snprintf(why, nwhy, "synapse %u -> %u is not a tap",
+						 i, j);
+					res = 0;
+					break;
+				}
+				continue;
+			}
+			if ((state[tap[r]] & 1) && kern[tap[r]] != w) {
+				snprintf(why, nwhy,
+					 "one kernel entry would take two weights (%g and %g): "
+					 "the weights differ between positions",
+					 kern[tap[r]], w);
+				res = 0;
+				break;
+			}
+			kern[tap[r]] = w;
+			state[tap[r]] |= 1;
+			r++;
+		}
+		for (; r < nt; r++) {
+			state[tap[r]] |= 2;
+		}
+	}
+	for (uint64_t t = 0; t < nw && res == 1; t++) {
+		if ((state[t] & 2) && kern[t] != 0.0f) {
+			snprintf(why, nwhy,
+				 "the kernel has taps the composed synapses lack (kernel entry "
+				 "%llu); a pool leaves part of its input uncovered",
+				 (unsigned long long)t);
+			res = 0;
+		}
+	}
+	if (res == 1 && !have_delay) {
+		snprintf(why, nwhy, "every weight is zero");
+		res = 0;
+	}
+out:
+	if (res == 1) {
+		cv->kernel = kern;
+		kern = NULL;
+	}
+	free(kern);
+	free(state);
+	free(in);
+	free(tap);
+	return res;
+}
+
+/* The projections onto chip layer `post` (index in out) from its composed
+ * synapses: one per source population, a convolution where its synapses are
+ * exactly one (a Conv, or a pool and a Conv folded) and o->no_conv is not
+ * set, else a synapse list. Notes what became what in notes[]. */
+static int add_projections(struct nl *L, snn_net *out, const uint32_t *newidx, uint32_t p,
+			   const struct nl_layer *Y, const float *mant, char *notes, size_t nnotes)
+{
+	uint32_t post = newidx[p];
 	const snn_net *n = L->nir;
 	for (uint32_t sp = 0; sp < n->n_pops; sp++) {
 		const struct population *S = &n->pops[sp];
@@ -733,24 +954,68 @@ static int add_projections(struct nl *L, snn_net *out, const uint32_t *newidx, u
 		if (!cnt) {
 			continue;
 		}
+		struct proj_conv cv;
+		const char *how = NULL;
+		char why[200] = "";
+		uint32_t cdelay = 0;
+		int conv = L->o && L->o->no_conv
+			       ? 0
+			       : conv_geometry(L, p, sp, &cv, &how, why, sizeof(why));
+		if (conv == 1) {
+			conv = conv_kernel(Y, mant, S, &cv, &cdelay, why, sizeof(why));
+			if (conv < 0) {
+				return nl_nomem(L);
+			}
+		}
 		struct proj_explicit *x = calloc(1, sizeof(*x));
 		struct projection *pr = x ? net_add_projection(out) : NULL;
 		if (!pr) {
 			free(x);
+			if (conv == 1) {
+				free(cv.kernel);
+			}
 			return nl_nomem(L);
 		}
-		pr->kind = PROJ_SPARSE;
-		pr->x = x;
 		pr->pre = (struct target_set){newidx[sp], 0, S->size, NULL, 0};
 		pr->post = (struct target_set){post, 0, Y->size, NULL, 0};
 		pr->where = out->pops[post].where;
 		pr->weight.kind = VALUE_CONST;
 		pr->weight.a = 1.0;
 		pr->delay.kind = VALUE_CONST;
-		pr->delay.a = dmin * n->sim.dt_ms;
-		x->kind = PROJ_SPARSE;
+		pr->x = x;
 		x->n_pre = S->size;
 		x->n_post = Y->size;
+		if (conv == 1) {
+			/* the same synapses, kept as the kernel they share */
+			pr->kind = PROJ_CONV;
+			x->kind = PROJ_CONV;
+			x->conv = cv;
+			x->delay_steps = cdelay;
+			pr->delay.a = cdelay * n->sim.dt_ms;
+			uint64_t nw = (uint64_t)cv.cout * (cv.cin / cv.groups) * cv.kh * cv.kw;
+			x->bytes = nw * sizeof(float);
+			x->n_syn = proj_count_synapses(x);
+			if (x->n_syn == UINT64_MAX) {
+				return nl_nomem(L);
+			}
+			note(notes, nnotes,
+			     "    from %-8s %s %ux%ux%ux%u (in %ux%ux%u, stride %ux%u, padding "
+			     "%ux%u, dilation %ux%u, groups %u), %llu synapses\n",
+			     S->name, how, cv.cout, cv.cin / cv.groups, cv.kh, cv.kw, cv.cin,
+			     cv.in_h, cv.in_w, cv.stride_h, cv.stride_w, cv.pad_h, cv.pad_w,
+			     cv.dil_h, cv.dil_w, cv.groups, (unsigned long long)x->n_syn);
+			continue;
+		}
+		if (why[0]) {
+			note(notes, nnotes, "    from %-8s synapse list, not a convolution: %s\n",
+			     S->name, why);
+		} else {
+			note(notes, nnotes, "    from %-8s synapse list%s\n", S->name,
+			     L->o && L->o->no_conv ? " (convolutions not kept)" : "");
+		}
+		pr->kind = PROJ_SPARSE;
+		pr->delay.a = dmin * n->sim.dt_ms;
+		x->kind = PROJ_SPARSE;
 		x->delay_steps = dmin;
 		x->row = calloc((size_t)Y->size + 1, sizeof(uint64_t));
 		x->col = malloc(cnt * sizeof(uint32_t));
@@ -816,6 +1081,7 @@ int snn_nir_to_loihi(const snn_net *nir, const snn_nir_data *in, const snn_nir_l
 	float *mant = NULL;
 	char *text = NULL;
 	size_t tlen = 0, tcap = 0;
+	char notes[2048];
 	L.kind = calloc(nir->n_pops ? nir->n_pops : 1, sizeof(enum nl_kind));
 	L.depth = calloc(nir->n_pops ? nir->n_pops : 1, sizeof(uint32_t));
 	newidx = calloc(nir->n_pops ? nir->n_pops : 1, sizeof(uint32_t));
@@ -866,10 +1132,12 @@ int snn_nir_to_loihi(const snn_net *nir, const snn_nir_data *in, const snn_nir_l
 				rc = add_chip_pop(&L, net, &nir->pops[p], &Y);
 			}
 			if (rc == SNN_OK) {
-				rc = add_projections(&L, net, newidx, newidx[p], &Y, mant);
+				notes[0] = '\0';
+				rc = add_projections(&L, net, newidx, p, &Y, mant, notes,
+						     sizeof(notes));
 			}
 			if (rc == SNN_OK) {
-				char line[400], dvs[48], vths[48];
+				char line[2600], dvs[48], vths[48];
 				double dvmin = 4096, dvmax = -1, vmin = 1e9, vmax = -1;
 				for (uint32_t j = 0; j < Y.size; j++) {
 					dvmin = fmin(dvmin, Y.dv[j]);
@@ -882,10 +1150,10 @@ int snn_nir_to_loihi(const snn_net *nir, const snn_nir_data *in, const snn_nir_l
 				int len = snprintf(
 				    line, sizeof(line),
 				    "  %-12s %6u %-12s du %g, dv %s, vth %s%s, w_exp %d, scale %.6g "
-				    "per unit of v, %llu synapses\n",
+				    "per unit of v, %llu synapses\n%s",
 				    nir->pops[p].name, Y.size, nir->pops[p].model->name, Y.du[0], dvs,
 				    vths, L.kind[p] == NL_VALUE ? " (never reached)" : "", Y.w_exp,
-				    Y.scale, (unsigned long long)Y.syn.n);
+				    Y.scale, (unsigned long long)Y.syn.n, notes);
 				len = len < (int)sizeof(line) ? len : (int)sizeof(line) - 1;
 				if (tlen + (size_t)len + 1 > tcap) {
 					size_t cap = tcap ? 2 * tcap + (size_t)len : 4096;

@@ -174,6 +174,11 @@ SNN_API void snn_nir_result_free(snn_nir_result *r);
 typedef struct {
 	const char *input_path; /* the input file, for messages (may be NULL) */
 	FILE *report;		/* one line per converted layer, or NULL */
+	/* Every projection a synapse list, convolutions included (by default a
+	 * Conv, or a pool and a Conv folded into one, stays a convolution where
+	 * it gives exactly the same synapses, so that a chip can share its
+	 * kernel). */
+	bool no_conv;
 } snn_nir_loihi_options;
 
 /* Fills o with the defaults (no report). */
@@ -186,8 +191,10 @@ SNN_API void snn_nir_loihi_options_init(snn_nir_loihi_options *o);
  * spikes of `in` (every sample after the other; NULL: no spikes), the spiking
  * layers (LIF, IF, CubaLIF) and the non-spiking outputs (LI, CubaLI, with a
  * threshold they cannot reach) loihi_lif layers; linear nodes between two
- * linear nodes (relays) are composed into the synapses; every synapse gets
- * at least Lava's one-step delay. Per layer: du, dv from the time constants
+ * linear nodes (relays) are composed into the synapses, and a Conv (or a
+ * pool followed by a Conv) stays one convolution where its kernel gives
+ * exactly those synapses (never with o->no_conv); every synapse gets at
+ * least Lava's one-step delay. Per layer: du, dv from the time constants
  * on the 4096 scale, a scale from v to the chip's voltage that keeps the
  * threshold, the summed input and the biases in range, one weight exponent
  * and 8-bit mantissas (lava-dl's quantization), layers reset at the start of
