@@ -53,6 +53,7 @@ struct cmap {
 	uint64_t routes, traffic; /* of the final placement */
 	snn_diag *d;
 	struct loihi_refine_audit *audit; /* tests: NULL */
+	bool trial;			  /* AUTO's trial of a candidate placement */
 };
 
 static int cm_nomem(struct cmap *M)
@@ -458,6 +459,16 @@ static int order_metis(struct cmap *M, uint32_t *order, uint32_t *n_order)
 		}
 	}
 	xadj[nc] = m;
+	/* AUTO: on a graph where the mean neuron neighbours more than half the
+	 * others, every partition cuts most edges, and METIS takes most of
+	 * AUTO's time for nothing (the microcircuit, doc/loihi.md) */
+	if (M->trial && (uint64_t)m > (uint64_t)nc * (nc - 1) / 2) {
+		rc = snn_diag_error(M->d, SNN_EUNSUP, NULL, 0, 0,
+				    "METIS skipped: %llu of %llu neuron pairs are connected",
+				    (unsigned long long)m / 2,
+				    (unsigned long long)nc * (nc - 1) / 2);
+		goto out_free;
+	}
 	uint64_t parts = (nc + M->T->neurons_per_core - 1) / M->T->neurons_per_core;
 	uint64_t by_mem = (bytes + M->T->syn_bytes_per_core - 1) / M->T->syn_bytes_per_core;
 	parts = by_mem > parts ? by_mem : parts;
@@ -1036,6 +1047,7 @@ static int place(struct cmap *M, enum snn_loihi_placement how)
 		snn_diag *tmp = snn_diag_new();
 		struct cmap T = *M;
 		T.d = tmp;
+		T.trial = true;
 		int r = tmp ? place_one(&T, cand[k], order) : SNN_ENOMEM;
 		snn_diag_free(tmp);
 		uint64_t t = r == SNN_OK ? traffic(&T, T.weight) : UINT64_MAX;
