@@ -54,6 +54,13 @@ struct cmap {
 	snn_diag *d;
 	struct loihi_refine_audit *audit; /* tests: NULL */
 	bool trial;			  /* AUTO's trial of a candidate placement */
+	struct nbr *nb;			  /* AUTO: the neighbour graph, built once */
+};
+
+/* The neighbour graph (neighbours()). */
+struct nbr {
+	uint64_t *off;
+	uint32_t *adj, *wgt;
 };
 
 static int cm_nomem(struct cmap *M)
@@ -268,6 +275,14 @@ out_free:
  * synapses, sorted by target then source, first name the neighbour. */
 static int neighbours(struct cmap *M, uint64_t **off_out, uint32_t **adj_out, uint32_t **wgt_out)
 {
+	if (M->nb) {
+		*off_out = M->nb->off;
+		*adj_out = M->nb->adj;
+		if (wgt_out) {
+			*wgt_out = M->nb->wgt;
+		}
+		return SNN_OK;
+	}
 	size_t n1 = (size_t)M->n + 1;
 	uint64_t *off = calloc(n1, sizeof(uint64_t));
 	uint64_t *oo = calloc(n1, sizeof(uint64_t));	     /* out-CSR by source */
@@ -373,6 +388,16 @@ out:
 	return SNN_OK;
 }
 
+/* Frees a neighbour graph unless it is AUTO's shared one. */
+static void nb_release(struct cmap *M, uint64_t *off, uint32_t *adj, uint32_t *wgt)
+{
+	if (!M->nb || off != M->nb->off) {
+		free(off);
+		free(adj);
+		free(wgt);
+	}
+}
+
 /* Greedy order: breadth-first from the lowest unplaced id, so that each
  * core fills with neurons that share synapses. */
 static int order_greedy(struct cmap *M, uint32_t *order, uint32_t *n_order)
@@ -385,8 +410,7 @@ static int order_greedy(struct cmap *M, uint32_t *order, uint32_t *n_order)
 	}
 	uint8_t *seen = calloc(M->n ? M->n : 1, 1);
 	if (!seen) {
-		free(off);
-		free(adj);
+		nb_release(M, off, adj, NULL);
 		return cm_nomem(M);
 	}
 	uint32_t head = 0, tail = 0;
@@ -409,8 +433,7 @@ static int order_greedy(struct cmap *M, uint32_t *order, uint32_t *n_order)
 	}
 	*n_order = tail;
 	free(seen);
-	free(off);
-	free(adj);
+	nb_release(M, off, adj, NULL);
 	return SNN_OK;
 }
 
@@ -519,9 +542,7 @@ out_free:
 	free(adjwgt);
 	free(part);
 	free(vwgt);
-	free(off);
-	free(adj);
-	free(wgt);
+	nb_release(M, off, adj, wgt);
 	return rc;
 }
 #endif
@@ -976,8 +997,7 @@ out:
 	free(cn);
 	free(ca);
 	free(cb);
-	free(off);
-	free(adj);
+	nb_release(M, off, adj, NULL);
 	free(cand);
 	free(is_cand);
 	free(src);
@@ -1043,6 +1063,19 @@ static int place(struct cmap *M, enum snn_loihi_placement how)
 	int n_cand = (int)(sizeof(cand) / sizeof(cand[0]));
 	uint64_t best = UINT64_MAX;
 	int best_k = -1;
+	uint32_t best_cores = 0;
+	uint32_t *best_core = malloc((M->n ? M->n : 1) * sizeof(uint32_t));
+	/* one neighbour graph for every candidate and the refinement */
+	struct nbr nb = {0};
+	if (!best_core) {
+		rc = cm_nomem(M);
+		goto out;
+	}
+	rc = neighbours(M, &nb.off, &nb.adj, &nb.wgt);
+	if (rc != SNN_OK) {
+		goto out;
+	}
+	M->nb = &nb;
 	for (int k = 0; k < n_cand; k++) {
 		snn_diag *tmp = snn_diag_new();
 		struct cmap T = *M;
@@ -1059,16 +1092,29 @@ static int place(struct cmap *M, enum snn_loihi_placement how)
 		if (r == SNN_OK && t < best) {
 			best = t;
 			best_k = k;
+			best_cores = T.n_cores;
+			memcpy(best_core, T.core, (M->n ? M->n : 1) * sizeof(uint32_t));
 		}
 	}
-	/* the winner again (placements are deterministic), with diagnostics;
-	 * when every candidate failed, the sequential one reports why */
-	M->placed_by = best_k >= 0 ? cand[best_k] : SNN_LOIHI_PLACE_SEQUENTIAL;
-	rc = place_one(M, M->placed_by, order);
-	free(order);
+	if (best_k >= 0) {
+		M->placed_by = cand[best_k];
+		M->n_cores = best_cores;
+		memcpy(M->core, best_core, (M->n ? M->n : 1) * sizeof(uint32_t));
+	} else {
+		/* every candidate failed: the sequential one again reports why */
+		M->placed_by = SNN_LOIHI_PLACE_SEQUENTIAL;
+		rc = place_one(M, M->placed_by, order);
+	}
 	if (rc == SNN_OK) {
 		rc = refine(M, &M->refined);
 	}
+out:
+	M->nb = NULL;
+	free(nb.off);
+	free(nb.adj);
+	free(nb.wgt);
+	free(best_core);
+	free(order);
 	return rc;
 }
 
