@@ -353,15 +353,15 @@ END_TEST
  * file; every core keeps its limits and the traffic went down. */
 START_TEST(test_refine_incremental)
 {
-	const char *y = "simulation: {dt: 1 ms, duration: 60 ms, seed: 7}\n"
-			"populations:\n"
-			"  a: {model: loihi_lif, size: 40, params: {vth: 1, bias_mant: 3, "
-			"bias_exp: 6}}\n"
-			"  b: {model: loihi_lif, size: 40, params: {vth: 1}}\n"
-			"projections:\n"
-			"  - {from: a, to: b, rule: {fixed_indegree: 3}, weight: 200, delay: 1 ms}\n"
-			"  - {from: b, to: a, rule: {fixed_indegree: 2}, weight: 1, delay: 1 ms}\n"
-			"  - {from: b, to: b, rule: {fixed_indegree: 2}, weight: 1, delay: 2 ms}\n";
+	const char *y =
+	    "simulation: {dt: 1 ms, duration: 60 ms, seed: 7}\n"
+	    "populations:\n"
+	    "  a: {model: loihi_lif, size: 40, params: {vth: 1, bias_mant: 3, bias_exp: 6}}\n"
+	    "  b: {model: loihi_lif, size: 40, params: {vth: 1}}\n"
+	    "projections:\n"
+	    "  - {from: a, to: b, rule: {fixed_indegree: 3}, weight: 200, delay: 1 ms}\n"
+	    "  - {from: b, to: a, rule: {fixed_indegree: 2}, weight: 1, delay: 1 ms}\n"
+	    "  - {from: b, to: b, rule: {fixed_indegree: 2}, weight: 1, delay: 2 ms}\n";
 	/* 6 neurons, 12 input axons, 20 synapses per core */
 	const struct loihi_target T = {.name = "audit-test-class",
 				       .neurons_per_core = 6,

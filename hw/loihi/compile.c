@@ -52,6 +52,8 @@ struct cmap {
 	uint32_t seq_cores;
 	uint64_t routes, traffic; /* of the final placement */
 	snn_diag *d;
+
+	/* placement */
 	struct loihi_refine_audit *audit; /* tests: NULL */
 	bool trial;			  /* AUTO's trial of a candidate placement */
 	struct nbr *nb;			  /* AUTO: the neighbour graph, built once */
@@ -271,8 +273,9 @@ out_free:
  * directions, every delay) are merged into one edge, so that a dense
  * network's edge list is no longer than its neuron pairs. The edge's weight
  * (wgt_out, may be NULL) is 1 plus the weight in the traffic (M->weight) of
- * each end that drives the other: what cutting the edge may cost. A neighbour list keeps the order in which the
- * synapses, sorted by target then source, first name the neighbour. */
+ * each end that drives the other: what cutting the edge may cost. A
+ * neighbour list keeps the order in which the synapses, sorted by target
+ * then source, first name the neighbour. */
 static int neighbours(struct cmap *M, uint64_t **off_out, uint32_t **adj_out, uint32_t **wgt_out)
 {
 	if (M->nb) {
@@ -285,7 +288,7 @@ static int neighbours(struct cmap *M, uint64_t **off_out, uint32_t **adj_out, ui
 	}
 	size_t n1 = (size_t)M->n + 1;
 	uint64_t *off = calloc(n1, sizeof(uint64_t));
-	uint64_t *oo = calloc(n1, sizeof(uint64_t));	     /* out-CSR by source */
+	uint64_t *oo = calloc(n1, sizeof(uint64_t)); /* out-CSR by source */
 	uint32_t *ot = malloc((M->n_syn ? M->n_syn : 1) * sizeof(uint32_t));
 	uint32_t *stamp = malloc(n1 * sizeof(uint32_t));
 	uint64_t *where = malloc(n1 * sizeof(uint64_t));
@@ -508,8 +511,8 @@ static int order_metis(struct cmap *M, uint32_t *order, uint32_t *n_order)
 		 * routers carry, took minutes on the dense microcircuit
 		 * (doc/loihi.md), the cut seconds */
 		opts[METIS_OPTION_OBJTYPE] = METIS_OBJTYPE_CUT;
-		int mr = METIS_PartGraphKway(&nv, &ncon, xadj, adjncy, vwgt, NULL, adjwgt, &np, NULL,
-					     NULL, opts, &cut, part);
+		int mr = METIS_PartGraphKway(&nv, &ncon, xadj, adjncy, vwgt, NULL, adjwgt, &np,
+					     NULL, NULL, opts, &cut, part);
 		if (mr != METIS_OK) {
 			rc = snn_diag_error(M->d, SNN_ENOMEM, NULL, 0, 0, "METIS failed (%d)", mr);
 			goto out_free;
@@ -1315,9 +1318,8 @@ bool snn_loihi_is_target(const char *name)
 	return name && (strcmp(name, "loihi1-class") == 0 || strcmp(name, "loihi2-class") == 0);
 }
 
-static int compile_map(const snn_net *net, const struct loihi_target *T,
-		       const snn_loihi_options *o, const char *out_path,
-		       struct loihi_refine_audit *a, snn_diag *d)
+static int compile_map(const snn_net *net, const struct loihi_target *T, const snn_loihi_options *o,
+		       const char *out_path, struct loihi_refine_audit *a, snn_diag *d)
 {
 	struct cmap M = {.net = net, .T = T, .d = d, .need_image = out_path != NULL, .audit = a};
 	int rc = collect(&M);
