@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "loihi_int.h"
 #include "net_int.h"
 #include "snn/loihi.h"
 #include "snn/nir.h"
@@ -780,6 +781,56 @@ START_TEST(test_mapper_beats_sequential)
 }
 END_TEST
 
+/* The refinement keeps its synapse counts per (source, core) and the traffic
+ * incrementally: after its moves on a random network on a small chip, both
+ * must equal a recount of the final placement from scratch, with the counts
+ * in their dense and in their hashed form, with and without an activity
+ * file; every core keeps its limits and the traffic went down. */
+START_TEST(test_refine_incremental)
+{
+	const char *y =
+	    "simulation: {dt: 1 ms, duration: 60 ms, seed: 7}\n"
+	    "populations:\n"
+	    "  a: {model: loihi_lif, size: 40, params: {vth: 1, bias_mant: 3, bias_exp: 6}}\n"
+	    "  b: {model: loihi_lif, size: 40, params: {vth: 1}}\n"
+	    "projections:\n"
+	    "  - {from: a, to: b, rule: {fixed_indegree: 3}, weight: 200, delay: 1 ms}\n"
+	    "  - {from: b, to: a, rule: {fixed_indegree: 2}, weight: 1, delay: 1 ms}\n"
+	    "  - {from: b, to: b, rule: {fixed_indegree: 2}, weight: 1, delay: 2 ms}\n";
+	/* 6 neurons, 12 input axons, 20 synapses per core */
+	const struct loihi_target T = {.name = "audit-test-class",
+				       .neurons_per_core = 6,
+				       .axons_per_core = 12,
+				       .syn_bytes_per_core = 20 * LOIHI_SYN_BYTES,
+				       .weight_bits = 8,
+				       .max_delay = 62,
+				       .cores_per_chip = 8,
+				       .chips_per_board = 4};
+	snn_net *net = tu_load(y);
+	char *dir = strdup(tu_tmpdir("loihi_refine"));
+	char *act = tu_fmt("%s/act.h5", dir);
+	run_sim(net, act);
+	snn_diag *d = snn_diag_new();
+	for (int k = 0; k < 4; k++) {
+		snn_loihi_options o = {.placement = SNN_LOIHI_PLACE_AUTO,
+				       .activity_path = k & 1 ? act : NULL};
+		struct loihi_refine_audit a = {.hashed = k >= 2};
+		int rc = loihi_compile_audit(net, &T, &o, &a, d);
+		snn_diag_print(d, stderr);
+		ck_assert_int_eq(rc, SNN_OK);
+		ck_assert_uint_gt(a.moves, 0);
+		ck_assert_uint_eq(a.running, a.recount);
+		ck_assert_uint_lt(a.recount, a.start);
+		ck_assert_uint_eq(a.mismatches, 0);
+		ck_assert_uint_eq(a.violations, 0);
+	}
+	snn_diag_free(d);
+	snn_net_free(net);
+	free(act);
+	free(dir);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("loihi_hw");
@@ -790,6 +841,7 @@ int main(void)
 	tcase_add_test(tc, test_mapper_beats_sequential);
 	tcase_add_test(tc, test_conv_shared);
 	tcase_add_test(tc, test_v2_corrupt);
+	tcase_add_test(tc, test_refine_incremental);
 	/* the fixture cases only where the fixtures are */
 	const char *lif = tu_fixture("nir/lif/lif_lava_cpu_fixed.csv");
 	bool have_lif = lif && fopen_ok(lif);

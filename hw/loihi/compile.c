@@ -74,6 +74,17 @@ struct cmap {
 	uint64_t alt_bytes;
 	bool alt_ok;
 	snn_diag *d;
+
+	/* placement */
+	struct loihi_refine_audit *audit; /* tests: NULL */
+	bool trial;			  /* AUTO's trial of a candidate placement */
+	struct nbr *nb;			  /* AUTO: the neighbour graph, built once */
+};
+
+/* The neighbour graph (neighbours()). */
+struct nbr {
+	uint64_t *off;
+	uint32_t *adj, *wgt;
 };
 
 static int cm_nomem(struct cmap *M)
@@ -539,45 +550,137 @@ out_free:
 	return rc;
 }
 
-/* Undirected neighbours of the chip neurons (CSR), for the greedy and METIS
- * placements. */
-static int neighbours(struct cmap *M, uint64_t **off_out, uint32_t **adj_out)
+/* Undirected neighbours of the chip neurons (CSR) for the greedy and METIS
+ * placements and the refinement: the synapses between two neurons (both
+ * directions, every delay) are merged into one edge, so that a dense
+ * network's edge list is no longer than its neuron pairs. The edge's weight
+ * (wgt_out, may be NULL) is 1 plus the weight in the traffic (M->weight) of
+ * each end that drives the other: what cutting the edge may cost. A
+ * neighbour list keeps the order in which the synapses, sorted by target
+ * then source, first name the neighbour. */
+static int neighbours(struct cmap *M, uint64_t **off_out, uint32_t **adj_out, uint32_t **wgt_out)
 {
-	uint64_t *off = calloc((size_t)M->n + 1, sizeof(uint64_t));
-	uint32_t *adj = malloc((M->n_syn ? 2 * M->n_syn : 1) * sizeof(uint32_t));
-	if (!off || !adj) {
-		free(off);
-		free(adj);
-		return cm_nomem(M);
+	if (M->nb) {
+		*off_out = M->nb->off;
+		*adj_out = M->nb->adj;
+		if (wgt_out) {
+			*wgt_out = M->nb->wgt;
+		}
+		return SNN_OK;
+	}
+	size_t n1 = (size_t)M->n + 1;
+	uint64_t *off = calloc(n1, sizeof(uint64_t));
+	uint64_t *oo = calloc(n1, sizeof(uint64_t)); /* out-CSR by source */
+	uint32_t *ot = malloc((M->n_syn ? M->n_syn : 1) * sizeof(uint32_t));
+	uint32_t *stamp = malloc(n1 * sizeof(uint32_t));
+	uint64_t *where = malloc(n1 * sizeof(uint64_t));
+	uint32_t *adj = NULL, *wgt = NULL;
+	int rc = SNN_OK;
+	if (!off || !oo || !ot || !stamp || !where) {
+		rc = cm_nomem(M);
+		goto out;
 	}
 	for (uint64_t k = 0; k < M->n_syn; k++) {
 		const struct csyn *c = &M->syn[k];
 		if (M->on_chip[c->src] && c->src != c->tgt) {
-			off[c->src + 1]++;
-			off[c->tgt + 1]++;
+			oo[c->src + 1]++;
 		}
 	}
 	for (uint32_t i = 0; i < M->n; i++) {
-		off[i + 1] += off[i];
+		oo[i + 1] += oo[i];
 	}
-	uint64_t *pos = malloc(((size_t)M->n + 1) * sizeof(uint64_t));
-	if (!pos) {
-		free(off);
-		free(adj);
-		return cm_nomem(M);
-	}
-	memcpy(pos, off, ((size_t)M->n + 1) * sizeof(uint64_t));
+	memcpy(where, oo, n1 * sizeof(uint64_t));
+	/* targets ascending per source: the synapses are sorted by target */
 	for (uint64_t k = 0; k < M->n_syn; k++) {
 		const struct csyn *c = &M->syn[k];
 		if (M->on_chip[c->src] && c->src != c->tgt) {
-			adj[pos[c->src]++] = c->tgt;
-			adj[pos[c->tgt]++] = c->src;
+			ot[where[c->src]++] = c->tgt;
 		}
 	}
-	free(pos);
+	/* two passes: count the merged edges, then write them */
+	for (int write = 0; write < 2; write++) {
+		uint64_t m = 0;
+		for (uint32_t i = 0; i < M->n; i++) {
+			stamp[i] = UINT32_MAX;
+		}
+		for (uint32_t g = 0; g < M->n; g++) {
+			off[g] = m;
+			if (!M->on_chip[g]) {
+				continue;
+			}
+			uint64_t i = oo[g], e = M->in_off[g];
+			/* out-targets below g, in-sources, out-targets above g */
+			while (i < oo[g + 1] || e < M->in_off[g + 1]) {
+				uint32_t h;
+				bool out = i < oo[g + 1] && (ot[i] < g || e == M->in_off[g + 1]);
+				if (out) {
+					h = ot[i++];
+				} else {
+					h = M->syn[e++].src;
+					if (!M->on_chip[h] || h == g) {
+						continue;
+					}
+				}
+				if (stamp[h] != g) {
+					stamp[h] = g;
+					if (write) {
+						where[h] = m;
+						adj[m] = h;
+						if (wgt) {
+							wgt[m] = 0;
+						}
+					}
+					m++;
+				}
+				if (write && wgt) {
+					/* bit 0: g drives h, bit 1: h drives g */
+					wgt[where[h]] |= out ? 1u : 2u;
+				}
+			}
+			for (uint64_t k = off[g]; write && wgt && k < m; k++) {
+				uint32_t h = adj[k], dir = wgt[k];
+				uint64_t x = 1 + ((dir & 1) ? M->weight[g] : 0) +
+					     ((dir & 2) ? M->weight[h] : 0);
+				wgt[k] = x < UINT32_MAX / 2 ? (uint32_t)x : UINT32_MAX / 2;
+			}
+		}
+		off[M->n] = m;
+		if (!write) {
+			adj = malloc((m ? m : 1) * sizeof(uint32_t));
+			wgt = wgt_out ? malloc((m ? m : 1) * sizeof(uint32_t)) : NULL;
+			if (!adj || (wgt_out && !wgt)) {
+				rc = cm_nomem(M);
+				goto out;
+			}
+		}
+	}
+out:
+	free(oo);
+	free(ot);
+	free(stamp);
+	free(where);
+	if (rc != SNN_OK) {
+		free(off);
+		free(adj);
+		free(wgt);
+		return rc;
+	}
 	*off_out = off;
 	*adj_out = adj;
+	if (wgt_out) {
+		*wgt_out = wgt;
+	}
 	return SNN_OK;
+}
+
+/* Frees a neighbour graph unless it is AUTO's shared one. */
+static void nb_release(struct cmap *M, uint64_t *off, uint32_t *adj, uint32_t *wgt)
+{
+	if (!M->nb || off != M->nb->off) {
+		free(off);
+		free(adj);
+		free(wgt);
+	}
 }
 
 /* Greedy order: breadth-first from the lowest unplaced id, so that each
@@ -586,14 +689,13 @@ static int order_greedy(struct cmap *M, uint32_t *order, uint32_t *n_order)
 {
 	uint64_t *off;
 	uint32_t *adj;
-	int rc = neighbours(M, &off, &adj);
+	int rc = neighbours(M, &off, &adj, NULL);
 	if (rc != SNN_OK) {
 		return rc;
 	}
 	uint8_t *seen = calloc(M->n ? M->n : 1, 1);
 	if (!seen) {
-		free(off);
-		free(adj);
+		nb_release(M, off, adj, NULL);
 		return cm_nomem(M);
 	}
 	uint32_t head = 0, tail = 0;
@@ -616,8 +718,7 @@ static int order_greedy(struct cmap *M, uint32_t *order, uint32_t *n_order)
 	}
 	*n_order = tail;
 	free(seen);
-	free(off);
-	free(adj);
+	nb_release(M, off, adj, NULL);
 	return SNN_OK;
 }
 
@@ -628,8 +729,8 @@ static int order_greedy(struct cmap *M, uint32_t *order, uint32_t *n_order)
 static int order_metis(struct cmap *M, uint32_t *order, uint32_t *n_order)
 {
 	uint64_t *off;
-	uint32_t *adj;
-	int rc = neighbours(M, &off, &adj);
+	uint32_t *adj, *wgt;
+	int rc = neighbours(M, &off, &adj, &wgt);
 	if (rc != SNN_OK) {
 		return rc;
 	}
@@ -646,10 +747,11 @@ static int order_metis(struct cmap *M, uint32_t *order, uint32_t *n_order)
 	}
 	idx_t *xadj = malloc(((size_t)nc + 1) * sizeof(idx_t));
 	idx_t *adjncy = malloc((off[M->n] ? off[M->n] : 1) * sizeof(idx_t));
+	idx_t *adjwgt = malloc((off[M->n] ? off[M->n] : 1) * sizeof(idx_t));
 	idx_t *part = malloc((nc ? nc : 1) * sizeof(idx_t));
 	/* two constraints per neuron: one neuron slot, and its synaptic memory */
 	idx_t *vwgt = malloc((nc ? 2 * (size_t)nc : 2) * sizeof(idx_t));
-	if (!local || !chip || !xadj || !adjncy || !part || !vwgt) {
+	if (!local || !chip || !xadj || !adjncy || !adjwgt || !part || !vwgt) {
 		rc = cm_nomem(M);
 		goto out_free;
 	}
@@ -660,10 +762,21 @@ static int order_metis(struct cmap *M, uint32_t *order, uint32_t *n_order)
 		vwgt[2 * k + 1] = (idx_t)(M->in_off[g + 1] - M->in_off[g]) + 1;
 		xadj[k] = m;
 		for (uint64_t e = off[g]; e < off[g + 1]; e++) {
+			adjwgt[m] = (idx_t)wgt[e];
 			adjncy[m++] = (idx_t)local[adj[e]];
 		}
 	}
 	xadj[nc] = m;
+	/* AUTO: on a graph where the mean neuron neighbours more than half the
+	 * others, every partition cuts most edges, and METIS takes most of
+	 * AUTO's time for nothing (the microcircuit, doc/loihi.md) */
+	if (M->trial && (uint64_t)m > (uint64_t)nc * (nc - 1) / 2) {
+		rc = snn_diag_error(M->d, SNN_EUNSUP, NULL, 0, 0,
+				    "METIS skipped: %llu of %llu neuron pairs are connected",
+				    (unsigned long long)m / 2,
+				    (unsigned long long)nc * (nc - 1) / 2);
+		goto out_free;
+	}
 	uint64_t parts = (nc + M->T->neurons_per_core - 1) / M->T->neurons_per_core;
 	uint64_t by_mem = (bytes + M->T->syn_bytes_per_core - 1) / M->T->syn_bytes_per_core;
 	parts = by_mem > parts ? by_mem : parts;
@@ -675,11 +788,13 @@ static int order_metis(struct cmap *M, uint32_t *order, uint32_t *n_order)
 		METIS_SetDefaultOptions(opts);
 		opts[METIS_OPTION_SEED] = 1;
 		opts[METIS_OPTION_UFACTOR] = 30;
-		/* total communication volume: the spikes a source sends to other
-		 * cores, which is what the chip's routers carry */
-		opts[METIS_OPTION_OBJTYPE] = METIS_OBJTYPE_VOL;
-		int mr = METIS_PartGraphKway(&nv, &ncon, xadj, adjncy, vwgt, NULL, NULL, &np, NULL,
-					     NULL, opts, &cut, part);
+		/* the edge cut, weighted by the spikes a cut edge may carry
+		 * (neighbours()): METIS's volume objective, closer to what the
+		 * routers carry, took minutes on the dense microcircuit
+		 * (doc/loihi.md), the cut seconds */
+		opts[METIS_OPTION_OBJTYPE] = METIS_OBJTYPE_CUT;
+		int mr = METIS_PartGraphKway(&nv, &ncon, xadj, adjncy, vwgt, NULL, adjwgt, &np,
+					     NULL, NULL, opts, &cut, part);
 		if (mr != METIS_OK) {
 			rc = snn_diag_error(M->d, SNN_ENOMEM, NULL, 0, 0, "METIS failed (%d)", mr);
 			goto out_free;
@@ -709,10 +824,10 @@ out_free:
 	free(chip);
 	free(xadj);
 	free(adjncy);
+	free(adjwgt);
 	free(part);
 	free(vwgt);
-	free(off);
-	free(adj);
+	nb_release(M, off, adj, wgt);
 	return rc;
 }
 #endif
@@ -974,47 +1089,163 @@ out:
 	return t;
 }
 
+/* The refinement's synapse counts per (source, core): a dense table, core
+ * major, when sources x cores is small enough, else the hash table. */
+#define REFINE_DENSE_MAX (1u << 24)
+
+struct sc_tab {
+	uint32_t *dense; /* [core * n + source], or NULL: h */
+	uint32_t n;
+	struct sc_map h;
+};
+
+/* The count's slot; NULL only when adding to the hash table fails. A rehash
+ * may move the slots returned before. */
+static uint32_t *sct_slot(struct sc_tab *t, uint32_t s, uint32_t c, bool add)
+{
+	if (t->dense) {
+		return &t->dense[(uint64_t)c * t->n + s];
+	}
+	return sc_slot(&t->h, s, c, add);
+}
+
+static uint32_t sct_get(struct sc_tab *t, uint32_t s, uint32_t c)
+{
+	uint32_t *p = sct_slot(t, s, c, false);
+	return p ? *p : 0;
+}
+
+static void sct_free(struct sc_tab *t)
+{
+	free(t->dense);
+	free(t->h.key);
+	free(t->h.cnt);
+}
+
+/* Counts the synapses per (source, core) of the placement into t (empty),
+ * and the neurons, input axons and synaptic bytes of each core. */
+static int sct_build(struct cmap *M, struct sc_tab *t, uint32_t *cn, uint32_t *ca, uint64_t *cb)
+{
+	for (uint32_t g = 0; g < M->n; g++) {
+		uint32_t c = M->core[g];
+		if (c == UINT32_MAX) {
+			continue;
+		}
+		cn[c]++;
+		cb[c] += (M->in_off[g + 1] - M->in_off[g]) * LOIHI_SYN_BYTES;
+		for (uint64_t e = M->in_off[g]; e < M->in_off[g + 1]; e++) {
+			uint32_t *p = sct_slot(t, M->syn[e].src, c, true);
+			if (!p) {
+				return cm_nomem(M);
+			}
+			ca[c] += *p == 0;
+			(*p)++;
+		}
+	}
+	return SNN_OK;
+}
+
+/* Tests: compares the refinement's incremental state (counts, running
+ * traffic) with a recount of the final placement from scratch. */
+static int refine_audit(struct cmap *M, struct sc_tab *t, const uint32_t *cn, const uint32_t *ca,
+			const uint64_t *cb)
+{
+	struct loihi_refine_audit *a = M->audit;
+	uint32_t nc = M->n_cores;
+	struct sc_tab f = {.n = M->n};
+	uint32_t *fn = calloc(nc ? nc : 1, sizeof(uint32_t));
+	uint32_t *fa = calloc(nc ? nc : 1, sizeof(uint32_t));
+	uint64_t *fb = calloc(nc ? nc : 1, sizeof(uint64_t));
+	int rc = fn && fa && fb ? sct_build(M, &f, fn, fa, fb) : cm_nomem(M);
+	if (rc == SNN_OK) {
+		/* synaptic memory as the fill counts it (shared kernels once) */
+		rc = core_bytes(M);
+	}
+	if (rc != SNN_OK) {
+		goto out;
+	}
+	memcpy(fb, M->core_bytes, (nc ? nc : 1) * sizeof(uint64_t));
+	a->recount = traffic(M, M->weight);
+	/* every pair the synapses name has its count; the totals then show
+	 * that no other pair kept a stale count */
+	uint64_t placed = 0, total = 0;
+	for (uint32_t g = 0; g < M->n; g++) {
+		if (M->core[g] == UINT32_MAX) {
+			continue;
+		}
+		for (uint64_t e = M->in_off[g]; e < M->in_off[g + 1]; e++, placed++) {
+			uint32_t s = M->syn[e].src;
+			a->mismatches += sct_get(t, s, M->core[g]) != sct_get(&f, s, M->core[g]);
+		}
+	}
+	uint64_t cells = t->dense ? (uint64_t)M->n * nc : t->h.cap;
+	for (uint64_t i = 0; i < cells; i++) {
+		total += t->dense ? t->dense[i] : t->h.cnt[i];
+	}
+	a->mismatches += total != placed;
+	for (uint32_t c = 0; c < nc; c++) {
+		a->mismatches += cn[c] != fn[c] || ca[c] != fa[c] || cb[c] != fb[c];
+		a->violations += fn[c] > M->T->neurons_per_core || fa[c] > M->T->axons_per_core ||
+				 fb[c] > M->T->syn_bytes_per_core;
+	}
+out:
+	sct_free(&f);
+	free(fn);
+	free(fa);
+	free(fb);
+	return rc;
+}
+
 /* Moves single neurons to a core of one of their neighbours when that lowers
  * the weighted inter-core traffic and keeps every limit of the target core;
  * passes until none improves (at most 16). Each accepted move lowers the
  * traffic, so the result is never worse than the placement it starts from.
- * Empty cores are then closed up. Needs the synapses grouped by target. */
+ * Empty cores are then closed up. Needs the synapses grouped by target.
+ * A neuron's gain for every candidate core comes from the counts of its
+ * distinct sources on the old and the candidate core: O(in-degree) per
+ * candidate, and a move updates the counts of its in-synapses only. */
 static int refine(struct cmap *M, bool *moved)
 {
 	const struct loihi_target *T = M->T;
 	uint32_t nc = M->n_cores;
-	struct sc_map h = {0};
+	struct sc_tab t = {.n = M->n};
+	size_t n1 = M->n ? M->n : 1;
 	uint32_t *cn = calloc(nc ? nc : 1, sizeof(uint32_t)), *ca = calloc(nc ? nc : 1, 4);
 	uint64_t *cb = calloc(nc ? nc : 1, sizeof(uint64_t));
 	uint64_t *off = NULL;
 	uint32_t *adj = NULL, *cand = malloc((nc ? nc : 1) * sizeof(uint32_t));
 	uint8_t *is_cand = calloc(nc ? nc : 1, 1);
 	struct smem S;
+	/* the distinct sources of the neuron under study: id, core
+	 * (UINT32_MAX: none) and weight in the traffic (0: not counted) */
+	uint32_t *src = malloc(n1 * sizeof(uint32_t));
+	uint32_t *score = malloc(n1 * sizeof(uint32_t));
+	uint64_t *sw = malloc(n1 * sizeof(uint64_t));
+	uint64_t total_moves = 0;
 	int rc = SNN_OK;
 	*moved = false;
 	if (sm_counts_new(M, &S, nc) != 0 || core_bytes(M) != SNN_OK || !cn || !ca || !cb ||
-	    !cand || !is_cand) {
+	    !cand || !is_cand || !src || !score || !sw) {
 		rc = cm_nomem(M);
 		goto out;
 	}
-	rc = neighbours(M, &off, &adj);
+	if ((uint64_t)M->n * nc <= REFINE_DENSE_MAX && !(M->audit && M->audit->hashed)) {
+		t.dense = calloc(n1 * (nc ? nc : 1), sizeof(uint32_t));
+		if (!t.dense) {
+			rc = cm_nomem(M);
+			goto out;
+		}
+	}
+	rc = neighbours(M, &off, &adj, NULL);
+	if (rc == SNN_OK) {
+		rc = sct_build(M, &t, cn, ca, cb);
+	}
 	if (rc != SNN_OK) {
 		goto out;
 	}
-	for (uint32_t g = 0; g < M->n; g++) {
-		if (M->core[g] == UINT32_MAX) {
-			continue;
-		}
-		cn[M->core[g]]++;
-		for (uint64_t e = M->in_off[g]; e < M->in_off[g + 1]; e++) {
-			uint32_t *p = sc_slot(&h, M->syn[e].src, M->core[g], true);
-			if (!p) {
-				rc = cm_nomem(M);
-				goto out;
-			}
-			ca[M->core[g]] += *p == 0;
-			(*p)++;
-		}
+	uint64_t cur = M->audit ? traffic(M, M->weight) : 0; /* running traffic */
+	if (M->audit) {
+		M->audit->start = cur;
 	}
 	memcpy(cb, M->core_bytes, (nc ? nc : 1) * sizeof(uint64_t));
 	for (int pass = 0; pass < 16; pass++) {
@@ -1027,49 +1258,57 @@ static int refine(struct cmap *M, bool *moved)
 			uint32_t n_cand = 0;
 			for (uint64_t e = off[g]; e < off[g + 1]; e++) {
 				uint32_t c = M->core[adj[e]];
-				if (c != UINT32_MAX && c != old && !is_cand[c]) {
+				if (c != UINT32_MAX && c != old && !is_cand[c] &&
+				    cn[c] + 1 <= T->neurons_per_core) {
 					is_cand[c] = 1;
 					cand[n_cand++] = c;
 				}
 			}
+			if (!n_cand) {
+				continue;
+			}
+			/* the routes to old that the move removes (g's own
+			 * synapses move with it), whatever the new core */
+			uint32_t ns = 0, self = 0;
+			int64_t gone = 0;
+			for (uint64_t e = M->in_off[g]; e < M->in_off[g + 1];) {
+				uint32_t s = M->syn[e].src, m = 0;
+				while (e < M->in_off[g + 1] && M->syn[e].src == s) {
+					m++;
+					e++;
+				}
+				bool counted = s != g && M->on_chip[s];
+				src[ns] = s;
+				score[ns] = counted ? M->core[s] : UINT32_MAX;
+				sw[ns] = counted ? M->weight[s] : 0;
+				self = s == g ? m : self;
+				if (counted && M->core[s] != old && sct_get(&t, s, old) == m) {
+					gone += (int64_t)sw[ns];
+				}
+				ns++;
+			}
+			bool g_old = sct_get(&t, g, old) - self > 0;
 			int64_t best = 0;
 			uint32_t best_c = UINT32_MAX;
-			uint32_t self = 0;
-			for (uint64_t e = M->in_off[g]; e < M->in_off[g + 1]; e++) {
-				self += M->syn[e].src == g;
-			}
 			for (uint32_t k = 0; k < n_cand; k++) {
 				uint32_t c = cand[k];
 				is_cand[c] = 0;
-				if (cn[c] + 1 > T->neurons_per_core ||
-				    cb[c] + sm_bytes(M, &S, g, c, 1) > T->syn_bytes_per_core) {
+				/* g's synaptic memory on c (shared kernels counted once) */
+				if (cb[c] + sm_bytes(M, &S, g, c, 1) > T->syn_bytes_per_core) {
 					continue;
 				}
-				/* g as a source */
+				/* g as a source, then its sources' routes to c */
 				int64_t d = (int64_t)M->weight[g] *
-					    ((sc_get(&h, g, old) - self > 0) - (sc_get(&h, g, c) > 0));
+						((int64_t)g_old - (sct_get(&t, g, c) > 0)) -
+					    gone;
 				uint32_t new_axons = 0;
-				for (uint64_t e = M->in_off[g]; e < M->in_off[g + 1];) {
-					uint32_t s = M->syn[e].src;
-					uint32_t m = 0;
-					while (e < M->in_off[g + 1] && M->syn[e].src == s) {
-						m++;
-						e++;
+				const uint32_t *row = t.dense ? &t.dense[(uint64_t)c * M->n] : NULL;
+				for (uint32_t i = 0; i < ns; i++) {
+					uint32_t cc = row ? row[src[i]] : sc_get(&t.h, src[i], c);
+					if (!cc) {
+						new_axons++;
+						d += c != score[i] ? (int64_t)sw[i] : 0;
 					}
-					uint32_t co = sc_get(&h, s, old), cc = sc_get(&h, s, c);
-					new_axons += cc == 0;
-					if (s == g || !M->on_chip[s]) {
-						continue;
-					}
-					uint32_t cs = M->core[s];
-					int64_t ds = 0;
-					if (old != cs) {
-						ds -= co == m; /* the route to old goes */
-					}
-					if (c != cs) {
-						ds += cc == 0; /* a route to c comes */
-					}
-					d += ds * (int64_t)M->weight[s];
 				}
 				if (ca[c] + new_axons > T->axons_per_core) {
 					continue;
@@ -1084,16 +1323,15 @@ static int refine(struct cmap *M, bool *moved)
 			}
 			/* move g from old to best_c */
 			for (uint64_t e = M->in_off[g]; e < M->in_off[g + 1]; e++) {
-				uint32_t *po = sc_slot(&h, M->syn[e].src, old, false);
-				uint32_t *pn = sc_slot(&h, M->syn[e].src, best_c, true);
+				uint32_t *pn = sct_slot(&t, M->syn[e].src, best_c, true);
 				if (!pn) {
 					rc = cm_nomem(M);
 					goto out;
 				}
-				/* a rehash in the second lookup may move the first */
-				po = sc_slot(&h, M->syn[e].src, old, false);
 				ca[best_c] += *pn == 0;
 				(*pn)++;
+				/* after the lookup that may rehash */
+				uint32_t *po = sct_slot(&t, M->syn[e].src, old, false);
 				(*po)--;
 				ca[old] -= *po == 0;
 			}
@@ -1106,12 +1344,22 @@ static int refine(struct cmap *M, bool *moved)
 				goto out;
 			}
 			M->core[g] = best_c;
+			cur -= (uint64_t)-best;
 			moves++;
 		}
+		total_moves += moves;
 		if (!moves) {
 			break;
 		}
 		*moved = true;
+	}
+	if (M->audit) {
+		M->audit->running = cur;
+		M->audit->moves = total_moves;
+		rc = refine_audit(M, &t, cn, ca, cb);
+		if (rc != SNN_OK) {
+			goto out;
+		}
 	}
 	/* close up empty cores, keeping the order of the others */
 	uint32_t *renum = cand, k = 0;
@@ -1126,15 +1374,16 @@ static int refine(struct cmap *M, bool *moved)
 	M->n_cores = k;
 out:
 	sm_counts_free(&S);
-	free(h.key);
-	free(h.cnt);
+	sct_free(&t);
 	free(cn);
 	free(ca);
 	free(cb);
-	free(off);
-	free(adj);
+	nb_release(M, off, adj, NULL);
 	free(cand);
 	free(is_cand);
+	free(src);
+	free(score);
+	free(sw);
 	return rc;
 }
 
@@ -1195,10 +1444,24 @@ static int place(struct cmap *M, enum snn_loihi_placement how)
 	int n_cand = (int)(sizeof(cand) / sizeof(cand[0]));
 	uint64_t best = UINT64_MAX;
 	int best_k = -1;
+	uint32_t best_cores = 0;
+	uint32_t *best_core = malloc((M->n ? M->n : 1) * sizeof(uint32_t));
+	/* one neighbour graph for every candidate and the refinement */
+	struct nbr nb = {0};
+	if (!best_core) {
+		rc = cm_nomem(M);
+		goto out;
+	}
+	rc = neighbours(M, &nb.off, &nb.adj, &nb.wgt);
+	if (rc != SNN_OK) {
+		goto out;
+	}
+	M->nb = &nb;
 	for (int k = 0; k < n_cand; k++) {
 		snn_diag *tmp = snn_diag_new();
 		struct cmap T = *M;
 		T.d = tmp;
+		T.trial = true;
 		int r = tmp ? place_one(&T, cand[k], order) : SNN_ENOMEM;
 		snn_diag_free(tmp);
 		uint64_t t = r == SNN_OK ? traffic(&T, T.weight) : UINT64_MAX;
@@ -1210,16 +1473,29 @@ static int place(struct cmap *M, enum snn_loihi_placement how)
 		if (r == SNN_OK && t < best) {
 			best = t;
 			best_k = k;
+			best_cores = T.n_cores;
+			memcpy(best_core, T.core, (M->n ? M->n : 1) * sizeof(uint32_t));
 		}
 	}
-	/* the winner again (placements are deterministic), with diagnostics;
-	 * when every candidate failed, the sequential one reports why */
-	M->placed_by = best_k >= 0 ? cand[best_k] : SNN_LOIHI_PLACE_SEQUENTIAL;
-	rc = place_one(M, M->placed_by, order);
-	free(order);
+	if (best_k >= 0) {
+		M->placed_by = cand[best_k];
+		M->n_cores = best_cores;
+		memcpy(M->core, best_core, (M->n ? M->n : 1) * sizeof(uint32_t));
+	} else {
+		/* every candidate failed: the sequential one again reports why */
+		M->placed_by = SNN_LOIHI_PLACE_SEQUENTIAL;
+		rc = place_one(M, M->placed_by, order);
+	}
 	if (rc == SNN_OK) {
 		rc = refine(M, &M->refined);
 	}
+out:
+	M->nb = NULL;
+	free(nb.off);
+	free(nb.adj);
+	free(nb.wgt);
+	free(best_core);
+	free(order);
 	return rc;
 }
 
@@ -1542,15 +1818,10 @@ bool snn_loihi_is_target(const char *name)
 	return name && (strcmp(name, "loihi1-class") == 0 || strcmp(name, "loihi2-class") == 0);
 }
 
-int snn_loihi_compile_opts(const snn_net *net, const char *target, const snn_loihi_options *o,
-			   const char *out_path, snn_diag *d)
+static int compile_map(const snn_net *net, const struct loihi_target *T, const snn_loihi_options *o,
+		       const char *out_path, struct loihi_refine_audit *a, snn_diag *d)
 {
-	struct cmap M = {.net = net, .d = d, .need_image = out_path != NULL};
-	M.T = loihi_target_find(target);
-	if (!M.T) {
-		return snn_diag_error(d, SNN_EINVAL, NULL, 0, 0,
-				      "unknown target '%s' (loihi1-class, loihi2-class)", target);
-	}
+	struct cmap M = {.net = net, .T = T, .d = d, .need_image = out_path != NULL, .audit = a};
 	bool can_share = M.T->weight_sharing && !o->no_weight_sharing;
 	int rc = collect(&M);
 	if (rc == SNN_OK) {
@@ -1607,6 +1878,23 @@ int snn_loihi_compile_opts(const snn_net *net, const char *target, const snn_loi
 	}
 	free(M.kern);
 	return rc;
+}
+
+int snn_loihi_compile_opts(const snn_net *net, const char *target, const snn_loihi_options *o,
+			   const char *out_path, snn_diag *d)
+{
+	const struct loihi_target *T = loihi_target_find(target);
+	if (!T) {
+		return snn_diag_error(d, SNN_EINVAL, NULL, 0, 0,
+				      "unknown target '%s' (loihi1-class, loihi2-class)", target);
+	}
+	return compile_map(net, T, o, out_path, NULL, d);
+}
+
+int loihi_compile_audit(const snn_net *net, const struct loihi_target *T,
+			const snn_loihi_options *o, struct loihi_refine_audit *a, snn_diag *d)
+{
+	return compile_map(net, T, o, NULL, a, d);
 }
 
 int snn_loihi_compile(const snn_net *net, const char *target, enum snn_loihi_placement placement,

@@ -40,6 +40,23 @@ struct loihi_target {
 
 const struct loihi_target *loihi_target_find(const char *name);
 
+/* Tests: what the refinement of an AUTO placement did, against a recount of
+ * its final placement from scratch (traffic weighted by the activity). */
+struct loihi_refine_audit {
+	bool hashed;	     /* in: keep the counts in the hash table */
+	uint64_t start;	     /* traffic before the refinement */
+	uint64_t running;    /* start minus the gains of the accepted moves */
+	uint64_t recount;    /* traffic of the final placement, from scratch */
+	uint64_t moves;	     /* accepted moves */
+	uint64_t mismatches; /* incremental counts that differ from a recount */
+	uint64_t violations; /* core limits broken by the final placement */
+};
+
+/* Tests: snn_loihi_compile_opts for a target description of the test's own
+ * (no image), filling a (NULL: no audit) when AUTO refines. */
+int loihi_compile_audit(const snn_net *net, const struct loihi_target *T,
+			const snn_loihi_options *o, struct loihi_refine_audit *a, snn_diag *d);
+
 #define LOIHI_IMAGE_MAGIC "SNNLOIHI"
 /* Version 1: every synapse expanded; version 2 adds shared conv kernels and
  * conv axons per core. The compiler writes version 1 when no kernel is
