@@ -302,17 +302,19 @@ int snn_spike_writer_append(snn_spike_writer *w, size_t pop, const double *t_ms,
 		}
 		return SNN_OK;
 	}
-	struct h5quiet q;
-	h5_quiet_begin(&q);
 	int rc = 0;
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		po->buf_t[po->nbuf] = t_ms[i];
 		po->buf_id[po->nbuf] = node_ids[i];
 		if (++po->nbuf == SPIKE_CHUNK) {
+			/* HDF5's error printing is silenced around the library calls
+			 * only: appending is called often with a few spikes */
+			struct h5quiet q;
+			h5_quiet_begin(&q);
 			rc = flush_pop(w, po);
+			h5_quiet_end(&q);
 		}
 	}
-	h5_quiet_end(&q);
 	if (rc) {
 		return snn_diag_error(d, SNN_EIO, w->path, 0, 0,
 				      "cannot write spikes of population '%s' (disk full?)", po->name);
