@@ -153,10 +153,17 @@ hid_t h5_create_extendable(hid_t loc, const char *name, hid_t type, hsize_t chun
 		return -1;
 	}
 	hid_t dcpl = h5_dcpl_chunked(chunk);
+	/* appends write whole chunks: no chunk cache, straight to the file */
+	hid_t dapl = H5Pcreate(H5P_DATASET_ACCESS);
 	hid_t ds = -1;
+	if (dcpl >= 0 && dapl >= 0 && H5Pset_chunk_cache(dapl, 0, 0, 1.0) >= 0) {
+		ds = H5Dcreate2(loc, name, type, sp, H5P_DEFAULT, dcpl, dapl);
+	}
 	if (dcpl >= 0) {
-		ds = H5Dcreate2(loc, name, type, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
 		H5Pclose(dcpl);
+	}
+	if (dapl >= 0) {
+		H5Pclose(dapl);
 	}
 	H5Sclose(sp);
 	return ds;
