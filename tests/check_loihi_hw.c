@@ -57,40 +57,6 @@ static void run_sim(snn_net *net, const char *path)
 	snn_diag_free(d);
 }
 
-static int cmp_pair(const void *a, const void *b)
-{
-	const double *x = a, *y = b;
-	return x[0] != y[0] ? (x[0] < y[0] ? -1 : 1) : (x[1] < y[1] ? -1 : x[1] > y[1]);
-}
-
-/* Whether population pop has the same (time, id) spikes in both data sets;
- * returns the number of spikes. */
-static uint64_t same_spikes(const snn_spike_data *a, const snn_spike_data *b, const char *pop)
-{
-	const snn_spike_population *x = snn_spike_data_find(a, pop);
-	const snn_spike_population *y = snn_spike_data_find(b, pop);
-	ck_assert_msg(x && y, "population %s missing", pop);
-	ck_assert_msg(x->n == y->n, "%s: %llu spikes in snnsim, %llu in snnemu", pop,
-		      (unsigned long long)x->n, (unsigned long long)y->n);
-	double *p = malloc((x->n ? x->n : 1) * 2 * sizeof(double));
-	double *q = malloc((x->n ? x->n : 1) * 2 * sizeof(double));
-	for (uint64_t k = 0; k < x->n; k++) {
-		p[2 * k] = x->t_ms[k];
-		p[2 * k + 1] = (double)x->node_ids[k];
-		q[2 * k] = y->t_ms[k];
-		q[2 * k + 1] = (double)y->node_ids[k];
-	}
-	qsort(p, x->n, 2 * sizeof(double), cmp_pair);
-	qsort(q, x->n, 2 * sizeof(double), cmp_pair);
-	for (uint64_t k = 0; k < 2 * x->n; k++) {
-		ck_assert_msg(p[k] == q[k], "%s: spike %llu differs (%g vs %g)", pop,
-			      (unsigned long long)(k / 2), p[k], q[k]);
-	}
-	free(p);
-	free(q);
-	return x->n;
-}
-
 /* Compiles net for target with placement, runs the image on the spikes
  * snnsim gave, and checks every chip population; returns the spikes seen. */
 static uint64_t sim_vs_emu(snn_net *net, const char *target, enum snn_loihi_placement pl,
@@ -112,7 +78,7 @@ static uint64_t sim_vs_emu(snn_net *net, const char *target, enum snn_loihi_plac
 	ck_assert_int_eq(snn_spike_data_read(emup, &b, d), SNN_OK);
 	uint64_t total = 0;
 	for (int k = 0; k < n_pops; k++) {
-		total += same_spikes(a, b, pops[k]);
+		total += tu_same_spikes(a, pops[k], b, pops[k]);
 	}
 	snn_spike_data_free(a);
 	snn_spike_data_free(b);

@@ -169,41 +169,6 @@ static snn_nir_data *bernoulli(const snn_net *net, uint32_t samples, uint32_t st
 	return in;
 }
 
-static int cmp_pair(const void *a, const void *b)
-{
-	const double *x = a, *y = b;
-	return x[0] != y[0] ? (x[0] < y[0] ? -1 : 1) : (x[1] < y[1] ? -1 : x[1] > y[1]);
-}
-
-/* Population pa of a and pb of b have the same (time, id) spikes; returns
- * their number. */
-static uint64_t same_spikes(const snn_spike_data *a, const char *pa, const snn_spike_data *b,
-			    const char *pb)
-{
-	const snn_spike_population *x = snn_spike_data_find(a, pa);
-	const snn_spike_population *y = snn_spike_data_find(b, pb);
-	ck_assert_msg(x && y, "population %s / %s missing", pa, pb);
-	ck_assert_msg(x->n == y->n, "%s: %llu spikes, %s: %llu", pa, (unsigned long long)x->n,
-		      pb, (unsigned long long)y->n);
-	double *p = malloc((x->n ? x->n : 1) * 2 * sizeof(double));
-	double *q = malloc((x->n ? x->n : 1) * 2 * sizeof(double));
-	for (uint64_t k = 0; k < x->n; k++) {
-		p[2 * k] = x->t_ms[k];
-		p[2 * k + 1] = (double)x->node_ids[k];
-		q[2 * k] = y->t_ms[k];
-		q[2 * k + 1] = (double)y->node_ids[k];
-	}
-	qsort(p, x->n, 2 * sizeof(double), cmp_pair);
-	qsort(q, x->n, 2 * sizeof(double), cmp_pair);
-	for (uint64_t k = 0; k < 2 * x->n; k++) {
-		ck_assert_msg(p[k] == q[k], "%s: spike %llu differs (%g vs %g)", pa,
-			      (unsigned long long)(k / 2), p[k], q[k]);
-	}
-	free(p);
-	free(q);
-	return x->n;
-}
-
 /* Runs the converted network in snnsim (every population to sim.h5),
  * compiles it, runs the image on sim.h5 and checks that every chip
  * population has the same spikes. Returns snnsim's spikes (caller frees) and
@@ -236,7 +201,7 @@ static snn_spike_data *sim_vs_emu(snn_net *net, const char *tag, uint64_t *total
 	for (size_t i = 0; i < snn_net_population_count(net); i++) {
 		if (strcmp(snn_net_population_model(net, i), "loihi_lif") == 0) {
 			const char *nm = snn_net_population_name(net, i);
-			*total += same_spikes(a, nm, b, nm);
+			*total += tu_same_spikes(a, nm, b, nm);
 		}
 	}
 	snn_spike_data_free(b);
@@ -295,8 +260,8 @@ static void braille(const char *flat, const char *nested, const char *l1, const 
 	snn_spike_data *sa = sim_vs_emu(ca, "nir_loihi_braille_a", &ta);
 	snn_spike_data *sb = sim_vs_emu(cb, "nir_loihi_braille_b", &tb);
 	ck_assert_uint_eq(ta, tb);
-	uint64_t n1 = same_spikes(sa, l1, sb, l1n);
-	uint64_t n2 = same_spikes(sa, "lif2", sb, "lif2");
+	uint64_t n1 = tu_same_spikes(sa, l1, sb, l1n);
+	uint64_t n2 = tu_same_spikes(sa, "lif2", sb, "lif2");
 	ck_assert_msg(n1 > 0 && n2 > 0, "silent layers: %llu, %llu", (unsigned long long)n1,
 		      (unsigned long long)n2);
 	snn_spike_data_free(sa);
@@ -589,10 +554,10 @@ START_TEST(test_cnn_shared_vs_expanded)
 	uint64_t total = 0;
 	for (size_t i = 0; i < snn_net_population_count(kept); i++) {
 		const char *nm = snn_net_population_name(kept, i);
-		same_spikes(sk, nm, sp, nm);
+		tu_same_spikes(sk, nm, sp, nm);
 		if (strcmp(snn_net_population_model(kept, i), "loihi_lif") == 0) {
-			total += same_spikes(sk, nm, e2, nm);
-			same_spikes(e1, nm, e2, nm);
+			total += tu_same_spikes(sk, nm, e2, nm);
+			tu_same_spikes(e1, nm, e2, nm);
 		}
 	}
 	ck_assert_uint_gt(total, 10000);

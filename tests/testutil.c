@@ -171,3 +171,37 @@ char *tu_fmt(const char *fmt, ...)
 	va_end(ap);
 	return s;
 }
+
+static int cmp_time_id(const void *a, const void *b)
+{
+	const double *x = a, *y = b;
+	return x[0] != y[0] ? (x[0] < y[0] ? -1 : 1) : (x[1] < y[1] ? -1 : x[1] > y[1]);
+}
+
+uint64_t tu_same_spikes(const snn_spike_data *a, const char *pa, const snn_spike_data *b,
+			const char *pb)
+{
+	const snn_spike_population *x = snn_spike_data_find(a, pa);
+	const snn_spike_population *y = snn_spike_data_find(b, pb);
+	ck_assert_msg(x && y, "population %s / %s missing", pa, pb);
+	ck_assert_msg(x->n == y->n, "%s: %llu spikes, %s: %llu", pa, (unsigned long long)x->n,
+		      pb, (unsigned long long)y->n);
+	double *p = malloc((x->n ? x->n : 1) * 2 * sizeof(double));
+	double *q = malloc((x->n ? x->n : 1) * 2 * sizeof(double));
+	ck_assert(p && q);
+	for (uint64_t k = 0; k < x->n; k++) {
+		p[2 * k] = x->t_ms[k];
+		p[2 * k + 1] = (double)x->node_ids[k];
+		q[2 * k] = y->t_ms[k];
+		q[2 * k + 1] = (double)y->node_ids[k];
+	}
+	qsort(p, x->n, 2 * sizeof(double), cmp_time_id);
+	qsort(q, x->n, 2 * sizeof(double), cmp_time_id);
+	for (uint64_t k = 0; k < 2 * x->n; k++) {
+		ck_assert_msg(p[k] == q[k], "%s: spike %llu differs (%g vs %g)", pa,
+			      (unsigned long long)(k / 2), p[k], q[k]);
+	}
+	free(p);
+	free(q);
+	return x->n;
+}

@@ -36,6 +36,11 @@ double *tu_spike_times(const snn_spike_data *s, const char *pop, uint64_t id, si
  * returns rows x cols values (rows = samples, cols = neurons), caller frees. */
 double *tu_read_trace(const char *path, const char *pop, size_t *rows, size_t *cols);
 
+/* Asserts that population pa of a and pb of b have the same (time, id)
+ * spikes, in any order; returns their number. */
+uint64_t tu_same_spikes(const snn_spike_data *a, const char *pa, const snn_spike_data *b,
+			const char *pb);
+
 /* Builds a config text with printf formatting (caller frees). */
 char *tu_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -409,6 +409,26 @@ static void sm_stamps_free(struct smem *S)
 	free(S->skst);
 }
 
+/* The placed neurons grouped by core, ids ascending within a core: core c's
+ * are by_core[start[c - 1] .. start[c]) (from 0 for c = 0). start must hold
+ * n_cores + 1 zeros. */
+static void neurons_by_core(const struct cmap *M, uint32_t *start, uint32_t *by_core)
+{
+	for (uint32_t g = 0; g < M->n; g++) {
+		if (M->core[g] != UINT32_MAX) {
+			start[M->core[g] + 1]++;
+		}
+	}
+	for (uint32_t c = 0; c < M->n_cores; c++) {
+		start[c + 1] += start[c];
+	}
+	for (uint32_t g = 0; g < M->n; g++) {
+		if (M->core[g] != UINT32_MAX) {
+			by_core[start[M->core[g]]++] = g;
+		}
+	}
+}
+
 /* Synaptic memory of every core of the placement (M->core_bytes). */
 static int core_bytes(struct cmap *M)
 {
@@ -423,19 +443,7 @@ static int core_bytes(struct cmap *M)
 		free(by_core);
 		return cm_nomem(M);
 	}
-	for (uint32_t g = 0; g < M->n; g++) {
-		if (M->core[g] != UINT32_MAX) {
-			start[M->core[g] + 1]++;
-		}
-	}
-	for (uint32_t c = 0; c < M->n_cores; c++) {
-		start[c + 1] += start[c];
-	}
-	for (uint32_t g = 0; g < M->n; g++) {
-		if (M->core[g] != UINT32_MAX) {
-			by_core[start[M->core[g]]++] = g;
-		}
-	}
+	neurons_by_core(M, start, by_core);
 	for (uint32_t c = 0, k = 0; c < M->n_cores; c++) {
 		for (; k < start[c]; k++) {
 			uint32_t g = by_core[k];
@@ -1056,18 +1064,8 @@ static uint64_t traffic(const struct cmap *M, const uint64_t *w)
 	}
 	for (uint32_t g = 0; g < M->n; g++) {
 		last[g] = UINT32_MAX;
-		if (M->core[g] != UINT32_MAX) {
-			start[M->core[g] + 1]++;
-		}
 	}
-	for (uint32_t c = 0; c < M->n_cores; c++) {
-		start[c + 1] += start[c];
-	}
-	for (uint32_t g = 0; g < M->n; g++) {
-		if (M->core[g] != UINT32_MAX) {
-			by_core[start[M->core[g]]++] = g;
-		}
-	}
+	neurons_by_core(M, start, by_core);
 	for (uint32_t c = 0, k = 0; c < M->n_cores; c++) {
 		for (; k < start[c]; k++) {
 			uint32_t g = by_core[k];
