@@ -113,26 +113,6 @@ static uint64_t identical_spikes(const char *pa, const char *pb, const char *pop
 	return n;
 }
 
-static long file_size(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	ck_assert_ptr_nonnull(f);
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fclose(f);
-	return n;
-}
-
-static uint32_t image_version(const char *path)
-{
-	unsigned char b[12];
-	FILE *f = fopen(path, "rb");
-	ck_assert_ptr_nonnull(f);
-	ck_assert_uint_eq(fread(b, 1, 12, f), 12);
-	fclose(f);
-	return (uint32_t)b[8] | (uint32_t)b[9] << 8 | (uint32_t)b[10] << 16 | (uint32_t)b[11] << 24;
-}
-
 /* Compiles net for target (report to *rep when rep is not NULL) into img and
  * runs it on the inputs in simp, writing emup. */
 static void compile_run(snn_net *net, const char *target, enum snn_loihi_placement pl,
@@ -168,9 +148,9 @@ static uint64_t shared_vs_expanded(snn_net *net, const char *shared, enum snn_lo
 	run_sim(net, simp);
 	compile_run(net, shared, pl, img2, simp, emu2, rep2);
 	compile_run(net, "loihi1-class", pl, img1, simp, emu1, NULL);
-	ck_assert_uint_eq(image_version(img2), 2);
-	ck_assert_uint_eq(image_version(img1), 1);
-	long s2 = file_size(img2), s1 = file_size(img1);
+	ck_assert_uint_eq(tu_image_version(img2), 2);
+	ck_assert_uint_eq(tu_image_version(img1), 1);
+	long s2 = tu_file_size(img2), s1 = tu_file_size(img1);
 	fprintf(stderr, "image bytes: %ld with sharing (%s), %ld expanded\n", s2, shared, s1);
 	if (smaller) {
 		ck_assert_int_lt(s2, s1);

@@ -407,27 +407,7 @@ START_TEST(test_pool_conv_fold)
 }
 END_TEST
 
-static long file_size(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	ck_assert_ptr_nonnull(f);
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fclose(f);
-	return n;
-}
-
-/* The image's version and whether its bytes equal another file's. */
-static uint32_t image_version(const char *path)
-{
-	unsigned char b[12];
-	FILE *f = fopen(path, "rb");
-	ck_assert_ptr_nonnull(f);
-	ck_assert_uint_eq(fread(b, 1, 12, f), 12);
-	fclose(f);
-	return (uint32_t)b[8] | (uint32_t)b[9] << 8 | (uint32_t)b[10] << 16 | (uint32_t)b[11] << 24;
-}
-
+/* Whether a file's bytes equal another file's. */
 static bool same_bytes(const char *a, const char *b)
 {
 	FILE *f = fopen(a, "rb"), *g = fopen(b, "rb");
@@ -542,13 +522,13 @@ START_TEST(test_cnn_shared_vs_expanded)
 	compile_emu(kept, true, img2, simk, emu2, &r2);
 	compile_emu(kept, false, img1, simk, emu1, &r1);
 	compile_emu(plain, true, img0, simk, emu0, &r0);
-	fprintf(stderr, "shared (%ld bytes):\n%sexpanded (%ld bytes):\n%s", file_size(img2), r2,
-		file_size(img1), r1);
-	ck_assert_uint_eq(image_version(img2), 2);
-	ck_assert_uint_eq(image_version(img1), 1);
+	fprintf(stderr, "shared (%ld bytes):\n%sexpanded (%ld bytes):\n%s", tu_file_size(img2), r2,
+		tu_file_size(img1), r1);
+	ck_assert_uint_eq(tu_image_version(img2), 2);
+	ck_assert_uint_eq(tu_image_version(img1), 1);
 	ck_assert_msg(strstr(r2, "weight sharing   3 conv kernels") != NULL, "%s", r2);
 	ck_assert(same_bytes(img1, img0));
-	ck_assert_int_lt(file_size(img2), file_size(img1));
+	ck_assert_int_lt(tu_file_size(img2), tu_file_size(img1));
 	snn_spike_data *sk = read_spikes(simk), *sp = read_spikes(simp), *e2 = read_spikes(emu2),
 		       *e1 = read_spikes(emu1);
 	uint64_t total = 0;

@@ -205,3 +205,23 @@ uint64_t tu_same_spikes(const snn_spike_data *a, const char *pa, const snn_spike
 	free(q);
 	return x->n;
 }
+
+long tu_file_size(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	ck_assert_msg(f != NULL, "cannot open %s", path);
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	fclose(f);
+	return n;
+}
+
+uint32_t tu_image_version(const char *path)
+{
+	unsigned char b[12];
+	FILE *f = fopen(path, "rb");
+	ck_assert_msg(f != NULL, "cannot open %s", path);
+	ck_assert_uint_eq(fread(b, 1, 12, f), 12);
+	fclose(f);
+	return (uint32_t)b[8] | (uint32_t)b[9] << 8 | (uint32_t)b[10] << 16 | (uint32_t)b[11] << 24;
+}

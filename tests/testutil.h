@@ -41,6 +41,11 @@ double *tu_read_trace(const char *path, const char *pop, size_t *rows, size_t *c
 uint64_t tu_same_spikes(const snn_spike_data *a, const char *pa, const snn_spike_data *b,
 			const char *pb);
 
+/* Size of a file in bytes (asserts it exists). */
+long tu_file_size(const char *path);
+/* The format version of a Loihi-class chip image (the u32 after its magic). */
+uint32_t tu_image_version(const char *path);
+
 /* Builds a config text with printf formatting (caller frees). */
 char *tu_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
