@@ -933,40 +933,10 @@ static int setup_emitters(struct ev_sim *s, snn_diag *d)
 static int setup_recording(struct ev_sim *s, snn_diag *d)
 {
 	const snn_net *net = s->net;
-	s->rec_mask = calloc(s->n_neurons ? s->n_neurons : 1, 1);
-	if (!s->rec_mask) {
-		return oom(d);
-	}
-	bool any = false;
-	if (s->opt.record_all) {
-		for (uint32_t i = 0; i < net->n_pops; i++) {
-			if (net->pops[i].name[0] != '@') {
-				memset(s->rec_mask + net->pops[i].first, 1, net->pops[i].size);
-				any = true;
-			}
-		}
-	} else if (net->record_spikes) {
-		for (uint32_t k = 0; k < net->spikes.n_sets; k++) {
-			const struct target_set *t = &net->spikes.sets[k];
-			uint32_t first = net->pops[t->pop].first;
-			for (uint32_t e = 0; e < target_set_size(t); e++) {
-				s->rec_mask[first + target_set_at(t, e)] = 1;
-			}
-			any = true;
-		}
-	}
-	const char *path = s->opt.spike_path ? s->opt.spike_path : net->spikes.file;
-	if (any && !path) {
-		return snn_diag_error(d, SNN_EINVAL, net->spikes.where.file, net->spikes.where.line,
-				      net->spikes.where.col,
-				      "spikes are recorded but no file is named: add 'file' to the "
-				      "spike record or give -o FILE");
-	}
-	if (any) {
-		s->spike_path = strdup(path);
-		if (!s->spike_path) {
-			return oom(d);
-		}
+	int rc = engines_record_plan(net, s->n_neurons, s->opt.record_all, s->opt.spike_path,
+				     &s->rec_mask, &s->spike_path, d);
+	if (rc != SNN_OK) {
+		return rc;
 	}
 	s->n_traces = net->n_traces;
 	s->traces = calloc(net->n_traces ? net->n_traces : 1, sizeof(struct ev_trace));

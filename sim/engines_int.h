@@ -7,6 +7,7 @@
 #ifndef SNN_ENGINES_INT_H
 #define SNN_ENGINES_INT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "snn/sim.h"
@@ -39,6 +40,15 @@ static inline const struct engine_ops *engines_grid_cuda(void)
 	return NULL;
 }
 #endif
+
+/* The spike recording of a run: *mask (n_neurons bytes, caller frees) gets
+ * 1 for every neuron whose spikes go to the file (all but hidden
+ * populations with record_all, else the config's spike record), and *path
+ * a copy of the file's name (spike_path, else the config's; NULL when
+ * nothing is recorded). A recording without a file name is an error naming
+ * the record section. */
+int engines_record_plan(const snn_net *net, uint32_t n_neurons, bool record_all,
+			const char *spike_path, uint8_t **mask, char **path, snn_diag *d);
 
 /* Opens the spike file of a run with one population entry for each
  * population that has a neuron g with rec_mask[g] & bits, in network order;

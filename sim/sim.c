@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "engines_int.h"
 #include "net_int.h"
@@ -91,6 +92,48 @@ void snn_sim_free(snn_sim *s)
 	}
 	s->ops->destroy(s->impl);
 	free(s);
+}
+
+int engines_record_plan(const snn_net *net, uint32_t n_neurons, bool record_all,
+			const char *spike_path, uint8_t **mask, char **path, snn_diag *d)
+{
+	*path = NULL;
+	*mask = calloc(n_neurons ? n_neurons : 1, 1);
+	if (!*mask) {
+		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+	}
+	bool any = false;
+	if (record_all) {
+		for (uint32_t i = 0; i < net->n_pops; i++) {
+			if (net->pops[i].name[0] != '@') {
+				memset(*mask + net->pops[i].first, 1, net->pops[i].size);
+				any = true;
+			}
+		}
+	} else if (net->record_spikes) {
+		for (uint32_t k = 0; k < net->spikes.n_sets; k++) {
+			const struct target_set *t = &net->spikes.sets[k];
+			uint32_t first = net->pops[t->pop].first;
+			for (uint32_t e = 0; e < target_set_size(t); e++) {
+				(*mask)[first + target_set_at(t, e)] = 1;
+			}
+			any = true;
+		}
+	}
+	const char *file = spike_path ? spike_path : net->spikes.file;
+	if (any && !file) {
+		return snn_diag_error(d, SNN_EINVAL, net->spikes.where.file, net->spikes.where.line,
+				      net->spikes.where.col,
+				      "spikes are recorded but no file is named: add 'file' to the "
+				      "spike record or give -o FILE");
+	}
+	if (any) {
+		*path = strdup(file);
+		if (!*path) {
+			return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		}
+	}
+	return SNN_OK;
 }
 
 int engines_open_spike_file(const snn_net *net, const char *path,
