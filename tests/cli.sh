@@ -66,6 +66,14 @@ stimuli:
   - {poisson: {rate: 15 kHz}, to: e, weight: 0.1 mV, delay: 0.1 ms}
 YAML
 
+# a spike record without a file, and no -o: an error naming the record, on
+# both engines, and no output
+{ cat "$TMP/small.yaml"; echo "record: {spikes: {populations: [e]}}"; } >"$TMP/nofile.yaml"
+for engine in grid event; do
+	expect_exit 2 "$SNNSIM" run "$TMP/nofile.yaml" --engine $engine -q
+	expect_grep "$TMP/err" "nofile.yaml:[0-9]+:[0-9]+: error: spikes are recorded but no file is named"
+done
+
 # -o records everything; CSV has provenance comments, a header and rows
 expect_exit 0 "$SNNSIM" run "$TMP/small.yaml" -o "$TMP/s.csv" --format csv --threads 2
 expect_grep "$TMP/s.csv" '^# software: Spikeforge [0-9.]+$'
