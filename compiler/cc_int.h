@@ -138,4 +138,16 @@ struct cc_job {
 };
 /* Returns SNN_OK or an error code with diagnostics in d. */
 int cc_job_run(const struct cc_job *j, snn_diag *d);
+/* Fixed-point helpers of the quantizers (quant.c). States stay within
+ * CC_STATE_LIMIT (2^29). */
+#define CC_STATE_LIMIT 536870912.0
+/* The largest power of two s with range * s <= CC_STATE_LIMIT. */
+double cc_pow2_scale(double range);
+/* mul and sh with mul / 2^sh = x, mul in [2^29, 2^30); -1 when x is not
+ * positive and finite, or too large; a value too small for a 62-bit shift
+ * gives mul = 0 when tiny_to_zero, else -1. */
+int cc_multiplier(double x, bool tiny_to_zero, int32_t *mul, uint8_t *sh);
+/* x rounded to the nearest int32, saturating. */
+int32_t cc_q32(double x);
+
 #endif

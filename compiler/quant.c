@@ -18,7 +18,7 @@
 
 /* States use at most 2^29 of the int32 range: the rest is headroom for a
  * step's input before saturation. */
-#define STATE_LIMIT 536870912.0
+#define STATE_LIMIT CC_STATE_LIMIT
 
 void cc_model_free(struct cc_model *m)
 {
@@ -105,17 +105,15 @@ static double series_max(const snn_nir_result *fr, const char *pop, const char *
 	return m;
 }
 
-/* Largest power of two s with range * s <= STATE_LIMIT. */
-static double pow2_scale(double range)
+double cc_pow2_scale(double range)
 {
 	if (!(range > 0.0)) {
 		range = 1.0;
 	}
-	return ldexp(1.0, (int)floor(log2(STATE_LIMIT / range)));
+	return ldexp(1.0, (int)floor(log2(CC_STATE_LIMIT / range)));
 }
 
-/* mul and sh with mul / 2^sh = x, mul in [2^29, 2^30) where possible. */
-static int multiplier(double x, int32_t *mul, uint8_t *sh)
+int cc_multiplier(double x, bool tiny_to_zero, int32_t *mul, uint8_t *sh)
 {
 	if (!(x > 0.0) || !isfinite(x)) {
 		return -1;
@@ -127,7 +125,9 @@ static int multiplier(double x, int32_t *mul, uint8_t *sh)
 		return -1;
 	}
 	if (s > 62) {
-		/* too small to matter: round to a 0 multiplier */
+		if (!tiny_to_zero) {
+			return -1;
+		}
 		*mul = 0;
 		*sh = 0;
 		return 0;
@@ -137,7 +137,7 @@ static int multiplier(double x, int32_t *mul, uint8_t *sh)
 	return 0;
 }
 
-static int32_t q32(double x)
+int32_t cc_q32(double x)
 {
 	double r = nearbyint(x);
 	return r > INT32_MAX ? INT32_MAX : r < INT32_MIN ? INT32_MIN : (int32_t)r;
@@ -500,7 +500,7 @@ static int lay_weights(struct cc_model *m, const snn_net *net, uint32_t q,
 	case PROJ_POOL: {
 		const struct proj_pool *p = &x->pool;
 		P->kind = SNNRT_POOL;
-		P->w_pool = q32(proj_wmax(x) * (po->acc_scale / pre_scale));
+		P->w_pool = cc_q32(proj_wmax(x) * (po->acc_scale / pre_scale));
 		P->cin = P->cout = (uint16_t)p->c;
 		P->groups = 1;
 		P->in_h = (uint16_t)p->in_h;
@@ -762,8 +762,8 @@ int cc_quantize(const snn_net *net, const snn_nir_result *fr, const struct cc_op
 			}
 			for (uint32_t i = 0; i < n; i++) {
 				int64_t b = (int64_t)m->bias[P->post][i] +
-					    q32(pr->x->bias[i] * acc_of(&m->info[P->post], i));
-				m->bias[P->post][i] = q32((double)b);
+					    cc_q32(pr->x->bias[i] * acc_of(&m->info[P->post], i));
+				m->bias[P->post][i] = cc_q32((double)b);
 			}
 			m->pops[P->post].bias = m->bias[P->post];
 		}
@@ -787,10 +787,10 @@ int cc_quantize(const snn_net *net, const snn_nir_result *fr, const struct cc_op
 			break;
 		case SNNRT_RELAY:
 			gain = inf->out_scale;
-			bad = multiplier(inf->out_scale / A, &P->in_mul, &P->in_sh);
+			bad = cc_multiplier(inf->out_scale / A, true, &P->in_mul, &P->in_sh);
 			break;
 		case SNNRT_THRESHOLD:
-			P->v_th = q32(C.v_th * A);
+			P->v_th = cc_q32(C.v_th * A);
 			break;
 		default: {
 			double r = fmax(fmax(fabs(C.v_th), fabs(C.v_reset)), fabs(C.v0));
@@ -804,15 +804,15 @@ int cc_quantize(const snn_net *net, const snn_nir_result *fr, const struct cc_op
 				/* the input adds to v without rounding */
 				sv = A / C.gr;
 			} else {
-				sv = pow2_scale(r);
+				sv = cc_pow2_scale(r);
 			}
 			inf->v_scale = sv;
-			P->a_m = q32(ldexp(C.a_m, SNNRT_DECAY_BITS));
-			P->c_m = q32(C.c_m * sv);
-			P->v0 = q32(C.v0 * sv);
-			P->v_th = q32(C.v_th * sv);
-			P->v_reset = q32(C.v_reset * sv);
-			P->jump = q32(C.jump * sv);
+			P->a_m = cc_q32(ldexp(C.a_m, SNNRT_DECAY_BITS));
+			P->c_m = cc_q32(C.c_m * sv);
+			P->v0 = cc_q32(C.v0 * sv);
+			P->v_th = cc_q32(C.v_th * sv);
+			P->v_reset = cc_q32(C.v_reset * sv);
+			P->jump = cc_q32(C.jump * sv);
 			if (inf->spiking && P->jump <= 0) {
 				rc = snn_diag_error(d, SNN_EUNSUP, pop->where.file,
 						    pop->where.line, pop->where.col,
@@ -826,17 +826,17 @@ int cc_quantize(const snn_net *net, const snn_nir_result *fr, const struct cc_op
 				if (!(ri > 0)) {
 					ri = r / (C.gr > 0 ? C.gr : 1.0);
 				}
-				double si = pow2_scale(ri);
+				double si = cc_pow2_scale(ri);
 				inf->i_scale = si;
-				P->a_s = q32(ldexp(C.a_s, SNNRT_DECAY_BITS));
+				P->a_s = cc_q32(ldexp(C.a_s, SNNRT_DECAY_BITS));
 				gain = C.gw * si;
-				bad = multiplier(C.gw * si / A, &P->in_mul, &P->in_sh);
+				bad = cc_multiplier(C.gw * si / A, true, &P->in_mul, &P->in_sh);
 				if (!bad && C.gr != 0) {
-					bad = multiplier(C.gr * sv / si, &P->syn_mul, &P->syn_sh);
+					bad = cc_multiplier(C.gr * sv / si, true, &P->syn_mul, &P->syn_sh);
 				}
 			} else if (C.gr != 0) {
 				gain = C.gr * sv;
-				bad = multiplier(C.gr * sv / A, &P->in_mul, &P->in_sh);
+				bad = cc_multiplier(C.gr * sv / A, true, &P->in_mul, &P->in_sh);
 			}
 			if (sv == A / C.gr && !bad) {
 				P->in_mul = 1;
@@ -854,7 +854,7 @@ int cc_quantize(const snn_net *net, const snn_nir_result *fr, const struct cc_op
 				goto fail;
 			}
 			for (uint32_t c = 0; c < inf->n_ch && !bad && gain != 0.0; c++) {
-				bad = multiplier(gain / inf->ch_acc[c], &m->ch_mul[k][c],
+				bad = cc_multiplier(gain / inf->ch_acc[c], true, &m->ch_mul[k][c],
 						 &m->ch_sh[k][c]);
 			}
 			P->ch_mul = m->ch_mul[k];
@@ -916,7 +916,7 @@ uint32_t cc_output_width(const struct cc_model *m)
 
 int32_t cc_quantize_input(const struct cc_model *m, uint32_t k, double x)
 {
-	return q32(x * m->info[m->in_pop[k]].out_scale);
+	return cc_q32(x * m->info[m->in_pop[k]].out_scale);
 }
 
 int cc_run_host(const struct cc_model *m, const snn_nir_data *in, uint32_t smp, uint32_t steps,

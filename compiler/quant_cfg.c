@@ -20,38 +20,6 @@
 #include "engine_int.h"
 #include "model_lif.h"
 
-#define STATE_LIMIT 536870912.0
-
-static double pow2_scale(double range)
-{
-	if (!(range > 0.0)) {
-		range = 1.0;
-	}
-	return ldexp(1.0, (int)floor(log2(STATE_LIMIT / range)));
-}
-
-static int multiplier(double x, int32_t *mul, uint8_t *sh)
-{
-	if (!(x > 0.0) || !isfinite(x)) {
-		return -1;
-	}
-	int e;
-	double f = frexp(x, &e);
-	int s = 30 - e;
-	if (s < 0 || s > 62) {
-		return -1;
-	}
-	*mul = (int32_t)llround(ldexp(f, 30));
-	*sh = (uint8_t)s;
-	return 0;
-}
-
-static int32_t q32(double x)
-{
-	double r = nearbyint(x);
-	return r > INT32_MAX ? INT32_MAX : r < INT32_MIN ? INT32_MIN : (int32_t)r;
-}
-
 /* One group of synapses: (pre, post, delay). */
 struct group {
 	uint32_t pre, post, delay;
@@ -320,16 +288,16 @@ int cc_quantize_config(const snn_net *net, const struct cc_options *o, struct cc
 		if (!exp_syn && isfinite(L->v_min)) {
 			r = fmax(r, fabs(L->v_min));
 		}
-		double sv = pow2_scale(8.0 * r);
+		double sv = cc_pow2_scale(8.0 * r);
 		R->model = exp_syn ? SNNRT_CUBA_LIF : SNNRT_LIF;
 		R->size = pr->size;
 		R->hist = 1;
-		R->a_m = q32(ldexp(L->P22, SNNRT_DECAY_BITS));
-		R->c_m = q32(L->P20 * L->I_e * sv);
-		R->v0 = q32(v0 * sv);
+		R->a_m = cc_q32(ldexp(L->P22, SNNRT_DECAY_BITS));
+		R->c_m = cc_q32(L->P20 * L->I_e * sv);
+		R->v0 = cc_q32(v0 * sv);
 		/* the engine fires at y >= theta, the runtime at v > v_th */
-		R->v_th = q32(L->theta * sv) - 1;
-		R->v_reset = q32(L->reset * sv);
+		R->v_th = cc_q32(L->theta * sv) - 1;
+		R->v_reset = cc_q32(L->reset * sv);
 		R->jump = R->v_th - R->v_reset;
 		R->ref_steps = L->ref_steps;
 		if (R->jump <= 0) {
@@ -353,16 +321,16 @@ int cc_quantize_config(const snn_net *net, const struct cc_options *o, struct cc
 					in += P.wmax[k] * (lam + 10.0 * sqrt(lam) + 10.0);
 				}
 			}
-			si = pow2_scale(2.0 * in / (1.0 - L->P11ex) + 1.0);
+			si = cc_pow2_scale(2.0 * in / (1.0 - L->P11ex) + 1.0);
 			R->flags |= SNNRT_F_OLDCUR;
-			R->a_s = q32(ldexp(L->P11ex, SNNRT_DECAY_BITS));
-			bad = multiplier(si / A, &R->in_mul, &R->in_sh) ||
-			      multiplier(L->P21ex * sv / si, &R->syn_mul, &R->syn_sh);
+			R->a_s = cc_q32(ldexp(L->P11ex, SNNRT_DECAY_BITS));
+			bad = cc_multiplier(si / A, false, &R->in_mul, &R->in_sh) ||
+			      cc_multiplier(L->P21ex * sv / si, false, &R->syn_mul, &R->syn_sh);
 		} else {
-			bad = multiplier(sv / A, &R->in_mul, &R->in_sh);
+			bad = cc_multiplier(sv / A, false, &R->in_mul, &R->in_sh);
 			if (isfinite(L->v_min)) {
 				R->flags |= SNNRT_F_VMIN;
-				R->v_min = q32(L->v_min * sv);
+				R->v_min = cc_q32(L->v_min * sv);
 			}
 		}
 		if (bad) {
