@@ -196,3 +196,24 @@ int h5_append(hid_t ds, hid_t mtype, const void *data, hsize_t n, hsize_t *len)
 	H5Sclose(fs);
 	return rc;
 }
+
+int h5_open_top_group(const char *path, const char *group, const char *what, hid_t *file,
+		      hid_t *grp, snn_diag *d)
+{
+	*file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+	if (*file < 0) {
+		return snn_diag_error(d, SNN_EPARSE, path, 0, 0,
+				      "cannot open as HDF5 (truncated or not an HDF5 file)");
+	}
+	if (H5Lexists(*file, group, H5P_DEFAULT) <= 0) {
+		H5Fclose(*file);
+		return snn_diag_error(d, SNN_EPARSE, path, 0, 0, "/%s: missing group; not a %s",
+				      group, what);
+	}
+	*grp = H5Gopen2(*file, group, H5P_DEFAULT);
+	if (*grp < 0) {
+		H5Fclose(*file);
+		return snn_diag_error(d, SNN_EPARSE, path, 0, 0, "/%s: not a group", group);
+	}
+	return SNN_OK;
+}

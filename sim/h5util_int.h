@@ -11,6 +11,8 @@
 
 #include <hdf5.h>
 
+#include "snn/error.h"
+
 /* HDF5 prints its error stack by default; loaders report their own errors. */
 struct h5quiet {
 	H5E_auto2_t func;
@@ -40,5 +42,13 @@ hid_t h5_create_extendable(hid_t loc, const char *name, hid_t type, hsize_t chun
 /* Appends n elements of memory type `mtype` to an extendable 1-d dataset
  * holding `*len` elements; updates *len. Returns 0 or -1. */
 int h5_append(hid_t ds, hid_t mtype, const void *data, hsize_t n, hsize_t *len);
+
+/* Opens the HDF5 file path read-only and its top-level group `group`
+ * (what: "SONATA spike file", ...). On failure returns SNN_EPARSE with a
+ * diagnostic naming the file and the group, and leaves nothing open; on
+ * success the caller closes *grp and *file. Call with HDF5's error printing
+ * silenced (h5_quiet_begin). */
+int h5_open_top_group(const char *path, const char *group, const char *what, hid_t *file,
+		      hid_t *grp, snn_diag *d);
 
 #endif

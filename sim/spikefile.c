@@ -596,21 +596,10 @@ static int read_h5(const char *path, snn_spike_data *s, snn_diag *d)
 	struct h5quiet q;
 	h5_quiet_begin(&q);
 	int rc = SNN_OK;
-	hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-	if (f < 0) {
-		rc = snn_diag_error(d, SNN_EPARSE, path, 0, 0,
-				    "cannot open as HDF5 (truncated or not an HDF5 file)");
+	hid_t f, g;
+	rc = h5_open_top_group(path, "spikes", "SONATA spike file", &f, &g, d);
+	if (rc != SNN_OK) {
 		goto out;
-	}
-	if (H5Lexists(f, "spikes", H5P_DEFAULT) <= 0) {
-		rc = snn_diag_error(d, SNN_EPARSE, path, 0, 0,
-				    "/spikes: missing group; not a SONATA spike file");
-		goto out_close;
-	}
-	hid_t g = H5Gopen2(f, "spikes", H5P_DEFAULT);
-	if (g < 0) {
-		rc = snn_diag_error(d, SNN_EPARSE, path, 0, 0, "/spikes: not a group");
-		goto out_close;
 	}
 	if (H5Lexists(g, "timestamps", H5P_DEFAULT) > 0) {
 		/* older SONATA: /spikes/timestamps and /spikes/gids, one population */
@@ -622,7 +611,6 @@ static int read_h5(const char *path, snn_spike_data *s, snn_diag *d)
 	if (rc == SNN_OK && s->n_pops == 0) {
 		rc = snn_diag_error(d, SNN_EPARSE, path, 0, 0, "/spikes: holds no populations");
 	}
-out_close:
 	H5Fclose(f);
 out:
 	h5_quiet_end(&q);

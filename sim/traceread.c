@@ -180,25 +180,13 @@ int snn_trace_read(const char *path, snn_trace_report **out, snn_diag *d)
 	struct h5quiet q;
 	h5_quiet_begin(&q);
 	int rc = SNN_OK;
-	hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-	if (file < 0) {
-		rc = snn_diag_error(d, SNN_EPARSE, path, 0, 0,
-				    "cannot open as HDF5 (truncated or not an HDF5 file)");
+	hid_t file, rep;
+	rc = h5_open_top_group(path, "report", "SONATA report file", &file, &rep, d);
+	if (rc != SNN_OK) {
 		goto out;
-	}
-	if (H5Lexists(file, "report", H5P_DEFAULT) <= 0) {
-		rc = snn_diag_error(d, SNN_EPARSE, path, 0, 0,
-				    "/report: missing group; not a SONATA report file");
-		goto out_close;
-	}
-	hid_t rep = H5Gopen2(file, "report", H5P_DEFAULT);
-	if (rep < 0) {
-		rc = snn_diag_error(d, SNN_EPARSE, path, 0, 0, "/report: not a group");
-		goto out_close;
 	}
 	rc = read_report(rep, path, t, d);
 	H5Gclose(rep);
-out_close:
 	H5Fclose(file);
 out:
 	h5_quiet_end(&q);
