@@ -802,9 +802,14 @@ static inline void add_run_graded(double *restrict dst, const uint16_t *restrict
 	}
 }
 
-/* Starts loading the first synapses of source src's rows of the thread, so
- * that the memory latency of a row's start overlaps the previous row's
- * additions (the hardware prefetcher only follows a row once it is read). */
+#define PREFETCH_W_LINES 64u /* of a row's weights: 1024 synapses */
+
+/* Starts loading source src's rows of the thread, so that their memory
+ * latency overlaps the previous row's additions. The whole row, not only its
+ * start: the hardware prefetcher needs a few misses before it follows a
+ * stream, which on the short rows of a thread's slice cost as much as the
+ * additions (prefetching a row's first 4 lines only, Brunel on 2 threads
+ * delivered in 0.32 s, the whole row in 0.23 s; bench/README.md). */
 static inline void prefetch_rows(const struct thread_rt *t, uint32_t src)
 {
 	for (uint32_t bi = 0; bi < t->n_blocks; bi++) {
@@ -815,14 +820,16 @@ static inline void prefetch_rows(const struct thread_rt *t, uint32_t src)
 			continue;
 		}
 		__builtin_prefetch(&b->runs[b->row_run[src]]);
-		/* 64-byte lines: 32 targets, 16 weights */
-		uint64_t lines = len < 64 ? (len + 15) / 16 : 4;
+		/* 64-byte lines: 16 weights, 32 targets */
+		uint64_t lines = (len + 15) / 16;
+		if (lines > PREFETCH_W_LINES) {
+			lines = PREFETCH_W_LINES;
+		}
 		for (uint64_t k = 0; k < lines; k++) {
 			__builtin_prefetch(b->w + off + 16 * k);
 		}
-		__builtin_prefetch(b->tgt + off);
-		if (len > 32) {
-			__builtin_prefetch(b->tgt + off + 32);
+		for (uint64_t k = 0; k < (lines + 1) / 2; k++) {
+			__builtin_prefetch(b->tgt + off + 32 * k);
 		}
 	}
 }

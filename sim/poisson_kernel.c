@@ -174,8 +174,11 @@ void poisson_add_run(const struct poisson_table *t, uint64_t seed, uint32_t sub,
 		     uint32_t n, uint64_t counter, int32_t wq, uint32_t cmax, int32_t *dst_lo,
 		     int32_t *dst_hi)
 {
-	uint32_t w0[LANES], w1[LANES], w2[LANES], w3[LANES];
-	int64_t x[LANES], kc[LANES];
+	/* aligned to the 64-byte vectors: on a thread whose stack left them
+	 * unaligned, every vector load split across two lines and its Poisson
+	 * input took 20 % longer */
+	_Alignas(64) uint32_t w0[LANES], w1[LANES], w2[LANES], w3[LANES];
+	_Alignas(64) int64_t x[LANES], kc[LANES];
 	for (uint32_t base = 0; base < n; base += LANES) {
 		uint32_t m = n - base < LANES ? n - base : LANES;
 		/* the lanes past m up to a multiple of BLOCK are drawn and not used */
