@@ -193,7 +193,7 @@ void lif_delta_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const int32_t 
 	const double sc = p->in_scale[0];
 	uint32_t n = *nout;
 	if (!het && !i_ext) {
-		uint8_t fired[CHUNK];
+		_Alignas(64) uint8_t fired[CHUNK]; /* whole vectors (poisson_kernel.c) */
 		for (uint32_t a = lo; a < hi; a += CHUNK) {
 			uint32_t m = hi - a < CHUNK ? hi - a : CHUNK;
 			delta_pass(&p->lif, v + a, ref + a, in0 + (a - lo), sc, m, fired);
@@ -243,7 +243,7 @@ void lif_exp1_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const int32_t *
 	const double sc = p->in_scale[0];
 	uint32_t n = *nout;
 	if (!het && !i_ext) {
-		uint8_t fired[CHUNK];
+		_Alignas(64) uint8_t fired[CHUNK]; /* whole vectors (poisson_kernel.c) */
 		for (uint32_t a = lo; a < hi; a += CHUNK) {
 			uint32_t m = hi - a < CHUNK ? hi - a : CHUNK;
 			exp1_pass(&p->lif, v + a, isyn + a, ref + a, in0 + (a - lo), sc, m, fired);
