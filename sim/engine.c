@@ -505,11 +505,7 @@ uint32_t grid_pop_of(const struct grid_sim *s, uint32_t gid)
 int grid_write_spikes(struct grid_sim *s, const struct rec_entry *const *lists,
 		      const size_t *counts, int n_lists, double t_ms, snn_diag *d)
 {
-	size_t cur[256];
-	size_t *pos = n_lists <= 256 ? cur : calloc((size_t)n_lists, sizeof(size_t));
-	if (!pos) {
-		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
-	}
+	size_t *pos = s->flush_pos;
 	memset(pos, 0, sizeof(size_t) * (size_t)n_lists);
 	int rc = SNN_OK;
 	double tbuf[256];
@@ -572,9 +568,6 @@ int grid_write_spikes(struct grid_sim *s, const struct rec_entry *const *lists,
 	if (s->opt.on_spikes) {
 		s->opt.on_spikes(s->opt.spikes_ctx, ev, nev, t_ms);
 	}
-	if (pos != cur) {
-		free(pos);
-	}
 	return rc;
 }
 
@@ -584,30 +577,13 @@ int grid_write_spikes(struct grid_sim *s, const struct rec_entry *const *lists,
  * between barriers. */
 static int flush_spikes(struct grid_sim *s, double t_ms, snn_diag *d)
 {
-	const struct rec_entry *one[256];
-	size_t cnt[256];
-	const struct rec_entry **lists = s->nthreads <= 256 ? one : calloc((size_t)s->nthreads,
-									 sizeof(*lists));
-	size_t *counts = s->nthreads <= 256 ? cnt : calloc((size_t)s->nthreads, sizeof(size_t));
-	int rc;
-	if (!lists || !counts) {
-		rc = snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
-		goto out;
-	}
 	for (int k = 0; k < s->nthreads; k++) {
-		lists[k] = s->thr[k].rec;
-		counts[k] = s->thr[k].nrec;
+		s->flush_lists[k] = s->thr[k].rec;
+		s->flush_counts[k] = s->thr[k].nrec;
 	}
-	rc = grid_write_spikes(s, lists, counts, s->nthreads, t_ms, d);
+	int rc = grid_write_spikes(s, s->flush_lists, s->flush_counts, s->nthreads, t_ms, d);
 	for (int k = 0; k < s->nthreads; k++) {
 		s->thr[k].nrec = 0;
-	}
-out:
-	if (lists != one) {
-		free(lists);
-	}
-	if (counts != cnt) {
-		free(counts);
 	}
 	return rc;
 }
@@ -1006,6 +982,9 @@ static void grid_teardown(struct grid_sim *s)
 		thread_free(&s->thr[k]);
 	}
 	free(s->thr);
+	free(s->flush_lists);
+	free(s->flush_counts);
+	free(s->flush_pos);
 	for (uint32_t i = 0; s->pops && i < s->n_pops; i++) {
 		struct pop_rt *p = &s->pops[i];
 		free(p->v);
@@ -1412,7 +1391,10 @@ int grid_build(const snn_net *net, const snn_sim_options *opt, const struct grid
 		s->nthreads = (int)(s->n_neurons ? s->n_neurons : 1);
 	}
 	s->thr = calloc((size_t)s->nthreads, sizeof(struct thread_rt));
-	if (!s->thr) {
+	s->flush_lists = calloc((size_t)s->nthreads, sizeof(*s->flush_lists));
+	s->flush_counts = calloc((size_t)s->nthreads, sizeof(size_t));
+	s->flush_pos = calloc((size_t)s->nthreads, sizeof(size_t));
+	if (!s->thr || !s->flush_lists || !s->flush_counts || !s->flush_pos) {
 		rc = snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
 		goto fail;
 	}

@@ -207,6 +207,10 @@ struct grid_sim {
 	uint32_t n_pops;
 	uint32_t *pop_of_gid_first; /* pops[i].first, for lookups */
 	struct thread_rt *thr;
+	/* scratch of the spike writer, one entry per thread (no allocation while
+	 * running) */
+	const struct rec_entry **flush_lists;
+	size_t *flush_counts, *flush_pos;
 	struct stim_rt *stims;
 	uint32_t n_stims;
 	uint32_t *poisson;        /* indices of poisson stimuli */
@@ -268,7 +272,8 @@ void grid_abort_outputs(struct grid_sim *s);
 /* Appends recorded spikes to the spike file and hands them to the on_spikes
  * hook (t_ms: the time the run has reached, for the hook): n_lists lists,
  * each in (step, id) order, whose ids ascend from one list to the next within
- * a step. Calls the hook (when there is one) even with no spikes. */
+ * a step (n_lists <= s->nthreads). Calls the hook (when there is one) even
+ * with no spikes. */
 int grid_write_spikes(struct grid_sim *s, const struct rec_entry *const *lists,
 		      const size_t *counts, int n_lists, double t_ms, snn_diag *d);
 /* Appends the trace rows sampled up to steps_done (in traces[].rows). */
