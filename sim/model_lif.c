@@ -184,6 +184,35 @@ static void exp1_pass(const struct lif_prop *P, double *restrict v, double *rest
 	}
 }
 
+/* lif_exp_step the same way (two currents, two input buffers). */
+SIMD_CLONES
+static void exp2_pass(const struct lif_prop *P, double *restrict v, double *restrict iex,
+		      double *restrict iin, uint32_t *restrict ref, const int32_t *restrict in0,
+		      const int32_t *restrict in1, double sc0, double sc1, uint32_t m,
+		      uint8_t *restrict fired)
+{
+	const double c = (P->I_e + 0.0) * P->P20;
+	const double P22 = P->P22, P21e = P->P21ex, P21i = P->P21in;
+	const double P11e = P->P11ex, P11i = P->P11in;
+	const double theta = P->theta, reset = P->reset;
+	const uint32_t rs = P->ref_steps;
+	for (uint32_t j = 0; j < m; j++) {
+		double y = v[j], xe = iex[j], xi = iin[j];
+		uint32_t r = ref[j];
+		double yu = y * P22 + xe * P21e + xi * P21i + c;
+		double xen = xe * P11e + (double)in0[j] * sc0;
+		double xin = xi * P11i + (double)in1[j] * sc1;
+		y = r == 0 ? yu : y;
+		r = r == 0 ? 0 : r - 1;
+		bool s = y >= theta;
+		ref[j] = s ? rs : r;
+		v[j] = s ? reset : y;
+		iex[j] = xen;
+		iin[j] = xin;
+		fired[j] = s;
+	}
+}
+
 void lif_delta_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const int32_t *in0,
 		      const double *i_ext, uint32_t *out, uint32_t *nout)
 {
@@ -222,6 +251,17 @@ void lif_exp_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const int32_t *i
 	const struct lif_prop *het = p->lif_het;
 	const double sc0 = p->in_scale[0], sc1 = p->in_scale[1];
 	uint32_t n = *nout;
+	if (!het && !i_ext) {
+		_Alignas(64) uint8_t fired[CHUNK]; /* whole vectors (poisson_kernel.c) */
+		for (uint32_t a = lo; a < hi; a += CHUNK) {
+			uint32_t m = hi - a < CHUNK ? hi - a : CHUNK;
+			exp2_pass(&p->lif, v + a, iex + a, iin + a, ref + a, in0 + (a - lo),
+				  in1 + (a - lo), sc0, sc1, m, fired);
+			n = collect_fired(fired, m, p->first + a, out, n);
+		}
+		*nout = n;
+		return;
+	}
 	for (uint32_t i = lo; i < hi; i++) {
 		const struct lif_prop *P = het ? &het[i] : &p->lif;
 		double I = i_ext ? i_ext[i - lo] : 0.0;

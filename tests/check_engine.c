@@ -1,7 +1,8 @@
 /*
  * The CPU engine end to end: Poisson stimuli (counts, independence, time
  * window), current stimuli and delays against closed forms, byte-identical
- * spikes for 1, 2 and 4 threads, and the rates of the example networks
+ * spikes for 1, 2 and 4 threads, the vectorized neuron updates against the
+ * one-neuron step, and the rates of the example networks
  * against their mean-field or reference values.
  */
 #include "config.h"
@@ -233,6 +234,56 @@ static void check_thread_invariance(const char *name, const char *duration)
 	snn_net_free(net);
 }
 
+/* The lif updates of a population with one parameter set and no current
+ * stimulus run branch-free over chunks of neurons (model_lif.c); with a
+ * current stimulus, even of 0 pA, every neuron takes the one-neuron step
+ * of step_hd.h. Both must give the same spikes, for delta synapses, two
+ * exponential currents, and equal time constants (one merged current);
+ * 1000 neurons on 2 threads leave chunks of every length. */
+START_TEST(test_vector_paths)
+{
+	static const char *const syn[] = {
+		"synapse: delta, params: {V_min: -2 mV,",
+		"synapse: exp, params: {tau_syn_ex: 2 ms, tau_syn_in: 6 ms,",
+		"synapse: exp, params: {tau_syn_ex: 3 ms, tau_syn_in: 3 ms,",
+	};
+	static const char *const w[] = {"0.4 mV", "60 pA", "60 pA"};
+	static const char *const wi[] = {"{mean: -1.5 mV, std: 0.2 mV}", "{mean: -150 pA, std: 20 pA}",
+					 "{mean: -150 pA, std: 20 pA}"};
+	for (size_t k = 0; k < sizeof(syn) / sizeof(syn[0]); k++) {
+		snn_spike_data *sd[2];
+		for (int scalar = 0; scalar < 2; scalar++) {
+			char *y = tu_fmt(
+				"simulation: {dt: 0.1 ms, duration: 200 ms, seed: 5}\n"
+				"populations:\n"
+				"  n: {model: lif, size: 1000, %s E_L: 0 mV, V_th: 15 mV,"
+				" V_reset: 5 mV, tau_m: 15 ms, t_ref: 2 ms, I_e: 120 pA},"
+				" init: {V_m: {uniform: {low: 0 mV, high: 15 mV}}}}\n"
+				"projections:\n"
+				"  - {from: 'n[0:800]', to: n, rule: {fixed_indegree: 40},"
+				" weight: %s, delay: 1 ms}\n"
+				"  - {from: 'n[800:1000]', to: n, rule: {fixed_indegree: 10},"
+				" weight: {normal: %s}, delay: 0.5 ms}\n"
+				"stimuli:\n"
+				"  - {poisson: {rate: 3 kHz}, to: n, weight: %s, delay: 0.2 ms}\n"
+				"%s"
+				"record:\n"
+				"  spikes: {populations: [n]}\n",
+				syn[k], w[k], wi[k], w[k], scalar ? "  - {dc: {amplitude: 0 pA}, to: n}\n" : "");
+			snn_net *net = tu_load(y);
+			sd[scalar] = tu_run(net, 2, NULL);
+			snn_net_free(net);
+			free(y);
+		}
+		uint64_t n = tu_same_spikes(sd[0], "n", sd[1], "n");
+		ck_assert_msg(n > 2000 && n < 100000, "case %zu: %llu spikes", k,
+			      (unsigned long long)n);
+		snn_spike_data_free(sd[0]);
+		snn_spike_data_free(sd[1]);
+	}
+}
+END_TEST
+
 START_TEST(test_threads_brunel)
 {
 	check_thread_invariance("brunel.yaml", "200 ms");
@@ -356,6 +407,7 @@ int main(void)
 	tcase_add_test(tc, test_poisson_window);
 	tcase_add_test(tc, test_current_steps_exact);
 	tcase_add_test(tc, test_delays);
+	tcase_add_test(tc, test_vector_paths);
 	suite_add_tcase(s, tc);
 	TCase *tn = tcase_create("networks");
 	tcase_set_timeout(tn, 900);
