@@ -318,6 +318,16 @@ void lif_exp1_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const int32_t *
 		     const double *i_ext, uint32_t *out, uint32_t *nout);
 double lif_get(const struct pop_rt *p, int var, uint32_t i);
 
+/* A population with one parameter set and no current stimulus updates in
+ * passes over MODEL_CHUNK neurons written branch-free, so that they
+ * vectorize (the same operations in the same order as the one-neuron step,
+ * so the same bits), each marking its spikes in fired[]; then
+ * model_collect_fired appends first + j for the marked j < m to out[n...]
+ * and returns the new n. */
+#define MODEL_CHUNK 256u
+uint32_t model_collect_fired(const uint8_t *fired, uint32_t m, uint32_t first, uint32_t *out,
+			     uint32_t n);
+
 int cond_setup(struct grid_sim *s, struct pop_rt *p, snn_diag *d);
 void cond_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const int32_t *in0,
 		 const int32_t *in1, const double *i_ext, uint32_t *out, uint32_t *nout);

@@ -14,9 +14,6 @@
 
 #include "model_lif.h"
 
-/* Neurons a vector pass updates before their spikes are collected. */
-#define CHUNK 256
-
 double lif_propagator_21(double tau_syn, double tau_m, double c_m, double h)
 {
 	double z = h * (1.0 / tau_syn - 1.0 / tau_m);
@@ -109,10 +106,9 @@ int lif_setup(struct grid_sim *s, struct pop_rt *p, snn_diag *d)
 
 /* The loops below run the per-neuron steps of step_hd.h, which the CUDA
  * engine runs too: the two engines cannot drift apart. */
-/* Appends first + j for the flagged j < m to out. Spikes are rare in a step:
- * eight flags are tested at once. */
-static uint32_t collect_fired(const uint8_t *fired, uint32_t m, uint32_t first, uint32_t *out,
-			      uint32_t n)
+/* Spikes are rare in a step: eight flags are tested at once. */
+uint32_t model_collect_fired(const uint8_t *fired, uint32_t m, uint32_t first, uint32_t *out,
+			     uint32_t n)
 {
 	uint32_t j = 0;
 	for (; j + 8 <= m; j += 8) {
@@ -222,11 +218,11 @@ void lif_delta_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const int32_t 
 	const double sc = p->in_scale[0];
 	uint32_t n = *nout;
 	if (!het && !i_ext) {
-		_Alignas(64) uint8_t fired[CHUNK]; /* whole vectors (poisson_kernel.c) */
-		for (uint32_t a = lo; a < hi; a += CHUNK) {
-			uint32_t m = hi - a < CHUNK ? hi - a : CHUNK;
+		_Alignas(64) uint8_t fired[MODEL_CHUNK]; /* whole vectors (poisson_kernel.c) */
+		for (uint32_t a = lo; a < hi; a += MODEL_CHUNK) {
+			uint32_t m = hi - a < MODEL_CHUNK ? hi - a : MODEL_CHUNK;
 			delta_pass(&p->lif, v + a, ref + a, in0 + (a - lo), sc, m, fired);
-			n = collect_fired(fired, m, p->first + a, out, n);
+			n = model_collect_fired(fired, m, p->first + a, out, n);
 		}
 		*nout = n;
 		return;
@@ -252,12 +248,12 @@ void lif_exp_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const int32_t *i
 	const double sc0 = p->in_scale[0], sc1 = p->in_scale[1];
 	uint32_t n = *nout;
 	if (!het && !i_ext) {
-		_Alignas(64) uint8_t fired[CHUNK]; /* whole vectors (poisson_kernel.c) */
-		for (uint32_t a = lo; a < hi; a += CHUNK) {
-			uint32_t m = hi - a < CHUNK ? hi - a : CHUNK;
+		_Alignas(64) uint8_t fired[MODEL_CHUNK]; /* whole vectors (poisson_kernel.c) */
+		for (uint32_t a = lo; a < hi; a += MODEL_CHUNK) {
+			uint32_t m = hi - a < MODEL_CHUNK ? hi - a : MODEL_CHUNK;
 			exp2_pass(&p->lif, v + a, iex + a, iin + a, ref + a, in0 + (a - lo),
 				  in1 + (a - lo), sc0, sc1, m, fired);
-			n = collect_fired(fired, m, p->first + a, out, n);
+			n = model_collect_fired(fired, m, p->first + a, out, n);
 		}
 		*nout = n;
 		return;
@@ -283,11 +279,11 @@ void lif_exp1_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const int32_t *
 	const double sc = p->in_scale[0];
 	uint32_t n = *nout;
 	if (!het && !i_ext) {
-		_Alignas(64) uint8_t fired[CHUNK]; /* whole vectors (poisson_kernel.c) */
-		for (uint32_t a = lo; a < hi; a += CHUNK) {
-			uint32_t m = hi - a < CHUNK ? hi - a : CHUNK;
+		_Alignas(64) uint8_t fired[MODEL_CHUNK]; /* whole vectors (poisson_kernel.c) */
+		for (uint32_t a = lo; a < hi; a += MODEL_CHUNK) {
+			uint32_t m = hi - a < MODEL_CHUNK ? hi - a : MODEL_CHUNK;
 			exp1_pass(&p->lif, v + a, isyn + a, ref + a, in0 + (a - lo), sc, m, fired);
-			n = collect_fired(fired, m, p->first + a, out, n);
+			n = model_collect_fired(fired, m, p->first + a, out, n);
 		}
 		*nout = n;
 		return;

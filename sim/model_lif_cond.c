@@ -5,6 +5,8 @@
  */
 #include "config.h"
 
+#include "simd_int.h"
+
 #include <math.h>
 #include <stdlib.h>
 
@@ -81,6 +83,54 @@ int cond_setup(struct grid_sim *s, struct pop_rt *p, snn_diag *d)
 
 /* The per-neuron step is cond_step of step_hd.h, which the CUDA engine runs
  * too; its exponential is step_exp, the same bits on both. */
+/* Whether the exponent of every neuron's step, -h/C_m times its total
+ * conductance at mid-step, lies where step_exp needs no branch. */
+SIMD_CLONES
+static bool cond_plain(const struct cond_prop *P, const double *restrict gex,
+		       const double *restrict gin, uint32_t m)
+{
+	const double hC = -P->h_over_C, gL = P->g_L, Pxh = P->P_ex_half, Pih = P->P_in_half;
+	int bad = 0;
+	for (uint32_t j = 0; j < m; j++) {
+		double x = hC * (gL + gex[j] * Pxh + gin[j] * Pih);
+		bad |= !(x >= -STEP_EXP_PLAIN && x <= STEP_EXP_PLAIN);
+	}
+	return !bad;
+}
+
+/* cond_step over m neurons of one parameter set and no current stimulus,
+ * written branch-free (model_lif.c), for exponents that cond_plain
+ * accepted: the same operations in the same order, so the same bits. */
+SIMD_CLONES
+static void cond_pass(const struct cond_prop *P, double *restrict v, double *restrict gex,
+		      double *restrict gin, uint32_t *restrict ref, const int32_t *restrict in0,
+		      const int32_t *restrict in1, double sc0, double sc1, uint32_t m,
+		      uint8_t *restrict fired)
+{
+	const double hC = -P->h_over_C, gL = P->g_L, gLEL = P->g_L * P->E_L;
+	const double Eex = P->E_ex, Ein = P->E_in, Ie = P->I_e;
+	const double Pxh = P->P_ex_half, Pih = P->P_in_half, Px = P->P_ex, Pi = P->P_in;
+	const double Vth = P->V_th, Vreset = P->V_reset;
+	const uint32_t rs = P->ref_steps;
+	for (uint32_t j = 0; j < m; j++) {
+		double V = v[j], g0 = gex[j], g1 = gin[j];
+		uint32_t r = ref[j];
+		double ge = g0 * Pxh, gi = g1 * Pih;
+		double G = gL + ge + gi;
+		double vinf = (gLEL + ge * Eex + gi * Ein + Ie + 0.0) / G;
+		double k;
+		double e = step_exp_parts(hC * G, &k);
+		double Vn = vinf + (V - vinf) * (e * step_pow2((int)k));
+		bool on = r == 0;
+		bool s = on && Vn >= Vth;
+		v[j] = on && !s ? Vn : Vreset;
+		ref[j] = s ? rs : on ? 0 : r - 1;
+		gex[j] = g0 * Px + (double)in0[j] * sc0;
+		gin[j] = g1 * Pi - (double)in1[j] * sc1;
+		fired[j] = s;
+	}
+}
+
 void cond_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const int32_t *in0,
 		 const int32_t *in1, const double *i_ext, uint32_t *out, uint32_t *nout)
 {
@@ -91,6 +141,26 @@ void cond_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const int32_t *in0,
 	uint32_t *restrict ref = p->ref;
 	const struct cond_prop *het = p->cond_het;
 	uint32_t n = *nout;
+	if (!het && !i_ext) {
+		_Alignas(64) uint8_t fired[MODEL_CHUNK]; /* whole vectors (poisson_kernel.c) */
+		for (uint32_t a = lo; a < hi; a += MODEL_CHUNK) {
+			uint32_t m = hi - a < MODEL_CHUNK ? hi - a : MODEL_CHUNK;
+			if (!cond_plain(&p->cond, gex + a, gin + a, m)) {
+				for (uint32_t i = a; i < a + m; i++) {
+					if (cond_step(&p->cond, &v[i], &gex[i], &gin[i], &ref[i],
+						      in0[i - lo], in1[i - lo], sc0, sc1, 0.0)) {
+						out[n++] = p->first + i;
+					}
+				}
+				continue;
+			}
+			cond_pass(&p->cond, v + a, gex + a, gin + a, ref + a, in0 + (a - lo),
+				  in1 + (a - lo), sc0, sc1, m, fired);
+			n = model_collect_fired(fired, m, p->first + a, out, n);
+		}
+		*nout = n;
+		return;
+	}
 	for (uint32_t i = lo; i < hi; i++) {
 		const struct cond_prop *P = het ? &het[i] : &p->cond;
 		double I = i_ext ? i_ext[i - lo] : 0.0;

@@ -72,20 +72,13 @@ SNN_HD double step_pow2(int e)
  * machine: x = k ln2 + r with |r| <= ln2 / 2 (ln2 split in a 32-bit head,
  * so that k * head is exact, and a tail), e^r by its Taylor series to
  * degree 13 (the remainder is below 2^-56), then scaled by 2^k with exact
- * multiplications by powers of two. Costs about 20 multiply-adds. */
-SNN_HD double step_exp(double x)
+ * multiplications by powers of two. Costs about 20 multiply-adds.
+ * step_exp_parts gives e^r and k; with no branch, a loop of it over many x
+ * vectorizes. */
+SNN_HD double step_exp_parts(double x, double *k_out)
 {
 	const double ln2_hi = 6.93147180369123816490e-01; /* 0x1.62e42fee00000p-1 */
 	const double ln2_lo = 1.90821492927058770002e-10; /* 0x1.a39ef35793c76p-33 */
-	if (x != x) {
-		return x;
-	}
-	if (x > 709.782712893384) {
-		return HUGE_VAL;
-	}
-	if (x < -745.2) {
-		return 0.0;
-	}
 	double k = rint(x * 1.4426950408889634);
 	double r = (x - k * ln2_hi) - k * ln2_lo;
 	double p = 1.6059043836821613e-10;
@@ -102,6 +95,27 @@ SNN_HD double step_exp(double x)
 	p = p * r + 0.5;
 	p = p * r + 1.0;
 	p = p * r + 1.0;
+	*k_out = k;
+	return p;
+}
+
+/* |x| at most this: 2^k is one normal power of two, and step_exp(x) is
+ * step_exp_parts times step_pow2(k) */
+#define STEP_EXP_PLAIN 690.0
+
+SNN_HD double step_exp(double x)
+{
+	if (x != x) {
+		return x;
+	}
+	if (x > 709.782712893384) {
+		return HUGE_VAL;
+	}
+	if (x < -745.2) {
+		return 0.0;
+	}
+	double k;
+	double p = step_exp_parts(x, &k);
 	/* 2^k in two exact factors, each a normal power of two, so that only
 	 * the last product rounds (also into the subnormal range) */
 	int e = (int)k;

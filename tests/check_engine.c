@@ -238,27 +238,41 @@ static void check_thread_invariance(const char *name, const char *duration)
  * stimulus run branch-free over chunks of neurons (model_lif.c); with a
  * current stimulus, even of 0 pA, every neuron takes the one-neuron step
  * of step_hd.h. Both must give the same spikes, for delta synapses, two
- * exponential currents, and equal time constants (one merged current);
- * 1000 neurons on 2 threads leave chunks of every length. */
+ * exponential currents, equal time constants (one merged current) and
+ * conductances, and the same membrane potentials to the last bit; 1000
+ * neurons on 2 threads leave chunks of every length. */
 START_TEST(test_vector_paths)
 {
-	static const char *const syn[] = {
-		"synapse: delta, params: {V_min: -2 mV,",
-		"synapse: exp, params: {tau_syn_ex: 2 ms, tau_syn_in: 6 ms,",
-		"synapse: exp, params: {tau_syn_ex: 3 ms, tau_syn_in: 3 ms,",
+	static const char *const lif =
+		"E_L: 0 mV, V_th: 15 mV, V_reset: 5 mV, tau_m: 15 ms, t_ref: 2 ms, I_e: 120 pA},"
+		" init: {V_m: {uniform: {low: 0 mV, high: 15 mV}}}";
+	static const struct {
+		const char *neuron, *more, *w, *wi;
+	} c[] = {
+		{"lif, synapse: delta, params: {V_min: -2 mV,", lif, "0.4 mV",
+		 "{mean: -1.5 mV, std: 0.2 mV}"},
+		{"lif, synapse: exp, params: {tau_syn_ex: 2 ms, tau_syn_in: 6 ms,", lif, "60 pA",
+		 "{mean: -150 pA, std: 20 pA}"},
+		{"lif, synapse: exp, params: {tau_syn_ex: 3 ms, tau_syn_in: 3 ms,", lif, "60 pA",
+		 "{mean: -150 pA, std: 20 pA}"},
+		{"lif_cond, params: {C_m: 200 pF, g_L: 10 nS, E_ex: 0 mV, E_in: -80 mV,",
+		 "E_L: -60 mV, V_th: -50 mV, V_reset: -60 mV, t_ref: 2 ms, I_e: 150 pA,"
+		 " tau_syn_ex: 5 ms, tau_syn_in: 10 ms},"
+		 " init: {V_m: {uniform: {low: -60 mV, high: -50 mV}}}",
+		 "1.5 nS", "{mean: -6 nS, std: 1 nS}"},
 	};
-	static const char *const w[] = {"0.4 mV", "60 pA", "60 pA"};
-	static const char *const wi[] = {"{mean: -1.5 mV, std: 0.2 mV}", "{mean: -150 pA, std: 20 pA}",
-					 "{mean: -150 pA, std: 20 pA}"};
-	for (size_t k = 0; k < sizeof(syn) / sizeof(syn[0]); k++) {
+	const char *dir = tu_tmpdir("engine");
+	for (size_t k = 0; k < sizeof(c) / sizeof(c[0]); k++) {
 		snn_spike_data *sd[2];
+		double *v[2];
+		size_t rows[2], cols[2];
 		for (int scalar = 0; scalar < 2; scalar++) {
+			char path[4200];
+			snprintf(path, sizeof(path), "%s/vec%d.h5", dir, scalar);
 			char *y = tu_fmt(
 				"simulation: {dt: 0.1 ms, duration: 200 ms, seed: 5}\n"
 				"populations:\n"
-				"  n: {model: lif, size: 1000, %s E_L: 0 mV, V_th: 15 mV,"
-				" V_reset: 5 mV, tau_m: 15 ms, t_ref: 2 ms, I_e: 120 pA},"
-				" init: {V_m: {uniform: {low: 0 mV, high: 15 mV}}}}\n"
+				"  n: {size: 1000, model: %s %s}\n"
 				"projections:\n"
 				"  - {from: 'n[0:800]', to: n, rule: {fixed_indegree: 40},"
 				" weight: %s, delay: 1 ms}\n"
@@ -268,18 +282,29 @@ START_TEST(test_vector_paths)
 				"  - {poisson: {rate: 3 kHz}, to: n, weight: %s, delay: 0.2 ms}\n"
 				"%s"
 				"record:\n"
-				"  spikes: {populations: [n]}\n",
-				syn[k], w[k], wi[k], w[k], scalar ? "  - {dc: {amplitude: 0 pA}, to: n}\n" : "");
+				"  spikes: {populations: [n]}\n"
+				"  traces: [{population: n, variable: V_m, interval: 0.7 ms, file: %s}]\n",
+				c[k].neuron, c[k].more, c[k].w, c[k].wi, c[k].w,
+				scalar ? "  - {dc: {amplitude: 0 pA}, to: n}\n" : "", path);
 			snn_net *net = tu_load(y);
 			sd[scalar] = tu_run(net, 2, NULL);
+			v[scalar] = tu_read_trace(path, "n", &rows[scalar], &cols[scalar]);
 			snn_net_free(net);
 			free(y);
 		}
+		/* the same spikes, and the same membrane potentials to the bit */
 		uint64_t n = tu_same_spikes(sd[0], "n", sd[1], "n");
 		ck_assert_msg(n > 2000 && n < 100000, "case %zu: %llu spikes", k,
 			      (unsigned long long)n);
-		snn_spike_data_free(sd[0]);
-		snn_spike_data_free(sd[1]);
+		ck_assert_uint_eq(rows[0], 285);
+		ck_assert_uint_eq(cols[0], 1000);
+		ck_assert(rows[1] == rows[0] && cols[1] == cols[0]);
+		ck_assert_msg(memcmp(v[0], v[1], rows[0] * cols[0] * sizeof(double)) == 0,
+			      "case %zu: the traces differ", k);
+		for (int i = 0; i < 2; i++) {
+			snn_spike_data_free(sd[i]);
+			free(v[i]);
+		}
 	}
 }
 END_TEST
