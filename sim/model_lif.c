@@ -131,6 +131,20 @@ uint32_t model_collect_fired(const uint8_t *fired, uint32_t m, uint32_t first, u
 	return n;
 }
 
+/* The end of one neuron's step in the passes below: the new potential yu
+ * is taken only outside the refractory period (r steps left), and a
+ * neuron at threshold resets. Writes v and ref; returns whether it fired. */
+static inline bool lane_settle(double y, double yu, uint32_t r, double theta, double reset,
+			       uint32_t rs, double *v, uint32_t *ref)
+{
+	y = r == 0 ? yu : y;
+	r = r == 0 ? 0 : r - 1;
+	bool s = y >= theta;
+	*ref = s ? rs : r;
+	*v = s ? reset : y;
+	return s;
+}
+
 /* lif_delta_step over m neurons of one parameter set and no current
  * stimulus, written branch-free so that it vectorizes: the same operations
  * in the same order, so the same bits. */
@@ -146,12 +160,7 @@ static void delta_pass(const struct lif_prop *P, double *restrict v, uint32_t *r
 		uint32_t r = ref[j];
 		double yu = c + P22 * y + (double)in0[j] * sc;
 		yu = yu < vmin ? vmin : yu;
-		y = r == 0 ? yu : y;
-		r = r == 0 ? 0 : r - 1;
-		bool s = y >= theta;
-		ref[j] = s ? rs : r;
-		v[j] = s ? reset : y;
-		fired[j] = s;
+		fired[j] = lane_settle(y, yu, r, theta, reset, rs, &v[j], &ref[j]);
 	}
 }
 
@@ -170,13 +179,8 @@ static void exp1_pass(const struct lif_prop *P, double *restrict v, double *rest
 		uint32_t r = ref[j];
 		double yu = y * P22 + x * P21 + c;
 		double xn = x * P11 + (double)in0[j] * sc;
-		y = r == 0 ? yu : y;
-		r = r == 0 ? 0 : r - 1;
-		bool s = y >= theta;
-		ref[j] = s ? rs : r;
-		v[j] = s ? reset : y;
 		isyn[j] = xn;
-		fired[j] = s;
+		fired[j] = lane_settle(y, yu, r, theta, reset, rs, &v[j], &ref[j]);
 	}
 }
 
@@ -198,14 +202,9 @@ static void exp2_pass(const struct lif_prop *P, double *restrict v, double *rest
 		double yu = y * P22 + xe * P21e + xi * P21i + c;
 		double xen = xe * P11e + (double)in0[j] * sc0;
 		double xin = xi * P11i + (double)in1[j] * sc1;
-		y = r == 0 ? yu : y;
-		r = r == 0 ? 0 : r - 1;
-		bool s = y >= theta;
-		ref[j] = s ? rs : r;
-		v[j] = s ? reset : y;
 		iex[j] = xen;
 		iin[j] = xin;
-		fired[j] = s;
+		fired[j] = lane_settle(y, yu, r, theta, reset, rs, &v[j], &ref[j]);
 	}
 }
 
