@@ -149,5 +149,8 @@ double cc_pow2_scale(double range);
 int cc_multiplier(double x, bool tiny_to_zero, int32_t *mul, uint8_t *sh);
 /* x rounded to the nearest int32, saturating. */
 int32_t cc_q32(double x);
+/* Stores weight k of projection q of m: w * scale rounded, saturated to the
+ * model's weight width (8 or 16 bits). */
+void cc_put_weight(struct cc_model *m, uint32_t q, uint64_t k, double w, double scale);
 
 #endif

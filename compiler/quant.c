@@ -143,6 +143,18 @@ int32_t cc_q32(double x)
 	return r > INT32_MAX ? INT32_MAX : r < INT32_MIN ? INT32_MIN : (int32_t)r;
 }
 
+void cc_put_weight(struct cc_model *m, uint32_t q, uint64_t k, double w, double scale)
+{
+	double lim = m->weight_bits == 8 ? 127.0 : 32767.0;
+	double r = nearbyint(w * scale);
+	r = r > lim ? lim : r < -lim ? -lim : r;
+	if (m->weight_bits == 8) {
+		((int8_t *)m->wtab[q])[k] = (int8_t)r;
+	} else {
+		((int16_t *)m->wtab[q])[k] = (int16_t)r;
+	}
+}
+
 /* Largest |w| of an explicit projection's weights (1 for pooling). */
 static double proj_wmax(const struct proj_explicit *x)
 {
@@ -348,19 +360,6 @@ static bool whole_pop(const snn_net *net, const struct target_set *t)
 	return !t->ids && t->lo == 0 && t->hi == net->pops[t->pop].size;
 }
 
-/* Stores weight k of projection q. */
-static void put_w(struct cc_model *m, uint32_t q, uint64_t k, double w, double scale)
-{
-	double lim = m->weight_bits == 8 ? 127.0 : 32767.0;
-	double r = nearbyint(w * scale);
-	r = r > lim ? lim : r < -lim ? -lim : r;
-	if (m->weight_bits == 8) {
-		((int8_t *)m->wtab[q])[k] = (int8_t)r;
-	} else {
-		((int16_t *)m->wtab[q])[k] = (int16_t)r;
-	}
-}
-
 /* Lays out the weights of projection q in the runtime's order (by source),
  * each in the accumulator scale of its target (po) over the source's output
  * scale (pre_scale). */
@@ -393,7 +392,7 @@ static int lay_weights(struct cc_model *m, const snn_net *net, uint32_t q,
 					float w = x->w[(uint64_t)i * x->n_pre + j];
 					if (w != 0.0f) {
 						m->cols[q][k] = i;
-						put_w(m, q, k++, w, acc_of(po, i) / pre_scale);
+						cc_put_weight(m, q, k++, w, acc_of(po, i) / pre_scale);
 					}
 				}
 				m->rows[q][j + 1] = (uint32_t)k;
@@ -409,8 +408,8 @@ static int lay_weights(struct cc_model *m, const snn_net *net, uint32_t q,
 		}
 		for (uint32_t j = 0; j < x->n_pre; j++) {
 			for (uint32_t i = 0; i < x->n_post; i++) {
-				put_w(m, q, (uint64_t)j * x->n_post + i,
-				      x->w[(uint64_t)i * x->n_pre + j], acc_of(po, i) / pre_scale);
+				cc_put_weight(m, q, (uint64_t)j * x->n_post + i,
+					      x->w[(uint64_t)i * x->n_pre + j], acc_of(po, i) / pre_scale);
 			}
 		}
 		n = all;
@@ -439,7 +438,7 @@ static int lay_weights(struct cc_model *m, const snn_net *net, uint32_t q,
 			for (uint64_t k = x->row[i]; k < x->row[i + 1]; k++) {
 				uint32_t s = fill[x->col[k]]++;
 				m->cols[q][s] = i;
-				put_w(m, q, s, x->val[k], acc_of(po, i) / pre_scale);
+				cc_put_weight(m, q, s, x->val[k], acc_of(po, i) / pre_scale);
 			}
 		}
 		free(fill);
@@ -454,7 +453,7 @@ static int lay_weights(struct cc_model *m, const snn_net *net, uint32_t q,
 			goto nomem;
 		}
 		for (uint32_t i = 0; i < x->n_post; i++) {
-			put_w(m, q, i, x->w ? x->w[i] : 1.0, acc_of(po, i) / pre_scale);
+			cc_put_weight(m, q, i, x->w ? x->w[i] : 1.0, acc_of(po, i) / pre_scale);
 		}
 		n = x->n_post;
 		break;
@@ -470,7 +469,7 @@ static int lay_weights(struct cc_model *m, const snn_net *net, uint32_t q,
 		for (uint64_t k = 0; k < n; k++) {
 			uint32_t co = (uint32_t)(k / per);
 			double s = acc_of(po, co * c->out_h * c->out_w) / pre_scale;
-			put_w(m, q, k, c->kernel[k], s);
+			cc_put_weight(m, q, k, c->kernel[k], s);
 		}
 		P->cin = (uint16_t)c->cin;
 		P->cout = (uint16_t)c->cout;

@@ -56,18 +56,6 @@ static int find_group(struct group **g, uint32_t *n, uint32_t *cap, uint32_t pre
 	return (int)(*n)++;
 }
 
-static void put_w(struct cc_model *m, uint32_t q, uint64_t k, double w, double scale)
-{
-	double lim = m->weight_bits == 8 ? 127.0 : 32767.0;
-	double r = nearbyint(w * scale);
-	r = r > lim ? lim : r < -lim ? -lim : r;
-	if (m->weight_bits == 8) {
-		((int8_t *)m->wtab[q])[k] = (int8_t)r;
-	} else {
-		((int16_t *)m->wtab[q])[k] = (int16_t)r;
-	}
-}
-
 #define NOMEM() snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory")
 
 /* Every synapse of the engine's tables: calls fn for each. */
@@ -138,7 +126,7 @@ static void pass_fn(void *ctx, const struct syn_visit *v)
 	} else {
 		uint32_t k = p->fill[q][v->pre_local]++;
 		m->cols[q][k] = v->post_local;
-		put_w(m, (uint32_t)q, k, v->w, m->info[v->post].acc_scale);
+		cc_put_weight(m, (uint32_t)q, k, v->w, m->info[v->post].acc_scale);
 	}
 }
 
