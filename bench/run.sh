@@ -7,15 +7,24 @@
 # input buffer per event).
 #
 # Usage: bench/run.sh [CASE...]  (default: all). Environment: THREADS (default
-# 2), SNNSIM (default ./snnsim), BENCH_OUT (folder for outputs, default a
-# temporary one).
+# 2), SNNSIM (default ./snnsim), BENCH_OUT (folder that keeps the spike files
+# and logs, named in the lines as spike_file; without it they go to a
+# temporary folder that is removed at the end, and the lines leave them out).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/.." && pwd)
 SNNSIM=${SNNSIM:-./snnsim}
 THREADS=${THREADS:-2}
 STREAM=${STREAM:-./bench/stream}
-out=${BENCH_OUT:-$(mktemp -d)}
+if [ -n "${BENCH_OUT:-}" ]; then
+	out=$BENCH_OUT
+	mkdir -p "$out"
+	keep=1
+else
+	out=$(mktemp -d)
+	keep=0
+	trap 'rm -rf "$out"' EXIT
+fi
 cases=${*:-"stream brunel cuba-4000 cuba-16000 cuba-64000 cuba-256000 coba microcircuit"}
 bw=""
 
@@ -25,10 +34,18 @@ run_case() { # name config [extra args]
 	shift 2
 	if ! "$SNNSIM" run "$cfg" --threads "$THREADS" -q -o "$out/$name.h5" \
 		--summary-json "$out/$name.json" "$@" >"$out/$name.log" 2>&1; then
-		echo "{\"case\": \"$name\", \"error\": \"snnsim failed; see $out/$name.log\"}"
+		if [ "$keep" = 1 ]; then
+			echo "{\"case\": \"$name\", \"error\": \"snnsim failed; see $out/$name.log\"}"
+		else
+			echo "{\"case\": \"$name\", \"error\": \"snnsim failed\"}"
+			sed 's/^/  /' "$out/$name.log" >&2
+		fi
 		return
 	fi
 	line=$(sed "s/^{/{\"case\": \"$name\", /; s/}\$//" "$out/$name.json")
+	if [ "$keep" = 0 ]; then
+		line=$(echo "$line" | sed 's/, "spike_file": "[^"]*"//')
+	fi
 	if [ -n "$bw" ]; then
 		eps=$(sed -n 's/.*"events_per_s": \([0-9.e+-]*\).*/\1/p' "$out/$name.json")
 		frac=$(awk -v e="$eps" -v b="$bw" 'BEGIN { printf "%.4f", e * 14 / (b * 1e9) }')
