@@ -9,15 +9,25 @@
 #
 # Usage: bench/cuda.sh [CASE...]  (default: brunel microcircuit; also
 # microcircuit-0.1, cuba, coba). Environment: SNNSIM (default ./snnsim),
-# THREADS (default: all cores), COMPARE (0), BENCH_OUT (folder for the
-# outputs, default a temporary one). Needs a build with CUDA and a GPU.
+# THREADS (default: all cores), COMPARE (0), BENCH_OUT (folder that keeps
+# the outputs; without it they go to a temporary folder removed at the end,
+# and the lines leave out the spike file's name). Needs a build with CUDA and
+# a GPU.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/.." && pwd)
 SNNSIM=${SNNSIM:-./snnsim}
 THREADS=${THREADS:-$(nproc 2>/dev/null || echo 1)}
 COMPARE=${COMPARE:-0}
-out=${BENCH_OUT:-$(mktemp -d)}
+if [ -n "${BENCH_OUT:-}" ]; then
+	out=$BENCH_OUT
+	mkdir -p "$out"
+	keep=1
+else
+	out=$(mktemp -d)
+	keep=0
+	trap 'rm -rf "$out"' EXIT
+fi
 cases=${*:-"brunel microcircuit"}
 status=0
 
@@ -34,7 +44,12 @@ run_one() {
 			"$out/$name.$be.log" | tr '\n"' '  ')\"}"
 		return 1
 	fi
-	sed "s/^{/{\"case\": \"$name\", \"backend\": \"$be\", /" "$out/$name.$be.json"
+	if [ "$keep" = 1 ]; then
+		sed "s/^{/{\"case\": \"$name\", \"backend\": \"$be\", /" "$out/$name.$be.json"
+	else
+		sed "s/^{/{\"case\": \"$name\", \"backend\": \"$be\", /; s/, \"spike_file\": \"[^\"]*\"//" \
+			"$out/$name.$be.json"
+	fi
 }
 
 # json FILE KEY: a number from a summary
