@@ -1073,6 +1073,13 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
+	/* snnsim run --help and the like: the one usage text covers every command */
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			usage(stdout);
+			return 0;
+		}
+	}
 	if (strcmp(argv[1], "--version") == 0) {
 		printf("snnsim (Spikeforge) %s\n", snn_version());
 		return 0;

@@ -6,6 +6,10 @@
 
 expect_exit 0 "$SNNSIM" --help
 expect_grep "$TMP/out" '^Usage: snnsim run CONFIG'
+for c in run check inspect; do
+	expect_exit 0 "$SNNSIM" $c --help
+	expect_grep "$TMP/out" '^Usage: snnsim run CONFIG'
+done
 expect_exit 0 "$SNNSIM" --version
 expect_grep "$TMP/out" '^snnsim \(Spikeforge\) [0-9]+\.[0-9]+\.[0-9]+$'
 expect_exit 2 "$SNNSIM"
