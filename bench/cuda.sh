@@ -19,15 +19,7 @@ src=$(cd "$here/.." && pwd)
 SNNSIM=${SNNSIM:-./snnsim}
 THREADS=${THREADS:-$(nproc 2>/dev/null || echo 1)}
 COMPARE=${COMPARE:-0}
-if [ -n "${BENCH_OUT:-}" ]; then
-	out=$BENCH_OUT
-	mkdir -p "$out"
-	keep=1
-else
-	out=$(mktemp -d)
-	keep=0
-	trap 'rm -rf "$out"' EXIT
-fi
+. "$here/outdir.sh"
 cases=${*:-"brunel microcircuit"}
 status=0
 

@@ -16,15 +16,7 @@ src=$(cd "$here/.." && pwd)
 SNNSIM=${SNNSIM:-./snnsim}
 THREADS=${THREADS:-2}
 STREAM=${STREAM:-./bench/stream}
-if [ -n "${BENCH_OUT:-}" ]; then
-	out=$BENCH_OUT
-	mkdir -p "$out"
-	keep=1
-else
-	out=$(mktemp -d)
-	keep=0
-	trap 'rm -rf "$out"' EXIT
-fi
+. "$here/outdir.sh"
 cases=${*:-"stream brunel cuba-4000 cuba-16000 cuba-64000 cuba-256000 coba microcircuit"}
 bw=""
 
