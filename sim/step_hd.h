@@ -192,6 +192,19 @@ SNN_HD double step_lgamma_int(double x)
 
 /* ------------------------------------------------------------------ neurons */
 
+/* The end of a lif step: a neuron at threshold fires, resets and starts
+ * its refractory period; stores the potential y. Returns whether it fired. */
+SNN_HD bool lif_settle(const struct lif_prop *P, double y, double *v, uint32_t *ref)
+{
+	bool spike = y >= P->theta;
+	if (spike) {
+		*ref = P->ref_steps;
+		y = P->reset;
+	}
+	*v = y;
+	return spike;
+}
+
 /* lif with delta synapses, one neuron, one step (model_lif.h): y = V - E_L,
  * in0 the fixed-point input of the step and sc its scale, I the current
  * stimulus (pA). Returns whether the neuron spiked. */
@@ -205,13 +218,7 @@ SNN_HD bool lif_delta_step(const struct lif_prop *P, double *v, uint32_t *ref, i
 	} else {
 		--*ref;
 	}
-	bool spike = y >= P->theta;
-	if (spike) {
-		*ref = P->ref_steps;
-		y = P->reset;
-	}
-	*v = y;
-	return spike;
+	return lif_settle(P, y, v, ref);
 }
 
 /* lif with exponential synapses, both currents apart (iex, iin in pA). */
@@ -226,13 +233,7 @@ SNN_HD bool lif_exp_step(const struct lif_prop *P, double *v, double *iex, doubl
 	}
 	*iex = *iex * P->P11ex + (double)in0 * sc0;
 	*iin = *iin * P->P11in + (double)in1 * sc1;
-	bool spike = y >= P->theta;
-	if (spike) {
-		*ref = P->ref_steps;
-		y = P->reset;
-	}
-	*v = y;
-	return spike;
+	return lif_settle(P, y, v, ref);
 }
 
 /* lif with exponential synapses of equal time constants: one current, the
@@ -247,13 +248,7 @@ SNN_HD bool lif_exp1_step(const struct lif_prop *P, double *v, double *isyn, uin
 		--*ref;
 	}
 	*isyn = *isyn * P->P11ex + (double)in0 * sc;
-	bool spike = y >= P->theta;
-	if (spike) {
-		*ref = P->ref_steps;
-		y = P->reset;
-	}
-	*v = y;
-	return spike;
+	return lif_settle(P, y, v, ref);
 }
 
 /* lif_cond, one neuron, one step (model_lif_cond.h); gex, gin in nS. Inhibitory
