@@ -9,11 +9,15 @@
 #include <sys/mman.h>
 
 #include "bigmem_int.h"
+#include "mem_int.h"
 
 #define HUGE_PAGE ((size_t)2 << 20)
 
 void *big_alloc(size_t n)
 {
+	if (mem_hook_fails()) {
+		return NULL;
+	}
 	if (n < HUGE_PAGE) {
 		return malloc(n ? n : 1);
 	}
