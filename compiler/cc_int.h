@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* snncc builds the runtime's tables in floating point: no float poison */
+#define SNNRT_HOST_TOOL
 #include "hw/rt/snnrt.h"
 #include "hw/targets/targets.h"
 #include "snn/snn.h"

@@ -2,13 +2,15 @@
  * snnrt: the step of a quantized network (model and fixed-point formats in
  * snnrt.h), the same source on the host and in every image.
  * Layer: hw/rt. Freestanding: includes only <stdint.h>-class headers, calls
- * nothing, allocates nothing; floats are poisoned below.
+ * nothing, allocates nothing; floats are poisoned (snnrt.h).
  */
-#include "snnrt.h"
-
 #include <limits.h>
 
-#pragma GCC poison float double
+#include "snnrt.h"
+
+#ifdef SNNRT_HOST_TOOL
+#error "the runtime is integer only: SNNRT_HOST_TOOL is for the tools that build its tables"
+#endif
 
 static inline int32_t sat32(int64_t x)
 {
@@ -22,8 +24,12 @@ static inline int32_t sat32(int64_t x)
 }
 
 /* x / 2^sh rounded to nearest (ties up), for negative x too; the one place
- * where negative numbers are shifted (arithmetic shift on every target we
- * build for, which the compiler checks in snnrt_selftest). */
+ * where negative numbers are shifted. C leaves >> of a negative number to
+ * the compiler; every compiler we build with shifts arithmetically, which
+ * the assertion below checks at compile time and snnrt_selftest at run
+ * time. */
+_Static_assert(((int64_t)-5 >> 1) == -3, "the runtime needs an arithmetic right shift");
+
 static inline int64_t shr_round(int64_t x, uint32_t sh)
 {
 	if (sh == 0) {
@@ -369,6 +375,44 @@ const int32_t *snnrt_output(const struct snnrt_model *m, const struct snnrt_ram 
 	const struct snnrt_pop *pp = &m->pops[p];
 	uint32_t last = r->step ? r->step - 1 : 0;
 	return r->words + pp->out_off + (last % pp->hist) * pp->size;
+}
+
+int snnrt_selftest(void)
+{
+	/* volatile: computed at run time, not folded by the compiler */
+	static const volatile struct {
+		int64_t x;
+		uint32_t sh;
+		int64_t want;
+	} shr[] = {
+	    {5, 0, 5},	 {5, 1, 3},   {4, 1, 2},   {-3, 1, -1}, {-4, 1, -2},
+	    {-5, 2, -1}, {-6, 2, -1}, {-7, 2, -2}, {-1, 30, 0}, {-((int64_t)3 << 40), 41, -1},
+	};
+	static const volatile struct {
+		int32_t x, mul;
+		uint32_t sh;
+		int32_t want;
+	} ms[] = {
+	    {-100, 3, 2, -75},
+	    {-101, 3, 2, -76},
+	    {INT32_MAX, 4, 1, INT32_MAX},
+	    {INT32_MIN, 4, 1, INT32_MIN},
+	    {INT32_MIN, 1, 0, INT32_MIN},
+	};
+	int n = 0;
+	for (size_t k = 0; k < sizeof(shr) / sizeof(shr[0]); k++) {
+		n++;
+		if (shr_round(shr[k].x, shr[k].sh) != shr[k].want) {
+			return n;
+		}
+	}
+	for (size_t k = 0; k < sizeof(ms) / sizeof(ms[0]); k++) {
+		n++;
+		if (mul_shift(ms[k].x, ms[k].mul, ms[k].sh) != ms[k].want) {
+			return n;
+		}
+	}
+	return 0;
 }
 
 #ifdef SNNRT_FREESTANDING

@@ -28,6 +28,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Integers only, in every file that includes this header: the runtime and the
+ * files of an image (main.c, model.c, testdata.c through model.h). Include it
+ * after the system headers. A host tool that builds the tables in floating
+ * point (snncc) defines SNNRT_HOST_TOOL before including it. */
+#ifndef SNNRT_HOST_TOOL
+#pragma GCC poison float double
+#endif
+
 #define SNNRT_VERSION 2
 #define SNNRT_DECAY_BITS 30
 
@@ -154,6 +162,10 @@ void snnrt_init(const struct snnrt_model *m, struct snnrt_ram *r);
 void snnrt_step(const struct snnrt_model *m, struct snnrt_ram *r, const int32_t *in);
 /* The outputs of population p in the step just done (size values). */
 const int32_t *snnrt_output(const struct snnrt_model *m, const struct snnrt_ram *r, uint32_t p);
+/* Checks the runtime's fixed-point helpers (the rounding shift of negative
+ * numbers, the saturating multiply-shift) on known values: 0 when all agree,
+ * else the number of the first case that does not. For tests and bring-up. */
+int snnrt_selftest(void);
 
 /* The memory functions a compiler may emit calls to (defined by the runtime,
  * so that images link without a libc). Hosts use their libc's. */
