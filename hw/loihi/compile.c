@@ -364,7 +364,8 @@ static int compile_map(const snn_net *net, const struct loihi_target *T, const s
 		snn_diag *tmp = snn_diag_new();
 		M.d = tmp;
 		M.share = !can_share;
-		M.alt_ok = tmp && map_place(&M, o->placement) == SNN_OK && map_core_bytes(&M) == SNN_OK;
+		M.alt_ok =
+		    tmp && map_place(&M, o->placement) == SNN_OK && map_core_bytes(&M) == SNN_OK;
 		M.alt_cores = M.n_cores;
 		M.alt_bytes = M.alt_ok ? map_total_bytes(&M) : 0;
 		M.d = d;
@@ -431,4 +432,3 @@ int snn_loihi_compile(const snn_net *net, const char *target, enum snn_loihi_pla
 	snn_loihi_options o = {.placement = placement, .report = report};
 	return snn_loihi_compile_opts(net, target, &o, out_path, d);
 }
-

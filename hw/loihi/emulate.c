@@ -18,7 +18,8 @@
 #include "snn/spikes.h"
 
 /* Input spikes as (step, gid) lists per step (CSR over steps). */
-static int load_input(const struct image *E, const char *path, uint64_t **off_out, uint32_t **gid_out)
+static int load_input(const struct image *E, const char *path, uint64_t **off_out,
+		      uint32_t **gid_out)
 {
 	/* steps comes from the image: a count that wraps here is one that
 	 * memory could not hold anyway */
@@ -99,8 +100,8 @@ static int cmp_u32(const void *a, const void *b)
 
 /* The run's delay rings, scratch and counters, allocated before the loop. */
 struct run_buf {
-	uint32_t slots; /* ring rows: a power of two above the longest delay */
-	int64_t *ring;	/* slots x n input sums, row (step mod slots) */
+	uint32_t slots;	  /* ring rows: a power of two above the longest delay */
+	int64_t *ring;	  /* slots x n input sums, row (step mod slots) */
 	uint64_t *in_off; /* input spikes by step (load_input) */
 	uint32_t *in_gid;
 	uint32_t *spk; /* the spikes of the step: inputs first, then the cores' */

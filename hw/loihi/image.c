@@ -282,7 +282,6 @@ out_free:
 	return rc;
 }
 
-
 /* ---------------------------------------------------------------- reader */
 
 static int rd32(struct image *E, uint32_t *x)
@@ -553,7 +552,8 @@ static int read_kernels(struct image *E, uint32_t c, struct caps *cap)
 		K->hi = x[IMAGE_KERNEL_HI];
 		K->delay = x[IMAGE_KERNEL_DELAY];
 		K->core = c;
-		if ((rc = check_kernel(E, K, x)) != SNN_OK || (rc = need_words(E, K->n_w)) != SNN_OK) {
+		if ((rc = check_kernel(E, K, x)) != SNN_OK ||
+		    (rc = need_words(E, K->n_w)) != SNN_OK) {
 			return rc;
 		}
 		K->w = mem_array_raw(K->n_w, sizeof(int32_t));
@@ -584,10 +584,8 @@ static int read_axons(struct image *E, uint32_t c, uint32_t nc, struct caps *cap
 		if ((rc = rdrec(E, x, IMAGE_AXON_WORDS)) != SNN_OK) {
 			return rc;
 		}
-		struct eaxon ax = {.src = x[IMAGE_AXON_SRC],
-				   .n = x[IMAGE_AXON_N],
-				   .core = c,
-				   .first = E->n_syn};
+		struct eaxon ax = {
+		    .src = x[IMAGE_AXON_SRC], .n = x[IMAGE_AXON_N], .core = c, .first = E->n_syn};
 		if (ax.src >= E->n) {
 			return bad(E, "axon source out of range");
 		}

@@ -51,9 +51,9 @@ struct cmap {
 	uint32_t max_delay;
 	bool need_image; /* else: a placement report for any model */
 	enum snn_loihi_placement placed_by;
-	bool refined;	  /* AUTO: the refinement pass moved neurons */
-	uint64_t *weight; /* per gid: spikes on the activity run (or 1 each) */
-	uint64_t steps;	  /* of the activity run (0: none given) */
+	bool refined;			  /* AUTO: the refinement pass moved neurons */
+	uint64_t *weight;		  /* per gid: spikes on the activity run (or 1 each) */
+	uint64_t steps;			  /* of the activity run (0: none given) */
 	uint64_t seq_traffic, seq_routes; /* AUTO: the sequential baseline's */
 	uint32_t seq_cores;
 	uint64_t routes, traffic; /* of the final placement */
@@ -79,7 +79,6 @@ struct nbr {
 	uint64_t *off;
 	uint32_t *adj, *wgt;
 };
-
 
 /* Synaptic memory a neuron adds to a core: 4 bytes per synapse it gets
  * expanded; through a shared kernel, one conv axon entry per source the core

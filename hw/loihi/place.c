@@ -22,7 +22,7 @@
 /* Bytes neuron g adds to core (sign > 0) or frees from it (sign < 0, g on
  * it: what only g uses). */
 uint64_t map_syn_bytes(const struct cmap *M, const struct smem *S, uint32_t g, uint32_t core,
-			 int sign)
+		       int sign)
 {
 	if (!M->share) {
 		return (M->in_off[g + 1] - M->in_off[g]) * LOIHI_SYN_BYTES;
@@ -557,10 +557,11 @@ int map_read_activity(struct cmap *M, const char *path)
 		const snn_spike_population *sp = snn_spike_data_find(sd, p->name);
 		if (!sp) {
 			if (on_chip) {
-				rc = snn_diag_error(M->d, SNN_EINVAL, path, 0, 0,
-						    "no spikes of population '%s' in the activity file "
-						    "(record every population of the network)",
-						    p->name);
+				rc = snn_diag_error(
+				    M->d, SNN_EINVAL, path, 0, 0,
+				    "no spikes of population '%s' in the activity file "
+				    "(record every population of the network)",
+				    p->name);
 				goto out;
 			}
 			continue;
@@ -624,7 +625,6 @@ out:
 	mem_free(start);
 	return t;
 }
-
 
 static int place_one(struct cmap *M, enum snn_loihi_placement how, uint32_t *order)
 {
@@ -736,4 +736,3 @@ out:
 	mem_free(order);
 	return rc;
 }
-

@@ -264,6 +264,193 @@ out:
 	return rc;
 }
 
+/* The refinement's working state: the counts per (source, core), the
+ * neurons, input axons and bytes of each core, the neighbour graph, the
+ * candidate cores of the neuron under study and its distinct sources. */
+struct refine_ws {
+	struct sc_tab t;
+	uint32_t *cn, *ca;
+	uint64_t *cb;
+	uint64_t *off;
+	uint32_t *adj;
+	uint32_t *cand;
+	uint8_t *is_cand;
+	struct smem S;
+	/* the distinct sources of the neuron under study: id, core
+	 * (UINT32_MAX: none) and weight in the traffic (0: not counted) */
+	uint32_t *src, *score;
+	uint64_t *sw;
+	uint32_t ns;   /* distinct sources */
+	uint32_t self; /* synapses from the neuron itself */
+	int64_t gone;  /* traffic of the routes to the old core that go */
+};
+
+static int refine_setup(struct cmap *M, struct refine_ws *W)
+{
+	uint32_t nc = M->n_cores;
+	size_t n1 = M->n;
+	W->t.n = M->n;
+	W->cn = mem_array(nc, sizeof(uint32_t));
+	W->ca = mem_array(nc, sizeof(uint32_t));
+	W->cb = mem_array(nc, sizeof(uint64_t));
+	W->cand = mem_array_raw(nc, sizeof(uint32_t));
+	W->is_cand = mem_array(nc, 1);
+	W->src = mem_array_raw(n1, sizeof(uint32_t));
+	W->score = mem_array_raw(n1, sizeof(uint32_t));
+	W->sw = mem_array_raw(n1, sizeof(uint64_t));
+	if (sm_counts_new(M, &W->S, nc) != 0 || map_core_bytes(M) != SNN_OK || !W->cn || !W->ca ||
+	    !W->cb || !W->cand || !W->is_cand || !W->src || !W->score || !W->sw) {
+		return mem_nomem(M->d);
+	}
+	if ((uint64_t)M->n * nc <= REFINE_DENSE_MAX && !(M->audit && M->audit->hashed)) {
+		W->t.dense = mem_array(n1 * nc, sizeof(uint32_t));
+		if (!W->t.dense) {
+			return mem_nomem(M->d);
+		}
+	}
+	int rc = map_neighbours(M, &W->off, &W->adj, NULL);
+	if (rc == SNN_OK) {
+		rc = sct_build(M, &W->t, W->cn, W->ca, W->cb);
+	}
+	return rc;
+}
+
+static void refine_free(struct cmap *M, struct refine_ws *W)
+{
+	sm_counts_free(&W->S);
+	sct_free(&W->t);
+	mem_free(W->cn);
+	mem_free(W->ca);
+	mem_free(W->cb);
+	map_nb_release(M, W->off, W->adj, NULL);
+	mem_free(W->cand);
+	mem_free(W->is_cand);
+	mem_free(W->src);
+	mem_free(W->score);
+	mem_free(W->sw);
+}
+
+/* The cores of g's neighbours other than old with room for one more neuron,
+ * into W->cand (marked in W->is_cand); returns their count. */
+static uint32_t candidates(const struct cmap *M, struct refine_ws *W, uint32_t g, uint32_t old)
+{
+	uint32_t n_cand = 0;
+	for (uint64_t e = W->off[g]; e < W->off[g + 1]; e++) {
+		uint32_t c = M->core[W->adj[e]];
+		if (c != UINT32_MAX && c != old && !W->is_cand[c] &&
+		    W->cn[c] + 1 <= M->T->neurons_per_core) {
+			W->is_cand[c] = 1;
+			W->cand[n_cand++] = c;
+		}
+	}
+	return n_cand;
+}
+
+/* g's distinct sources, and the routes to old that the move removes (g's own
+ * synapses move with it), whatever the new core. */
+static void sources(const struct cmap *M, struct refine_ws *W, uint32_t g, uint32_t old)
+{
+	W->ns = 0;
+	W->self = 0;
+	W->gone = 0;
+	for (uint64_t e = M->in_off[g]; e < M->in_off[g + 1];) {
+		uint32_t s = M->syn[e].src, m = 0;
+		while (e < M->in_off[g + 1] && M->syn[e].src == s) {
+			m++;
+			e++;
+		}
+		bool counted = s != g && M->on_chip[s];
+		uint32_t i = W->ns++;
+		W->src[i] = s;
+		W->score[i] = counted ? M->core[s] : UINT32_MAX;
+		W->sw[i] = counted ? M->weight[s] : 0;
+		W->self = s == g ? m : W->self;
+		if (counted && M->core[s] != old && sct_get(&W->t, s, old) == m) {
+			W->gone += (int64_t)W->sw[i];
+		}
+	}
+}
+
+/* The candidate core that lowers the traffic most within its limits
+ * (UINT32_MAX: none), its change in *best; clears W->is_cand. */
+static uint32_t best_core(const struct cmap *M, struct refine_ws *W, uint32_t g, uint32_t old,
+			  uint32_t n_cand, int64_t *best)
+{
+	const struct loihi_target *T = M->T;
+	bool g_old = sct_get(&W->t, g, old) - W->self > 0;
+	uint32_t best_c = UINT32_MAX;
+	*best = 0;
+	for (uint32_t k = 0; k < n_cand; k++) {
+		uint32_t c = W->cand[k];
+		W->is_cand[c] = 0;
+		/* g's synaptic memory on c (shared kernels counted once) */
+		if (W->cb[c] + map_syn_bytes(M, &W->S, g, c, 1) > T->syn_bytes_per_core) {
+			continue;
+		}
+		/* g as a source, then its sources' routes to c */
+		int64_t d =
+		    (int64_t)M->weight[g] * ((int64_t)g_old - (sct_get(&W->t, g, c) > 0)) - W->gone;
+		uint32_t new_axons = 0;
+		const uint32_t *row = W->t.dense ? &W->t.dense[(uint64_t)c * M->n] : NULL;
+		for (uint32_t i = 0; i < W->ns; i++) {
+			uint32_t cc = row ? row[W->src[i]] : sc_get(&W->t.h, W->src[i], c);
+			if (!cc) {
+				new_axons++;
+				d += c != W->score[i] ? (int64_t)W->sw[i] : 0;
+			}
+		}
+		if (W->ca[c] + new_axons > T->axons_per_core) {
+			continue;
+		}
+		if (d < *best) {
+			*best = d;
+			best_c = c;
+		}
+	}
+	return best_c;
+}
+
+/* Moves g from core old to core to, updating every count. */
+static int move(struct cmap *M, struct refine_ws *W, uint32_t g, uint32_t old, uint32_t to)
+{
+	for (uint64_t e = M->in_off[g]; e < M->in_off[g + 1]; e++) {
+		uint32_t *pn = sct_slot(&W->t, M->syn[e].src, to, true);
+		if (!pn) {
+			return mem_nomem(M->d);
+		}
+		W->ca[to] += *pn == 0;
+		(*pn)++;
+		/* after the lookup that may rehash */
+		uint32_t *po = sct_slot(&W->t, M->syn[e].src, old, false);
+		(*po)--;
+		W->ca[old] -= *po == 0;
+	}
+	W->cn[old]--;
+	W->cn[to]++;
+	W->cb[old] -= map_syn_bytes(M, &W->S, g, old, -1);
+	W->cb[to] += map_syn_bytes(M, &W->S, g, to, 1);
+	if (sm_counts_move(M, &W->S, g, old, to) != 0) {
+		return mem_nomem(M->d);
+	}
+	M->core[g] = to;
+	return SNN_OK;
+}
+
+/* Closes up the empty cores, keeping the order of the others. */
+static void close_up(struct cmap *M, struct refine_ws *W)
+{
+	uint32_t *renum = W->cand, k = 0;
+	for (uint32_t c = 0; c < M->n_cores; c++) {
+		renum[c] = W->cn[c] ? k++ : UINT32_MAX;
+	}
+	for (uint32_t g = 0; g < M->n; g++) {
+		if (M->core[g] != UINT32_MAX) {
+			M->core[g] = renum[M->core[g]];
+		}
+	}
+	M->n_cores = k;
+}
+
 /* Moves single neurons to a core of one of their neighbours when that lowers
  * the weighted inter-core traffic and keeps every limit of the target core;
  * passes until none improves (at most 16). Each accepted move lowers the
@@ -274,40 +461,10 @@ out:
  * candidate, and a move updates the counts of its in-synapses only. */
 int map_refine(struct cmap *M, bool *moved)
 {
-	const struct loihi_target *T = M->T;
-	uint32_t nc = M->n_cores;
-	struct sc_tab t = {.n = M->n};
-	size_t n1 = M->n;
-	uint32_t *cn = mem_array(nc, sizeof(uint32_t)), *ca = mem_array(nc, sizeof(uint32_t));
-	uint64_t *cb = mem_array(nc, sizeof(uint64_t));
-	uint64_t *off = NULL;
-	uint32_t *adj = NULL, *cand = mem_array_raw(nc, sizeof(uint32_t));
-	uint8_t *is_cand = mem_array(nc, 1);
-	struct smem S;
-	/* the distinct sources of the neuron under study: id, core
-	 * (UINT32_MAX: none) and weight in the traffic (0: not counted) */
-	uint32_t *src = mem_array_raw(n1, sizeof(uint32_t));
-	uint32_t *score = mem_array_raw(n1, sizeof(uint32_t));
-	uint64_t *sw = mem_array_raw(n1, sizeof(uint64_t));
+	struct refine_ws W = {0};
 	uint64_t total_moves = 0;
-	int rc = SNN_OK;
 	*moved = false;
-	if (sm_counts_new(M, &S, nc) != 0 || map_core_bytes(M) != SNN_OK || !cn || !ca || !cb ||
-	    !cand || !is_cand || !src || !score || !sw) {
-		rc = mem_nomem(M->d);
-		goto out;
-	}
-	if ((uint64_t)M->n * nc <= REFINE_DENSE_MAX && !(M->audit && M->audit->hashed)) {
-		t.dense = mem_array(n1 * nc, sizeof(uint32_t));
-		if (!t.dense) {
-			rc = mem_nomem(M->d);
-			goto out;
-		}
-	}
-	rc = map_neighbours(M, &off, &adj, NULL);
-	if (rc == SNN_OK) {
-		rc = sct_build(M, &t, cn, ca, cb);
-	}
+	int rc = refine_setup(M, &W);
 	if (rc != SNN_OK) {
 		goto out;
 	}
@@ -315,7 +472,7 @@ int map_refine(struct cmap *M, bool *moved)
 	if (M->audit) {
 		M->audit->start = cur;
 	}
-	memcpy(cb, M->core_bytes, nc * sizeof(uint64_t));
+	memcpy(W.cb, M->core_bytes, M->n_cores * sizeof(uint64_t));
 	for (int pass = 0; pass < 16; pass++) {
 		uint64_t moves = 0;
 		for (uint32_t g = 0; g < M->n; g++) {
@@ -323,95 +480,19 @@ int map_refine(struct cmap *M, bool *moved)
 			if (old == UINT32_MAX || !M->on_chip[g]) {
 				continue;
 			}
-			uint32_t n_cand = 0;
-			for (uint64_t e = off[g]; e < off[g + 1]; e++) {
-				uint32_t c = M->core[adj[e]];
-				if (c != UINT32_MAX && c != old && !is_cand[c] &&
-				    cn[c] + 1 <= T->neurons_per_core) {
-					is_cand[c] = 1;
-					cand[n_cand++] = c;
-				}
-			}
+			uint32_t n_cand = candidates(M, &W, g, old);
 			if (!n_cand) {
 				continue;
 			}
-			/* the routes to old that the move removes (g's own
-			 * synapses move with it), whatever the new core */
-			uint32_t ns = 0, self = 0;
-			int64_t gone = 0;
-			for (uint64_t e = M->in_off[g]; e < M->in_off[g + 1];) {
-				uint32_t s = M->syn[e].src, m = 0;
-				while (e < M->in_off[g + 1] && M->syn[e].src == s) {
-					m++;
-					e++;
-				}
-				bool counted = s != g && M->on_chip[s];
-				src[ns] = s;
-				score[ns] = counted ? M->core[s] : UINT32_MAX;
-				sw[ns] = counted ? M->weight[s] : 0;
-				self = s == g ? m : self;
-				if (counted && M->core[s] != old && sct_get(&t, s, old) == m) {
-					gone += (int64_t)sw[ns];
-				}
-				ns++;
-			}
-			bool g_old = sct_get(&t, g, old) - self > 0;
-			int64_t best = 0;
-			uint32_t best_c = UINT32_MAX;
-			for (uint32_t k = 0; k < n_cand; k++) {
-				uint32_t c = cand[k];
-				is_cand[c] = 0;
-				/* g's synaptic memory on c (shared kernels counted once) */
-				if (cb[c] + map_syn_bytes(M, &S, g, c, 1) > T->syn_bytes_per_core) {
-					continue;
-				}
-				/* g as a source, then its sources' routes to c */
-				int64_t d = (int64_t)M->weight[g] *
-						((int64_t)g_old - (sct_get(&t, g, c) > 0)) -
-					    gone;
-				uint32_t new_axons = 0;
-				const uint32_t *row = t.dense ? &t.dense[(uint64_t)c * M->n] : NULL;
-				for (uint32_t i = 0; i < ns; i++) {
-					uint32_t cc = row ? row[src[i]] : sc_get(&t.h, src[i], c);
-					if (!cc) {
-						new_axons++;
-						d += c != score[i] ? (int64_t)sw[i] : 0;
-					}
-				}
-				if (ca[c] + new_axons > T->axons_per_core) {
-					continue;
-				}
-				if (d < best) {
-					best = d;
-					best_c = c;
-				}
-			}
+			sources(M, &W, g, old);
+			int64_t best;
+			uint32_t best_c = best_core(M, &W, g, old, n_cand, &best);
 			if (best_c == UINT32_MAX) {
 				continue;
 			}
-			/* move g from old to best_c */
-			for (uint64_t e = M->in_off[g]; e < M->in_off[g + 1]; e++) {
-				uint32_t *pn = sct_slot(&t, M->syn[e].src, best_c, true);
-				if (!pn) {
-					rc = mem_nomem(M->d);
-					goto out;
-				}
-				ca[best_c] += *pn == 0;
-				(*pn)++;
-				/* after the lookup that may rehash */
-				uint32_t *po = sct_slot(&t, M->syn[e].src, old, false);
-				(*po)--;
-				ca[old] -= *po == 0;
-			}
-			cn[old]--;
-			cn[best_c]++;
-			cb[old] -= map_syn_bytes(M, &S, g, old, -1);
-			cb[best_c] += map_syn_bytes(M, &S, g, best_c, 1);
-			if (sm_counts_move(M, &S, g, old, best_c) != 0) {
-				rc = mem_nomem(M->d);
+			if ((rc = move(M, &W, g, old, best_c)) != SNN_OK) {
 				goto out;
 			}
-			M->core[g] = best_c;
 			cur -= (uint64_t)-best;
 			moves++;
 		}
@@ -424,35 +505,13 @@ int map_refine(struct cmap *M, bool *moved)
 	if (M->audit) {
 		M->audit->running = cur;
 		M->audit->moves = total_moves;
-		rc = refine_audit(M, &t, cn, ca, cb);
+		rc = refine_audit(M, &W.t, W.cn, W.ca, W.cb);
 		if (rc != SNN_OK) {
 			goto out;
 		}
 	}
-	/* close up empty cores, keeping the order of the others */
-	uint32_t *renum = cand, k = 0;
-	for (uint32_t c = 0; c < nc; c++) {
-		renum[c] = cn[c] ? k++ : UINT32_MAX;
-	}
-	for (uint32_t g = 0; g < M->n; g++) {
-		if (M->core[g] != UINT32_MAX) {
-			M->core[g] = renum[M->core[g]];
-		}
-	}
-	M->n_cores = k;
+	close_up(M, &W);
 out:
-	sm_counts_free(&S);
-	sct_free(&t);
-	mem_free(cn);
-	mem_free(ca);
-	mem_free(cb);
-	map_nb_release(M, off, adj, NULL);
-	mem_free(cand);
-	mem_free(is_cand);
-	mem_free(src);
-	mem_free(score);
-	mem_free(sw);
+	refine_free(M, &W);
 	return rc;
 }
-
-/* One placement: an order of the chip neurons, then fill(). */
