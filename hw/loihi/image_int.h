@@ -101,8 +101,11 @@
  *     equal to the source's position there ("conv axon position does not
  *     match its source");
  *   - the end marker ("missing end marker").
- * Sizes are checked before memory is allocated for them; the arrays that
- * grow as records are read grow with the bytes read.
+ * Sizes are checked before memory is allocated for them: the arrays per
+ * neuron are sized by N (overflow-checked; input ports take no bytes in the
+ * file, so N is not bounded by its size), the arrays that grow as records
+ * are read grow with the bytes read, and a kernel's weights are checked
+ * against the rest of the file first.
  */
 
 #define LOIHI_IMAGE_MAGIC "SNNLOIHI"
