@@ -1,6 +1,7 @@
 /*
- * Loihi-class targets inside libsnn's hw layer: target descriptions, the
- * mapper's placement, the image and the emulator's state.
+ * Loihi-class targets inside libsnn's hw layer: target descriptions and the
+ * test hooks of the mapper. The mapper's own state is in map_int.h, the chip
+ * image's format and the emulator's view of it in image_int.h.
  * Layer: hw, internal. Calls the sim core (engine, models) downward only.
  */
 #ifndef SNN_LOIHI_INT_H
@@ -56,11 +57,5 @@ struct loihi_refine_audit {
  * (no image), filling a (NULL: no audit) when AUTO refines. */
 int loihi_compile_audit(const snn_net *net, const struct loihi_target *T,
 			const snn_loihi_options *o, struct loihi_refine_audit *a, snn_diag *d);
-
-#define LOIHI_IMAGE_MAGIC "SNNLOIHI"
-/* Version 1: every synapse expanded; version 2 adds shared conv kernels and
- * conv axons per core. The compiler writes version 1 when no kernel is
- * shared, version 2 otherwise; the emulator reads both. */
-#define LOIHI_IMAGE_VERSION 2u
 
 #endif
