@@ -39,10 +39,6 @@
 #include "bigmem_int.h"
 #include "engine_int.h"
 #include "engines_int.h"
-#include "model_lif.h"
-#include "model_lif_cond.h"
-#include "model_nir.h"
-#include "model_source.h"
 #include "rng_int.h"
 #include "tracefile_int.h"
 
@@ -91,31 +87,6 @@ static double now_s(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-/* ------------------------------------------------------------------ parameters */
-
-bool engine_params_homogeneous(const struct pop_rt *p)
-{
-	const struct model *m = p->ir->model;
-	for (int k = 0; k < m->n_params; k++) {
-		if (!value_is_const(&p->ir->params[k])) {
-			return false;
-		}
-	}
-	return true;
-}
-
-int engine_draw_param(struct grid_sim *s, const struct pop_rt *p, int param, uint32_t local,
-		      double *out, snn_diag *d)
-{
-	return net_draw_param(s->net, p->ir, param, local, out, d);
-}
-
-int engine_draw_init(struct grid_sim *s, const struct pop_rt *p, int var, uint32_t local,
-		     double def, double *out, snn_diag *d)
-{
-	return net_draw_init(s->net, p->ir, var, local, def, out, d);
 }
 
 /* ------------------------------------------------------------------ stimuli */
@@ -629,44 +600,8 @@ static void update_stage(struct grid_sim *s, struct thread_rt *t, uint64_t n, ui
 		const int32_t *in1 = t->ring && s->n_ch > 1 ? in0 + slice : in0;
 		const double *din0 = t->ringd ? t->ringd + off : NULL;
 		const double *iext = s->i_ext ? s->i_ext + p->first + lo : NULL;
-		switch (p->model) {
-		case MODEL_LIF_DELTA:
-			lif_delta_update(p, lo, hi, in0, iext, out, &nout);
-			break;
-		case MODEL_LIF_EXP:
-			if (p->merged) {
-				lif_exp1_update(p, lo, hi, in0, iext, out, &nout);
-			} else {
-				lif_exp_update(p, lo, hi, in0, in1, iext, out, &nout);
-			}
-			break;
-		case MODEL_LIF_COND:
-			cond_update(p, lo, hi, in0, in1, iext, out, &nout);
-			break;
-		case MODEL_SPIKE_SOURCE:
-			spike_source_update(p, lo, hi, n, out, &nout);
-			break;
-		case MODEL_POISSON_SOURCE:
-			poisson_source_update(p, lo, hi, n, s->net->sim.seed, out, &nout);
-			break;
-		case MODEL_NIR_INPUT:
-		case MODEL_NIR_RELAY:
-		case MODEL_NIR_LI:
-		case MODEL_NIR_LIF:
-		case MODEL_NIR_I:
-		case MODEL_NIR_IF:
-		case MODEL_NIR_CUBA_LI:
-		case MODEL_NIR_CUBA_LIF:
-		case MODEL_NIR_THRESHOLD:
-			nir_update(p, lo, hi, din0, n, out, amp, &nout);
-			break;
-		case MODEL_LOIHI_LIF:
-			loihi_update(p, lo, hi, in0, n, out, &nout);
-			break;
-		case MODEL_COUNT_:
-		default:
-			break;
-		}
+		const struct model_step in = {in0, in1, din0, iext, n, s->net->sim.seed};
+		p->ops->update(p, &in, lo, hi, out, amp, &nout);
 		if (amp && !p->ir->model->graded) {
 			for (uint32_t j = before; j < nout; j++) {
 				amp[j] = 1.0;
@@ -701,8 +636,7 @@ static void capture_slice(struct grid_sim *s, struct thread_rt *t, uint64_t n)
 		double *row = cp->buf + n * p->size;
 		if (cp->var >= 0) {
 			for (uint32_t i = lo; i < hi; i++) {
-				row[i] = p->model == MODEL_LOIHI_LIF ? loihi_get(p, cp->var, i)
-								     : nir_get(p, cp->var, i);
+				row[i] = p->ops->get(p, cp->var, i);
 			}
 			continue;
 		}
@@ -740,10 +674,7 @@ static void record_slice(struct grid_sim *s, struct thread_rt *t, int tid, uint6
 		double *dst = tr->rows + row * tr->n;
 		for (uint32_t e = tr->thr_lo[tid]; e < tr->thr_hi[tid]; e++) {
 			uint32_t local = tr->gids[e] - p->first;
-			dst[e] = p->model == MODEL_LIF_COND    ? cond_get(p, tr->ir->var, local)
-				 : p->model == MODEL_LOIHI_LIF ? loihi_get(p, tr->ir->var, local)
-				 : p->ir->model->hidden        ? nir_get(p, tr->ir->var, local)
-							       : lif_get(p, tr->ir->var, local);
+			dst[e] = p->ops->get(p, tr->ir->var, local);
 		}
 	}
 	if (s->n_caps) {
@@ -1191,26 +1122,6 @@ static int build_region(struct grid_sim *s, bool host_buffers, void *shared, snn
 	return c.rc;
 }
 
-/* Whether a lif exp population can sum both channels in one buffer: equal
- * synaptic time constants in every neuron (the currents then add exactly in
- * the dynamics) and no trace that records one of them alone. */
-static bool lif_can_merge(const struct grid_sim *s, const struct pop_rt *p)
-{
-	for (uint32_t i = 0; i < (p->lif_het ? p->size : 1); i++) {
-		const struct lif_prop *P = p->lif_het ? &p->lif_het[i] : &p->lif;
-		if (P->P11ex != P->P11in || P->P21ex != P->P21in) {
-			return false;
-		}
-	}
-	for (uint32_t r = 0; r < s->net->n_traces; r++) {
-		const struct trace_record *t = &s->net->traces[r];
-		if (t->who.pop == p->index && t->var != LIF_S_V_M) {
-			return false;
-		}
-	}
-	return true;
-}
-
 static int setup_pops(struct grid_sim *s, snn_diag *d)
 {
 	const snn_net *net = s->net;
@@ -1227,51 +1138,14 @@ static int setup_pops(struct grid_sim *s, snn_diag *d)
 		p->model = p->ir->model->id;
 		p->first = p->ir->first;
 		p->size = p->ir->size;
-		int rc;
-		switch (p->model) {
-		case MODEL_LIF_DELTA:
-		case MODEL_LIF_EXP:
-			rc = lif_setup(s, p, d);
-			break;
-		case MODEL_LIF_COND:
-			rc = cond_setup(s, p, d);
-			break;
-		case MODEL_SPIKE_SOURCE:
-		case MODEL_POISSON_SOURCE:
-			rc = source_setup(s, p, d);
-			break;
-		case MODEL_NIR_INPUT:
-		case MODEL_NIR_RELAY:
-		case MODEL_NIR_LI:
-		case MODEL_NIR_LIF:
-		case MODEL_NIR_I:
-		case MODEL_NIR_IF:
-		case MODEL_NIR_CUBA_LI:
-		case MODEL_NIR_CUBA_LIF:
-		case MODEL_NIR_THRESHOLD:
-			s->graded = true;
-			rc = nir_setup(s, p, d);
-			break;
-		case MODEL_LOIHI_LIF:
-			rc = loihi_setup(s, p, d);
-			break;
-		case MODEL_COUNT_:
-		default:
-			rc = snn_diag_error(d, SNN_EUNSUP, p->ir->where.file, p->ir->where.line,
-					    p->ir->where.col, "model not supported by the cpu engine");
-			break;
-		}
+		p->ops = p->ir->model->ops;
+		p->n_in = (uint8_t)p->ir->model->n_channels;
+		s->graded |= p->ir->model->graded;
+		int rc = p->ops ? p->ops->setup(s->net, s->dt, p, d)
+				: snn_diag_error(d, SNN_EUNSUP, p->ir->where.file, p->ir->where.line,
+						 p->ir->where.col, "model not supported by the cpu engine");
 		if (rc != SNN_OK) {
 			return rc;
-		}
-		p->n_in = (uint8_t)p->ir->model->n_channels;
-		if (p->model == MODEL_LIF_EXP && lif_can_merge(s, p)) {
-			p->merged = true;
-			p->n_in = 1;
-			for (uint32_t k = 0; k < p->size; k++) {
-				p->x1[k] += p->x2[k];
-				p->x2[k] = 0.0;
-			}
 		}
 		if (p->n_in > s->n_ch) {
 			s->n_ch = p->n_in;
@@ -1670,31 +1544,15 @@ static int grid_reset(struct grid_sim *s, snn_diag *d)
 	}
 	for (uint32_t i = 0; i < s->n_pops; i++) {
 		struct pop_rt *p = &s->pops[i];
-		switch (p->model) {
-		case MODEL_SPIKE_SOURCE:
-			for (uint32_t k = 0; k < p->size; k++) {
-				p->cursor[k] = p->train_off[k];
-			}
-			break;
-		case MODEL_POISSON_SOURCE:
-			break;
-		case MODEL_LOIHI_LIF: {
-			int rc = loihi_reset(s, p, d);
-			if (rc != SNN_OK) {
-				return rc;
-			}
-			break;
-		}
-		case MODEL_LIF_DELTA:
-		case MODEL_LIF_EXP:
-		case MODEL_LIF_COND:
+		if (!p->ops->reset) {
 			return snn_diag_error(d, SNN_EUNSUP, p->ir->where.file, p->ir->where.line,
 					      p->ir->where.col,
 					      "population '%s': model %s cannot be run sample by sample",
 					      p->ir->name, p->ir->model->name);
-		default:
-			nir_reset(p);
-			break;
+		}
+		int rc = p->ops->reset(s->net, p, d);
+		if (rc != SNN_OK) {
+			return rc;
 		}
 	}
 	for (int k = 0; k < s->nthreads; k++) {

@@ -79,6 +79,16 @@ int net_draw_param(const snn_net *net, const struct population *p, int param, ui
 	return 0;
 }
 
+bool pop_params_homogeneous(const struct population *p)
+{
+	for (int k = 0; k < p->model->n_params; k++) {
+		if (!value_is_const(&p->params[k])) {
+			return false;
+		}
+	}
+	return true;
+}
+
 int net_draw_init(const snn_net *net, const struct population *p, int var, uint32_t local,
 		  double def, double *out, snn_diag *d)
 {
