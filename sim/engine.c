@@ -31,7 +31,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -41,6 +40,7 @@
 #include "engines_int.h"
 #include "rng_int.h"
 #include "tracefile_int.h"
+#include "util_int.h"
 
 #ifdef _OPENMP
 #define ENGINE_BARRIER() _Pragma("omp barrier")
@@ -81,13 +81,6 @@ static inline uint32_t *stage_end_of(const struct grid_sim *s, const struct thre
 }
 
 #define SPIKE_BATCH 256u
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* ------------------------------------------------------------------ stimuli */
 
@@ -359,7 +352,7 @@ static int setup_recording(struct grid_sim *s, snn_diag *d)
 	}
 	if (s->opt.on_spikes) {
 		for (uint32_t i = 0; i < net->n_pops; i++) {
-			if (net->pops[i].name[0] == '@') {
+			if (net->pops[i].hidden) {
 				continue;
 			}
 			for (uint32_t k = 0; k < net->pops[i].size; k++) {
@@ -1391,7 +1384,7 @@ static int fill_stats(struct grid_sim *s, double sim_s)
 	snn_stats *st = &s->stats;
 	uint32_t nv = 0;
 	for (uint32_t i = 0; i < s->n_pops; i++) {
-		nv += s->pops[i].ir->name[0] != '@';
+		nv += !s->pops[i].ir->hidden;
 	}
 	free(s->stat_names);
 	free(s->stat_sizes);
@@ -1416,7 +1409,7 @@ static int fill_stats(struct grid_sim *s, double sim_s)
 			c += s->thr[t].pop_spikes[i];
 		}
 		st->spikes += c;
-		if (s->pops[i].ir->name[0] == '@') {
+		if (s->pops[i].ir->hidden) {
 			continue;
 		}
 		s->stat_names[k] = s->pops[i].ir->name;
@@ -1442,7 +1435,7 @@ static int fill_stats(struct grid_sim *s, double sim_s)
 	}
 	st->neurons = 0;
 	for (uint32_t i = 0; i < s->n_pops; i++) {
-		st->neurons += s->pops[i].ir->name[0] != '@' ? s->pops[i].size : 0;
+		st->neurons += !s->pops[i].ir->hidden ? s->pops[i].size : 0;
 	}
 	st->sim_s = sim_s;
 	st->bio_ms = bio_ms;

@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -26,6 +25,7 @@
 #include "cuda/gpu.h"
 #include "engine_int.h"
 #include "engines_int.h"
+#include "util_int.h"
 
 /* Spike records of one chunk take at most this many ids per buffer. */
 #define CHUNK_IDS_MAX (1u << 26)
@@ -41,13 +41,6 @@ struct cuda_sim {
 	uint64_t n_rec;          /* neurons whose spikes are recorded */
 	char device[300];
 };
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* ------------------------------------------------------------------ synapses */
 

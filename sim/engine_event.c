@@ -42,7 +42,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "connect_int.h"
 #include "engines_int.h"
@@ -50,19 +49,13 @@
 #include "net_int.h"
 #include "rng_int.h"
 #include "tracefile_int.h"
+#include "util_int.h"
 
 #define EV_NONE UINT32_MAX
 #define EV_REC_BATCH 256
 #define EV_TRACE_ROWS 1024
 #define EV_PROGRESS_EVERY 4096u
 #define EV_HOOK_MS 10.0 /* the on_spikes hook hears of the time at least this often */
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 struct ev_pop {
 	const struct population *ir;
@@ -1063,7 +1056,7 @@ static void hook_flush(struct ev_sim *s, double t_ms)
 /* Queues a spike for the hook (stimulus sources are not shown). */
 static void hook_spike(struct ev_sim *s, const struct ev_pop *p, uint32_t gid, double t)
 {
-	if (p->ir->name[0] == '@') {
+	if (p->ir->hidden) {
 		return;
 	}
 	if (s->nhook == EV_REC_BATCH) {
@@ -1426,7 +1419,7 @@ static int fill_stats(struct ev_sim *s, double sim_s, double bio_ms)
 	snn_stats *st = &s->stats;
 	uint32_t nv = 0;
 	for (uint32_t i = 0; i < s->n_pops; i++) {
-		nv += s->pops[i].ir->name[0] != '@';
+		nv += !s->pops[i].ir->hidden;
 	}
 	s->stat_names = calloc(nv ? nv : 1, sizeof(char *));
 	s->stat_sizes = calloc(nv ? nv : 1, sizeof(uint32_t));
@@ -1441,7 +1434,7 @@ static int fill_stats(struct ev_sim *s, double sim_s, double bio_ms)
 	for (uint32_t i = 0; i < s->n_pops; i++) {
 		const struct ev_pop *p = &s->pops[i];
 		st->spikes += p->spikes;
-		if (p->ir->name[0] == '@') {
+		if (p->ir->hidden) {
 			continue;
 		}
 		st->neurons += p->size;

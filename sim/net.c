@@ -570,6 +570,11 @@ uint32_t snn_net_population_size(const snn_net *net, size_t i)
 	return i < net->n_pops ? net->pops[i].size : 0;
 }
 
+bool snn_net_population_is_hidden(const snn_net *net, size_t i)
+{
+	return i < net->n_pops && net->pops[i].hidden;
+}
+
 const char *snn_net_population_model(const snn_net *net, size_t i)
 {
 	return i < net->n_pops ? net->pops[i].model->name : NULL;

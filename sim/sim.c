@@ -105,7 +105,7 @@ int engines_record_plan(const snn_net *net, uint32_t n_neurons, bool record_all,
 	bool any = false;
 	if (record_all) {
 		for (uint32_t i = 0; i < net->n_pops; i++) {
-			if (net->pops[i].name[0] != '@') {
+			if (!net->pops[i].hidden) {
 				memset(*mask + net->pops[i].first, 1, net->pops[i].size);
 				any = true;
 			}
