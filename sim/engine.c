@@ -345,34 +345,15 @@ static int setup_stimuli(struct grid_sim *s, snn_diag *d)
 static int setup_recording(struct grid_sim *s, snn_diag *d)
 {
 	const snn_net *net = s->net;
-	int rc = engines_record_plan(net, s->n_neurons, s->opt.record_all, s->opt.spike_path,
-				     &s->rec_mask, &s->spike_path, d);
+	int rc = outputs_plan(&s->out, net, s->n_neurons, &s->opt, d);
 	if (rc != SNN_OK) {
 		return rc;
-	}
-	if (s->opt.on_spikes) {
-		for (uint32_t i = 0; i < net->n_pops; i++) {
-			if (net->pops[i].hidden) {
-				continue;
-			}
-			for (uint32_t k = 0; k < net->pops[i].size; k++) {
-				s->rec_mask[net->pops[i].first + k] |= REC_HOOK;
-			}
-		}
 	}
 	/* traces */
 	s->n_traces = net->n_traces;
 	s->traces = calloc(net->n_traces ? net->n_traces : 1, sizeof(struct trace_rt));
 	if (!s->traces) {
 		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
-	}
-	for (uint32_t r = 0; r < net->n_traces; r++) {
-		const struct trace_record *t = &net->traces[r];
-		if (s->spike_path && strcmp(s->spike_path, t->file) == 0) {
-			return snn_diag_error(d, SNN_EINVAL, t->where.file, t->where.line, t->where.col,
-					      "the spike file '%s' is also the file of trace record %u",
-					      t->file, r + 1);
-		}
 	}
 	for (uint32_t r = 0; r < net->n_traces; r++) {
 		struct trace_rt *tr = &s->traces[r];
@@ -416,7 +397,7 @@ static int setup_buffers(struct grid_sim *s, const struct grid_mode *mode, snn_d
 		struct thread_rt *t = &s->thr[k];
 		uint32_t c = 0;
 		for (uint32_t g = t->lo; g < t->hi; g++) {
-			c += s->rec_mask[g] != 0;
+			c += s->out.rec_mask[g] != 0;
 		}
 		t->rec_in_slice = c;
 		if (c && REC_TARGET_ENTRIES / c < F) {
@@ -494,7 +475,7 @@ int grid_write_spikes(struct grid_sim *s, const struct rec_entry *const *lists,
 			while (pos[k] < counts[k] && l[pos[k]].step == step) {
 				uint32_t gid = l[pos[k]].gid;
 				uint32_t pi = grid_pop_of(s, gid);
-				uint8_t mask = s->rec_mask[gid];
+				uint8_t mask = s->out.rec_mask[gid];
 				if (mask & REC_HOOK) {
 					if (nev == SPIKE_BATCH) {
 						s->opt.on_spikes(s->opt.spikes_ctx, ev, nev, t_ms);
@@ -503,14 +484,14 @@ int grid_write_spikes(struct grid_sim *s, const struct rec_entry *const *lists,
 					ev[nev++] = (snn_spike_event){s->t_base_ms + ts, pi,
 								      gid - s->pops[pi].first};
 				}
-				if (!(mask & REC_FILE) || !s->spikes) {
+				if (!(mask & REC_FILE) || !s->out.spikes) {
 					pos[k]++;
 					continue;
 				}
-				int32_t slot = s->spike_pop_slot[pi];
+				int32_t slot = s->out.spike_pop_slot[pi];
 				if (slot != bpop || nb == 256) {
 					if (nb) {
-						rc = snn_spike_writer_append(s->spikes, (size_t)bpop, tbuf,
+						rc = snn_spike_writer_append(s->out.spikes, (size_t)bpop, tbuf,
 									     ibuf, nb, d);
 					}
 					nb = 0;
@@ -527,7 +508,7 @@ int grid_write_spikes(struct grid_sim *s, const struct rec_entry *const *lists,
 		}
 	}
 	if (rc == SNN_OK && nb) {
-		rc = snn_spike_writer_append(s->spikes, (size_t)bpop, tbuf, ibuf, nb, d);
+		rc = snn_spike_writer_append(s->out.spikes, (size_t)bpop, tbuf, ibuf, nb, d);
 	}
 	if (s->opt.on_spikes) {
 		s->opt.on_spikes(s->opt.spikes_ctx, ev, nev, t_ms);
@@ -561,7 +542,7 @@ int grid_flush_traces(struct grid_sim *s, uint64_t steps_done, snn_diag *d)
 		if (rows == 0) {
 			continue;
 		}
-		int rc = trace_writer_append(tr->writer, tr->rows, rows, d);
+		int rc = trace_writer_append(s->out.traces[r], tr->rows, rows, d);
 		if (rc != SNN_OK) {
 			return rc;
 		}
@@ -653,7 +634,7 @@ static void record_slice(struct grid_sim *s, struct thread_rt *t, int tid, uint6
 			pi++;
 		}
 		t->pop_spikes[pi]++;
-		if (s->rec_mask[gid]) {
+		if (s->out.rec_mask[gid]) {
 			t->rec[t->nrec++] = (struct rec_entry){(uint32_t)n, gid};
 		}
 	}
@@ -786,7 +767,7 @@ struct run_ctl {
 static void bookkeep(struct grid_sim *s, struct run_ctl *c, uint64_t n)
 {
 	uint64_t done = n + 1;
-	if ((s->spikes || s->opt.on_spikes) &&
+	if ((s->out.spikes || s->opt.on_spikes) &&
 	    flush_spikes(s, s->t_base_ms + (double)done * s->dt, c->d) != SNN_OK) {
 		c->rc = SNN_EIO;
 		c->stop = 1;
@@ -931,22 +912,14 @@ static void grid_teardown(struct grid_sim *s)
 	free(s->poisson);
 	free(s->dc_events);
 	free(s->i_ext);
-	free(s->rec_mask);
 	for (uint32_t r = 0; s->traces && r < s->n_traces; r++) {
 		free(s->traces[r].gids);
 		free(s->traces[r].thr_lo);
 		free(s->traces[r].thr_hi);
 		free(s->traces[r].rows);
-		trace_writer_abort(s->traces[r].writer);
 	}
 	free(s->traces);
-	snn_spike_writer_abort(s->spikes);
-	free(s->spike_pop_slot);
-	free(s->spike_path);
-	free(s->stat_names);
-	free(s->stat_sizes);
-	free(s->stat_spikes);
-	free(s->stat_rates);
+	outputs_free(&s->out);
 	free(s);
 }
 
@@ -1336,88 +1309,32 @@ int grid_open_outputs(struct grid_sim *s, snn_diag *d)
 	snn_provenance prov = {s->opt.software, net->source_path, net->source_text,
 			       net->source_sha256, net->sim.seed, s->nthreads, s->engine_name, s->dt,
 			       (double)s->n_steps * s->dt};
-	s->spike_pop_slot = malloc((s->n_pops ? s->n_pops : 1) * sizeof(int32_t));
-	if (!s->spike_pop_slot) {
-		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
-	}
-	if (s->spike_path) {
-		int rc = engines_open_spike_file(net, s->spike_path, s->opt.format, s->rec_mask,
-						 REC_FILE, &prov, s->spike_pop_slot, &s->spikes, d);
-		if (rc != SNN_OK) {
-			return rc;
-		}
-	}
-	for (uint32_t r = 0; r < s->n_traces; r++) {
-		struct trace_rt *tr = &s->traces[r];
-		const struct population *p = &net->pops[tr->pop];
-		uint64_t *ids = malloc((tr->n ? tr->n : 1) * sizeof(uint64_t));
-		if (!ids) {
-			return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
-		}
-		for (uint32_t e = 0; e < tr->n; e++) {
-			ids[e] = tr->gids[e] - p->first;
-		}
-		const struct model_state *ms = &p->model->state[tr->ir->var];
-		int rc = trace_writer_open(tr->ir->file, p->name, ids, tr->n, ms->name,
-					   snn_dim_unit(ms->dim), tr->interval_steps * s->dt,
-					   tr->interval_steps * s->dt, &prov, &tr->writer, d);
-		free(ids);
-		if (rc != SNN_OK) {
-			return rc;
-		}
-	}
-	return SNN_OK;
+	return outputs_open(&s->out, s->opt.format, &prov, d);
 }
 
 void grid_abort_outputs(struct grid_sim *s)
 {
-	snn_spike_writer_abort(s->spikes);
-	s->spikes = NULL;
-	for (uint32_t r = 0; r < s->n_traces; r++) {
-		trace_writer_abort(s->traces[r].writer);
-		s->traces[r].writer = NULL;
-	}
+	outputs_abort(&s->out);
 }
 
+/* The engine's part of the statistics; outputs_fill_stats the populations'. */
 static int fill_stats(struct grid_sim *s, double sim_s)
 {
 	snn_stats *st = &s->stats;
-	uint32_t nv = 0;
-	for (uint32_t i = 0; i < s->n_pops; i++) {
-		nv += !s->pops[i].ir->hidden;
-	}
-	free(s->stat_names);
-	free(s->stat_sizes);
-	free(s->stat_spikes);
-	free(s->stat_rates);
-	s->stat_names = calloc(nv ? nv : 1, sizeof(char *));
-	s->stat_sizes = calloc(nv ? nv : 1, sizeof(uint32_t));
-	s->stat_spikes = calloc(nv ? nv : 1, sizeof(uint64_t));
-	s->stat_rates = calloc(nv ? nv : 1, sizeof(double));
-	if (!s->stat_names || !s->stat_sizes || !s->stat_spikes || !s->stat_rates) {
-		return SNN_ENOMEM;
-	}
 	double bio_ms = (double)s->steps_done * s->dt;
-	st->spikes = 0;
-	st->events = 0;
-	st->synapses = 0;
-	st->synapse_bytes = 0;
-	uint32_t k = 0;
 	for (uint32_t i = 0; i < s->n_pops; i++) {
 		uint64_t c = 0;
 		for (int t = 0; t < s->nthreads; t++) {
 			c += s->thr[t].pop_spikes[i];
 		}
-		st->spikes += c;
-		if (s->pops[i].ir->hidden) {
-			continue;
-		}
-		s->stat_names[k] = s->pops[i].ir->name;
-		s->stat_sizes[k] = s->pops[i].size;
-		s->stat_spikes[k] = c;
-		s->stat_rates[k] = bio_ms > 0 ? (double)c / (s->pops[i].size * bio_ms * 1e-3) : 0.0;
-		k++;
+		s->out.pop_spikes[i] = c;
 	}
+	if (outputs_fill_stats(&s->out, bio_ms, st) != SNN_OK) {
+		return SNN_ENOMEM;
+	}
+	st->events = 0;
+	st->synapses = 0;
+	st->synapse_bytes = 0;
 	for (int t = 0; t < s->nthreads; t++) {
 		st->events += s->thr[t].events;
 		for (uint32_t b = 0; b < s->thr[t].n_blocks; b++) {
@@ -1433,10 +1350,6 @@ static int fill_stats(struct grid_sim *s, double sim_s)
 		st->synapses = s->device_synapses;
 		st->synapse_bytes = s->device_synapse_bytes;
 	}
-	st->neurons = 0;
-	for (uint32_t i = 0; i < s->n_pops; i++) {
-		st->neurons += !s->pops[i].ir->hidden ? s->pops[i].size : 0;
-	}
 	st->sim_s = sim_s;
 	st->bio_ms = bio_ms;
 	st->threads = s->nthreads;
@@ -1447,13 +1360,6 @@ static int fill_stats(struct grid_sim *s, double sim_s)
 	st->engine = s->engine_name;
 	st->device = s->device_name;
 	st->device_bytes = s->device_bytes;
-	st->n_pops = nv;
-	st->pop_names = s->stat_names;
-	st->pop_sizes = s->stat_sizes;
-	st->pop_spikes = s->stat_spikes;
-	st->rates_hz = s->stat_rates;
-	st->spike_file = s->spike_path;
-	st->peak_rss_mb = snn_peak_rss_mb();
 	return SNN_OK;
 }
 
@@ -1470,19 +1376,8 @@ int grid_finish_run(struct grid_sim *s, int rc, double sim_s, snn_diag *d)
 		return rc;
 	}
 	s->steps_done = s->n_steps;
-	if (s->spikes) {
-		rc = snn_spike_writer_commit(s->spikes, d);
-		s->spikes = NULL;
-	}
-	for (uint32_t r = 0; r < s->n_traces; r++) {
-		int rc2 = trace_writer_commit(s->traces[r].writer, d);
-		s->traces[r].writer = NULL;
-		if (rc == SNN_OK) {
-			rc = rc2;
-		}
-	}
+	rc = outputs_commit(&s->out, d);
 	if (rc != SNN_OK) {
-		grid_abort_outputs(s);
 		return rc;
 	}
 	if (fill_stats(s, sim_s) != SNN_OK) {

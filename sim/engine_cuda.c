@@ -414,7 +414,7 @@ static int cuda_new(const snn_net *net, const snn_sim_options *opt, void **out, 
 	c->outdeg = calloc(s->n_neurons ? s->n_neurons : 1, sizeof(uint64_t));
 	fb = flat_blocks(s, &nfb);
 	for (uint32_t g = 0; g < s->n_neurons; g++) {
-		c->n_rec += s->rec_mask[g] != 0;
+		c->n_rec += s->out.rec_mask[g] != 0;
 	}
 	c->caprec = (size_t)s->bookkeeping * c->n_rec + 1;
 	c->rec = malloc(c->caprec * sizeof(struct rec_entry));
@@ -465,7 +465,7 @@ static int take_chunk(struct cuda_sim *c, const struct gpu_chunk *ch, snn_diag *
 			}
 			t0->pop_spikes[pi]++;
 			events += c->outdeg[gid];
-			if (s->rec_mask[gid] && nrec < c->caprec) {
+			if (s->out.rec_mask[gid] && nrec < c->caprec) {
 				c->rec[nrec++] = (struct rec_entry){step, gid};
 			}
 		}
@@ -473,7 +473,7 @@ static int take_chunk(struct cuda_sim *c, const struct gpu_chunk *ch, snn_diag *
 	t0->events += events;
 	int rc = SNN_OK;
 	uint64_t done = ch->n0 + ch->steps;
-	if (s->spikes || s->opt.on_spikes) {
+	if (s->out.spikes || s->opt.on_spikes) {
 		/* to the spike file and to the on_spikes hook (--view, --stream), as
 		 * at the CPU engine's bookkeeping points */
 		const struct rec_entry *lists[1] = {c->rec};

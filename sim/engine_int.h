@@ -25,6 +25,7 @@
 #include "barrier_int.h"
 #include "model_rt.h"
 #include "net_int.h"
+#include "outputs_int.h"
 #include "poisson_int.h"
 #include "snn/sim.h"
 
@@ -119,8 +120,7 @@ struct trace_rt {
 	uint32_t interval_steps;
 	double *rows;             /* cap_rows x n */
 	uint32_t cap_rows;
-	uint64_t rows_flushed;    /* samples written so far */
-	struct trace_writer *writer;
+	uint64_t rows_flushed;    /* samples written so far (to out.traces[this index]) */
 };
 
 /* A series that grid_run_io writes every step: a population's output (var
@@ -130,10 +130,6 @@ struct grid_capture {
 	int var;
 	double *buf;              /* steps x size of the population */
 };
-
-/* rec_mask bits: a neuron's spikes go to the spike file, to the on_spikes hook */
-#define REC_FILE 1u
-#define REC_HOOK 2u
 
 /* Stages: populations are updated in stages of consecutive indices; a
  * projection with a delay of 0 steps (NIR's same-step edges) delivers the
@@ -165,7 +161,7 @@ struct grid_sim {
 	struct dc_event *dc_events;
 	uint32_t n_dc_events;
 	double *i_ext;            /* current stimuli per neuron (pA), NULL when none */
-	uint8_t *rec_mask;        /* per neuron: where its spikes go (REC_FILE | REC_HOOK) */
+	struct engine_outputs out; /* rec_mask, spike and trace writers, statistics arrays */
 	uint32_t bookkeeping;     /* steps between bookkeeping points (a multiple of window
 				   * on the CPU threads) */
 	uint32_t window;          /* steps updated between two deliveries (<= shortest delay) */
@@ -174,9 +170,6 @@ struct grid_sim {
 	double t_base_ms;         /* time of step 0 for the on_spikes hook (NIR: the sample's) */
 	struct trace_rt *traces;
 	uint32_t n_traces;
-	snn_spike_writer *spikes;
-	int32_t *spike_pop_slot;  /* per population: index in the writer, or -1 */
-	char *spike_path;
 	/* set by a backend whose synapses live on a device (else NULL, 0) */
 	const char *device_name;
 	double device_bytes;      /* device memory the engine allocated */
@@ -184,10 +177,6 @@ struct grid_sim {
 	double device_synapse_bytes;
 	/* results */
 	snn_stats stats;
-	const char **stat_names;
-	uint32_t *stat_sizes;
-	uint64_t *stat_spikes;
-	double *stat_rates;
 	uint64_t steps_done;
 	/* graded output and stages (NIR networks) */
 	bool graded;              /* spikes carry values (amp) */
