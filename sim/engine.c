@@ -1,8 +1,11 @@
 /*
  * The CPU engine: builds the runtime network from the IR and runs the time
  * grid with OpenMP threads (layout and ordering rules in engine_int.h).
- * Layer: sim core (engines). The only file, with synapses.c, that knows how
- * threads share the work. Nothing is allocated inside the step loop.
+ * Layer: sim core (engines). With synapses.c, the file that splits the work
+ * between threads (engine_int.h: slices of neuron ids); engine_cuda.c reuses
+ * the build, and the compiler and the Loihi mapper still read the threads'
+ * synapse blocks. Models are called through their ops (model_rt.h), once
+ * per population and slice. Nothing is allocated inside the step loop.
  *
  * One step n (t_n = n dt to t_n + dt), each thread on its slice:
  *   1. apply current-stimulus changes that start at step n
