@@ -1,8 +1,11 @@
 /*
  * The CPU engine: builds the runtime network from the IR and runs the time
  * grid with OpenMP threads (layout and ordering rules in engine_int.h).
- * Layer: sim core (engines). The only file, with synapses.c, that knows how
- * threads share the work. Nothing is allocated inside the step loop.
+ * Layer: sim core (engines). With synapses.c, the file that splits the work
+ * between threads (engine_int.h: slices of neuron ids); engine_cuda.c reuses
+ * the build, and the compiler and the Loihi mapper still read the threads'
+ * synapse blocks. Models are called through their ops (model_rt.h), once
+ * per population and slice. Nothing is allocated inside the step loop.
  *
  * One step n (t_n = n dt to t_n + dt), each thread on its slice:
  *   1. apply current-stimulus changes that start at step n
@@ -31,7 +34,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -39,12 +41,9 @@
 #include "bigmem_int.h"
 #include "engine_int.h"
 #include "engines_int.h"
-#include "model_lif.h"
-#include "model_lif_cond.h"
-#include "model_nir.h"
-#include "model_source.h"
 #include "rng_int.h"
 #include "tracefile_int.h"
+#include "util_int.h"
 
 #ifdef _OPENMP
 #define ENGINE_BARRIER() _Pragma("omp barrier")
@@ -85,38 +84,6 @@ static inline uint32_t *stage_end_of(const struct grid_sim *s, const struct thre
 }
 
 #define SPIKE_BATCH 256u
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-/* ------------------------------------------------------------------ parameters */
-
-bool engine_params_homogeneous(const struct pop_rt *p)
-{
-	const struct model *m = p->ir->model;
-	for (int k = 0; k < m->n_params; k++) {
-		if (!value_is_const(&p->ir->params[k])) {
-			return false;
-		}
-	}
-	return true;
-}
-
-int engine_draw_param(struct grid_sim *s, const struct pop_rt *p, int param, uint32_t local,
-		      double *out, snn_diag *d)
-{
-	return net_draw_param(s->net, p->ir, param, local, out, d);
-}
-
-int engine_draw_init(struct grid_sim *s, const struct pop_rt *p, int var, uint32_t local,
-		     double def, double *out, snn_diag *d)
-{
-	return net_draw_init(s->net, p->ir, var, local, def, out, d);
-}
 
 /* ------------------------------------------------------------------ stimuli */
 
@@ -381,34 +348,15 @@ static int setup_stimuli(struct grid_sim *s, snn_diag *d)
 static int setup_recording(struct grid_sim *s, snn_diag *d)
 {
 	const snn_net *net = s->net;
-	int rc = engines_record_plan(net, s->n_neurons, s->opt.record_all, s->opt.spike_path,
-				     &s->rec_mask, &s->spike_path, d);
+	int rc = outputs_plan(&s->out, net, s->n_neurons, &s->opt, d);
 	if (rc != SNN_OK) {
 		return rc;
-	}
-	if (s->opt.on_spikes) {
-		for (uint32_t i = 0; i < net->n_pops; i++) {
-			if (net->pops[i].name[0] == '@') {
-				continue;
-			}
-			for (uint32_t k = 0; k < net->pops[i].size; k++) {
-				s->rec_mask[net->pops[i].first + k] |= REC_HOOK;
-			}
-		}
 	}
 	/* traces */
 	s->n_traces = net->n_traces;
 	s->traces = calloc(net->n_traces ? net->n_traces : 1, sizeof(struct trace_rt));
 	if (!s->traces) {
 		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
-	}
-	for (uint32_t r = 0; r < net->n_traces; r++) {
-		const struct trace_record *t = &net->traces[r];
-		if (s->spike_path && strcmp(s->spike_path, t->file) == 0) {
-			return snn_diag_error(d, SNN_EINVAL, t->where.file, t->where.line, t->where.col,
-					      "the spike file '%s' is also the file of trace record %u",
-					      t->file, r + 1);
-		}
 	}
 	for (uint32_t r = 0; r < net->n_traces; r++) {
 		struct trace_rt *tr = &s->traces[r];
@@ -452,7 +400,7 @@ static int setup_buffers(struct grid_sim *s, const struct grid_mode *mode, snn_d
 		struct thread_rt *t = &s->thr[k];
 		uint32_t c = 0;
 		for (uint32_t g = t->lo; g < t->hi; g++) {
-			c += s->rec_mask[g] != 0;
+			c += s->out.rec_mask[g] != 0;
 		}
 		t->rec_in_slice = c;
 		if (c && REC_TARGET_ENTRIES / c < F) {
@@ -530,7 +478,7 @@ int grid_write_spikes(struct grid_sim *s, const struct rec_entry *const *lists,
 			while (pos[k] < counts[k] && l[pos[k]].step == step) {
 				uint32_t gid = l[pos[k]].gid;
 				uint32_t pi = grid_pop_of(s, gid);
-				uint8_t mask = s->rec_mask[gid];
+				uint8_t mask = s->out.rec_mask[gid];
 				if (mask & REC_HOOK) {
 					if (nev == SPIKE_BATCH) {
 						s->opt.on_spikes(s->opt.spikes_ctx, ev, nev, t_ms);
@@ -539,14 +487,14 @@ int grid_write_spikes(struct grid_sim *s, const struct rec_entry *const *lists,
 					ev[nev++] = (snn_spike_event){s->t_base_ms + ts, pi,
 								      gid - s->pops[pi].first};
 				}
-				if (!(mask & REC_FILE) || !s->spikes) {
+				if (!(mask & REC_FILE) || !s->out.spikes) {
 					pos[k]++;
 					continue;
 				}
-				int32_t slot = s->spike_pop_slot[pi];
+				int32_t slot = s->out.spike_pop_slot[pi];
 				if (slot != bpop || nb == 256) {
 					if (nb) {
-						rc = snn_spike_writer_append(s->spikes, (size_t)bpop, tbuf,
+						rc = snn_spike_writer_append(s->out.spikes, (size_t)bpop, tbuf,
 									     ibuf, nb, d);
 					}
 					nb = 0;
@@ -563,7 +511,7 @@ int grid_write_spikes(struct grid_sim *s, const struct rec_entry *const *lists,
 		}
 	}
 	if (rc == SNN_OK && nb) {
-		rc = snn_spike_writer_append(s->spikes, (size_t)bpop, tbuf, ibuf, nb, d);
+		rc = snn_spike_writer_append(s->out.spikes, (size_t)bpop, tbuf, ibuf, nb, d);
 	}
 	if (s->opt.on_spikes) {
 		s->opt.on_spikes(s->opt.spikes_ctx, ev, nev, t_ms);
@@ -597,7 +545,7 @@ int grid_flush_traces(struct grid_sim *s, uint64_t steps_done, snn_diag *d)
 		if (rows == 0) {
 			continue;
 		}
-		int rc = trace_writer_append(tr->writer, tr->rows, rows, d);
+		int rc = trace_writer_append(s->out.traces[r], tr->rows, rows, d);
 		if (rc != SNN_OK) {
 			return rc;
 		}
@@ -629,44 +577,8 @@ static void update_stage(struct grid_sim *s, struct thread_rt *t, uint64_t n, ui
 		const int32_t *in1 = t->ring && s->n_ch > 1 ? in0 + slice : in0;
 		const double *din0 = t->ringd ? t->ringd + off : NULL;
 		const double *iext = s->i_ext ? s->i_ext + p->first + lo : NULL;
-		switch (p->model) {
-		case MODEL_LIF_DELTA:
-			lif_delta_update(p, lo, hi, in0, iext, out, &nout);
-			break;
-		case MODEL_LIF_EXP:
-			if (p->merged) {
-				lif_exp1_update(p, lo, hi, in0, iext, out, &nout);
-			} else {
-				lif_exp_update(p, lo, hi, in0, in1, iext, out, &nout);
-			}
-			break;
-		case MODEL_LIF_COND:
-			cond_update(p, lo, hi, in0, in1, iext, out, &nout);
-			break;
-		case MODEL_SPIKE_SOURCE:
-			spike_source_update(p, lo, hi, n, out, &nout);
-			break;
-		case MODEL_POISSON_SOURCE:
-			poisson_source_update(p, lo, hi, n, s->net->sim.seed, out, &nout);
-			break;
-		case MODEL_NIR_INPUT:
-		case MODEL_NIR_RELAY:
-		case MODEL_NIR_LI:
-		case MODEL_NIR_LIF:
-		case MODEL_NIR_I:
-		case MODEL_NIR_IF:
-		case MODEL_NIR_CUBA_LI:
-		case MODEL_NIR_CUBA_LIF:
-		case MODEL_NIR_THRESHOLD:
-			nir_update(p, lo, hi, din0, n, out, amp, &nout);
-			break;
-		case MODEL_LOIHI_LIF:
-			loihi_update(p, lo, hi, in0, n, out, &nout);
-			break;
-		case MODEL_COUNT_:
-		default:
-			break;
-		}
+		const struct model_step in = {in0, in1, din0, iext, n, s->net->sim.seed};
+		p->ops->update(p, &in, lo, hi, out, amp, &nout);
 		if (amp && !p->ir->model->graded) {
 			for (uint32_t j = before; j < nout; j++) {
 				amp[j] = 1.0;
@@ -701,8 +613,7 @@ static void capture_slice(struct grid_sim *s, struct thread_rt *t, uint64_t n)
 		double *row = cp->buf + n * p->size;
 		if (cp->var >= 0) {
 			for (uint32_t i = lo; i < hi; i++) {
-				row[i] = p->model == MODEL_LOIHI_LIF ? loihi_get(p, cp->var, i)
-								     : nir_get(p, cp->var, i);
+				row[i] = p->ops->get(p, cp->var, i);
 			}
 			continue;
 		}
@@ -726,7 +637,7 @@ static void record_slice(struct grid_sim *s, struct thread_rt *t, int tid, uint6
 			pi++;
 		}
 		t->pop_spikes[pi]++;
-		if (s->rec_mask[gid]) {
+		if (s->out.rec_mask[gid]) {
 			t->rec[t->nrec++] = (struct rec_entry){(uint32_t)n, gid};
 		}
 	}
@@ -740,10 +651,7 @@ static void record_slice(struct grid_sim *s, struct thread_rt *t, int tid, uint6
 		double *dst = tr->rows + row * tr->n;
 		for (uint32_t e = tr->thr_lo[tid]; e < tr->thr_hi[tid]; e++) {
 			uint32_t local = tr->gids[e] - p->first;
-			dst[e] = p->model == MODEL_LIF_COND    ? cond_get(p, tr->ir->var, local)
-				 : p->model == MODEL_LOIHI_LIF ? loihi_get(p, tr->ir->var, local)
-				 : p->ir->model->hidden        ? nir_get(p, tr->ir->var, local)
-							       : lif_get(p, tr->ir->var, local);
+			dst[e] = p->ops->get(p, tr->ir->var, local);
 		}
 	}
 	if (s->n_caps) {
@@ -862,7 +770,7 @@ struct run_ctl {
 static void bookkeep(struct grid_sim *s, struct run_ctl *c, uint64_t n)
 {
 	uint64_t done = n + 1;
-	if ((s->spikes || s->opt.on_spikes) &&
+	if ((s->out.spikes || s->opt.on_spikes) &&
 	    flush_spikes(s, s->t_base_ms + (double)done * s->dt, c->d) != SNN_OK) {
 		c->rc = SNN_EIO;
 		c->stop = 1;
@@ -1007,22 +915,14 @@ static void grid_teardown(struct grid_sim *s)
 	free(s->poisson);
 	free(s->dc_events);
 	free(s->i_ext);
-	free(s->rec_mask);
 	for (uint32_t r = 0; s->traces && r < s->n_traces; r++) {
 		free(s->traces[r].gids);
 		free(s->traces[r].thr_lo);
 		free(s->traces[r].thr_hi);
 		free(s->traces[r].rows);
-		trace_writer_abort(s->traces[r].writer);
 	}
 	free(s->traces);
-	snn_spike_writer_abort(s->spikes);
-	free(s->spike_pop_slot);
-	free(s->spike_path);
-	free(s->stat_names);
-	free(s->stat_sizes);
-	free(s->stat_spikes);
-	free(s->stat_rates);
+	outputs_free(&s->out);
 	free(s);
 }
 
@@ -1191,26 +1091,6 @@ static int build_region(struct grid_sim *s, bool host_buffers, void *shared, snn
 	return c.rc;
 }
 
-/* Whether a lif exp population can sum both channels in one buffer: equal
- * synaptic time constants in every neuron (the currents then add exactly in
- * the dynamics) and no trace that records one of them alone. */
-static bool lif_can_merge(const struct grid_sim *s, const struct pop_rt *p)
-{
-	for (uint32_t i = 0; i < (p->lif_het ? p->size : 1); i++) {
-		const struct lif_prop *P = p->lif_het ? &p->lif_het[i] : &p->lif;
-		if (P->P11ex != P->P11in || P->P21ex != P->P21in) {
-			return false;
-		}
-	}
-	for (uint32_t r = 0; r < s->net->n_traces; r++) {
-		const struct trace_record *t = &s->net->traces[r];
-		if (t->who.pop == p->index && t->var != LIF_S_V_M) {
-			return false;
-		}
-	}
-	return true;
-}
-
 static int setup_pops(struct grid_sim *s, snn_diag *d)
 {
 	const snn_net *net = s->net;
@@ -1227,51 +1107,14 @@ static int setup_pops(struct grid_sim *s, snn_diag *d)
 		p->model = p->ir->model->id;
 		p->first = p->ir->first;
 		p->size = p->ir->size;
-		int rc;
-		switch (p->model) {
-		case MODEL_LIF_DELTA:
-		case MODEL_LIF_EXP:
-			rc = lif_setup(s, p, d);
-			break;
-		case MODEL_LIF_COND:
-			rc = cond_setup(s, p, d);
-			break;
-		case MODEL_SPIKE_SOURCE:
-		case MODEL_POISSON_SOURCE:
-			rc = source_setup(s, p, d);
-			break;
-		case MODEL_NIR_INPUT:
-		case MODEL_NIR_RELAY:
-		case MODEL_NIR_LI:
-		case MODEL_NIR_LIF:
-		case MODEL_NIR_I:
-		case MODEL_NIR_IF:
-		case MODEL_NIR_CUBA_LI:
-		case MODEL_NIR_CUBA_LIF:
-		case MODEL_NIR_THRESHOLD:
-			s->graded = true;
-			rc = nir_setup(s, p, d);
-			break;
-		case MODEL_LOIHI_LIF:
-			rc = loihi_setup(s, p, d);
-			break;
-		case MODEL_COUNT_:
-		default:
-			rc = snn_diag_error(d, SNN_EUNSUP, p->ir->where.file, p->ir->where.line,
-					    p->ir->where.col, "model not supported by the cpu engine");
-			break;
-		}
+		p->ops = p->ir->model->ops;
+		p->n_in = (uint8_t)p->ir->model->n_channels;
+		s->graded |= p->ir->model->graded;
+		int rc = p->ops ? p->ops->setup(s->net, s->dt, p, d)
+				: snn_diag_error(d, SNN_EUNSUP, p->ir->where.file, p->ir->where.line,
+						 p->ir->where.col, "model not supported by the cpu engine");
 		if (rc != SNN_OK) {
 			return rc;
-		}
-		p->n_in = (uint8_t)p->ir->model->n_channels;
-		if (p->model == MODEL_LIF_EXP && lif_can_merge(s, p)) {
-			p->merged = true;
-			p->n_in = 1;
-			for (uint32_t k = 0; k < p->size; k++) {
-				p->x1[k] += p->x2[k];
-				p->x2[k] = 0.0;
-			}
 		}
 		if (p->n_in > s->n_ch) {
 			s->n_ch = p->n_in;
@@ -1469,88 +1312,32 @@ int grid_open_outputs(struct grid_sim *s, snn_diag *d)
 	snn_provenance prov = {s->opt.software, net->source_path, net->source_text,
 			       net->source_sha256, net->sim.seed, s->nthreads, s->engine_name, s->dt,
 			       (double)s->n_steps * s->dt};
-	s->spike_pop_slot = malloc((s->n_pops ? s->n_pops : 1) * sizeof(int32_t));
-	if (!s->spike_pop_slot) {
-		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
-	}
-	if (s->spike_path) {
-		int rc = engines_open_spike_file(net, s->spike_path, s->opt.format, s->rec_mask,
-						 REC_FILE, &prov, s->spike_pop_slot, &s->spikes, d);
-		if (rc != SNN_OK) {
-			return rc;
-		}
-	}
-	for (uint32_t r = 0; r < s->n_traces; r++) {
-		struct trace_rt *tr = &s->traces[r];
-		const struct population *p = &net->pops[tr->pop];
-		uint64_t *ids = malloc((tr->n ? tr->n : 1) * sizeof(uint64_t));
-		if (!ids) {
-			return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
-		}
-		for (uint32_t e = 0; e < tr->n; e++) {
-			ids[e] = tr->gids[e] - p->first;
-		}
-		const struct model_state *ms = &p->model->state[tr->ir->var];
-		int rc = trace_writer_open(tr->ir->file, p->name, ids, tr->n, ms->name,
-					   snn_dim_unit(ms->dim), tr->interval_steps * s->dt,
-					   tr->interval_steps * s->dt, &prov, &tr->writer, d);
-		free(ids);
-		if (rc != SNN_OK) {
-			return rc;
-		}
-	}
-	return SNN_OK;
+	return outputs_open(&s->out, s->opt.format, &prov, d);
 }
 
 void grid_abort_outputs(struct grid_sim *s)
 {
-	snn_spike_writer_abort(s->spikes);
-	s->spikes = NULL;
-	for (uint32_t r = 0; r < s->n_traces; r++) {
-		trace_writer_abort(s->traces[r].writer);
-		s->traces[r].writer = NULL;
-	}
+	outputs_abort(&s->out);
 }
 
+/* The engine's part of the statistics; outputs_fill_stats the populations'. */
 static int fill_stats(struct grid_sim *s, double sim_s)
 {
 	snn_stats *st = &s->stats;
-	uint32_t nv = 0;
-	for (uint32_t i = 0; i < s->n_pops; i++) {
-		nv += s->pops[i].ir->name[0] != '@';
-	}
-	free(s->stat_names);
-	free(s->stat_sizes);
-	free(s->stat_spikes);
-	free(s->stat_rates);
-	s->stat_names = calloc(nv ? nv : 1, sizeof(char *));
-	s->stat_sizes = calloc(nv ? nv : 1, sizeof(uint32_t));
-	s->stat_spikes = calloc(nv ? nv : 1, sizeof(uint64_t));
-	s->stat_rates = calloc(nv ? nv : 1, sizeof(double));
-	if (!s->stat_names || !s->stat_sizes || !s->stat_spikes || !s->stat_rates) {
-		return SNN_ENOMEM;
-	}
 	double bio_ms = (double)s->steps_done * s->dt;
-	st->spikes = 0;
-	st->events = 0;
-	st->synapses = 0;
-	st->synapse_bytes = 0;
-	uint32_t k = 0;
 	for (uint32_t i = 0; i < s->n_pops; i++) {
 		uint64_t c = 0;
 		for (int t = 0; t < s->nthreads; t++) {
 			c += s->thr[t].pop_spikes[i];
 		}
-		st->spikes += c;
-		if (s->pops[i].ir->name[0] == '@') {
-			continue;
-		}
-		s->stat_names[k] = s->pops[i].ir->name;
-		s->stat_sizes[k] = s->pops[i].size;
-		s->stat_spikes[k] = c;
-		s->stat_rates[k] = bio_ms > 0 ? (double)c / (s->pops[i].size * bio_ms * 1e-3) : 0.0;
-		k++;
+		s->out.pop_spikes[i] = c;
 	}
+	if (outputs_fill_stats(&s->out, bio_ms, st) != SNN_OK) {
+		return SNN_ENOMEM;
+	}
+	st->events = 0;
+	st->synapses = 0;
+	st->synapse_bytes = 0;
 	for (int t = 0; t < s->nthreads; t++) {
 		st->events += s->thr[t].events;
 		for (uint32_t b = 0; b < s->thr[t].n_blocks; b++) {
@@ -1566,10 +1353,6 @@ static int fill_stats(struct grid_sim *s, double sim_s)
 		st->synapses = s->device_synapses;
 		st->synapse_bytes = s->device_synapse_bytes;
 	}
-	st->neurons = 0;
-	for (uint32_t i = 0; i < s->n_pops; i++) {
-		st->neurons += s->pops[i].ir->name[0] != '@' ? s->pops[i].size : 0;
-	}
 	st->sim_s = sim_s;
 	st->bio_ms = bio_ms;
 	st->threads = s->nthreads;
@@ -1580,13 +1363,6 @@ static int fill_stats(struct grid_sim *s, double sim_s)
 	st->engine = s->engine_name;
 	st->device = s->device_name;
 	st->device_bytes = s->device_bytes;
-	st->n_pops = nv;
-	st->pop_names = s->stat_names;
-	st->pop_sizes = s->stat_sizes;
-	st->pop_spikes = s->stat_spikes;
-	st->rates_hz = s->stat_rates;
-	st->spike_file = s->spike_path;
-	st->peak_rss_mb = snn_peak_rss_mb();
 	return SNN_OK;
 }
 
@@ -1603,19 +1379,8 @@ int grid_finish_run(struct grid_sim *s, int rc, double sim_s, snn_diag *d)
 		return rc;
 	}
 	s->steps_done = s->n_steps;
-	if (s->spikes) {
-		rc = snn_spike_writer_commit(s->spikes, d);
-		s->spikes = NULL;
-	}
-	for (uint32_t r = 0; r < s->n_traces; r++) {
-		int rc2 = trace_writer_commit(s->traces[r].writer, d);
-		s->traces[r].writer = NULL;
-		if (rc == SNN_OK) {
-			rc = rc2;
-		}
-	}
+	rc = outputs_commit(&s->out, d);
 	if (rc != SNN_OK) {
-		grid_abort_outputs(s);
 		return rc;
 	}
 	if (fill_stats(s, sim_s) != SNN_OK) {
@@ -1670,31 +1435,15 @@ static int grid_reset(struct grid_sim *s, snn_diag *d)
 	}
 	for (uint32_t i = 0; i < s->n_pops; i++) {
 		struct pop_rt *p = &s->pops[i];
-		switch (p->model) {
-		case MODEL_SPIKE_SOURCE:
-			for (uint32_t k = 0; k < p->size; k++) {
-				p->cursor[k] = p->train_off[k];
-			}
-			break;
-		case MODEL_POISSON_SOURCE:
-			break;
-		case MODEL_LOIHI_LIF: {
-			int rc = loihi_reset(s, p, d);
-			if (rc != SNN_OK) {
-				return rc;
-			}
-			break;
-		}
-		case MODEL_LIF_DELTA:
-		case MODEL_LIF_EXP:
-		case MODEL_LIF_COND:
+		if (!p->ops->reset) {
 			return snn_diag_error(d, SNN_EUNSUP, p->ir->where.file, p->ir->where.line,
 					      p->ir->where.col,
 					      "population '%s': model %s cannot be run sample by sample",
 					      p->ir->name, p->ir->model->name);
-		default:
-			nir_reset(p);
-			break;
+		}
+		int rc = p->ops->reset(s->net, p, d);
+		if (rc != SNN_OK) {
+			return rc;
 		}
 	}
 	for (int k = 0; k < s->nthreads; k++) {

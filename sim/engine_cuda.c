@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -26,6 +25,7 @@
 #include "cuda/gpu.h"
 #include "engine_int.h"
 #include "engines_int.h"
+#include "util_int.h"
 
 /* Spike records of one chunk take at most this many ids per buffer. */
 #define CHUNK_IDS_MAX (1u << 26)
@@ -41,13 +41,6 @@ struct cuda_sim {
 	uint64_t n_rec;          /* neurons whose spikes are recorded */
 	char device[300];
 };
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* ------------------------------------------------------------------ synapses */
 
@@ -421,7 +414,7 @@ static int cuda_new(const snn_net *net, const snn_sim_options *opt, void **out, 
 	c->outdeg = calloc(s->n_neurons ? s->n_neurons : 1, sizeof(uint64_t));
 	fb = flat_blocks(s, &nfb);
 	for (uint32_t g = 0; g < s->n_neurons; g++) {
-		c->n_rec += s->rec_mask[g] != 0;
+		c->n_rec += s->out.rec_mask[g] != 0;
 	}
 	c->caprec = (size_t)s->bookkeeping * c->n_rec + 1;
 	c->rec = malloc(c->caprec * sizeof(struct rec_entry));
@@ -472,7 +465,7 @@ static int take_chunk(struct cuda_sim *c, const struct gpu_chunk *ch, snn_diag *
 			}
 			t0->pop_spikes[pi]++;
 			events += c->outdeg[gid];
-			if (s->rec_mask[gid] && nrec < c->caprec) {
+			if (s->out.rec_mask[gid] && nrec < c->caprec) {
 				c->rec[nrec++] = (struct rec_entry){step, gid};
 			}
 		}
@@ -480,7 +473,7 @@ static int take_chunk(struct cuda_sim *c, const struct gpu_chunk *ch, snn_diag *
 	t0->events += events;
 	int rc = SNN_OK;
 	uint64_t done = ch->n0 + ch->steps;
-	if (s->spikes || s->opt.on_spikes) {
+	if (s->out.spikes || s->opt.on_spikes) {
 		/* to the spike file and to the on_spikes hook (--view, --stream), as
 		 * at the CPU engine's bookkeeping points */
 		const struct rec_entry *lists[1] = {c->rec};

@@ -42,27 +42,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "connect_int.h"
 #include "engines_int.h"
 #include "event_int.h"
 #include "net_int.h"
+#include "outputs_int.h"
 #include "rng_int.h"
 #include "tracefile_int.h"
+#include "util_int.h"
 
 #define EV_NONE UINT32_MAX
 #define EV_REC_BATCH 256
 #define EV_TRACE_ROWS 1024
 #define EV_PROGRESS_EVERY 4096u
 #define EV_HOOK_MS 10.0 /* the on_spikes hook hears of the time at least this often */
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 struct ev_pop {
 	const struct population *ir;
@@ -104,7 +98,6 @@ struct ev_trace {
 	uint64_t n_samples, next; /* samples to take; the next one (1-based) */
 	double *rows;
 	uint32_t nrows;
-	struct trace_writer *writer;
 };
 
 struct ev_sim {
@@ -141,10 +134,7 @@ struct ev_sim {
 	uint32_t n_chg, cur_chg;
 	bool has_current;
 	/* outputs */
-	uint8_t *rec_mask;
-	char *spike_path;
-	snn_spike_writer *spikes;
-	int32_t *spike_pop_slot;
+	struct engine_outputs out; /* rec_mask, spike and trace writers, statistics arrays */
 	double rec_t[EV_REC_BATCH];
 	uint64_t rec_id[EV_REC_BATCH];
 	uint32_t nrec;
@@ -158,10 +148,6 @@ struct ev_sim {
 	uint64_t events;
 	double t_now;
 	snn_stats stats;
-	const char **stat_names;
-	uint32_t *stat_sizes;
-	uint64_t *stat_spikes;
-	double *stat_rates;
 };
 
 static int oom(snn_diag *d)
@@ -933,8 +919,7 @@ static int setup_emitters(struct ev_sim *s, snn_diag *d)
 static int setup_recording(struct ev_sim *s, snn_diag *d)
 {
 	const snn_net *net = s->net;
-	int rc = engines_record_plan(net, s->n_neurons, s->opt.record_all, s->opt.spike_path,
-				     &s->rec_mask, &s->spike_path, d);
+	int rc = outputs_plan(&s->out, net, s->n_neurons, &s->opt, d);
 	if (rc != SNN_OK) {
 		return rc;
 	}
@@ -947,12 +932,6 @@ static int setup_recording(struct ev_sim *s, snn_diag *d)
 	for (uint32_t r = 0; r < net->n_traces; r++) {
 		const struct trace_record *t = &net->traces[r];
 		struct ev_trace *tr = &s->traces[r];
-		if (s->spike_path && strcmp(s->spike_path, t->file) == 0) {
-			return snn_diag_error(
-			    d, SNN_EINVAL, t->where.file, t->where.line, t->where.col,
-			    "the spike file '%s' is also the file of trace record %u", t->file,
-			    r + 1);
-		}
 		tr->ir = t;
 		tr->n = target_set_size(&t->who);
 		tr->interval_steps = (uint64_t)net_steps_of(t->interval_ms, net->sim.dt_ms);
@@ -995,20 +974,12 @@ static void ev_free(void *impl)
 	free(s->streams);
 	free(s->sh);
 	free(s->chg);
-	free(s->rec_mask);
-	free(s->spike_path);
-	snn_spike_writer_abort(s->spikes);
-	free(s->spike_pop_slot);
 	for (uint32_t r = 0; s->traces && r < s->n_traces; r++) {
 		free(s->traces[r].gids);
 		free(s->traces[r].rows);
-		trace_writer_abort(s->traces[r].writer);
 	}
 	free(s->traces);
-	free(s->stat_names);
-	free(s->stat_sizes);
-	free(s->stat_spikes);
-	free(s->stat_rates);
+	outputs_free(&s->out);
 	free(s);
 }
 
@@ -1046,7 +1017,7 @@ static int flush_rec(struct ev_sim *s, snn_diag *d)
 {
 	int rc = SNN_OK;
 	if (s->nrec) {
-		rc = snn_spike_writer_append(s->spikes, (size_t)s->rec_slot, s->rec_t, s->rec_id,
+		rc = snn_spike_writer_append(s->out.spikes, (size_t)s->rec_slot, s->rec_t, s->rec_id,
 					     s->nrec, d);
 	}
 	s->nrec = 0;
@@ -1063,7 +1034,7 @@ static void hook_flush(struct ev_sim *s, double t_ms)
 /* Queues a spike for the hook (stimulus sources are not shown). */
 static void hook_spike(struct ev_sim *s, const struct ev_pop *p, uint32_t gid, double t)
 {
-	if (p->ir->name[0] == '@') {
+	if (p->ir->hidden) {
 		return;
 	}
 	if (s->nhook == EV_REC_BATCH) {
@@ -1075,7 +1046,7 @@ static void hook_spike(struct ev_sim *s, const struct ev_pop *p, uint32_t gid, d
 static int record_spike(struct ev_sim *s, const struct ev_pop *p, uint32_t gid, double t,
 			snn_diag *d)
 {
-	int32_t slot = s->spike_pop_slot[s->nrn[gid].pop];
+	int32_t slot = s->out.spike_pop_slot[s->nrn[gid].pop];
 	if ((slot != s->rec_slot || s->nrec == EV_REC_BATCH) && flush_rec(s, d) != SNN_OK) {
 		return SNN_EIO;
 	}
@@ -1122,7 +1093,7 @@ static int sample_until(struct ev_sim *s, double t, bool inclusive, snn_diag *d)
 			}
 			tr->next++;
 			if (++tr->nrows == EV_TRACE_ROWS) {
-				int rc = trace_writer_append(tr->writer, tr->rows, tr->nrows, d);
+				int rc = trace_writer_append(s->out.traces[r], tr->rows, tr->nrows, d);
 				tr->nrows = 0;
 				if (rc != SNN_OK) {
 					return rc;
@@ -1146,47 +1117,7 @@ static int open_outputs(struct ev_sim *s, snn_diag *d)
 			       engine_event_cpu.name,
 			       0.0,
 			       s->t_end};
-	s->spike_pop_slot = malloc((s->n_pops ? s->n_pops : 1) * sizeof(int32_t));
-	if (!s->spike_pop_slot) {
-		return oom(d);
-	}
-	if (s->spike_path) {
-		int rc = engines_open_spike_file(net, s->spike_path, s->opt.format, s->rec_mask,
-						 0xFF, &prov, s->spike_pop_slot, &s->spikes, d);
-		if (rc != SNN_OK) {
-			return rc;
-		}
-	}
-	for (uint32_t r = 0; r < s->n_traces; r++) {
-		struct ev_trace *tr = &s->traces[r];
-		const struct population *p = &net->pops[tr->ir->who.pop];
-		uint64_t *ids = malloc((tr->n ? tr->n : 1) * sizeof(uint64_t));
-		if (!ids) {
-			return oom(d);
-		}
-		for (uint32_t e = 0; e < tr->n; e++) {
-			ids[e] = tr->gids[e] - p->first;
-		}
-		const struct model_state *ms = &p->model->state[tr->ir->var];
-		double iv = (double)tr->interval_steps * net->sim.dt_ms;
-		int rc = trace_writer_open(tr->ir->file, p->name, ids, tr->n, ms->name,
-					   snn_dim_unit(ms->dim), iv, iv, &prov, &tr->writer, d);
-		free(ids);
-		if (rc != SNN_OK) {
-			return rc;
-		}
-	}
-	return SNN_OK;
-}
-
-static void abort_outputs(struct ev_sim *s)
-{
-	snn_spike_writer_abort(s->spikes);
-	s->spikes = NULL;
-	for (uint32_t r = 0; r < s->n_traces; r++) {
-		trace_writer_abort(s->traces[r].writer);
-		s->traces[r].writer = NULL;
-	}
+	return outputs_open(&s->out, s->opt.format, &prov, d);
 }
 
 /* ------------------------------------------------------------------ events */
@@ -1245,7 +1176,7 @@ static int do_emit(struct ev_sim *s, double t, snn_diag *d)
 		return SNN_OK;
 	}
 	p->spikes++;
-	if (s->rec_mask[g] && record_spike(s, p, g, t, d) != SNN_OK) {
+	if ((s->out.rec_mask[g] & REC_FILE) && record_spike(s, p, g, t, d) != SNN_OK) {
 		return SNN_EIO;
 	}
 	if (s->opt.on_spikes) {
@@ -1421,35 +1352,15 @@ static int run_loop(struct ev_sim *s, double t0, snn_diag *d)
 	return SNN_OK;
 }
 
+/* The engine's part of the statistics; outputs_fill_stats the populations'. */
 static int fill_stats(struct ev_sim *s, double sim_s, double bio_ms)
 {
 	snn_stats *st = &s->stats;
-	uint32_t nv = 0;
 	for (uint32_t i = 0; i < s->n_pops; i++) {
-		nv += s->pops[i].ir->name[0] != '@';
+		s->out.pop_spikes[i] = s->pops[i].spikes;
 	}
-	s->stat_names = calloc(nv ? nv : 1, sizeof(char *));
-	s->stat_sizes = calloc(nv ? nv : 1, sizeof(uint32_t));
-	s->stat_spikes = calloc(nv ? nv : 1, sizeof(uint64_t));
-	s->stat_rates = calloc(nv ? nv : 1, sizeof(double));
-	if (!s->stat_names || !s->stat_sizes || !s->stat_spikes || !s->stat_rates) {
+	if (outputs_fill_stats(&s->out, bio_ms, st) != SNN_OK) {
 		return SNN_ENOMEM;
-	}
-	st->spikes = 0;
-	st->neurons = 0;
-	uint32_t k = 0;
-	for (uint32_t i = 0; i < s->n_pops; i++) {
-		const struct ev_pop *p = &s->pops[i];
-		st->spikes += p->spikes;
-		if (p->ir->name[0] == '@') {
-			continue;
-		}
-		st->neurons += p->size;
-		s->stat_names[k] = p->ir->name;
-		s->stat_sizes[k] = p->size;
-		s->stat_spikes[k] = p->spikes;
-		s->stat_rates[k] = bio_ms > 0 ? (double)p->spikes / (p->size * bio_ms * 1e-3) : 0.0;
-		k++;
 	}
 	st->events = s->events;
 	st->synapses = s->n_syn;
@@ -1460,13 +1371,6 @@ static int fill_stats(struct ev_sim *s, double sim_s, double bio_ms)
 	st->bio_ms = bio_ms;
 	st->threads = 1;
 	st->engine = engine_event_cpu.name;
-	st->n_pops = nv;
-	st->pop_names = s->stat_names;
-	st->pop_sizes = s->stat_sizes;
-	st->pop_spikes = s->stat_spikes;
-	st->rates_hz = s->stat_rates;
-	st->spike_file = s->spike_path;
-	st->peak_rss_mb = snn_peak_rss_mb();
 	return SNN_OK;
 }
 
@@ -1475,40 +1379,29 @@ static int ev_run(void *impl, snn_diag *d)
 	struct ev_sim *s = impl;
 	int rc = open_outputs(s, d);
 	if (rc != SNN_OK) {
-		abort_outputs(s);
+		outputs_abort(&s->out);
 		return rc;
 	}
 	double t0 = now_s();
 	rc = run_loop(s, t0, d);
-	if (rc == SNN_OK && s->spikes) {
+	if (rc == SNN_OK && s->out.spikes) {
 		rc = flush_rec(s, d);
 	}
 	for (uint32_t r = 0; rc == SNN_OK && r < s->n_traces; r++) {
 		struct ev_trace *tr = &s->traces[r];
 		if (tr->nrows) {
-			rc = trace_writer_append(tr->writer, tr->rows, tr->nrows, d);
+			rc = trace_writer_append(s->out.traces[r], tr->rows, tr->nrows, d);
 			tr->nrows = 0;
 		}
 	}
 	double sim_s = now_s() - t0;
 	if (rc != SNN_OK) {
-		abort_outputs(s);
+		outputs_abort(&s->out);
 		fill_stats(s, sim_s, s->t_now);
 		return rc;
 	}
-	if (s->spikes) {
-		rc = snn_spike_writer_commit(s->spikes, d);
-		s->spikes = NULL;
-	}
-	for (uint32_t r = 0; r < s->n_traces; r++) {
-		int rc2 = trace_writer_commit(s->traces[r].writer, d);
-		s->traces[r].writer = NULL;
-		if (rc == SNN_OK) {
-			rc = rc2;
-		}
-	}
+	rc = outputs_commit(&s->out, d);
 	if (rc != SNN_OK) {
-		abort_outputs(s);
 		return rc;
 	}
 	if (fill_stats(s, sim_s, s->t_end) != SNN_OK) {

@@ -23,63 +23,11 @@
 #include <stdint.h>
 
 #include "barrier_int.h"
-#include "model_loihi.h"
+#include "model_rt.h"
 #include "net_int.h"
+#include "outputs_int.h"
 #include "poisson_int.h"
 #include "snn/sim.h"
-#include "step_hd.h"
-
-/* Constants of the NIR models (see model_nir.h). */
-struct nir_prop {
-	double a_m, c_m, gr;     /* v <- a_m v + c_m + gr I */
-	double a_s, gw;          /* i <- a_s i + gw I (current-based models) */
-	double v_th, v_reset;
-	double jump;             /* v_th - v_reset */
-	double v0;               /* resting value, the initial v */
-};
-
-struct pop_rt {
-	const struct population *ir;
-	uint32_t index;
-	enum model_id model;
-	uint32_t first, size;
-	/* inputs: channels used (0 for sources; 1 for delta synapses, and for
-	 * exponential ones when both time constants are equal and the two
-	 * currents are not recorded apart: they then add in one buffer) */
-	uint8_t n_in;
-	bool merged;
-	int in_shift[2];       /* S of each channel */
-	double in_scale[2];    /* 2^-S */
-	/* state, structure of arrays */
-	double *v;    /* lif: V_m - E_L; lif_cond: V_m */
-	double *x1;   /* lif exp: I_syn_ex (pA); lif_cond: g_ex (nS) */
-	double *x2;   /* lif exp: I_syn_in (pA); lif_cond: g_in (nS) */
-	uint32_t *ref;
-	/* constants: one struct when homogeneous, one per neuron otherwise */
-	struct lif_prop lif;
-	struct lif_prop *lif_het;
-	struct cond_prop cond;
-	struct cond_prop *cond_het;
-	/* spike_source: emission steps in CSR by neuron, and a cursor per neuron */
-	uint64_t *train_off;
-	uint32_t *train_step;
-	uint64_t *cursor;
-	/* poisson_source */
-	double p_spike;
-	uint64_t src_start, src_stop; /* active steps [start, stop) */
-	/* NIR models: x1 is the synaptic current of the current-based ones */
-	/* loihi_lif: integer state and constants (ref: refractory steps left) */
-	int32_t *lu, *lv;
-	struct loihi_prop loihi;
-	struct loihi_prop *loihi_het;
-	struct nir_prop nir;
-	struct nir_prop *nir_het;
-	bool nir_multi;          /* several spikes per step */
-	bool nir_subtract;       /* reset by subtraction */
-	double *bias;            /* constant input of each neuron, or NULL */
-	const double *input;     /* nir_input: steps x size values of the sample, or NULL */
-	uint32_t stage;          /* update stage (engine_int.h: stages) */
-};
 
 /* A delay group inside a source's row: `len` synapses with one delay and
  * one channel. */
@@ -172,8 +120,7 @@ struct trace_rt {
 	uint32_t interval_steps;
 	double *rows;             /* cap_rows x n */
 	uint32_t cap_rows;
-	uint64_t rows_flushed;    /* samples written so far */
-	struct trace_writer *writer;
+	uint64_t rows_flushed;    /* samples written so far (to out.traces[this index]) */
 };
 
 /* A series that grid_run_io writes every step: a population's output (var
@@ -183,10 +130,6 @@ struct grid_capture {
 	int var;
 	double *buf;              /* steps x size of the population */
 };
-
-/* rec_mask bits: a neuron's spikes go to the spike file, to the on_spikes hook */
-#define REC_FILE 1u
-#define REC_HOOK 2u
 
 /* Stages: populations are updated in stages of consecutive indices; a
  * projection with a delay of 0 steps (NIR's same-step edges) delivers the
@@ -218,7 +161,7 @@ struct grid_sim {
 	struct dc_event *dc_events;
 	uint32_t n_dc_events;
 	double *i_ext;            /* current stimuli per neuron (pA), NULL when none */
-	uint8_t *rec_mask;        /* per neuron: where its spikes go (REC_FILE | REC_HOOK) */
+	struct engine_outputs out; /* rec_mask, spike and trace writers, statistics arrays */
 	uint32_t bookkeeping;     /* steps between bookkeeping points (a multiple of window
 				   * on the CPU threads) */
 	uint32_t window;          /* steps updated between two deliveries (<= shortest delay) */
@@ -227,9 +170,6 @@ struct grid_sim {
 	double t_base_ms;         /* time of step 0 for the on_spikes hook (NIR: the sample's) */
 	struct trace_rt *traces;
 	uint32_t n_traces;
-	snn_spike_writer *spikes;
-	int32_t *spike_pop_slot;  /* per population: index in the writer, or -1 */
-	char *spike_path;
 	/* set by a backend whose synapses live on a device (else NULL, 0) */
 	const char *device_name;
 	double device_bytes;      /* device memory the engine allocated */
@@ -237,10 +177,6 @@ struct grid_sim {
 	double device_synapse_bytes;
 	/* results */
 	snn_stats stats;
-	const char **stat_names;
-	uint32_t *stat_sizes;
-	uint64_t *stat_spikes;
-	double *stat_rates;
 	uint64_t steps_done;
 	/* graded output and stages (NIR networks) */
 	bool graded;              /* spikes carry values (amp) */
@@ -303,63 +239,6 @@ uint32_t synapses_max_delay(const struct grid_sim *s);
 /* Shortest delay of all synapses in steps (UINT32_MAX when there are none). */
 uint32_t synapses_min_delay(const struct grid_sim *s);
 
-/* Model dynamics (model_lif.c, model_lif_cond.c, model_source.c). Each
- * update advances neurons [lo, hi) of the population (local indices) by one
- * step: in0/in1 are their input channels for this step, i_ext their current
- * stimuli (or NULL); spikes are appended as global ids to out. */
-int lif_setup(struct grid_sim *s, struct pop_rt *p, snn_diag *d);
-void lif_delta_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const int32_t *in0,
-		      const double *i_ext, uint32_t *out, uint32_t *nout);
-void lif_exp_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const int32_t *in0,
-		    const int32_t *in1, const double *i_ext, uint32_t *out, uint32_t *nout);
-/* lif exp with both inputs in one buffer (tau_syn_ex == tau_syn_in): the
- * current is the sum of both, kept in x1 */
-void lif_exp1_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const int32_t *in0,
-		     const double *i_ext, uint32_t *out, uint32_t *nout);
-double lif_get(const struct pop_rt *p, int var, uint32_t i);
-
-/* A population with one parameter set and no current stimulus updates in
- * passes over MODEL_CHUNK neurons written branch-free, so that they
- * vectorize (the same operations in the same order as the one-neuron step,
- * so the same bits), each marking its spikes in fired[]; then
- * model_collect_fired appends first + j for the marked j < m to out[n...]
- * and returns the new n. */
-#define MODEL_CHUNK 256u
-uint32_t model_collect_fired(const uint8_t *fired, uint32_t m, uint32_t first, uint32_t *out,
-			     uint32_t n);
-
-int cond_setup(struct grid_sim *s, struct pop_rt *p, snn_diag *d);
-void cond_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const int32_t *in0,
-		 const int32_t *in1, const double *i_ext, uint32_t *out, uint32_t *nout);
-double cond_get(const struct pop_rt *p, int var, uint32_t i);
-
-int source_setup(struct grid_sim *s, struct pop_rt *p, snn_diag *d);
-void spike_source_update(struct pop_rt *p, uint32_t lo, uint32_t hi, uint64_t step,
-			 uint32_t *out, uint32_t *nout);
-void poisson_source_update(struct pop_rt *p, uint32_t lo, uint32_t hi, uint64_t step,
-			   uint64_t seed, uint32_t *out, uint32_t *nout);
-
-/* The per-step constants of one neuron of NIR model m from its parameter
- * values (indexed NIR_TAU_SYN...), the network's conventions and the step h
- * in ms (model_nir.h gives the formulas); also used by snncc to quantize. */
-void nir_constants(struct nir_prop *P, enum model_id m, const double *v,
-		   const struct nir_conv *cv, double h);
-int nir_setup(struct grid_sim *s, struct pop_rt *p, snn_diag *d);
-/* Puts every neuron of the population back in its initial state. */
-void nir_reset(struct pop_rt *p);
-/* Advances neurons [lo, hi); emitted values go to amp (never NULL here). */
-void nir_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const double *in0, uint64_t step,
-		uint32_t *out, double *amp, uint32_t *nout);
-double nir_get(const struct pop_rt *p, int var, uint32_t i);
-
-/* loihi_lif (model_loihi.c): in0 is the exact integer sum of the weights
- * (the population's input shift is 0). */
-int loihi_setup(struct grid_sim *s, struct pop_rt *p, snn_diag *d);
-int loihi_reset(struct grid_sim *s, struct pop_rt *p, snn_diag *d);
-void loihi_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const int32_t *in0, uint64_t step,
-		  uint32_t *out, uint32_t *nout);
-double loihi_get(const struct pop_rt *p, int var, uint32_t i);
-
 /* Simulations driven sample by sample (NIR networks): builds the engine once;
  * each grid_run_io puts every population back in its initial state, empties
  * the input buffers and runs n_steps steps, feeding nir_input populations
@@ -374,15 +253,6 @@ int grid_default_threads(void);
 /* Statistics over every run so far (arrays owned by the simulation). */
 const snn_stats *grid_run_stats(struct grid_sim *s);
 void grid_destroy(struct grid_sim *s);
-
-/* Draws a population parameter or initial value for neuron gid, checking the
- * model's constraint. Returns 0, or -1 with an error naming the config line. */
-int engine_draw_param(struct grid_sim *s, const struct pop_rt *p, int param, uint32_t local,
-		      double *out, snn_diag *d);
-int engine_draw_init(struct grid_sim *s, const struct pop_rt *p, int var, uint32_t local,
-		     double def, double *out, snn_diag *d);
-/* Whether every parameter of the population is a constant. */
-bool engine_params_homogeneous(const struct pop_rt *p);
 
 /* Fixed-point inputs (synapses.c), after the synapses are built: each thread
  * finds the largest input its neurons of each population and channel can get

@@ -1,6 +1,8 @@
 /*
  * The engines behind snn_sim: each one builds and runs a network its own way
- * and fills the same statistics and output files.
+ * and writes the same statistics and output files, through one
+ * struct engine_outputs (outputs.c): a new engine plans, opens, commits and
+ * sums up its outputs there, and so writes the same files by construction.
  * Layer: sim core (engines), internal. sim.c picks one by the network's
  * engine and backend settings.
  */
@@ -41,22 +43,6 @@ static inline const struct engine_ops *engines_grid_cuda(void)
 }
 #endif
 
-/* The spike recording of a run: *mask (n_neurons bytes, caller frees) gets
- * 1 for every neuron whose spikes go to the file (all but hidden
- * populations with record_all, else the config's spike record), and *path
- * a copy of the file's name (spike_path, else the config's; NULL when
- * nothing is recorded). A recording without a file name is an error naming
- * the record section. */
-int engines_record_plan(const snn_net *net, uint32_t n_neurons, bool record_all,
-			const char *spike_path, uint8_t **mask, char **path, snn_diag *d);
-
-/* Opens the spike file of a run with one population entry for each
- * population that has a neuron g with rec_mask[g] & bits, in network order;
- * slot[i] becomes population i's index in the file, or -1. Shared by the
- * engines so that every engine writes the same layout. */
-int engines_open_spike_file(const snn_net *net, const char *path,
-			    enum snn_spike_format format, const uint8_t *rec_mask, uint8_t bits,
-			    const snn_provenance *prov, int32_t *slot, snn_spike_writer **out,
-			    snn_diag *d);
+/* The outputs and statistics every engine shares: outputs_int.h. */
 
 #endif

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "model_lif.h"
+#include "model_rt.h"
 
 double lif_propagator_21(double tau_syn, double tau_m, double c_m, double h)
 {
@@ -43,7 +44,27 @@ static void lif_fill(struct lif_prop *P, const double *v, double h, bool exp_syn
 	P->ref_steps = (uint32_t)nearbyint(v[LIF_T_REF] / h);
 }
 
-int lif_setup(struct grid_sim *s, struct pop_rt *p, snn_diag *d)
+/* Whether a lif exp population can sum both channels in one buffer: equal
+ * synaptic time constants in every neuron (the currents then add exactly in
+ * the dynamics) and no trace that records one of them alone. */
+static bool lif_can_merge(const snn_net *net, const struct pop_rt *p)
+{
+	for (uint32_t i = 0; i < (p->lif_het ? p->size : 1); i++) {
+		const struct lif_prop *P = p->lif_het ? &p->lif_het[i] : &p->lif;
+		if (P->P11ex != P->P11in || P->P21ex != P->P21in) {
+			return false;
+		}
+	}
+	for (uint32_t r = 0; r < net->n_traces; r++) {
+		const struct trace_record *t = &net->traces[r];
+		if (t->who.pop == p->index && t->var != LIF_S_V_M) {
+			return false;
+		}
+	}
+	return true;
+}
+
+static int lif_setup(const snn_net *net, double dt_ms, struct pop_rt *p, snn_diag *d)
 {
 	bool exp_syn = p->model == MODEL_LIF_EXP;
 	size_t n = p->size;
@@ -58,12 +79,12 @@ int lif_setup(struct grid_sim *s, struct pop_rt *p, snn_diag *d)
 				      p->ir->name);
 	}
 	double vals[LIF_N_PARAMS];
-	bool hom = engine_params_homogeneous(p);
+	bool hom = pop_params_homogeneous(p->ir);
 	if (hom) {
 		for (int k = 0; k < LIF_N_PARAMS; k++) {
 			vals[k] = p->ir->params[k].a;
 		}
-		lif_fill(&p->lif, vals, s->dt, exp_syn);
+		lif_fill(&p->lif, vals, dt_ms, exp_syn);
 	} else {
 		p->lif_het = malloc(n * sizeof(struct lif_prop));
 		if (!p->lif_het) {
@@ -72,7 +93,7 @@ int lif_setup(struct grid_sim *s, struct pop_rt *p, snn_diag *d)
 		}
 		for (uint32_t i = 0; i < p->size; i++) {
 			for (int k = 0; k < LIF_N_PARAMS; k++) {
-				if (engine_draw_param(s, p, k, i, &vals[k], d) != 0) {
+				if (net_draw_param(net, p->ir, k, i, &vals[k], d) != 0) {
 					return SNN_EINVAL;
 				}
 			}
@@ -83,55 +104,39 @@ int lif_setup(struct grid_sim *s, struct pop_rt *p, snn_diag *d)
 						      "below V_th %g mV; bound the distributions",
 						      p->ir->name, i, vals[LIF_V_RESET], vals[LIF_V_TH]);
 			}
-			lif_fill(&p->lif_het[i], vals, s->dt, exp_syn);
+			lif_fill(&p->lif_het[i], vals, dt_ms, exp_syn);
 		}
 		p->lif = p->lif_het[0];
 	}
 	for (uint32_t i = 0; i < p->size; i++) {
 		const struct lif_prop *P = p->lif_het ? &p->lif_het[i] : &p->lif;
 		double vm;
-		if (engine_draw_init(s, p, LIF_S_V_M, i, P->E_L, &vm, d) != 0) {
+		if (net_draw_init(net, p->ir, LIF_S_V_M, i, P->E_L, &vm, d) != 0) {
 			return SNN_EINVAL;
 		}
 		p->v[i] = vm - P->E_L;
 		if (exp_syn) {
-			if (engine_draw_init(s, p, LIF_S_I_SYN_EX, i, 0.0, &p->x1[i], d) != 0 ||
-			    engine_draw_init(s, p, LIF_S_I_SYN_IN, i, 0.0, &p->x2[i], d) != 0) {
+			if (net_draw_init(net, p->ir, LIF_S_I_SYN_EX, i, 0.0, &p->x1[i], d) != 0 ||
+			    net_draw_init(net, p->ir, LIF_S_I_SYN_IN, i, 0.0, &p->x2[i], d) != 0) {
 				return SNN_EINVAL;
 			}
+		}
+	}
+	if (exp_syn && lif_can_merge(net, p)) {
+		p->merged = true;
+		p->n_in = 1;
+		for (uint32_t k = 0; k < p->size; k++) {
+			p->x1[k] += p->x2[k];
+			p->x2[k] = 0.0;
 		}
 	}
 	return SNN_OK;
 }
 
 /* The loops below run the per-neuron steps of step_hd.h, which the CUDA
- * engine runs too: the two engines cannot drift apart. */
-/* Spikes are rare in a step: eight flags are tested at once. */
-uint32_t model_collect_fired(const uint8_t *fired, uint32_t m, uint32_t first, uint32_t *out,
-			     uint32_t n)
-{
-	uint32_t j = 0;
-	for (; j + 8 <= m; j += 8) {
-		uint64_t w;
-		memcpy(&w, fired + j, sizeof(w));
-		if (w == 0) {
-			continue;
-		}
-		for (uint32_t k = j; k < j + 8; k++) {
-			if (fired[k]) {
-				out[n++] = first + k;
-			}
-		}
-	}
-	for (; j < m; j++) {
-		if (fired[j]) {
-			out[n++] = first + j;
-		}
-	}
-	return n;
-}
-
-/* The end of one neuron's step in the passes below: the new potential yu
+ * engine runs too: the two engines cannot drift apart.
+ *
+ * The end of one neuron's step in the passes below: the new potential yu
  * is taken only outside the refractory period (r steps left), and a
  * neuron at threshold resets. Writes v and ref; returns whether it fired. */
 static inline bool lane_settle(double y, double yu, uint32_t r, double theta, double reset,
@@ -208,7 +213,10 @@ static void exp2_pass(const struct lif_prop *P, double *restrict v, double *rest
 	}
 }
 
-void lif_delta_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const int32_t *in0,
+/* The updates advance neurons [lo, hi) (local indices) by one step: in0/in1
+ * are their input channels, i_ext their current stimuli (or NULL); spikes
+ * are appended as global ids to out. */
+static void lif_delta_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const int32_t *in0,
 		      const double *i_ext, uint32_t *out, uint32_t *nout)
 {
 	double *restrict v = p->v;
@@ -236,7 +244,7 @@ void lif_delta_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const int32_t 
 	*nout = n;
 }
 
-void lif_exp_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const int32_t *in0,
+static void lif_exp_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const int32_t *in0,
 		    const int32_t *in1, const double *i_ext, uint32_t *out, uint32_t *nout)
 {
 	double *restrict v = p->v;
@@ -268,7 +276,9 @@ void lif_exp_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const int32_t *i
 	*nout = n;
 }
 
-void lif_exp1_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const int32_t *in0,
+/* lif exp with both inputs in one buffer (tau_syn_ex == tau_syn_in): the
+ * current is the sum of both, kept in x1 */
+static void lif_exp1_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const int32_t *in0,
 		     const double *i_ext, uint32_t *out, uint32_t *nout)
 {
 	double *restrict v = p->v;
@@ -297,7 +307,7 @@ void lif_exp1_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const int32_t *
 	*nout = n;
 }
 
-double lif_get(const struct pop_rt *p, int var, uint32_t i)
+static double lif_get(const struct pop_rt *p, int var, uint32_t i)
 {
 	const struct lif_prop *P = p->lif_het ? &p->lif_het[i] : &p->lif;
 	switch (var) {
@@ -311,3 +321,24 @@ double lif_get(const struct pop_rt *p, int var, uint32_t i)
 		return NAN;
 	}
 }
+
+static void lif_delta_run(struct pop_rt *p, const struct model_step *in, uint32_t lo, uint32_t hi,
+			  uint32_t *out, double *amp, uint32_t *nout)
+{
+	(void)amp;
+	lif_delta_update(p, lo, hi, in->in0, in->iext, out, nout);
+}
+
+static void lif_exp_run(struct pop_rt *p, const struct model_step *in, uint32_t lo, uint32_t hi,
+			uint32_t *out, double *amp, uint32_t *nout)
+{
+	(void)amp;
+	if (p->merged) {
+		lif_exp1_update(p, lo, hi, in->in0, in->iext, out, nout);
+	} else {
+		lif_exp_update(p, lo, hi, in->in0, in->in1, in->iext, out, nout);
+	}
+}
+
+const struct model_ops model_lif_delta_ops = {lif_setup, NULL, lif_delta_run, lif_get};
+const struct model_ops model_lif_exp_ops = {lif_setup, NULL, lif_exp_run, lif_get};

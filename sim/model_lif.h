@@ -1,7 +1,7 @@
 /*
  * The leaky integrate-and-fire model `lif` with delta or exponential synapses.
  * Layer: sim core (models). Documentation of the dynamics that model_lif.c
- * implements; the functions are declared in engine_int.h.
+ * implements; its operations are declared in model_rt.h.
  *
  * Units: V in mV, I in pA, C_m in pF, times in ms (pA * ms / pF = mV).
  *
@@ -36,7 +36,6 @@
 #ifndef SNN_MODEL_LIF_H
 #define SNN_MODEL_LIF_H
 
-#include "engine_int.h"
 
 /* P21 above: the effect over one step h of a synaptic current of 1 pA
  * decaying with tau_syn on the membrane (tau_m, C_m). */

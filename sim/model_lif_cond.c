@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "model_lif_cond.h"
+#include "model_rt.h"
 
 static void cond_fill(struct cond_prop *P, const double *v, double h)
 {
@@ -30,7 +31,7 @@ static void cond_fill(struct cond_prop *P, const double *v, double h)
 	P->ref_steps = (uint32_t)nearbyint(v[COND_T_REF] / h);
 }
 
-int cond_setup(struct grid_sim *s, struct pop_rt *p, snn_diag *d)
+static int cond_setup(const snn_net *net, double dt_ms, struct pop_rt *p, snn_diag *d)
 {
 	size_t n = p->size;
 	p->v = calloc(n, sizeof(double));
@@ -42,11 +43,11 @@ int cond_setup(struct grid_sim *s, struct pop_rt *p, snn_diag *d)
 				      p->ir->name);
 	}
 	double vals[COND_N_PARAMS];
-	if (engine_params_homogeneous(p)) {
+	if (pop_params_homogeneous(p->ir)) {
 		for (int k = 0; k < COND_N_PARAMS; k++) {
 			vals[k] = p->ir->params[k].a;
 		}
-		cond_fill(&p->cond, vals, s->dt);
+		cond_fill(&p->cond, vals, dt_ms);
 	} else {
 		p->cond_het = malloc(n * sizeof(struct cond_prop));
 		if (!p->cond_het) {
@@ -55,7 +56,7 @@ int cond_setup(struct grid_sim *s, struct pop_rt *p, snn_diag *d)
 		}
 		for (uint32_t i = 0; i < p->size; i++) {
 			for (int k = 0; k < COND_N_PARAMS; k++) {
-				if (engine_draw_param(s, p, k, i, &vals[k], d) != 0) {
+				if (net_draw_param(net, p->ir, k, i, &vals[k], d) != 0) {
 					return SNN_EINVAL;
 				}
 			}
@@ -66,15 +67,15 @@ int cond_setup(struct grid_sim *s, struct pop_rt *p, snn_diag *d)
 						      "below V_th %g mV; bound the distributions",
 						      p->ir->name, i, vals[COND_V_RESET], vals[COND_V_TH]);
 			}
-			cond_fill(&p->cond_het[i], vals, s->dt);
+			cond_fill(&p->cond_het[i], vals, dt_ms);
 		}
 		p->cond = p->cond_het[0];
 	}
 	for (uint32_t i = 0; i < p->size; i++) {
 		const struct cond_prop *P = p->cond_het ? &p->cond_het[i] : &p->cond;
-		if (engine_draw_init(s, p, COND_S_V_M, i, P->E_L, &p->v[i], d) != 0 ||
-		    engine_draw_init(s, p, COND_S_G_EX, i, 0.0, &p->x1[i], d) != 0 ||
-		    engine_draw_init(s, p, COND_S_G_IN, i, 0.0, &p->x2[i], d) != 0) {
+		if (net_draw_init(net, p->ir, COND_S_V_M, i, P->E_L, &p->v[i], d) != 0 ||
+		    net_draw_init(net, p->ir, COND_S_G_EX, i, 0.0, &p->x1[i], d) != 0 ||
+		    net_draw_init(net, p->ir, COND_S_G_IN, i, 0.0, &p->x2[i], d) != 0) {
 			return SNN_EINVAL;
 		}
 	}
@@ -82,8 +83,9 @@ int cond_setup(struct grid_sim *s, struct pop_rt *p, snn_diag *d)
 }
 
 /* The per-neuron step is cond_step of step_hd.h, which the CUDA engine runs
- * too; its exponential is step_exp, the same bits on both. */
-/* Whether the exponent of every neuron's step, -h/C_m times its total
+ * too; its exponential is step_exp, the same bits on both.
+ *
+ * Whether the exponent of every neuron's step, -h/C_m times its total
  * conductance at mid-step, lies where step_exp needs no branch. */
 SIMD_CLONES
 static bool cond_plain(const struct cond_prop *P, const double *restrict gex,
@@ -131,8 +133,8 @@ static void cond_pass(const struct cond_prop *P, double *restrict v, double *res
 	}
 }
 
-void cond_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const int32_t *in0,
-		 const int32_t *in1, const double *i_ext, uint32_t *out, uint32_t *nout)
+static void cond_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const int32_t *in0,
+			const int32_t *in1, const double *i_ext, uint32_t *out, uint32_t *nout)
 {
 	const double sc0 = p->in_scale[0], sc1 = p->in_scale[1];
 	double *restrict v = p->v;
@@ -172,7 +174,7 @@ void cond_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const int32_t *in0,
 	*nout = n;
 }
 
-double cond_get(const struct pop_rt *p, int var, uint32_t i)
+static double cond_get(const struct pop_rt *p, int var, uint32_t i)
 {
 	switch (var) {
 	case COND_S_V_M:
@@ -185,3 +187,12 @@ double cond_get(const struct pop_rt *p, int var, uint32_t i)
 		return NAN;
 	}
 }
+
+static void cond_run(struct pop_rt *p, const struct model_step *in, uint32_t lo, uint32_t hi,
+		     uint32_t *out, double *amp, uint32_t *nout)
+{
+	(void)amp;
+	cond_update(p, lo, hi, in->in0, in->in1, in->iext, out, nout);
+}
+
+const struct model_ops model_lif_cond_ops = {cond_setup, NULL, cond_run, cond_get};

@@ -29,6 +29,4 @@
 #ifndef SNN_MODEL_LIF_COND_H
 #define SNN_MODEL_LIF_COND_H
 
-#include "engine_int.h"
-
 #endif

@@ -10,8 +10,8 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "engine_int.h"
 #include "model_loihi.h"
+#include "model_rt.h"
 
 /* Range and integrality of each parameter (the chip's register widths). */
 static const struct {
@@ -56,8 +56,11 @@ static int bad_param(const struct pop_rt *p, int k, uint32_t i, double x, snn_di
 			      loihi_range[k].hi, x);
 }
 
-int loihi_setup(struct grid_sim *s, struct pop_rt *p, snn_diag *d)
+static int loihi_reset(const snn_net *net, struct pop_rt *p, snn_diag *d);
+
+static int loihi_setup(const snn_net *net, double dt_ms, struct pop_rt *p, snn_diag *d)
 {
+	(void)dt_ms;
 	size_t n = p->size;
 	p->lu = calloc(n ? n : 1, sizeof(int32_t));
 	p->lv = calloc(n ? n : 1, sizeof(int32_t));
@@ -66,7 +69,7 @@ int loihi_setup(struct grid_sim *s, struct pop_rt *p, snn_diag *d)
 		goto nomem;
 	}
 	double vals[LOIHI_N_PARAMS];
-	if (engine_params_homogeneous(p)) {
+	if (pop_params_homogeneous(p->ir)) {
 		for (int k = 0; k < LOIHI_N_PARAMS; k++) {
 			vals[k] = p->ir->params[k].a;
 			if (!loihi_check_param(k, vals[k])) {
@@ -81,7 +84,7 @@ int loihi_setup(struct grid_sim *s, struct pop_rt *p, snn_diag *d)
 		}
 		for (uint32_t i = 0; i < p->size; i++) {
 			for (int k = 0; k < LOIHI_N_PARAMS; k++) {
-				if (engine_draw_param(s, p, k, i, &vals[k], d) != 0) {
+				if (net_draw_param(net, p->ir, k, i, &vals[k], d) != 0) {
 					return SNN_EINVAL;
 				}
 				if (!loihi_check_param(k, vals[k])) {
@@ -92,18 +95,19 @@ int loihi_setup(struct grid_sim *s, struct pop_rt *p, snn_diag *d)
 		}
 		p->loihi = p->loihi_het[0];
 	}
-	return loihi_reset(s, p, d);
+	return loihi_reset(net, p, d);
 nomem:
 	return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory for population '%s'",
 			      p->ir->name);
 }
 
-int loihi_reset(struct grid_sim *s, struct pop_rt *p, snn_diag *d)
+/* The initial u and v, drawn again (the same values: the streams are keyed). */
+static int loihi_reset(const snn_net *net, struct pop_rt *p, snn_diag *d)
 {
 	for (uint32_t i = 0; i < p->size; i++) {
 		double u0, v0;
-		if (engine_draw_init(s, p, LOIHI_S_V, i, 0.0, &v0, d) != 0 ||
-		    engine_draw_init(s, p, LOIHI_S_U, i, 0.0, &u0, d) != 0) {
+		if (net_draw_init(net, p->ir, LOIHI_S_V, i, 0.0, &v0, d) != 0 ||
+		    net_draw_init(net, p->ir, LOIHI_S_U, i, 0.0, &u0, d) != 0) {
 			return SNN_EINVAL;
 		}
 		if (u0 != nearbyint(u0) || fabs(u0) > LOIHI_UV_MAX || v0 != nearbyint(v0) ||
@@ -121,9 +125,14 @@ int loihi_reset(struct grid_sim *s, struct pop_rt *p, snn_diag *d)
 	return SNN_OK;
 }
 
-void loihi_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const int32_t *in0, uint64_t step,
-		  uint32_t *out, uint32_t *nout)
+/* in0 is the exact integer sum of the weights (the population's input shift
+ * is 0). */
+static void loihi_update(struct pop_rt *p, const struct model_step *in, uint32_t lo, uint32_t hi,
+			 uint32_t *out, double *amp, uint32_t *nout)
 {
+	(void)amp;
+	const int32_t *in0 = in->in0;
+	uint64_t step = in->step;
 	const struct loihi_prop *het = p->loihi_het;
 	int32_t *restrict u = p->lu;
 	int32_t *restrict v = p->lv;
@@ -142,7 +151,7 @@ void loihi_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const int32_t *in0
 	*nout = n;
 }
 
-double loihi_get(const struct pop_rt *p, int var, uint32_t i)
+static double loihi_get(const struct pop_rt *p, int var, uint32_t i)
 {
 	switch (var) {
 	case LOIHI_S_V:
@@ -153,6 +162,8 @@ double loihi_get(const struct pop_rt *p, int var, uint32_t i)
 		return NAN;
 	}
 }
+
+const struct model_ops model_loihi_ops = {loihi_setup, loihi_reset, loihi_update, loihi_get};
 
 enum loihi_sign_mode loihi_sign_mode(const float *w, uint64_t n)
 {

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "model_nir.h"
+#include "model_rt.h"
 #include "snn/nir.h"
 
 /* Decay and input gain of a leaky state with time constant tau over h (ms). */
@@ -58,9 +59,11 @@ void nir_constants(struct nir_prop *P, enum model_id m, const double *v,
 	P->jump = v[NIR_V_THRESHOLD] - v[NIR_V_RESET];
 }
 
-int nir_setup(struct grid_sim *s, struct pop_rt *p, snn_diag *d)
+static void nir_reset_state(struct pop_rt *p);
+
+static int nir_setup(const snn_net *net, double dt_ms, struct pop_rt *p, snn_diag *d)
 {
-	const struct nir_conv *cv = &s->net->nir_conv;
+	const struct nir_conv *cv = &net->nir_conv;
 	size_t n = p->size;
 	p->nir_multi = cv->spikes == SNN_NIR_SPIKES_MULTIPLE;
 	p->nir_subtract = cv->reset == SNN_NIR_RESET_SUBTRACT;
@@ -70,8 +73,8 @@ int nir_setup(struct grid_sim *s, struct pop_rt *p, snn_diag *d)
 		for (int k = 0; k < NIR_N_PARAMS; k++) {
 			vals[k] = p->ir->params[k].a;
 		}
-		nir_constants(&p->nir, p->model, vals, cv, s->dt);
-		if (p->model == MODEL_NIR_THRESHOLD && !engine_params_homogeneous(p)) {
+		nir_constants(&p->nir, p->model, vals, cv, dt_ms);
+		if (p->model == MODEL_NIR_THRESHOLD && !pop_params_homogeneous(p->ir)) {
 			goto per_neuron;
 		}
 		return SNN_OK;
@@ -86,13 +89,13 @@ int nir_setup(struct grid_sim *s, struct pop_rt *p, snn_diag *d)
 	if (!p->v) {
 		goto nomem;
 	}
-	if (engine_params_homogeneous(p)) {
+	if (pop_params_homogeneous(p->ir)) {
 		double vals[NIR_N_PARAMS];
 		for (int k = 0; k < NIR_N_PARAMS; k++) {
 			vals[k] = p->ir->params[k].a;
 		}
-		nir_constants(&p->nir, p->model, vals, cv, s->dt);
-		nir_reset(p);
+		nir_constants(&p->nir, p->model, vals, cv, dt_ms);
+		nir_reset_state(p);
 		return SNN_OK;
 	}
 per_neuron:
@@ -103,21 +106,21 @@ per_neuron:
 	for (uint32_t i = 0; i < p->size; i++) {
 		double vals[NIR_N_PARAMS];
 		for (int k = 0; k < NIR_N_PARAMS; k++) {
-			if (engine_draw_param(s, p, k, i, &vals[k], d) != 0) {
+			if (net_draw_param(net, p->ir, k, i, &vals[k], d) != 0) {
 				return SNN_EINVAL;
 			}
 		}
-		nir_constants(&p->nir_het[i], p->model, vals, cv, s->dt);
+		nir_constants(&p->nir_het[i], p->model, vals, cv, dt_ms);
 	}
 	p->nir = p->nir_het[0];
-	nir_reset(p);
+	nir_reset_state(p);
 	return SNN_OK;
 nomem:
 	return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory for population '%s'",
 			      p->ir->name);
 }
 
-void nir_reset(struct pop_rt *p)
+static void nir_reset_state(struct pop_rt *p)
 {
 	for (uint32_t i = 0; p->v && i < p->size; i++) {
 		p->v[i] = p->nir_het ? p->nir_het[i].v0 : p->nir.v0;
@@ -144,9 +147,12 @@ static inline double fire(const struct pop_rt *p, const struct nir_prop *P, doub
 		amp[n++] = (x);          \
 	} while (0)
 
-void nir_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const double *in0, uint64_t step,
-		uint32_t *out, double *amp, uint32_t *nout)
+/* Emitted values go to amp (never NULL here: NIR networks are graded). */
+static void nir_update(struct pop_rt *p, const struct model_step *in, uint32_t lo, uint32_t hi,
+		       uint32_t *out, double *amp, uint32_t *nout)
 {
+	const double *in0 = in->din0;
+	uint64_t step = in->step;
 	const struct nir_prop *het = p->nir_het;
 	const double *bias = p->bias;
 	double *restrict v = p->v;
@@ -231,7 +237,7 @@ void nir_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const double *in0, u
 	*nout = n;
 }
 
-double nir_get(const struct pop_rt *p, int var, uint32_t i)
+static double nir_get(const struct pop_rt *p, int var, uint32_t i)
 {
 	switch (var) {
 	case NIR_S_V:
@@ -242,3 +248,13 @@ double nir_get(const struct pop_rt *p, int var, uint32_t i)
 		return NAN;
 	}
 }
+
+static int nir_reset(const snn_net *net, struct pop_rt *p, snn_diag *d)
+{
+	(void)net;
+	(void)d;
+	nir_reset_state(p);
+	return SNN_OK;
+}
+
+const struct model_ops model_nir_ops = {nir_setup, nir_reset, nir_update, nir_get};

@@ -7,11 +7,13 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "model_rt.h"
 #include "model_source.h"
 #include "rng_int.h"
 
-int source_setup(struct grid_sim *s, struct pop_rt *p, snn_diag *d)
+static int source_setup(const snn_net *net, double dt_ms, struct pop_rt *p, snn_diag *d)
 {
+	(void)net;
 	const struct population *ir = p->ir;
 	if (p->model == MODEL_SPIKE_SOURCE) {
 		uint64_t total = ir->train_off ? ir->train_off[ir->size] : 0;
@@ -24,7 +26,7 @@ int source_setup(struct grid_sim *s, struct pop_rt *p, snn_diag *d)
 		}
 		for (uint64_t k = 0; k < total; k++) {
 			/* a spike stamped t is emitted in step t/h - 1 */
-			int64_t st = net_steps_of(ir->train_ms[k], s->dt) - 1;
+			int64_t st = net_steps_of(ir->train_ms[k], dt_ms) - 1;
 			p->train_step[k] = st > (int64_t)UINT32_MAX ? UINT32_MAX : (uint32_t)st;
 		}
 		for (uint32_t i = 0; i < ir->size; i++) {
@@ -42,16 +44,18 @@ int source_setup(struct grid_sim *s, struct pop_rt *p, snn_diag *d)
 		}
 	}
 	double rate = ir->params[PSRC_RATE].a;
-	p->p_spike = -expm1(-rate * 1e-3 * s->dt);
-	p->src_start = (uint64_t)nearbyint(ir->params[PSRC_START].a / s->dt);
+	p->p_spike = -expm1(-rate * 1e-3 * dt_ms);
+	p->src_start = (uint64_t)nearbyint(ir->params[PSRC_START].a / dt_ms);
 	double stop = ir->params[PSRC_STOP].a;
-	p->src_stop = isfinite(stop) ? (uint64_t)nearbyint(stop / s->dt) : UINT64_MAX;
+	p->src_stop = isfinite(stop) ? (uint64_t)nearbyint(stop / dt_ms) : UINT64_MAX;
 	return SNN_OK;
 }
 
-void spike_source_update(struct pop_rt *p, uint32_t lo, uint32_t hi, uint64_t step,
-			 uint32_t *out, uint32_t *nout)
+static void spike_source_update(struct pop_rt *p, const struct model_step *in, uint32_t lo,
+				uint32_t hi, uint32_t *out, double *amp, uint32_t *nout)
 {
+	(void)amp;
+	uint64_t step = in->step;
 	uint32_t n = *nout;
 	for (uint32_t i = lo; i < hi; i++) {
 		uint64_t c = p->cursor[i];
@@ -63,9 +67,11 @@ void spike_source_update(struct pop_rt *p, uint32_t lo, uint32_t hi, uint64_t st
 	*nout = n;
 }
 
-void poisson_source_update(struct pop_rt *p, uint32_t lo, uint32_t hi, uint64_t step,
-			   uint64_t seed, uint32_t *out, uint32_t *nout)
+static void poisson_source_update(struct pop_rt *p, const struct model_step *in, uint32_t lo,
+				  uint32_t hi, uint32_t *out, double *amp, uint32_t *nout)
 {
+	(void)amp;
+	uint64_t step = in->step, seed = in->seed;
 	if (step < p->src_start || step >= p->src_stop) {
 		return;
 	}
@@ -79,3 +85,37 @@ void poisson_source_update(struct pop_rt *p, uint32_t lo, uint32_t hi, uint64_t 
 	}
 	*nout = n;
 }
+
+/* Puts every train back at its first spike. */
+static int spike_source_reset(const snn_net *net, struct pop_rt *p, snn_diag *d)
+{
+	(void)net;
+	(void)d;
+	for (uint32_t k = 0; k < p->size; k++) {
+		p->cursor[k] = p->train_off[k];
+	}
+	return SNN_OK;
+}
+
+/* Poisson trains keep no state between steps. */
+static int poisson_source_reset(const snn_net *net, struct pop_rt *p, snn_diag *d)
+{
+	(void)net;
+	(void)p;
+	(void)d;
+	return SNN_OK;
+}
+
+/* Sources have no state variables. */
+static double source_get(const struct pop_rt *p, int var, uint32_t i)
+{
+	(void)p;
+	(void)var;
+	(void)i;
+	return NAN;
+}
+
+const struct model_ops model_spike_source_ops = {source_setup, spike_source_reset,
+						 spike_source_update, source_get};
+const struct model_ops model_poisson_source_ops = {source_setup, poisson_source_reset,
+						   poisson_source_update, source_get};

@@ -16,6 +16,4 @@
 #ifndef SNN_MODEL_SOURCE_H
 #define SNN_MODEL_SOURCE_H
 
-#include "engine_int.h"
-
 #endif

@@ -79,6 +79,16 @@ int net_draw_param(const snn_net *net, const struct population *p, int param, ui
 	return 0;
 }
 
+bool pop_params_homogeneous(const struct population *p)
+{
+	for (int k = 0; k < p->model->n_params; k++) {
+		if (!value_is_const(&p->params[k])) {
+			return false;
+		}
+	}
+	return true;
+}
+
 int net_draw_init(const snn_net *net, const struct population *p, int var, uint32_t local,
 		  double def, double *out, snn_diag *d)
 {
@@ -558,6 +568,11 @@ const char *snn_net_population_name(const snn_net *net, size_t i)
 uint32_t snn_net_population_size(const snn_net *net, size_t i)
 {
 	return i < net->n_pops ? net->pops[i].size : 0;
+}
+
+bool snn_net_population_is_hidden(const snn_net *net, size_t i)
+{
+	return i < net->n_pops && net->pops[i].hidden;
 }
 
 const char *snn_net_population_model(const snn_net *net, size_t i)

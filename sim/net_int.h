@@ -98,6 +98,8 @@ struct population {
 	/* spike_source: spike times per neuron (CSR over neurons, times in ms, sorted) */
 	uint64_t *train_off;       /* size + 1 */
 	double *train_ms;
+	bool hidden;               /* a loader's helper (a config's stimulus source): not
+				    * recorded, counted or shown; its name starts with '@' */
 	struct origin where;
 };
 
@@ -291,6 +293,9 @@ int net_draw_param(const snn_net *net, const struct population *p, int param, ui
 		   double *out, snn_diag *d);
 int net_draw_init(const snn_net *net, const struct population *p, int var, uint32_t local,
 		  double def, double *out, snn_diag *d);
+/* Whether every parameter of population p is a constant (the same for all
+ * its neurons). */
+bool pop_params_homogeneous(const struct population *p);
 
 /* Delay of a projection in steps is round(delay / dt); the most steps a
  * delay may take (ring buffers and synapse tables store 15 bits). */

@@ -654,7 +654,8 @@ static int live_open(const struct run_args *ra, const snn_net *net, double durat
 	if (names && sizes) {
 		for (size_t i = 0; i < np; i++) {
 			const char *nm = snn_net_population_name(net, i);
-			names[i] = nm[0] == '@' ? NULL : nm; /* stimulus sources are not shown */
+			/* stimulus sources are not shown */
+			names[i] = snn_net_population_is_hidden(net, i) ? NULL : nm;
 			sizes[i] = snn_net_population_size(net, i);
 		}
 		rc = snn_stream_listen(path, names, sizes, np, snn_net_dt_ms(net), duration_ms, 0,

@@ -582,10 +582,8 @@ static bool check_param(struct ld *l, const yaml_node_t *n, const struct model_p
  * stimuli ('@stimulus...') cannot be named in a config. */
 static long find_pop(struct ld *l, const char *name)
 {
-	if (name[0] == '@') {
-		return -1;
-	}
-	return snn_net_find_population(l->net, name);
+	long i = snn_net_find_population(l->net, name);
+	return i >= 0 && l->net->pops[i].hidden ? -1 : i;
 }
 
 /* Remembers a population that was dropped for an error already reported. */
@@ -618,7 +616,7 @@ static void list_pops(struct ld *l, char *buf, size_t len)
 {
 	buf[0] = '\0';
 	for (uint32_t i = 0; i < l->net->n_pops; i++) {
-		if (l->net->pops[i].name[0] == '@') {
+		if (l->net->pops[i].hidden) {
 			continue;
 		}
 		size_t u = strlen(buf);
@@ -1867,6 +1865,7 @@ static void parse_spike_stimulus(struct ld *l, const yaml_node_t *n, const yaml_
 			return;
 		}
 		p->model = model_get(MODEL_SPIKE_SOURCE);
+		p->hidden = true;
 		p->size = from_file ? target_set_size(&to[j]) : 1;
 		p->where = where(l, sn);
 		uint32_t pidx = l->net->n_pops - 1;
@@ -2103,7 +2102,7 @@ static void parse_record_spikes(struct ld *l, const yaml_node_t *n)
 	if (!pn || (is_scalar(pn) && strcmp(sval(pn), "all") == 0)) {
 		uint32_t cnt = 0;
 		for (uint32_t i = 0; i < l->net->n_pops; i++) {
-			cnt += l->net->pops[i].name[0] != '@';
+			cnt += !l->net->pops[i].hidden;
 		}
 		r->sets = calloc(cnt ? cnt : 1, sizeof(*r->sets));
 		if (!r->sets) {
@@ -2111,7 +2110,7 @@ static void parse_record_spikes(struct ld *l, const yaml_node_t *n)
 			return;
 		}
 		for (uint32_t i = 0; i < l->net->n_pops; i++) {
-			if (l->net->pops[i].name[0] == '@') {
+			if (l->net->pops[i].hidden) {
 				continue;
 			}
 			struct target_set *t = &r->sets[r->n_sets++];

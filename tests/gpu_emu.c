@@ -165,26 +165,7 @@ int gpu_create(const struct gpu_net *net, struct gpu **out, struct gpu_info *inf
 		struct dpop *d = &g->pops[i];
 		size_t n = p->size;
 		first[i] = p->first;
-		d->first = p->first;
-		d->size = p->size;
-		d->model = p->model;
-		d->index = p->index;
-		d->merged = p->merged;
-		d->sc0 = p->in_scale[0];
-		d->sc1 = p->in_scale[1];
-		d->lif = p->lif;
-		d->cond = p->cond;
-		d->p_spike = p->p_spike;
-		d->src_start = p->src_start;
-		d->src_stop = p->src_stop;
-		for (uint32_t s = 0; s < net->n_stims; s++) {
-			if (net->stims[s].pop == i) {
-				if (d->stim_hi == d->stim_lo) {
-					d->stim_lo = s;
-				}
-				d->stim_hi = s + 1;
-			}
-		}
+		kern_pack_pop(d, net, i);
 		d->lif_het = p->lif_het ? emu_alloc(g, p->lif_het, n * sizeof(struct lif_prop)) : NULL;
 		d->cond_het = p->cond_het ? emu_alloc(g, p->cond_het, n * sizeof(struct cond_prop))
 					  : NULL;

@@ -45,6 +45,10 @@ SNN_API int snn_net_set_backend(snn_net *net, const char *backend, snn_diag *d);
 SNN_API size_t snn_net_population_count(const snn_net *net);
 SNN_API const char *snn_net_population_name(const snn_net *net, size_t i);
 SNN_API uint32_t snn_net_population_size(const snn_net *net, size_t i);
+/* Whether population i is a loader's helper that tools do not show (a
+ * config's spike stimuli become such populations, named '@stimulus...');
+ * false for an index out of range. */
+SNN_API bool snn_net_population_is_hidden(const snn_net *net, size_t i);
 /* Model name as written in configs ("lif", "lif_cond", "spike_source", ...). */
 SNN_API const char *snn_net_population_model(const snn_net *net, size_t i);
 /* Index of a population by name, or -1. */

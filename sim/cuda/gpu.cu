@@ -314,27 +314,7 @@ static int create_pops(struct gpu *g, const struct gpu_net *net, char *msg, size
 		const struct gpu_pop *p = &net->pops[i];
 		struct dpop *d = &hp[i];
 		first[i] = p->first;
-		d->first = p->first;
-		d->size = p->size;
-		d->model = p->model;
-		d->index = p->index;
-		d->merged = p->merged;
-		d->sc0 = p->in_scale[0];
-		d->sc1 = p->in_scale[1];
-		d->lif = p->lif;
-		d->cond = p->cond;
-		d->p_spike = p->p_spike;
-		d->src_start = p->src_start;
-		d->src_stop = p->src_stop;
-		d->stim_lo = d->stim_hi = 0;
-		for (uint32_t s = 0; s < net->n_stims; s++) {
-			if (net->stims[s].pop == i) {
-				if (d->stim_hi == d->stim_lo) {
-					d->stim_lo = s;
-				}
-				d->stim_hi = s + 1;
-			}
-		}
+		kern_pack_pop(d, net, i);
 		size_t n = p->size;
 		void *x;
 		if (p->lif_het) {

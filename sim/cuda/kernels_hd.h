@@ -46,6 +46,36 @@ struct dpop {
 	uint64_t src_start, src_stop;
 };
 
+/* Fills the device entry d of population i from its host description:
+ * every field but the device pointers (lif_het, cond_het, train_off,
+ * train_step, cursor), which the caller sets once it has copied their arrays
+ * to device memory. Host code; the same for the GPU and for the emulator. */
+static inline void kern_pack_pop(struct dpop *d, const struct gpu_net *net, uint32_t i)
+{
+	const struct gpu_pop *p = &net->pops[i];
+	d->first = p->first;
+	d->size = p->size;
+	d->model = p->model;
+	d->index = p->index;
+	d->merged = p->merged;
+	d->sc0 = p->in_scale[0];
+	d->sc1 = p->in_scale[1];
+	d->lif = p->lif;
+	d->cond = p->cond;
+	d->p_spike = p->p_spike;
+	d->src_start = p->src_start;
+	d->src_stop = p->src_stop;
+	d->stim_lo = d->stim_hi = 0;
+	for (uint32_t s = 0; s < net->n_stims; s++) {
+		if (net->stims[s].pop == i) {
+			if (d->stim_hi == d->stim_lo) {
+				d->stim_lo = s;
+			}
+			d->stim_hi = s + 1;
+		}
+	}
+}
+
 struct dstim {
 	uint32_t index, lo, hi, n_ids;
 	const uint32_t *ids;
