@@ -85,7 +85,7 @@ int viewer_png(const struct viewer_opts *o)
 	}
 	if (rc != SNN_OK) {
 		snn_diag_print(d, stderr);
-		ex = rc == SNN_ENOMEM ? VIEWER_RUN_FAILED : VIEWER_BAD_INPUT;
+		ex = snn_exit_status(rc);
 		goto out;
 	}
 	if (viewer_hide(r, o->hide) != 0) {
@@ -106,7 +106,7 @@ int viewer_png(const struct viewer_opts *o)
 	}
 	if (rc != SNN_OK) {
 		snn_diag_print(d, stderr);
-		ex = rc == SNN_EINVAL ? VIEWER_BAD_INPUT : VIEWER_RUN_FAILED;
+		ex = snn_exit_status(rc);
 	}
 out:
 	snn_image_free(img);

@@ -161,7 +161,7 @@ int main(int argc, char **argv)
 		if (argc < 2) {
 			usage(stderr);
 		}
-		return VIEWER_BAD_INPUT;
+		return SNN_EXIT_BAD_INPUT;
 	}
 	return o.png ? viewer_png(&o) : viewer_run(&o);
 }

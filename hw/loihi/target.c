@@ -1,7 +1,8 @@
 /*
  * Loihi-class target descriptions: the resource limits of a core, a chip and
  * a board, and published per-operation time and energy figures.
- * Layer: hw. Data only; doc/loihi.md gives the source of every number.
+ * Layer: hw. Data only (and the placement names); doc/loihi.md gives the
+ * source of every number.
  */
 #include "config.h"
 
@@ -96,4 +97,26 @@ const struct loihi_target *loihi_target_find(const char *name)
 		}
 	}
 	return NULL;
+}
+
+int snn_loihi_placement_from_name(const char *name, enum snn_loihi_placement *out, snn_diag *d)
+{
+	static const struct {
+		const char *name;
+		enum snn_loihi_placement place;
+	} names[] = {
+		{"auto", SNN_LOIHI_PLACE_AUTO},
+		{"sequential", SNN_LOIHI_PLACE_SEQUENTIAL},
+		{"greedy", SNN_LOIHI_PLACE_GREEDY},
+		{"metis", SNN_LOIHI_PLACE_METIS},
+	};
+	for (size_t i = 0; name && i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcmp(name, names[i].name) == 0) {
+			*out = names[i].place;
+			return SNN_OK;
+		}
+	}
+	return snn_diag_error(d, SNN_EINVAL, NULL, 0, 0,
+			      "unknown placement '%s' (expected auto, sequential, greedy or metis)",
+			      name ? name : "");
 }

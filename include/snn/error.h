@@ -64,6 +64,19 @@ SNN_API const char *snn_diag_message(const snn_diag *d, size_t i);
 /* Prints every entry as `file:line:col: error: message`, one per line. */
 SNN_API void snn_diag_print(const snn_diag *d, FILE *out);
 
+/* The exit codes of Spikeforge's tools. */
+enum snn_exit {
+	SNN_EXIT_OK = 0,	 /* success */
+	SNN_EXIT_RUN_FAILED = 1, /* the run failed: out of memory, I/O, interrupted, device */
+	SNN_EXIT_BAD_INPUT = 2,	 /* bad input or usage */
+};
+
+/* The one rule from a status code to a tool's exit code: SNN_OK gives 0;
+ * SNN_EINVAL, SNN_EPARSE, SNN_ERANGE and SNN_EUNSUP (the input is wrong)
+ * give 2; SNN_ENOMEM, SNN_EIO, SNN_EINTR, SNN_EDEVICE and any other code
+ * (the run failed) give 1. */
+SNN_API int snn_exit_status(int rc);
+
 /* A short English name of a status code ("out of memory", ...). */
 SNN_API const char *snn_strerror(int code);
 

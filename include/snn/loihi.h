@@ -28,6 +28,12 @@ enum snn_loihi_placement {
 	SNN_LOIHI_PLACE_METIS,	    /* METIS k-way partition of the synapse graph, then repaired */
 };
 
+/* The placement named `name` (auto, sequential, greedy or metis, as the
+ * tools spell it) in *out. Returns SNN_OK, or SNN_EINVAL with "unknown
+ * placement 'NAME' (expected auto, sequential, greedy or metis)" in d. */
+SNN_API int snn_loihi_placement_from_name(const char *name, enum snn_loihi_placement *out,
+					  snn_diag *d);
+
 /* Maps `net` (every non-source population must be loihi_lif, every source
  * becomes an input port) onto the target named `target` ("loihi1-class",
  * "loihi2-class") and writes the image to out_path (through a temporary

@@ -63,6 +63,21 @@ typedef struct {
 /* Fills o with the defaults above. */
 SNN_API void snn_nir_options_init(snn_nir_options *o);
 
+/* Sets the NIR convention `name` (the command-line word, with or without its
+ * leading "--": dt, reset, spikes-per-step, integration, input-gain,
+ * integrator-gain, recurrent-delay, edge-delay) from its text `value`, the
+ * one place where the conventions are spelled and checked for every tool.
+ * dt is a time: seconds as a bare number (1e-4) or with a unit (0.1ms).
+ * value NULL means the value is missing. Returns SNN_OK, or SNN_EINVAL with
+ * "--NAME expects WHAT[, got VALUE]" (or "--dt: why" for a bad unit) in d;
+ * o is left unchanged on error. */
+SNN_API int snn_nir_option_set(snn_nir_options *o, const char *name, const char *value,
+			       snn_diag *d);
+
+/* Whether `name` (with or without its leading "--") is a NIR convention that
+ * snn_nir_option_set takes. */
+SNN_API bool snn_nir_option_is(const char *name);
+
 /* Whether the file at path starts with the HDF5 signature (a NIR graph or
  * data file rather than a config). */
 SNN_API bool snn_nir_is_hdf5(const char *path);

@@ -8,6 +8,7 @@
 #include "snn/config.h"
 #include "snn/error.h"
 #include "snn/image.h"
+#include "snn/load.h"
 #include "snn/loihi.h"
 #include "snn/net.h"
 #include "snn/netx.h"

@@ -1,0 +1,385 @@
+/*
+ * The tools' shared command line: the table-driven option parser and usage
+ * printer, and the pieces of a run that more than one tool needs.
+ * Layer: tools (libsnncli). Calls libsnn's public API only; holds no state between calls.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <spawn.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli_int.h"
+
+/* Seconds a viewer gets after the run to attach and take the rest: more for
+ * the window --view started, which may still be opening. */
+#define GRACE_STREAM_S 2.0
+#define GRACE_VIEW_S 5.0
+/* Seconds --view waits, before the run, for its window to attach. */
+#define VIEW_OPEN_S 15.0
+
+static void *field(void *target, const struct cli_option *o)
+{
+	return (char *)target + o->offset;
+}
+
+/* The index of v among the '|'-separated words of choices, or -1. */
+static int pick_word(const char *v, const char *choices)
+{
+	size_t n = strlen(v);
+	int k = 0;
+	for (const char *c = choices; *c; k++) {
+		const char *bar = strchr(c, '|');
+		size_t len = bar ? (size_t)(bar - c) : strlen(c);
+		if (n && len == n && strncmp(c, v, n) == 0) {
+			return k;
+		}
+		c += len + (bar ? 1 : 0);
+	}
+	return -1;
+}
+
+/* The one message of a bad or missing value. */
+static int expects(const char *prog, const struct cli_option *o, const char *v)
+{
+	bool got = v && *v;
+	fprintf(stderr, "%s: error: %s expects %s%s%s\n", prog, o->say ? o->say : o->name,
+		o->expects, got ? ", got " : "", got ? v : "");
+	return SNN_EINVAL;
+}
+
+/* Stores value v (NULL: missing) of option o. */
+static int set_value(const char *prog, const struct cli_option *o, const char *v, void *target)
+{
+	char *end;
+	switch (o->kind) {
+	case CLI_FLAG:
+	case CLI_SEE:
+		*(bool *)field(target, o) = true;
+		return SNN_OK;
+	case CLI_INT: {
+		long x = v ? strtol(v, &end, 10) : 0;
+		if (!v || *end || x < o->min || x > o->max) {
+			return expects(prog, o, v);
+		}
+		*(int *)field(target, o) = (int)x;
+		return SNN_OK;
+	}
+	case CLI_U64: {
+		errno = 0;
+		unsigned long long x = v ? strtoull(v, &end, 10) : 0;
+		if (!v || *end || errno || v[0] == '-') {
+			return expects(prog, o, v);
+		}
+		*(unsigned long long *)field(target, o) = x;
+		if (o->flag_offset) {
+			*(bool *)((char *)target + o->flag_offset) = true;
+		}
+		return SNN_OK;
+	}
+	case CLI_POSITIVE: {
+		double x = v ? strtod(v, &end) : 0;
+		if (!v || *end || !(x > 0) || x > o->max) {
+			return expects(prog, o, v);
+		}
+		*(double *)field(target, o) = x;
+		return SNN_OK;
+	}
+	case CLI_STRING:
+		if (!v || (o->min > 0 && !*v)) {
+			return expects(prog, o, v && *v ? v : NULL);
+		}
+		*(const char **)field(target, o) = v;
+		return SNN_OK;
+	case CLI_CHOICE:
+		if (!v || pick_word(v, o->choices) < 0) {
+			return expects(prog, o, v);
+		}
+		*(const char **)field(target, o) = v;
+		return SNN_OK;
+	case CLI_LIST: {
+		struct cli_list *l = field(target, o);
+		if (!v) {
+			return expects(prog, o, NULL);
+		}
+		const char **r = realloc(l->v, (l->n + 1) * sizeof(*r));
+		if (!r) {
+			fprintf(stderr, "%s: error: out of memory\n", prog);
+			return SNN_ENOMEM;
+		}
+		l->v = r;
+		l->v[l->n++] = v;
+		return SNN_OK;
+	}
+	case CLI_NIR: {
+		snn_diag *d = snn_diag_new();
+		if (!d) {
+			fprintf(stderr, "%s: error: out of memory\n", prog);
+			return SNN_ENOMEM;
+		}
+		int rc = snn_nir_option_set(field(target, o), o->name, v, d);
+		if (rc != SNN_OK) {
+			cli_print_diag(prog, d);
+		}
+		snn_diag_free(d);
+		return rc;
+	}
+	}
+	return SNN_EINVAL;
+}
+
+/* The row of argv[*i] and its value (advancing *i past a separate value),
+ * or NULL when no row matches. */
+static const struct cli_option *match(const struct cli_command *c, int argc, char **argv, int *i,
+				      const char **v)
+{
+	const char *a = argv[*i];
+	for (const struct cli_option *const *t = c->tables; *t; t++) {
+		for (const struct cli_option *o = *t; o->name; o++) {
+			if (o->kind == CLI_SEE) {
+				continue;
+			}
+			size_t n = strlen(o->name);
+			bool takes = o->kind != CLI_FLAG;
+			bool is_short = o->short_name && a[0] == '-' && a[1] == o->short_name &&
+					!a[2];
+			if (strcmp(a, o->name) == 0 || is_short) {
+				*v = !takes ? NULL : *i + 1 < argc ? argv[++*i] : NULL;
+				return o;
+			}
+			if (takes && strncmp(a, o->name, n) == 0 && a[n] == '=') {
+				*v = a + n + 1;
+				return o;
+			}
+		}
+	}
+	return NULL;
+}
+
+int cli_parse(const struct cli_command *c, int argc, char **argv, int first, void *target,
+	      struct cli_parsed *p)
+{
+	memset(p, 0, sizeof(*p));
+	for (int i = first; i < argc; i++) {
+		const char *v = NULL;
+		const struct cli_option *o = match(c, argc, argv, &i, &v);
+		if (o) {
+			int rc = set_value(c->prog, o, v, target);
+			if (rc != SNN_OK) {
+				return rc;
+			}
+			if (o->group) {
+				p->groups |= o->group;
+				p->group_name = o->name;
+			}
+			continue;
+		}
+		const char *a = argv[i];
+		bool extra = a[0] != '-' && p->n_positional == c->max_positional;
+		if ((a[0] == '-' || extra) && c->usage_error) {
+			fprintf(stderr, "%s: error: usage: %s\n", c->prog, c->usage_error);
+			return SNN_EINVAL;
+		}
+		if (a[0] == '-') {
+			fprintf(stderr, "%s: error: unknown option '%s' (see %s --help)\n", c->prog, a,
+				c->prog);
+			return SNN_EINVAL;
+		}
+		if (extra) {
+			fprintf(stderr, "%s: error: one %s at a time (got '%s' and '%s')\n",
+				c->prog, c->too_many, p->positional[0], a);
+			return SNN_EINVAL;
+		}
+		p->positional[p->n_positional++] = a;
+	}
+	return SNN_OK;
+}
+
+void cli_list_free(struct cli_list *l)
+{
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+void cli_usage(FILE *out, const struct cli_option *table)
+{
+	for (const struct cli_option *o = table; o->name; o++) {
+		char left[64];
+		if (o->short_name) {
+			snprintf(left, sizeof(left), "-%c, %s%s%s", o->short_name, o->name,
+				 o->arg ? " " : "", o->arg ? o->arg : "");
+		} else {
+			snprintf(left, sizeof(left), "%s%s%s", o->name, o->arg ? " " : "",
+				 o->arg ? o->arg : "");
+		}
+		int w = strlen(left) <= 20 ? 20 : 33;
+		fprintf(out, "  %-*s ", w, left);
+		for (const char *h = o->help; *h; h++) {
+			fputc(*h, out);
+			if (*h == '\n') {
+				fprintf(out, "%23s", "");
+			}
+		}
+		fputc('\n', out);
+	}
+}
+
+void cli_print_diag(const char *prog, const snn_diag *d)
+{
+	const char *m = snn_diag_message(d, 0);
+	if (snn_diag_count(d) == 1 && m) {
+		fprintf(stderr, "%s: error: %s\n", prog, m);
+	} else {
+		snn_diag_print(d, stderr);
+	}
+}
+
+const char *cli_default_output(const char *model, const char *suffix, char *buf, size_t n)
+{
+	const char *base = strrchr(model, '/');
+	base = base ? base + 1 : model;
+	size_t len = strlen(base);
+	const char *dot = strrchr(base, '.');
+	if (dot && dot != base) {
+		len = (size_t)(dot - base);
+	}
+	snprintf(buf, n, "%.*s%s", (int)(len < 900 ? len : 900), base, suffix);
+	return buf;
+}
+
+int cli_write_json(const char *prog, const char *path, const snn_stats *st)
+{
+	FILE *f = fopen(path, "w");
+	int ex = 0;
+	if (!f || snn_stats_write_json(st, f) != SNN_OK) {
+		fprintf(stderr, "%s: error: %s: cannot write: %s\n", prog, path, strerror(errno));
+		ex = SNN_EXIT_RUN_FAILED;
+	}
+	if (f && fclose(f) != 0) {
+		ex = SNN_EXIT_RUN_FAILED;
+	}
+	return ex;
+}
+
+/* The viewer to start: $SNNSIM_VIEWER, else snnview next to this program,
+ * else snnview on the PATH. */
+static void viewer_path(char *buf, size_t n)
+{
+	const char *env = getenv("SNNSIM_VIEWER");
+	if (env && *env) {
+		snprintf(buf, n, "%s", env);
+		return;
+	}
+	char self[PATH_MAX];
+	ssize_t k = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (k > 0) {
+		self[k] = '\0';
+		char *slash = strrchr(self, '/');
+		if (slash) {
+			*slash = '\0';
+			snprintf(buf, n, "%s/snnview", self);
+			if (access(buf, X_OK) == 0) {
+				return;
+			}
+		}
+	}
+	snprintf(buf, n, "snnview");
+}
+
+extern char **environ;
+
+/* Starts the viewer on lv's socket and gives its window a moment to open,
+ * so that it shows the run from its start; a viewer that fails (no display)
+ * ends the wait. */
+static void start_viewer(const char *prog, struct cli_live *lv)
+{
+	char viewer[PATH_MAX + 16];
+	viewer_path(viewer, sizeof(viewer));
+	char *argv[] = {viewer, "--attach", lv->sock, NULL};
+	pid_t pid;
+	int e = posix_spawnp(&pid, viewer, NULL, NULL, argv, environ);
+	if (e != 0) {
+		/* the run goes on without a window: the stream costs nothing */
+		fprintf(stderr, "%s: warning: --view: cannot start %s: %s\n", prog, viewer,
+			strerror(e));
+		return;
+	}
+	double waited = 0;
+	while (!snn_stream_wait_viewer(lv->w, 0.1) && waited < VIEW_OPEN_S) {
+		int status;
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			fprintf(stderr, "%s: warning: --view: the viewer exited; the run goes on "
+					"without it\n", prog);
+			break;
+		}
+		waited += 0.1;
+	}
+}
+
+int cli_live_open(const char *prog, const char *stream, bool view, bool quiet,
+		  const snn_net *net, double duration_ms, struct cli_live *lv, snn_diag *d)
+{
+	const char *path = stream;
+	if (view) {
+		snprintf(lv->dir, sizeof(lv->dir), "/tmp/snnsim-view-XXXXXX");
+		if (!mkdtemp(lv->dir)) {
+			fprintf(stderr, "%s: error: --view: cannot make a folder for the stream "
+					"socket: %s\n", prog, strerror(errno));
+			lv->dir[0] = '\0';
+			return -1;
+		}
+		snprintf(lv->sock, sizeof(lv->sock), "%s/stream.sock", lv->dir);
+		path = lv->sock;
+	}
+	size_t np = snn_net_population_count(net);
+	const char **names = calloc(np ? np : 1, sizeof(char *));
+	uint32_t *sizes = calloc(np ? np : 1, sizeof(uint32_t));
+	int rc = SNN_ENOMEM;
+	if (names && sizes) {
+		for (size_t i = 0; i < np; i++) {
+			const char *nm = snn_net_population_name(net, i);
+			names[i] = snn_net_population_is_hidden(net, i) ? NULL : nm; /* stimulus sources */
+			sizes[i] = snn_net_population_size(net, i);
+		}
+		rc = snn_stream_listen(path, names, sizes, np, snn_net_dt_ms(net), duration_ms, 0,
+				       &lv->w, d);
+	} else {
+		snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+	}
+	free(names);
+	free(sizes);
+	if (rc != SNN_OK) {
+		snn_diag_print(d, stderr);
+		return -1;
+	}
+	if (!quiet) {
+		fprintf(stderr, "%s: streaming spikes on %s\n", prog, path);
+	}
+	if (view) {
+		start_viewer(prog, lv);
+	}
+	return 0;
+}
+
+void cli_live_close(const char *prog, struct cli_live *lv, bool ok, double t_ms, bool quiet)
+{
+	if (lv->w) {
+		uint64_t sent = snn_stream_sent(lv->w), dropped = snn_stream_dropped(lv->w);
+		snn_stream_close(lv->w, ok, t_ms, lv->dir[0] ? GRACE_VIEW_S : GRACE_STREAM_S);
+		lv->w = NULL;
+		if (!quiet) {
+			fprintf(stderr, "%s: live stream: %llu spikes queued, %llu dropped\n", prog,
+				(unsigned long long)sent, (unsigned long long)dropped);
+		}
+	}
+	if (lv->dir[0]) {
+		rmdir(lv->dir);
+		lv->dir[0] = '\0';
+	}
+}

@@ -1,0 +1,116 @@
+/*
+ * The tools' shared command line: option tables in rows (tmux's cmd_entry
+ * style), one parser with one set of messages, and the small pieces of a run
+ * that more than one tool needs (default output names, the live stream and
+ * its viewer, the JSON summary).
+ * Layer: tools (libsnncli, not part of libsnn). Uses public headers only.
+ */
+#ifndef SNN_CLI_INT_H
+#define SNN_CLI_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "snn/snn.h"
+
+/* What an option's value is and how it is stored at its row's offset. */
+enum cli_kind {
+	CLI_FLAG,     /* no value: bool = true */
+	CLI_INT,      /* int, a whole number in [min, max] */
+	CLI_U64,      /* unsigned long long, a whole number >= 0 (and a bool at flag_offset) */
+	CLI_POSITIVE, /* double, a number > 0 and <= max */
+	CLI_STRING,   /* const char *, any text (non-empty when min > 0) */
+	CLI_CHOICE,   /* const char *, one of the words of choices */
+	CLI_LIST,     /* struct cli_list, every value in order */
+	CLI_NIR,      /* snn_nir_options: the convention named by the row (snn_nir_option_set) */
+	CLI_SEE,      /* not parsed here: a second description of an option of another row */
+};
+
+/* One option: a row of a table that ends with a row whose name is NULL. */
+struct cli_option {
+	const char *name;    /* "--threads" */
+	char short_name;     /* 'o' for -o, or 0 */
+	enum cli_kind kind;
+	size_t offset;	     /* of the value in the tool's argument struct */
+	const char *arg;     /* the value's name in the usage ("N"); NULL for a flag */
+	const char *expects; /* "NAME expects EXPECTS[, got VALUE]"; NULL for CLI_NIR */
+	const char *choices; /* CLI_CHOICE: "cpu|cuda" */
+	double min, max;     /* CLI_INT, CLI_POSITIVE (max), CLI_STRING (min > 0: non-empty) */
+	unsigned group;	     /* a tool's bit, collected in cli_parsed.groups when given */
+	const char *help;    /* the usage text; '\n' starts a continuation line */
+	const char *say;     /* the name in messages when not `name` ("-o") */
+	size_t flag_offset;  /* CLI_U64: a bool set when given (0: none) */
+};
+
+/* The values of a CLI_LIST option. */
+struct cli_list {
+	const char **v;
+	size_t n;
+};
+
+/* A command: its program, its tables and what it says about positionals. */
+struct cli_command {
+	const char *prog;			  /* "snnsim" */
+	const struct cli_option *const *tables; /* NULL-terminated */
+	size_t max_positional;
+	const char *too_many; /* "one TOO_MANY at a time (got 'A' and 'B')" */
+	const char *usage_error; /* when set, an unknown option or an extra positional prints
+				    "PROG: error: usage: USAGE_ERROR" */
+};
+
+/* What cli_parse found besides the values. */
+struct cli_parsed {
+	const char *positional[4];
+	size_t n_positional;
+	unsigned groups;	/* the group bits of every option given */
+	const char *group_name; /* the name of the last option given that has a group */
+};
+
+/* Parses argv[first..argc) against the command's tables into `target` and
+ * `p`: "--name VALUE", "--name=VALUE", "-s VALUE" or a flag; anything else
+ * that starts with '-' is an unknown option. Prints the first problem as
+ * "PROG: error: ..." to stderr and returns SNN_EINVAL (SNN_ENOMEM when a list
+ * cannot grow); SNN_OK otherwise. Lists are freed with cli_list_free. */
+int cli_parse(const struct cli_command *c, int argc, char **argv, int first, void *target,
+	      struct cli_parsed *p);
+
+/* Frees a list's array (not its strings, which are argv's); accepts an empty list. */
+void cli_list_free(struct cli_list *l);
+
+/* Prints the rows of a table as usage lines: "  NAME ARG" padded to column
+ * 23 (36 when longer), then the help, continuation lines at column 23. */
+void cli_usage(FILE *out, const struct cli_option *table);
+
+/* Prints "PROG: error: MESSAGE" of the diagnostic's first entry to stderr
+ * when it has no file, else the diagnostic as it is. */
+void cli_print_diag(const char *prog, const snn_diag *d);
+
+/* The default output of a model: its file name without folder and extension,
+ * plus suffix, in the current folder. Returns buf. */
+const char *cli_default_output(const char *model, const char *suffix, char *buf, size_t n);
+
+/* Writes the statistics as JSON to path. Returns 0, or SNN_EXIT_RUN_FAILED
+ * after printing "PROG: error: PATH: cannot write: why". */
+int cli_write_json(const char *prog, const char *path, const snn_stats *st);
+
+/* The live stream of a run: the socket, and for --view the folder made for
+ * it and the viewer started on it. Zero it before cli_live_open. */
+struct cli_live {
+	snn_stream_writer *w;
+	char dir[64];
+	char sock[128];
+};
+
+/* Opens the stream of a run of duration_ms on socket `stream`, or with
+ * `view` on a socket of its own with snnview started on it ($SNNSIM_VIEWER,
+ * else snnview next to this program, else on the PATH). Returns 0, or -1
+ * after printing why. A viewer that cannot start is a warning only. */
+int cli_live_open(const char *prog, const char *stream, bool view, bool quiet,
+		  const snn_net *net, double duration_ms, struct cli_live *lv, snn_diag *d);
+
+/* Closes the stream (ok: the run ended at t_ms) and says what it sent unless
+ * quiet; removes --view's folder. Safe to call twice. */
+void cli_live_close(const char *prog, struct cli_live *lv, bool ok, double t_ms, bool quiet);
+
+#endif
