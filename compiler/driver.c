@@ -11,8 +11,6 @@
 #include <string.h>
 
 #include "cc_int.h"
-#include "net_int.h"
-#include "nir_int.h"
 
 /* Room for the image's code (runtime, board, main), measured at about 3 kB
  * on Cortex-M and RISC-V at -O2: kept in the fit check. */
@@ -147,15 +145,16 @@ static int float_run(snn_net *net, const snn_nir_data *in, bool all, snn_nir_res
 	memset(&ro, 0, sizeof(ro));
 	const char **names = NULL;
 	if (all) {
-		names = calloc(net->n_pops ? net->n_pops : 1, sizeof(char *));
+		size_t np = snn_net_population_count(net);
+		names = calloc(np ? np : 1, sizeof(char *));
 		if (!names) {
 			return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
 		}
-		for (uint32_t k = 0; k < net->n_pops; k++) {
-			names[k] = net->pops[k].name;
+		for (size_t k = 0; k < np; k++) {
+			names[k] = snn_net_population_name(net, k);
 		}
 		ro.record = names;
-		ro.n_record = net->n_pops;
+		ro.n_record = np;
 	}
 	ro.threads = 1;
 	int rc = snn_nir_run(net, in, &ro, fr, d);
@@ -308,7 +307,6 @@ static int config_job(const struct cc_job *j, const struct snn_target *t,
 	snn_sim *fs = NULL;
 	char *report = NULL, *buf = NULL;
 	int32_t *y = NULL;
-	uint32_t n_traces = 0;
 	int rc = snn_config_load_opts(j->model, &co, &net, d);
 	if (rc != SNN_OK) {
 		return rc;
@@ -320,11 +318,8 @@ static int config_job(const struct cc_job *j, const struct snn_target *t,
 				    "one weight scale per target population (--weight-scale layer)");
 		goto out;
 	}
-	/* the run the image makes: steps from 0, no outputs written */
-	net->sim.duration_ms = steps * net->sim.dt_ms;
-	net->record_spikes = false;
-	n_traces = net->n_traces;
-	net->n_traces = 0;
+	/* the run the image makes: steps from 0, no outputs written (the
+	 * quantizer expands the network over j->o.steps) */
 	rc = cc_quantize_config(net, &j->o, &m, d);
 	if (rc != SNN_OK) {
 		goto out;
@@ -335,6 +330,8 @@ static int config_job(const struct cc_job *j, const struct snn_target *t,
 	snn_sim_options so;
 	memset(&so, 0, sizeof(so));
 	so.threads = 1;
+	so.steps = steps;
+	so.no_outputs = true;
 	rc = snn_sim_new(net, &so, &fs, d);
 	if (rc == SNN_OK) {
 		rc = snn_sim_run(fs, d);
@@ -363,9 +360,10 @@ static int config_job(const struct cc_job *j, const struct snn_target *t,
 		rc = snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
 		goto out;
 	}
-	double secs = steps * net->sim.dt_ms * 1e-3;
+	double dt_ms = snn_net_dt_ms(net);
+	double secs = steps * dt_ms * 1e-3;
 	fprintf(f, "%sseed %llu, %u steps of %g ms\n", report,
-		(unsigned long long)net->sim.seed, steps, net->sim.dt_ms);
+		(unsigned long long)snn_net_seed(net), steps, dt_ms);
 	fprintf(f, "rates against snnsim's float run of the same network (Hz):\n");
 	uint64_t tf = 0, tq = 0;
 	for (uint32_t k = 0, o = 0; k < m->rt.n_pops; k++) {
@@ -396,9 +394,6 @@ out:
 	free(report);
 	snn_sim_free(fs);
 	cc_model_free(m);
-	if (net) {
-		net->n_traces = n_traces;
-	}
 	snn_net_free(net);
 	return rc;
 }

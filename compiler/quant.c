@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "cc_int.h"
-#include "engine_int.h"
+#include "model_nir.h"
 #include "nir_int.h"
 
 /* States use at most 2^29 of the int32 range: the rest is headroom for a

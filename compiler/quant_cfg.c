@@ -7,8 +7,8 @@
  * LIF and CubaLIF with a refractory counter; Poisson stimuli become Philox
  * draws on the chip with integer thresholds that invert the engine's CDF
  * table, so that the host run and the image draw the same counts as snnsim.
- * Layer: compiler. Builds an engine (no run) and allocates the model it
- * returns.
+ * Layer: compiler. Reads the engine's expansion (expand_int.h), never the
+ * engine itself, and allocates the model it returns.
  */
 #include "config.h"
 
@@ -17,23 +17,13 @@
 #include <string.h>
 
 #include "cc_int.h"
-#include "engine_int.h"
-#include "model_lif.h"
+#include "expand_int.h"
 
 /* One group of synapses: (pre, post, delay). */
 struct group {
 	uint32_t pre, post, delay;
 	uint64_t n;
 };
-
-static uint32_t pop_of_gid(const struct grid_sim *s, uint32_t gid)
-{
-	uint32_t k = 0;
-	while (k + 1 < s->n_pops && s->pops[k + 1].first <= gid) {
-		k++;
-	}
-	return k;
-}
 
 static int find_group(struct group **g, uint32_t *n, uint32_t *cap, uint32_t pre, uint32_t post,
 		      uint32_t delay)
@@ -58,41 +48,31 @@ static int find_group(struct group **g, uint32_t *n, uint32_t *cap, uint32_t pre
 
 #define NOMEM() snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory")
 
-/* Every synapse of the engine's tables: calls fn for each. */
+/* Every synapse of the expanded network, in the engine's order: calls fn
+ * for each. */
 struct syn_visit {
 	uint32_t pre, post, pre_local, post_local, delay;
 	double w;
 };
 
-static void visit(const struct grid_sim *s, void (*fn)(void *, const struct syn_visit *),
+static void visit(const struct expanded *x, void (*fn)(void *, const struct syn_visit *),
 		  void *ctx)
 {
-	const struct thread_rt *t = &s->thr[0];
-	for (uint32_t bi = 0; bi < t->n_blocks; bi++) {
-		const struct syn_block *b = &t->blocks[bi];
-		for (uint32_t src = 0; src < s->n_neurons; src++) {
-			uint64_t off = b->row_syn[src];
-			uint32_t pre = pop_of_gid(s, src);
-			for (uint32_t r = b->row_run[src]; r < b->row_run[src + 1]; r++) {
-				const struct syn_run *run = &b->runs[r];
-				for (uint32_t k = 0; k < run->len; k++, off++) {
-					uint32_t gid = b->lo + b->tgt[off];
-					struct syn_visit v;
-					v.pre = pre;
-					v.post = pop_of_gid(s, gid);
-					v.pre_local = src - s->pops[pre].first;
-					v.post_local = gid - s->pops[v.post].first;
-					v.delay = run->delay;
-					v.w = (double)b->w[off] * s->pops[v.post].in_scale[run->ch];
-					fn(ctx, &v);
-				}
-			}
-		}
+	for (uint64_t e = 0; e < x->n_syn; e++) {
+		const struct expanded_syn *y = &x->syn[x->out_idx[e]];
+		struct syn_visit v;
+		v.pre = expanded_pop_of(x, y->src);
+		v.post = expanded_pop_of(x, y->tgt);
+		v.pre_local = y->src - x->pops[v.pre].first;
+		v.post_local = y->tgt - x->pops[v.post].first;
+		v.delay = y->delay;
+		v.w = y->w;
+		fn(ctx, &v);
 	}
 }
 
 struct pass {
-	const struct grid_sim *s;
+	const struct expanded *s;
 	struct cc_model *m;
 	struct group *g;
 	uint32_t ng, cap;
@@ -134,7 +114,7 @@ int cc_quantize_config(const snn_net *net, const struct cc_options *o, struct cc
 		       snn_diag *d)
 {
 	*out = NULL;
-	struct grid_sim *s = NULL;
+	struct expanded *s = NULL;
 	struct cc_model *m = NULL;
 	struct pass P;
 	memset(&P, 0, sizeof(P));
@@ -163,10 +143,7 @@ int cc_quantize_config(const snn_net *net, const struct cc_options *o, struct cc
 					      "whole populations or ranges");
 		}
 	}
-	snn_sim_options so;
-	memset(&so, 0, sizeof(so));
-	so.threads = 1;
-	rc = grid_create(net, &so, &s, d);
+	rc = expand_network(net, o->steps, &s, d);
 	if (rc != SNN_OK) {
 		return rc;
 	}
@@ -218,14 +195,14 @@ int cc_quantize_config(const snn_net *net, const struct cc_options *o, struct cc
 	}
 	/* stimuli weigh in the accumulator scales too */
 	for (uint32_t k = 0; k < s->n_stims; k++) {
-		const struct stim_rt *st = &s->stims[k];
+		const struct expanded_stim *st = &s->stims[k];
 		double w = fabs((double)st->wq * s->pops[st->pop].in_scale[st->ch]);
 		P.wmax[st->pop] = w > P.wmax[st->pop] ? w : P.wmax[st->pop];
 	}
 	/* populations */
 	uint32_t words = 0;
 	for (uint32_t k = 0; k < np; k++) {
-		const struct pop_rt *pr = &s->pops[k];
+		const struct expanded_pop *pr = &s->pops[k];
 		const struct population *pop = pr->ir;
 		struct snnrt_pop *R = &m->pops[k];
 		struct cc_popinfo *inf = &m->info[k];
@@ -252,7 +229,8 @@ int cc_quantize_config(const snn_net *net, const struct cc_options *o, struct cc
 			goto fail;
 		}
 		for (uint32_t i = 1; i < pr->size; i++) {
-			if (pr->v[i] != pr->v[0] || (exp_syn && pr->x1[i] != pr->x1[0])) {
+			const double *v = s->v0 + pr->first, *x1 = s->i0 + pr->first;
+			if (v[i] != v[0] || (exp_syn && x1[i] != x1[0])) {
 				rc = snn_diag_error(d, SNN_EUNSUP, pop->where.file, pop->where.line,
 						    pop->where.col,
 						    "population '%s': initial values differ between "
@@ -261,7 +239,7 @@ int cc_quantize_config(const snn_net *net, const struct cc_options *o, struct cc
 				goto fail;
 			}
 		}
-		if (exp_syn && pr->size && pr->x1[0] != 0.0) {
+		if (exp_syn && pr->size && s->i0[pr->first] != 0.0) {
 			rc = snn_diag_error(d, SNN_EUNSUP, pop->where.file, pop->where.line,
 					    pop->where.col,
 					    "population '%s': the runtime starts currents at 0",
@@ -271,7 +249,7 @@ int cc_quantize_config(const snn_net *net, const struct cc_options *o, struct cc
 		const struct lif_prop *L = &pr->lif;
 		double lim = o->weight_bits == 8 ? 127.0 : 32767.0;
 		double A = P.wmax[k] > 0 ? lim / P.wmax[k] : 1.0;
-		double v0 = pr->size ? pr->v[0] : 0.0;
+		double v0 = pr->size ? s->v0[pr->first] : 0.0;
 		double r = fmax(fmax(fabs(L->theta), fabs(L->reset)), fabs(v0));
 		if (!exp_syn && isfinite(L->v_min)) {
 			r = fmax(r, fabs(L->v_min));
@@ -303,7 +281,7 @@ int cc_quantize_config(const snn_net *net, const struct cc_options *o, struct cc
 				in = fmax(in, P.insum[pr->first + i]);
 			}
 			for (uint32_t q = 0; q < s->n_stims; q++) {
-				const struct stim_rt *st = &s->stims[q];
+				const struct expanded_stim *st = &s->stims[q];
 				if (st->pop == k) {
 					double lam = st->pt.lambda;
 					in += P.wmax[k] * (lam + 10.0 * sqrt(lam) + 10.0);
@@ -413,7 +391,7 @@ int cc_quantize_config(const snn_net *net, const struct cc_options *o, struct cc
 	}
 	m->n_thr_tabs = s->n_stims;
 	for (uint32_t k = 0; k < s->n_stims; k++) {
-		const struct stim_rt *st = &s->stims[k];
+		const struct expanded_stim *st = &s->stims[k];
 		struct snnrt_stim *R = &m->stims[m->rt.n_stims];
 		if (!(st->pt.lambda > 0)) {
 			continue;
@@ -497,6 +475,6 @@ fail:
 	free(P.wmax);
 	free(P.insum);
 	cc_model_free(m);
-	grid_destroy(s);
+	expanded_free(s);
 	return rc;
 }

@@ -24,19 +24,11 @@
 
 #include "barrier_int.h"
 #include "model_loihi.h"
+#include "model_nir.h"
 #include "net_int.h"
 #include "poisson_int.h"
 #include "snn/sim.h"
 #include "step_hd.h"
-
-/* Constants of the NIR models (see model_nir.h). */
-struct nir_prop {
-	double a_m, c_m, gr;     /* v <- a_m v + c_m + gr I */
-	double a_s, gw;          /* i <- a_s i + gw I (current-based models) */
-	double v_th, v_reset;
-	double jump;             /* v_th - v_reset */
-	double v0;               /* resting value, the initial v */
-};
 
 struct pop_rt {
 	const struct population *ir;
@@ -339,11 +331,6 @@ void spike_source_update(struct pop_rt *p, uint32_t lo, uint32_t hi, uint64_t st
 void poisson_source_update(struct pop_rt *p, uint32_t lo, uint32_t hi, uint64_t step,
 			   uint64_t seed, uint32_t *out, uint32_t *nout);
 
-/* The per-step constants of one neuron of NIR model m from its parameter
- * values (indexed NIR_TAU_SYN...), the network's conventions and the step h
- * in ms (model_nir.h gives the formulas); also used by snncc to quantize. */
-void nir_constants(struct nir_prop *P, enum model_id m, const double *v,
-		   const struct nir_conv *cv, double h);
 int nir_setup(struct grid_sim *s, struct pop_rt *p, snn_diag *d);
 /* Puts every neuron of the population back in its initial state. */
 void nir_reset(struct pop_rt *p);

@@ -2,7 +2,8 @@
  * The NIR primitives as neuron models: nir_input, nir_relay, nir_li, nir_lif,
  * nir_i, nir_if, nir_cubali, nir_cubalif, nir_threshold.
  * Layer: sim core (models). Documentation of the dynamics that model_nir.c
- * implements; the functions are declared in engine_int.h.
+ * implements, and the per-neuron constants that the compiler reads too (the
+ * engine functions are declared in engine_int.h). Must not name engine types.
  *
  * Units: as written in the NIR file (dimensionless potentials and currents);
  * time constants in ms in the IR, h the step. NIR's continuous-time equations
@@ -39,6 +40,22 @@
 #ifndef SNN_MODEL_NIR_H
 #define SNN_MODEL_NIR_H
 
-#include "engine_int.h"
+#include "net_int.h"
+
+/* Constants of the NIR models (see above). */
+struct nir_prop {
+	double a_m, c_m, gr;     /* v <- a_m v + c_m + gr I */
+	double a_s, gw;          /* i <- a_s i + gw I (current-based models) */
+	double v_th, v_reset;
+	double jump;             /* v_th - v_reset */
+	double v0;               /* resting value, the initial v */
+};
+
+/* The per-step constants of one neuron of NIR model m from its parameter
+ * values (indexed NIR_TAU_SYN...), the network's conventions and the step h
+ * in ms (the formulas above); also used by snncc and the NIR->Loihi lowering
+ * to quantize. */
+void nir_constants(struct nir_prop *P, enum model_id m, const double *v,
+		   const struct nir_conv *cv, double h);
 
 #endif

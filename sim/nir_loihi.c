@@ -18,8 +18,8 @@
 #include <string.h>
 
 #include "connect_int.h"
-#include "engine_int.h"
 #include "model_loihi.h"
+#include "model_nir.h"
 #include "nir_int.h"
 #include "nir_run_int.h"
 #include "snn/nir.h"

@@ -770,7 +770,7 @@ static int run_nir_loihi(const struct run_args *ra, const snn_net *nir, const sn
 	char software[64];
 	snprintf(software, sizeof(software), "Spikeforge %s", snn_version());
 	snn_sim_options opt = {ra->threads, output, SNN_SPIKES_HDF5, true, software,
-			       on_progress, &ps, NULL, NULL};
+			       on_progress, &ps, NULL, NULL, 0, false};
 	rc = snn_sim_new(net, &opt, &sim, d);
 	if (rc == SNN_OK) {
 		rc = snn_sim_run(sim, d);
@@ -1007,7 +1007,7 @@ static int cmd_run(int argc, char **argv)
 	 * in which case it only names the file */
 	snn_sim_options opt = {ra.threads, ra.output, ra.format,
 			       ra.output != NULL && !snn_net_records_spikes(net), software,
-			       on_progress, &ps, NULL, NULL};
+			       on_progress, &ps, NULL, NULL, 0, false};
 	if (ra.stream || ra.view) {
 		if (live_open(&ra, net, snn_net_duration_ms(net), &lv, d) != 0) {
 			ex = EXIT_RUN_FAILED;

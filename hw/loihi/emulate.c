@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "connect_int.h"
+#include "conv_int.h"
 #include "loihi_int.h"
 #include "model_loihi.h"
 #include "snn/spikes.h"
