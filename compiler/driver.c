@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cc_int.h"
+#include "snn/netx.h"
 
 /* Room for the image's code (runtime, board, main), measured at about 3 kB
  * on Cortex-M and RISC-V at -O2: kept in the fit check. */
@@ -398,7 +399,60 @@ out:
 	return rc;
 }
 
+static bool ends_with(const char *s, const char *suf)
+{
+	size_t a = strlen(s), b = strlen(suf);
+	return a >= b && strcmp(s + a - b, suf) == 0;
+}
+
+int cc_loihi_job(const struct cc_job *j, snn_diag *d)
+{
+	snn_net *net = NULL;
+	int rc;
+	if (ends_with(j->model, ".net")) {
+		rc = snn_netx_load(j->model, &net, d);
+	} else if (ends_with(j->model, ".nir") || snn_nir_is_hdf5(j->model)) {
+		/* converted to loihi_lif by the function snnsim run --loihi calls,
+		 * with the same options and input: the same network */
+		snn_net *graph = NULL;
+		snn_nir_data *in = NULL;
+		rc = snn_nir_load(j->model, &j->o.nir, &graph, d);
+		if (rc == SNN_OK && j->o.input) {
+			rc = snn_nir_data_read(j->o.input, graph, j->o.dataset, &in, d);
+		}
+		if (rc == SNN_OK) {
+			snn_nir_loihi_options co;
+			snn_nir_loihi_options_init(&co);
+			co.input_path = j->o.input;
+			co.report = j->msg;
+			rc = snn_nir_to_loihi(graph, in, &co, &net, d);
+		}
+		snn_nir_data_free(in);
+		snn_net_free(graph);
+	} else {
+		snn_config_options co = {.scale = j->o.scale};
+		rc = snn_config_load_opts(j->model, &co, &net, d);
+	}
+	if (rc == SNN_OK) {
+		rc = snn_loihi_compile_opts(net, j->target, &j->loihi, j->outdir, d);
+	}
+	snn_net_free(net);
+	return rc;
+}
+
 int cc_job_run(const struct cc_job *j, snn_diag *d)
+{
+	const char *name = j->backend ? j->backend
+		: j->target && snn_loihi_is_target(j->target) ? "loihi" : "mcu";
+	const struct cc_backend *be = cc_backend_find(name);
+	if (!be) {
+		return snn_diag_error(d, SNN_EUNSUP, NULL, 0, 0, "backend '%s' is not in this build",
+				      name);
+	}
+	return be->job(j, d);
+}
+
+int cc_mcu_job(const struct cc_job *j, snn_diag *d)
 {
 	const struct snn_target *t = snn_target_find(j->target ? j->target : "host");
 	if (!t) {
