@@ -1,7 +1,10 @@
 /*
- * snncc's driver: loads a NIR graph, draws or reads the test input, runs the
- * float model for calibration and for the error report, quantizes, checks
- * the fit against the target and hands the model to the target's backend.
+ * snncc's driver: picks the job's backend row (cc_job_run). Microcontroller
+ * targets: loads a NIR graph or a config, draws or reads the test input,
+ * runs the float model for calibration and for the error report, quantizes,
+ * checks the fit against the target and hands the model to the backend.
+ * Loihi-class targets: loads a config, a lava-dl .net or a NIR graph
+ * (converted to loihi_lif) and maps it onto the chip.
  * Layer: compiler. Writes only into the output folder (through the backend).
  */
 #include "config.h"

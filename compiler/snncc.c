@@ -1,8 +1,10 @@
 /*
- * snncc: compiles a trained network (a NIR graph) into a folder of
- * freestanding C for a microcontroller, or runs its quantized form on the
- * host. Layer: tool (thin main): parses the command line, calls the
- * compiler, maps the result to 0 (ok), 1 (failed) or 2 (bad input).
+ * snncc: compiles a network (a NIR graph, a YAML config, or for Loihi-class
+ * chips also a lava-dl .net) into a folder of freestanding C for a
+ * microcontroller or into a Loihi-class chip image, or runs its quantized
+ * form on the host. Layer: tool (thin main): parses the command line, calls
+ * the compiler library (cc_job_run), maps the result to 0 (ok), 1 (failed)
+ * or 2 (bad input).
  */
 #include "config.h"
 
