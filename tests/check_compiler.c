@@ -1,7 +1,8 @@
 /*
  * The compiler library (libsnncc) tested directly: the engine's expansion
- * equals the synapses the engine builds and delivers, the config quantizer
- * gives the fixed-point weights, scales and thresholds worked out by hand,
+ * equals the synapses the engine builds and delivers, the config and NIR
+ * quantizers give the fixed-point weights, scales and thresholds worked out
+ * by hand,
  * the backend table dispatches the microcontroller and Loihi-class rows, and
  * the refusals say exactly why.
  */
@@ -15,6 +16,7 @@
 #include "cc_int.h"
 #include "engine_int.h"
 #include "expand_int.h"
+#include "nirtest.h"
 #include "testutil.h"
 
 /* 4 + 3 lif neurons: a one_to_one projection with a known weight and delay,
@@ -242,6 +244,94 @@ START_TEST(test_quantize_refusals)
 }
 END_TEST
 
+/* input (2) -> Affine [[0.5, -0.25], [0, 1]] -> LIF (2) -> output */
+static char *write_affine_lif(void)
+{
+	char *path = tu_fmt("%s/g.nir", tu_tmpdir("compiler_affine"));
+	hid_t f = w_open(path, "1.0");
+	hid_t g, nodes = w_graph(f, "node", &g);
+	int64_t s2[1] = {2};
+	w_io(nodes, "input", "Input", 1, s2);
+	w_io(nodes, "output", "Output", 1, s2);
+	hid_t a = w_node(nodes, "fc", "Affine");
+	hsize_t ad[2] = {2, 2}, d2[1] = {2};
+	double wv[4] = {0.5, -0.25, 0, 1}, zero[2] = {0, 0}, one[2] = {1, 1};
+	double tau[2] = {1e-3, 1e-3};
+	w_f32(a, "weight", 2, ad, wv);
+	w_f32(a, "bias", 1, d2, zero);
+	H5Gclose(a);
+	hid_t l = w_node(nodes, "n", "LIF");
+	w_f64(l, "tau", 1, d2, tau);
+	w_f64(l, "r", 1, d2, one);
+	w_f64(l, "v_leak", 1, d2, zero);
+	w_f64(l, "v_reset", 1, d2, zero);
+	w_f64(l, "v_threshold", 1, d2, one);
+	H5Gclose(l);
+	const char *edges[] = {"input", "fc", "fc", "n", "n", "output"};
+	w_edges(g, edges, 3);
+	H5Gclose(nodes);
+	H5Gclose(g);
+	H5Fclose(f);
+	return path;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	return (x > y) - (x < y);
+}
+
+START_TEST(test_quantize_nir)
+{
+	char *path = write_affine_lif();
+	snn_nir_options no;
+	snn_nir_options_init(&no);
+	snn_net *net = load_nir(path, &no);
+	struct cc_options o;
+	memset(&o, 0, sizeof(o));
+	o.weight_bits = 8;
+	o.weight_scale = CC_SCALE_LAYER;
+	o.nir = no;
+	struct cc_model *m = NULL;
+	snn_diag *d = snn_diag_new();
+	int rc = cc_quantize(net, NULL, &o, &m, d);
+	if (rc != SNN_OK) {
+		snn_diag_print(d, stderr);
+	}
+	ck_assert_int_eq(rc, SNN_OK);
+	ck_assert_uint_eq(m->rt.n_projs, 1);
+	uint32_t post = m->projs[0].post;
+	ck_assert_str_eq(m->info[post].name, "n");
+	ck_assert_str_eq(m->info[m->projs[0].pre].name, "input");
+	/* spike inputs (scale 1), the largest weight 1.0 fills 8 bits */
+	ck_assert(m->info[m->projs[0].pre].out_scale == 1.0);
+	ck_assert(m->info[post].acc_scale == 127.0);
+	/* 0.5, -0.25, 0 and 1 times 127, rounded to the nearest (even) */
+	ck_assert_uint_eq(m->n_w[0], 4);
+	int w[4];
+	for (int k = 0; k < 4; k++) {
+		w[k] = m->projs[0].w8[k];
+	}
+	qsort(w, 4, sizeof(int), cmp_int);
+	ck_assert_int_eq(w[0], -32);
+	ck_assert_int_eq(w[1], 0);
+	ck_assert_int_eq(w[2], 64);
+	ck_assert_int_eq(w[3], 127);
+	/* the threshold in the state scale */
+	ck_assert_int_eq(m->pops[post].v_th, cc_q32(m->info[post].v_scale));
+	ck_assert(m->info[post].v_scale > 0);
+	cc_model_free(m);
+	/* 16-bit weights: the largest weight fills 15 bits and a sign */
+	o.weight_bits = 16;
+	ck_assert_int_eq(cc_quantize(net, NULL, &o, &m, d), SNN_OK);
+	ck_assert(m->info[m->projs[0].post].acc_scale == 32767.0);
+	cc_model_free(m);
+	snn_diag_free(d);
+	snn_net_free(net);
+	free(path);
+}
+END_TEST
+
 START_TEST(test_backend_table)
 {
 	const struct cc_backend *mcu = cc_backend_find("mcu");
@@ -286,6 +376,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_expansion_equals_engine);
 	tcase_add_test(tc, test_quantize_config);
 	tcase_add_test(tc, test_quantize_refusals);
+	tcase_add_test(tc, test_quantize_nir);
 	tcase_add_test(tc, test_backend_table);
 	suite_add_tcase(s, tc);
 	return s;
