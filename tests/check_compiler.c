@@ -2,9 +2,8 @@
  * The compiler library (libsnncc) tested directly: the engine's expansion
  * equals the synapses the engine builds and delivers, the config and NIR
  * quantizers give the fixed-point weights, scales and thresholds worked out
- * by hand,
- * the backend table dispatches the microcontroller and Loihi-class rows, and
- * the refusals say exactly why.
+ * by hand, the backend table dispatches the microcontroller and Loihi-class
+ * rows, and the refusals say exactly why.
  */
 #include "config.h"
 
