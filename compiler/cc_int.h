@@ -16,6 +16,7 @@
 #define SNNRT_HOST_TOOL
 #include "hw/rt/snnrt.h"
 #include "hw/targets/targets.h"
+#include "snn/loihi.h"
 #include "snn/snn.h"
 
 #define CC_VERSION "snncc 1"
@@ -102,13 +103,24 @@ uint32_t cc_output_width(const struct cc_model *m);
 /* The quantized value of input value x of input population k. */
 int32_t cc_quantize_input(const struct cc_model *m, uint32_t k, double x);
 
-/* A backend: emits an image folder for its targets. */
+struct cc_job;
+
+/* A backend: runs a job for its targets (job), and for the microcontroller
+ * backend emits the image folder of a quantized model (emit; NULL for
+ * backends that write their image themselves). */
 struct cc_backend {
 	const char *name;
+	int (*job)(const struct cc_job *j, snn_diag *d);
 	int (*emit)(const struct cc_model *m, const struct snn_target *t, const snn_nir_data *test,
 		    uint32_t steps, const char *dir, const char *report, snn_diag *d);
 };
+/* The backend of that name ("mcu", "loihi"), or NULL. */
 const struct cc_backend *cc_backend_find(const char *name);
+/* The jobs of the two backends (driver.c): the microcontroller targets of
+ * hw/targets (quantize, host run, report, emit), and the Loihi-class chips
+ * (load, convert a NIR graph to loihi_lif, snn_loihi_compile_opts). */
+int cc_mcu_job(const struct cc_job *j, snn_diag *d);
+int cc_loihi_job(const struct cc_job *j, snn_diag *d);
 
 /* The MCU backend (Cortex-M, RISC-V, host): tables, runtime, board, main,
  * Makefile. */
@@ -137,8 +149,11 @@ struct cc_job {
 	struct cc_options o;
 	bool run_only;	      /* snncc run: host run and error report, no image */
 	FILE *msg;	      /* report and summary (stdout) */
+	const char *backend;  /* the backend's name, or NULL: the target's */
+	snn_loihi_options loihi; /* Loihi-class targets: placement, activity, sharing */
 };
-/* Returns SNN_OK or an error code with diagnostics in d. */
+/* Runs the job on its backend's row. Returns SNN_OK or an error code with
+ * diagnostics in d. */
 int cc_job_run(const struct cc_job *j, snn_diag *d);
 /* Fixed-point helpers of the quantizers (quant.c). States stay within
  * CC_STATE_LIMIT (2^29). */

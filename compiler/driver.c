@@ -1,7 +1,10 @@
 /*
- * snncc's driver: loads a NIR graph, draws or reads the test input, runs the
- * float model for calibration and for the error report, quantizes, checks
- * the fit against the target and hands the model to the target's backend.
+ * snncc's driver: picks the job's backend row (cc_job_run). Microcontroller
+ * targets: loads a NIR graph or a config, draws or reads the test input,
+ * runs the float model for calibration and for the error report, quantizes,
+ * checks the fit against the target and hands the model to the backend.
+ * Loihi-class targets: loads a config, a lava-dl .net or a NIR graph
+ * (converted to loihi_lif) and maps it onto the chip.
  * Layer: compiler. Writes only into the output folder (through the backend).
  */
 #include "config.h"
@@ -11,8 +14,7 @@
 #include <string.h>
 
 #include "cc_int.h"
-#include "net_int.h"
-#include "nir_int.h"
+#include "snn/netx.h"
 
 /* Room for the image's code (runtime, board, main), measured at about 3 kB
  * on Cortex-M and RISC-V at -O2: kept in the fit check. */
@@ -147,15 +149,16 @@ static int float_run(snn_net *net, const snn_nir_data *in, bool all, snn_nir_res
 	memset(&ro, 0, sizeof(ro));
 	const char **names = NULL;
 	if (all) {
-		names = calloc(net->n_pops ? net->n_pops : 1, sizeof(char *));
+		size_t np = snn_net_population_count(net);
+		names = calloc(np ? np : 1, sizeof(char *));
 		if (!names) {
 			return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
 		}
-		for (uint32_t k = 0; k < net->n_pops; k++) {
-			names[k] = net->pops[k].name;
+		for (size_t k = 0; k < np; k++) {
+			names[k] = snn_net_population_name(net, k);
 		}
 		ro.record = names;
-		ro.n_record = net->n_pops;
+		ro.n_record = np;
 	}
 	ro.threads = 1;
 	int rc = snn_nir_run(net, in, &ro, fr, d);
@@ -308,7 +311,6 @@ static int config_job(const struct cc_job *j, const struct snn_target *t,
 	snn_sim *fs = NULL;
 	char *report = NULL, *buf = NULL;
 	int32_t *y = NULL;
-	uint32_t n_traces = 0;
 	int rc = snn_config_load_opts(j->model, &co, &net, d);
 	if (rc != SNN_OK) {
 		return rc;
@@ -320,11 +322,8 @@ static int config_job(const struct cc_job *j, const struct snn_target *t,
 				    "one weight scale per target population (--weight-scale layer)");
 		goto out;
 	}
-	/* the run the image makes: steps from 0, no outputs written */
-	net->sim.duration_ms = steps * net->sim.dt_ms;
-	net->record_spikes = false;
-	n_traces = net->n_traces;
-	net->n_traces = 0;
+	/* the run the image makes: steps from 0, no outputs written (the
+	 * quantizer expands the network over j->o.steps) */
 	rc = cc_quantize_config(net, &j->o, &m, d);
 	if (rc != SNN_OK) {
 		goto out;
@@ -335,6 +334,8 @@ static int config_job(const struct cc_job *j, const struct snn_target *t,
 	snn_sim_options so;
 	memset(&so, 0, sizeof(so));
 	so.threads = 1;
+	so.steps = steps;
+	so.no_outputs = true;
 	rc = snn_sim_new(net, &so, &fs, d);
 	if (rc == SNN_OK) {
 		rc = snn_sim_run(fs, d);
@@ -363,9 +364,10 @@ static int config_job(const struct cc_job *j, const struct snn_target *t,
 		rc = snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
 		goto out;
 	}
-	double secs = steps * net->sim.dt_ms * 1e-3;
+	double dt_ms = snn_net_dt_ms(net);
+	double secs = steps * dt_ms * 1e-3;
 	fprintf(f, "%sseed %llu, %u steps of %g ms\n", report,
-		(unsigned long long)net->sim.seed, steps, net->sim.dt_ms);
+		(unsigned long long)snn_net_seed(net), steps, dt_ms);
 	fprintf(f, "rates against snnsim's float run of the same network (Hz):\n");
 	uint64_t tf = 0, tq = 0;
 	for (uint32_t k = 0, o = 0; k < m->rt.n_pops; k++) {
@@ -396,14 +398,64 @@ out:
 	free(report);
 	snn_sim_free(fs);
 	cc_model_free(m);
-	if (net) {
-		net->n_traces = n_traces;
+	snn_net_free(net);
+	return rc;
+}
+
+static bool ends_with(const char *s, const char *suf)
+{
+	size_t a = strlen(s), b = strlen(suf);
+	return a >= b && strcmp(s + a - b, suf) == 0;
+}
+
+int cc_loihi_job(const struct cc_job *j, snn_diag *d)
+{
+	snn_net *net = NULL;
+	int rc;
+	if (ends_with(j->model, ".net")) {
+		rc = snn_netx_load(j->model, &net, d);
+	} else if (ends_with(j->model, ".nir") || snn_nir_is_hdf5(j->model)) {
+		/* converted to loihi_lif by the function snnsim run --loihi calls,
+		 * with the same options and input: the same network */
+		snn_net *graph = NULL;
+		snn_nir_data *in = NULL;
+		rc = snn_nir_load(j->model, &j->o.nir, &graph, d);
+		if (rc == SNN_OK && j->o.input) {
+			rc = snn_nir_data_read(j->o.input, graph, j->o.dataset, &in, d);
+		}
+		if (rc == SNN_OK) {
+			snn_nir_loihi_options co;
+			snn_nir_loihi_options_init(&co);
+			co.input_path = j->o.input;
+			co.report = j->msg;
+			rc = snn_nir_to_loihi(graph, in, &co, &net, d);
+		}
+		snn_nir_data_free(in);
+		snn_net_free(graph);
+	} else {
+		snn_config_options co = {.scale = j->o.scale};
+		rc = snn_config_load_opts(j->model, &co, &net, d);
+	}
+	if (rc == SNN_OK) {
+		rc = snn_loihi_compile_opts(net, j->target, &j->loihi, j->outdir, d);
 	}
 	snn_net_free(net);
 	return rc;
 }
 
 int cc_job_run(const struct cc_job *j, snn_diag *d)
+{
+	const char *name = j->backend ? j->backend
+		: j->target && snn_loihi_is_target(j->target) ? "loihi" : "mcu";
+	const struct cc_backend *be = cc_backend_find(name);
+	if (!be) {
+		return snn_diag_error(d, SNN_EUNSUP, NULL, 0, 0, "backend '%s' is not in this build",
+				      name);
+	}
+	return be->job(j, d);
+}
+
+int cc_mcu_job(const struct cc_job *j, snn_diag *d)
 {
 	const struct snn_target *t = snn_target_find(j->target ? j->target : "host");
 	if (!t) {

@@ -522,7 +522,8 @@ int cc_emit_mcu(const struct cc_model *m, const struct snn_target *t, const snn_
 }
 
 static const struct cc_backend backends[] = {
-    {"mcu", cc_emit_mcu},
+    {"mcu", cc_mcu_job, cc_emit_mcu},
+    {"loihi", cc_loihi_job, NULL},
 };
 
 const struct cc_backend *cc_backend_find(const char *name)

@@ -13,7 +13,8 @@
 #include <string.h>
 
 #include "cc_int.h"
-#include "engine_int.h"
+#include "mem_int.h"
+#include "model_nir.h"
 #include "nir_int.h"
 
 /* States use at most 2^29 of the int32 range: the rest is headroom for a
@@ -566,43 +567,32 @@ static double value_scale(const snn_nir_result *fr, const char *name, const char
 	return ldexp(1.0, (int)floor(log2(4096.0 / (mx > 0 ? mx : 1.0))));
 }
 
-int cc_quantize(const snn_net *net, const snn_nir_result *fr, const struct cc_options *o,
-		struct cc_model **out, snn_diag *d)
+/* The model's arrays for a NIR network, its outputs and its hash. */
+static int nir_model_new(const snn_net *net, const struct cc_options *o, struct cc_model *m,
+			 snn_diag *d)
 {
-	*out = NULL;
 	const struct nir_info *I = net->nir;
-	if (!I) {
-		return snn_diag_error(d, SNN_EUNSUP, net->source_path, 0, 0,
-				      "snncc compiles NIR graphs (this build reads no weights "
-				      "from configs)");
-	}
-	struct cc_model *m = calloc(1, sizeof(*m));
-	if (!m) {
-		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
-	}
 	uint32_t np = net->n_pops, nq = net->n_projs;
-	int rc = SNN_OK;
 	m->weight_bits = o->weight_bits;
 	m->weight_scale = o->weight_scale;
 	m->rt.n_pops = np;
 	m->rt.n_projs = nq;
-	m->pops = calloc(np ? np : 1, sizeof(*m->pops));
-	m->projs = calloc(nq ? nq : 1, sizeof(*m->projs));
-	m->info = calloc(np ? np : 1, sizeof(*m->info));
-	m->bias = calloc(np ? np : 1, sizeof(*m->bias));
-	m->ch_mul = calloc(np ? np : 1, sizeof(*m->ch_mul));
-	m->ch_sh = calloc(np ? np : 1, sizeof(*m->ch_sh));
-	m->wtab = calloc(nq ? nq : 1, sizeof(void *));
-	m->n_w = calloc(nq ? nq : 1, sizeof(uint64_t));
-	m->rows = calloc(nq ? nq : 1, sizeof(uint32_t *));
-	m->cols = calloc(nq ? nq : 1, sizeof(uint32_t *));
-	m->n_col = calloc(nq ? nq : 1, sizeof(uint64_t));
-	m->outputs = calloc(I->n_outputs ? I->n_outputs : 1, sizeof(uint16_t));
-	m->in_pop = calloc(I->n_inputs ? I->n_inputs : 1, sizeof(uint32_t));
+	m->pops = mem_array(np, sizeof(*m->pops));
+	m->projs = mem_array(nq, sizeof(*m->projs));
+	m->info = mem_array(np, sizeof(*m->info));
+	m->bias = mem_array(np, sizeof(*m->bias));
+	m->ch_mul = mem_array(np, sizeof(*m->ch_mul));
+	m->ch_sh = mem_array(np, sizeof(*m->ch_sh));
+	m->wtab = mem_array(nq, sizeof(void *));
+	m->n_w = mem_array(nq, sizeof(uint64_t));
+	m->rows = mem_array(nq, sizeof(uint32_t *));
+	m->cols = mem_array(nq, sizeof(uint32_t *));
+	m->n_col = mem_array(nq, sizeof(uint64_t));
+	m->outputs = mem_array(I->n_outputs, sizeof(uint16_t));
+	m->in_pop = mem_array(I->n_inputs, sizeof(uint32_t));
 	if (!m->pops || !m->projs || !m->info || !m->bias || !m->wtab || !m->n_w || !m->rows ||
 	    !m->cols || !m->n_col || !m->outputs || !m->in_pop || !m->ch_mul || !m->ch_sh) {
-		rc = snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
-		goto fail;
+		return mem_nomem(d);
 	}
 	snprintf(m->model_sha256, sizeof(m->model_sha256), "%s",
 		 I->file_sha256 ? I->file_sha256 : net->source_sha256);
@@ -614,56 +604,61 @@ int cc_quantize(const snn_net *net, const snn_nir_result *fr, const struct cc_op
 		m->outputs[k] = (uint16_t)I->outputs[k].pop;
 	}
 	if (np > 65535) {
-		rc = snn_diag_error(d, SNN_EUNSUP, NULL, 0, 0, "%u populations: at most 65535",
-				    np);
-		goto fail;
+		return snn_diag_error(d, SNN_EUNSUP, NULL, 0, 0, "%u populations: at most 65535",
+				      np);
 	}
-	/* pass 1: models, constants and output scales */
-	for (uint32_t k = 0; k < np; k++) {
-		const struct population *pop = &net->pops[k];
-		struct snnrt_pop *P = &m->pops[k];
-		struct cc_popinfo *inf = &m->info[k];
-		bool ok;
-		P->model = (uint8_t)rt_model(pop->model->id, &ok);
-		inf->name = strdup(pop->name);
-		if (!inf->name) {
-			rc = snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
-			goto fail;
-		}
-		if (!ok) {
-			rc = snn_diag_error(d, SNN_EUNSUP, pop->where.file, pop->where.line,
-					    pop->where.col,
-					    "population '%s': model %s has no integer version in "
-					    "the runtime",
-					    pop->name, pop->model->name);
-			goto fail;
-		}
-		for (uint32_t p = 0; p < (uint32_t)pop->model->n_params; p++) {
-			if (!value_is_const(&pop->params[p])) {
-				rc = snn_diag_error(
-				    d, SNN_EUNSUP, pop->where.file, pop->where.line,
-				    pop->where.col,
-				    "population '%s': parameter %s differs between neurons; the "
-				    "runtime keeps one value per population",
-				    pop->name, pop->model->params[p].name);
-				goto fail;
-			}
-		}
-		P->size = pop->size;
-		P->hist = 1;
-		inf->spiking = is_spiking((enum snnrt_neuron)P->model);
-		if (net->nir_conv.spikes == SNN_NIR_SPIKES_MULTIPLE) {
-			P->flags |= SNNRT_F_MULTI;
-		}
-		if (net->nir_conv.reset == SNN_NIR_RESET_SUBTRACT) {
-			P->flags |= SNNRT_F_SUBTRACT;
-		}
-		if (inf->spiking) {
-			inf->out_scale = 1.0;
-		} else {
-			inf->out_scale = value_scale(fr, pop->name, "values");
+	return SNN_OK;
+}
+
+/* Pass 1: population k's runtime model, flags and output scale. */
+static int setup_population(struct cc_model *m, const snn_net *net, const snn_nir_result *fr,
+			    uint32_t k, snn_diag *d)
+{
+	const struct population *pop = &net->pops[k];
+	struct snnrt_pop *P = &m->pops[k];
+	struct cc_popinfo *inf = &m->info[k];
+	bool ok;
+	P->model = (uint8_t)rt_model(pop->model->id, &ok);
+	inf->name = mem_strdup(pop->name);
+	if (!inf->name) {
+		return mem_nomem(d);
+	}
+	if (!ok) {
+		return snn_diag_error(d, SNN_EUNSUP, pop->where.file, pop->where.line,
+				      pop->where.col,
+				      "population '%s': model %s has no integer version in "
+				      "the runtime",
+				      pop->name, pop->model->name);
+	}
+	for (uint32_t p = 0; p < (uint32_t)pop->model->n_params; p++) {
+		if (!value_is_const(&pop->params[p])) {
+			return snn_diag_error(
+			    d, SNN_EUNSUP, pop->where.file, pop->where.line, pop->where.col,
+			    "population '%s': parameter %s differs between neurons; the "
+			    "runtime keeps one value per population",
+			    pop->name, pop->model->params[p].name);
 		}
 	}
+	P->size = pop->size;
+	P->hist = 1;
+	inf->spiking = is_spiking((enum snnrt_neuron)P->model);
+	if (net->nir_conv.spikes == SNN_NIR_SPIKES_MULTIPLE) {
+		P->flags |= SNNRT_F_MULTI;
+	}
+	if (net->nir_conv.reset == SNN_NIR_RESET_SUBTRACT) {
+		P->flags |= SNNRT_F_SUBTRACT;
+	}
+	if (inf->spiking) {
+		inf->out_scale = 1.0;
+	} else {
+		inf->out_scale = value_scale(fr, pop->name, "values");
+	}
+	return SNN_OK;
+}
+
+/* The input populations' offsets in the runtime's input vector. */
+static void layout_inputs(struct cc_model *m, const struct nir_info *I)
+{
 	uint32_t off_in = 0;
 	for (uint32_t k = 0; k < I->n_inputs; k++) {
 		uint32_t p = I->inputs[k].pop;
@@ -673,204 +668,226 @@ int cc_quantize(const snn_net *net, const snn_nir_result *fr, const struct cc_op
 	}
 	m->n_in_pops = I->n_inputs;
 	m->rt.n_inputs = off_in;
-	/* pass 2: accumulator scales from the weights onto each population, and
-	 * per channel where asked (channels: the finest run of neurons that
-	 * every incoming projection's channels are made of; inputs, threshold
-	 * units and pooling targets keep one scale) */
-	for (uint32_t k = 0; k < np; k++) {
-		double lim = o->weight_bits == 8 ? 127.0 : 32767.0;
-		double a = INFINITY;
-		uint32_t size = m->pops[k].size;
-		uint32_t g = size;
-		bool chan = o->weight_scale == CC_SCALE_CHANNEL && size > 1 &&
-			    m->pops[k].model != SNNRT_INPUT && m->pops[k].model != SNNRT_THRESHOLD;
-		for (uint32_t q = 0; q < nq; q++) {
-			const struct projection *pr = &net->projs[q];
-			if (pr->post.pop != k) {
-				continue;
-			}
-			if (pr->kind == PROJ_RULE) {
-				rc = snn_diag_error(d, SNN_EUNSUP, pr->where.file, pr->where.line,
-						    pr->where.col,
-						    "rule-based projections are not compiled yet");
-				goto fail;
-			}
-			double wm = proj_wmax(pr->x);
-			if (wm > 0) {
-				double s = lim * m->info[pr->pre.pop].out_scale / wm;
-				a = s < a ? s : a;
-			}
-			uint32_t cs = proj_ch_size(pr->x);
-			if (cs == 0 || !whole_pop(net, &pr->pre) || !whole_pop(net, &pr->post)) {
-				chan = false;
-			} else {
-				g = gcd32(g, cs);
-			}
-		}
-		if (!isfinite(a)) {
-			a = 1.0;
-		}
-		m->info[k].acc_scale = a;
-		m->info[k].n_ch = 1;
-		m->info[k].ch_size = size ? size : 1;
-		if (chan && g < size && size % g == 0) {
-			rc = channel_scales(m, net, k, g, lim, d);
-			if (rc != SNN_OK) {
-				goto fail;
-			}
-		}
-	}
-	/* pass 3: projections */
+}
+
+/* Pass 2: population k's accumulator scale from the weights onto it, and per
+ * channel where asked (channels: the finest run of neurons that every
+ * incoming projection's channels are made of; inputs, threshold units and
+ * pooling targets keep one scale). */
+static int accumulator_scales(struct cc_model *m, const snn_net *net, const struct cc_options *o,
+			      uint32_t k, snn_diag *d)
+{
+	uint32_t nq = net->n_projs;
+	double lim = o->weight_bits == 8 ? 127.0 : 32767.0;
+	double a = INFINITY;
+	uint32_t size = m->pops[k].size;
+	uint32_t g = size;
+	bool chan = o->weight_scale == CC_SCALE_CHANNEL && size > 1 &&
+		    m->pops[k].model != SNNRT_INPUT && m->pops[k].model != SNNRT_THRESHOLD;
 	for (uint32_t q = 0; q < nq; q++) {
 		const struct projection *pr = &net->projs[q];
-		struct snnrt_proj *P = &m->projs[q];
-		if (!whole_pop(net, &pr->pre) || !whole_pop(net, &pr->post)) {
-			rc = snn_diag_error(d, SNN_EUNSUP, pr->where.file, pr->where.line,
-					    pr->where.col,
-					    "projection onto part of a population: not supported");
-			goto fail;
+		if (pr->post.pop != k) {
+			continue;
 		}
-		if (pr->x->pre_delay || pr->x->delay_steps > 254) {
-			rc = snn_diag_error(d, SNN_EUNSUP, pr->where.file, pr->where.line,
-					    pr->where.col,
-					    "delays per source neuron or above 254 steps are not "
-					    "supported by the runtime");
-			goto fail;
+		if (pr->kind == PROJ_RULE) {
+			return snn_diag_error(d, SNN_EUNSUP, pr->where.file, pr->where.line,
+					      pr->where.col,
+					      "rule-based projections are not compiled yet");
 		}
-		P->pre = (uint16_t)pr->pre.pop;
-		P->post = (uint16_t)pr->post.pop;
-		P->delay = (uint8_t)pr->x->delay_steps;
-		struct snnrt_pop *pre = &m->pops[P->pre];
-		if ((uint32_t)pre->hist < (uint32_t)P->delay + 1u) {
-			pre->hist = (uint8_t)(P->delay + 1);
+		double wm = proj_wmax(pr->x);
+		if (wm > 0) {
+			double s = lim * m->info[pr->pre.pop].out_scale / wm;
+			a = s < a ? s : a;
 		}
-		rc = lay_weights(m, net, q, &m->info[P->post], m->info[P->pre].out_scale, d);
-		if (rc != SNN_OK) {
-			goto fail;
+		uint32_t cs = proj_ch_size(pr->x);
+		if (cs == 0 || !whole_pop(net, &pr->pre) || !whole_pop(net, &pr->post)) {
+			chan = false;
+		} else {
+			g = gcd32(g, cs);
 		}
-		if (pr->x->bias) {
-			uint32_t n = m->pops[P->post].size;
+	}
+	if (!isfinite(a)) {
+		a = 1.0;
+	}
+	m->info[k].acc_scale = a;
+	m->info[k].n_ch = 1;
+	m->info[k].ch_size = size ? size : 1;
+	if (chan && g < size && size % g == 0) {
+		return channel_scales(m, net, k, g, lim, d);
+	}
+	return SNN_OK;
+}
+
+/* Pass 3: projection q's weights, delay and bias. */
+static int quantize_projection(struct cc_model *m, const snn_net *net, uint32_t q, snn_diag *d)
+{
+	const struct projection *pr = &net->projs[q];
+	struct snnrt_proj *P = &m->projs[q];
+	if (!whole_pop(net, &pr->pre) || !whole_pop(net, &pr->post)) {
+		return snn_diag_error(d, SNN_EUNSUP, pr->where.file, pr->where.line, pr->where.col,
+				      "projection onto part of a population: not supported");
+	}
+	if (pr->x->pre_delay || pr->x->delay_steps > 254) {
+		return snn_diag_error(d, SNN_EUNSUP, pr->where.file, pr->where.line, pr->where.col,
+				      "delays per source neuron or above 254 steps are not "
+				      "supported by the runtime");
+	}
+	P->pre = (uint16_t)pr->pre.pop;
+	P->post = (uint16_t)pr->post.pop;
+	P->delay = (uint8_t)pr->x->delay_steps;
+	struct snnrt_pop *pre = &m->pops[P->pre];
+	if ((uint32_t)pre->hist < (uint32_t)P->delay + 1u) {
+		pre->hist = (uint8_t)(P->delay + 1);
+	}
+	int rc = lay_weights(m, net, q, &m->info[P->post], m->info[P->pre].out_scale, d);
+	if (rc != SNN_OK) {
+		return rc;
+	}
+	if (pr->x->bias) {
+		uint32_t n = m->pops[P->post].size;
+		if (!m->bias[P->post]) {
+			m->bias[P->post] = mem_array(n, sizeof(int32_t));
 			if (!m->bias[P->post]) {
-				m->bias[P->post] = calloc(n ? n : 1, sizeof(int32_t));
-				if (!m->bias[P->post]) {
-					rc = snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0,
-							    "out of memory");
-					goto fail;
-				}
-				m->flash_tables += (uint64_t)n * 4;
+				return mem_nomem(d);
 			}
-			for (uint32_t i = 0; i < n; i++) {
-				int64_t b = (int64_t)m->bias[P->post][i] +
-					    cc_q32(pr->x->bias[i] * acc_of(&m->info[P->post], i));
-				m->bias[P->post][i] = cc_q32((double)b);
-			}
-			m->pops[P->post].bias = m->bias[P->post];
+			m->flash_tables += (uint64_t)n * 4;
 		}
+		for (uint32_t i = 0; i < n; i++) {
+			int64_t b = (int64_t)m->bias[P->post][i] +
+				    cc_q32(pr->x->bias[i] * acc_of(&m->info[P->post], i));
+			m->bias[P->post][i] = cc_q32((double)b);
+		}
+		m->pops[P->post].bias = m->bias[P->post];
 	}
-	/* pass 4: neuron constants in the state scales */
-	for (uint32_t k = 0; k < np; k++) {
-		const struct population *pop = &net->pops[k];
-		struct snnrt_pop *P = &m->pops[k];
-		struct cc_popinfo *inf = &m->info[k];
-		double vals[NIR_N_PARAMS];
-		struct nir_prop C;
-		for (int j = 0; j < NIR_N_PARAMS && j < (int)pop->model->n_params; j++) {
-			vals[j] = pop->params[j].a;
-		}
-		nir_constants(&C, pop->model->id, vals, &net->nir_conv, net->sim.dt_ms);
-		double A = inf->acc_scale;
-		double gain = 0.0; /* state units per input unit: per channel, gain / A_c */
-		int bad = 0;
-		switch (P->model) {
-		case SNNRT_INPUT:
-			break;
-		case SNNRT_RELAY:
-			gain = inf->out_scale;
-			bad = cc_multiplier(inf->out_scale / A, true, &P->in_mul, &P->in_sh);
-			break;
-		case SNNRT_THRESHOLD:
-			P->v_th = cc_q32(C.v_th * A);
-			break;
-		default: {
-			double r = fmax(fmax(fabs(C.v_th), fabs(C.v_reset)), fabs(C.v0));
-			double vr = series_max(fr, pop->name, "v");
-			r = fmax(r, vr) * 2.0;
-			double sv;
-			if (!inf->spiking) {
-				sv = inf->out_scale;
-			} else if (P->model != SNNRT_CUBA_LIF && C.gr > 0 && inf->n_ch == 1 &&
-				   r * A / C.gr <= STATE_LIMIT && r * A / C.gr >= 65536.0) {
-				/* the input adds to v without rounding */
-				sv = A / C.gr;
-			} else {
-				sv = cc_pow2_scale(r);
-			}
-			inf->v_scale = sv;
-			P->a_m = cc_q32(ldexp(C.a_m, SNNRT_DECAY_BITS));
-			P->c_m = cc_q32(C.c_m * sv);
-			P->v0 = cc_q32(C.v0 * sv);
-			P->v_th = cc_q32(C.v_th * sv);
-			P->v_reset = cc_q32(C.v_reset * sv);
-			P->jump = cc_q32(C.jump * sv);
-			if (inf->spiking && P->jump <= 0) {
-				rc = snn_diag_error(d, SNN_EUNSUP, pop->where.file,
-						    pop->where.line, pop->where.col,
-						    "population '%s': v_threshold must be above "
-						    "v_reset",
-						    pop->name);
-				goto fail;
-			}
-			if (P->model == SNNRT_CUBA_LI || P->model == SNNRT_CUBA_LIF) {
-				double ri = series_max(fr, pop->name, "i") * 2.0;
-				if (!(ri > 0)) {
-					ri = r / (C.gr > 0 ? C.gr : 1.0);
-				}
-				double si = cc_pow2_scale(ri);
-				inf->i_scale = si;
-				P->a_s = cc_q32(ldexp(C.a_s, SNNRT_DECAY_BITS));
-				gain = C.gw * si;
-				bad = cc_multiplier(C.gw * si / A, true, &P->in_mul, &P->in_sh);
-				if (!bad && C.gr != 0) {
-					bad = cc_multiplier(C.gr * sv / si, true, &P->syn_mul, &P->syn_sh);
-				}
-			} else if (C.gr != 0) {
-				gain = C.gr * sv;
-				bad = cc_multiplier(C.gr * sv / A, true, &P->in_mul, &P->in_sh);
-			}
-			if (sv == A / C.gr && !bad) {
-				P->in_mul = 1;
-				P->in_sh = 0;
-			}
-			break;
-		}
-		}
-		if (!bad && inf->n_ch > 1) {
-			/* one multiplier and shift per channel */
-			m->ch_mul[k] = calloc(inf->n_ch, sizeof(int32_t));
-			m->ch_sh[k] = calloc(inf->n_ch, sizeof(uint8_t));
-			if (!m->ch_mul[k] || !m->ch_sh[k]) {
-				rc = snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
-				goto fail;
-			}
-			for (uint32_t c = 0; c < inf->n_ch && !bad && gain != 0.0; c++) {
-				bad = cc_multiplier(gain / inf->ch_acc[c], true, &m->ch_mul[k][c],
-						 &m->ch_sh[k][c]);
-			}
-			P->ch_mul = m->ch_mul[k];
-			P->ch_sh = m->ch_sh[k];
-			P->ch_size = inf->ch_size;
-			m->flash_tables += (uint64_t)inf->n_ch * 5;
-		}
-		if (bad) {
-			rc = snn_diag_error(d, SNN_ERANGE, pop->where.file, pop->where.line,
-					    pop->where.col,
-					    "population '%s': its input gain does not fit a 32-bit "
-					    "multiplier (weights too small or states too large)",
-					    pop->name);
-			goto fail;
-		}
+	return SNN_OK;
+}
+
+/* Pass 4 for the models with a state v (and i) of population k (pop): the
+ * state scales from the values the float run reached, and the constants and
+ * multipliers in them. Sets *gain (state units per input unit) and *bad (a
+ * multiplier that does not fit). */
+static int state_constants(struct cc_model *m, const struct population *pop,
+			   const snn_nir_result *fr, uint32_t k, const struct nir_prop *C,
+			   double *gain, int *bad, snn_diag *d)
+{
+	struct snnrt_pop *P = &m->pops[k];
+	struct cc_popinfo *inf = &m->info[k];
+	double A = inf->acc_scale;
+	double r = fmax(fmax(fabs(C->v_th), fabs(C->v_reset)), fabs(C->v0));
+	double vr = series_max(fr, pop->name, "v");
+	r = fmax(r, vr) * 2.0;
+	double sv;
+	if (!inf->spiking) {
+		sv = inf->out_scale;
+	} else if (P->model != SNNRT_CUBA_LIF && C->gr > 0 && inf->n_ch == 1 &&
+		   r * A / C->gr <= STATE_LIMIT && r * A / C->gr >= 65536.0) {
+		/* the input adds to v without rounding */
+		sv = A / C->gr;
+	} else {
+		sv = cc_pow2_scale(r);
 	}
-	/* RAM: v (and i), output slots, accumulator per population */
+	inf->v_scale = sv;
+	P->a_m = cc_q32(ldexp(C->a_m, SNNRT_DECAY_BITS));
+	P->c_m = cc_q32(C->c_m * sv);
+	P->v0 = cc_q32(C->v0 * sv);
+	P->v_th = cc_q32(C->v_th * sv);
+	P->v_reset = cc_q32(C->v_reset * sv);
+	P->jump = cc_q32(C->jump * sv);
+	if (inf->spiking && P->jump <= 0) {
+		return snn_diag_error(d, SNN_EUNSUP, pop->where.file, pop->where.line,
+				      pop->where.col,
+				      "population '%s': v_threshold must be above "
+				      "v_reset",
+				      pop->name);
+	}
+	if (P->model == SNNRT_CUBA_LI || P->model == SNNRT_CUBA_LIF) {
+		double ri = series_max(fr, pop->name, "i") * 2.0;
+		if (!(ri > 0)) {
+			ri = r / (C->gr > 0 ? C->gr : 1.0);
+		}
+		double si = cc_pow2_scale(ri);
+		inf->i_scale = si;
+		P->a_s = cc_q32(ldexp(C->a_s, SNNRT_DECAY_BITS));
+		*gain = C->gw * si;
+		*bad = cc_multiplier(C->gw * si / A, true, &P->in_mul, &P->in_sh);
+		if (!*bad && C->gr != 0) {
+			*bad = cc_multiplier(C->gr * sv / si, true, &P->syn_mul, &P->syn_sh);
+		}
+	} else if (C->gr != 0) {
+		*gain = C->gr * sv;
+		*bad = cc_multiplier(C->gr * sv / A, true, &P->in_mul, &P->in_sh);
+	}
+	if (sv == A / C->gr && !*bad) {
+		P->in_mul = 1;
+		P->in_sh = 0;
+	}
+	return SNN_OK;
+}
+
+/* Pass 4: population k's neuron constants in its state scales. */
+static int neuron_constants(struct cc_model *m, const snn_net *net, const snn_nir_result *fr,
+			    uint32_t k, snn_diag *d)
+{
+	const struct population *pop = &net->pops[k];
+	struct snnrt_pop *P = &m->pops[k];
+	struct cc_popinfo *inf = &m->info[k];
+	double vals[NIR_N_PARAMS];
+	struct nir_prop C;
+	for (int j = 0; j < NIR_N_PARAMS && j < (int)pop->model->n_params; j++) {
+		vals[j] = pop->params[j].a;
+	}
+	nir_constants(&C, pop->model->id, vals, &net->nir_conv, net->sim.dt_ms);
+	double A = inf->acc_scale;
+	double gain = 0.0; /* state units per input unit: per channel, gain / A_c */
+	int bad = 0;
+	switch (P->model) {
+	case SNNRT_INPUT:
+		break;
+	case SNNRT_RELAY:
+		gain = inf->out_scale;
+		bad = cc_multiplier(inf->out_scale / A, true, &P->in_mul, &P->in_sh);
+		break;
+	case SNNRT_THRESHOLD:
+		P->v_th = cc_q32(C.v_th * A);
+		break;
+	default: {
+		int rc = state_constants(m, pop, fr, k, &C, &gain, &bad, d);
+		if (rc != SNN_OK) {
+			return rc;
+		}
+		break;
+	}
+	}
+	if (!bad && inf->n_ch > 1) {
+		/* one multiplier and shift per channel */
+		m->ch_mul[k] = mem_array(inf->n_ch, sizeof(int32_t));
+		m->ch_sh[k] = mem_array(inf->n_ch, sizeof(uint8_t));
+		if (!m->ch_mul[k] || !m->ch_sh[k]) {
+			return mem_nomem(d);
+		}
+		for (uint32_t c = 0; c < inf->n_ch && !bad && gain != 0.0; c++) {
+			bad = cc_multiplier(gain / inf->ch_acc[c], true, &m->ch_mul[k][c],
+					    &m->ch_sh[k][c]);
+		}
+		P->ch_mul = m->ch_mul[k];
+		P->ch_sh = m->ch_sh[k];
+		P->ch_size = inf->ch_size;
+		m->flash_tables += (uint64_t)inf->n_ch * 5;
+	}
+	if (bad) {
+		return snn_diag_error(d, SNN_ERANGE, pop->where.file, pop->where.line,
+				      pop->where.col,
+				      "population '%s': its input gain does not fit a 32-bit "
+				      "multiplier (weights too small or states too large)",
+				      pop->name);
+	}
+	return SNN_OK;
+}
+
+/* RAM: v (and i), output slots, accumulator per population. */
+static int layout_nir_ram(struct cc_model *m, snn_diag *d)
+{
+	uint32_t np = m->rt.n_pops, nq = m->rt.n_projs;
 	uint32_t w = 0;
 	for (uint32_t k = 0; k < np; k++) {
 		struct snnrt_pop *P = &m->pops[k];
@@ -878,8 +895,7 @@ int cc_quantize(const snn_net *net, const snn_nir_result *fr, const struct cc_op
 				(P->model >= SNNRT_LI ? (uint64_t)P->size : 0) +
 				(P->model >= SNNRT_CUBA_LI ? (uint64_t)P->size : 0);
 		if (w + need > UINT32_MAX / 8) {
-			rc = snn_diag_error(d, SNN_ERANGE, NULL, 0, 0, "network too large");
-			goto fail;
+			return snn_diag_error(d, SNN_ERANGE, NULL, 0, 0, "network too large");
 		}
 		P->v_off = w;
 		w += P->model >= SNNRT_LI ? P->size : 0;
@@ -890,13 +906,50 @@ int cc_quantize(const snn_net *net, const snn_nir_result *fr, const struct cc_op
 		w += P->size;
 	}
 	m->rt.n_words = w;
-	m->flash_tables += (uint64_t)np * sizeof(struct snnrt_pop) +
-			   (uint64_t)nq * sizeof(struct snnrt_proj);
+	m->flash_tables +=
+	    (uint64_t)np * sizeof(struct snnrt_pop) + (uint64_t)nq * sizeof(struct snnrt_proj);
+	return SNN_OK;
+}
+
+int cc_quantize(const snn_net *net, const snn_nir_result *fr, const struct cc_options *o,
+		struct cc_model **out, snn_diag *d)
+{
+	*out = NULL;
+	const struct nir_info *I = net->nir;
+	if (!I) {
+		return snn_diag_error(d, SNN_EUNSUP, net->source_path, 0, 0,
+				      "snncc compiles NIR graphs (this build reads no weights "
+				      "from configs)");
+	}
+	struct cc_model *m = mem_zalloc(sizeof(*m));
+	if (!m) {
+		return mem_nomem(d);
+	}
+	int rc = nir_model_new(net, o, m, d);
+	for (uint32_t k = 0; rc == SNN_OK && k < net->n_pops; k++) {
+		rc = setup_population(m, net, fr, k, d);
+	}
+	if (rc == SNN_OK) {
+		layout_inputs(m, I);
+	}
+	for (uint32_t k = 0; rc == SNN_OK && k < net->n_pops; k++) {
+		rc = accumulator_scales(m, net, o, k, d);
+	}
+	for (uint32_t q = 0; rc == SNN_OK && q < net->n_projs; q++) {
+		rc = quantize_projection(m, net, q, d);
+	}
+	for (uint32_t k = 0; rc == SNN_OK && k < net->n_pops; k++) {
+		rc = neuron_constants(m, net, fr, k, d);
+	}
+	if (rc == SNN_OK) {
+		rc = layout_nir_ram(m, d);
+	}
+	if (rc != SNN_OK) {
+		cc_model_free(m);
+		return rc;
+	}
 	*out = m;
 	return SNN_OK;
-fail:
-	cc_model_free(m);
-	return rc;
 }
 
 uint64_t cc_ram_bytes(const struct cc_model *m)

@@ -7,8 +7,8 @@
  * LIF and CubaLIF with a refractory counter; Poisson stimuli become Philox
  * draws on the chip with integer thresholds that invert the engine's CDF
  * table, so that the host run and the image draw the same counts as snnsim.
- * Layer: compiler. Builds an engine (no run) and allocates the model it
- * returns.
+ * Layer: compiler. Reads the engine's expansion (expand_int.h), never the
+ * engine itself, and allocates the model it returns.
  */
 #include "config.h"
 
@@ -17,8 +17,8 @@
 #include <string.h>
 
 #include "cc_int.h"
-#include "engine_int.h"
-#include "model_lif.h"
+#include "expand_int.h"
+#include "mem_int.h"
 
 /* One group of synapses: (pre, post, delay). */
 struct group {
@@ -26,16 +26,7 @@ struct group {
 	uint64_t n;
 };
 
-static uint32_t pop_of_gid(const struct grid_sim *s, uint32_t gid)
-{
-	uint32_t k = 0;
-	while (k + 1 < s->n_pops && s->pops[k + 1].first <= gid) {
-		k++;
-	}
-	return k;
-}
-
-static int find_group(struct group **g, uint32_t *n, uint32_t *cap, uint32_t pre, uint32_t post,
+static int find_group(struct group **g, uint32_t *n, size_t *cap, uint32_t pre, uint32_t post,
 		      uint32_t delay)
 {
 	for (uint32_t k = 0; k < *n; k++) {
@@ -43,65 +34,51 @@ static int find_group(struct group **g, uint32_t *n, uint32_t *cap, uint32_t pre
 			return (int)k;
 		}
 	}
-	if (*n == *cap) {
-		uint32_t c = *cap ? *cap * 2 : 8;
-		struct group *ng = realloc(*g, c * sizeof(**g));
-		if (!ng) {
-			return -1;
-		}
-		*g = ng;
-		*cap = c;
+	if (mem_grow((void **)g, cap, (size_t)*n + 1, sizeof(**g)) != SNN_OK) {
+		return -1;
 	}
 	(*g)[*n] = (struct group){pre, post, delay, 0};
 	return (int)(*n)++;
 }
 
-#define NOMEM() snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory")
-
-/* Every synapse of the engine's tables: calls fn for each. */
+/* Every synapse of the expanded network, in the engine's order: calls fn
+ * for each. */
 struct syn_visit {
 	uint32_t pre, post, pre_local, post_local, delay;
 	double w;
 };
 
-static void visit(const struct grid_sim *s, void (*fn)(void *, const struct syn_visit *),
+static void visit(const struct expanded *x, void (*fn)(void *, const struct syn_visit *),
 		  void *ctx)
 {
-	const struct thread_rt *t = &s->thr[0];
-	for (uint32_t bi = 0; bi < t->n_blocks; bi++) {
-		const struct syn_block *b = &t->blocks[bi];
-		for (uint32_t src = 0; src < s->n_neurons; src++) {
-			uint64_t off = b->row_syn[src];
-			uint32_t pre = pop_of_gid(s, src);
-			for (uint32_t r = b->row_run[src]; r < b->row_run[src + 1]; r++) {
-				const struct syn_run *run = &b->runs[r];
-				for (uint32_t k = 0; k < run->len; k++, off++) {
-					uint32_t gid = b->lo + b->tgt[off];
-					struct syn_visit v;
-					v.pre = pre;
-					v.post = pop_of_gid(s, gid);
-					v.pre_local = src - s->pops[pre].first;
-					v.post_local = gid - s->pops[v.post].first;
-					v.delay = run->delay;
-					v.w = (double)b->w[off] * s->pops[v.post].in_scale[run->ch];
-					fn(ctx, &v);
-				}
-			}
-		}
+	for (uint64_t e = 0; e < x->n_syn; e++) {
+		const struct expanded_syn *y = &x->syn[x->out_idx[e]];
+		struct syn_visit v;
+		v.pre = expanded_pop_of(x, y->src);
+		v.post = expanded_pop_of(x, y->tgt);
+		v.pre_local = y->src - x->pops[v.pre].first;
+		v.post_local = y->tgt - x->pops[v.post].first;
+		v.delay = y->delay;
+		v.w = y->w;
+		fn(ctx, &v);
 	}
 }
 
+/* The state of one quantization: the network, its expansion, the model
+ * being built and the groups of synapses. */
 struct pass {
-	const struct grid_sim *s;
+	const snn_net *net;
+	const struct cc_options *o;
+	const struct expanded *s;
 	struct cc_model *m;
 	struct group *g;
-	uint32_t ng, cap;
+	uint32_t ng;
+	size_t cap;
 	int phase; /* 0: count groups and maxima; 1: count per source; 2: fill */
 	int err;
 	double *wmax;	  /* per post population */
 	double *insum;	  /* per post neuron (global id): sum of |w| */
 	uint32_t **fill;  /* phase 2: next slot per source of each group */
-	bool per_channel; /* unused by configs: one scale per population */
 };
 
 static void pass_fn(void *ctx, const struct syn_visit *v)
@@ -130,15 +107,10 @@ static void pass_fn(void *ctx, const struct syn_visit *v)
 	}
 }
 
-int cc_quantize_config(const snn_net *net, const struct cc_options *o, struct cc_model **out,
-		       snn_diag *d)
+/* What the runtime cannot run: models other than lif, stimuli other than
+ * Poisson ones onto whole populations or ranges. */
+static int check_network(const snn_net *net, snn_diag *d)
 {
-	*out = NULL;
-	struct grid_sim *s = NULL;
-	struct cc_model *m = NULL;
-	struct pass P;
-	memset(&P, 0, sizeof(P));
-	int rc;
 	for (uint32_t k = 0; k < net->n_pops; k++) {
 		const struct population *pop = &net->pops[k];
 		if (pop->model->id != MODEL_LIF_DELTA && pop->model->id != MODEL_LIF_EXP) {
@@ -163,313 +135,347 @@ int cc_quantize_config(const snn_net *net, const struct cc_options *o, struct cc
 					      "whole populations or ranges");
 		}
 	}
-	snn_sim_options so;
-	memset(&so, 0, sizeof(so));
-	so.threads = 1;
-	rc = grid_create(net, &so, &s, d);
-	if (rc != SNN_OK) {
-		return rc;
-	}
+	return SNN_OK;
+}
+
+/* The model's population arrays and the pass's per-population scratch. */
+static int model_new(struct pass *P, snn_diag *d)
+{
+	const struct expanded *s = P->s;
 	uint32_t np = s->n_pops;
-	m = calloc(1, sizeof(*m));
-	P.wmax = calloc(np ? np : 1, sizeof(double));
-	P.insum = calloc(s->n_neurons ? s->n_neurons : 1, sizeof(double));
-	if (!m || !P.wmax || !P.insum) {
-		rc = NOMEM();
-		goto fail;
+	struct cc_model *m = P->m = mem_zalloc(sizeof(*m));
+	P->wmax = mem_array(np, sizeof(double));
+	P->insum = mem_array(s->n_neurons, sizeof(double));
+	if (!m || !P->wmax || !P->insum) {
+		return mem_nomem(d);
 	}
-	m->weight_bits = o->weight_bits;
+	m->weight_bits = P->o->weight_bits;
 	m->rt.n_pops = np;
-	m->pops = calloc(np ? np : 1, sizeof(*m->pops));
-	m->info = calloc(np ? np : 1, sizeof(*m->info));
-	m->bias = calloc(np ? np : 1, sizeof(*m->bias));
-	m->outputs = calloc(np ? np : 1, sizeof(uint16_t));
-	m->in_pop = calloc(1, sizeof(uint32_t));
+	m->pops = mem_array(np, sizeof(*m->pops));
+	m->info = mem_array(np, sizeof(*m->info));
+	m->bias = mem_array(np, sizeof(*m->bias));
+	m->outputs = mem_array(np, sizeof(uint16_t));
+	m->in_pop = mem_array(1, sizeof(uint32_t));
 	if (!m->pops || !m->info || !m->bias || !m->outputs || !m->in_pop) {
-		rc = NOMEM();
-		goto fail;
+		return mem_nomem(d);
 	}
-	snprintf(m->model_sha256, sizeof(m->model_sha256), "%s", net->source_sha256);
+	snprintf(m->model_sha256, sizeof(m->model_sha256), "%s", P->net->source_sha256);
 	m->rt.pops = m->pops;
 	m->rt.outputs = m->outputs;
 	m->rt.n_outputs = np;
 	if (np > 65535) {
-		rc = snn_diag_error(d, SNN_EUNSUP, NULL, 0, 0, "%u populations: at most 65535", np);
-		goto fail;
+		return snn_diag_error(d, SNN_EUNSUP, NULL, 0, 0, "%u populations: at most 65535",
+				      np);
 	}
-	/* pass 0: groups, largest weights and fan-in sums */
-	P.s = s;
-	P.m = m;
-	visit(s, pass_fn, &P);
-	if (P.err) {
-		rc = NOMEM();
-		goto fail;
+	return SNN_OK;
+}
+
+/* Pass 0: the groups, the largest weight onto each population (stimuli
+ * included: they weigh in the accumulator scales too) and every neuron's
+ * fan-in sum. */
+static int group_synapses(struct pass *P, snn_diag *d)
+{
+	const struct expanded *s = P->s;
+	visit(s, pass_fn, P);
+	if (P->err) {
+		return mem_nomem(d);
 	}
-	for (uint32_t q = 0; q < P.ng; q++) {
-		if (P.g[q].delay > 254) {
-			const struct population *pp = &net->pops[P.g[q].post];
-			rc = snn_diag_error(d, SNN_EUNSUP, pp->where.file, pp->where.line,
-					    pp->where.col,
-					    "synapses onto '%s' with a delay of %u steps: the runtime "
-					    "takes at most 254",
-					    pp->name, P.g[q].delay);
-			goto fail;
+	for (uint32_t q = 0; q < P->ng; q++) {
+		if (P->g[q].delay > 254) {
+			const struct population *pp = &P->net->pops[P->g[q].post];
+			return snn_diag_error(d, SNN_EUNSUP, pp->where.file, pp->where.line,
+					      pp->where.col,
+					      "synapses onto '%s' with a delay of %u steps: the "
+					      "runtime takes at most 254",
+					      pp->name, P->g[q].delay);
 		}
 	}
-	/* stimuli weigh in the accumulator scales too */
 	for (uint32_t k = 0; k < s->n_stims; k++) {
-		const struct stim_rt *st = &s->stims[k];
+		const struct expanded_stim *st = &s->stims[k];
 		double w = fabs((double)st->wq * s->pops[st->pop].in_scale[st->ch]);
-		P.wmax[st->pop] = w > P.wmax[st->pop] ? w : P.wmax[st->pop];
+		P->wmax[st->pop] = w > P->wmax[st->pop] ? w : P->wmax[st->pop];
 	}
-	/* populations */
-	uint32_t words = 0;
-	for (uint32_t k = 0; k < np; k++) {
-		const struct pop_rt *pr = &s->pops[k];
-		const struct population *pop = pr->ir;
-		struct snnrt_pop *R = &m->pops[k];
-		struct cc_popinfo *inf = &m->info[k];
-		inf->name = strdup(pop->name);
-		if (!inf->name) {
-			rc = NOMEM();
-			goto fail;
-		}
-		if (pr->lif_het) {
-			rc = snn_diag_error(d, SNN_EUNSUP, pop->where.file, pop->where.line,
-					    pop->where.col,
-					    "population '%s': parameters differ between neurons; the "
-					    "runtime keeps one value per population",
-					    pop->name);
-			goto fail;
-		}
-		bool exp_syn = pr->model == MODEL_LIF_EXP;
-		if (exp_syn && !pr->merged) {
-			rc = snn_diag_error(d, SNN_EUNSUP, pop->where.file, pop->where.line,
-					    pop->where.col,
-					    "population '%s': exponential synapses with tau_syn_ex != "
-					    "tau_syn_in need two currents; the runtime has one",
-					    pop->name);
-			goto fail;
-		}
-		for (uint32_t i = 1; i < pr->size; i++) {
-			if (pr->v[i] != pr->v[0] || (exp_syn && pr->x1[i] != pr->x1[0])) {
-				rc = snn_diag_error(d, SNN_EUNSUP, pop->where.file, pop->where.line,
-						    pop->where.col,
-						    "population '%s': initial values differ between "
-						    "neurons; the runtime starts all from one value",
-						    pop->name);
-				goto fail;
-			}
-		}
-		if (exp_syn && pr->size && pr->x1[0] != 0.0) {
-			rc = snn_diag_error(d, SNN_EUNSUP, pop->where.file, pop->where.line,
-					    pop->where.col,
-					    "population '%s': the runtime starts currents at 0",
-					    pop->name);
-			goto fail;
-		}
-		const struct lif_prop *L = &pr->lif;
-		double lim = o->weight_bits == 8 ? 127.0 : 32767.0;
-		double A = P.wmax[k] > 0 ? lim / P.wmax[k] : 1.0;
-		double v0 = pr->size ? pr->v[0] : 0.0;
-		double r = fmax(fmax(fabs(L->theta), fabs(L->reset)), fabs(v0));
-		if (!exp_syn && isfinite(L->v_min)) {
-			r = fmax(r, fabs(L->v_min));
-		}
-		double sv = cc_pow2_scale(8.0 * r);
-		R->model = exp_syn ? SNNRT_CUBA_LIF : SNNRT_LIF;
-		R->size = pr->size;
-		R->hist = 1;
-		R->a_m = cc_q32(ldexp(L->P22, SNNRT_DECAY_BITS));
-		R->c_m = cc_q32(L->P20 * L->I_e * sv);
-		R->v0 = cc_q32(v0 * sv);
-		/* the engine fires at y >= theta, the runtime at v > v_th */
-		R->v_th = cc_q32(L->theta * sv) - 1;
-		R->v_reset = cc_q32(L->reset * sv);
-		R->jump = R->v_th - R->v_reset;
-		R->ref_steps = L->ref_steps;
-		if (R->jump <= 0) {
-			rc = snn_diag_error(d, SNN_EUNSUP, pop->where.file, pop->where.line,
-					    pop->where.col,
-					    "population '%s': V_th must be above V_reset", pop->name);
-			goto fail;
-		}
-		int bad;
-		double si = 0.0;
-		if (exp_syn) {
-			/* the current's bound: the largest per-step input over (1 - P11) */
-			double in = 0.0;
-			for (uint32_t i = 0; i < pr->size; i++) {
-				in = fmax(in, P.insum[pr->first + i]);
-			}
-			for (uint32_t q = 0; q < s->n_stims; q++) {
-				const struct stim_rt *st = &s->stims[q];
-				if (st->pop == k) {
-					double lam = st->pt.lambda;
-					in += P.wmax[k] * (lam + 10.0 * sqrt(lam) + 10.0);
-				}
-			}
-			si = cc_pow2_scale(2.0 * in / (1.0 - L->P11ex) + 1.0);
-			R->flags |= SNNRT_F_OLDCUR;
-			R->a_s = cc_q32(ldexp(L->P11ex, SNNRT_DECAY_BITS));
-			bad = cc_multiplier(si / A, false, &R->in_mul, &R->in_sh) ||
-			      cc_multiplier(L->P21ex * sv / si, false, &R->syn_mul, &R->syn_sh);
-		} else {
-			bad = cc_multiplier(sv / A, false, &R->in_mul, &R->in_sh);
-			if (isfinite(L->v_min)) {
-				R->flags |= SNNRT_F_VMIN;
-				R->v_min = cc_q32(L->v_min * sv);
-			}
-		}
-		if (bad) {
-			rc = snn_diag_error(d, SNN_ERANGE, pop->where.file, pop->where.line,
-					    pop->where.col,
-					    "population '%s': its input gain does not fit a 32-bit "
-					    "multiplier",
-					    pop->name);
-			goto fail;
-		}
-		inf->spiking = true;
-		inf->out_scale = 1.0;
-		inf->acc_scale = A;
-		inf->v_scale = sv;
-		inf->i_scale = si;
-		m->outputs[k] = (uint16_t)k;
+	return SNN_OK;
+}
+
+/* What the runtime's neurons cannot hold: per-neuron parameters or initial
+ * values, two currents, currents not starting at 0. */
+static int check_population(const struct pass *P, uint32_t k, snn_diag *d)
+{
+	const struct expanded *s = P->s;
+	const struct expanded_pop *pr = &s->pops[k];
+	const struct population *pop = pr->ir;
+	bool exp_syn = pr->model == MODEL_LIF_EXP;
+	const char *why = NULL;
+	if (pr->lif_het) {
+		why = "parameters differ between neurons; the runtime keeps one value per "
+		      "population";
+	} else if (exp_syn && !pr->merged) {
+		why = "exponential synapses with tau_syn_ex != tau_syn_in need two currents; the "
+		      "runtime has one";
 	}
-	for (uint32_t q = 0; q < P.ng; q++) {
-		struct snnrt_pop *pre = &m->pops[P.g[q].pre];
-		if ((uint32_t)pre->hist < P.g[q].delay + 1u) {
-			pre->hist = (uint8_t)(P.g[q].delay + 1u);
+	const double *v = s->v0 + pr->first, *x1 = s->i0 + pr->first;
+	for (uint32_t i = 1; !why && i < pr->size; i++) {
+		if (v[i] != v[0] || (exp_syn && x1[i] != x1[0])) {
+			why = "initial values differ between neurons; the runtime starts all from "
+			      "one value";
 		}
 	}
-	/* projections: CSR by source */
-	uint32_t nq = P.ng;
+	if (!why && exp_syn && pr->size && x1[0] != 0.0) {
+		why = "the runtime starts currents at 0";
+	}
+	if (why) {
+		return snn_diag_error(d, SNN_EUNSUP, pop->where.file, pop->where.line,
+				      pop->where.col, "population '%s': %s", pop->name, why);
+	}
+	return SNN_OK;
+}
+
+/* Population k as the runtime's LIF (delta synapses) or CubaLIF (one
+ * exponential current): the state scale from the largest value v reaches,
+ * the accumulator scale from the largest weight onto it, the current's
+ * scale from the largest input it can sum. */
+static int quantize_population(struct pass *P, uint32_t k, snn_diag *d)
+{
+	const struct expanded *s = P->s;
+	const struct expanded_pop *pr = &s->pops[k];
+	const struct population *pop = pr->ir;
+	struct cc_model *m = P->m;
+	struct snnrt_pop *R = &m->pops[k];
+	struct cc_popinfo *inf = &m->info[k];
+	inf->name = mem_strdup(pop->name);
+	if (!inf->name) {
+		return mem_nomem(d);
+	}
+	int rc = check_population(P, k, d);
+	if (rc != SNN_OK) {
+		return rc;
+	}
+	bool exp_syn = pr->model == MODEL_LIF_EXP;
+	const struct lif_prop *L = &pr->lif;
+	double lim = P->o->weight_bits == 8 ? 127.0 : 32767.0;
+	double A = P->wmax[k] > 0 ? lim / P->wmax[k] : 1.0;
+	double v0 = pr->size ? s->v0[pr->first] : 0.0;
+	double r = fmax(fmax(fabs(L->theta), fabs(L->reset)), fabs(v0));
+	if (!exp_syn && isfinite(L->v_min)) {
+		r = fmax(r, fabs(L->v_min));
+	}
+	double sv = cc_pow2_scale(8.0 * r);
+	R->model = exp_syn ? SNNRT_CUBA_LIF : SNNRT_LIF;
+	R->size = pr->size;
+	R->hist = 1;
+	R->a_m = cc_q32(ldexp(L->P22, SNNRT_DECAY_BITS));
+	R->c_m = cc_q32(L->P20 * L->I_e * sv);
+	R->v0 = cc_q32(v0 * sv);
+	/* the engine fires at y >= theta, the runtime at v > v_th */
+	R->v_th = cc_q32(L->theta * sv) - 1;
+	R->v_reset = cc_q32(L->reset * sv);
+	R->jump = R->v_th - R->v_reset;
+	R->ref_steps = L->ref_steps;
+	if (R->jump <= 0) {
+		return snn_diag_error(d, SNN_EUNSUP, pop->where.file, pop->where.line,
+				      pop->where.col, "population '%s': V_th must be above V_reset",
+				      pop->name);
+	}
+	int bad;
+	double si = 0.0;
+	if (exp_syn) {
+		/* the current's bound: the largest per-step input over (1 - P11) */
+		double in = 0.0;
+		for (uint32_t i = 0; i < pr->size; i++) {
+			in = fmax(in, P->insum[pr->first + i]);
+		}
+		for (uint32_t q = 0; q < s->n_stims; q++) {
+			const struct expanded_stim *st = &s->stims[q];
+			if (st->pop == k) {
+				double lam = st->pt.lambda;
+				in += P->wmax[k] * (lam + 10.0 * sqrt(lam) + 10.0);
+			}
+		}
+		si = cc_pow2_scale(2.0 * in / (1.0 - L->P11ex) + 1.0);
+		R->flags |= SNNRT_F_OLDCUR;
+		R->a_s = cc_q32(ldexp(L->P11ex, SNNRT_DECAY_BITS));
+		bad = cc_multiplier(si / A, false, &R->in_mul, &R->in_sh) ||
+		      cc_multiplier(L->P21ex * sv / si, false, &R->syn_mul, &R->syn_sh);
+	} else {
+		bad = cc_multiplier(sv / A, false, &R->in_mul, &R->in_sh);
+		if (isfinite(L->v_min)) {
+			R->flags |= SNNRT_F_VMIN;
+			R->v_min = cc_q32(L->v_min * sv);
+		}
+	}
+	if (bad) {
+		return snn_diag_error(d, SNN_ERANGE, pop->where.file, pop->where.line,
+				      pop->where.col,
+				      "population '%s': its input gain does not fit a 32-bit "
+				      "multiplier",
+				      pop->name);
+	}
+	inf->spiking = true;
+	inf->out_scale = 1.0;
+	inf->acc_scale = A;
+	inf->v_scale = sv;
+	inf->i_scale = si;
+	m->outputs[k] = (uint16_t)k;
+	return SNN_OK;
+}
+
+/* The projections' arrays: one sparse projection per group, in CSR by
+ * source. */
+static int alloc_projections(struct pass *P, snn_diag *d)
+{
+	struct cc_model *m = P->m;
+	uint32_t nq = P->ng;
 	m->rt.n_projs = nq;
-	m->projs = calloc(nq ? nq : 1, sizeof(*m->projs));
-	m->wtab = calloc(nq ? nq : 1, sizeof(void *));
-	m->n_w = calloc(nq ? nq : 1, sizeof(uint64_t));
-	m->rows = calloc(nq ? nq : 1, sizeof(uint32_t *));
-	m->cols = calloc(nq ? nq : 1, sizeof(uint32_t *));
-	m->n_col = calloc(nq ? nq : 1, sizeof(uint64_t));
-	P.fill = calloc(nq ? nq : 1, sizeof(uint32_t *));
-	if (!m->projs || !m->wtab || !m->n_w || !m->rows || !m->cols || !m->n_col || !P.fill) {
-		rc = NOMEM();
-		goto fail;
+	m->projs = mem_array(nq, sizeof(*m->projs));
+	m->wtab = mem_array(nq, sizeof(void *));
+	m->n_w = mem_array(nq, sizeof(uint64_t));
+	m->rows = mem_array(nq, sizeof(uint32_t *));
+	m->cols = mem_array(nq, sizeof(uint32_t *));
+	m->n_col = mem_array(nq, sizeof(uint64_t));
+	P->fill = mem_array(nq, sizeof(uint32_t *));
+	if (!m->projs || !m->wtab || !m->n_w || !m->rows || !m->cols || !m->n_col || !P->fill) {
+		return mem_nomem(d);
 	}
 	m->rt.projs = m->projs;
-	size_t wb = o->weight_bits / 8;
+	size_t wb = P->o->weight_bits / 8;
 	for (uint32_t q = 0; q < nq; q++) {
-		uint32_t npre = m->pops[P.g[q].pre].size;
-		uint64_t n = P.g[q].n;
+		uint32_t npre = m->pops[P->g[q].pre].size;
+		uint64_t n = P->g[q].n;
 		if (n > UINT32_MAX) {
-			rc = snn_diag_error(d, SNN_ERANGE, NULL, 0, 0, "too many synapses");
-			goto fail;
+			return snn_diag_error(d, SNN_ERANGE, NULL, 0, 0, "too many synapses");
 		}
-		m->rows[q] = calloc((size_t)npre + 1, sizeof(uint32_t));
-		m->cols[q] = malloc((size_t)(n ? n : 1) * sizeof(uint32_t));
-		m->wtab[q] = malloc((size_t)(n ? n : 1) * wb);
-		P.fill[q] = calloc((size_t)npre + 1, sizeof(uint32_t));
-		if (!m->rows[q] || !m->cols[q] || !m->wtab[q] || !P.fill[q]) {
-			rc = NOMEM();
-			goto fail;
+		m->rows[q] = mem_array((size_t)npre + 1, sizeof(uint32_t));
+		m->cols[q] = mem_array_raw((size_t)n, sizeof(uint32_t));
+		m->wtab[q] = mem_array_raw((size_t)n, wb);
+		P->fill[q] = mem_array((size_t)npre + 1, sizeof(uint32_t));
+		if (!m->rows[q] || !m->cols[q] || !m->wtab[q] || !P->fill[q]) {
+			return mem_nomem(d);
 		}
 		struct snnrt_proj *R = &m->projs[q];
 		R->kind = SNNRT_SPARSE;
-		R->delay = (uint8_t)P.g[q].delay;
-		R->pre = (uint16_t)P.g[q].pre;
-		R->post = (uint16_t)P.g[q].post;
+		R->delay = (uint8_t)P->g[q].delay;
+		R->pre = (uint16_t)P->g[q].pre;
+		R->post = (uint16_t)P->g[q].post;
 		m->n_w[q] = n;
 		m->n_col[q] = n;
 		m->synapses += n;
 		m->flash_tables += n * wb + ((uint64_t)npre + 1) * 4 + n * 4;
 	}
-	P.phase = 1;
-	visit(s, pass_fn, &P);
-	for (uint32_t q = 0; q < nq; q++) {
-		uint32_t npre = m->pops[P.g[q].pre].size;
+	return SNN_OK;
+}
+
+/* Passes 1 and 2: row lengths, then columns and weights in the engine's
+ * order within each row. */
+static void fill_projections(struct pass *P)
+{
+	struct cc_model *m = P->m;
+	P->phase = 1;
+	visit(P->s, pass_fn, P);
+	for (uint32_t q = 0; q < P->ng; q++) {
+		uint32_t npre = m->pops[P->g[q].pre].size;
 		for (uint32_t j = 0; j < npre; j++) {
 			m->rows[q][j + 1] += m->rows[q][j];
-			P.fill[q][j] = m->rows[q][j];
+			P->fill[q][j] = m->rows[q][j];
 		}
 	}
-	P.phase = 2;
-	visit(s, pass_fn, &P);
-	for (uint32_t q = 0; q < nq; q++) {
+	P->phase = 2;
+	visit(P->s, pass_fn, P);
+	for (uint32_t q = 0; q < P->ng; q++) {
 		struct snnrt_proj *R = &m->projs[q];
 		R->row = m->rows[q];
 		R->col = m->cols[q];
-		if (o->weight_bits == 8) {
+		if (P->o->weight_bits == 8) {
 			R->w8 = m->wtab[q];
 		} else {
 			R->w16 = m->wtab[q];
 		}
 	}
-	/* Poisson stimuli */
-	m->stims = calloc(s->n_stims ? s->n_stims : 1, sizeof(*m->stims));
-	m->thr = calloc(s->n_stims ? s->n_stims : 1, sizeof(uint64_t *));
+}
+
+/* Poisson stimulus st as Philox draws on the chip: the engine's CDF table as
+ * integer thresholds, up to the first entry no draw exceeds. */
+static int quantize_stimulus(struct pass *P, const struct expanded_stim *st, snn_diag *d)
+{
+	const struct expanded *s = P->s;
+	struct cc_model *m = P->m;
+	struct snnrt_stim *R = &m->stims[m->rt.n_stims];
+	if (!(st->pt.lambda > 0)) {
+		return SNN_OK;
+	}
+	if (st->pt.ncdf == 0) {
+		const struct origin *w = &st->ir->where;
+		return snn_diag_error(d, SNN_EUNSUP, w->file, w->line, w->col,
+				      "Poisson stimulus with a mean of %g spikes per step: the "
+				      "runtime's table takes means below 10",
+				      st->pt.lambda);
+	}
+	if (st->start_step > UINT32_MAX) {
+		return SNN_OK;
+	}
+	uint64_t *T = m->thr[m->rt.n_stims] = mem_array((size_t)st->pt.ncdf, sizeof(uint64_t));
+	if (!T) {
+		return mem_nomem(d);
+	}
+	int n = 0;
+	for (; n < st->pt.ncdf; n++) {
+		T[n] = (uint64_t)st->pt.thr[n];
+		if (T[n] >> 53) {
+			break; /* no draw exceeds this entry */
+		}
+	}
+	double lim = P->o->weight_bits == 8 ? 127.0 : 32767.0;
+	double w = (double)st->wq * s->pops[st->pop].in_scale[st->ch];
+	double wq = nearbyint(w * m->info[st->pop].acc_scale);
+	uint64_t seed = P->net->sim.seed;
+	R->pop = (uint16_t)st->pop;
+	R->n_thr = (uint8_t)n;
+	R->sub = st->index;
+	R->seed_lo = (uint32_t)seed;
+	R->seed_hi = (uint32_t)(seed >> 32);
+	R->gfirst = s->pops[st->pop].first;
+	R->lo = st->ir->to.lo;
+	R->hi = st->ir->to.hi;
+	R->delay = st->delay_steps;
+	R->start = (uint32_t)st->start_step;
+	R->stop = st->stop_step > UINT32_MAX ? UINT32_MAX : (uint32_t)st->stop_step;
+	R->wq = (int32_t)(wq > lim ? lim : wq < -lim ? -lim : wq);
+	R->cmax = st->cmax;
+	R->thr = T;
+	m->flash_tables += sizeof(*R) + (uint64_t)n * 8;
+	m->rt.n_stims++;
+	return SNN_OK;
+}
+
+static int quantize_stimuli(struct pass *P, snn_diag *d)
+{
+	const struct expanded *s = P->s;
+	struct cc_model *m = P->m;
+	m->stims = mem_array(s->n_stims, sizeof(*m->stims));
+	m->thr = mem_array(s->n_stims, sizeof(uint64_t *));
 	if (!m->stims || !m->thr) {
-		rc = NOMEM();
-		goto fail;
+		return mem_nomem(d);
 	}
 	m->n_thr_tabs = s->n_stims;
 	for (uint32_t k = 0; k < s->n_stims; k++) {
-		const struct stim_rt *st = &s->stims[k];
-		struct snnrt_stim *R = &m->stims[m->rt.n_stims];
-		if (!(st->pt.lambda > 0)) {
-			continue;
+		int rc = quantize_stimulus(P, &s->stims[k], d);
+		if (rc != SNN_OK) {
+			return rc;
 		}
-		if (st->pt.ncdf == 0) {
-			const struct origin *w = &st->ir->where;
-			rc = snn_diag_error(d, SNN_EUNSUP, w->file, w->line, w->col,
-					    "Poisson stimulus with a mean of %g spikes per step: the "
-					    "runtime's table takes means below 10",
-					    st->pt.lambda);
-			goto fail;
-		}
-		if (st->start_step > UINT32_MAX) {
-			continue;
-		}
-		m->thr[m->rt.n_stims] = calloc((size_t)st->pt.ncdf, sizeof(uint64_t));
-		if (!m->thr[m->rt.n_stims]) {
-			rc = NOMEM();
-			goto fail;
-		}
-		uint64_t *T = m->thr[m->rt.n_stims];
-		int n = 0;
-		for (; n < st->pt.ncdf; n++) {
-			T[n] = (uint64_t)st->pt.thr[n];
-			if (T[n] >> 53) {
-				break; /* no draw exceeds this entry */
-			}
-		}
-		double lim = o->weight_bits == 8 ? 127.0 : 32767.0;
-		double w = (double)st->wq * s->pops[st->pop].in_scale[st->ch];
-		double wq = nearbyint(w * m->info[st->pop].acc_scale);
-		R->pop = (uint16_t)st->pop;
-		R->n_thr = (uint8_t)n;
-		R->sub = st->index;
-		R->seed_lo = (uint32_t)net->sim.seed;
-		R->seed_hi = (uint32_t)(net->sim.seed >> 32);
-		R->gfirst = s->pops[st->pop].first;
-		R->lo = st->ir->to.lo;
-		R->hi = st->ir->to.hi;
-		R->delay = st->delay_steps;
-		R->start = (uint32_t)st->start_step;
-		R->stop = st->stop_step > UINT32_MAX ? UINT32_MAX : (uint32_t)st->stop_step;
-		R->wq = (int32_t)(wq > lim ? lim : wq < -lim ? -lim : wq);
-		R->cmax = st->cmax;
-		R->thr = T;
-		m->flash_tables += sizeof(*R) + (uint64_t)n * 8;
-		m->rt.n_stims++;
 	}
 	m->rt.stims = m->stims;
-	/* RAM: v (and i), refractory counters, output slots, accumulator */
-	for (uint32_t k = 0; k < np; k++) {
+	return SNN_OK;
+}
+
+/* RAM: v (and i), refractory counters, output slots, accumulator. */
+static int layout_ram(struct cc_model *m, snn_diag *d)
+{
+	uint32_t words = 0;
+	for (uint32_t k = 0; k < m->rt.n_pops; k++) {
 		struct snnrt_pop *R = &m->pops[k];
 		uint64_t need = (uint64_t)R->size * (R->hist + 3u + (R->ref_steps ? 1u : 0u));
 		if (words + need > UINT32_MAX / 8) {
-			rc = snn_diag_error(d, SNN_ERANGE, NULL, 0, 0, "network too large");
-			goto fail;
+			return snn_diag_error(d, SNN_ERANGE, NULL, 0, 0, "network too large");
 		}
 		R->v_off = words;
 		words += R->size * (R->model == SNNRT_CUBA_LIF ? 2u : 1u);
@@ -483,20 +489,64 @@ int cc_quantize_config(const snn_net *net, const struct cc_options *o, struct cc
 		words += R->size;
 	}
 	m->rt.n_words = words;
-	m->flash_tables +=
-	    (uint64_t)np * sizeof(struct snnrt_pop) + (uint64_t)nq * sizeof(struct snnrt_proj);
-	*out = m;
-	m = NULL;
-	rc = SNN_OK;
-fail:
-	for (uint32_t q = 0; P.fill && q < P.ng; q++) {
-		free(P.fill[q]);
+	m->flash_tables += (uint64_t)m->rt.n_pops * sizeof(struct snnrt_pop) +
+			   (uint64_t)m->rt.n_projs * sizeof(struct snnrt_proj);
+	return SNN_OK;
+}
+
+int cc_quantize_config(const snn_net *net, const struct cc_options *o, struct cc_model **out,
+		       snn_diag *d)
+{
+	*out = NULL;
+	struct expanded *s = NULL;
+	struct pass P;
+	memset(&P, 0, sizeof(P));
+	P.net = net;
+	P.o = o;
+	int rc = check_network(net, d);
+	if (rc == SNN_OK) {
+		rc = expand_network(net, o->steps, &s, d);
 	}
-	free(P.fill);
-	free(P.g);
-	free(P.wmax);
-	free(P.insum);
-	cc_model_free(m);
-	grid_destroy(s);
+	if (rc != SNN_OK) {
+		return rc;
+	}
+	P.s = s;
+	rc = model_new(&P, d);
+	if (rc == SNN_OK) {
+		rc = group_synapses(&P, d);
+	}
+	for (uint32_t k = 0; rc == SNN_OK && k < s->n_pops; k++) {
+		rc = quantize_population(&P, k, d);
+	}
+	if (rc == SNN_OK) {
+		/* a population keeps its outputs as long as its slowest synapses */
+		for (uint32_t q = 0; q < P.ng; q++) {
+			struct snnrt_pop *pre = &P.m->pops[P.g[q].pre];
+			if ((uint32_t)pre->hist < P.g[q].delay + 1u) {
+				pre->hist = (uint8_t)(P.g[q].delay + 1u);
+			}
+		}
+		rc = alloc_projections(&P, d);
+	}
+	if (rc == SNN_OK) {
+		fill_projections(&P);
+		rc = quantize_stimuli(&P, d);
+	}
+	if (rc == SNN_OK) {
+		rc = layout_ram(P.m, d);
+	}
+	if (rc == SNN_OK) {
+		*out = P.m;
+		P.m = NULL;
+	}
+	for (uint32_t q = 0; P.fill && q < P.ng; q++) {
+		mem_free(P.fill[q]);
+	}
+	mem_free(P.fill);
+	mem_free(P.g);
+	mem_free(P.wmax);
+	mem_free(P.insum);
+	cc_model_free(P.m);
+	expanded_free(s);
 	return rc;
 }

@@ -1,8 +1,10 @@
 /*
- * snncc: compiles a trained network (a NIR graph) into a folder of
- * freestanding C for a microcontroller, or runs its quantized form on the
- * host. Layer: tool (thin main): parses the command line, calls the
- * compiler, maps the result to 0 (ok), 1 (failed) or 2 (bad input).
+ * snncc: compiles a network (a NIR graph, a YAML config, or for Loihi-class
+ * chips also a lava-dl .net) into a folder of freestanding C for a
+ * microcontroller or into a Loihi-class chip image, or runs its quantized
+ * form on the host. Layer: tool (thin main): parses the command line, calls
+ * the compiler library (cc_job_run), maps the result to 0 (ok), 1 (failed)
+ * or 2 (bad input).
  */
 #include "config.h"
 
@@ -13,7 +15,6 @@
 
 #include "cc_int.h"
 #include "snn/loihi.h"
-#include "snn/netx.h"
 
 #define EXIT_RUN_FAILED 1
 #define EXIT_BAD_INPUT 2
@@ -82,153 +83,215 @@ static int bad(const char *opt, const char *val, const char *want)
 	return EXIT_BAD_INPUT;
 }
 
-static bool ends_with(const char *s, const char *suf)
+/* The NIR convention options both kinds of target take: --reset,
+ * --spikes-per-step, --integration, and (Loihi-class) --input-gain. Returns
+ * 0, 1 when a is none of them, or an exit status. */
+static int nir_choice(const char *a, const char *v, bool loihi, snn_nir_options *no)
 {
-	size_t a = strlen(s), b = strlen(suf);
-	return a >= b && strcmp(s + a - b, suf) == 0;
+	static const char *opt[4] = {"--reset", "--spikes-per-step", "--integration",
+				     "--input-gain"};
+	static const char *ch[4][2] = {
+	    {"value", "subtract"}, {"single", "multiple"}, {"euler", "exact"}, {"euler", "exact"}};
+	int w = 0;
+	while (w < (loihi ? 4 : 3) && strcmp(a, opt[w]) != 0) {
+		w++;
+	}
+	if (w == (loihi ? 4 : 3)) {
+		return 1;
+	}
+	int k = strcmp(v, ch[w][0]) == 0 ? 0 : strcmp(v, ch[w][1]) == 0 ? 1 : -1;
+	if (k < 0) {
+		char want[40];
+		snprintf(want, sizeof(want), "%s or %s", ch[w][0], ch[w][1]);
+		return bad(a, v, want);
+	}
+	if (w == 0) {
+		no->reset = k ? SNN_NIR_RESET_SUBTRACT : SNN_NIR_RESET_VALUE;
+	} else if (w == 1) {
+		no->spikes = k ? SNN_NIR_SPIKES_MULTIPLE : SNN_NIR_SPIKES_SINGLE;
+	} else if (w == 2) {
+		no->integration = k ? SNN_NIR_EXACT : SNN_NIR_EULER;
+	} else {
+		no->input_gain = k ? SNN_NIR_EXACT : SNN_NIR_EULER;
+	}
+	return 0;
 }
 
-/* snncc MODEL --target loihi1-class|loihi2-class: the mapper and the chip
- * image (snn_loihi_compile_opts). */
-static int loihi_main(int argc, char **argv)
+/* The options only Loihi-class targets take (snn_loihi_options). Returns 0,
+ * 1 when a is none of them, or an exit status. */
+static int loihi_option(const char *a, const char *v, snn_loihi_options *lo)
 {
-	const char *model = NULL, *target = NULL, *out = NULL, *input = NULL, *dataset = NULL;
-	snn_loihi_options lo = {.placement = SNN_LOIHI_PLACE_AUTO, .report = stdout};
-	snn_nir_options no;
-	snn_nir_options_init(&no);
-	double scale = 0;
-	for (int i = 1; i < argc; i++) {
+	if (strcmp(a, "--activity") == 0) {
+		lo->activity_path = v;
+	} else if (strcmp(a, "--placement") == 0) {
+		static const char *names[] = {"auto", "sequential", "greedy", "metis"};
+		int k = 0;
+		while (k < 4 && strcmp(v, names[k]) != 0) {
+			k++;
+		}
+		if (k == 4) {
+			return bad(a, v, "auto, sequential, greedy or metis");
+		}
+		lo->placement = (enum snn_loihi_placement)k;
+	} else if (strcmp(a, "--weight-sharing") == 0) {
+		if (strcmp(v, "on") != 0 && strcmp(v, "off") != 0) {
+			return bad(a, v, "on or off");
+		}
+		lo->no_weight_sharing = strcmp(v, "off") == 0;
+	} else {
+		return 1;
+	}
+	return 0;
+}
+
+/* The options only the microcontroller targets take (struct cc_options).
+ * Returns 0, 1 when a is none of them, or an exit status. */
+static int mcu_option(const char *a, const char *v, struct cc_job *j)
+{
+	uint32_t u;
+	if (strcmp(a, "--weight-bits") == 0) {
+		if (parse_u32(v, &u, 8, 16) || (u != 8 && u != 16)) {
+			return bad(a, v, "8 or 16");
+		}
+		j->o.weight_bits = u;
+	} else if (strcmp(a, "--weight-scale") == 0) {
+		if (strcmp(v, "layer") && strcmp(v, "channel")) {
+			return bad(a, v, "layer or channel");
+		}
+		j->o.weight_scale = v[0] == 'c' ? CC_SCALE_CHANNEL : CC_SCALE_LAYER;
+	} else if (strcmp(a, "--calibrate") == 0) {
+		j->o.calibrate = v;
+	} else if (strcmp(a, "--steps") == 0) {
+		if (parse_u32(v, &j->o.steps, 1, 1000000)) {
+			return bad(a, v, "a number of steps from 1 to 1000000");
+		}
+	} else if (strcmp(a, "--samples") == 0) {
+		if (parse_u32(v, &j->o.samples, 1, 100000)) {
+			return bad(a, v, "a number of samples from 1 to 100000");
+		}
+	} else if (strcmp(a, "--seed") == 0) {
+		if (parse_u32(v, &u, 0, UINT32_MAX)) {
+			return bad(a, v, "a whole number");
+		}
+		j->o.seed = u;
+	} else if (strcmp(a, "--rate") == 0) {
+		char *end;
+		j->o.rate = strtod(v, &end);
+		if (*end || !(j->o.rate >= 0.0 && j->o.rate <= 1.0)) {
+			return bad(a, v, "a probability from 0 to 1");
+		}
+	} else {
+		return 1;
+	}
+	return 0;
+}
+
+/* --help, --version and --list-targets: prints and returns 0, or 1 when a is
+ * none of them. */
+static int info_option(const char *a)
+{
+	if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+		usage(stdout);
+	} else if (strcmp(a, "--version") == 0) {
+		printf("%s (runtime %d, Spikeforge %s)\n", CC_VERSION, SNNRT_VERSION, snn_version());
+	} else if (strcmp(a, "--list-targets") == 0) {
+		for (unsigned k = 0; snn_target_at(k); k++) {
+			printf("%-12s %s\n", snn_target_at(k)->name, snn_target_at(k)->describe);
+		}
+		printf("%-12s %s\n", "loihi1-class",
+		       "Loihi-class chip image (1,024 neurons per core; doc/loihi.md)");
+		printf("%-12s %s\n", "loihi2-class",
+		       "Loihi-class chip image (8,192 neurons per core; doc/loihi.md)");
+	} else {
+		return 1;
+	}
+	return 0;
+}
+
+/* Parses the command line into j. A Loihi-class --target anywhere selects
+ * that backend, whose command line has no 'run', no --help and its own
+ * options. Returns -1 when the job is to run, else the exit status. */
+static int parse(int argc, char **argv, struct cc_job *j)
+{
+	bool loihi = false;
+	for (int k = 1; k + 1 < argc; k++) {
+		if (strcmp(argv[k], "--target") == 0 && snn_loihi_is_target(argv[k + 1])) {
+			loihi = true;
+		}
+	}
+	if (loihi) {
+		j->backend = "loihi";
+		j->loihi.placement = SNN_LOIHI_PLACE_AUTO;
+		j->loihi.report = stdout;
+	}
+	int i = 1;
+	if (!loihi && argc > 1 && strcmp(argv[1], "run") == 0) {
+		j->run_only = true;
+		i = 2;
+	}
+	for (; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (a[0] == '-' && !v) {
+		int rc;
+		if (!loihi && (rc = info_option(a)) != 1) {
+			return rc;
+		} else if (a[0] == '-' && !v) {
 			return bad(a, NULL, "a value");
 		} else if (strcmp(a, "--target") == 0) {
-			target = v;
-			i++;
+			j->target = v;
 		} else if (strcmp(a, "-o") == 0) {
-			out = v;
-			i++;
-		} else if (strcmp(a, "--activity") == 0) {
-			lo.activity_path = v;
-			i++;
+			j->outdir = v;
 		} else if (strcmp(a, "--input") == 0) {
-			input = v;
-			i++;
+			j->o.input = v;
 		} else if (strcmp(a, "--dataset") == 0) {
-			dataset = v;
-			i++;
-		} else if (strcmp(a, "--dt") == 0) {
-			char *end;
-			no.dt_s = strtod(v, &end);
-			if (*end || !(no.dt_s > 0.0)) {
-				return bad(a, v, "a step in seconds");
-			}
-			i++;
-		} else if (strcmp(a, "--reset") == 0 || strcmp(a, "--spikes-per-step") == 0 ||
-			   strcmp(a, "--integration") == 0 || strcmp(a, "--input-gain") == 0) {
-			static const char *ch[4][2] = {{"value", "subtract"},
-						       {"single", "multiple"},
-						       {"euler", "exact"},
-						       {"euler", "exact"}};
-			int w = strcmp(a, "--reset") == 0		? 0
-				: strcmp(a, "--spikes-per-step") == 0 ? 1
-				: strcmp(a, "--integration") == 0	? 2
-									: 3;
-			int k = strcmp(v, ch[w][0]) == 0 ? 0 : strcmp(v, ch[w][1]) == 0 ? 1 : -1;
-			if (k < 0) {
-				char want[40];
-				snprintf(want, sizeof(want), "%s or %s", ch[w][0], ch[w][1]);
-				return bad(a, v, want);
-			}
-			if (w == 0) {
-				no.reset = k ? SNN_NIR_RESET_SUBTRACT : SNN_NIR_RESET_VALUE;
-			} else if (w == 1) {
-				no.spikes = k ? SNN_NIR_SPIKES_MULTIPLE : SNN_NIR_SPIKES_SINGLE;
-			} else if (w == 2) {
-				no.integration = k ? SNN_NIR_EXACT : SNN_NIR_EULER;
-			} else {
-				no.input_gain = k ? SNN_NIR_EXACT : SNN_NIR_EULER;
-			}
-			i++;
-		} else if (strcmp(a, "--placement") == 0) {
-			static const char *names[] = {"auto", "sequential", "greedy", "metis"};
-			int k = 0;
-			while (k < 4 && strcmp(v, names[k]) != 0) {
-				k++;
-			}
-			if (k == 4) {
-				return bad(a, v, "auto, sequential, greedy or metis");
-			}
-			lo.placement = (enum snn_loihi_placement)k;
-			i++;
-		} else if (strcmp(a, "--weight-sharing") == 0) {
-			if (strcmp(v, "on") != 0 && strcmp(v, "off") != 0) {
-				return bad(a, v, "on or off");
-			}
-			lo.no_weight_sharing = strcmp(v, "off") == 0;
-			i++;
+			j->o.dataset = v;
 		} else if (strcmp(a, "--scale") == 0) {
 			char *end;
-			scale = strtod(v, &end);
-			if (*end || !(scale > 0.0) || !isfinite(scale)) {
+			j->o.scale = strtod(v, &end);
+			if (*end || !(j->o.scale > 0.0) || !isfinite(j->o.scale)) {
 				return bad(a, v, "a positive factor");
 			}
-			i++;
+		} else if (strcmp(a, "--dt") == 0) {
+			char *end;
+			j->o.nir.dt_s = strtod(v, &end);
+			if (*end || !(j->o.nir.dt_s > 0.0)) {
+				return bad(a, v, loihi ? "a step in seconds"
+						       : "a positive time step in seconds");
+			}
+		} else if ((rc = nir_choice(a, v, loihi, &j->o.nir)) != 1 ||
+			   (loihi ? (rc = loihi_option(a, v, &j->loihi)) != 1
+				  : (rc = mcu_option(a, v, j)) != 1)) {
+			if (rc != 0) {
+				return rc;
+			}
 		} else if (a[0] == '-') {
-			fprintf(stderr,
-				"snncc: error: option %s does not apply to %s (snncc --help)\n", a,
-				target ? target : "Loihi-class targets");
+			if (loihi) {
+				fprintf(stderr,
+					"snncc: error: option %s does not apply to %s (snncc --help)\n",
+					a, j->target ? j->target : "Loihi-class targets");
+			} else {
+				fprintf(stderr, "snncc: error: unknown option %s (snncc --help)\n", a);
+			}
 			return EXIT_BAD_INPUT;
-		} else if (!model) {
-			model = a;
+		} else if (!j->model) {
+			j->model = a;
+			continue;
 		} else {
 			fprintf(stderr, "snncc: error: a second model '%s' (one per run)\n", a);
 			return EXIT_BAD_INPUT;
 		}
+		i++; /* the option's value */
 	}
-	if (!model) {
+	if (!j->model) {
 		usage(stderr);
 		return EXIT_BAD_INPUT;
 	}
-	snn_diag *d = snn_diag_new();
-	if (!d) {
-		fprintf(stderr, "snncc: error: out of memory\n");
-		return EXIT_RUN_FAILED;
+	if (!loihi && !j->run_only && (!j->target || !j->outdir)) {
+		fprintf(stderr, "snncc: error: compiling needs --target and -o DIR "
+				"(snncc --help)\n");
+		return EXIT_BAD_INPUT;
 	}
-	snn_net *net = NULL;
-	int rc;
-	if (ends_with(model, ".net")) {
-		rc = snn_netx_load(model, &net, d);
-	} else if (ends_with(model, ".nir") || snn_nir_is_hdf5(model)) {
-		/* converted to loihi_lif by the function snnsim run --loihi calls,
-		 * with the same options and input: the same network */
-		snn_net *graph = NULL;
-		snn_nir_data *in = NULL;
-		rc = snn_nir_load(model, &no, &graph, d);
-		if (rc == SNN_OK && input) {
-			rc = snn_nir_data_read(input, graph, dataset, &in, d);
-		}
-		if (rc == SNN_OK) {
-			snn_nir_loihi_options co;
-			snn_nir_loihi_options_init(&co);
-			co.input_path = input;
-			co.report = stdout;
-			rc = snn_nir_to_loihi(graph, in, &co, &net, d);
-		}
-		snn_nir_data_free(in);
-		snn_net_free(graph);
-	} else {
-		snn_config_options co = {.scale = scale};
-		rc = snn_config_load_opts(model, &co, &net, d);
-	}
-	if (rc == SNN_OK) {
-		rc = snn_loihi_compile_opts(net, target, &lo, out, d);
-	}
-	snn_net_free(net);
-	snn_diag_print(d, stderr);
-	snn_diag_free(d);
-	return rc == SNN_OK ? 0 : rc == SNN_ENOMEM || rc == SNN_EIO ? EXIT_RUN_FAILED
-								  : EXIT_BAD_INPUT;
+	return -1;
 }
 
 int main(int argc, char **argv)
@@ -242,139 +305,9 @@ int main(int argc, char **argv)
 	j.o.rate = 0.05;
 	j.o.seed = 1;
 	snn_nir_options_init(&j.o.nir);
-	for (int k = 1; k + 1 < argc; k++) {
-		if (strcmp(argv[k], "--target") == 0 && snn_loihi_is_target(argv[k + 1])) {
-			return loihi_main(argc, argv);
-		}
-	}
-	int i = 1;
-	if (argc > 1 && strcmp(argv[1], "run") == 0) {
-		j.run_only = true;
-		i = 2;
-	}
-	for (; i < argc; i++) {
-		const char *a = argv[i];
-		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-		uint32_t u;
-		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-			usage(stdout);
-			return 0;
-		} else if (strcmp(a, "--version") == 0) {
-			printf("%s (runtime %d, Spikeforge %s)\n", CC_VERSION, SNNRT_VERSION,
-			       snn_version());
-			return 0;
-		} else if (strcmp(a, "--list-targets") == 0) {
-			for (unsigned k = 0; snn_target_at(k); k++) {
-				printf("%-12s %s\n", snn_target_at(k)->name,
-				       snn_target_at(k)->describe);
-			}
-			printf("%-12s %s\n", "loihi1-class",
-			       "Loihi-class chip image (1,024 neurons per core; doc/loihi.md)");
-			printf("%-12s %s\n", "loihi2-class",
-			       "Loihi-class chip image (8,192 neurons per core; doc/loihi.md)");
-			return 0;
-		} else if (a[0] == '-' && !v) {
-			return bad(a, NULL, "a value");
-		} else if (strcmp(a, "--target") == 0) {
-			j.target = v;
-			i++;
-		} else if (strcmp(a, "-o") == 0) {
-			j.outdir = v;
-			i++;
-		} else if (strcmp(a, "--weight-bits") == 0) {
-			if (parse_u32(v, &u, 8, 16) || (u != 8 && u != 16)) {
-				return bad(a, v, "8 or 16");
-			}
-			j.o.weight_bits = u;
-			i++;
-		} else if (strcmp(a, "--weight-scale") == 0) {
-			if (strcmp(v, "layer") && strcmp(v, "channel")) {
-				return bad(a, v, "layer or channel");
-			}
-			j.o.weight_scale = v[0] == 'c' ? CC_SCALE_CHANNEL : CC_SCALE_LAYER;
-			i++;
-		} else if (strcmp(a, "--input") == 0) {
-			j.o.input = v;
-			i++;
-		} else if (strcmp(a, "--dataset") == 0) {
-			j.o.dataset = v;
-			i++;
-		} else if (strcmp(a, "--calibrate") == 0) {
-			j.o.calibrate = v;
-			i++;
-		} else if (strcmp(a, "--steps") == 0) {
-			if (parse_u32(v, &j.o.steps, 1, 1000000)) {
-				return bad(a, v, "a number of steps from 1 to 1000000");
-			}
-			i++;
-		} else if (strcmp(a, "--samples") == 0) {
-			if (parse_u32(v, &j.o.samples, 1, 100000)) {
-				return bad(a, v, "a number of samples from 1 to 100000");
-			}
-			i++;
-		} else if (strcmp(a, "--seed") == 0) {
-			if (parse_u32(v, &u, 0, UINT32_MAX)) {
-				return bad(a, v, "a whole number");
-			}
-			j.o.seed = u;
-			i++;
-		} else if (strcmp(a, "--rate") == 0) {
-			char *end;
-			j.o.rate = strtod(v, &end);
-			if (*end || !(j.o.rate >= 0.0 && j.o.rate <= 1.0)) {
-				return bad(a, v, "a probability from 0 to 1");
-			}
-			i++;
-		} else if (strcmp(a, "--scale") == 0) {
-			char *end;
-			j.o.scale = strtod(v, &end);
-			if (*end || !(j.o.scale > 0.0) || !isfinite(j.o.scale)) {
-				return bad(a, v, "a positive factor");
-			}
-			i++;
-		} else if (strcmp(a, "--dt") == 0) {
-			char *end;
-			j.o.nir.dt_s = strtod(v, &end);
-			if (*end || !(j.o.nir.dt_s > 0.0)) {
-				return bad(a, v, "a positive time step in seconds");
-			}
-			i++;
-		} else if (strcmp(a, "--reset") == 0) {
-			if (strcmp(v, "value") && strcmp(v, "subtract")) {
-				return bad(a, v, "value or subtract");
-			}
-			j.o.nir.reset = v[0] == 's' ? SNN_NIR_RESET_SUBTRACT : SNN_NIR_RESET_VALUE;
-			i++;
-		} else if (strcmp(a, "--spikes-per-step") == 0) {
-			if (strcmp(v, "single") && strcmp(v, "multiple")) {
-				return bad(a, v, "single or multiple");
-			}
-			j.o.nir.spikes = v[0] == 'm' ? SNN_NIR_SPIKES_MULTIPLE : SNN_NIR_SPIKES_SINGLE;
-			i++;
-		} else if (strcmp(a, "--integration") == 0) {
-			if (strcmp(v, "euler") && strcmp(v, "exact")) {
-				return bad(a, v, "euler or exact");
-			}
-			j.o.nir.integration = v[1] == 'u' ? SNN_NIR_EULER : SNN_NIR_EXACT;
-			i++;
-		} else if (a[0] == '-') {
-			fprintf(stderr, "snncc: error: unknown option %s (snncc --help)\n", a);
-			return EXIT_BAD_INPUT;
-		} else if (!j.model) {
-			j.model = a;
-		} else {
-			fprintf(stderr, "snncc: error: a second model '%s' (one per run)\n", a);
-			return EXIT_BAD_INPUT;
-		}
-	}
-	if (!j.model) {
-		usage(stderr);
-		return EXIT_BAD_INPUT;
-	}
-	if (!j.run_only && (!j.target || !j.outdir)) {
-		fprintf(stderr, "snncc: error: compiling needs --target and -o DIR "
-				"(snncc --help)\n");
-		return EXIT_BAD_INPUT;
+	int status = parse(argc, argv, &j);
+	if (status >= 0) {
+		return status;
 	}
 	snn_diag *d = snn_diag_new();
 	if (!d) {
@@ -382,7 +315,8 @@ int main(int argc, char **argv)
 		return EXIT_RUN_FAILED;
 	}
 	int rc = cc_job_run(&j, d);
-	if (rc != SNN_OK) {
+	/* the Loihi mapper's warnings are printed on success too */
+	if (rc != SNN_OK || j.backend) {
 		snn_diag_print(d, stderr);
 	}
 	snn_diag_free(d);

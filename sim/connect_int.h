@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "conv_int.h"
 #include "net_int.h"
 
 #define CONN_NONE UINT32_MAX
@@ -66,20 +67,6 @@ uint32_t conn_set_index(const struct target_set *t, uint32_t local);
 int conn_sources(const struct conn *c, uint32_t j, struct conn_scratch *sc, uint64_t *n);
 /* fixed_outdegree: the post-set indices of the synapses from pre index i. */
 int conn_targets(const struct conn *c, uint32_t i, struct conn_scratch *sc, uint64_t *n);
-
-/* Convolution geometry (struct proj_conv, PyTorch semantics), the one place
- * it is written: the CPU builder walks it target by target, the Loihi image's
- * shared kernels source by source. A tap is an (input, output) pair with its
- * kernel entry, index ((co cin_g + ci) kh + ky) kw + kx of cv->kernel.
- * conv_taps_of_output: the taps of output j (C x H x W index), by increasing
- * input index, into in[] and tap[] (room for conv_max_taps_of_output);
- * conv_taps_of_input: the taps of input i, by (co, ky, kx), into out[] and
- * tap[] (room for conv_max_taps_of_input). Both return the count. The
- * geometry must be consistent (groups dividing cin and cout, sizes >= 1). */
-uint64_t conv_max_taps_of_output(const struct proj_conv *cv);
-uint64_t conv_max_taps_of_input(const struct proj_conv *cv);
-uint32_t conv_taps_of_output(const struct proj_conv *cv, uint32_t j, uint32_t *in, uint32_t *tap);
-uint32_t conv_taps_of_input(const struct proj_conv *cv, uint32_t i, uint32_t *out, uint32_t *tap);
 
 /* Weight (in the target model's unit) and delay (steps) of synapse k of
  * anchor a. Return 0, or -1 when redrawing found no value within the bounds

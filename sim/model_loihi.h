@@ -169,7 +169,7 @@ void loihi_weight_quantize(float *w, uint64_t n, enum loihi_sign_mode mode, int 
  * that the weights scaled by 2^-w_exp (a left or arithmetic right shift of
  * their integer part) fill the 8-bit mantissa, then loihi_weight_quantize
  * with the bits the weights need. In place; returns w_exp (0 for an all-zero
- * matrix). Used by the netx loader and by the NIR converter (nir_loihi.c),
+ * matrix). Used by the netx loader and by the NIR converter (compiler/nir_loihi.c),
  * which hands it weights already on an integer grid. */
 int32_t loihi_weight_optimize(float *w, uint64_t n);
 /* Whether x is a valid value of parameter k (enum loihi_param of

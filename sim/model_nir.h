@@ -2,7 +2,8 @@
  * The NIR primitives as neuron models: nir_input, nir_relay, nir_li, nir_lif,
  * nir_i, nir_if, nir_cubali, nir_cubalif, nir_threshold.
  * Layer: sim core (models). Documentation of the dynamics that model_nir.c
- * implements; its operations are declared in model_rt.h.
+ * implements, and the per-neuron constants that the compiler reads too; its
+ * operations are declared in model_rt.h. Must not name engine types.
  *
  * Units: as written in the NIR file (dimensionless potentials and currents);
  * time constants in ms in the IR, h the step. NIR's continuous-time equations
@@ -42,7 +43,7 @@
 #include "model_int.h"
 #include "net_int.h"
 
-/* Constants of the NIR models. */
+/* Constants of the NIR models (see above). */
 struct nir_prop {
 	double a_m, c_m, gr;     /* v <- a_m v + c_m + gr I */
 	double a_s, gw;          /* i <- a_s i + gw I (current-based models) */
@@ -53,7 +54,8 @@ struct nir_prop {
 
 /* The per-step constants of one neuron of NIR model m from its parameter
  * values (indexed NIR_TAU_SYN...), the network's conventions and the step h
- * in ms (the formulas above); also used by snncc to quantize. */
+ * in ms (the formulas above); also used by snncc and the NIR->Loihi lowering
+ * to quantize. */
 void nir_constants(struct nir_prop *P, enum model_id m, const double *v,
 		   const struct nir_conv *cv, double h);
 

@@ -14,6 +14,8 @@
 struct snn_sim {
 	const struct engine_ops *ops;
 	void *impl;
+	snn_net *view;       /* the network as the options change it, or NULL */
+	snn_sim_options opt; /* the options the engine was given */
 };
 
 static const struct engine_ops *pick(const snn_net *net, snn_diag *d)
@@ -61,8 +63,32 @@ int snn_sim_new(const snn_net *net, const snn_sim_options *opt, snn_sim **out, s
 		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
 	}
 	s->ops = ops;
+	if (opt && (opt->steps || opt->no_outputs)) {
+		/* the engines read the duration and the records from the network:
+		 * they get a shallow copy (borrowing every array) that says what
+		 * the options ask for */
+		s->view = malloc(sizeof(*s->view));
+		if (!s->view) {
+			free(s);
+			return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		}
+		*s->view = *net;
+		s->opt = *opt;
+		if (opt->steps) {
+			s->view->sim.duration_ms = (double)opt->steps * net->sim.dt_ms;
+		}
+		if (opt->no_outputs) {
+			s->view->record_spikes = false;
+			s->view->n_traces = 0;
+			s->opt.record_all = false;
+			s->opt.spike_path = NULL;
+		}
+		net = s->view;
+		opt = &s->opt;
+	}
 	int rc = ops->create(net, opt, &s->impl, d);
 	if (rc != SNN_OK) {
+		free(s->view);
 		free(s);
 		return rc;
 	}
@@ -91,5 +117,6 @@ void snn_sim_free(snn_sim *s)
 		return;
 	}
 	s->ops->destroy(s->impl);
+	free(s->view);
 	free(s);
 }

@@ -296,8 +296,13 @@ static int run_nir_loihi(const struct run_args *ra, const snn_net *nir, const sn
 	struct progress_state ps = {isatty(STDERR_FILENO) && !ra->quiet, 0.0};
 	char software[64];
 	snprintf(software, sizeof(software), "Spikeforge %s", snn_version());
-	snn_sim_options opt = {ra->threads, output, SNN_SPIKES_HDF5, true, software,
-			       on_progress, &ps, NULL, NULL};
+	snn_sim_options opt = {.threads = ra->threads,
+			       .spike_path = output,
+			       .format = SNN_SPIKES_HDF5,
+			       .record_all = true,
+			       .software = software,
+			       .progress = on_progress,
+			       .progress_ctx = &ps};
 	rc = snn_sim_new(net, &opt, &sim, d);
 	if (rc == SNN_OK) {
 		rc = snn_sim_run(sim, d);
@@ -502,9 +507,13 @@ static int cmd_run_net(const struct run_args *ra, bool netx, snn_diag *d)
 	snprintf(software, sizeof(software), "Spikeforge %s", snn_version());
 	/* -o records every population unless the config chose what to record,
 	 * in which case it only names the file */
-	snn_sim_options opt = {ra->threads, output, csv ? SNN_SPIKES_CSV : SNN_SPIKES_HDF5,
-			       output != NULL && !snn_net_records_spikes(net), software,
-			       on_progress, &ps, NULL, NULL};
+	snn_sim_options opt = {.threads = ra->threads,
+			       .spike_path = output,
+			       .format = csv ? SNN_SPIKES_CSV : SNN_SPIKES_HDF5,
+			       .record_all = output != NULL && !snn_net_records_spikes(net),
+			       .software = software,
+			       .progress = on_progress,
+			       .progress_ctx = &ps};
 	if (ra->stream || ra->view) {
 		if (cli_live_open("snnsim", ra->stream, ra->view, ra->quiet, net,
 				  snn_net_duration_ms(net), &lv, d) != 0) {

@@ -13,9 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine_int.h"
+#include "expand_int.h"
+#include "loihi_int.h"
 #include "map_int.h"
 #include "mem_int.h"
+#include "snn/spikes.h"
 #include "model_loihi.h"
 
 static int cm_nomem(struct cmap *M)
@@ -23,24 +25,12 @@ static int cm_nomem(struct cmap *M)
 	return snn_diag_error(M->d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
 }
 
-static int cmp_syn_tgt(const void *a, const void *b)
-{
-	const struct csyn *x = a, *y = b;
-	if (x->tgt != y->tgt) {
-		return x->tgt < y->tgt ? -1 : 1;
-	}
-	if (x->src != y->src) {
-		return x->src < y->src ? -1 : 1;
-	}
-	return x->delay < y->delay ? -1 : x->delay > y->delay;
-}
-
-/* Synapses and neuron constants from a built (never run) CPU engine. */
+/* Synapses and neuron constants from the engine's expansion (the CPU
+ * engine's own builder, never run). */
 static int collect(struct cmap *M)
 {
 	const snn_net *net = M->net;
-	snn_sim_options o = {.threads = 1, .spike_path = "/nonexistent/unused.h5"};
-	struct grid_sim *s = NULL;
+	struct expanded *x = NULL;
 	int rc;
 	for (uint32_t i = 0; M->need_image && i < net->n_pops; i++) {
 		const struct population *p = &net->pops[i];
@@ -58,11 +48,11 @@ static int collect(struct cmap *M)
 				      "stimuli cannot be compiled for a chip: drive the network "
 				      "from a spike_source or poisson_source population instead");
 	}
-	rc = grid_create(net, &o, &s, M->d);
+	rc = expand_network(net, 0, &x, M->d);
 	if (rc != SNN_OK) {
 		return rc;
 	}
-	M->n = s->n_neurons;
+	M->n = x->n_neurons;
 	M->on_chip = calloc(M->n ? M->n : 1, 1);
 	M->prop = calloc(M->n ? M->n : 1, sizeof(struct loihi_prop));
 	M->u0 = calloc(M->n ? M->n : 1, sizeof(int32_t));
@@ -70,10 +60,10 @@ static int collect(struct cmap *M)
 	M->core = malloc((M->n ? M->n : 1) * sizeof(uint32_t));
 	if (!M->on_chip || !M->prop || !M->u0 || !M->v0 || !M->core) {
 		rc = cm_nomem(M);
-		goto out_destroy;
+		goto out_free;
 	}
-	for (uint32_t i = 0; i < s->n_pops; i++) {
-		const struct pop_rt *p = &s->pops[i];
+	for (uint32_t i = 0; i < x->n_pops; i++) {
+		const struct expanded_pop *p = &x->pops[i];
 		if (p->model != MODEL_LOIHI_LIF) {
 			/* placement reports also place other neuron models */
 			for (uint32_t k = 0;
@@ -84,65 +74,39 @@ static int collect(struct cmap *M)
 		}
 		for (uint32_t k = 0; k < p->size; k++) {
 			M->on_chip[p->first + k] = 1;
-			M->prop[p->first + k] = p->loihi_het ? p->loihi_het[k] : p->loihi;
-			M->u0[p->first + k] = p->lu[k];
-			M->v0[p->first + k] = p->lv[k];
+			M->prop[p->first + k] = x->loihi[p->first + k];
+			M->u0[p->first + k] = x->loihi_u0[p->first + k];
+			M->v0[p->first + k] = x->loihi_v0[p->first + k];
 		}
 	}
-	uint64_t total = 0;
-	for (int t = 0; t < s->nthreads; t++) {
-		for (uint32_t b = 0; b < s->thr[t].n_blocks; b++) {
-			total += s->thr[t].blocks[b].n_syn;
-		}
-	}
-	M->syn = malloc((total ? total : 1) * sizeof(struct csyn));
-	if (!M->syn) {
+	M->syn = malloc((x->n_syn ? x->n_syn : 1) * sizeof(struct csyn));
+	M->in_off = malloc(((size_t)M->n + 1) * sizeof(uint64_t));
+	if (!M->syn || !M->in_off) {
 		rc = cm_nomem(M);
-		goto out_destroy;
+		goto out_free;
 	}
-	for (int t = 0; t < s->nthreads; t++) {
-		for (uint32_t bi = 0; bi < s->thr[t].n_blocks; bi++) {
-			const struct syn_block *b = &s->thr[t].blocks[bi];
-			for (uint32_t src = 0; src < s->n_neurons; src++) {
-				uint64_t k = b->row_syn[src];
-				for (uint32_t r = b->row_run[src]; r < b->row_run[src + 1]; r++) {
-					const struct syn_run *run = &b->runs[r];
-					for (uint32_t j = 0; j < run->len; j++, k++) {
-						struct csyn *c = &M->syn[M->n_syn++];
-						c->src = src;
-						c->tgt = b->lo + b->tgt[k];
-						/* graded (NIR) networks keep float weights:
-						 * only placement reports get here */
-						c->w = b->w ? b->w[k] : 0;
-						c->delay = run->delay;
-						c->kern = UINT32_MAX;
-						if (run->delay > M->max_delay) {
-							M->max_delay = run->delay;
-						}
-					}
-				}
-			}
-		}
+	/* the expansion is by target, then source, then delay: the order the
+	 * placement wants */
+	for (uint64_t k = 0; k < x->n_syn; k++) {
+		const struct expanded_syn *e = &x->syn[k];
+		struct csyn *c = &M->syn[M->n_syn++];
+		c->src = e->src;
+		c->tgt = e->tgt;
+		/* graded (NIR) networks keep float weights (wq 0): only placement
+		 * reports get here */
+		c->w = e->wq;
+		c->delay = e->delay;
+		c->kern = UINT32_MAX;
 	}
-	qsort(M->syn, M->n_syn, sizeof(struct csyn), cmp_syn_tgt);
-	M->in_off = calloc((size_t)M->n + 1, sizeof(uint64_t));
-	if (!M->in_off) {
-		rc = cm_nomem(M);
-		goto out_destroy;
-	}
-	for (uint64_t k = 0; k < M->n_syn; k++) {
-		M->in_off[M->syn[k].tgt + 1]++;
-	}
-	for (uint32_t i = 0; i < M->n; i++) {
-		M->in_off[i + 1] += M->in_off[i];
-	}
+	memcpy(M->in_off, x->in_off, ((size_t)M->n + 1) * sizeof(uint64_t));
+	M->max_delay = x->max_delay;
 	if (M->max_delay > M->T->max_delay) {
 		rc = snn_diag_error(M->d, SNN_ERANGE, NULL, 0, 0,
 				    "a synaptic delay of %u steps exceeds %s's %u steps",
 				    M->max_delay, M->T->name, M->T->max_delay);
 	}
-out_destroy:
-	grid_destroy(s);
+out_free:
+	expanded_free(x);
 	return rc;
 }
 

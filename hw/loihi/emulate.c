@@ -12,9 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "connect_int.h"
+#include "conv_int.h"
 #include "image_int.h"
+#include "loihi_int.h"
 #include "mem_int.h"
+#include "model_loihi.h"
 #include "snn/spikes.h"
 
 /* Input spikes as (step, gid) lists per step (CSR over steps). */

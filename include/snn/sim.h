@@ -57,6 +57,9 @@ typedef struct {
 	void *progress_ctx;
 	snn_spikes_fn on_spikes;      /* NULL: no hook (the live stream uses it) */
 	void *spikes_ctx;
+	uint64_t steps;               /* run this many steps of dt; 0: the network's duration */
+	bool no_outputs;              /* write no spike or trace file: the network's records,
+				       * record_all and spike_path are ignored */
 } snn_sim_options;
 
 /* Results of a run. Arrays are owned by the simulation. */

@@ -6,7 +6,8 @@
  * projection whose synapses are exactly a convolution's (a Conv, or a pool
  * and a Conv folded) stays a convolution, so that the mapper can share its
  * kernel; its weights are the synapse lists' all the same.
- * Layer: sim core (loaders). Reads the NIR network and its input; never runs
+ * Layer: compiler (a lowering pass, which snnsim run --loihi calls from
+ * above). Reads the NIR network and its input; never runs
  * anything and never changes the network it is given.
  */
 #include "config.h"
@@ -18,8 +19,8 @@
 #include <string.h>
 
 #include "connect_int.h"
-#include "engine_int.h"
 #include "model_loihi.h"
+#include "model_nir.h"
 #include "nir_int.h"
 #include "nir_run_int.h"
 #include "snn/nir.h"
