@@ -10,7 +10,6 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "engine_int.h"
 #include "model_nir.h"
 #include "model_rt.h"
 #include "snn/nir.h"
