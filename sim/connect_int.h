@@ -67,6 +67,9 @@ int conn_sources(const struct conn *c, uint32_t j, struct conn_scratch *sc, uint
 /* fixed_outdegree: the post-set indices of the synapses from pre index i. */
 int conn_targets(const struct conn *c, uint32_t i, struct conn_scratch *sc, uint64_t *n);
 
+/* Synapses of an explicit projection (counted from its description). */
+uint64_t proj_count_synapses(const struct proj_explicit *x);
+
 /* Convolution geometry (struct proj_conv, PyTorch semantics), the one place
  * it is written: the CPU builder walks it target by target, the Loihi image's
  * shared kernels source by source. A tap is an (input, output) pair with its

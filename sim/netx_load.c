@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "connect_int.h"
 #include "h5util_int.h"
 #include "model_loihi.h"
 #include "net_int.h"
