@@ -14,6 +14,7 @@
 
 #include "connect_int.h"
 #include "h5util_int.h"
+#include "mem_int.h"
 #include "model_loihi.h"
 #include "net_int.h"
 #include "snn/netx.h"
@@ -44,51 +45,38 @@ static int nx_read(struct nx *L, const char *path, double **out, uint64_t *n, hs
 		   int *nd)
 {
 	*out = NULL;
-	if (H5Lexists(L->f, path, H5P_DEFAULT) <= 0) {
-		return nx_fail(L, SNN_EPARSE, path, "%s", "missing dataset");
-	}
-	hid_t ds = H5Dopen2(L->f, path, H5P_DEFAULT);
-	if (ds < 0) {
-		return nx_fail(L, SNN_EPARSE, path, "%s", "not a dataset");
-	}
-	hid_t sp = H5Dget_space(ds);
-	hid_t ty = H5Dget_type(ds);
+	struct h5_dataset x;
+	enum h5_fault f = h5_dataset_open(L->f, path, &x);
 	int rc = SNN_OK;
-	int r = H5Sget_simple_extent_ndims(sp);
-	H5T_class_t cl = H5Tget_class(ty);
-	if (r < 0 || r > 6 || (cl != H5T_INTEGER && cl != H5T_FLOAT)) {
+	if (f == H5U_MISSING) {
+		rc = nx_fail(L, SNN_EPARSE, path, "%s", "missing dataset");
+		goto out_close;
+	}
+	if (f == H5U_GROUP || f == H5U_NOT_DATASET) {
+		rc = nx_fail(L, SNN_EPARSE, path, "%s", "not a dataset");
+		goto out_close;
+	}
+	if (x.rank < 0 || x.rank > 6 || (x.cls != H5T_INTEGER && x.cls != H5T_FLOAT)) {
 		rc = nx_fail(L, SNN_EPARSE, path, "%s",
 			     "expected a numeric array of up to 6 dimensions");
 		goto out_close;
 	}
-	hsize_t dd[6] = {1, 1, 1, 1, 1, 1};
-	H5Sget_simple_extent_dims(sp, dd, NULL);
-	uint64_t cnt = 1;
-	for (int k = 0; k < r; k++) {
-		cnt *= dd[k];
-		if (dims) {
-			dims[k] = dd[k];
-		}
+	if (dims) {
+		memcpy(dims, x.dims, (size_t)x.rank * sizeof(*dims));
 	}
 	if (nd) {
-		*nd = r;
+		*nd = x.rank;
 	}
-	*out = malloc((cnt ? cnt : 1) * sizeof(double));
-	if (!*out) {
-		rc = snn_diag_error(L->d, SNN_ENOMEM, L->file, 0, 0, "out of memory");
-		goto out_close;
-	}
-	if (cnt && H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out) < 0) {
-		free(*out);
-		*out = NULL;
+	f = h5_dataset_read(&x, H5T_NATIVE_DOUBLE, sizeof(double), (void **)out);
+	if (f == H5U_NOMEM || f == H5U_TOO_LARGE) {
+		rc = mem_nomem(L->d);
+	} else if (f == H5U_TRUNCATED) {
 		rc = nx_fail(L, SNN_EPARSE, path, "%s", "unreadable numbers");
-		goto out_close;
+	} else {
+		*n = x.n;
 	}
-	*n = cnt;
 out_close:
-	H5Tclose(ty);
-	H5Sclose(sp);
-	H5Dclose(ds);
+	h5_dataset_close(&x);
 	return rc;
 }
 
@@ -114,11 +102,11 @@ static int nx_scalar(struct nx *L, const char *path, double *v)
 static int nx_string(struct nx *L, const char *path, char *buf, size_t len)
 {
 	buf[0] = '\0';
-	if (H5Lexists(L->f, path, H5P_DEFAULT) <= 0) {
+	struct h5_dataset x;
+	if (h5_dataset_open(L->f, path, &x) == H5U_MISSING) {
 		return nx_fail(L, SNN_EPARSE, path, "%s", "missing dataset");
 	}
-	hid_t ds = H5Dopen2(L->f, path, H5P_DEFAULT);
-	hid_t ty = ds >= 0 ? H5Dget_type(ds) : -1;
+	hid_t ds = x.ds, ty = x.type, sp = x.space;
 	int rc = SNN_OK;
 	if (ty < 0 || H5Tget_class(ty) != H5T_STRING) {
 		rc = nx_fail(L, SNN_EPARSE, path, "%s", "expected a string");
@@ -127,7 +115,6 @@ static int nx_string(struct nx *L, const char *path, char *buf, size_t len)
 		hid_t mt = H5Tcopy(H5T_C_S1);
 		H5Tset_size(mt, H5T_VARIABLE);
 		H5Tset_cset(mt, H5Tget_cset(ty));
-		hid_t sp = H5Dget_space(ds);
 		if (H5Sget_simple_extent_npoints(sp) == 1 &&
 		    H5Dread(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, s) >= 0 && s[0]) {
 			snprintf(buf, len, "%s", s[0]);
@@ -135,27 +122,19 @@ static int nx_string(struct nx *L, const char *path, char *buf, size_t len)
 		} else {
 			rc = nx_fail(L, SNN_EPARSE, path, "%s", "unreadable string");
 		}
-		H5Sclose(sp);
 		H5Tclose(mt);
 	} else {
 		size_t sz = H5Tget_size(ty);
-		char *tmp = calloc(sz + 1, 1);
-		hid_t sp = H5Dget_space(ds);
+		char *tmp = mem_zalloc(sz + 1);
 		if (tmp && H5Sget_simple_extent_npoints(sp) == 1 &&
 		    H5Dread(ds, ty, H5S_ALL, H5S_ALL, H5P_DEFAULT, tmp) >= 0) {
 			snprintf(buf, len, "%s", tmp);
 		} else {
 			rc = nx_fail(L, SNN_EPARSE, path, "%s", "unreadable string");
 		}
-		H5Sclose(sp);
-		free(tmp);
+		mem_free(tmp);
 	}
-	if (ty >= 0) {
-		H5Tclose(ty);
-	}
-	if (ds >= 0) {
-		H5Dclose(ds);
-	}
+	h5_dataset_close(&x);
 	return rc;
 }
 

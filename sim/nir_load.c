@@ -60,15 +60,7 @@ void snn_nir_options_init(snn_nir_options *o)
 
 bool snn_nir_is_hdf5(const char *path)
 {
-	static const unsigned char sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
-	unsigned char buf[8];
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		return false;
-	}
-	bool ok = fread(buf, 1, 8, f) == 8 && memcmp(buf, sig, 8) == 0;
-	fclose(f);
-	return ok;
+	return h5_is_hdf5(path);
 }
 
 bool snn_net_is_nir(const snn_net *net)

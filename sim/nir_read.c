@@ -103,32 +103,23 @@ static const char *class_name(H5T_class_t c)
 
 /* ------------------------------------------------------------------ datasets */
 
-/* Opens dataset `name` of g (full path dp). Absent: -1 with *rc SNN_OK, or an
- * error when required. */
-static hid_t open_ds(struct ld *L, hid_t g, const char *dp, const char *name, bool required,
-		     int *rc)
+/* Opens dataset `name` of g (full path dp) into x. Absent: x->ds -1 with
+ * SNN_OK, or an error when required. Its type or space may be -1 (a damaged
+ * header), for the caller to word. Close x with h5_dataset_close. */
+static int open_ds(struct ld *L, hid_t g, const char *dp, const char *name, bool required,
+		   struct h5_dataset *x)
 {
-	*rc = SNN_OK;
-	htri_t ex = H5Lexists(g, name, H5P_DEFAULT);
-	if (ex <= 0) {
-		if (required) {
-			*rc = nir_fail(L, SNN_EPARSE, dp, "missing dataset '%s'", name);
-		}
-		return -1;
+	switch (h5_dataset_open(g, name, x)) {
+	case H5U_MISSING:
+		return required ? nir_fail(L, SNN_EPARSE, dp, "missing dataset '%s'", name) : SNN_OK;
+	case H5U_GROUP:
+		return nir_fail(L, SNN_EPARSE, dp, "'%s' is a group, expected a dataset", name);
+	case H5U_NOT_DATASET:
+		return nir_fail(L, SNN_EIO, dp,
+				"cannot open the dataset (the file may be truncated or damaged)");
+	default:
+		return SNN_OK;
 	}
-	hid_t ds = H5Dopen2(g, name, H5P_DEFAULT);
-	if (ds < 0) {
-		hid_t gg = H5Gopen2(g, name, H5P_DEFAULT);
-		if (gg >= 0) {
-			H5Gclose(gg);
-			*rc = nir_fail(L, SNN_EPARSE, dp, "'%s' is a group, expected a dataset", name);
-		} else {
-			*rc =
-			    nir_fail(L, SNN_EIO, dp,
-				 "cannot open the dataset (the file may be truncated or damaged)");
-		}
-	}
-	return ds;
 }
 
 /* Reads one string from a dataset (variable or fixed length). */
@@ -138,13 +129,13 @@ static int read_str(struct ld *L, hid_t g, const char *gpath, const char *name, 
 	char dp[PATH_MAX_LEN];
 	nir_join(dp, gpath, name);
 	*out = NULL;
-	int rc;
-	hid_t ds = open_ds(L, g, dp, name, required, &rc);
-	if (ds < 0) {
+	struct h5_dataset x;
+	int rc = open_ds(L, g, dp, name, required, &x);
+	if (rc != SNN_OK || x.ds < 0) {
+		h5_dataset_close(&x);
 		return rc;
 	}
-	hid_t ft = H5Dget_type(ds);
-	hid_t sp = H5Dget_space(ds);
+	hid_t ds = x.ds, ft = x.type, sp = x.space;
 	if (ft < 0 || sp < 0) {
 		rc = nir_fail(L, SNN_EIO, dp,
 			  "cannot read the dataset (the file may be truncated or "
@@ -192,13 +183,7 @@ static int read_str(struct ld *L, hid_t g, const char *gpath, const char *name, 
 	}
 	H5Tclose(mt);
 out:
-	if (sp >= 0) {
-		H5Sclose(sp);
-	}
-	if (ft >= 0) {
-		H5Tclose(ft);
-	}
-	H5Dclose(ds);
+	h5_dataset_close(&x);
 	return rc;
 }
 
@@ -229,13 +214,13 @@ static int read_edges(struct ld *L, hid_t g, const char *gpath, char ***out, uin
 	nir_join(dp, gpath, "edges");
 	*out = NULL;
 	*n_out = 0;
-	int rc;
-	hid_t ds = open_ds(L, g, dp, "edges", true, &rc);
-	if (ds < 0) {
+	struct h5_dataset x;
+	int rc = open_ds(L, g, dp, "edges", true, &x);
+	if (rc != SNN_OK || x.ds < 0) {
+		h5_dataset_close(&x);
 		return rc;
 	}
-	hid_t ft = H5Dget_type(ds);
-	hid_t sp = H5Dget_space(ds);
+	hid_t ds = x.ds, ft = x.type, sp = x.space;
 	char **v = NULL;
 	if (ft < 0 || sp < 0) {
 		rc = nir_fail(L, SNN_EIO, dp,
@@ -321,13 +306,7 @@ out:
 		}
 		free(v);
 	}
-	if (sp >= 0) {
-		H5Sclose(sp);
-	}
-	if (ft >= 0) {
-		H5Tclose(ft);
-	}
-	H5Dclose(ds);
+	h5_dataset_close(&x);
 	return rc;
 }
 
@@ -346,59 +325,54 @@ static int read_arr(struct ld *L, hid_t g, const char *gpath, const char *name, 
 	char dp[PATH_MAX_LEN];
 	nir_join(dp, gpath, name);
 	memset(a, 0, sizeof(*a));
-	int rc;
-	hid_t ds = open_ds(L, g, dp, name, required, &rc);
-	if (ds < 0) {
+	struct h5_dataset x;
+	int rc = open_ds(L, g, dp, name, required, &x);
+	if (rc != SNN_OK || x.ds < 0) {
+		h5_dataset_close(&x);
 		return rc;
 	}
-	hid_t ft = H5Dget_type(ds);
-	hid_t sp = H5Dget_space(ds);
-	if (ft < 0 || sp < 0) {
+	if (x.type < 0 || x.space < 0) {
 		rc = nir_fail(L, SNN_EIO, dp,
-			  "cannot read the dataset (the file may be truncated or "
-			  "damaged)");
+			      "cannot read the dataset (the file may be truncated or damaged)");
 		goto out;
 	}
-	H5T_class_t cls = H5Tget_class(ft);
-	if (cls != H5T_INTEGER && cls != H5T_FLOAT) {
+	if (x.cls != H5T_INTEGER && x.cls != H5T_FLOAT) {
 		rc = nir_fail(L, SNN_EPARSE, dp, "wrong dtype: expected numbers, found %s",
-			  class_name(cls));
+			      class_name(x.cls));
 		goto out;
 	}
-	int nd = H5Sget_simple_extent_ndims(sp);
-	hsize_t dims[NIR_MAX_DIMS];
-	if (nd < 0 || nd > NIR_MAX_DIMS || H5Sget_simple_extent_dims(sp, dims, NULL) < 0) {
+	if (x.rank < 0 || x.rank > NIR_MAX_DIMS) {
 		rc = nir_fail(L, SNN_EPARSE, dp, "expected an array of at most %d dimensions",
-			  NIR_MAX_DIMS);
+			      NIR_MAX_DIMS);
 		goto out;
 	}
-	a->nd = (uint32_t)nd;
+	a->nd = (uint32_t)x.rank;
 	a->n = 1;
-	for (int i = 0; i < nd; i++) {
-		a->dims[i] = dims[i];
-		a->n *= dims[i];
+	for (int i = 0; i < x.rank; i++) {
+		a->dims[i] = x.dims[i];
+		a->n *= x.dims[i];
 		if (a->n > MAX_ELEMENTS) {
 			rc = nir_fail(L, SNN_ERANGE, dp, "more than %llu values",
-				  (unsigned long long)MAX_ELEMENTS);
+				      (unsigned long long)MAX_ELEMENTS);
 			goto out;
 		}
 	}
-	a->f64 = cls == H5T_FLOAT && H5Tget_size(ft) > 4;
-	a->v = malloc((a->n ? a->n : 1) * sizeof(double));
-	if (!a->v) {
+	a->f64 = x.cls == H5T_FLOAT && H5Tget_size(x.type) > 4;
+	enum h5_fault f = h5_dataset_read(&x, H5T_NATIVE_DOUBLE, sizeof(double), (void **)&a->v);
+	if (f == H5U_NOMEM || f == H5U_TOO_LARGE) {
 		rc = mem_nomem(L->d);
 		goto out;
 	}
-	if (a->n && H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, a->v) < 0) {
+	if (f == H5U_TRUNCATED) {
 		rc = nir_fail(L, SNN_EIO, dp,
-			  "cannot read the values (the file may be truncated or "
-			  "damaged, or compressed with a filter this HDF5 lacks)");
+			      "cannot read the values (the file may be truncated or "
+			      "damaged, or compressed with a filter this HDF5 lacks)");
 		goto out;
 	}
 	for (uint64_t i = 0; i < a->n; i++) {
 		if (!isfinite(a->v[i])) {
 			rc = nir_fail(L, SNN_EPARSE, dp, "value %llu is not a finite number (%g)",
-				  (unsigned long long)i, a->v[i]);
+				      (unsigned long long)i, a->v[i]);
 			goto out;
 		}
 	}
@@ -407,13 +381,7 @@ out:
 	if (rc != SNN_OK) {
 		nir_arr_free(a);
 	}
-	if (sp >= 0) {
-		H5Sclose(sp);
-	}
-	if (ft >= 0) {
-		H5Tclose(ft);
-	}
-	H5Dclose(ds);
+	h5_dataset_close(&x);
 	return rc;
 }
 

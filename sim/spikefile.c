@@ -7,7 +7,6 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <limits.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -15,6 +14,7 @@
 #include <string.h>
 
 #include "h5util_int.h"
+#include "mem_int.h"
 #include "outfile_int.h"
 #include "snn/spikes.h"
 #include "textfile_int.h"
@@ -427,46 +427,39 @@ static int read_1d(hid_t loc, const char *name, const char *path, const char *gp
 		   hid_t mtype, size_t esize, void **out, hsize_t *n, snn_diag *d)
 {
 	*out = NULL;
-	if (H5Lexists(loc, name, H5P_DEFAULT) <= 0) {
-		return snn_diag_error(d, SNN_EPARSE, path, 0, 0, "%s/%s: missing dataset", gpath,
-				      name);
-	}
-	hid_t ds = H5Dopen2(loc, name, H5P_DEFAULT);
-	if (ds < 0) {
-		return snn_diag_error(d, SNN_EPARSE, path, 0, 0, "%s/%s: not a dataset", gpath, name);
-	}
+	struct h5_dataset x;
+	enum h5_fault f = h5_dataset_open(loc, name, &x);
 	int rc = SNN_OK;
-	hid_t sp = H5Dget_space(ds);
-	hid_t ft = H5Dget_type(ds);
-	H5T_class_t cls = ft >= 0 ? H5Tget_class(ft) : H5T_NO_CLASS;
-	int rank = sp >= 0 ? H5Sget_simple_extent_ndims(sp) : -1;
-	if (rank != 1) {
-		rc = snn_diag_error(d, SNN_EPARSE, path, 0, 0,
-				    "%s/%s: expected a 1-d dataset, found %d dimensions", gpath, name,
-				    rank);
+	if (f == H5U_MISSING) {
+		rc = snn_diag_error(d, SNN_EPARSE, path, 0, 0, "%s/%s: missing dataset", gpath, name);
 		goto out;
 	}
-	if (!(cls == H5T_INTEGER || (!integer && cls == H5T_FLOAT))) {
+	if (f == H5U_GROUP || f == H5U_NOT_DATASET) {
+		rc = snn_diag_error(d, SNN_EPARSE, path, 0, 0, "%s/%s: not a dataset", gpath, name);
+		goto out;
+	}
+	if (x.rank != 1) {
+		rc = snn_diag_error(d, SNN_EPARSE, path, 0, 0,
+				    "%s/%s: expected a 1-d dataset, found %d dimensions", gpath, name,
+				    x.rank);
+		goto out;
+	}
+	if (!(x.cls == H5T_INTEGER || (!integer && x.cls == H5T_FLOAT))) {
 		rc = snn_diag_error(d, SNN_EPARSE, path, 0, 0, "%s/%s: expected %s numbers", gpath,
 				    name, integer ? "integer" : "real");
 		goto out;
 	}
-	H5Sget_simple_extent_dims(sp, n, NULL);
-	if (*n > SIZE_MAX / esize) {
+	*n = x.dims[0];
+	/* signed integers are read as such, so that a negative one is seen */
+	bool sign = integer && esize == sizeof(int64_t) && H5Tget_sign(x.type) == H5T_SGN_2;
+	f = h5_dataset_read(&x, sign ? H5T_NATIVE_INT64 : mtype, esize, out);
+	if (f == H5U_TOO_LARGE) {
 		rc = snn_diag_error(d, SNN_ENOMEM, path, 0, 0,
 				    "%s/%s: %llu entries do not fit in memory", gpath, name,
 				    (unsigned long long)*n);
-		goto out;
-	}
-	*out = malloc((*n ? *n : 1) * esize);
-	if (!*out) {
-		rc = snn_diag_error(d, SNN_ENOMEM, path, 0, 0, "out of memory");
-		goto out;
-	}
-	/* signed integers are read as such, so that a negative one is seen */
-	bool sign = integer && esize == sizeof(int64_t) && H5Tget_sign(ft) == H5T_SGN_2;
-	if (*n && H5Dread(ds, sign ? H5T_NATIVE_INT64 : mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT,
-			  *out) < 0) {
+	} else if (f == H5U_NOMEM) {
+		rc = mem_nomem(d);
+	} else if (f == H5U_TRUNCATED) {
 		rc = snn_diag_error(d, SNN_EPARSE, path, 0, 0,
 				    "%s/%s: cannot read (is the file truncated?)", gpath, name);
 	}
@@ -479,17 +472,11 @@ static int read_1d(hid_t loc, const char *name, const char *path, const char *gp
 		}
 	}
 	if (rc != SNN_OK) {
-		free(*out);
+		mem_free(*out);
 		*out = NULL;
 	}
 out:
-	if (ft >= 0) {
-		H5Tclose(ft);
-	}
-	if (sp >= 0) {
-		H5Sclose(sp);
-	}
-	H5Dclose(ds);
+	h5_dataset_close(&x);
 	return rc;
 }
 
@@ -769,43 +756,20 @@ static int read_csv(const char *path, snn_spike_data *s, snn_diag *d)
 	return rc;
 }
 
-/* HDF5's signature opens the file or, after a user block, sits at offset
- * 512, 1024, 2048, ... (where HDF5 itself looks for it). */
-static bool looks_like_hdf5(const char *path)
-{
-	static const unsigned char h5sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		return false;
-	}
-	bool found = false;
-	for (long off = 0; !found && off <= LONG_MAX / 2; off = off ? off * 2 : 512) {
-		unsigned char sig[8];
-		if (fseek(f, off, SEEK_SET) != 0 || fread(sig, 1, 8, f) != 8) {
-			break;
-		}
-		found = memcmp(sig, h5sig, 8) == 0;
-	}
-	fclose(f);
-	return found;
-}
-
 int snn_spike_data_read(const char *path, snn_spike_data **out, snn_diag *d)
 {
 	*out = NULL;
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		return snn_diag_error(d, SNN_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
+	int rc = h5_check_readable(path, d);
+	if (rc != SNN_OK) {
+		return rc;
 	}
-	fclose(f);
-	snn_spike_data *s = calloc(1, sizeof(*s));
+	snn_spike_data *s = mem_zalloc(sizeof(*s));
 	if (!s) {
-		return snn_diag_error(d, SNN_ENOMEM, path, 0, 0, "out of memory");
+		return mem_nomem(d);
 	}
 	size_t plen = strlen(path);
 	bool csv = plen > 4 && strcmp(path + plen - 4, ".csv") == 0;
-	int rc;
-	if (csv || !looks_like_hdf5(path)) {
+	if (csv || !h5_is_hdf5(path)) {
 		if (!csv && (plen > 3 && (strcmp(path + plen - 3, ".h5") == 0 ||
 					  (plen > 5 && strcmp(path + plen - 5, ".hdf5") == 0)))) {
 			rc = snn_diag_error(d, SNN_EPARSE, path, 0, 0,

@@ -63,8 +63,8 @@ typedef struct {
 /* Fills o with the defaults above. */
 SNN_API void snn_nir_options_init(snn_nir_options *o);
 
-/* Whether the file at path starts with the HDF5 signature (a NIR graph or
- * data file rather than a config). */
+/* Whether the file at path carries the HDF5 signature, at its start or after a
+ * user block (a NIR graph or data file rather than a config). */
 SNN_API bool snn_nir_is_hdf5(const char *path);
 
 /* Loads the NIR graph at `path` into a new network (*out, owned by the caller,
