@@ -120,7 +120,7 @@ char *h5_read_attr_str(hid_t obj, const char *name)
 			H5Tset_cset(mt, H5Tget_cset(ft));
 			char *v = NULL;
 			if (H5Aread(a, mt, &v) >= 0 && v) {
-				out = strdup(v);
+				out = mem_strdup(v);
 				H5free_memory(v);
 			}
 			H5Tclose(mt);
@@ -131,7 +131,7 @@ char *h5_read_attr_str(hid_t obj, const char *name)
 			/* HDF5 converts no string between ASCII and UTF-8: read in
 			 * the file's character set */
 			H5Tset_cset(mt, H5Tget_cset(ft));
-			out = calloc(n + 2, 1);
+			out = mem_array(n + 2, 1);
 			if (out && H5Aread(a, mt, out) < 0) {
 				free(out);
 				out = NULL;

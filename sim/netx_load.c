@@ -155,18 +155,18 @@ static int add_layer(struct nx *L, uint32_t index, uint32_t size, const char *lp
 	char p[256], type[64];
 	struct population *pop = net_add_population(L->net);
 	if (!pop) {
-		return snn_diag_error(L->d, SNN_ENOMEM, L->file, 0, 0, "out of memory");
+		return mem_nomem(L->d);
 	}
 	char name[32];
 	snprintf(name, sizeof(name), "layer%u", index);
-	pop->name = strdup(name);
+	pop->name = mem_strdup(name);
 	pop->model = model_get(MODEL_LOIHI_LIF);
 	pop->size = size;
 	pop->where = (struct origin){net_intern_file(L->net, L->file), 0, 0};
-	pop->params = calloc(LOIHI_N_PARAMS, sizeof(struct value));
-	pop->init = calloc(LOIHI_N_STATE, sizeof(struct value));
+	pop->params = mem_array(LOIHI_N_PARAMS, sizeof(struct value));
+	pop->init = mem_array(LOIHI_N_STATE, sizeof(struct value));
 	if (!pop->name || !pop->params || !pop->init || !pop->where.file) {
-		return snn_diag_error(L->d, SNN_ENOMEM, L->file, 0, 0, "out of memory");
+		return mem_nomem(L->d);
 	}
 	for (int k = 0; k < LOIHI_N_STATE; k++) {
 		set_const(&pop->init[k], NAN, pop->where);
@@ -218,10 +218,9 @@ static int add_layer(struct nx *L, uint32_t index, uint32_t size, const char *lp
 		if (!same) {
 			v->kind = VALUE_ARRAY;
 			v->n = size;
-			v->arr = malloc(size * sizeof(double));
+			v->arr = mem_array_raw(size, sizeof(double));
 			if (!v->arr) {
-				return snn_diag_error(L->d, SNN_ENOMEM, L->file, 0, 0,
-						      "out of memory");
+				return mem_nomem(L->d);
 			}
 			memcpy(v->arr, bias, size * sizeof(double));
 		}
@@ -232,7 +231,7 @@ static int add_layer(struct nx *L, uint32_t index, uint32_t size, const char *lp
 static struct projection *add_proj(struct nx *L, uint32_t pre, uint32_t post, enum proj_kind kind)
 {
 	struct projection *pr = net_add_projection(L->net);
-	struct proj_explicit *x = calloc(1, sizeof(*x));
+	struct proj_explicit *x = mem_zalloc(sizeof(*x));
 	if (!pr || !x) {
 		free(x);
 		return NULL;
@@ -318,7 +317,7 @@ static int load_layers(struct nx *L)
 					free(wt);
 					return rc;
 				}
-				nbias_arr = malloc(size * sizeof(double));
+				nbias_arr = mem_array_raw(size, sizeof(double));
 				if (!nbias_arr || (nbias != size && nbias != oc)) {
 					free(wt);
 					free(bias);
@@ -334,12 +333,11 @@ static int load_layers(struct nx *L)
 				}
 				free(bias);
 			}
-			float *wf = malloc((nw ? nw : 1) * sizeof(float));
+			float *wf = mem_array_raw(nw, sizeof(float));
 			if (!wf) {
 				free(wt);
 				free(nbias_arr);
-				return snn_diag_error(L->d, SNN_ENOMEM, L->file, 0, 0,
-						      "out of memory");
+				return mem_nomem(L->d);
 			}
 			for (uint64_t k = 0; k < nw; k++) {
 				wf[k] = (float)wt[k];
@@ -364,8 +362,7 @@ static int load_layers(struct nx *L)
 			if (!pr) {
 				free(wf);
 				return rc != SNN_OK ? rc
-						    : snn_diag_error(L->d, SNN_ENOMEM, L->file, 0,
-								     0, "out of memory");
+						    : mem_nomem(L->d);
 			}
 			struct proj_explicit *x = pr->x;
 			if (!conv) {
@@ -417,8 +414,7 @@ static int load_layers(struct nx *L)
 			}
 			x->n_syn = proj_count_synapses(x);
 			if (x->n_syn == UINT64_MAX) {
-				return snn_diag_error(L->d, SNN_ENOMEM, L->file, 0, 0,
-						      "out of memory");
+				return mem_nomem(L->d);
 			}
 		} else {
 			return nx_fail(L, SNN_EUNSUP, lpath,
@@ -448,7 +444,7 @@ int snn_netx_load(const char *path, snn_net **out, snn_diag *d)
 	}
 	L.net = net_new();
 	if (!L.net) {
-		rc = snn_diag_error(d, SNN_ENOMEM, path, 0, 0, "out of memory");
+		rc = mem_nomem(d);
 		goto out_close;
 	}
 	L.net->sim.dt_ms = 1.0;

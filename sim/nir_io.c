@@ -34,18 +34,18 @@ int snn_nir_data_new(const snn_net *net, uint32_t samples, uint32_t steps, snn_n
 		return snn_diag_error(d, SNN_EINVAL, NULL, 0, 0, "the network is not a NIR graph");
 	}
 	const struct nir_info *I = net->nir;
-	snn_nir_data *in = calloc(1, sizeof(*in));
+	snn_nir_data *in = mem_zalloc(sizeof(*in));
 	if (!in) {
-		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		return mem_nomem(d);
 	}
 	in->samples = samples;
 	in->steps = steps;
 	in->n_inputs = I->n_inputs;
-	in->size = calloc(I->n_inputs ? I->n_inputs : 1, sizeof(uint32_t));
-	in->v = calloc(I->n_inputs ? I->n_inputs : 1, sizeof(double *));
+	in->size = mem_array(I->n_inputs, sizeof(uint32_t));
+	in->v = mem_array(I->n_inputs, sizeof(double *));
 	if (!in->size || !in->v) {
 		snn_nir_data_free(in);
-		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		return mem_nomem(d);
 	}
 	for (uint32_t k = 0; k < I->n_inputs; k++) {
 		in->size[k] = input_size(&I->inputs[k]);
@@ -56,10 +56,10 @@ int snn_nir_data_new(const snn_net *net, uint32_t samples, uint32_t steps, snn_n
 					      "%llu input values are too many",
 					      (unsigned long long)n);
 		}
-		in->v[k] = calloc(n ? n : 1, sizeof(double));
+		in->v[k] = mem_array(n, sizeof(double));
 		if (!in->v[k]) {
 			snn_nir_data_free(in);
-			return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+			return mem_nomem(d);
 		}
 	}
 	*out = in;
@@ -448,9 +448,9 @@ static int read_observable(struct rd *R, hid_t og, const char *opath, const snn_
 		*samples = dims[0];
 		*steps = (uint64_t)st;
 		uint64_t n = *samples * *steps * want;
-		v = n <= MAX_VALUES ? calloc(n ? n : 1, sizeof(double)) : NULL;
+		v = n <= MAX_VALUES ? mem_array(n, sizeof(double)) : NULL;
 		if (!v) {
-			rc = snn_diag_error(R->d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+			rc = mem_nomem(R->d);
 		}
 	}
 	for (uint64_t s = 0; rc == SNN_OK && s < dims[0]; s++) {
@@ -494,9 +494,9 @@ out:
 static int read_nirdata(struct rd *R, hid_t f, const snn_net *net, snn_nir_data **out)
 {
 	const struct nir_info *I = net->nir;
-	double **vals = calloc(I->n_inputs ? I->n_inputs : 1, sizeof(double *));
+	double **vals = mem_array(I->n_inputs, sizeof(double *));
 	if (!vals) {
-		return snn_diag_error(R->d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		return mem_nomem(R->d);
 	}
 	uint64_t samples = 0, steps = 0;
 	int rc = SNN_OK;
@@ -724,7 +724,7 @@ int snn_nir_result_write(const snn_nir_result *r, const snn_net *net, const char
 	}
 	char *tmp = outfile_temp_name(path);
 	if (!tmp) {
-		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		return mem_nomem(d);
 	}
 	struct h5quiet q;
 	h5_quiet_begin(&q);

@@ -172,11 +172,11 @@ int snn_nir_load(const char *path, const snn_nir_options *o, snn_net **out, snn_
 	L.opt = *o;
 	L.f = -1;
 	L.net = net_new();
-	L.info = calloc(1, sizeof(struct nir_info));
+	L.info = mem_zalloc(sizeof(struct nir_info));
 	if (!L.net || !L.info) {
 		free(L.info);
 		snn_net_free(L.net);
-		return snn_diag_error(d, SNN_ENOMEM, path, 0, 0, "out of memory");
+		return mem_nomem(d);
 	}
 	L.net->nir = L.info;
 	L.info->opt = *o;
@@ -195,9 +195,9 @@ int snn_nir_load(const char *path, const snn_nir_options *o, snn_net **out, snn_
 				   L.info->version ? L.info->version : "unknown");
 		rc = net_set_source(L.net, path, text, (size_t)len);
 		memcpy(L.net->source_sha256, sha, sizeof(sha));
-		L.info->file_sha256 = strdup(sha);
+		L.info->file_sha256 = mem_strdup(sha);
 		if (rc != SNN_OK || !L.info->file_sha256) {
-			rc = snn_diag_error(d, SNN_ENOMEM, path, 0, 0, "out of memory");
+			rc = mem_nomem(d);
 		}
 	}
 	ld_free(&L);

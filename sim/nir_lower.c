@@ -84,7 +84,7 @@ static int add_link(struct ld *L, uint32_t from, uint32_t to, int32_t op, bool b
 {
 	if (L->n_links == L->cap_links) {
 		uint32_t c = L->cap_links ? L->cap_links * 2 : 32;
-		struct link *v = realloc(L->links, (size_t)c * sizeof(*v));
+		struct link *v = mem_resize(L->links, (size_t)c, sizeof(*v));
 		if (!v) {
 			return mem_nomem(L->d);
 		}
@@ -190,8 +190,8 @@ static int order_populations(struct ld *L)
 	for (uint32_t i = 0; i < L->n_nodes; i++) {
 		npop += !L->nodes[i].dead && L->nodes[i].is_pop;
 	}
-	L->order = calloc(npop + 1, sizeof(uint32_t));
-	uint32_t *stack = calloc(npop + 1, sizeof(uint32_t));
+	L->order = mem_array(npop + 1, sizeof(uint32_t));
+	uint32_t *stack = mem_array(npop + 1, sizeof(uint32_t));
 	int rc = SNN_OK;
 	if (!L->order || !stack) {
 		rc = mem_nomem(L->d);
@@ -233,7 +233,7 @@ static int fill_param(struct ld *L, struct value *v, const struct arr *a, uint32
 	}
 	v->kind = VALUE_ARRAY;
 	v->n = size;
-	v->arr = malloc((size_t)size * sizeof(double));
+	v->arr = mem_array_raw((size_t)size, sizeof(double));
 	if (!v->arr) {
 		return mem_nomem(L->d);
 	}
@@ -255,12 +255,12 @@ static int make_population(struct ld *L, uint32_t ni)
 			  : n->kind == GK_NEURON ? n->model
 						 : MODEL_NIR_RELAY;
 	p->model = model_get(m);
-	p->name = strdup(n->name);
+	p->name = mem_strdup(n->name);
 	const struct nir_shape *sh = n->kind == GK_OUTPUT ? &n->in : &n->out;
 	p->size = (uint32_t)nir_shape_size(sh);
 	p->where = origin_of(L, n->path);
-	p->params = calloc(NIR_N_PARAMS, sizeof(struct value));
-	p->init = calloc(NIR_N_STATE, sizeof(struct value));
+	p->params = mem_array(NIR_N_PARAMS, sizeof(struct value));
+	p->init = mem_array(NIR_N_STATE, sizeof(struct value));
 	if (!p->name || !p->params || !p->init || !p->where.file) {
 		return mem_nomem(L->d);
 	}
@@ -343,7 +343,7 @@ static double float_rounding(const struct arr *a)
 
 static float *to_float(const struct arr *a)
 {
-	float *w = malloc((a->n ? a->n : 1) * sizeof(float));
+	float *w = mem_array_raw(a->n, sizeof(float));
 	for (uint64_t i = 0; w && i < a->n; i++) {
 		w[i] = (float)a->v[i];
 	}
@@ -363,7 +363,7 @@ static double *make_bias(const struct gnode *op, uint32_t size)
 	if (zero) {
 		return NULL;
 	}
-	double *b = malloc((size_t)size * sizeof(double));
+	double *b = mem_array_raw((size_t)size, sizeof(double));
 	if (!b) {
 		return NULL;
 	}
@@ -376,12 +376,150 @@ static double *make_bias(const struct gnode *op, uint32_t size)
 }
 
 /* Builds the explicit description of one link. */
+/* The weights of an Affine or Linear node: sparse (CSR by target) when that
+ * is smaller than the dense matrix. */
+static int lay_linear(struct ld *L, const struct gnode *X, struct proj_explicit *x)
+{
+	uint64_t nnz = 0;
+	for (uint64_t i = 0; i < X->weight.n; i++) {
+		nnz += X->weight.v[i] != 0.0;
+	}
+	uint64_t dense = X->weight.n * sizeof(float);
+	uint64_t sparse = nnz * 8 + ((uint64_t)x->n_post + 1) * 8;
+	if (sparse < dense) {
+		x->kind = PROJ_SPARSE;
+		x->row = mem_array_raw((size_t)x->n_post + 1, sizeof(uint64_t));
+		x->col = mem_array_raw(nnz, sizeof(uint32_t));
+		x->val = mem_array_raw(nnz, sizeof(float));
+		if (!x->row || !x->col || !x->val) {
+			return mem_nomem(L->d);
+		}
+		uint64_t e = 0;
+		for (uint32_t j = 0; j < x->n_post; j++) {
+			x->row[j] = e;
+			for (uint32_t i = 0; i < x->n_pre; i++) {
+				double w = X->weight.v[(uint64_t)j * x->n_pre + i];
+				if (w != 0.0) {
+					x->col[e] = i;
+					x->val[e++] = (float)w;
+				}
+			}
+		}
+		x->row[x->n_post] = e;
+		x->bytes = sparse;
+	} else {
+		x->kind = PROJ_DENSE;
+		x->w = to_float(&X->weight);
+		if (!x->w) {
+			return mem_nomem(L->d);
+		}
+		x->bytes = dense;
+	}
+	return SNN_OK;
+}
+
+/* Lays out the linear node X between two populations in x; base is the
+ * delay of every synapse in steps. */
+static int lay_op(struct ld *L, const struct gnode *X, struct proj_explicit *x, uint32_t base)
+{
+	switch (X->op) {
+	case OP_AFFINE:
+	case OP_LINEAR:
+		return lay_linear(L, X, x);
+	case OP_CONV: {
+		struct proj_conv *c = &x->conv;
+		x->kind = PROJ_CONV;
+		c->cout = (uint32_t)X->weight.dims[0];
+		c->cin = (uint32_t)X->weight.dims[1] * X->groups;
+		c->groups = X->groups;
+		c->kh = X->kernel[0];
+		c->kw = X->kernel[1];
+		c->stride_h = X->stride[0];
+		c->stride_w = X->stride[1];
+		c->dil_h = X->dil[0];
+		c->dil_w = X->dil[1];
+		const struct nir_shape *in = &X->in, *out = &X->out;
+		c->in_h = in->nd == 3 ? in->d[1] : 1;
+		c->in_w = in->d[in->nd - 1];
+		c->out_h = out->nd == 3 ? out->d[1] : 1;
+		c->out_w = out->d[out->nd - 1];
+		if (X->pad_same) {
+			/* PyTorch's 'same': the total padding d (k - 1), the extra
+			 * one after the data */
+			c->pad_h = c->dil_h * (c->kh - 1) / 2;
+			c->pad_w = c->dil_w * (c->kw - 1) / 2;
+		} else {
+			c->pad_h = X->pad[0];
+			c->pad_w = X->pad[1];
+		}
+		c->kernel = to_float(&X->weight);
+		if (!c->kernel) {
+			return mem_nomem(L->d);
+		}
+		x->bytes = X->weight.n * sizeof(float);
+		break;
+	}
+	case OP_SUMPOOL:
+	case OP_AVGPOOL: {
+		struct proj_pool *q = &x->pool;
+		x->kind = PROJ_POOL;
+		q->avg = X->op == OP_AVGPOOL;
+		q->c = X->in.d[0];
+		q->in_h = X->in.d[1];
+		q->in_w = X->in.d[2];
+		q->out_h = X->out.d[1];
+		q->out_w = X->out.d[2];
+		q->kh = X->kernel[0];
+		q->kw = X->kernel[1];
+		q->stride_h = X->stride[0];
+		q->stride_w = X->stride[1];
+		q->pad_h = X->pad[0];
+		q->pad_w = X->pad[1];
+		break;
+	}
+	case OP_SCALE:
+		x->w = mem_array_raw((size_t)x->n_post, sizeof(float));
+		if (!x->w) {
+			return mem_nomem(L->d);
+		}
+		for (uint32_t j = 0; j < x->n_post; j++) {
+			x->w[j] = (float)X->scale.v[X->scale.n == 1 ? 0 : j];
+		}
+		x->bytes = (uint64_t)x->n_post * sizeof(float);
+		break;
+	case OP_DELAY: {
+		x->pre_delay = mem_array_raw((size_t)x->n_pre, sizeof(uint32_t));
+		if (!x->pre_delay) {
+			return mem_nomem(L->d);
+		}
+		double dt_s = L->opt.dt_s;
+		for (uint32_t j = 0; j < x->n_pre; j++) {
+			double steps = X->delay.v[X->delay.n == 1 ? 0 : j] / dt_s;
+			double r = nearbyint(steps);
+			if (r + base > NET_MAX_DELAY_STEPS) {
+				char dp[PATH_MAX_LEN];
+				nir_join(dp, X->path, "delay");
+				return nir_fail(L, SNN_ERANGE, dp,
+					    "a delay of %g steps; at most %u", steps,
+					    NET_MAX_DELAY_STEPS);
+			}
+			x->pre_delay[j] = (uint32_t)r;
+		}
+		x->bytes = (uint64_t)x->n_pre * sizeof(uint32_t);
+		break;
+	}
+	default:
+		break;
+	}
+	return SNN_OK;
+}
+
 static int make_projection(struct ld *L, const struct link *l)
 {
 	const struct gnode *P = &L->nodes[l->from], *S = &L->nodes[l->to];
 	const struct gnode *X = l->op >= 0 ? &L->nodes[l->op] : NULL;
 	struct projection *pr = net_add_projection(L->net);
-	struct proj_explicit *x = calloc(1, sizeof(*x));
+	struct proj_explicit *x = mem_zalloc(sizeof(*x));
 	if (!pr || !x) {
 		free(x);
 		return mem_nomem(L->d);
@@ -403,130 +541,9 @@ static int make_projection(struct ld *L, const struct link *l)
 	}
 	x->delay_steps = base;
 	if (X) {
-		switch (X->op) {
-		case OP_AFFINE:
-		case OP_LINEAR: {
-			uint64_t nnz = 0;
-			for (uint64_t i = 0; i < X->weight.n; i++) {
-				nnz += X->weight.v[i] != 0.0;
-			}
-			uint64_t dense = X->weight.n * sizeof(float);
-			uint64_t sparse = nnz * 8 + ((uint64_t)x->n_post + 1) * 8;
-			if (sparse < dense) {
-				x->kind = PROJ_SPARSE;
-				x->row = malloc(((size_t)x->n_post + 1) * sizeof(uint64_t));
-				x->col = malloc((nnz ? nnz : 1) * sizeof(uint32_t));
-				x->val = malloc((nnz ? nnz : 1) * sizeof(float));
-				if (!x->row || !x->col || !x->val) {
-					return mem_nomem(L->d);
-				}
-				uint64_t e = 0;
-				for (uint32_t j = 0; j < x->n_post; j++) {
-					x->row[j] = e;
-					for (uint32_t i = 0; i < x->n_pre; i++) {
-						double w = X->weight.v[(uint64_t)j * x->n_pre + i];
-						if (w != 0.0) {
-							x->col[e] = i;
-							x->val[e++] = (float)w;
-						}
-					}
-				}
-				x->row[x->n_post] = e;
-				x->bytes = sparse;
-			} else {
-				x->kind = PROJ_DENSE;
-				x->w = to_float(&X->weight);
-				if (!x->w) {
-					return mem_nomem(L->d);
-				}
-				x->bytes = dense;
-			}
-			break;
-		}
-		case OP_CONV: {
-			struct proj_conv *c = &x->conv;
-			x->kind = PROJ_CONV;
-			c->cout = (uint32_t)X->weight.dims[0];
-			c->cin = (uint32_t)X->weight.dims[1] * X->groups;
-			c->groups = X->groups;
-			c->kh = X->kernel[0];
-			c->kw = X->kernel[1];
-			c->stride_h = X->stride[0];
-			c->stride_w = X->stride[1];
-			c->dil_h = X->dil[0];
-			c->dil_w = X->dil[1];
-			const struct nir_shape *in = &X->in, *out = &X->out;
-			c->in_h = in->nd == 3 ? in->d[1] : 1;
-			c->in_w = in->d[in->nd - 1];
-			c->out_h = out->nd == 3 ? out->d[1] : 1;
-			c->out_w = out->d[out->nd - 1];
-			if (X->pad_same) {
-				/* PyTorch's 'same': the total padding d (k - 1), the extra
-				 * one after the data */
-				c->pad_h = c->dil_h * (c->kh - 1) / 2;
-				c->pad_w = c->dil_w * (c->kw - 1) / 2;
-			} else {
-				c->pad_h = X->pad[0];
-				c->pad_w = X->pad[1];
-			}
-			c->kernel = to_float(&X->weight);
-			if (!c->kernel) {
-				return mem_nomem(L->d);
-			}
-			x->bytes = X->weight.n * sizeof(float);
-			break;
-		}
-		case OP_SUMPOOL:
-		case OP_AVGPOOL: {
-			struct proj_pool *q = &x->pool;
-			x->kind = PROJ_POOL;
-			q->avg = X->op == OP_AVGPOOL;
-			q->c = X->in.d[0];
-			q->in_h = X->in.d[1];
-			q->in_w = X->in.d[2];
-			q->out_h = X->out.d[1];
-			q->out_w = X->out.d[2];
-			q->kh = X->kernel[0];
-			q->kw = X->kernel[1];
-			q->stride_h = X->stride[0];
-			q->stride_w = X->stride[1];
-			q->pad_h = X->pad[0];
-			q->pad_w = X->pad[1];
-			break;
-		}
-		case OP_SCALE:
-			x->w = malloc((size_t)x->n_post * sizeof(float));
-			if (!x->w) {
-				return mem_nomem(L->d);
-			}
-			for (uint32_t j = 0; j < x->n_post; j++) {
-				x->w[j] = (float)X->scale.v[X->scale.n == 1 ? 0 : j];
-			}
-			x->bytes = (uint64_t)x->n_post * sizeof(float);
-			break;
-		case OP_DELAY: {
-			x->pre_delay = malloc((size_t)x->n_pre * sizeof(uint32_t));
-			if (!x->pre_delay) {
-				return mem_nomem(L->d);
-			}
-			double dt_s = L->opt.dt_s;
-			for (uint32_t j = 0; j < x->n_pre; j++) {
-				double steps = X->delay.v[X->delay.n == 1 ? 0 : j] / dt_s;
-				double r = nearbyint(steps);
-				if (r + base > NET_MAX_DELAY_STEPS) {
-					char dp[PATH_MAX_LEN];
-					nir_join(dp, X->path, "delay");
-					return nir_fail(L, SNN_ERANGE, dp,
-						    "a delay of %g steps; at most %u", steps,
-						    NET_MAX_DELAY_STEPS);
-				}
-				x->pre_delay[j] = (uint32_t)r;
-			}
-			x->bytes = (uint64_t)x->n_pre * sizeof(uint32_t);
-			break;
-		}
-		default:
-			break;
+		int rc = lay_op(L, X, x, base);
+		if (rc != SNN_OK) {
+			return rc;
 		}
 		if (l->bias) {
 			x->bias = make_bias(X, x->n_post);
@@ -726,14 +743,14 @@ static int describe_node(struct ld *L, struct gnode *n)
 		PUT("start_dim %lld, end_dim %lld", (long long)n->start_dim, (long long)n->end_dim);
 	}
 #undef PUT
-	n->params = strdup(buf);
+	n->params = mem_strdup(buf);
 	return n->params ? SNN_OK : mem_nomem(L->d);
 }
 
 static int fill_info(struct ld *L)
 {
 	struct nir_info *I = L->info;
-	I->nodes = calloc(L->n_nodes ? L->n_nodes : 1, sizeof(struct nir_node_info));
+	I->nodes = mem_array(L->n_nodes, sizeof(struct nir_node_info));
 	if (!I->nodes) {
 		return mem_nomem(L->d);
 	}
@@ -775,8 +792,8 @@ static int make_ports(struct ld *L)
 		ni += L->nodes[i].kind == GK_INPUT && !L->nodes[i].dead;
 		no += L->nodes[i].kind == GK_OUTPUT && !L->nodes[i].dead && L->nodes[i].n_pred;
 	}
-	I->inputs = calloc(ni ? ni : 1, sizeof(struct nir_port));
-	I->outputs = calloc(no ? no : 1, sizeof(struct nir_port));
+	I->inputs = mem_array(ni, sizeof(struct nir_port));
+	I->outputs = mem_array(no, sizeof(struct nir_port));
 	if (!I->inputs || !I->outputs) {
 		return mem_nomem(L->d);
 	}
@@ -787,7 +804,7 @@ static int make_ports(struct ld *L)
 		}
 		if (n->kind == GK_INPUT) {
 			struct nir_port *p = &I->inputs[I->n_inputs++];
-			p->name = strdup(n->name);
+			p->name = mem_strdup(n->name);
 			p->shape = n->out;
 			p->pop = (uint32_t)n->pop;
 			if (!p->name) {
@@ -795,7 +812,7 @@ static int make_ports(struct ld *L)
 			}
 		} else if (n->kind == GK_OUTPUT && n->n_pred) {
 			struct nir_port *p = &I->outputs[I->n_outputs++];
-			p->name = strdup(n->name);
+			p->name = mem_strdup(n->name);
 			p->shape = n->in;
 			p->pop = (uint32_t)(n->is_pop ? n->pop : L->nodes[n->pred[0]].pop);
 			p->spiking = is_spiking_model(L->net->pops[p->pop].model->id);

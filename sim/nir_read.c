@@ -63,13 +63,13 @@ int nir_assume(struct ld *L, const char *path, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	struct nir_info *I = L->info;
-	char **a = realloc(I->assumed, (I->n_assumed + 1) * sizeof(char *));
+	char **a = mem_resize(I->assumed, I->n_assumed + 1, sizeof(char *));
 	if (!a) {
 		return mem_nomem(L->d);
 	}
 	I->assumed = a;
 	size_t len = strlen(msg) + (path ? strlen(path) : 0) + 4;
-	char *line = malloc(len);
+	char *line = mem_alloc(len);
 	if (!line) {
 		return mem_nomem(L->d);
 	}
@@ -163,14 +163,14 @@ static int read_str(struct ld *L, hid_t g, const char *gpath, const char *name, 
 				  "cannot read the string (the file may be truncated "
 				  "or damaged)");
 		} else {
-			*out = strdup(v);
+			*out = mem_strdup(v);
 			H5free_memory(v);
 			rc = *out ? SNN_OK : mem_nomem(L->d);
 		}
 	} else {
 		size_t n = H5Tget_size(ft);
 		H5Tset_size(mt, n + 1);
-		*out = calloc(n + 2, 1);
+		*out = mem_array(n + 2, 1);
 		if (!*out) {
 			rc = mem_nomem(L->d);
 		} else if (H5Dread(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out) < 0) {
@@ -245,7 +245,7 @@ static int read_edges(struct ld *L, hid_t g, const char *gpath, char ***out, uin
 		goto out;
 	}
 	size_t total = (size_t)dims[0] * 2;
-	v = calloc(total, sizeof(char *));
+	v = mem_array(total, sizeof(char *));
 	if (!v) {
 		rc = mem_nomem(L->d);
 		goto out;
@@ -253,7 +253,7 @@ static int read_edges(struct ld *L, hid_t g, const char *gpath, char ***out, uin
 	hid_t mt = H5Tcopy(H5T_C_S1);
 	H5Tset_cset(mt, H5Tget_cset(ft));
 	if (H5Tis_variable_str(ft) > 0) {
-		char **raw = calloc(total, sizeof(char *));
+		char **raw = mem_array(total, sizeof(char *));
 		H5Tset_size(mt, H5T_VARIABLE);
 		if (!raw) {
 			rc = mem_nomem(L->d);
@@ -263,7 +263,7 @@ static int read_edges(struct ld *L, hid_t g, const char *gpath, char ***out, uin
 				  "or damaged)");
 		} else {
 			for (size_t i = 0; i < total && rc == SNN_OK; i++) {
-				v[i] = strdup(raw[i] ? raw[i] : "");
+				v[i] = mem_strdup(raw[i] ? raw[i] : "");
 				if (!v[i]) {
 					rc = mem_nomem(L->d);
 				}
@@ -275,7 +275,7 @@ static int read_edges(struct ld *L, hid_t g, const char *gpath, char ***out, uin
 		free(raw);
 	} else {
 		size_t len = H5Tget_size(ft);
-		char *buf = calloc(total, len + 1);
+		char *buf = mem_array(total, len + 1);
 		H5Tset_size(mt, len + 1);
 		if (!buf) {
 			rc = mem_nomem(L->d);
@@ -285,7 +285,7 @@ static int read_edges(struct ld *L, hid_t g, const char *gpath, char ***out, uin
 				  "or damaged)");
 		} else {
 			for (size_t i = 0; i < total && rc == SNN_OK; i++) {
-				v[i] = strdup(buf + i * (len + 1));
+				v[i] = mem_strdup(buf + i * (len + 1));
 				if (!v[i]) {
 					rc = mem_nomem(L->d);
 				}
@@ -490,7 +490,7 @@ static struct gnode *new_node(struct ld *L, uint32_t *idx)
 {
 	if (L->n_nodes == L->cap_nodes) {
 		uint32_t c = L->cap_nodes ? L->cap_nodes * 2 : 16;
-		struct gnode *v = realloc(L->nodes, (size_t)c * sizeof(*v));
+		struct gnode *v = mem_resize(L->nodes, (size_t)c, sizeof(*v));
 		if (!v) {
 			return NULL;
 		}
@@ -796,9 +796,9 @@ static int parse_node(struct ld *L, hid_t g, const char *gpath, const char *name
 	if (!n) {
 		return mem_nomem(L->d);
 	}
-	n->name = strdup(name);
-	n->path = strdup(gpath);
-	n->type = strdup(type);
+	n->name = mem_strdup(name);
+	n->path = mem_strdup(gpath);
+	n->type = mem_strdup(type);
 	if (!n->name || !n->path || !n->type) {
 		return mem_nomem(L->d);
 	}
@@ -944,7 +944,7 @@ static herr_t collect_name(hid_t g, const char *name, const H5L_info_t *info, vo
 	struct name_list *nl = ctx;
 	if (nl->n == nl->cap) {
 		uint32_t c = nl->cap ? nl->cap * 2 : 16;
-		char **v = realloc(nl->v, c * sizeof(char *));
+		char **v = mem_resize(nl->v, c, sizeof(char *));
 		if (!v) {
 			nl->err = 1;
 			return -1;
@@ -952,7 +952,7 @@ static herr_t collect_name(hid_t g, const char *name, const H5L_info_t *info, vo
 		nl->v = v;
 		nl->cap = c;
 	}
-	nl->v[nl->n] = strdup(name);
+	nl->v[nl->n] = mem_strdup(name);
 	if (!nl->v[nl->n]) {
 		nl->err = 1;
 		return -1;
@@ -1006,7 +1006,7 @@ static int add_edge(struct ld *L, uint32_t a, uint32_t b)
 {
 	if (L->n_edges == L->cap_edges) {
 		uint32_t c = L->cap_edges ? L->cap_edges * 2 : 32;
-		uint32_t(*v)[2] = realloc(L->edges, (size_t)c * sizeof(*v));
+		uint32_t(*v)[2] = mem_resize(L->edges, (size_t)c, sizeof(*v));
 		if (!v) {
 			return mem_nomem(L->d);
 		}
@@ -1046,8 +1046,8 @@ static int read_children(struct ld *L, hid_t g, struct level *lv, const char *qu
 	}
 	lv->names = nl.v;
 	lv->n = nl.n;
-	lv->node = calloc(nl.n ? nl.n : 1, sizeof(int32_t));
-	lv->sub = calloc(nl.n ? nl.n : 1, sizeof(struct level *));
+	lv->node = mem_array(nl.n, sizeof(int32_t));
+	lv->sub = mem_array(nl.n, sizeof(struct level *));
 	if (rc == SNN_OK && (!lv->node || !lv->sub)) {
 		rc = mem_nomem(L->d);
 	}
@@ -1091,8 +1091,8 @@ static int read_level_edges(struct ld *L, hid_t g, struct level *lv)
 	if (rc != SNN_OK) {
 		return rc;
 	}
-	int32_t *r = calloc((size_t)ne * 2 + 1, sizeof(int32_t));
-	bool *named = calloc(lv->n + 1, sizeof(bool));
+	int32_t *r = mem_array((size_t)ne * 2 + 1, sizeof(int32_t));
+	bool *named = mem_array(lv->n + 1, sizeof(bool));
 	if (!r || !named) {
 		rc = mem_nomem(L->d);
 		goto out;
@@ -1183,12 +1183,12 @@ static int read_graph(struct ld *L, hid_t g, const char *gpath, const char *qual
 	if (depth > MAX_DEPTH) {
 		return nir_fail(L, SNN_EPARSE, gpath, "graphs nested more than %d deep", MAX_DEPTH);
 	}
-	struct level *lv = calloc(1, sizeof(*lv));
+	struct level *lv = mem_zalloc(sizeof(*lv));
 	if (!lv) {
 		return mem_nomem(L->d);
 	}
 	*out = lv;
-	lv->path = strdup(gpath);
+	lv->path = mem_strdup(gpath);
 	if (!lv->path) {
 		return mem_nomem(L->d);
 	}

@@ -265,7 +265,7 @@ static int push(uint32_t **v, uint32_t *n, uint32_t *cap, uint32_t x)
 {
 	if (*n == *cap) {
 		uint32_t c = *cap ? *cap * 2 : 4;
-		uint32_t *p = realloc(*v, c * sizeof(uint32_t));
+		uint32_t *p = mem_resize(*v, c, sizeof(uint32_t));
 		if (!p) {
 			return -1;
 		}
@@ -349,7 +349,7 @@ static int remove_pass(struct ld *L)
 		for (uint32_t j = 0; j < ns && rc == SNN_OK; j++) {
 			if (nn == cap) {
 				uint32_t c = cap ? cap * 2 : 32;
-				uint32_t(*v)[2] = realloc(ne, (size_t)c * sizeof(*v));
+				uint32_t(*v)[2] = mem_resize(ne, (size_t)c, sizeof(*v));
 				if (!v) {
 					rc = mem_nomem(L->d);
 					break;
@@ -389,7 +389,7 @@ int nir_check_graph(struct ld *L)
 		return rc;
 	}
 	/* edges as written (resolved), for inspect */
-	L->info->edges = calloc(L->n_edges ? L->n_edges : 1, sizeof(char *));
+	L->info->edges = mem_array(L->n_edges, sizeof(char *));
 	if (!L->info->edges) {
 		return mem_nomem(L->d);
 	}
@@ -397,7 +397,7 @@ int nir_check_graph(struct ld *L)
 		char e[2 * PATH_MAX_LEN];
 		snprintf(e, sizeof(e), "%s -> %s", L->nodes[L->edges[k][0]].name,
 			 L->nodes[L->edges[k][1]].name);
-		L->info->edges[k] = strdup(e);
+		L->info->edges[k] = mem_strdup(e);
 		L->info->n_edges = k + 1;
 		if (!L->info->edges[k]) {
 			return mem_nomem(L->d);

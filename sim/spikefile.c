@@ -147,8 +147,8 @@ static int open_pop_h5(struct snn_spike_writer *w, struct pop_out *po, hid_t spi
 	if (rc < 0 || po->ds_t < 0 || po->ds_id < 0 || h5_attr_str(po->ds_t, "units", "ms") < 0) {
 		return -1;
 	}
-	po->buf_t = malloc(SPIKE_CHUNK * sizeof(double));
-	po->buf_id = malloc(SPIKE_CHUNK * sizeof(uint64_t));
+	po->buf_t = mem_array_raw(SPIKE_CHUNK, sizeof(double));
+	po->buf_id = mem_array_raw(SPIKE_CHUNK, sizeof(uint64_t));
 	(void)w;
 	return (po->buf_t && po->buf_id) ? 0 : -1;
 }
@@ -193,18 +193,18 @@ int snn_spike_writer_open(const char *path, enum snn_spike_format format,
 			  snn_spike_writer **out, snn_diag *d)
 {
 	*out = NULL;
-	struct snn_spike_writer *w = calloc(1, sizeof(*w));
+	struct snn_spike_writer *w = mem_zalloc(sizeof(*w));
 	if (!w) {
-		return snn_diag_error(d, SNN_ENOMEM, path, 0, 0, "out of memory");
+		return mem_nomem(d);
 	}
 	w->format = format;
 	w->file = -1;
-	w->path = strdup(path);
+	w->path = mem_strdup(path);
 	w->tmp = outfile_temp_name(path);
-	w->pops = calloc(n_pops ? n_pops : 1, sizeof(*w->pops));
+	w->pops = mem_array(n_pops, sizeof(*w->pops));
 	if (!w->path || !w->tmp || !w->pops) {
 		writer_free(w);
-		return snn_diag_error(d, SNN_ENOMEM, path, 0, 0, "out of memory");
+		return mem_nomem(d);
 	}
 	w->n_pops = n_pops;
 	for (size_t i = 0; i < n_pops; i++) {
@@ -224,9 +224,9 @@ int snn_spike_writer_open(const char *path, enum snn_spike_format format,
 		write_provenance_csv(w->csv, prov);
 		fprintf(w->csv, "time_ms,population,node_id\n");
 		for (size_t i = 0; i < n_pops; i++) {
-			if (!(w->pops[i].name = strdup(pop_names[i]))) {
+			if (!(w->pops[i].name = mem_strdup(pop_names[i]))) {
 				snn_spike_writer_abort(w);
-				return snn_diag_error(d, SNN_ENOMEM, path, 0, 0, "out of memory");
+				return mem_nomem(d);
 			}
 		}
 		*out = w;
@@ -248,7 +248,7 @@ int snn_spike_writer_open(const char *path, enum snn_spike_format format,
 	H5Pclose(gcpl);
 	int rc = spikes < 0 ? -1 : 0;
 	for (size_t i = 0; rc == 0 && i < n_pops; i++) {
-		w->pops[i].name = strdup(pop_names[i]);
+		w->pops[i].name = mem_strdup(pop_names[i]);
 		rc = w->pops[i].name ? open_pop_h5(w, &w->pops[i], spikes) : -1;
 	}
 	if (spikes >= 0) {
@@ -405,14 +405,14 @@ const snn_spike_population *snn_spike_data_find(const snn_spike_data *s, const c
 
 static snn_spike_population *add_pop(snn_spike_data *s, const char *name)
 {
-	snn_spike_population *p = realloc(s->pops, (s->n_pops + 1) * sizeof(*p));
+	snn_spike_population *p = mem_resize(s->pops, s->n_pops + 1, sizeof(*p));
 	if (!p) {
 		return NULL;
 	}
 	s->pops = p;
 	p = &s->pops[s->n_pops];
 	memset(p, 0, sizeof(*p));
-	p->name = strdup(name);
+	p->name = mem_strdup(name);
 	if (!p->name) {
 		return NULL;
 	}
@@ -528,7 +528,7 @@ static int read_pop_h5(hid_t grp, const char *gpath, const char *name, const cha
 	if (rc == SNN_OK) {
 		snn_spike_population *p = add_pop(s, name);
 		if (!p) {
-			rc = snn_diag_error(d, SNN_ENOMEM, path, 0, 0, "out of memory");
+			rc = mem_nomem(d);
 		} else {
 			p->n = nt;
 			p->t_ms = t;
@@ -609,12 +609,12 @@ static int push_spike(snn_spike_population *p, uint64_t *cap, double t, uint64_t
 {
 	if (p->n == *cap) {
 		uint64_t c = *cap ? *cap * 2 : 1024;
-		double *tt = realloc(p->t_ms, c * sizeof(double));
+		double *tt = mem_resize(p->t_ms, c, sizeof(double));
 		if (!tt) {
 			return -1;
 		}
 		p->t_ms = tt;
-		uint64_t *ii = realloc(p->node_ids, c * sizeof(uint64_t));
+		uint64_t *ii = mem_resize(p->node_ids, c, sizeof(uint64_t));
 		if (!ii) {
 			return -1;
 		}
@@ -730,25 +730,25 @@ static int read_csv(const char *path, snn_spike_data *s, snn_diag *d)
 			k++;
 		}
 		if (k == s->n_pops) {
-			uint64_t *c2 = realloc(caps, (s->n_pops + 1) * sizeof(uint64_t));
+			uint64_t *c2 = mem_resize(caps, s->n_pops + 1, sizeof(uint64_t));
 			if (!c2 || !add_pop(s, pname)) {
 				free(c2 ? c2 : caps);
 				caps = NULL;
-				rc = snn_diag_error(d, SNN_ENOMEM, path, 0, 0, "out of memory");
+				rc = mem_nomem(d);
 				break;
 			}
 			caps = c2;
 			caps[k] = 0;
 		}
 		if (push_spike(&s->pops[k], &caps[k], t, id) != 0) {
-			rc = snn_diag_error(d, SNN_ENOMEM, path, 0, 0, "out of memory");
+			rc = mem_nomem(d);
 			break;
 		}
 	}
 	if (rc == SNN_OK && s->n_pops == 0) {
 		/* an empty spike list is valid: one empty default population */
 		if (!add_pop(s, "default")) {
-			rc = snn_diag_error(d, SNN_ENOMEM, path, 0, 0, "out of memory");
+			rc = mem_nomem(d);
 		}
 	}
 	free(caps);

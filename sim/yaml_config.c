@@ -16,6 +16,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "mem_int.h"
 #include "net_int.h"
 #include "snn/config.h"
 #include "snn/spikes.h"
@@ -266,7 +267,7 @@ static void parse_population(struct ld *l, const yaml_node_t *kn, const yaml_nod
 		return;
 	}
 	struct population *p = net_add_population(l->net);
-	if (p && !(p->name = strdup(name))) {
+	if (p && !(p->name = mem_strdup(name))) {
 		l->net->n_pops--; /* a nameless population would crash later lookups */
 		p = NULL;
 	}
@@ -277,8 +278,8 @@ static void parse_population(struct ld *l, const yaml_node_t *kn, const yaml_nod
 	p->size = (uint32_t)size;
 	p->model = m;
 	p->where = where(l, kn);
-	p->params = calloc(m->n_params ? (size_t)m->n_params : 1, sizeof(struct value));
-	p->init = calloc(m->n_state ? (size_t)m->n_state : 1, sizeof(struct value));
+	p->params = mem_array(m->n_params, sizeof(struct value));
+	p->init = mem_array(m->n_state, sizeof(struct value));
 	if (!p->params || !p->init) {
 		oom(l);
 		return;
@@ -636,7 +637,7 @@ static bool copy_value(struct ld *l, const struct value *src, struct value *dst)
 {
 	*dst = *src;
 	if (src->arr) {
-		dst->arr = malloc(src->n * sizeof(double));
+		dst->arr = mem_array_raw(src->n, sizeof(double));
 		if (!dst->arr) {
 			oom(l);
 			return false;
@@ -913,8 +914,8 @@ static void parse_stimulus(struct ld *l, const yaml_node_t *n, size_t index)
 		}
 		if (ok) {
 			tmpl.n_steps = (uint32_t)seq_len(tms);
-			tmpl.times_ms = malloc(tmpl.n_steps * sizeof(double));
-			tmpl.amps_pa = malloc(tmpl.n_steps * sizeof(double));
+			tmpl.times_ms = mem_array_raw(tmpl.n_steps, sizeof(double));
+			tmpl.amps_pa = mem_array_raw(tmpl.n_steps, sizeof(double));
 			if (!tmpl.times_ms || !tmpl.amps_pa) {
 				oom(l);
 				ok = false;
@@ -976,8 +977,8 @@ static void parse_stimulus(struct ld *l, const yaml_node_t *n, size_t index)
 			break;
 		}
 		if (tmpl.kind == STIM_STEP) {
-			s->times_ms = malloc(tmpl.n_steps * sizeof(double));
-			s->amps_pa = malloc(tmpl.n_steps * sizeof(double));
+			s->times_ms = mem_array_raw(tmpl.n_steps, sizeof(double));
+			s->amps_pa = mem_array_raw(tmpl.n_steps, sizeof(double));
 			if (!s->times_ms || !s->amps_pa) {
 				oom(l);
 				break;
@@ -1116,7 +1117,7 @@ static void parse_trace(struct ld *l, const yaml_node_t *n, size_t index)
 		return;
 	}
 	struct trace_record *t = net_add_trace(l->net);
-	if (!t || !(t->file = strdup(file))) {
+	if (!t || !(t->file = mem_strdup(file))) {
 		free(who.ids);
 		oom(l);
 		return;
@@ -1246,17 +1247,17 @@ int snn_config_load_string_opts(const char *text, size_t len, const char *name, 
 	}
 	l.net = net_new();
 	if (!l.net) {
-		return snn_diag_error(d, SNN_ENOMEM, name, 0, 0, "out of memory");
+		return mem_nomem(d);
 	}
 	l.file = net_intern_file(l.net, name);
 	if (!l.file || net_set_source(l.net, name, text, len) != SNN_OK) {
 		snn_net_free(l.net);
-		return snn_diag_error(d, SNN_ENOMEM, name, 0, 0, "out of memory");
+		return mem_nomem(d);
 	}
 	yaml_parser_t parser;
 	if (!yaml_parser_initialize(&parser)) {
 		snn_net_free(l.net);
-		return snn_diag_error(d, SNN_ENOMEM, name, 0, 0, "out of memory");
+		return mem_nomem(d);
 	}
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	if (!yaml_parser_load(&parser, &l.doc)) {
@@ -1312,10 +1313,10 @@ int snn_config_load_opts(const char *path, const snn_config_options *opt, snn_ne
 	if (rc != SNN_OK) {
 		return rc;
 	}
-	char *dir = strdup(path);
+	char *dir = mem_strdup(path);
 	if (!dir) {
 		free(text);
-		return snn_diag_error(d, SNN_ENOMEM, path, 0, 0, "out of memory");
+		return mem_nomem(d);
 	}
 	char *slash = strrchr(dir, '/');
 	if (slash) {

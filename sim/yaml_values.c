@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mem_int.h"
 #include "snn/spikes.h"
 #include "yaml_values_int.h"
 
@@ -49,7 +50,7 @@ void err(struct ld *l, const yaml_node_t *n, const char *fmt, ...)
 void oom(struct ld *l)
 {
 	if (!l->oom) {
-		snn_diag_error(l->d, SNN_ENOMEM, l->file, 0, 0, "out of memory");
+		mem_nomem(l->d);
 	}
 	l->oom = true;
 	l->nerr++;
@@ -181,7 +182,7 @@ static void remember_suggestion(struct ld *l, const yaml_node_t *map, const char
 {
 	if (l->n_sugg == l->cap_sugg) {
 		size_t cap = l->cap_sugg ? 2 * l->cap_sugg : 16;
-		struct suggestion *v = realloc(l->sugg, cap * sizeof(*v));
+		struct suggestion *v = mem_resize(l->sugg, cap, sizeof(*v));
 		if (!v) {
 			return; /* only costs a redundant message */
 		}
@@ -557,7 +558,7 @@ void pop_dropped(struct ld *l, const char *name)
 {
 	if (l->n_dropped == l->cap_dropped) {
 		size_t cap = l->cap_dropped ? 2 * l->cap_dropped : 8;
-		const char **v = realloc(l->dropped, cap * sizeof(*v));
+		const char **v = mem_resize(l->dropped, cap, sizeof(*v));
 		if (!v) {
 			oom(l);
 			return;
@@ -636,7 +637,7 @@ bool get_set(struct ld *l, const yaml_node_t *n, const char *key, struct target_
 		}
 		uint32_t size = l->net->pops[pi].size;
 		t->pop = (uint32_t)pi;
-		t->ids = malloc(seq_len(in) * sizeof(uint32_t));
+		t->ids = mem_array_raw(seq_len(in), sizeof(uint32_t));
 		if (!t->ids) {
 			oom(l);
 			return false;
@@ -733,7 +734,7 @@ uint32_t get_sets(struct ld *l, const yaml_node_t *n, const char *key, struct ta
 		err(l, n, "%s must name at least one population", key);
 		return 0;
 	}
-	struct target_set *v = calloc(cnt, sizeof(*v));
+	struct target_set *v = mem_array(cnt, sizeof(*v));
 	if (!v) {
 		oom(l);
 		return 0;
@@ -763,7 +764,7 @@ bool dup_set(struct ld *l, const struct target_set *src, struct target_set *dst)
 {
 	*dst = *src;
 	if (src->ids) {
-		dst->ids = malloc(src->n_ids * sizeof(uint32_t));
+		dst->ids = mem_array_raw(src->n_ids, sizeof(uint32_t));
 		if (!dst->ids) {
 			oom(l);
 			return false;
@@ -786,10 +787,10 @@ char *input_path(struct ld *l, const char *p)
 {
 	char *r;
 	if (p[0] == '/' || !l->dir || !*l->dir) {
-		r = strdup(p);
+		r = mem_strdup(p);
 	} else {
 		size_t n = strlen(l->dir) + strlen(p) + 2;
-		r = malloc(n);
+		r = mem_alloc(n);
 		if (r) {
 			snprintf(r, n, "%s/%s", l->dir, p);
 		}
@@ -838,8 +839,8 @@ static bool set_trains(struct ld *l, const yaml_node_t *n, const struct trains_o
 	char who[160];
 	double dt = l->net->sim.dt_ms;
 	qsort(v, cnt, sizeof(*v), cmp_train);
-	p->train_off = calloc((size_t)p->size + 1, sizeof(uint64_t));
-	p->train_ms = malloc((cnt ? cnt : 1) * sizeof(double));
+	p->train_off = mem_array((size_t)p->size + 1, sizeof(uint64_t));
+	p->train_ms = mem_array_raw(cnt, sizeof(double));
 	if (!p->train_off || !p->train_ms) {
 		oom(l);
 		return false;
@@ -924,7 +925,7 @@ static bool trains_from_file(struct ld *l, const yaml_node_t *n, const yaml_node
 		    rel, sd->n_pops);
 		goto out;
 	}
-	struct train *v = malloc((sp->n ? sp->n : 1) * sizeof(*v));
+	struct train *v = mem_array_raw(sp->n, sizeof(*v));
 	if (!v) {
 		oom(l);
 		goto out;
@@ -1014,7 +1015,7 @@ bool parse_trains(struct ld *l, const yaml_node_t *n, const struct trains_of *o)
 	} else {
 		cnt = seq_len(tn);
 	}
-	struct train *v = malloc((cnt ? cnt : 1) * sizeof(*v));
+	struct train *v = mem_array_raw(cnt, sizeof(*v));
 	if (!v) {
 		oom(l);
 		return false;
