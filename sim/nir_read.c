@@ -111,7 +111,10 @@ static int open_ds(struct ld *L, hid_t g, const char *dp, const char *name, bool
 {
 	switch (h5_dataset_open(g, name, x)) {
 	case H5U_MISSING:
-		return required ? nir_fail(L, SNN_EPARSE, dp, "missing dataset '%s'", name) : SNN_OK;
+		if (!required) {
+			return SNN_OK;
+		}
+		return nir_fail(L, SNN_EPARSE, dp, "missing dataset '%s'", name);
 	case H5U_GROUP:
 		return nir_fail(L, SNN_EPARSE, dp, "'%s' is a group, expected a dataset", name);
 	case H5U_NOT_DATASET:

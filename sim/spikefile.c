@@ -431,7 +431,8 @@ static int read_1d(hid_t loc, const char *name, const char *path, const char *gp
 	enum h5_fault f = h5_dataset_open(loc, name, &x);
 	int rc = SNN_OK;
 	if (f == H5U_MISSING) {
-		rc = snn_diag_error(d, SNN_EPARSE, path, 0, 0, "%s/%s: missing dataset", gpath, name);
+		rc = snn_diag_error(d, SNN_EPARSE, path, 0, 0, "%s/%s: missing dataset", gpath,
+				    name);
 		goto out;
 	}
 	if (f == H5U_GROUP || f == H5U_NOT_DATASET) {

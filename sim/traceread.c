@@ -36,7 +36,8 @@ static int read_all(hid_t grp, const char *name, int rank, hid_t mtype, size_t e
 	enum h5_fault f = h5_dataset_open(grp, name, &x);
 	int rc = SNN_OK;
 	if (f == H5U_MISSING) {
-		rc = snn_diag_error(d, SNN_EPARSE, path, 0, 0, "%s/%s: missing dataset", gpath, name);
+		rc = snn_diag_error(d, SNN_EPARSE, path, 0, 0, "%s/%s: missing dataset", gpath,
+				    name);
 		goto out_close;
 	}
 	if (f == H5U_GROUP || f == H5U_NOT_DATASET) {

@@ -209,6 +209,81 @@ static void check_poisson_source(struct ld *l, const yaml_node_t *pn, const yaml
 	}
 }
 
+/* The params mapping of population p (model m): each value checked against
+ * its parameter. Returns the parameters that had an error (bit i: parameter
+ * i; all bits: the mapping itself had one). */
+static uint32_t parse_params(struct ld *l, const yaml_node_t *pn, const struct model *m,
+			     struct population *p, const char *name)
+{
+	uint32_t failed = 0;
+	const char *names[32];
+	int k = 0;
+	for (int i = 0; i < m->n_params && k < 31; i++) {
+		if (model_accepts_param(m, i)) {
+			names[k++] = m->params[i].name;
+		}
+	}
+	names[k] = NULL;
+	char pwhat[192];
+	snprintf(pwhat, sizeof(pwhat), "the parameters of population '%s' (model %s%s%s)",
+		 name, m->name, m->synapse ? ", synapse " : "", m->synapse ? m->synapse : "");
+	if (m->n_params == 0) {
+		err(l, pn, "model '%s' has no parameters", m->name);
+	} else if (check_map(l, pn, names, pwhat)) {
+		MAP_EACH(l, pn, pp)
+		{
+			yaml_node_t *key = node_at(l, pp->key);
+			yaml_node_t *val = node_at(l, pp->value);
+			int idx = model_param_index(m, sval(key));
+			struct value v;
+			if (!model_accepts_param(m, idx)) {
+				continue; /* reported by check_map */
+			}
+			if (get_value(l, val, m->params[idx].dim, sval(key), &v) &&
+			    check_param(l, val, &m->params[idx], &v)) {
+				p->params[idx] = v;
+			} else {
+				failed |= 1u << idx;
+			}
+		}
+	} else {
+		failed = ~0u;
+	}
+	return failed;
+}
+
+/* The init mapping of population p (model m): its settable state. */
+static void parse_init(struct ld *l, const yaml_node_t *in, const struct model *m,
+		       struct population *p, const char *name)
+{
+	const char *names[16];
+	int k = 0;
+	for (int i = 0; i < m->n_state && k < 15; i++) {
+		if (m->state[i].settable) {
+			names[k++] = m->state[i].name;
+		}
+	}
+	names[k] = NULL;
+	char iwhat[160];
+	snprintf(iwhat, sizeof(iwhat), "the initial state of population '%s'", name);
+	if (k == 0) {
+		err(l, in, "model '%s' has no state to initialize", m->name);
+	} else if (check_map(l, in, names, iwhat)) {
+		MAP_EACH(l, in, pp)
+		{
+			yaml_node_t *key = node_at(l, pp->key);
+			int idx = model_state_index(m, sval(key));
+			struct value v;
+			if (idx < 0 || !m->state[idx].settable) {
+				continue; /* reported by check_map */
+			}
+			if (get_value(l, node_at(l, pp->value), m->state[idx].dim, sval(key), &v)) {
+				p->init[idx] = v;
+			}
+		}
+	}
+}
+
 static void parse_population(struct ld *l, const yaml_node_t *kn, const yaml_node_t *n)
 {
 	static const char *const keys[] = {"model", "size", "synapse", "params", "init", "spikes",
@@ -292,39 +367,7 @@ static void parse_population(struct ld *l, const yaml_node_t *kn, const yaml_nod
 		pn = NULL;
 	}
 	if (pn) {
-		const char *names[32];
-		int k = 0;
-		for (int i = 0; i < m->n_params && k < 31; i++) {
-			if (model_accepts_param(m, i)) {
-				names[k++] = m->params[i].name;
-			}
-		}
-		names[k] = NULL;
-		char pwhat[192];
-		snprintf(pwhat, sizeof(pwhat), "the parameters of population '%s' (model %s%s%s)",
-			 name, m->name, m->synapse ? ", synapse " : "", m->synapse ? m->synapse : "");
-		if (m->n_params == 0) {
-			err(l, pn, "model '%s' has no parameters", m->name);
-		} else if (check_map(l, pn, names, pwhat)) {
-			MAP_EACH(l, pn, pp)
-			{
-				yaml_node_t *key = node_at(l, pp->key);
-				yaml_node_t *val = node_at(l, pp->value);
-				int idx = model_param_index(m, sval(key));
-				struct value v;
-				if (!model_accepts_param(m, idx)) {
-					continue; /* reported by check_map */
-				}
-				if (get_value(l, val, m->params[idx].dim, sval(key), &v) &&
-				    check_param(l, val, &m->params[idx], &v)) {
-					p->params[idx] = v;
-				} else {
-					failed |= 1u << idx;
-				}
-			}
-		} else {
-			failed = ~0u;
-		}
+		failed = parse_params(l, pn, m, p, name);
 	}
 	if (m->id == MODEL_LIF_DELTA || m->id == MODEL_LIF_EXP || m->id == MODEL_LIF_COND) {
 		check_lif(l, pn ? pn : n, p, failed);
@@ -335,32 +378,7 @@ static void parse_population(struct ld *l, const yaml_node_t *kn, const yaml_nod
 
 	yaml_node_t *in = map_get(l, n, "init");
 	if (in && !is_null(in)) {
-		const char *names[16];
-		int k = 0;
-		for (int i = 0; i < m->n_state && k < 15; i++) {
-			if (m->state[i].settable) {
-				names[k++] = m->state[i].name;
-			}
-		}
-		names[k] = NULL;
-		char iwhat[160];
-		snprintf(iwhat, sizeof(iwhat), "the initial state of population '%s'", name);
-		if (k == 0) {
-			err(l, in, "model '%s' has no state to initialize", m->name);
-		} else if (check_map(l, in, names, iwhat)) {
-			MAP_EACH(l, in, pp)
-			{
-				yaml_node_t *key = node_at(l, pp->key);
-				int idx = model_state_index(m, sval(key));
-				struct value v;
-				if (idx < 0 || !m->state[idx].settable) {
-					continue; /* reported by check_map */
-				}
-				if (get_value(l, node_at(l, pp->value), m->state[idx].dim, sval(key), &v)) {
-					p->init[idx] = v;
-				}
-			}
-		}
+		parse_init(l, in, m, p, name);
 	}
 
 	yaml_node_t *spn = map_get(l, n, "spikes");
@@ -842,6 +860,61 @@ static void parse_spike_stimulus(struct ld *l, const yaml_node_t *n, const yaml_
 	}
 }
 
+/* A step current: times and amplitudes, the times increasing and on the
+ * grid. Fills st and returns whether it is valid. */
+static bool parse_step(struct ld *l, const yaml_node_t *sn, const char *swhat,
+		       struct stimulus *st)
+{
+	static const char *const k[] = {"times", "amplitudes", NULL};
+	st->kind = STIM_STEP;
+	bool ok = check_map(l, sn, k, swhat);
+	yaml_node_t *tms = ok ? require(l, sn, "times", swhat) : NULL;
+	yaml_node_t *ams = ok ? require(l, sn, "amplitudes", swhat) : NULL;
+	ok = ok && tms && ams;
+	if (ok && (!is_seq(tms) || !is_seq(ams) || seq_len(tms) != seq_len(ams) ||
+		   seq_len(tms) == 0)) {
+		err(l, sn, "times and amplitudes must be non-empty lists of the same length");
+		ok = false;
+	}
+	if (ok) {
+		st->n_steps = (uint32_t)seq_len(tms);
+		st->times_ms = mem_array_raw(st->n_steps, sizeof(double));
+		st->amps_pa = mem_array_raw(st->n_steps, sizeof(double));
+		if (!st->times_ms || !st->amps_pa) {
+			oom(l);
+			ok = false;
+		}
+	}
+	if (ok) {
+		uint32_t i = 0;
+		SEQ_EACH(tms, it)
+		{
+			yaml_node_t *e = node_at(l, *it);
+			ok &= get_quantity(l, e, SNN_DIM_TIME, "a step time", &st->times_ms[i]);
+			if (ok && (st->times_ms[i] < 0 ||
+				   (i > 0 && !(st->times_ms[i] > st->times_ms[i - 1])))) {
+				err(l, e, "step times must be increasing and not negative");
+				ok = false;
+			}
+			if (ok && net_steps_of(st->times_ms[i], l->net->sim.dt_ms) < 0) {
+				err(l, e, "step time %g ms is not on the time grid (dt = %g ms)",
+				    st->times_ms[i], l->net->sim.dt_ms);
+				ok = false;
+			}
+			i++;
+		}
+		i = 0;
+		SEQ_EACH(ams, it)
+		{
+			ok &= get_quantity(l, node_at(l, *it), SNN_DIM_CURRENT, "an amplitude",
+					   &st->amps_pa[i++]);
+		}
+	}
+	st->start_ms = 0;
+	st->stop_ms = INFINITY;
+	return ok;
+}
+
 static void parse_stimulus(struct ld *l, const yaml_node_t *n, size_t index)
 {
 	static const char *const keys[] = {"poisson", "dc", "step", "spikes", "to", "weight",
@@ -901,53 +974,7 @@ static void parse_stimulus(struct ld *l, const yaml_node_t *n, size_t index)
 		ok = ok && an && get_quantity(l, an, SNN_DIM_CURRENT, "amplitude", &tmpl.amp_pa);
 		ok = ok && parse_window(l, sn, &tmpl.start_ms, &tmpl.stop_ms);
 	} else {
-		static const char *const k[] = {"times", "amplitudes", NULL};
-		tmpl.kind = STIM_STEP;
-		ok = check_map(l, sn, k, swhat);
-		yaml_node_t *tms = ok ? require(l, sn, "times", swhat) : NULL;
-		yaml_node_t *ams = ok ? require(l, sn, "amplitudes", swhat) : NULL;
-		ok = ok && tms && ams;
-		if (ok && (!is_seq(tms) || !is_seq(ams) || seq_len(tms) != seq_len(ams) ||
-			   seq_len(tms) == 0)) {
-			err(l, sn, "times and amplitudes must be non-empty lists of the same length");
-			ok = false;
-		}
-		if (ok) {
-			tmpl.n_steps = (uint32_t)seq_len(tms);
-			tmpl.times_ms = mem_array_raw(tmpl.n_steps, sizeof(double));
-			tmpl.amps_pa = mem_array_raw(tmpl.n_steps, sizeof(double));
-			if (!tmpl.times_ms || !tmpl.amps_pa) {
-				oom(l);
-				ok = false;
-			}
-		}
-		if (ok) {
-			uint32_t i = 0;
-			SEQ_EACH(tms, it)
-			{
-				yaml_node_t *e = node_at(l, *it);
-				ok &= get_quantity(l, e, SNN_DIM_TIME, "a step time", &tmpl.times_ms[i]);
-				if (ok && (tmpl.times_ms[i] < 0 ||
-					   (i > 0 && !(tmpl.times_ms[i] > tmpl.times_ms[i - 1])))) {
-					err(l, e, "step times must be increasing and not negative");
-					ok = false;
-				}
-				if (ok && net_steps_of(tmpl.times_ms[i], l->net->sim.dt_ms) < 0) {
-					err(l, e, "step time %g ms is not on the time grid (dt = %g ms)",
-					    tmpl.times_ms[i], l->net->sim.dt_ms);
-					ok = false;
-				}
-				i++;
-			}
-			i = 0;
-			SEQ_EACH(ams, it)
-			{
-				ok &= get_quantity(l, node_at(l, *it), SNN_DIM_CURRENT, "an amplitude",
-						   &tmpl.amps_pa[i++]);
-			}
-		}
-		tmpl.start_ms = 0;
-		tmpl.stop_ms = INFINITY;
+		ok = parse_step(l, sn, swhat, &tmpl);
 	}
 	if (kind != 0) {
 		yaml_node_t *x;
