@@ -68,6 +68,9 @@ int conn_sources(const struct conn *c, uint32_t j, struct conn_scratch *sc, uint
 /* fixed_outdegree: the post-set indices of the synapses from pre index i. */
 int conn_targets(const struct conn *c, uint32_t i, struct conn_scratch *sc, uint64_t *n);
 
+/* Synapses of an explicit projection (counted from its description). */
+uint64_t proj_count_synapses(const struct proj_explicit *x);
+
 /* Weight (in the target model's unit) and delay (steps) of synapse k of
  * anchor a. Return 0, or -1 when redrawing found no value within the bounds
  * (conn_delay: -2 when the delay rounds outside [1, NET_MAX_DELAY_STEPS]). */

@@ -5,10 +5,14 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "h5util_int.h"
+#include "mem_int.h"
 
 void h5_quiet_begin(struct h5quiet *q)
 {
@@ -116,7 +120,7 @@ char *h5_read_attr_str(hid_t obj, const char *name)
 			H5Tset_cset(mt, H5Tget_cset(ft));
 			char *v = NULL;
 			if (H5Aread(a, mt, &v) >= 0 && v) {
-				out = strdup(v);
+				out = mem_strdup(v);
 				H5free_memory(v);
 			}
 			H5Tclose(mt);
@@ -127,7 +131,7 @@ char *h5_read_attr_str(hid_t obj, const char *name)
 			/* HDF5 converts no string between ASCII and UTF-8: read in
 			 * the file's character set */
 			H5Tset_cset(mt, H5Tget_cset(ft));
-			out = calloc(n + 2, 1);
+			out = mem_array(n + 2, 1);
 			if (out && H5Aread(a, mt, out) < 0) {
 				free(out);
 				out = NULL;
@@ -216,4 +220,103 @@ int h5_open_top_group(const char *path, const char *group, const char *what, hid
 		return snn_diag_error(d, SNN_EPARSE, path, 0, 0, "/%s: not a group", group);
 	}
 	return SNN_OK;
+}
+
+bool h5_is_hdf5(const char *path)
+{
+	static const unsigned char h5sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		return false;
+	}
+	bool found = false;
+	for (long off = 0; !found && off <= LONG_MAX / 2; off = off ? off * 2 : 512) {
+		unsigned char sig[8];
+		if (fseek(f, off, SEEK_SET) != 0 || fread(sig, 1, 8, f) != 8) {
+			break;
+		}
+		found = memcmp(sig, h5sig, 8) == 0;
+	}
+	fclose(f);
+	return found;
+}
+
+int h5_check_readable(const char *path, snn_diag *d)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		return snn_diag_error(d, SNN_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
+	}
+	fclose(f);
+	return SNN_OK;
+}
+
+enum h5_fault h5_dataset_open(hid_t loc, const char *name, struct h5_dataset *x)
+{
+	memset(x, 0, sizeof(*x));
+	x->ds = x->type = x->space = -1;
+	x->cls = H5T_NO_CLASS;
+	x->rank = -1;
+	if (H5Lexists(loc, name, H5P_DEFAULT) <= 0) {
+		return H5U_MISSING;
+	}
+	x->ds = H5Dopen2(loc, name, H5P_DEFAULT);
+	if (x->ds < 0) {
+		hid_t g = H5Gopen2(loc, name, H5P_DEFAULT);
+		if (g >= 0) {
+			H5Gclose(g);
+			return H5U_GROUP;
+		}
+		return H5U_NOT_DATASET;
+	}
+	x->type = H5Dget_type(x->ds);
+	x->space = H5Dget_space(x->ds);
+	if (x->type >= 0) {
+		x->cls = H5Tget_class(x->type);
+	}
+	if (x->space >= 0) {
+		x->rank = H5Sget_simple_extent_ndims(x->space);
+	}
+	if (x->rank >= 0 && H5Sget_simple_extent_dims(x->space, x->dims, NULL) < 0) {
+		x->rank = -1;
+	}
+	x->n = 1;
+	for (int k = 0; k < x->rank && x->n; k++) {
+		x->n = x->dims[k] && x->n > UINT64_MAX / x->dims[k] ? UINT64_MAX
+								    : x->n * x->dims[k];
+	}
+	return x->type < 0 || x->space < 0 ? H5U_HEADER : H5U_OK;
+}
+
+enum h5_fault h5_dataset_read(const struct h5_dataset *x, hid_t mem_type, size_t esize,
+			      void **buf)
+{
+	*buf = NULL;
+	if (x->n > SIZE_MAX / esize) {
+		return H5U_TOO_LARGE;
+	}
+	*buf = mem_array_raw((size_t)x->n, esize);
+	if (!*buf) {
+		return H5U_NOMEM;
+	}
+	if (x->n && H5Dread(x->ds, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, *buf) < 0) {
+		mem_free(*buf);
+		*buf = NULL;
+		return H5U_TRUNCATED;
+	}
+	return H5U_OK;
+}
+
+void h5_dataset_close(struct h5_dataset *x)
+{
+	if (x->type >= 0) {
+		H5Tclose(x->type);
+	}
+	if (x->space >= 0) {
+		H5Sclose(x->space);
+	}
+	if (x->ds >= 0) {
+		H5Dclose(x->ds);
+	}
+	x->ds = x->type = x->space = -1;
 }

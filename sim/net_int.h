@@ -162,8 +162,6 @@ struct proj_explicit {
 	uint64_t bytes;             /* memory of the description itself */
 };
 
-/* Synapses of an explicit projection (counted from its description). */
-uint64_t proj_count_synapses(const struct proj_explicit *x);
 void proj_explicit_free(struct proj_explicit *x);
 
 struct projection {

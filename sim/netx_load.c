@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "connect_int.h"
 #include "h5util_int.h"
+#include "mem_int.h"
 #include "model_loihi.h"
 #include "net_int.h"
 #include "snn/netx.h"
@@ -43,51 +45,38 @@ static int nx_read(struct nx *L, const char *path, double **out, uint64_t *n, hs
 		   int *nd)
 {
 	*out = NULL;
-	if (H5Lexists(L->f, path, H5P_DEFAULT) <= 0) {
-		return nx_fail(L, SNN_EPARSE, path, "%s", "missing dataset");
-	}
-	hid_t ds = H5Dopen2(L->f, path, H5P_DEFAULT);
-	if (ds < 0) {
-		return nx_fail(L, SNN_EPARSE, path, "%s", "not a dataset");
-	}
-	hid_t sp = H5Dget_space(ds);
-	hid_t ty = H5Dget_type(ds);
+	struct h5_dataset x;
+	enum h5_fault f = h5_dataset_open(L->f, path, &x);
 	int rc = SNN_OK;
-	int r = H5Sget_simple_extent_ndims(sp);
-	H5T_class_t cl = H5Tget_class(ty);
-	if (r < 0 || r > 6 || (cl != H5T_INTEGER && cl != H5T_FLOAT)) {
+	if (f == H5U_MISSING) {
+		rc = nx_fail(L, SNN_EPARSE, path, "%s", "missing dataset");
+		goto out_close;
+	}
+	if (f == H5U_GROUP || f == H5U_NOT_DATASET) {
+		rc = nx_fail(L, SNN_EPARSE, path, "%s", "not a dataset");
+		goto out_close;
+	}
+	if (x.rank < 0 || x.rank > 6 || (x.cls != H5T_INTEGER && x.cls != H5T_FLOAT)) {
 		rc = nx_fail(L, SNN_EPARSE, path, "%s",
 			     "expected a numeric array of up to 6 dimensions");
 		goto out_close;
 	}
-	hsize_t dd[6] = {1, 1, 1, 1, 1, 1};
-	H5Sget_simple_extent_dims(sp, dd, NULL);
-	uint64_t cnt = 1;
-	for (int k = 0; k < r; k++) {
-		cnt *= dd[k];
-		if (dims) {
-			dims[k] = dd[k];
-		}
+	if (dims) {
+		memcpy(dims, x.dims, (size_t)x.rank * sizeof(*dims));
 	}
 	if (nd) {
-		*nd = r;
+		*nd = x.rank;
 	}
-	*out = malloc((cnt ? cnt : 1) * sizeof(double));
-	if (!*out) {
-		rc = snn_diag_error(L->d, SNN_ENOMEM, L->file, 0, 0, "out of memory");
-		goto out_close;
-	}
-	if (cnt && H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out) < 0) {
-		free(*out);
-		*out = NULL;
+	f = h5_dataset_read(&x, H5T_NATIVE_DOUBLE, sizeof(double), (void **)out);
+	if (f == H5U_NOMEM || f == H5U_TOO_LARGE) {
+		rc = mem_nomem(L->d);
+	} else if (f == H5U_TRUNCATED) {
 		rc = nx_fail(L, SNN_EPARSE, path, "%s", "unreadable numbers");
-		goto out_close;
+	} else {
+		*n = x.n;
 	}
-	*n = cnt;
 out_close:
-	H5Tclose(ty);
-	H5Sclose(sp);
-	H5Dclose(ds);
+	h5_dataset_close(&x);
 	return rc;
 }
 
@@ -113,11 +102,11 @@ static int nx_scalar(struct nx *L, const char *path, double *v)
 static int nx_string(struct nx *L, const char *path, char *buf, size_t len)
 {
 	buf[0] = '\0';
-	if (H5Lexists(L->f, path, H5P_DEFAULT) <= 0) {
+	struct h5_dataset x;
+	if (h5_dataset_open(L->f, path, &x) == H5U_MISSING) {
 		return nx_fail(L, SNN_EPARSE, path, "%s", "missing dataset");
 	}
-	hid_t ds = H5Dopen2(L->f, path, H5P_DEFAULT);
-	hid_t ty = ds >= 0 ? H5Dget_type(ds) : -1;
+	hid_t ds = x.ds, ty = x.type, sp = x.space;
 	int rc = SNN_OK;
 	if (ty < 0 || H5Tget_class(ty) != H5T_STRING) {
 		rc = nx_fail(L, SNN_EPARSE, path, "%s", "expected a string");
@@ -126,7 +115,6 @@ static int nx_string(struct nx *L, const char *path, char *buf, size_t len)
 		hid_t mt = H5Tcopy(H5T_C_S1);
 		H5Tset_size(mt, H5T_VARIABLE);
 		H5Tset_cset(mt, H5Tget_cset(ty));
-		hid_t sp = H5Dget_space(ds);
 		if (H5Sget_simple_extent_npoints(sp) == 1 &&
 		    H5Dread(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, s) >= 0 && s[0]) {
 			snprintf(buf, len, "%s", s[0]);
@@ -134,27 +122,19 @@ static int nx_string(struct nx *L, const char *path, char *buf, size_t len)
 		} else {
 			rc = nx_fail(L, SNN_EPARSE, path, "%s", "unreadable string");
 		}
-		H5Sclose(sp);
 		H5Tclose(mt);
 	} else {
 		size_t sz = H5Tget_size(ty);
-		char *tmp = calloc(sz + 1, 1);
-		hid_t sp = H5Dget_space(ds);
+		char *tmp = mem_zalloc(sz + 1);
 		if (tmp && H5Sget_simple_extent_npoints(sp) == 1 &&
 		    H5Dread(ds, ty, H5S_ALL, H5S_ALL, H5P_DEFAULT, tmp) >= 0) {
 			snprintf(buf, len, "%s", tmp);
 		} else {
 			rc = nx_fail(L, SNN_EPARSE, path, "%s", "unreadable string");
 		}
-		H5Sclose(sp);
-		free(tmp);
+		mem_free(tmp);
 	}
-	if (ty >= 0) {
-		H5Tclose(ty);
-	}
-	if (ds >= 0) {
-		H5Dclose(ds);
-	}
+	h5_dataset_close(&x);
 	return rc;
 }
 
@@ -175,18 +155,18 @@ static int add_layer(struct nx *L, uint32_t index, uint32_t size, const char *lp
 	char p[256], type[64];
 	struct population *pop = net_add_population(L->net);
 	if (!pop) {
-		return snn_diag_error(L->d, SNN_ENOMEM, L->file, 0, 0, "out of memory");
+		return mem_nomem(L->d);
 	}
 	char name[32];
 	snprintf(name, sizeof(name), "layer%u", index);
-	pop->name = strdup(name);
+	pop->name = mem_strdup(name);
 	pop->model = model_get(MODEL_LOIHI_LIF);
 	pop->size = size;
 	pop->where = (struct origin){net_intern_file(L->net, L->file), 0, 0};
-	pop->params = calloc(LOIHI_N_PARAMS, sizeof(struct value));
-	pop->init = calloc(LOIHI_N_STATE, sizeof(struct value));
+	pop->params = mem_array(LOIHI_N_PARAMS, sizeof(struct value));
+	pop->init = mem_array(LOIHI_N_STATE, sizeof(struct value));
 	if (!pop->name || !pop->params || !pop->init || !pop->where.file) {
-		return snn_diag_error(L->d, SNN_ENOMEM, L->file, 0, 0, "out of memory");
+		return mem_nomem(L->d);
 	}
 	for (int k = 0; k < LOIHI_N_STATE; k++) {
 		set_const(&pop->init[k], NAN, pop->where);
@@ -238,10 +218,9 @@ static int add_layer(struct nx *L, uint32_t index, uint32_t size, const char *lp
 		if (!same) {
 			v->kind = VALUE_ARRAY;
 			v->n = size;
-			v->arr = malloc(size * sizeof(double));
+			v->arr = mem_array_raw(size, sizeof(double));
 			if (!v->arr) {
-				return snn_diag_error(L->d, SNN_ENOMEM, L->file, 0, 0,
-						      "out of memory");
+				return mem_nomem(L->d);
 			}
 			memcpy(v->arr, bias, size * sizeof(double));
 		}
@@ -252,7 +231,7 @@ static int add_layer(struct nx *L, uint32_t index, uint32_t size, const char *lp
 static struct projection *add_proj(struct nx *L, uint32_t pre, uint32_t post, enum proj_kind kind)
 {
 	struct projection *pr = net_add_projection(L->net);
-	struct proj_explicit *x = calloc(1, sizeof(*x));
+	struct proj_explicit *x = mem_zalloc(sizeof(*x));
 	if (!pr || !x) {
 		free(x);
 		return NULL;
@@ -338,7 +317,7 @@ static int load_layers(struct nx *L)
 					free(wt);
 					return rc;
 				}
-				nbias_arr = malloc(size * sizeof(double));
+				nbias_arr = mem_array_raw(size, sizeof(double));
 				if (!nbias_arr || (nbias != size && nbias != oc)) {
 					free(wt);
 					free(bias);
@@ -354,12 +333,11 @@ static int load_layers(struct nx *L)
 				}
 				free(bias);
 			}
-			float *wf = malloc((nw ? nw : 1) * sizeof(float));
+			float *wf = mem_array_raw(nw, sizeof(float));
 			if (!wf) {
 				free(wt);
 				free(nbias_arr);
-				return snn_diag_error(L->d, SNN_ENOMEM, L->file, 0, 0,
-						      "out of memory");
+				return mem_nomem(L->d);
 			}
 			for (uint64_t k = 0; k < nw; k++) {
 				wf[k] = (float)wt[k];
@@ -384,8 +362,7 @@ static int load_layers(struct nx *L)
 			if (!pr) {
 				free(wf);
 				return rc != SNN_OK ? rc
-						    : snn_diag_error(L->d, SNN_ENOMEM, L->file, 0,
-								     0, "out of memory");
+						    : mem_nomem(L->d);
 			}
 			struct proj_explicit *x = pr->x;
 			if (!conv) {
@@ -437,8 +414,7 @@ static int load_layers(struct nx *L)
 			}
 			x->n_syn = proj_count_synapses(x);
 			if (x->n_syn == UINT64_MAX) {
-				return snn_diag_error(L->d, SNN_ENOMEM, L->file, 0, 0,
-						      "out of memory");
+				return mem_nomem(L->d);
 			}
 		} else {
 			return nx_fail(L, SNN_EUNSUP, lpath,
@@ -468,7 +444,7 @@ int snn_netx_load(const char *path, snn_net **out, snn_diag *d)
 	}
 	L.net = net_new();
 	if (!L.net) {
-		rc = snn_diag_error(d, SNN_ENOMEM, path, 0, 0, "out of memory");
+		rc = mem_nomem(d);
 		goto out_close;
 	}
 	L.net->sim.dt_ms = 1.0;

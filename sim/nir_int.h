@@ -2,8 +2,9 @@
  * What a network remembers of the NIR graph it was loaded from: the nodes as
  * written (for `snnsim inspect`), the graph's inputs and outputs and the
  * populations behind them, and what the loader had to assume.
- * Layer: sim core, internal. Filled by nir_load.c; read by nir_io.c,
- * nir_run.c and the inspector.
+ * Layer: sim core, internal. Filled by the NIR loader (nir_load.c and its
+ * nir_read/shape/lower.c); read by nir_io.c, nir_run.c and the inspector; freed
+ * with the network by nir_info.c, which knows no file format.
  */
 #ifndef SNN_NIR_INT_H
 #define SNN_NIR_INT_H

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "h5util_int.h"
+#include "mem_int.h"
 #include "nir_int.h"
 #include "nir_run_int.h"
 #include "outfile_int.h"
@@ -33,18 +34,18 @@ int snn_nir_data_new(const snn_net *net, uint32_t samples, uint32_t steps, snn_n
 		return snn_diag_error(d, SNN_EINVAL, NULL, 0, 0, "the network is not a NIR graph");
 	}
 	const struct nir_info *I = net->nir;
-	snn_nir_data *in = calloc(1, sizeof(*in));
+	snn_nir_data *in = mem_zalloc(sizeof(*in));
 	if (!in) {
-		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		return mem_nomem(d);
 	}
 	in->samples = samples;
 	in->steps = steps;
 	in->n_inputs = I->n_inputs;
-	in->size = calloc(I->n_inputs ? I->n_inputs : 1, sizeof(uint32_t));
-	in->v = calloc(I->n_inputs ? I->n_inputs : 1, sizeof(double *));
+	in->size = mem_array(I->n_inputs, sizeof(uint32_t));
+	in->v = mem_array(I->n_inputs, sizeof(double *));
 	if (!in->size || !in->v) {
 		snn_nir_data_free(in);
-		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		return mem_nomem(d);
 	}
 	for (uint32_t k = 0; k < I->n_inputs; k++) {
 		in->size[k] = input_size(&I->inputs[k]);
@@ -55,10 +56,10 @@ int snn_nir_data_new(const snn_net *net, uint32_t samples, uint32_t steps, snn_n
 					      "%llu input values are too many",
 					      (unsigned long long)n);
 		}
-		in->v[k] = calloc(n ? n : 1, sizeof(double));
+		in->v[k] = mem_array(n, sizeof(double));
 		if (!in->v[k]) {
 			snn_nir_data_free(in);
-			return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+			return mem_nomem(d);
 		}
 	}
 	*out = in;
@@ -116,59 +117,74 @@ static int rfail(struct rd *R, int code, const char *path, const char *msg)
 	return snn_diag_error(R->d, code, where, 0, 0, "%s", msg);
 }
 
-/* Reads a whole numeric dataset as doubles (integers, floats and booleans
- * stored as h5py's enums); dims out. Values must be finite unless inf_ok
- * (event times padded with infinity). */
-static int read_numbers(struct rd *R, hid_t ds, const char *path, double **out, int *nd,
-			hsize_t *dims, bool inf_ok)
+/* Reads dataset `name` of loc (at HDF5 path `path`, for messages) whole as
+ * doubles (integers, floats and booleans stored as h5py's enums); dims out.
+ * Values must be finite unless inf_ok (event times padded with infinity). */
+static int read_numbers(struct rd *R, hid_t loc, const char *name, const char *path,
+			double **out, int *nd, hsize_t *dims, bool inf_ok)
 {
 	*out = NULL;
-	hid_t ft = H5Dget_type(ds), sp = H5Dget_space(ds);
+	double *v = NULL;
 	int rc = SNN_OK;
-	char msg[256];
-	if (ft < 0 || sp < 0) {
+	char msg[300];
+	struct h5_dataset dset;
+	switch (h5_dataset_open(loc, name, &dset)) {
+	case H5U_MISSING:
+		snprintf(msg, sizeof(msg), "missing dataset '%s'", name);
+		rc = rfail(R, SNN_EPARSE, path, msg);
+		goto out;
+	case H5U_GROUP:
+	case H5U_NOT_DATASET:
+		rc = rfail(R, SNN_EPARSE, path, "not a readable dataset");
+		goto out;
+	case H5U_HEADER:
 		rc = rfail(R, SNN_EIO, path, "cannot read (the file may be truncated or damaged)");
 		goto out;
+	default:
+		break;
 	}
-	*nd = H5Sget_simple_extent_ndims(sp);
-	if (*nd < 0 || *nd > 8 || H5Sget_simple_extent_dims(sp, dims, NULL) < 0) {
+	*nd = dset.rank;
+	if (dset.rank < 0 || dset.rank > 8) {
 		rc = rfail(R, SNN_EPARSE, path, "expected an array of at most 8 dimensions");
 		goto out;
 	}
+	memcpy(dims, dset.dims, (size_t)dset.rank * sizeof(*dims));
 	uint64_t n = 1;
-	for (int i = 0; i < *nd; i++) {
+	for (int i = 0; i < dset.rank; i++) {
 		n *= dims[i];
 		if (n > MAX_VALUES) {
 			rc = rfail(R, SNN_ERANGE, path, "too many values");
 			goto out;
 		}
 	}
-	H5T_class_t cls = H5Tget_class(ft);
-	double *v = malloc((n ? n : 1) * sizeof(double));
-	if (!v) {
-		rc = snn_diag_error(R->d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
-		goto out;
-	}
-	*out = v;
-	if (n == 0) {
-		goto out;
-	}
-	if (cls == H5T_INTEGER || cls == H5T_FLOAT) {
-		if (H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0) {
+	hid_t ds = dset.ds, ft = dset.type;
+	H5T_class_t cls = dset.cls;
+	if (n == 0 || cls == H5T_INTEGER || cls == H5T_FLOAT) {
+		/* an empty dataset of any type is no value */
+		enum h5_fault f = h5_dataset_read(&dset, H5T_NATIVE_DOUBLE, sizeof(double),
+						  (void **)&v);
+		if (f == H5U_NOMEM || f == H5U_TOO_LARGE) {
+			rc = mem_nomem(R->d);
+		} else if (f == H5U_TRUNCATED) {
 			rc = rfail(R, SNN_EIO, path,
 				   "cannot read the values (the file may be "
 				   "truncated or damaged)");
 		}
 	} else if (cls == H5T_ENUM) {
+		v = mem_array_raw(n, sizeof(double));
+		if (!v) {
+			rc = mem_nomem(R->d);
+			goto out;
+		}
 		/* h5py's booleans: an enumeration over an integer type */
 		hid_t mt = H5Tget_native_type(ft, H5T_DIR_ASCEND);
 		hid_t base = H5Tget_super(ft);
 		size_t es = mt >= 0 ? H5Tget_size(mt) : 0;
 		bool sign = base >= 0 && H5Tget_sign(base) == H5T_SGN_2;
-		unsigned char *raw = es ? malloc(n * es) : NULL;
+		unsigned char *raw = es ? mem_array_raw(n, es) : NULL;
 		if (!raw || H5Dread(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) < 0) {
 			rc = raw ? rfail(R, SNN_EIO, path, "cannot read the values")
-				 : snn_diag_error(R->d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+				 : mem_nomem(R->d);
 		} else {
 			for (uint64_t i = 0; i < n; i++) {
 				int64_t x = 0;
@@ -189,7 +205,7 @@ static int read_numbers(struct rd *R, hid_t ds, const char *path, double **out, 
 				v[i] = (double)x;
 			}
 		}
-		free(raw);
+		mem_free(raw);
 		if (mt >= 0) {
 			H5Tclose(mt);
 		}
@@ -197,8 +213,7 @@ static int read_numbers(struct rd *R, hid_t ds, const char *path, double **out, 
 			H5Tclose(base);
 		}
 	} else {
-		snprintf(msg, sizeof(msg), "wrong dtype: expected numbers or booleans");
-		rc = rfail(R, SNN_EPARSE, path, msg);
+		rc = rfail(R, SNN_EPARSE, path, "wrong dtype: expected numbers or booleans");
 	}
 	for (uint64_t i = 0; rc == SNN_OK && i < n; i++) {
 		if (!isfinite(v[i]) && !(inf_ok && isinf(v[i]) && v[i] > 0)) {
@@ -208,32 +223,13 @@ static int read_numbers(struct rd *R, hid_t ds, const char *path, double **out, 
 		}
 	}
 out:
-	if (rc != SNN_OK) {
-		free(*out);
-		*out = NULL;
+	if (rc == SNN_OK) {
+		*out = v;
+	} else {
+		mem_free(v);
 	}
-	if (sp >= 0) {
-		H5Sclose(sp);
-	}
-	if (ft >= 0) {
-		H5Tclose(ft);
-	}
+	h5_dataset_close(&dset);
 	return rc;
-}
-
-static int open_dataset(struct rd *R, hid_t loc, const char *name, const char *path, hid_t *ds)
-{
-	*ds = -1;
-	if (H5Lexists(loc, name, H5P_DEFAULT) <= 0) {
-		char msg[300];
-		snprintf(msg, sizeof(msg), "missing dataset '%s'", name);
-		return rfail(R, SNN_EPARSE, path, msg);
-	}
-	*ds = H5Dopen2(loc, name, H5P_DEFAULT);
-	if (*ds < 0) {
-		return rfail(R, SNN_EPARSE, path, "not a readable dataset");
-	}
-	return SNN_OK;
 }
 
 /* A plain dataset: samples x steps x inputs (the inputs may keep the Input
@@ -289,16 +285,10 @@ static int read_plain(struct rd *R, hid_t f, const snn_net *net, const char *dat
 	}
 	char path[600];
 	snprintf(path, sizeof(path), "%s%s", name[0] == '/' ? "" : "/", name);
-	hid_t ds;
-	int rc = open_dataset(R, f, name, path, &ds);
-	if (rc != SNN_OK) {
-		return rc;
-	}
 	double *v = NULL;
 	int nd = 0;
 	hsize_t dims[8];
-	rc = read_numbers(R, ds, path, &v, &nd, dims, false);
-	H5Dclose(ds);
+	int rc = read_numbers(R, f, name, path, &v, &nd, dims, false);
 	if (rc != SNN_OK) {
 		return rc;
 	}
@@ -376,7 +366,6 @@ static int read_observable(struct rd *R, hid_t og, const char *opath, const snn_
 	}
 	int nd;
 	hsize_t dims[8];
-	hid_t ds;
 	if (strcmp(type, "TimeGriddedData") == 0) {
 		char dp[1100];
 		snprintf(dp, sizeof(dp), "%s/data", opath);
@@ -393,11 +382,7 @@ static int read_observable(struct rd *R, hid_t og, const char *opath, const snn_
 			rc = rfail(R, SNN_EPARSE, opath, msg);
 			goto out;
 		}
-		if ((rc = open_dataset(R, og, "data", dp, &ds)) != SNN_OK) {
-			goto out;
-		}
-		rc = read_numbers(R, ds, dp, &v, &nd, dims, false);
-		H5Dclose(ds);
+		rc = read_numbers(R, og, "data", dp, &v, &nd, dims, false);
 		if (rc != SNN_OK) {
 			goto out;
 		}
@@ -439,17 +424,14 @@ static int read_observable(struct rd *R, hid_t og, const char *opath, const snn_
 	for (int q = 0; q < (valued ? 3 : 2) && rc == SNN_OK; q++) {
 		char dp[1100];
 		snprintf(dp, sizeof(dp), "%s/%s", opath, names[q]);
-		if ((rc = open_dataset(R, og, names[q], dp, &ds)) == SNN_OK) {
-			rc = read_numbers(R, ds, dp, dst[q],
-					  q == 0   ? &nd
-					  : q == 1 ? &nd2
-						   : &nd3,
-					  q == 0   ? dims
-					  : q == 1 ? d2
-						   : d3,
-					  q == 1);
-			H5Dclose(ds);
-		}
+		rc = read_numbers(R, og, names[q], dp, dst[q],
+				  q == 0   ? &nd
+				  : q == 1 ? &nd2
+					   : &nd3,
+				  q == 0   ? dims
+				  : q == 1 ? d2
+					   : d3,
+				  q == 1);
 	}
 	if (rc == SNN_OK && (nd != 2 || nd2 != 2 || dims[0] != d2[0] || dims[1] != d2[1] ||
 			     (valued && (nd3 != 2 || d3[0] != dims[0] || d3[1] != dims[1])))) {
@@ -466,9 +448,9 @@ static int read_observable(struct rd *R, hid_t og, const char *opath, const snn_
 		*samples = dims[0];
 		*steps = (uint64_t)st;
 		uint64_t n = *samples * *steps * want;
-		v = n <= MAX_VALUES ? calloc(n ? n : 1, sizeof(double)) : NULL;
+		v = n <= MAX_VALUES ? mem_array(n, sizeof(double)) : NULL;
 		if (!v) {
-			rc = snn_diag_error(R->d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+			rc = mem_nomem(R->d);
 		}
 	}
 	for (uint64_t s = 0; rc == SNN_OK && s < dims[0]; s++) {
@@ -512,9 +494,9 @@ out:
 static int read_nirdata(struct rd *R, hid_t f, const snn_net *net, snn_nir_data **out)
 {
 	const struct nir_info *I = net->nir;
-	double **vals = calloc(I->n_inputs ? I->n_inputs : 1, sizeof(double *));
+	double **vals = mem_array(I->n_inputs, sizeof(double *));
 	if (!vals) {
-		return snn_diag_error(R->d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		return mem_nomem(R->d);
 	}
 	uint64_t samples = 0, steps = 0;
 	int rc = SNN_OK;
@@ -742,7 +724,7 @@ int snn_nir_result_write(const snn_nir_result *r, const snn_net *net, const char
 	}
 	char *tmp = outfile_temp_name(path);
 	if (!tmp) {
-		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		return mem_nomem(d);
 	}
 	struct h5quiet q;
 	h5_quiet_begin(&q);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "engine_int.h"
+#include "mem_int.h"
 #include "nir_int.h"
 #include "nir_run_int.h"
 #include "snn/snn.h"
@@ -101,17 +102,17 @@ static int add_series(snn_nir_result *r, const snn_net *net, const char *name, u
 			return SNN_OK;
 		}
 	}
-	snn_nir_series *s = realloc(r->series, (r->n + 1) * sizeof(*s));
+	snn_nir_series *s = mem_resize(r->series, r->n + 1, sizeof(*s));
 	if (s) {
 		r->series = s;
 	}
-	double **b = realloc(r->bufs, (r->n + 1) * sizeof(double *));
+	double **b = mem_resize(r->bufs, r->n + 1, sizeof(double *));
 	if (b) {
 		r->bufs = b;
 	}
 	uint64_t n = (uint64_t)r->samples * r->steps * p->size;
-	double *data = (s && b && n < (1ull << 34)) ? calloc(n ? n : 1, sizeof(double)) : NULL;
-	char *nm = strdup(name), *pn = strdup(p->name);
+	double *data = (s && b && n < (1ull << 34)) ? mem_array(n, sizeof(double)) : NULL;
+	char *nm = mem_strdup(name), *pn = mem_strdup(p->name);
 	if (!data || !nm || !pn) {
 		free(data);
 		free(nm);
@@ -131,17 +132,17 @@ static int copy_stats(snn_nir_result *r, const snn_stats *st, snn_diag *d)
 	r->stats = *st;
 	r->stats.n_pops = 0;
 	size_t n = st->n_pops ? st->n_pops : 1;
-	r->pop_names = calloc(n, sizeof(char *));
-	r->pop_sizes = calloc(n, sizeof(uint32_t));
-	r->pop_spikes = calloc(n, sizeof(uint64_t));
-	r->rates = calloc(n, sizeof(double));
+	r->pop_names = mem_array(n, sizeof(char *));
+	r->pop_sizes = mem_array(n, sizeof(uint32_t));
+	r->pop_spikes = mem_array(n, sizeof(uint64_t));
+	r->rates = mem_array(n, sizeof(double));
 	if (!r->pop_names || !r->pop_sizes || !r->pop_spikes || !r->rates) {
-		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		return mem_nomem(d);
 	}
 	for (size_t i = 0; i < st->n_pops; i++) {
-		r->pop_names[i] = strdup(st->pop_names[i]);
+		r->pop_names[i] = mem_strdup(st->pop_names[i]);
 		if (!r->pop_names[i]) {
-			return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+			return mem_nomem(d);
 		}
 		r->stats.n_pops = i + 1;
 		r->pop_sizes[i] = st->pop_sizes[i];
@@ -186,9 +187,9 @@ int snn_nir_run(snn_net *net, const snn_nir_data *in, const snn_nir_run_options 
 	if (in->samples == 0 || in->steps == 0) {
 		return snn_diag_error(d, SNN_EINVAL, NULL, 0, 0, "no samples or no steps to run");
 	}
-	snn_nir_result *r = calloc(1, sizeof(*r));
+	snn_nir_result *r = mem_zalloc(sizeof(*r));
 	if (!r) {
-		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		return mem_nomem(d);
 	}
 	r->samples = in->samples;
 	r->steps = in->steps;
@@ -225,9 +226,9 @@ int snn_nir_run(snn_net *net, const snn_nir_data *in, const snn_nir_run_options 
 	if (rc != SNN_OK) {
 		goto fail;
 	}
-	caps = calloc(r->n ? r->n : 1, sizeof(*caps));
+	caps = mem_array(r->n, sizeof(*caps));
 	if (!caps) {
-		rc = snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		rc = mem_nomem(d);
 		goto fail;
 	}
 	snn_sim_options so;
@@ -275,7 +276,7 @@ int snn_nir_run(snn_net *net, const snn_nir_data *in, const snn_nir_run_options 
 	}
 	const snn_stats *st = grid_run_stats(s);
 	if (!st) {
-		rc = snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		rc = mem_nomem(d);
 		goto fail;
 	}
 	rc = copy_stats(r, st, d);

@@ -7,7 +7,6 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <limits.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -15,6 +14,7 @@
 #include <string.h>
 
 #include "h5util_int.h"
+#include "mem_int.h"
 #include "outfile_int.h"
 #include "snn/spikes.h"
 #include "textfile_int.h"
@@ -147,8 +147,8 @@ static int open_pop_h5(struct snn_spike_writer *w, struct pop_out *po, hid_t spi
 	if (rc < 0 || po->ds_t < 0 || po->ds_id < 0 || h5_attr_str(po->ds_t, "units", "ms") < 0) {
 		return -1;
 	}
-	po->buf_t = malloc(SPIKE_CHUNK * sizeof(double));
-	po->buf_id = malloc(SPIKE_CHUNK * sizeof(uint64_t));
+	po->buf_t = mem_array_raw(SPIKE_CHUNK, sizeof(double));
+	po->buf_id = mem_array_raw(SPIKE_CHUNK, sizeof(uint64_t));
 	(void)w;
 	return (po->buf_t && po->buf_id) ? 0 : -1;
 }
@@ -193,18 +193,18 @@ int snn_spike_writer_open(const char *path, enum snn_spike_format format,
 			  snn_spike_writer **out, snn_diag *d)
 {
 	*out = NULL;
-	struct snn_spike_writer *w = calloc(1, sizeof(*w));
+	struct snn_spike_writer *w = mem_zalloc(sizeof(*w));
 	if (!w) {
-		return snn_diag_error(d, SNN_ENOMEM, path, 0, 0, "out of memory");
+		return mem_nomem(d);
 	}
 	w->format = format;
 	w->file = -1;
-	w->path = strdup(path);
+	w->path = mem_strdup(path);
 	w->tmp = outfile_temp_name(path);
-	w->pops = calloc(n_pops ? n_pops : 1, sizeof(*w->pops));
+	w->pops = mem_array(n_pops, sizeof(*w->pops));
 	if (!w->path || !w->tmp || !w->pops) {
 		writer_free(w);
-		return snn_diag_error(d, SNN_ENOMEM, path, 0, 0, "out of memory");
+		return mem_nomem(d);
 	}
 	w->n_pops = n_pops;
 	for (size_t i = 0; i < n_pops; i++) {
@@ -224,9 +224,9 @@ int snn_spike_writer_open(const char *path, enum snn_spike_format format,
 		write_provenance_csv(w->csv, prov);
 		fprintf(w->csv, "time_ms,population,node_id\n");
 		for (size_t i = 0; i < n_pops; i++) {
-			if (!(w->pops[i].name = strdup(pop_names[i]))) {
+			if (!(w->pops[i].name = mem_strdup(pop_names[i]))) {
 				snn_spike_writer_abort(w);
-				return snn_diag_error(d, SNN_ENOMEM, path, 0, 0, "out of memory");
+				return mem_nomem(d);
 			}
 		}
 		*out = w;
@@ -248,7 +248,7 @@ int snn_spike_writer_open(const char *path, enum snn_spike_format format,
 	H5Pclose(gcpl);
 	int rc = spikes < 0 ? -1 : 0;
 	for (size_t i = 0; rc == 0 && i < n_pops; i++) {
-		w->pops[i].name = strdup(pop_names[i]);
+		w->pops[i].name = mem_strdup(pop_names[i]);
 		rc = w->pops[i].name ? open_pop_h5(w, &w->pops[i], spikes) : -1;
 	}
 	if (spikes >= 0) {
@@ -405,14 +405,14 @@ const snn_spike_population *snn_spike_data_find(const snn_spike_data *s, const c
 
 static snn_spike_population *add_pop(snn_spike_data *s, const char *name)
 {
-	snn_spike_population *p = realloc(s->pops, (s->n_pops + 1) * sizeof(*p));
+	snn_spike_population *p = mem_resize(s->pops, s->n_pops + 1, sizeof(*p));
 	if (!p) {
 		return NULL;
 	}
 	s->pops = p;
 	p = &s->pops[s->n_pops];
 	memset(p, 0, sizeof(*p));
-	p->name = strdup(name);
+	p->name = mem_strdup(name);
 	if (!p->name) {
 		return NULL;
 	}
@@ -427,46 +427,40 @@ static int read_1d(hid_t loc, const char *name, const char *path, const char *gp
 		   hid_t mtype, size_t esize, void **out, hsize_t *n, snn_diag *d)
 {
 	*out = NULL;
-	if (H5Lexists(loc, name, H5P_DEFAULT) <= 0) {
-		return snn_diag_error(d, SNN_EPARSE, path, 0, 0, "%s/%s: missing dataset", gpath,
-				      name);
-	}
-	hid_t ds = H5Dopen2(loc, name, H5P_DEFAULT);
-	if (ds < 0) {
-		return snn_diag_error(d, SNN_EPARSE, path, 0, 0, "%s/%s: not a dataset", gpath, name);
-	}
+	struct h5_dataset x;
+	enum h5_fault f = h5_dataset_open(loc, name, &x);
 	int rc = SNN_OK;
-	hid_t sp = H5Dget_space(ds);
-	hid_t ft = H5Dget_type(ds);
-	H5T_class_t cls = ft >= 0 ? H5Tget_class(ft) : H5T_NO_CLASS;
-	int rank = sp >= 0 ? H5Sget_simple_extent_ndims(sp) : -1;
-	if (rank != 1) {
-		rc = snn_diag_error(d, SNN_EPARSE, path, 0, 0,
-				    "%s/%s: expected a 1-d dataset, found %d dimensions", gpath, name,
-				    rank);
+	if (f == H5U_MISSING) {
+		rc = snn_diag_error(d, SNN_EPARSE, path, 0, 0, "%s/%s: missing dataset", gpath,
+				    name);
 		goto out;
 	}
-	if (!(cls == H5T_INTEGER || (!integer && cls == H5T_FLOAT))) {
+	if (f == H5U_GROUP || f == H5U_NOT_DATASET) {
+		rc = snn_diag_error(d, SNN_EPARSE, path, 0, 0, "%s/%s: not a dataset", gpath, name);
+		goto out;
+	}
+	if (x.rank != 1) {
+		rc = snn_diag_error(d, SNN_EPARSE, path, 0, 0,
+				    "%s/%s: expected a 1-d dataset, found %d dimensions", gpath, name,
+				    x.rank);
+		goto out;
+	}
+	if (!(x.cls == H5T_INTEGER || (!integer && x.cls == H5T_FLOAT))) {
 		rc = snn_diag_error(d, SNN_EPARSE, path, 0, 0, "%s/%s: expected %s numbers", gpath,
 				    name, integer ? "integer" : "real");
 		goto out;
 	}
-	H5Sget_simple_extent_dims(sp, n, NULL);
-	if (*n > SIZE_MAX / esize) {
+	*n = x.dims[0];
+	/* signed integers are read as such, so that a negative one is seen */
+	bool sign = integer && esize == sizeof(int64_t) && H5Tget_sign(x.type) == H5T_SGN_2;
+	f = h5_dataset_read(&x, sign ? H5T_NATIVE_INT64 : mtype, esize, out);
+	if (f == H5U_TOO_LARGE) {
 		rc = snn_diag_error(d, SNN_ENOMEM, path, 0, 0,
 				    "%s/%s: %llu entries do not fit in memory", gpath, name,
 				    (unsigned long long)*n);
-		goto out;
-	}
-	*out = malloc((*n ? *n : 1) * esize);
-	if (!*out) {
-		rc = snn_diag_error(d, SNN_ENOMEM, path, 0, 0, "out of memory");
-		goto out;
-	}
-	/* signed integers are read as such, so that a negative one is seen */
-	bool sign = integer && esize == sizeof(int64_t) && H5Tget_sign(ft) == H5T_SGN_2;
-	if (*n && H5Dread(ds, sign ? H5T_NATIVE_INT64 : mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT,
-			  *out) < 0) {
+	} else if (f == H5U_NOMEM) {
+		rc = mem_nomem(d);
+	} else if (f == H5U_TRUNCATED) {
 		rc = snn_diag_error(d, SNN_EPARSE, path, 0, 0,
 				    "%s/%s: cannot read (is the file truncated?)", gpath, name);
 	}
@@ -479,17 +473,11 @@ static int read_1d(hid_t loc, const char *name, const char *path, const char *gp
 		}
 	}
 	if (rc != SNN_OK) {
-		free(*out);
+		mem_free(*out);
 		*out = NULL;
 	}
 out:
-	if (ft >= 0) {
-		H5Tclose(ft);
-	}
-	if (sp >= 0) {
-		H5Sclose(sp);
-	}
-	H5Dclose(ds);
+	h5_dataset_close(&x);
 	return rc;
 }
 
@@ -541,7 +529,7 @@ static int read_pop_h5(hid_t grp, const char *gpath, const char *name, const cha
 	if (rc == SNN_OK) {
 		snn_spike_population *p = add_pop(s, name);
 		if (!p) {
-			rc = snn_diag_error(d, SNN_ENOMEM, path, 0, 0, "out of memory");
+			rc = mem_nomem(d);
 		} else {
 			p->n = nt;
 			p->t_ms = t;
@@ -622,12 +610,12 @@ static int push_spike(snn_spike_population *p, uint64_t *cap, double t, uint64_t
 {
 	if (p->n == *cap) {
 		uint64_t c = *cap ? *cap * 2 : 1024;
-		double *tt = realloc(p->t_ms, c * sizeof(double));
+		double *tt = mem_resize(p->t_ms, c, sizeof(double));
 		if (!tt) {
 			return -1;
 		}
 		p->t_ms = tt;
-		uint64_t *ii = realloc(p->node_ids, c * sizeof(uint64_t));
+		uint64_t *ii = mem_resize(p->node_ids, c, sizeof(uint64_t));
 		if (!ii) {
 			return -1;
 		}
@@ -743,25 +731,25 @@ static int read_csv(const char *path, snn_spike_data *s, snn_diag *d)
 			k++;
 		}
 		if (k == s->n_pops) {
-			uint64_t *c2 = realloc(caps, (s->n_pops + 1) * sizeof(uint64_t));
+			uint64_t *c2 = mem_resize(caps, s->n_pops + 1, sizeof(uint64_t));
 			if (!c2 || !add_pop(s, pname)) {
 				free(c2 ? c2 : caps);
 				caps = NULL;
-				rc = snn_diag_error(d, SNN_ENOMEM, path, 0, 0, "out of memory");
+				rc = mem_nomem(d);
 				break;
 			}
 			caps = c2;
 			caps[k] = 0;
 		}
 		if (push_spike(&s->pops[k], &caps[k], t, id) != 0) {
-			rc = snn_diag_error(d, SNN_ENOMEM, path, 0, 0, "out of memory");
+			rc = mem_nomem(d);
 			break;
 		}
 	}
 	if (rc == SNN_OK && s->n_pops == 0) {
 		/* an empty spike list is valid: one empty default population */
 		if (!add_pop(s, "default")) {
-			rc = snn_diag_error(d, SNN_ENOMEM, path, 0, 0, "out of memory");
+			rc = mem_nomem(d);
 		}
 	}
 	free(caps);
@@ -769,43 +757,20 @@ static int read_csv(const char *path, snn_spike_data *s, snn_diag *d)
 	return rc;
 }
 
-/* HDF5's signature opens the file or, after a user block, sits at offset
- * 512, 1024, 2048, ... (where HDF5 itself looks for it). */
-static bool looks_like_hdf5(const char *path)
-{
-	static const unsigned char h5sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		return false;
-	}
-	bool found = false;
-	for (long off = 0; !found && off <= LONG_MAX / 2; off = off ? off * 2 : 512) {
-		unsigned char sig[8];
-		if (fseek(f, off, SEEK_SET) != 0 || fread(sig, 1, 8, f) != 8) {
-			break;
-		}
-		found = memcmp(sig, h5sig, 8) == 0;
-	}
-	fclose(f);
-	return found;
-}
-
 int snn_spike_data_read(const char *path, snn_spike_data **out, snn_diag *d)
 {
 	*out = NULL;
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		return snn_diag_error(d, SNN_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
+	int rc = h5_check_readable(path, d);
+	if (rc != SNN_OK) {
+		return rc;
 	}
-	fclose(f);
-	snn_spike_data *s = calloc(1, sizeof(*s));
+	snn_spike_data *s = mem_zalloc(sizeof(*s));
 	if (!s) {
-		return snn_diag_error(d, SNN_ENOMEM, path, 0, 0, "out of memory");
+		return mem_nomem(d);
 	}
 	size_t plen = strlen(path);
 	bool csv = plen > 4 && strcmp(path + plen - 4, ".csv") == 0;
-	int rc;
-	if (csv || !looks_like_hdf5(path)) {
+	if (csv || !h5_is_hdf5(path)) {
 		if (!csv && (plen > 3 && (strcmp(path + plen - 3, ".h5") == 0 ||
 					  (plen > 5 && strcmp(path + plen - 5, ".hdf5") == 0)))) {
 			rc = snn_diag_error(d, SNN_EPARSE, path, 0, 0,

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "h5util_int.h"
+#include "mem_int.h"
 #include "outfile_int.h"
 #include "tracefile_int.h"
 
@@ -67,25 +68,25 @@ int trace_writer_open(const char *path, const char *pop_name, const uint64_t *no
 		      snn_diag *d)
 {
 	*out = NULL;
-	struct trace_writer *w = calloc(1, sizeof(*w));
+	struct trace_writer *w = mem_zalloc(sizeof(*w));
 	if (!w) {
-		return snn_diag_error(d, SNN_ENOMEM, path, 0, 0, "out of memory");
+		return mem_nomem(d);
 	}
 	w->file = w->grp = w->data = -1;
 	w->n = n;
 	w->t0 = t0_ms;
 	w->interval = interval_ms;
-	w->path = strdup(path);
+	w->path = mem_strdup(path);
 	w->tmp = outfile_temp_name(path);
-	uint64_t *ptr = calloc((size_t)n + 1, sizeof(uint64_t));
-	uint32_t *zeros = calloc(n ? n : 1, sizeof(uint32_t));
-	float *pos = calloc(n ? n : 1, sizeof(float));
+	uint64_t *ptr = mem_array((size_t)n + 1, sizeof(uint64_t));
+	uint32_t *zeros = mem_array(n, sizeof(uint32_t));
+	float *pos = mem_array(n, sizeof(float));
 	if (!w->path || !w->tmp || !ptr || !zeros || !pos) {
 		free(ptr);
 		free(zeros);
 		free(pos);
 		tw_free(w);
-		return snn_diag_error(d, SNN_ENOMEM, path, 0, 0, "out of memory");
+		return mem_nomem(d);
 	}
 	for (uint32_t i = 0; i <= n; i++) {
 		ptr[i] = i;

@@ -5,13 +5,13 @@
  */
 #include "config.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "h5util_int.h"
+#include "mem_int.h"
 #include "snn/traces.h"
 
 void snn_trace_free(snn_trace_report *t)
@@ -32,54 +32,37 @@ static int read_all(hid_t grp, const char *name, int rank, hid_t mtype, size_t e
 		    const char *path, const char *gpath, void **out, hsize_t *dims, snn_diag *d)
 {
 	*out = NULL;
-	if (H5Lexists(grp, name, H5P_DEFAULT) <= 0) {
-		return snn_diag_error(d, SNN_EPARSE, path, 0, 0, "%s/%s: missing dataset", gpath,
-				      name);
-	}
-	hid_t ds = H5Dopen2(grp, name, H5P_DEFAULT);
-	if (ds < 0) {
-		return snn_diag_error(d, SNN_EPARSE, path, 0, 0, "%s/%s: not a dataset", gpath,
-				      name);
-	}
+	struct h5_dataset x;
+	enum h5_fault f = h5_dataset_open(grp, name, &x);
 	int rc = SNN_OK;
-	hid_t sp = H5Dget_space(ds);
-	hid_t ft = H5Dget_type(ds);
-	if (sp < 0 || ft < 0 || H5Sget_simple_extent_ndims(sp) != rank ||
-	    (H5Tget_class(ft) != H5T_FLOAT && H5Tget_class(ft) != H5T_INTEGER)) {
+	if (f == H5U_MISSING) {
+		rc = snn_diag_error(d, SNN_EPARSE, path, 0, 0, "%s/%s: missing dataset", gpath,
+				    name);
+		goto out_close;
+	}
+	if (f == H5U_GROUP || f == H5U_NOT_DATASET) {
+		rc = snn_diag_error(d, SNN_EPARSE, path, 0, 0, "%s/%s: not a dataset", gpath, name);
+		goto out_close;
+	}
+	if (f == H5U_HEADER || x.rank != rank ||
+	    (x.cls != H5T_FLOAT && x.cls != H5T_INTEGER)) {
 		rc = snn_diag_error(d, SNN_EPARSE, path, 0, 0,
 				    "%s/%s: expected a %d-dimensional numeric dataset", gpath, name,
 				    rank);
 		goto out_close;
 	}
-	H5Sget_simple_extent_dims(sp, dims, NULL);
-	hsize_t total = 1;
-	for (int k = 0; k < rank; k++) {
-		if (dims[k] && total > SIZE_MAX / esize / dims[k]) {
-			rc = snn_diag_error(d, SNN_ENOMEM, path, 0, 0, "%s/%s: too large", gpath,
-					    name);
-			goto out_close;
-		}
-		total *= dims[k];
-	}
-	*out = malloc(total ? (size_t)total * esize : 1);
-	if (!*out) {
-		rc = snn_diag_error(d, SNN_ENOMEM, path, 0, 0, "out of memory");
-		goto out_close;
-	}
-	if (total && H5Dread(ds, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out) < 0) {
-		free(*out);
-		*out = NULL;
+	memcpy(dims, x.dims, (size_t)rank * sizeof(*dims));
+	f = h5_dataset_read(&x, mtype, esize, out);
+	if (f == H5U_TOO_LARGE) {
+		rc = snn_diag_error(d, SNN_ENOMEM, path, 0, 0, "%s/%s: too large", gpath, name);
+	} else if (f == H5U_NOMEM) {
+		rc = mem_nomem(d);
+	} else if (f == H5U_TRUNCATED) {
 		rc = snn_diag_error(d, SNN_EPARSE, path, 0, 0,
 				    "%s/%s: cannot be read (truncated file?)", gpath, name);
 	}
 out_close:
-	if (ft >= 0) {
-		H5Tclose(ft);
-	}
-	if (sp >= 0) {
-		H5Sclose(sp);
-	}
-	H5Dclose(ds);
+	h5_dataset_close(&x);
 	return rc;
 }
 
@@ -101,9 +84,9 @@ static int read_report(hid_t rep, const char *path, snn_trace_report *t, snn_dia
 	}
 	char gpath[300];
 	snprintf(gpath, sizeof(gpath), "/report/%s", name);
-	t->population = strdup(name);
+	t->population = mem_strdup(name);
 	if (!t->population) {
-		return snn_diag_error(d, SNN_ENOMEM, path, 0, 0, "out of memory");
+		return mem_nomem(d);
 	}
 	hid_t g = H5Gopen2(rep, name, H5P_DEFAULT);
 	if (g < 0) {
@@ -152,10 +135,10 @@ static int read_report(hid_t rep, const char *path, snn_trace_report *t, snn_dia
 		if (ds >= 0) {
 			H5Dclose(ds);
 		}
-		t->unit = t->unit ? t->unit : strdup("");
-		t->variable = t->variable ? t->variable : strdup("");
+		t->unit = t->unit ? t->unit : mem_strdup("");
+		t->variable = t->variable ? t->variable : mem_strdup("");
 		if (!t->unit || !t->variable) {
-			rc = snn_diag_error(d, SNN_ENOMEM, path, 0, 0, "out of memory");
+			rc = mem_nomem(d);
 		}
 	}
 	free(tm);
@@ -168,18 +151,16 @@ out_close:
 int snn_trace_read(const char *path, snn_trace_report **out, snn_diag *d)
 {
 	*out = NULL;
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		return snn_diag_error(d, SNN_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
+	int rc = h5_check_readable(path, d);
+	if (rc != SNN_OK) {
+		return rc;
 	}
-	fclose(f);
-	snn_trace_report *t = calloc(1, sizeof(*t));
+	snn_trace_report *t = mem_zalloc(sizeof(*t));
 	if (!t) {
-		return snn_diag_error(d, SNN_ENOMEM, path, 0, 0, "out of memory");
+		return mem_nomem(d);
 	}
 	struct h5quiet q;
 	h5_quiet_begin(&q);
-	int rc = SNN_OK;
 	hid_t file, rep;
 	rc = h5_open_top_group(path, "report", "SONATA report file", &file, &rep, d);
 	if (rc != SNN_OK) {

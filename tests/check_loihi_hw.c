@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "connect_int.h"
 #include "loihi_int.h"
 #include "net_int.h"
 #include "snn/loihi.h"

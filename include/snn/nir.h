@@ -78,8 +78,8 @@ SNN_API int snn_nir_option_set(snn_nir_options *o, const char *name, const char 
  * snn_nir_option_set takes. */
 SNN_API bool snn_nir_option_is(const char *name);
 
-/* Whether the file at path starts with the HDF5 signature (a NIR graph or
- * data file rather than a config). */
+/* Whether the file at path carries the HDF5 signature, at its start or after a
+ * user block (a NIR graph or data file rather than a config). */
 SNN_API bool snn_nir_is_hdf5(const char *path);
 
 /* Loads the NIR graph at `path` into a new network (*out, owned by the caller,
