@@ -620,7 +620,8 @@ static int build_synapses(struct ev_sim *s, snn_diag *d)
 			continue;
 		}
 		uint32_t t = net->projs[i].post.pop;
-		uint32_t *v = mem_resize(b.by_post[t], (size_t)b.n_by_post[t] + 1, sizeof(uint32_t));
+		uint32_t *v =
+		    mem_resize(b.by_post[t], (size_t)b.n_by_post[t] + 1, sizeof(uint32_t));
 		if (!v) {
 			rc = mem_nomem(d);
 			goto out;
@@ -733,8 +734,8 @@ static int setup_stimuli(struct ev_sim *s, snn_diag *d)
 			uint32_t first = net->pops[st->to.pop].first;
 			for (uint32_t k = 0; k < target_set_size(&st->to); k++) {
 				uint32_t gid = first + target_set_at(&st->to, k);
-				double te = st->start_ms + ev_exp_interval(seed, RNG_EVENT_POISSON, i,
-									gid, 0, per_ms);
+				double te = st->start_ms + ev_exp_interval(seed, RNG_EVENT_POISSON,
+									   i, gid, 0, per_ms);
 				if (!(te < st->stop_ms)) {
 					continue;
 				}
@@ -1050,7 +1051,7 @@ static void do_stream(struct ev_sim *s)
 	deliver(s, st->gid, ir->weight, st->t_arr);
 	st->j++;
 	st->t_emit += ev_exp_interval(s->net->sim.seed, RNG_EVENT_POISSON, st->stim, st->gid, st->j,
-				   ir->rate_hz * 1e-3);
+				      ir->rate_hz * 1e-3);
 	if (st->t_emit < ir->stop_ms) {
 		st->t_arr = st->t_emit + ir->delay_ms;
 	} else {

@@ -412,11 +412,11 @@ static int lif_setup(struct ev_net *ev, struct ev_pop *ep, bool exp_syn, snn_dia
 				}
 			}
 			if (!(vals[LIF_V_RESET] < vals[LIF_V_TH])) {
-				return snn_diag_error(d, SNN_EINVAL, p->where.file, p->where.line,
-						      p->where.col,
-						      "population '%s', neuron %u: V_reset %g mV is "
-						      "not below V_th %g mV; bound the distributions",
-						      p->name, k, vals[LIF_V_RESET], vals[LIF_V_TH]);
+				return snn_diag_error(
+				    d, SNN_EINVAL, p->where.file, p->where.line, p->where.col,
+				    "population '%s', neuron %u: V_reset %g mV is "
+				    "not below V_th %g mV; bound the distributions",
+				    p->name, k, vals[LIF_V_RESET], vals[LIF_V_TH]);
 			}
 			n->par = k;
 			ev_lif_init(&par[k], vals, exp_syn);
@@ -561,10 +561,24 @@ static double lif_get(const struct ev_net *ev, const struct ev_pop *p, uint32_t 
 }
 
 const struct event_ops model_lif_delta_event = {
-	sizeof(struct ev_lif), lif_n_par, lif_delta_setup, lif_first, lif_emit,
-	lif_resume, lif_input, lif_current, lif_get,
+    .par_size = sizeof(struct ev_lif),
+    .n_par = lif_n_par,
+    .setup = lif_delta_setup,
+    .first = lif_first,
+    .emit = lif_emit,
+    .resume = lif_resume,
+    .input = lif_input,
+    .current = lif_current,
+    .get = lif_get,
 };
 const struct event_ops model_lif_exp_event = {
-	sizeof(struct ev_lif), lif_n_par, lif_exp_setup, lif_first, lif_emit,
-	lif_resume, lif_input, lif_current, lif_get,
+    .par_size = sizeof(struct ev_lif),
+    .n_par = lif_n_par,
+    .setup = lif_exp_setup,
+    .first = lif_first,
+    .emit = lif_emit,
+    .resume = lif_resume,
+    .input = lif_input,
+    .current = lif_current,
+    .get = lif_get,
 };

@@ -127,8 +127,8 @@ const struct model_ops model_poisson_source_ops = {source_setup, poisson_source_
 
 /* Nothing reaches a source (the loaders see to it); were anything to, it
  * would change nothing, as on the grid engine. */
-static struct ev_next source_input(struct ev_net *ev, const struct ev_pop *p, uint32_t g,
-				   double w, double t)
+static struct ev_next source_input(struct ev_net *ev, const struct ev_pop *p, uint32_t g, double w,
+				   double t)
 {
 	(void)ev;
 	(void)p;
@@ -158,8 +158,7 @@ static int spike_source_event_setup(struct ev_net *ev, struct ev_pop *p, snn_dia
 }
 
 /* The time of the spike under g's cursor, or +inf past its last. */
-static struct ev_next spike_source_next(const struct ev_net *ev, const struct ev_pop *p,
-					uint32_t g)
+static struct ev_next spike_source_next(const struct ev_net *ev, const struct ev_pop *p, uint32_t g)
 {
 	uint64_t c = ev->src_j[g];
 	uint32_t k = g - p->first;
@@ -206,8 +205,8 @@ static int poisson_source_event_setup(struct ev_net *ev, struct ev_pop *p, snn_d
 	return SNN_OK;
 }
 
-static struct ev_next poisson_source_first(struct ev_net *ev, const struct ev_pop *p,
-					   uint32_t g, double amp_pa)
+static struct ev_next poisson_source_first(struct ev_net *ev, const struct ev_pop *p, uint32_t g,
+					   double amp_pa)
 {
 	(void)amp_pa;
 	const struct psrc_event *c = p->par;
@@ -230,11 +229,20 @@ static struct ev_next poisson_source_emit(struct ev_net *ev, const struct ev_pop
 	return (struct ev_next){next < c->stop_ms ? next : INFINITY, EV_EMIT};
 }
 
+/* Sources have no state to trace and never ask to resume. */
 const struct event_ops model_spike_source_event = {
-	0, NULL, spike_source_event_setup, spike_source_first, spike_source_emit,
-	NULL, source_input, source_current, NULL,
+    .setup = spike_source_event_setup,
+    .first = spike_source_first,
+    .emit = spike_source_emit,
+    .input = source_input,
+    .current = source_current,
 };
 const struct event_ops model_poisson_source_event = {
-	sizeof(struct psrc_event), poisson_source_n_par, poisson_source_event_setup,
-	poisson_source_first, poisson_source_emit, NULL, source_input, source_current, NULL,
+    .par_size = sizeof(struct psrc_event),
+    .n_par = poisson_source_n_par,
+    .setup = poisson_source_event_setup,
+    .first = poisson_source_first,
+    .emit = poisson_source_emit,
+    .input = source_input,
+    .current = source_current,
 };
