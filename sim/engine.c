@@ -85,6 +85,30 @@ static inline uint32_t *stage_end_of(const struct grid_sim *s, const struct thre
 
 #define SPIKE_BATCH 256u
 
+/* ------------------------------------------------------------------ time */
+
+/*
+ * Milliseconds to steps. The loader has put every time of a config on the
+ * grid (net_steps_of: within 1e-9 of a whole number of steps), so t_ms /
+ * dt_ms is within rounding of an integer and the two rounding rules below,
+ * which differ only halfway between two steps, give the same step. They stay
+ * two because each says what its quantity means off the grid.
+ */
+
+/* The step of a time (a start, a stop, a change of a step current), rounded
+ * half away from zero; +inf (no stop) is UINT64_MAX, after every step. */
+static inline uint64_t steps_of(const struct grid_sim *s, double t_ms)
+{
+	return isfinite(t_ms) ? (uint64_t)llround(t_ms / s->dt_ms) : UINT64_MAX;
+}
+
+/* Steps of a delay, rounded half to even as connect.c rounds a synapse's
+ * delay (drawn, so off the grid), so that a stimulus's delay rounds alike. */
+static inline uint64_t delay_steps_of(const struct grid_sim *s, double t_ms)
+{
+	return (uint64_t)nearbyint(t_ms / s->dt_ms);
+}
+
 /* ------------------------------------------------------------------ stimuli */
 
 static int setup_poisson(struct grid_sim *s, struct stim_rt *st, snn_diag *d)
@@ -94,10 +118,10 @@ static int setup_poisson(struct grid_sim *s, struct stim_rt *st, snn_diag *d)
 	st->w = ir->weight;
 	st->ch = (s->pops[ir->to.pop].n_in == 2 && ir->weight < 0) ? 1 : 0;
 	(void)m;
-	st->delay_steps = (uint32_t)nearbyint(ir->delay_ms / s->dt);
-	st->start_step = (uint64_t)llround(ir->start_ms / s->dt);
-	st->stop_step = isfinite(ir->stop_ms) ? (uint64_t)llround(ir->stop_ms / s->dt) : UINT64_MAX;
-	poisson_table_init(&st->pt, ir->rate_hz * 1e-3 * s->dt);
+	st->delay_steps = (uint32_t)delay_steps_of(s, ir->delay_ms);
+	st->start_step = steps_of(s, ir->start_ms);
+	st->stop_step = steps_of(s, ir->stop_ms);
+	poisson_table_init(&st->pt, ir->rate_hz * 1e-3 * s->dt_ms);
 	st->cmax = poisson_count_max(st->pt.lambda);
 	(void)d;
 	return SNN_OK;
@@ -227,15 +251,15 @@ static void add_poisson(struct grid_sim *s, struct thread_rt *t, uint64_t n)
 /* Amplitude (pA) of a current stimulus during step n. */
 static double current_at(const struct grid_sim *s, const struct stimulus *ir, uint64_t n)
 {
-	double t = (double)n * s->dt;
+	double t = (double)n * s->dt_ms;
 	if (ir->kind == STIM_DC) {
-		uint64_t a = (uint64_t)llround(ir->start_ms / s->dt);
-		uint64_t b = isfinite(ir->stop_ms) ? (uint64_t)llround(ir->stop_ms / s->dt) : UINT64_MAX;
+		uint64_t a = steps_of(s, ir->start_ms);
+		uint64_t b = steps_of(s, ir->stop_ms);
 		return (n >= a && n < b) ? ir->amp_pa : 0.0;
 	}
 	double amp = 0.0;
 	for (uint32_t k = 0; k < ir->n_steps; k++) {
-		if ((uint64_t)llround(ir->times_ms[k] / s->dt) <= n) {
+		if (steps_of(s, ir->times_ms[k]) <= n) {
 			amp = ir->amps_pa[k];
 		}
 	}
@@ -327,15 +351,15 @@ static int setup_stimuli(struct grid_sim *s, snn_diag *d)
 		const struct stimulus *ir = &net->stims[i];
 		if (ir->kind == STIM_DC) {
 			s->dc_events[s->n_dc_events++] =
-				(struct dc_event){(uint64_t)llround(ir->start_ms / s->dt), i};
+				(struct dc_event){steps_of(s, ir->start_ms), i};
 			if (isfinite(ir->stop_ms)) {
 				s->dc_events[s->n_dc_events++] =
-					(struct dc_event){(uint64_t)llround(ir->stop_ms / s->dt), i};
+					(struct dc_event){steps_of(s, ir->stop_ms), i};
 			}
 		} else if (ir->kind == STIM_STEP) {
 			for (uint32_t k = 0; k < ir->n_steps; k++) {
-				s->dc_events[s->n_dc_events++] = (struct dc_event){
-					(uint64_t)llround(ir->times_ms[k] / s->dt), i};
+				s->dc_events[s->n_dc_events++] =
+					(struct dc_event){steps_of(s, ir->times_ms[k]), i};
 			}
 		}
 	}
@@ -363,7 +387,7 @@ static int setup_recording(struct grid_sim *s, snn_diag *d)
 		tr->ir = &net->traces[r];
 		tr->pop = tr->ir->who.pop;
 		tr->n = target_set_size(&tr->ir->who);
-		tr->interval_steps = (uint32_t)net_steps_of(tr->ir->interval_ms, s->dt);
+		tr->interval_steps = (uint32_t)net_steps_of(tr->ir->interval_ms, s->dt_ms);
 		tr->gids = malloc(tr->n * sizeof(uint32_t));
 		tr->thr_lo = calloc((size_t)s->nthreads, sizeof(uint32_t));
 		tr->thr_hi = calloc((size_t)s->nthreads, sizeof(uint32_t));
@@ -472,7 +496,7 @@ int grid_write_spikes(struct grid_sim *s, const struct rec_entry *const *lists,
 		if (step == UINT32_MAX) {
 			break;
 		}
-		double ts = (double)(step + 1) * s->dt;
+		double ts = (double)(step + 1) * s->dt_ms;
 		for (int k = 0; k < n_lists && rc == SNN_OK; k++) {
 			const struct rec_entry *l = lists[k];
 			while (pos[k] < counts[k] && l[pos[k]].step == step) {
@@ -771,7 +795,7 @@ static void bookkeep(struct grid_sim *s, struct run_ctl *c, uint64_t n)
 {
 	uint64_t done = n + 1;
 	if ((s->out.spikes || s->opt.on_spikes) &&
-	    flush_spikes(s, s->t_base_ms + (double)done * s->dt, c->d) != SNN_OK) {
+	    flush_spikes(s, s->t_base_ms + (double)done * s->dt_ms, c->d) != SNN_OK) {
 		c->rc = SNN_EIO;
 		c->stop = 1;
 		return;
@@ -789,7 +813,7 @@ static void bookkeep(struct grid_sim *s, struct run_ctl *c, uint64_t n)
 				spikes += s->thr[k].pop_spikes[i];
 			}
 		}
-		snn_progress pr = {(double)done * s->dt, (double)s->n_steps * s->dt,
+		snn_progress pr = {(double)done * s->dt_ms, (double)s->n_steps * s->dt_ms,
 				   now_s() - c->t0, spikes};
 		if (s->opt.progress(s->opt.progress_ctx, &pr) != 0) {
 			c->rc = SNN_EINTR;
@@ -1110,7 +1134,7 @@ static int setup_pops(struct grid_sim *s, snn_diag *d)
 		p->ops = p->ir->model->ops;
 		p->n_in = (uint8_t)p->ir->model->n_channels;
 		s->graded |= p->ir->model->graded;
-		int rc = p->ops ? p->ops->setup(s->net, s->dt, p, d)
+		int rc = p->ops ? p->ops->setup(s->net, s->dt_ms, p, d)
 				: snn_diag_error(d, SNN_EUNSUP, p->ir->where.file, p->ir->where.line,
 						 p->ir->where.col, "model not supported by the cpu engine");
 		if (rc != SNN_OK) {
@@ -1205,15 +1229,15 @@ int grid_build(const snn_net *net, const snn_sim_options *opt, const struct grid
 	if (opt) {
 		s->opt = *opt;
 	}
-	s->dt = net->sim.dt_ms;
-	int64_t steps = net_steps_of(net->sim.duration_ms, s->dt);
+	s->dt_ms = net->sim.dt_ms;
+	int64_t steps = net_steps_of(net->sim.duration_ms, s->dt_ms);
 	int rc = SNN_OK;
 	if (steps < 1 || steps >= (int64_t)UINT32_MAX) {
 		rc = snn_diag_error(d, SNN_EINVAL, net->sim.duration_where.file,
 				    net->sim.duration_where.line, net->sim.duration_where.col,
 				    "the duration must be between one step and %u steps (got %g ms at "
 				    "dt = %g ms)",
-				    UINT32_MAX - 1, net->sim.duration_ms, s->dt);
+				    UINT32_MAX - 1, net->sim.duration_ms, s->dt_ms);
 		goto fail;
 	}
 	s->n_steps = (uint64_t)steps;
@@ -1310,8 +1334,8 @@ int grid_open_outputs(struct grid_sim *s, snn_diag *d)
 {
 	const snn_net *net = s->net;
 	snn_provenance prov = {s->opt.software, net->source_path, net->source_text,
-			       net->source_sha256, net->sim.seed, s->nthreads, s->engine_name, s->dt,
-			       (double)s->n_steps * s->dt};
+			       net->source_sha256, net->sim.seed, s->nthreads, s->engine_name, s->dt_ms,
+			       (double)s->n_steps * s->dt_ms};
 	return outputs_open(&s->out, s->opt.format, &prov, d);
 }
 
@@ -1324,7 +1348,7 @@ void grid_abort_outputs(struct grid_sim *s)
 static int fill_stats(struct grid_sim *s, double sim_s)
 {
 	snn_stats *st = &s->stats;
-	double bio_ms = (double)s->steps_done * s->dt;
+	double bio_ms = (double)s->steps_done * s->dt_ms;
 	for (uint32_t i = 0; i < s->n_pops; i++) {
 		uint64_t c = 0;
 		for (int t = 0; t < s->nthreads; t++) {
@@ -1373,7 +1397,7 @@ int grid_finish_run(struct grid_sim *s, int rc, double sim_s, snn_diag *d)
 		if (rc == SNN_EINTR) {
 			snn_diag_error(d, SNN_EINTR, NULL, 0, 0,
 				       "stopped at t = %g ms; no output was written",
-				       (double)s->steps_done * s->dt);
+				       (double)s->steps_done * s->dt_ms);
 		}
 		fill_stats(s, sim_s);
 		return rc;
@@ -1489,14 +1513,14 @@ int grid_run_io(struct grid_sim *s, uint64_t n_steps, const struct grid_capture 
 	if (c.rc != SNN_OK) {
 		return c.rc;
 	}
-	s->stats.bio_ms += (double)n_steps * s->dt;
+	s->stats.bio_ms += (double)n_steps * s->dt_ms;
 	return SNN_OK;
 }
 
 const snn_stats *grid_run_stats(struct grid_sim *s)
 {
 	double bio = s->stats.bio_ms;
-	s->steps_done = (uint64_t)nearbyint(bio / s->dt);
+	s->steps_done = (uint64_t)nearbyint(bio / s->dt_ms);
 	if (fill_stats(s, s->run_s) != SNN_OK) {
 		return NULL;
 	}

@@ -477,7 +477,8 @@ static int take_chunk(struct cuda_sim *c, const struct gpu_chunk *ch, snn_diag *
 		/* to the spike file and to the on_spikes hook (--view, --stream), as
 		 * at the CPU engine's bookkeeping points */
 		const struct rec_entry *lists[1] = {c->rec};
-		rc = grid_write_spikes(s, lists, &nrec, 1, s->t_base_ms + (double)done * s->dt, d);
+		rc = grid_write_spikes(s, lists, &nrec, 1, s->t_base_ms + (double)done * s->dt_ms,
+				       d);
 	}
 	for (uint32_t r = 0; r < s->n_traces && rc == SNN_OK; r++) {
 		struct trace_rt *tr = &s->traces[r];
@@ -557,8 +558,9 @@ static int cuda_run(void *impl, snn_diag *d)
 				for (uint32_t i = 0; i < s->n_pops; i++) {
 					spikes += s->thr[0].pop_spikes[i];
 				}
-				snn_progress pr = {(double)s->steps_done * s->dt,
-						   (double)s->n_steps * s->dt, now_s() - t0, spikes};
+				snn_progress pr = {(double)s->steps_done * s->dt_ms,
+						   (double)s->n_steps * s->dt_ms, now_s() - t0,
+						   spikes};
 				if (s->opt.progress(s->opt.progress_ctx, &pr) != 0) {
 					rc = SNN_EINTR;
 					break;

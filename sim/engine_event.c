@@ -5,7 +5,9 @@
  * the number of events, not with neurons x steps.
  * Layer: sim core (engines). Builds the same network as the grid engine
  * (the same synapses, weights, parameters and initial values for a seed);
- * runs on one thread, so its output never depends on a thread count.
+ * runs on one thread, so its output never depends on a thread count. Names
+ * no model: each population's dynamics are its model's row of struct
+ * event_ops (event_int.h), fetched once per event from the population.
  *
  * Events and their order. Four sources of events feed one loop:
  *   0. current changes (dc and step stimuli), a sorted list;
@@ -14,11 +16,11 @@
  *      sorted by delay, so an entry walks its row group by group);
  *   2. Poisson stimulus arrivals: one stream per (stimulus, target), in a
  *      binary heap;
- *   3. emissions: threshold crossings of lif neurons and the spikes of
- *      spike_source and poisson_source neurons, in an indexed heap with one
- *      slot per neuron (a new input moves the neuron's slot); a slot may
- *      instead hold the end of a crossing search's look-ahead window, where
- *      the neuron is advanced and searched again without spiking.
+ *   3. emissions: threshold crossings of integrating neurons and the spikes
+ *      of sources, in an indexed heap with one slot per neuron (a new input
+ *      moves the neuron's slot); a slot may instead hold the end of a
+ *      crossing search's look-ahead window (EV_CHECK), where the neuron is
+ *      advanced and searched again without spiking.
  * The next event is the earliest; ties are broken by the kind above (so every
  * input arriving at t is summed before a neuron at threshold at t spikes),
  * then within a kind: changes by stimulus index; arrivals by emission time,
@@ -46,9 +48,9 @@
 #include "connect_int.h"
 #include "engines_int.h"
 #include "event_int.h"
+#include "mem_int.h"
 #include "net_int.h"
 #include "outputs_int.h"
-#include "rng_int.h"
 #include "tracefile_int.h"
 #include "util_int.h"
 
@@ -57,15 +59,6 @@
 #define EV_TRACE_ROWS 1024
 #define EV_PROGRESS_EVERY 4096u
 #define EV_HOOK_MS 10.0 /* the on_spikes hook hears of the time at least this often */
-
-struct ev_pop {
-	const struct population *ir;
-	enum model_id model;
-	uint32_t first, size;
-	/* poisson_source */
-	double rate_per_ms, start_ms, stop_ms;
-	uint64_t spikes;
-};
 
 /* A spike in flight, delivered one delay group (run) at a time. */
 struct ev_flight {
@@ -91,6 +84,7 @@ struct ev_change {
 
 struct ev_trace {
 	const struct trace_record *ir;
+	const struct ev_pop *pop; /* the traced population */
 	uint32_t n;
 	uint32_t *gids;
 	double interval_ms;
@@ -103,13 +97,10 @@ struct ev_trace {
 struct ev_sim {
 	const snn_net *net;
 	snn_sim_options opt;
-	double t_end;
+	struct ev_net ev; /* the neurons, the end of the run: what the rows see */
 	uint32_t n_neurons;
 	struct ev_pop *pops;
 	uint32_t n_pops;
-	struct ev_neuron *nrn; /* per global id */
-	struct ev_lif *par;    /* constants, referenced by nrn[].par */
-	uint64_t *src_j;       /* per global id: spike_source cursor, poisson_source count */
 	/* synapses by source: row -> runs of equal delay -> targets and weights */
 	uint64_t *row_run; /* n_neurons + 1 */
 	uint64_t *run_off; /* n_runs + 1 */
@@ -149,11 +140,6 @@ struct ev_sim {
 	double t_now;
 	snn_stats stats;
 };
-
-static int oom(snn_diag *d)
-{
-	return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
-}
 
 /* ------------------------------------------------------------------ emission heap */
 
@@ -223,7 +209,7 @@ static void eh_remove(struct ev_sim *s, uint32_t g)
 static void eh_set(struct ev_sim *s, uint32_t g, double t)
 {
 	uint32_t i = s->epos[g];
-	if (!(t <= s->t_end)) {
+	if (!(t <= s->ev.t_end)) {
 		if (i != EV_NONE) {
 			eh_remove(s, g);
 		}
@@ -245,14 +231,14 @@ static void eh_set(struct ev_sim *s, uint32_t g, double t)
 	}
 }
 
-/* Schedules lif neuron g's next crossing, or the look-ahead check that
- * stands for it (event_int.h). */
-static void predict(struct ev_sim *s, uint32_t g, const struct ev_lif *P)
+/* Schedules what a row said of neuron g's next emission. */
+static inline void schedule(struct ev_sim *s, uint32_t g, struct ev_next nx)
 {
-	bool check;
-	double t = ev_lif_next_crossing(P, &s->nrn[g], s->t_end, &check);
-	s->echeck[g] = check;
-	eh_set(s, g, t);
+	if (nx.what == EV_KEEP) {
+		return;
+	}
+	s->echeck[g] = nx.what == EV_CHECK;
+	eh_set(s, g, nx.t);
 }
 
 /* ------------------------------------------------------------------ flight heap */
@@ -298,7 +284,7 @@ static int fl_push(struct ev_sim *s, const struct ev_flight *f)
 {
 	if (s->fn == s->fcap) {
 		size_t cap = s->fcap ? 2 * s->fcap : 1024;
-		struct ev_flight *p = realloc(s->fh, cap * sizeof(*p));
+		struct ev_flight *p = mem_resize(s->fh, cap, sizeof(*p));
 		if (!p) {
 			return -1;
 		}
@@ -346,137 +332,68 @@ static void st_down(struct ev_sim *s, uint32_t i)
 	s->sh[i] = x;
 }
 
-/* Exponential interval (ms) number j of a Poisson train at `per_ms` events
- * per ms, from the stream (seed, purpose, sub, gid) at counter j. */
-static double exp_interval(uint64_t seed, enum rng_purpose purpose, uint32_t sub, uint32_t gid,
-			   uint64_t j, double per_ms)
-{
-	philox4x32_ctr_t b = rng_block(seed, purpose, sub, gid, j);
-	return -log(rng_words_to_open01(b.v[0], b.v[1])) / per_ms;
-}
-
 /* ------------------------------------------------------------------ build */
 
+/* One cache line (64 bytes) per neuron record, zeroed; through the
+ * allocation seam's hook, as aligned_alloc is not one of its functions.
+ * Free with mem_free. */
+static struct ev_neuron *alloc_neurons(uint32_t n)
+{
+	size_t nb = ((size_t)n + 1) * sizeof(struct ev_neuron);
+	struct ev_neuron *v = mem_hook_fails() ? NULL : aligned_alloc(64, nb);
+	if (v) {
+		memset(v, 0, nb);
+	}
+	return v;
+}
+
+/* Each population's row, constants and initial state; refuses a model
+ * without a row (before anything is drawn, so the refusal comes first). */
 static int setup_pops(struct ev_sim *s, snn_diag *d)
 {
 	const snn_net *net = s->net;
 	s->n_pops = net->n_pops;
-	s->pops = calloc(net->n_pops ? net->n_pops : 1, sizeof(struct ev_pop));
-	/* one neuron per cache line (64 bytes) */
-	size_t nb = (size_t)(s->n_neurons ? s->n_neurons : 1) * sizeof(struct ev_neuron);
-	s->nrn = aligned_alloc(64, (nb + 63) / 64 * 64);
-	if (s->nrn) {
-		memset(s->nrn, 0, nb);
+	s->pops = mem_array(net->n_pops, sizeof(struct ev_pop));
+	s->ev.nrn = alloc_neurons(s->n_neurons);
+	s->ev.src_j = mem_array(s->n_neurons, sizeof(uint64_t));
+	if (!s->pops || !s->ev.nrn || !s->ev.src_j) {
+		return mem_nomem(d);
 	}
-	s->src_j = calloc(s->n_neurons ? s->n_neurons : 1, sizeof(uint64_t));
-	if (!s->pops || !s->nrn || !s->src_j) {
-		return oom(d);
-	}
-	uint64_t n_par = 0;
 	for (uint32_t i = 0; i < net->n_pops; i++) {
 		const struct population *p = &net->pops[i];
-		struct ev_pop *ep = &s->pops[i];
-		ep->ir = p;
-		ep->model = p->model->id;
-		ep->first = p->first;
-		ep->size = p->size;
-		switch (ep->model) {
-		case MODEL_LIF_DELTA:
-		case MODEL_LIF_EXP: {
-			bool hom = true;
-			for (int k = 0; k < p->model->n_params; k++) {
-				hom = hom && value_is_const(&p->params[k]);
-			}
-			n_par += hom ? 1 : p->size;
-			break;
-		}
-		case MODEL_SPIKE_SOURCE:
-		case MODEL_POISSON_SOURCE:
-			break;
-		case MODEL_LIF_COND:
-		case MODEL_COUNT_:
-		default:
+		const struct model *m = p->model;
+		if (!m->event) {
 			return snn_diag_error(
 			    d, SNN_EUNSUP, p->where.file, p->where.line, p->where.col,
 			    "population '%s': the event engine cannot integrate "
 			    "model '%s' exactly (%s); run it with engine: grid",
-			    p->name, p->model->name,
-			    ep->model == MODEL_LIF_COND ? "its conductance-based synapses have no "
-							  "closed-form solution"
-							: "no closed form is implemented for it");
+			    p->name, m->name,
+			    m->event_refusal ? m->event_refusal
+					     : "no closed form is implemented for it");
 		}
-	}
-	s->par = calloc(n_par ? n_par : 1, sizeof(struct ev_lif));
-	if (!s->par) {
-		return oom(d);
-	}
-	uint32_t next_par = 0;
-	for (uint32_t i = 0; i < net->n_pops; i++) {
-		const struct population *p = &net->pops[i];
 		struct ev_pop *ep = &s->pops[i];
-		for (uint32_t k = 0; k < p->size; k++) {
-			struct ev_neuron *n = &s->nrn[p->first + k];
-			n->pop = i;
-			n->ref_end = -INFINITY;
+		ep->ir = p;
+		ep->ops = m->event;
+		ep->index = i;
+		ep->first = p->first;
+		ep->size = p->size;
+	}
+	for (uint32_t i = 0; i < net->n_pops; i++) {
+		struct ev_pop *ep = &s->pops[i];
+		uint64_t n_par = ep->ops->n_par ? ep->ops->n_par(ep->ir) : 0;
+		ep->par = mem_array(n_par, ep->ops->par_size);
+		if (!ep->par) {
+			return mem_nomem(d);
 		}
-		if (ep->model == MODEL_POISSON_SOURCE) {
-			/* constants (the loader checks) */
-			ep->rate_per_ms = p->params[PSRC_RATE].a * 1e-3;
-			ep->start_ms = p->params[PSRC_START].a;
-			ep->stop_ms = p->params[PSRC_STOP].a;
-			continue;
+	}
+	for (uint32_t i = 0; i < net->n_pops; i++) {
+		struct ev_pop *ep = &s->pops[i];
+		for (uint32_t k = 0; k < ep->size; k++) {
+			s->ev.nrn[ep->first + k].pop = i;
 		}
-		if (ep->model == MODEL_SPIKE_SOURCE) {
-			for (uint32_t k = 0; k < p->size; k++) {
-				s->src_j[p->first + k] = p->train_off[k];
-			}
-			continue;
-		}
-		bool exp_syn = ep->model == MODEL_LIF_EXP;
-		bool hom = true;
-		for (int k = 0; k < p->model->n_params; k++) {
-			hom = hom && value_is_const(&p->params[k]);
-		}
-		double vals[LIF_N_PARAMS];
-		uint32_t base = next_par;
-		if (hom) {
-			for (int k = 0; k < LIF_N_PARAMS; k++) {
-				vals[k] = p->params[k].a;
-			}
-			ev_lif_init(&s->par[next_par++], vals, exp_syn);
-		}
-		for (uint32_t k = 0; k < p->size; k++) {
-			struct ev_neuron *n = &s->nrn[p->first + k];
-			if (hom) {
-				n->par = base;
-			} else {
-				for (int q = 0; q < LIF_N_PARAMS; q++) {
-					if (net_draw_param(net, p, q, k, &vals[q], d) != 0) {
-						return SNN_EINVAL;
-					}
-				}
-				if (!(vals[LIF_V_RESET] < vals[LIF_V_TH])) {
-					return snn_diag_error(
-					    d, SNN_EINVAL, p->where.file, p->where.line,
-					    p->where.col,
-					    "population '%s', neuron %u: V_reset %g mV is "
-					    "not below V_th %g mV; bound the distributions",
-					    p->name, k, vals[LIF_V_RESET], vals[LIF_V_TH]);
-				}
-				n->par = next_par;
-				ev_lif_init(&s->par[next_par++], vals, exp_syn);
-			}
-			const struct ev_lif *P = &s->par[n->par];
-			double vm;
-			if (net_draw_init(net, p, LIF_S_V_M, k, P->E_L, &vm, d) != 0) {
-				return SNN_EINVAL;
-			}
-			n->y = vm - P->E_L;
-			if (exp_syn &&
-			    (net_draw_init(net, p, LIF_S_I_SYN_EX, k, 0.0, &n->i_ex, d) != 0 ||
-			     net_draw_init(net, p, LIF_S_I_SYN_IN, k, 0.0, &n->i_in, d) != 0)) {
-				return SNN_EINVAL;
-			}
+		int rc = ep->ops->setup(&s->ev, ep, d);
+		if (rc != SNN_OK) {
+			return rc;
 		}
 	}
 	return SNN_OK;
@@ -538,7 +455,7 @@ static int pass(struct ev_sim *s, struct builder *b, snn_diag *d)
 				uint32_t tgt = pop->first + target_set_at(&pr->post, j);
 				uint64_t n;
 				if (conn_sources(c, j, &b->sc, &n) != 0) {
-					return oom(d);
+					return mem_nomem(d);
 				}
 				for (uint64_t k = 0; k < n; k++) {
 					uint32_t src =
@@ -560,7 +477,7 @@ static int pass(struct ev_sim *s, struct builder *b, snn_diag *d)
 		for (uint32_t i = 0; i < c->n_pre; i++) {
 			uint64_t n;
 			if (conn_targets(c, i, &b->sc, &n) != 0) {
-				return oom(d);
+				return mem_nomem(d);
 			}
 			uint32_t src = c->pre_first + target_set_at(&pr->pre, i);
 			for (uint64_t k = 0; k < n; k++) {
@@ -599,12 +516,12 @@ static int make_runs(struct ev_sim *s, struct builder *b, uint64_t *row_syn, snn
 		uint64_t len = row_syn[src + 1] - row_syn[src];
 		maxrow = len > maxrow ? len : maxrow;
 	}
-	struct sort_item *it = malloc((maxrow ? maxrow : 1) * sizeof(*it));
-	uint32_t *tt = malloc((maxrow ? maxrow : 1) * sizeof(uint32_t));
-	double *tw = malloc((maxrow ? maxrow : 1) * sizeof(double));
+	struct sort_item *it = mem_array_raw(maxrow, sizeof(*it));
+	uint32_t *tt = mem_array_raw(maxrow, sizeof(uint32_t));
+	double *tw = mem_array_raw(maxrow, sizeof(double));
 	int rc = SNN_OK;
 	if (!it || !tt || !tw) {
-		rc = oom(d);
+		rc = mem_nomem(d);
 		goto out_free;
 	}
 	uint64_t nruns = 0;
@@ -633,10 +550,10 @@ static int make_runs(struct ev_sim *s, struct builder *b, uint64_t *row_syn, snn
 			nruns += i == a || b->delay[i] != b->delay[i - 1];
 		}
 	}
-	s->run_off = malloc((nruns + 1) * sizeof(uint64_t));
-	s->run_delay = malloc((nruns ? nruns : 1) * sizeof(double));
+	s->run_off = mem_array_raw(nruns + 1, sizeof(uint64_t));
+	s->run_delay = mem_array_raw(nruns, sizeof(double));
 	if (!s->run_off || !s->run_delay) {
-		rc = oom(d);
+		rc = mem_nomem(d);
 		goto out_free;
 	}
 	uint64_t r = 0;
@@ -655,9 +572,9 @@ static int make_runs(struct ev_sim *s, struct builder *b, uint64_t *row_syn, snn
 	s->run_off[r] = s->n_syn;
 	s->n_runs = r;
 out_free:
-	free(it);
-	free(tt);
-	free(tw);
+	mem_free(it);
+	mem_free(tt);
+	mem_free(tw);
 	return rc;
 }
 
@@ -667,13 +584,13 @@ static void builder_free(struct ev_sim *s, struct builder *b)
 		conn_release(&b->conns[i]);
 	}
 	for (uint32_t i = 0; b->by_post && i < s->net->n_pops; i++) {
-		free(b->by_post[i]);
+		mem_free(b->by_post[i]);
 	}
-	free(b->by_post);
-	free(b->n_by_post);
-	free(b->conns);
-	free(b->cursor);
-	free(b->delay);
+	mem_free(b->by_post);
+	mem_free(b->n_by_post);
+	mem_free(b->conns);
+	mem_free(b->cursor);
+	mem_free(b->delay);
 	conn_scratch_free(&b->sc);
 }
 
@@ -685,12 +602,12 @@ static int build_synapses(struct ev_sim *s, snn_diag *d)
 	memset(&b, 0, sizeof(b));
 	uint64_t *row_syn = NULL;
 	int rc = SNN_OK;
-	b.conns = calloc(net->n_projs ? net->n_projs : 1, sizeof(struct conn));
-	b.by_post = calloc(net->n_pops ? net->n_pops : 1, sizeof(uint32_t *));
-	b.n_by_post = calloc(net->n_pops ? net->n_pops : 1, sizeof(uint32_t));
-	s->row_run = calloc((size_t)N + 1, sizeof(uint64_t));
+	b.conns = mem_array(net->n_projs, sizeof(struct conn));
+	b.by_post = mem_array(net->n_pops, sizeof(uint32_t *));
+	b.n_by_post = mem_array(net->n_pops, sizeof(uint32_t));
+	s->row_run = mem_array((size_t)N + 1, sizeof(uint64_t));
 	if (!b.conns || !b.by_post || !b.n_by_post || !s->row_run) {
-		rc = oom(d);
+		rc = mem_nomem(d);
 		goto out;
 	}
 	for (uint32_t i = 0; i < net->n_projs; i++) {
@@ -703,9 +620,10 @@ static int build_synapses(struct ev_sim *s, snn_diag *d)
 			continue;
 		}
 		uint32_t t = net->projs[i].post.pop;
-		uint32_t *v = realloc(b.by_post[t], (b.n_by_post[t] + 1) * sizeof(uint32_t));
+		uint32_t *v =
+		    mem_resize(b.by_post[t], (size_t)b.n_by_post[t] + 1, sizeof(uint32_t));
 		if (!v) {
-			rc = oom(d);
+			rc = mem_nomem(d);
 			goto out;
 		}
 		b.by_post[t] = v;
@@ -715,9 +633,9 @@ static int build_synapses(struct ev_sim *s, snn_diag *d)
 	if ((rc = pass(s, &b, d)) != SNN_OK) {
 		goto out;
 	}
-	row_syn = malloc(((size_t)N + 1) * sizeof(uint64_t));
+	row_syn = mem_array_raw((size_t)N + 1, sizeof(uint64_t));
 	if (!row_syn) {
-		rc = oom(d);
+		rc = mem_nomem(d);
 		goto out;
 	}
 	uint64_t total = 0;
@@ -726,12 +644,12 @@ static int build_synapses(struct ev_sim *s, snn_diag *d)
 		total += src < N ? s->row_run[src] : 0;
 	}
 	s->n_syn = total;
-	b.cursor = malloc(((size_t)N + 1) * sizeof(uint64_t));
-	b.delay = malloc((total ? total : 1) * sizeof(double));
-	s->syn_tgt = malloc((total ? total : 1) * sizeof(uint32_t));
-	s->syn_w = malloc((total ? total : 1) * sizeof(double));
+	b.cursor = mem_array_raw((size_t)N + 1, sizeof(uint64_t));
+	b.delay = mem_array_raw(total, sizeof(double));
+	s->syn_tgt = mem_array_raw(total, sizeof(uint32_t));
+	s->syn_w = mem_array_raw(total, sizeof(double));
 	if (!b.cursor || !b.delay || !s->syn_tgt || !s->syn_w) {
-		rc = oom(d);
+		rc = mem_nomem(d);
 		goto out;
 	}
 	memcpy(b.cursor, row_syn, ((size_t)N + 1) * sizeof(uint64_t));
@@ -740,7 +658,7 @@ static int build_synapses(struct ev_sim *s, snn_diag *d)
 	}
 	rc = make_runs(s, &b, row_syn, d);
 out:
-	free(row_syn);
+	mem_free(row_syn);
 	builder_free(s, &b);
 	return rc;
 }
@@ -799,11 +717,11 @@ static int setup_stimuli(struct ev_sim *s, snn_diag *d)
 		return snn_diag_error(d, SNN_EUNSUP, NULL, 0, 0,
 				      "more than %u Poisson stimulus trains", UINT32_MAX - 1);
 	}
-	s->streams = calloc(nstreams ? nstreams : 1, sizeof(struct ev_stream));
-	s->sh = calloc(nstreams ? nstreams : 1, sizeof(uint32_t));
-	s->chg = calloc(nchg ? nchg : 1, sizeof(struct ev_change));
+	s->streams = mem_array(nstreams, sizeof(struct ev_stream));
+	s->sh = mem_array(nstreams, sizeof(uint32_t));
+	s->chg = mem_array(nchg, sizeof(struct ev_change));
 	if (!s->streams || !s->sh || !s->chg) {
-		return oom(d);
+		return mem_nomem(d);
 	}
 	uint64_t seed = net->sim.seed;
 	for (uint32_t i = 0; i < net->n_stims; i++) {
@@ -816,8 +734,8 @@ static int setup_stimuli(struct ev_sim *s, snn_diag *d)
 			uint32_t first = net->pops[st->to.pop].first;
 			for (uint32_t k = 0; k < target_set_size(&st->to); k++) {
 				uint32_t gid = first + target_set_at(&st->to, k);
-				double te = st->start_ms + exp_interval(seed, RNG_EVENT_POISSON, i,
-									gid, 0, per_ms);
+				double te = st->start_ms + ev_exp_interval(seed, RNG_EVENT_POISSON,
+									   i, gid, 0, per_ms);
 				if (!(te < st->stop_ms)) {
 					continue;
 				}
@@ -849,69 +767,31 @@ static int setup_stimuli(struct ev_sim *s, snn_diag *d)
 		st_down(s, i);
 	}
 	qsort(s->chg, s->n_chg, sizeof(struct ev_change), cmp_change);
-	if (s->has_current) {
-		for (uint32_t g = 0; g < s->n_neurons; g++) {
-			struct ev_neuron *n = &s->nrn[g];
-			const struct ev_pop *p = &s->pops[n->pop];
-			if (p->model == MODEL_LIF_DELTA || p->model == MODEL_LIF_EXP) {
-				n->i_stim = current_sum(s, n->pop, g - p->first, 0.0);
-			}
-		}
-	}
 	return SNN_OK;
 }
 
-/* The first emission of every neuron. */
+/* The first emission of every neuron, with the current stimuli on it at
+ * t = 0. */
 static int setup_emitters(struct ev_sim *s, snn_diag *d)
 {
 	uint32_t N = s->n_neurons;
-	s->eh = malloc((N ? N : 1) * sizeof(uint32_t));
-	s->epos = malloc((N ? N : 1) * sizeof(uint32_t));
-	s->ekey = malloc((N ? N : 1) * sizeof(double));
-	s->echeck = calloc(N ? N : 1, 1);
+	s->eh = mem_array_raw(N, sizeof(uint32_t));
+	s->epos = mem_array_raw(N, sizeof(uint32_t));
+	s->ekey = mem_array_raw(N, sizeof(double));
+	s->echeck = mem_array(N, 1);
 	if (!s->eh || !s->epos || !s->ekey || !s->echeck) {
-		return oom(d);
+		return mem_nomem(d);
 	}
 	for (uint32_t g = 0; g < N; g++) {
 		s->epos[g] = EV_NONE;
 	}
-	uint64_t seed = s->net->sim.seed;
 	for (uint32_t g = 0; g < N; g++) {
-		struct ev_neuron *n = &s->nrn[g];
-		const struct ev_pop *p = &s->pops[n->pop];
-		double t = INFINITY;
-		switch (p->model) {
-		case MODEL_LIF_DELTA:
-		case MODEL_LIF_EXP: {
-			const struct ev_lif *P = &s->par[n->par];
-			if (n->y < P->theta) {
-				predict(s, g, P);
-				continue;
-			}
-			t = 0.0;
-			break;
+		const struct ev_pop *p = &s->pops[s->ev.nrn[g].pop];
+		double amp = 0.0;
+		if (s->has_current) {
+			amp = current_sum(s, s->ev.nrn[g].pop, g - p->first, 0.0);
 		}
-		case MODEL_SPIKE_SOURCE: {
-			const struct population *ir = p->ir;
-			uint32_t k = g - p->first;
-			if (s->src_j[g] < ir->train_off[k + 1]) {
-				t = ir->train_ms[s->src_j[g]];
-			}
-			break;
-		}
-		case MODEL_POISSON_SOURCE:
-			if (p->rate_per_ms > 0) {
-				t = p->start_ms + exp_interval(seed, RNG_EVENT_SOURCE, n->pop, g, 0,
-							       p->rate_per_ms);
-				t = t < p->stop_ms ? t : INFINITY;
-			}
-			break;
-		case MODEL_LIF_COND:
-		case MODEL_COUNT_:
-		default:
-			break;
-		}
-		eh_set(s, g, t);
+		schedule(s, g, p->ops->first(&s->ev, p, g, amp));
 	}
 	return SNN_OK;
 }
@@ -924,24 +804,25 @@ static int setup_recording(struct ev_sim *s, snn_diag *d)
 		return rc;
 	}
 	s->n_traces = net->n_traces;
-	s->traces = calloc(net->n_traces ? net->n_traces : 1, sizeof(struct ev_trace));
+	s->traces = mem_array(net->n_traces, sizeof(struct ev_trace));
 	if (!s->traces) {
-		return oom(d);
+		return mem_nomem(d);
 	}
 	uint64_t n_steps = (uint64_t)net_steps_of(net->sim.duration_ms, net->sim.dt_ms);
 	for (uint32_t r = 0; r < net->n_traces; r++) {
 		const struct trace_record *t = &net->traces[r];
 		struct ev_trace *tr = &s->traces[r];
 		tr->ir = t;
+		tr->pop = &s->pops[t->who.pop];
 		tr->n = target_set_size(&t->who);
 		tr->interval_steps = (uint64_t)net_steps_of(t->interval_ms, net->sim.dt_ms);
 		tr->interval_ms = t->interval_ms;
 		tr->n_samples = n_steps / tr->interval_steps;
 		tr->next = 1;
-		tr->gids = malloc((tr->n ? tr->n : 1) * sizeof(uint32_t));
-		tr->rows = malloc((size_t)EV_TRACE_ROWS * (tr->n ? tr->n : 1) * sizeof(double));
+		tr->gids = mem_array_raw(tr->n, sizeof(uint32_t));
+		tr->rows = mem_array_raw((size_t)EV_TRACE_ROWS * tr->n, sizeof(double));
 		if (!tr->gids || !tr->rows) {
-			return oom(d);
+			return mem_nomem(d);
 		}
 		uint32_t first = net->pops[t->who.pop].first;
 		for (uint32_t e = 0; e < tr->n; e++) {
@@ -957,45 +838,48 @@ static void ev_free(void *impl)
 	if (!s) {
 		return;
 	}
-	free(s->pops);
-	free(s->nrn);
-	free(s->par);
-	free(s->src_j);
-	free(s->row_run);
-	free(s->run_off);
-	free(s->run_delay);
-	free(s->syn_tgt);
-	free(s->syn_w);
-	free(s->eh);
-	free(s->epos);
-	free(s->ekey);
-	free(s->echeck);
-	free(s->fh);
-	free(s->streams);
-	free(s->sh);
-	free(s->chg);
-	for (uint32_t r = 0; s->traces && r < s->n_traces; r++) {
-		free(s->traces[r].gids);
-		free(s->traces[r].rows);
+	for (uint32_t i = 0; s->pops && i < s->n_pops; i++) {
+		mem_free(s->pops[i].par);
 	}
-	free(s->traces);
+	mem_free(s->pops);
+	mem_free(s->ev.nrn);
+	mem_free(s->ev.src_j);
+	mem_free(s->row_run);
+	mem_free(s->run_off);
+	mem_free(s->run_delay);
+	mem_free(s->syn_tgt);
+	mem_free(s->syn_w);
+	mem_free(s->eh);
+	mem_free(s->epos);
+	mem_free(s->ekey);
+	mem_free(s->echeck);
+	mem_free(s->fh);
+	mem_free(s->streams);
+	mem_free(s->sh);
+	mem_free(s->chg);
+	for (uint32_t r = 0; s->traces && r < s->n_traces; r++) {
+		mem_free(s->traces[r].gids);
+		mem_free(s->traces[r].rows);
+	}
+	mem_free(s->traces);
 	outputs_free(&s->out);
-	free(s);
+	mem_free(s);
 }
 
 static int ev_new(const snn_net *net, const snn_sim_options *opt, void **out, snn_diag *d)
 {
 	*out = NULL;
 	double t0 = now_s();
-	struct ev_sim *s = calloc(1, sizeof(*s));
+	struct ev_sim *s = mem_zalloc(sizeof(*s));
 	if (!s) {
-		return oom(d);
+		return mem_nomem(d);
 	}
 	s->net = net;
+	s->ev.net = net;
 	if (opt) {
 		s->opt = *opt;
 	}
-	s->t_end = net->sim.duration_ms;
+	s->ev.t_end = net->sim.duration_ms;
 	s->n_neurons = (uint32_t)net->n_neurons;
 	s->rec_slot = -1;
 	s->hook_next = EV_HOOK_MS;
@@ -1040,13 +924,13 @@ static void hook_spike(struct ev_sim *s, const struct ev_pop *p, uint32_t gid, d
 	if (s->nhook == EV_REC_BATCH) {
 		hook_flush(s, t);
 	}
-	s->hook_ev[s->nhook++] = (snn_spike_event){t, s->nrn[gid].pop, gid - p->first};
+	s->hook_ev[s->nhook++] = (snn_spike_event){t, s->ev.nrn[gid].pop, gid - p->first};
 }
 
 static int record_spike(struct ev_sim *s, const struct ev_pop *p, uint32_t gid, double t,
 			snn_diag *d)
 {
-	int32_t slot = s->out.spike_pop_slot[s->nrn[gid].pop];
+	int32_t slot = s->out.spike_pop_slot[s->ev.nrn[gid].pop];
 	if ((slot != s->rec_slot || s->nrec == EV_REC_BATCH) && flush_rec(s, d) != SNN_OK) {
 		return SNN_EIO;
 	}
@@ -1055,25 +939,6 @@ static int record_spike(struct ev_sim *s, const struct ev_pop *p, uint32_t gid, 
 	s->rec_id[s->nrec] = gid - p->first;
 	s->nrec++;
 	return SNN_OK;
-}
-
-/* The value of a traced state variable of neuron g at t, from its closed
- * form; the neuron itself is not touched, so recording changes no spike. */
-static double peek(const struct ev_sim *s, uint32_t g, int var, double t)
-{
-	struct ev_neuron c = s->nrn[g];
-	const struct ev_lif *P = &s->par[c.par];
-	ev_lif_advance(P, &c, t);
-	switch (var) {
-	case LIF_S_V_M:
-		return c.y + P->E_L;
-	case LIF_S_I_SYN_EX:
-		return c.i_ex;
-	case LIF_S_I_SYN_IN:
-		return c.i_in;
-	default:
-		return NAN;
-	}
 }
 
 /* Takes every trace sample due at a time before `t` (or at or before the
@@ -1088,8 +953,9 @@ static int sample_until(struct ev_sim *s, double t, bool inclusive, snn_diag *d)
 				break;
 			}
 			double *row = tr->rows + (size_t)tr->nrows * tr->n;
+			const struct ev_pop *p = tr->pop;
 			for (uint32_t e = 0; e < tr->n; e++) {
-				row[e] = peek(s, tr->gids[e], tr->ir->var, ts);
+				row[e] = p->ops->get(&s->ev, p, tr->gids[e], tr->ir->var, ts);
 			}
 			tr->next++;
 			if (++tr->nrows == EV_TRACE_ROWS) {
@@ -1116,63 +982,26 @@ static int open_outputs(struct ev_sim *s, snn_diag *d)
 			       1,
 			       engine_event_cpu.name,
 			       0.0,
-			       s->t_end};
+			       s->ev.t_end};
 	return outputs_open(&s->out, s->opt.format, &prov, d);
 }
 
 /* ------------------------------------------------------------------ events */
 
-/* After neuron g (lif) changed at t: spike now if it stands at or above the
- * threshold (after every other input at t, by the tie rule), else schedule
- * its next crossing. */
-static void reschedule(struct ev_sim *s, uint32_t g, const struct ev_lif *P, double t)
+/* An input of weight w reaches neuron g at t. */
+static inline void deliver(struct ev_sim *s, uint32_t g, double w, double t)
 {
-	struct ev_neuron *n = &s->nrn[g];
-	n->t_in = t;
-	if (n->ref_end < t && n->y >= P->theta) {
-		s->echeck[g] = 0;
-		eh_set(s, g, t);
-	} else {
-		predict(s, g, P);
-	}
-}
-
-/* An input of weight w reaches lif neuron g at t: a voltage jump (delta
- * synapses; dropped while refractory) or a step of a synaptic current. */
-static void deliver(struct ev_sim *s, uint32_t g, double w, double t)
-{
-	struct ev_neuron *n = &s->nrn[g];
-	const struct ev_lif *P = &s->par[n->par];
-	if (!P->exp_syn) {
-		if (t <= n->ref_end) {
-			return;
-		}
-		ev_lif_advance(P, n, t);
-		n->y += w;
-		if (n->y < P->v_min) {
-			n->y = P->v_min;
-		}
-	} else {
-		ev_lif_advance(P, n, t);
-		if (w >= 0) {
-			n->i_ex += w;
-		} else {
-			n->i_in += w;
-		}
-	}
-	reschedule(s, g, P, t);
+	const struct ev_pop *p = &s->pops[s->ev.nrn[g].pop];
+	schedule(s, g, p->ops->input(&s->ev, p, g, w, t));
 }
 
 static int do_emit(struct ev_sim *s, double t, snn_diag *d)
 {
 	uint32_t g = s->eh[0];
-	struct ev_neuron *n = &s->nrn[g];
-	struct ev_pop *p = &s->pops[n->pop];
+	struct ev_pop *p = &s->pops[s->ev.nrn[g].pop];
 	if (s->echeck[g]) {
 		/* the end of a look-ahead window: no crossing before it */
-		const struct ev_lif *P = &s->par[n->par];
-		ev_lif_advance(P, n, t);
-		predict(s, g, P);
+		schedule(s, g, p->ops->resume(&s->ev, p, g, t));
 		return SNN_OK;
 	}
 	p->spikes++;
@@ -1182,46 +1011,12 @@ static int do_emit(struct ev_sim *s, double t, snn_diag *d)
 	if (s->opt.on_spikes) {
 		hook_spike(s, p, g, t);
 	}
-	switch (p->model) {
-	case MODEL_LIF_DELTA:
-	case MODEL_LIF_EXP: {
-		const struct ev_lif *P = &s->par[n->par];
-		ev_lif_advance(P, n, t);
-		n->y = P->reset;
-		n->ref_end = t + P->t_ref;
-		n->t_in = t;
-		predict(s, g, P);
-		/* a crossing so soon after the reset (t_ref 0 and a huge current)
-		 * that it rounds to t still moves time forward */
-		if (s->epos[g] != EV_NONE && !(s->ekey[g] > t)) {
-			eh_set(s, g, nextafter(t, INFINITY));
-		}
-		break;
-	}
-	case MODEL_SPIKE_SOURCE: {
-		uint64_t c = ++s->src_j[g];
-		uint32_t k = g - p->first;
-		eh_set(s, g, c < p->ir->train_off[k + 1] ? p->ir->train_ms[c] : INFINITY);
-		break;
-	}
-	case MODEL_POISSON_SOURCE: {
-		uint64_t j = ++s->src_j[g];
-		double next = t + exp_interval(s->net->sim.seed, RNG_EVENT_SOURCE, n->pop, g, j,
-					       p->rate_per_ms);
-		eh_set(s, g, next < p->stop_ms ? next : INFINITY);
-		break;
-	}
-	case MODEL_LIF_COND:
-	case MODEL_COUNT_:
-	default:
-		eh_set(s, g, INFINITY);
-		break;
-	}
+	schedule(s, g, p->ops->emit(&s->ev, p, g, t));
 	uint64_t r0 = s->row_run[g];
 	if (r0 < s->row_run[g + 1]) {
 		struct ev_flight f = {t + s->run_delay[r0], t, r0, g};
 		if (fl_push(s, &f) != 0) {
-			return oom(d);
+			return mem_nomem(d);
 		}
 	}
 	return SNN_OK;
@@ -1255,8 +1050,8 @@ static void do_stream(struct ev_sim *s)
 	const struct stimulus *ir = &s->net->stims[st->stim];
 	deliver(s, st->gid, ir->weight, st->t_arr);
 	st->j++;
-	st->t_emit += exp_interval(s->net->sim.seed, RNG_EVENT_POISSON, st->stim, st->gid, st->j,
-				   ir->rate_hz * 1e-3);
+	st->t_emit += ev_exp_interval(s->net->sim.seed, RNG_EVENT_POISSON, st->stim, st->gid, st->j,
+				      ir->rate_hz * 1e-3);
 	if (st->t_emit < ir->stop_ms) {
 		st->t_arr = st->t_emit + ir->delay_ms;
 	} else {
@@ -1271,15 +1066,12 @@ static void do_change(struct ev_sim *s)
 {
 	const struct ev_change *c = &s->chg[s->cur_chg++];
 	const struct stimulus *ir = &s->net->stims[c->stim];
-	uint32_t first = s->pops[ir->to.pop].first;
+	const struct ev_pop *p = &s->pops[ir->to.pop];
 	for (uint32_t k = 0; k < target_set_size(&ir->to); k++) {
 		uint32_t local = target_set_at(&ir->to, k);
-		uint32_t g = first + local;
-		struct ev_neuron *n = &s->nrn[g];
-		const struct ev_lif *P = &s->par[n->par];
-		ev_lif_advance(P, n, c->t);
-		n->i_stim = current_sum(s, ir->to.pop, local, c->t);
-		reschedule(s, g, P, c->t);
+		uint32_t g = p->first + local;
+		double amp = current_sum(s, ir->to.pop, local, c->t);
+		schedule(s, g, p->ops->current(&s->ev, p, g, amp, c->t));
 	}
 }
 
@@ -1302,7 +1094,7 @@ static int run_loop(struct ev_sim *s, double t0, snn_diag *d)
 		double tp = s->sn ? s->streams[s->sh[0]].t_arr : INFINITY;
 		double te = s->en ? s->ekey[s->eh[0]] : INFINITY;
 		double t = fmin(fmin(tc, td), fmin(tp, te));
-		if (!(t <= s->t_end)) {
+		if (!(t <= s->ev.t_end)) {
 			break;
 		}
 		/* the hook hears of the time every EV_HOOK_MS, spikes or not */
@@ -1332,7 +1124,7 @@ static int run_loop(struct ev_sim *s, double t0, snn_diag *d)
 		if (++tick == EV_PROGRESS_EVERY) {
 			tick = 0;
 			if (s->opt.progress) {
-				snn_progress pr = {t, s->t_end, now_s() - t0, total_spikes(s)};
+				snn_progress pr = {t, s->ev.t_end, now_s() - t0, total_spikes(s)};
 				if (s->opt.progress(s->opt.progress_ctx, &pr) != 0) {
 					return snn_diag_error(d, SNN_EINTR, NULL, 0, 0,
 							      "stopped at t = %g ms; no output was "
@@ -1342,12 +1134,12 @@ static int run_loop(struct ev_sim *s, double t0, snn_diag *d)
 			}
 		}
 	}
-	s->t_now = s->t_end;
+	s->t_now = s->ev.t_end;
 	if (s->opt.on_spikes) {
-		hook_flush(s, s->t_end);
+		hook_flush(s, s->ev.t_end);
 	}
 	if (s->n_traces) {
-		return sample_until(s, s->t_end, true, d);
+		return sample_until(s, s->ev.t_end, true, d);
 	}
 	return SNN_OK;
 }
@@ -1404,8 +1196,8 @@ static int ev_run(void *impl, snn_diag *d)
 	if (rc != SNN_OK) {
 		return rc;
 	}
-	if (fill_stats(s, sim_s, s->t_end) != SNN_OK) {
-		return oom(d);
+	if (fill_stats(s, sim_s, s->ev.t_end) != SNN_OK) {
+		return mem_nomem(d);
 	}
 	return SNN_OK;
 }

@@ -139,7 +139,7 @@ struct grid_sim {
 	const snn_net *net;
 	const char *engine_name;  /* as recorded in outputs: "grid-cpu", "grid-cuda" */
 	snn_sim_options opt;
-	double dt;
+	double dt_ms;             /* the step (ms): net->sim.dt_ms */
 	uint64_t n_steps;
 	uint32_t n_neurons;
 	int nthreads;

@@ -1,10 +1,13 @@
 /*
- * The exact event-driven engine's neuron dynamics: closed-form propagation
- * of the lif model between events and the first threshold crossing after a
- * state, found by a bracketed method that cannot miss one.
- * Layer: sim core (engines), internal. Pure functions of their arguments:
- * no allocation, no global state. engine_event.c drives them; the tests
- * call them directly.
+ * Neuron models on the exact event-driven engine: the row of operations a
+ * model gives that engine (struct event_ops, named in the model's models.c
+ * entry), and the closed-form propagation of the lif model between events
+ * with the first threshold crossing after a state, found by a bracketed
+ * method that cannot miss one (event_lif.c).
+ * Layer: sim core (models, below engine_event.c), internal. The closed
+ * forms are pure functions of their arguments: no allocation, no global
+ * state; the rows touch only the neurons they are given. The tests call
+ * the closed forms directly.
  *
  * Units: V in mV (relative to E_L), I in pA, C_m in pF, times in ms.
  *
@@ -24,8 +27,14 @@
 #ifndef SNN_EVENT_INT_H
 #define SNN_EVENT_INT_H
 
+#include <math.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+#include "net_int.h"
+#include "rng_int.h"
+#include "snn/error.h"
 
 /* Constants of one lif neuron (shared by a homogeneous population). */
 struct ev_lif {
@@ -56,10 +65,91 @@ struct ev_neuron {
 	double ref_end; /* refractory while t <= ref_end; -inf when never spiked */
 	double i_stim;	/* current stimuli (pA), constant between their changes */
 	double t_in;	/* time of the last input, current change or spike */
-	uint32_t par;	/* index of its constants (struct ev_lif) */
-	uint32_t pop;	/* population index */
+	uint32_t par;	/* index of its constants in its population's par[] */
+	uint32_t pop;	/* population index (set by the engine) */
 };
 _Static_assert(sizeof(struct ev_neuron) == 64, "one neuron per cache line");
+
+/* ------------------------------------------------------------ model rows */
+
+/*
+ * What the event engine shares with the models' rows. The engine owns the
+ * arrays and the queues; a row reads and writes the records of the neurons
+ * it is given, and says when each will next emit.
+ */
+struct ev_net {
+	const snn_net *net;
+	double t_end;          /* the end of the run (ms) */
+	struct ev_neuron *nrn; /* per global id, zeroed, .pop set */
+	uint64_t *src_j;       /* per global id, zeroed: a counter (a source's train cursor) */
+};
+
+/* One population on the event engine. */
+struct ev_pop {
+	const struct population *ir;
+	const struct event_ops *ops; /* its model's row */
+	void *par;                   /* its constants: n_par records of par_size bytes */
+	uint32_t index, first, size;
+	uint64_t spikes;
+};
+
+/* When a neuron will next emit, as a row returns it after a change. */
+enum ev_what {
+	EV_EMIT,  /* it emits at t (+inf, or past t_end: never) */
+	EV_CHECK, /* t only ends a crossing search's look-ahead window: resume there */
+	EV_KEEP,  /* the change changed nothing: what was scheduled stands */
+};
+struct ev_next {
+	double t;
+	enum ev_what what;
+};
+
+/*
+ * A model's operations on the event engine (one row per model it can run,
+ * in the model's file; the models.c entry's `event` is NULL for a model the
+ * engine refuses). Neuron g is a global id; times are in ms. The engine
+ * calls `emit` when g's scheduled time comes (or `resume`, for EV_CHECK),
+ * so a model need not advance neurons that nothing reaches.
+ */
+struct event_ops {
+	size_t par_size; /* bytes of one constants record */
+	/* The constants records population p takes (NULL: none). */
+	uint64_t (*n_par)(const struct population *p);
+	/* Fills p->par and the initial state of p's neurons. Returns SNN_OK or
+	 * an error naming the config line; allocates nothing. */
+	int (*setup)(struct ev_net *ev, struct ev_pop *p, snn_diag *d);
+	/* g's first emission; amp_pa: the current stimuli on it at t = 0. */
+	struct ev_next (*first)(struct ev_net *ev, const struct ev_pop *p, uint32_t g,
+				double amp_pa);
+	/* g emits at t: its state after the spike, and its next emission. */
+	struct ev_next (*emit)(struct ev_net *ev, const struct ev_pop *p, uint32_t g, double t);
+	/* The look-ahead window of g ends at t (after EV_CHECK); NULL for
+	 * models that never return EV_CHECK. */
+	struct ev_next (*resume)(struct ev_net *ev, const struct ev_pop *p, uint32_t g, double t);
+	/* An input of weight w reaches g at t (sources: EV_KEEP; the loaders
+	 * let nothing reach them). */
+	struct ev_next (*input)(struct ev_net *ev, const struct ev_pop *p, uint32_t g, double w,
+				double t);
+	/* The current stimuli on g sum to amp_pa from t on (sources: EV_KEEP). */
+	struct ev_next (*current)(struct ev_net *ev, const struct ev_pop *p, uint32_t g,
+				  double amp_pa, double t);
+	/* State variable var (its index in the model's state table) of g at t,
+	 * in the table's units; g itself is not changed, so recording changes
+	 * no spike. NULL for models without state. */
+	double (*get)(const struct ev_net *ev, const struct ev_pop *p, uint32_t g, int var,
+		      double t);
+};
+
+/* Exponential interval (ms) number j of a Poisson train at `per_ms` events
+ * per ms, from the stream (seed, purpose, sub, gid) at counter j. */
+static inline double ev_exp_interval(uint64_t seed, enum rng_purpose purpose, uint32_t sub,
+				     uint32_t gid, uint64_t j, double per_ms)
+{
+	philox4x32_ctr_t b = rng_block(seed, purpose, sub, gid, j);
+	return -log(rng_words_to_open01(b.v[0], b.v[1])) / per_ms;
+}
+
+/* ------------------------------------------------------------ lif closed form */
 
 /* Fills the constants of one neuron from its parameter values (indexed by
  * enum lif_param). */

@@ -1,9 +1,11 @@
 /*
- * The lif model in closed form for the event-driven engine: propagation
- * between events and the first threshold crossing (equations and the
- * argument that no crossing is missed in event_int.h).
- * Layer: sim core (engines), internal. Pure arithmetic: no allocation, no
- * state outside the arguments.
+ * The lif model on the event-driven engine: its closed form (propagation
+ * between events and the first threshold crossing; equations and the
+ * argument that no crossing is missed in event_int.h) and its rows of
+ * struct event_ops, for delta and exponential synapses.
+ * Layer: sim core (models), internal. The closed form is pure arithmetic;
+ * the rows read the IR in setup and touch only the neuron they are given.
+ * Nothing here allocates.
  */
 #include "config.h"
 
@@ -11,6 +13,7 @@
 
 #include "event_int.h"
 #include "model_int.h"
+#include "model_rt.h"
 
 double ev_emax(double r, double d)
 {
@@ -361,3 +364,221 @@ double ev_lif_next_crossing(const struct ev_lif *P, const struct ev_neuron *n, d
 	double s = ev_first_root(&f, S);
 	return isinf(s) ? INFINITY : ta + s;
 }
+
+/* ------------------------------------------------------------------ rows */
+
+static inline const struct ev_lif *lif_par(const struct ev_pop *p, const struct ev_neuron *n)
+{
+	return (const struct ev_lif *)p->par + n->par;
+}
+
+static bool lif_homogeneous(const struct population *p)
+{
+	bool hom = true;
+	for (int k = 0; k < p->model->n_params; k++) {
+		hom = hom && value_is_const(&p->params[k]);
+	}
+	return hom;
+}
+
+/* One record for a population of one parameter set, else one per neuron. */
+static uint64_t lif_n_par(const struct population *p)
+{
+	return lif_homogeneous(p) ? 1 : p->size;
+}
+
+static int lif_setup(struct ev_net *ev, struct ev_pop *ep, bool exp_syn, snn_diag *d)
+{
+	const snn_net *net = ev->net;
+	const struct population *p = ep->ir;
+	struct ev_lif *par = ep->par;
+	bool hom = lif_homogeneous(p);
+	double vals[LIF_N_PARAMS];
+	if (hom) {
+		for (int k = 0; k < LIF_N_PARAMS; k++) {
+			vals[k] = p->params[k].a;
+		}
+		ev_lif_init(&par[0], vals, exp_syn);
+	}
+	for (uint32_t k = 0; k < p->size; k++) {
+		struct ev_neuron *n = &ev->nrn[p->first + k];
+		n->ref_end = -INFINITY;
+		if (hom) {
+			n->par = 0;
+		} else {
+			for (int q = 0; q < LIF_N_PARAMS; q++) {
+				if (net_draw_param(net, p, q, k, &vals[q], d) != 0) {
+					return SNN_EINVAL;
+				}
+			}
+			if (!(vals[LIF_V_RESET] < vals[LIF_V_TH])) {
+				return snn_diag_error(
+				    d, SNN_EINVAL, p->where.file, p->where.line, p->where.col,
+				    "population '%s', neuron %u: V_reset %g mV is "
+				    "not below V_th %g mV; bound the distributions",
+				    p->name, k, vals[LIF_V_RESET], vals[LIF_V_TH]);
+			}
+			n->par = k;
+			ev_lif_init(&par[k], vals, exp_syn);
+		}
+		const struct ev_lif *P = &par[n->par];
+		double vm;
+		if (net_draw_init(net, p, LIF_S_V_M, k, P->E_L, &vm, d) != 0) {
+			return SNN_EINVAL;
+		}
+		n->y = vm - P->E_L;
+		if (exp_syn && (net_draw_init(net, p, LIF_S_I_SYN_EX, k, 0.0, &n->i_ex, d) != 0 ||
+				net_draw_init(net, p, LIF_S_I_SYN_IN, k, 0.0, &n->i_in, d) != 0)) {
+			return SNN_EINVAL;
+		}
+	}
+	return SNN_OK;
+}
+
+static int lif_delta_setup(struct ev_net *ev, struct ev_pop *ep, snn_diag *d)
+{
+	return lif_setup(ev, ep, false, d);
+}
+
+static int lif_exp_setup(struct ev_net *ev, struct ev_pop *ep, snn_diag *d)
+{
+	return lif_setup(ev, ep, true, d);
+}
+
+/* The next crossing, or the look-ahead check that stands for it. */
+static inline struct ev_next lif_predict(const struct ev_net *ev, const struct ev_lif *P,
+					 const struct ev_neuron *n)
+{
+	bool check;
+	double t = ev_lif_next_crossing(P, n, ev->t_end, &check);
+	return (struct ev_next){t, check ? EV_CHECK : EV_EMIT};
+}
+
+/* After n changed at t: a spike now if it stands at or above the threshold
+ * (after every other input at t, by the engine's tie rule), else its next
+ * crossing. */
+static inline struct ev_next lif_reschedule(const struct ev_net *ev, const struct ev_lif *P,
+					    struct ev_neuron *n, double t)
+{
+	n->t_in = t;
+	if (n->ref_end < t && n->y >= P->theta) {
+		return (struct ev_next){t, EV_EMIT};
+	}
+	return lif_predict(ev, P, n);
+}
+
+static struct ev_next lif_first(struct ev_net *ev, const struct ev_pop *p, uint32_t g,
+				double amp_pa)
+{
+	struct ev_neuron *n = &ev->nrn[g];
+	const struct ev_lif *P = lif_par(p, n);
+	n->i_stim = amp_pa;
+	if (n->y < P->theta) {
+		return lif_predict(ev, P, n);
+	}
+	return (struct ev_next){0.0, EV_EMIT};
+}
+
+static struct ev_next lif_emit(struct ev_net *ev, const struct ev_pop *p, uint32_t g, double t)
+{
+	struct ev_neuron *n = &ev->nrn[g];
+	const struct ev_lif *P = lif_par(p, n);
+	ev_lif_advance(P, n, t);
+	n->y = P->reset;
+	n->ref_end = t + P->t_ref;
+	n->t_in = t;
+	struct ev_next nx = lif_predict(ev, P, n);
+	/* a crossing so soon after the reset (t_ref 0 and a huge current) that
+	 * it rounds to t still moves time forward */
+	if (nx.t <= ev->t_end && !(nx.t > t)) {
+		nx.t = nextafter(t, INFINITY);
+	}
+	return nx;
+}
+
+/* The end of a look-ahead window: no crossing before it. */
+static struct ev_next lif_resume(struct ev_net *ev, const struct ev_pop *p, uint32_t g, double t)
+{
+	struct ev_neuron *n = &ev->nrn[g];
+	const struct ev_lif *P = lif_par(p, n);
+	ev_lif_advance(P, n, t);
+	return lif_predict(ev, P, n);
+}
+
+/* A voltage jump (delta synapses; dropped while refractory) or a step of a
+ * synaptic current. */
+static struct ev_next lif_input(struct ev_net *ev, const struct ev_pop *p, uint32_t g, double w,
+				double t)
+{
+	struct ev_neuron *n = &ev->nrn[g];
+	const struct ev_lif *P = lif_par(p, n);
+	if (!P->exp_syn) {
+		if (t <= n->ref_end) {
+			return (struct ev_next){t, EV_KEEP};
+		}
+		ev_lif_advance(P, n, t);
+		n->y += w;
+		if (n->y < P->v_min) {
+			n->y = P->v_min;
+		}
+	} else {
+		ev_lif_advance(P, n, t);
+		if (w >= 0) {
+			n->i_ex += w;
+		} else {
+			n->i_in += w;
+		}
+	}
+	return lif_reschedule(ev, P, n, t);
+}
+
+static struct ev_next lif_current(struct ev_net *ev, const struct ev_pop *p, uint32_t g,
+				  double amp_pa, double t)
+{
+	struct ev_neuron *n = &ev->nrn[g];
+	const struct ev_lif *P = lif_par(p, n);
+	ev_lif_advance(P, n, t);
+	n->i_stim = amp_pa;
+	return lif_reschedule(ev, P, n, t);
+}
+
+static double lif_get(const struct ev_net *ev, const struct ev_pop *p, uint32_t g, int var,
+		      double t)
+{
+	struct ev_neuron c = ev->nrn[g];
+	const struct ev_lif *P = lif_par(p, &c);
+	ev_lif_advance(P, &c, t);
+	switch (var) {
+	case LIF_S_V_M:
+		return c.y + P->E_L;
+	case LIF_S_I_SYN_EX:
+		return c.i_ex;
+	case LIF_S_I_SYN_IN:
+		return c.i_in;
+	default:
+		return NAN;
+	}
+}
+
+const struct event_ops model_lif_delta_event = {
+    .par_size = sizeof(struct ev_lif),
+    .n_par = lif_n_par,
+    .setup = lif_delta_setup,
+    .first = lif_first,
+    .emit = lif_emit,
+    .resume = lif_resume,
+    .input = lif_input,
+    .current = lif_current,
+    .get = lif_get,
+};
+const struct event_ops model_lif_exp_event = {
+    .par_size = sizeof(struct ev_lif),
+    .n_par = lif_n_par,
+    .setup = lif_exp_setup,
+    .first = lif_first,
+    .emit = lif_emit,
+    .resume = lif_resume,
+    .input = lif_input,
+    .current = lif_current,
+    .get = lif_get,
+};

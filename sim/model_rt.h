@@ -6,10 +6,16 @@
  * outputs, and allocates only in setup.
  *
  * Adding a neuron model: one file model_<name>.c that fills a pop_rt in
- * setup and defines its `const struct model_ops model_<name>_ops`, declared
- * at the end of this header; one row in models.c that names its parameters,
- * state and ops (with its id in model_int.h). The grid engine calls the ops
- * once per (population, thread slice) of a step, never per neuron.
+ * setup and defines its `const struct model_ops model_<name>_ops` and, where
+ * the event engine can run it exactly, its `const struct event_ops
+ * model_<name>_event` (event_int.h; lif's is in event_lif.c, beside its
+ * closed form), both declared at the end of this header; one row in
+ * models.c that names its parameters, state and both rows (or, instead of
+ * the event row, why the event engine refuses the model), with its id in
+ * model_int.h. Neither engine names a model. The grid engine calls the ops
+ * once per (population, thread slice) of a step, never per neuron; the
+ * event engine calls the event row per neuron and event, through the
+ * pointer of the neuron's population.
  */
 #ifndef SNN_MODEL_RT_H
 #define SNN_MODEL_RT_H
@@ -119,5 +125,13 @@ extern const struct model_ops model_spike_source_ops;
 extern const struct model_ops model_poisson_source_ops;
 extern const struct model_ops model_nir_ops;
 extern const struct model_ops model_loihi_ops;
+
+/* The event engine's rows (event_lif.c, beside the lif closed form, and
+ * model_source.c); struct event_ops is in event_int.h. */
+struct event_ops;
+extern const struct event_ops model_lif_delta_event;
+extern const struct event_ops model_lif_exp_event;
+extern const struct event_ops model_spike_source_event;
+extern const struct event_ops model_poisson_source_event;
 
 #endif

@@ -1,5 +1,7 @@
 /*
- * Spike sources: replayed spike times and Poisson trains (model_source.h).
+ * Spike sources: replayed spike times and Poisson trains (model_source.h),
+ * on the grid engine (struct model_ops) and at exact times on the event
+ * engine (struct event_ops).
  * Layer: sim core (models). No allocation in the updates.
  */
 #include "config.h"
@@ -7,6 +9,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "event_int.h"
 #include "model_rt.h"
 #include "model_source.h"
 #include "rng_int.h"
@@ -119,3 +122,127 @@ const struct model_ops model_spike_source_ops = {source_setup, spike_source_rese
 						 spike_source_update, source_get};
 const struct model_ops model_poisson_source_ops = {source_setup, poisson_source_reset,
 						   poisson_source_update, source_get};
+
+/* ------------------------------------------------------------ event engine */
+
+/* Nothing reaches a source (the loaders see to it); were anything to, it
+ * would change nothing, as on the grid engine. */
+static struct ev_next source_input(struct ev_net *ev, const struct ev_pop *p, uint32_t g, double w,
+				   double t)
+{
+	(void)ev;
+	(void)p;
+	(void)g;
+	(void)w;
+	return (struct ev_next){t, EV_KEEP};
+}
+
+static struct ev_next source_current(struct ev_net *ev, const struct ev_pop *p, uint32_t g,
+				     double amp_pa, double t)
+{
+	(void)ev;
+	(void)p;
+	(void)g;
+	(void)amp_pa;
+	return (struct ev_next){t, EV_KEEP};
+}
+
+/* spike_source: the given times as written; src_j[g] is the cursor. */
+static int spike_source_event_setup(struct ev_net *ev, struct ev_pop *p, snn_diag *d)
+{
+	(void)d;
+	for (uint32_t k = 0; k < p->size; k++) {
+		ev->src_j[p->first + k] = p->ir->train_off[k];
+	}
+	return SNN_OK;
+}
+
+/* The time of the spike under g's cursor, or +inf past its last. */
+static struct ev_next spike_source_next(const struct ev_net *ev, const struct ev_pop *p, uint32_t g)
+{
+	uint64_t c = ev->src_j[g];
+	uint32_t k = g - p->first;
+	return (struct ev_next){c < p->ir->train_off[k + 1] ? p->ir->train_ms[c] : INFINITY,
+				EV_EMIT};
+}
+
+static struct ev_next spike_source_first(struct ev_net *ev, const struct ev_pop *p, uint32_t g,
+					 double amp_pa)
+{
+	(void)amp_pa;
+	return spike_source_next(ev, p, g);
+}
+
+static struct ev_next spike_source_emit(struct ev_net *ev, const struct ev_pop *p, uint32_t g,
+					double t)
+{
+	(void)t;
+	ev->src_j[g]++;
+	return spike_source_next(ev, p, g);
+}
+
+/* poisson_source: exponential intervals from the stream (seed,
+ * RNG_EVENT_SOURCE, population, neuron), counted by src_j[g]. */
+struct psrc_event {
+	double rate_per_ms, start_ms, stop_ms;
+};
+
+static uint64_t poisson_source_n_par(const struct population *p)
+{
+	(void)p;
+	return 1;
+}
+
+static int poisson_source_event_setup(struct ev_net *ev, struct ev_pop *p, snn_diag *d)
+{
+	(void)ev;
+	(void)d;
+	/* constants (the loader checks) */
+	struct psrc_event *c = p->par;
+	c->rate_per_ms = p->ir->params[PSRC_RATE].a * 1e-3;
+	c->start_ms = p->ir->params[PSRC_START].a;
+	c->stop_ms = p->ir->params[PSRC_STOP].a;
+	return SNN_OK;
+}
+
+static struct ev_next poisson_source_first(struct ev_net *ev, const struct ev_pop *p, uint32_t g,
+					   double amp_pa)
+{
+	(void)amp_pa;
+	const struct psrc_event *c = p->par;
+	double t = INFINITY;
+	if (c->rate_per_ms > 0) {
+		t = c->start_ms + ev_exp_interval(ev->net->sim.seed, RNG_EVENT_SOURCE, p->index, g,
+						  0, c->rate_per_ms);
+		t = t < c->stop_ms ? t : INFINITY;
+	}
+	return (struct ev_next){t, EV_EMIT};
+}
+
+static struct ev_next poisson_source_emit(struct ev_net *ev, const struct ev_pop *p, uint32_t g,
+					  double t)
+{
+	const struct psrc_event *c = p->par;
+	uint64_t j = ++ev->src_j[g];
+	double next = t + ev_exp_interval(ev->net->sim.seed, RNG_EVENT_SOURCE, p->index, g, j,
+					  c->rate_per_ms);
+	return (struct ev_next){next < c->stop_ms ? next : INFINITY, EV_EMIT};
+}
+
+/* Sources have no state to trace and never ask to resume. */
+const struct event_ops model_spike_source_event = {
+    .setup = spike_source_event_setup,
+    .first = spike_source_first,
+    .emit = spike_source_emit,
+    .input = source_input,
+    .current = source_current,
+};
+const struct event_ops model_poisson_source_event = {
+    .par_size = sizeof(struct psrc_event),
+    .n_par = poisson_source_n_par,
+    .setup = poisson_source_event_setup,
+    .first = poisson_source_first,
+    .emit = poisson_source_emit,
+    .input = source_input,
+    .current = source_current,
+};

@@ -1,10 +1,13 @@
 /*
  * The table of neuron models: names, parameters with units and defaults,
- * state variables, synaptic channels, and the row of operations that runs
- * each (model_rt.h), plus the helpers the models share.
+ * state variables, synaptic channels, and the rows of operations that run
+ * each on the grid engine (model_rt.h) and on the event engine (event_int.h),
+ * plus the helpers the models share.
  * Layer: sim core (models), internal. No dynamics here: they live in
  * model_<name>.c. Adding a model: its id in model_int.h, one row below, one
- * file with its struct model_ops.
+ * file model_<name>.c with its struct model_ops and, if the event engine can
+ * run it exactly, its struct event_ops (else the row says why not). Neither
+ * engine names a model: this table is all they know of them.
  */
 #include "config.h"
 
@@ -97,7 +100,7 @@ static const struct model_state loihi_state[LOIHI_N_STATE] = {
 #define NIRP(x) (1u << NIR_##x)
 #define NIR_MODEL(id, name, mask, nstate, src)                                                    \
 	[id] = {id,    name,      NULL, nir_params, NIR_N_PARAMS, (mask), nir_state, (nstate),       \
-		SNN_DIM_NONE, 1, (src), true, true, &model_nir_ops}
+		SNN_DIM_NONE, 1, (src), true, true, &model_nir_ops, NULL, NULL}
 
 #define N_OF(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
@@ -107,18 +110,21 @@ static const struct model models[MODEL_COUNT_] = {
 	 * variant's only state variable is V_m, the first entry. */
 	[MODEL_LIF_DELTA] = {MODEL_LIF_DELTA, "lif", "delta", lif_params, LIF_N_PARAMS,
 			     ~((1u << LIF_TAU_SYN_EX) | (1u << LIF_TAU_SYN_IN)), lif_exp_state,
-			     1, SNN_DIM_VOLTAGE, 1, false, false, false, &model_lif_delta_ops},
+			     1, SNN_DIM_VOLTAGE, 1, false, false, false, &model_lif_delta_ops,
+			     &model_lif_delta_event},
 	[MODEL_LIF_EXP] = {MODEL_LIF_EXP, "lif", "exp", lif_params, LIF_N_PARAMS,
 			   ~(1u << LIF_V_MIN), lif_exp_state, LIF_N_STATE, SNN_DIM_CURRENT, 2,
-			   false, false, false, &model_lif_exp_ops},
+			   false, false, false, &model_lif_exp_ops, &model_lif_exp_event},
 	[MODEL_LIF_COND] = {MODEL_LIF_COND, "lif_cond", NULL, cond_params, COND_N_PARAMS, ~0u,
 			    cond_state, COND_N_STATE, SNN_DIM_CONDUCTANCE, 2, false, false, false,
-			    &model_lif_cond_ops},
+			    &model_lif_cond_ops, NULL,
+			    "its conductance-based synapses have no closed-form solution"},
 	[MODEL_SPIKE_SOURCE] = {MODEL_SPIKE_SOURCE, "spike_source", NULL, NULL, 0, 0, NULL, 0,
-				SNN_DIM_NONE, 0, true, false, false, &model_spike_source_ops},
+				SNN_DIM_NONE, 0, true, false, false, &model_spike_source_ops,
+				&model_spike_source_event},
 	[MODEL_POISSON_SOURCE] = {MODEL_POISSON_SOURCE, "poisson_source", NULL, psrc_params,
 				  PSRC_N_PARAMS, ~0u, NULL, 0, SNN_DIM_NONE, 0, true, false, false,
-				  &model_poisson_source_ops},
+				  &model_poisson_source_ops, &model_poisson_source_event},
 	NIR_MODEL(MODEL_NIR_INPUT, "nir_input", 0u, 0, true),
 	NIR_MODEL(MODEL_NIR_RELAY, "nir_relay", 0u, 0, false),
 	NIR_MODEL(MODEL_NIR_LI, "nir_li", NIRP(TAU_MEM) | NIRP(R) | NIRP(V_LEAK), 1, false),
@@ -133,7 +139,7 @@ static const struct model models[MODEL_COUNT_] = {
 	NIR_MODEL(MODEL_NIR_THRESHOLD, "nir_threshold", NIRP(V_THRESHOLD), 0, false),
 	[MODEL_LOIHI_LIF] = {MODEL_LOIHI_LIF, "loihi_lif", NULL, loihi_params, LOIHI_N_PARAMS, ~0u,
 			     loihi_state, LOIHI_N_STATE, SNN_DIM_NONE, 1, false, false, false,
-			     &model_loihi_ops},
+			     &model_loihi_ops, NULL, NULL},
 };
 
 const struct model *model_get(enum model_id id)

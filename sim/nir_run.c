@@ -252,7 +252,7 @@ int snn_nir_run(snn_net *net, const snn_nir_data *in, const snn_nir_run_options 
 		goto fail;
 	}
 	for (uint32_t smp = 0; smp < in->samples && rc == SNN_OK; smp++) {
-		s->t_base_ms = (double)smp * in->steps * s->dt;
+		s->t_base_ms = (double)smp * in->steps * s->dt_ms;
 		for (uint32_t k = 0; k < I->n_inputs; k++) {
 			s->pops[I->inputs[k].pop].input =
 			    in->v[k] + (size_t)smp * in->steps * in->size[k];
