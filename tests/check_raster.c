@@ -549,8 +549,9 @@ START_TEST(test_stream_round_trip)
 	ck_assert(snn_stream_attached(w));
 	snn_stream_close(w, true, 50.0, 1.0);
 	snn_raster *r = snn_raster_new();
+	snn_stream_sink sink = snn_raster_stream_sink(r);
 	for (int k = 0; k < 100 && !snn_stream_reader_ended(rd); k++) {
-		ck_assert_int_eq(snn_stream_poll(rd, r, 0, d), SNN_OK);
+		ck_assert_int_eq(snn_stream_poll(rd, &sink, 0, d), SNN_OK);
 	}
 	ck_assert(snn_stream_reader_ended(rd));
 	ck_assert(snn_stream_reader_run_ok(rd));
@@ -605,13 +606,14 @@ START_TEST(test_stream_slow_viewer_drops)
 	ck_assert_uint_eq(sent + dropped, handed);
 	/* the viewer catches up: it gets every queued spike and the drop count */
 	snn_raster *r = snn_raster_new();
+	snn_stream_sink sink = snn_raster_stream_sink(r);
 	for (int k = 0; k < 200; k++) {
-		ck_assert_int_eq(snn_stream_poll(rd, r, 0, NULL), SNN_OK);
+		ck_assert_int_eq(snn_stream_poll(rd, &sink, 0, NULL), SNN_OK);
 		snn_stream_on_spikes(w, NULL, 0, t);
 	}
 	snn_stream_close(w, false, t, 2.0);
 	for (int k = 0; k < 1000 && !snn_stream_reader_ended(rd); k++) {
-		ck_assert_int_eq(snn_stream_poll(rd, r, 0, NULL), SNN_OK);
+		ck_assert_int_eq(snn_stream_poll(rd, &sink, 0, NULL), SNN_OK);
 	}
 	ck_assert(snn_stream_reader_ended(rd));
 	ck_assert(!snn_stream_reader_run_ok(rd));
@@ -659,10 +661,11 @@ START_TEST(test_stream_errors)
 	uint8_t junk[40] = {1, 0, 0, 0, 32, 0, 0, 0, 'H', 'T', 'T', 'P', '/', '1', '.', '1'};
 	ck_assert_int_eq(write(c, junk, sizeof(junk)), (int)sizeof(junk));
 	snn_raster *r = snn_raster_new();
+	snn_stream_sink sink = snn_raster_stream_sink(r);
 	int rc = SNN_OK;
 	snn_diag_clear(d);
 	for (int k = 0; k < 100 && rc == SNN_OK; k++) {
-		rc = snn_stream_poll(rd, r, 0, d);
+		rc = snn_stream_poll(rd, &sink, 0, d);
 	}
 	ck_assert_int_eq(rc, SNN_EPARSE);
 	ck_assert_str_eq(snn_diag_message(d, 0), "live stream: not a Spikeforge spike stream");
