@@ -3,10 +3,13 @@
  * synaptic channels of every model a network can use.
  * Layer: sim core, internal. Describes models; the dynamics live in one file
  * per model (model_lif, model_lif_cond, model_source, model_nir, model_loihi:
- * equations in the .h, code in the .c), behind struct model_ops (model_rt.h).
+ * equations in the .h, code in the .c), behind struct model_ops (model_rt.h),
+ * which the engine finds by id (model_ops_of, model_ops.c): this table does
+ * not point up to them.
  *
  * Adding a neuron model: its id below (and its parameter and state
- * indices), one row in models.c, one file model_<name>.c with its ops.
+ * indices), one row in models.c, one in model_ops.c, one file model_<name>.c
+ * with its ops.
  */
 #ifndef SNN_MODEL_INT_H
 #define SNN_MODEL_INT_H
@@ -15,8 +18,6 @@
 #include <stddef.h>
 
 #include "snn/units.h"
-
-struct model_ops;
 
 enum model_id {
 	MODEL_LIF_DELTA,     /* lif, synapse: delta (as NEST iaf_psc_delta) */
@@ -72,7 +73,6 @@ struct model {
 	bool is_source;          /* has no inputs: cannot be the target of a projection */
 	bool hidden;             /* not available in configs (created by other loaders) */
 	bool graded;             /* its output events carry a value (spike count, potential) */
-	const struct model_ops *ops; /* its dynamics on the grid engine (model_rt.h) */
 };
 
 /* Looks up a model by config name and synapse kind (synapse may be NULL:

@@ -7,8 +7,8 @@
  *
  * Adding a neuron model: one file model_<name>.c that fills a pop_rt in
  * setup and defines its `const struct model_ops model_<name>_ops`, declared
- * at the end of this header; one row in models.c that names its parameters,
- * state and ops (with its id in model_int.h). The grid engine calls the ops
+ * at the end of this header; one row in models.c that names its parameters
+ * and state (with its id in model_int.h), one in model_ops.c for its ops. The grid engine calls the ops
  * once per (population, thread slice) of a step, never per neuron.
  */
 #ifndef SNN_MODEL_RT_H
@@ -80,7 +80,7 @@ struct model_step {
 	uint64_t seed;         /* the network's seed */
 };
 
-/* A model's operations (one row per model, named in its models.c entry). */
+/* A model's operations (one row per model in model_ops.c). */
 struct model_ops {
 	/* Allocates and fills p's state and constants for step dt_ms (p->ir,
 	 * index, model, first, size and n_in, the model's channels, are set);
@@ -104,11 +104,14 @@ struct model_ops {
  * passes over MODEL_CHUNK neurons written branch-free, so that they
  * vectorize (the same operations in the same order as the one-neuron step,
  * so the same bits), each marking its spikes in fired[]; then
- * model_collect_fired (models.c) appends first + j for the marked j < m to
+ * model_collect_fired (model_ops.c) appends first + j for the marked j < m to
  * out[n...] and returns the new n. */
 #define MODEL_CHUNK 256u
 uint32_t model_collect_fired(const uint8_t *fired, uint32_t m, uint32_t first, uint32_t *out,
 			     uint32_t n);
+
+/* The operations of model `id` (model_ops.c), or NULL for an unknown id. */
+const struct model_ops *model_ops_of(enum model_id id);
 
 /* The rows (model_lif.c, model_lif_cond.c, model_source.c, model_nir.c,
  * model_loihi.c). */
