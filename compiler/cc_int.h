@@ -16,8 +16,13 @@
 #define SNNRT_HOST_TOOL
 #include "hw/rt/snnrt.h"
 #include "hw/targets/targets.h"
+#include "snn/config.h"
+#include "snn/error.h"
 #include "snn/loihi.h"
-#include "snn/snn.h"
+#include "snn/net.h"
+#include "snn/nir.h"
+#include "snn/sim.h"
+#include "snn/version.h"
 
 #define CC_VERSION "snncc 1"
 

@@ -22,7 +22,7 @@
 #include "model_loihi.h"
 #include "model_nir.h"
 #include "nir_int.h"
-#include "nir_run_int.h"
+#include "nir_data_int.h"
 #include "snn/nir.h"
 
 /* What a NIR population becomes. */

@@ -1131,7 +1131,7 @@ static int setup_pops(struct grid_sim *s, snn_diag *d)
 		p->model = p->ir->model->id;
 		p->first = p->ir->first;
 		p->size = p->ir->size;
-		p->ops = p->ir->model->ops;
+		p->ops = model_ops_of(p->model);
 		p->n_in = (uint8_t)p->ir->model->n_channels;
 		s->graded |= p->ir->model->graded;
 		int rc = p->ops ? p->ops->setup(s->net, s->dt_ms, p, d)

@@ -49,6 +49,7 @@
 #include "engines_int.h"
 #include "event_int.h"
 #include "mem_int.h"
+#include "model_rt.h"
 #include "net_int.h"
 #include "outputs_int.h"
 #include "tracefile_int.h"
@@ -362,18 +363,17 @@ static int setup_pops(struct ev_sim *s, snn_diag *d)
 	for (uint32_t i = 0; i < net->n_pops; i++) {
 		const struct population *p = &net->pops[i];
 		const struct model *m = p->model;
-		if (!m->event) {
-			return snn_diag_error(
-			    d, SNN_EUNSUP, p->where.file, p->where.line, p->where.col,
-			    "population '%s': the event engine cannot integrate "
-			    "model '%s' exactly (%s); run it with engine: grid",
-			    p->name, m->name,
-			    m->event_refusal ? m->event_refusal
-					     : "no closed form is implemented for it");
+		const struct event_ops *ops = model_event_of(m->id);
+		if (!ops) {
+			return snn_diag_error(d, SNN_EUNSUP, p->where.file, p->where.line,
+					      p->where.col,
+					      "population '%s': the event engine cannot integrate "
+					      "model '%s' exactly (%s); run it with engine: grid",
+					      p->name, m->name, model_event_refusal(m->id));
 		}
 		struct ev_pop *ep = &s->pops[i];
 		ep->ir = p;
-		ep->ops = m->event;
+		ep->ops = ops;
 		ep->index = i;
 		ep->first = p->first;
 		ep->size = p->size;

@@ -4,12 +4,14 @@
  * Layer: sim core, internal. Describes models; the dynamics live in one file
  * per model (model_lif, model_lif_cond, model_source, model_nir, model_loihi:
  * equations in the .h, code in the .c), behind struct model_ops (model_rt.h)
- * for the grid engine and struct event_ops (event_int.h) for the event one.
+ * for the grid engine and struct event_ops (event_int.h) for the event one,
+ * which the engines find by id (model_ops_of, model_event_of, model_ops.c):
+ * this table does not point up to them.
  *
  * Adding a neuron model: its id below (and its parameter and state
- * indices), one row in models.c, one file model_<name>.c with its ops for
- * both engines (or its grid ops alone, and the reason the event engine
- * refuses it). No engine names a model.
+ * indices), one row in models.c, one in model_ops.c, one file
+ * model_<name>.c with its ops for both engines (or its grid ops alone, and
+ * the reason the event engine refuses it). No engine names a model.
  */
 #ifndef SNN_MODEL_INT_H
 #define SNN_MODEL_INT_H
@@ -18,9 +20,6 @@
 #include <stddef.h>
 
 #include "snn/units.h"
-
-struct event_ops;
-struct model_ops;
 
 enum model_id {
 	MODEL_LIF_DELTA,     /* lif, synapse: delta (as NEST iaf_psc_delta) */
@@ -76,12 +75,6 @@ struct model {
 	bool is_source;          /* has no inputs: cannot be the target of a projection */
 	bool hidden;             /* not available in configs (created by other loaders) */
 	bool graded;             /* its output events carry a value (spike count, potential) */
-	const struct model_ops *ops; /* its dynamics on the grid engine (model_rt.h) */
-	/* its exact-time dynamics on the event engine (event_int.h), or NULL
-	 * where that engine refuses the model; then event_refusal says why (NULL:
-	 * "no closed form is implemented for it") */
-	const struct event_ops *event;
-	const char *event_refusal;
 };
 
 /* Looks up a model by config name and synapse kind (synapse may be NULL:

@@ -12,7 +12,7 @@
 
 #include "model_nir.h"
 #include "model_rt.h"
-#include "snn/nir.h"
+#include "snn/nir_conv.h"
 
 /* Decay and input gain of a leaky state with time constant tau over h (ms). */
 static void leaky_factors(const struct nir_conv *cv, double tau, double h, double *a, double *g)

@@ -10,12 +10,13 @@
  * the event engine can run it exactly, its `const struct event_ops
  * model_<name>_event` (event_int.h; lif's is in event_lif.c, beside its
  * closed form), both declared at the end of this header; one row in
- * models.c that names its parameters, state and both rows (or, instead of
- * the event row, why the event engine refuses the model), with its id in
- * model_int.h. Neither engine names a model. The grid engine calls the ops
- * once per (population, thread slice) of a step, never per neuron; the
- * event engine calls the event row per neuron and event, through the
- * pointer of the neuron's population.
+ * models.c that names its parameters and state (with its id in
+ * model_int.h); one row in model_ops.c for its ops and its event row (or,
+ * instead of the event row, why the event engine refuses the model).
+ * Neither engine names a model. The grid engine calls the ops once per
+ * (population, thread slice) of a step, never per neuron; the event engine
+ * calls the event row per neuron and event, through the pointer of the
+ * neuron's population.
  */
 #ifndef SNN_MODEL_RT_H
 #define SNN_MODEL_RT_H
@@ -86,7 +87,7 @@ struct model_step {
 	uint64_t seed;         /* the network's seed */
 };
 
-/* A model's operations (one row per model, named in its models.c entry). */
+/* A model's operations (one row per model in model_ops.c). */
 struct model_ops {
 	/* Allocates and fills p's state and constants for step dt_ms (p->ir,
 	 * index, model, first, size and n_in, the model's channels, are set);
@@ -110,11 +111,14 @@ struct model_ops {
  * passes over MODEL_CHUNK neurons written branch-free, so that they
  * vectorize (the same operations in the same order as the one-neuron step,
  * so the same bits), each marking its spikes in fired[]; then
- * model_collect_fired (models.c) appends first + j for the marked j < m to
+ * model_collect_fired (model_ops.c) appends first + j for the marked j < m to
  * out[n...] and returns the new n. */
 #define MODEL_CHUNK 256u
 uint32_t model_collect_fired(const uint8_t *fired, uint32_t m, uint32_t first, uint32_t *out,
 			     uint32_t n);
+
+/* The operations of model `id` (model_ops.c), or NULL for an unknown id. */
+const struct model_ops *model_ops_of(enum model_id id);
 
 /* The rows (model_lif.c, model_lif_cond.c, model_source.c, model_nir.c,
  * model_loihi.c). */
@@ -129,6 +133,10 @@ extern const struct model_ops model_loihi_ops;
 /* The event engine's rows (event_lif.c, beside the lif closed form, and
  * model_source.c); struct event_ops is in event_int.h. */
 struct event_ops;
+/* The event engine's row of model `id` (model_ops.c), or NULL where that
+ * engine refuses the model; model_event_refusal then says why. */
+const struct event_ops *model_event_of(enum model_id id);
+const char *model_event_refusal(enum model_id id);
 extern const struct event_ops model_lif_delta_event;
 extern const struct event_ops model_lif_exp_event;
 extern const struct event_ops model_spike_source_event;

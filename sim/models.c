@@ -1,13 +1,12 @@
 /*
  * The table of neuron models: names, parameters with units and defaults,
- * state variables, synaptic channels, and the rows of operations that run
- * each on the grid engine (model_rt.h) and on the event engine (event_int.h),
- * plus the helpers the models share.
- * Layer: sim core (models), internal. No dynamics here: they live in
- * model_<name>.c. Adding a model: its id in model_int.h, one row below, one
- * file model_<name>.c with its struct model_ops and, if the event engine can
- * run it exactly, its struct event_ops (else the row says why not). Neither
- * engine names a model: this table is all they know of them.
+ * state variables and synaptic channels, the vocabulary configs and loaders
+ * speak.
+ * Layer: sim core (IR level), internal. No dynamics and no operations here:
+ * they live in model_<name>.c, and the engines find them by id in
+ * model_ops.c. Adding a model: its id in model_int.h, one row below, one row
+ * in model_ops.c, one file with its struct model_ops and, if the event engine
+ * can run it exactly, its struct event_ops (else model_ops.c says why not).
  */
 #include "config.h"
 
@@ -16,7 +15,6 @@
 #include <string.h>
 
 #include "model_int.h"
-#include "model_rt.h"
 
 /* Defaults are NEST's (iaf_psc_delta / iaf_psc_exp / iaf_cond_exp), so a
  * config that names only what differs from NEST behaves as NEST would. */
@@ -100,7 +98,7 @@ static const struct model_state loihi_state[LOIHI_N_STATE] = {
 #define NIRP(x) (1u << NIR_##x)
 #define NIR_MODEL(id, name, mask, nstate, src)                                                    \
 	[id] = {id,    name,      NULL, nir_params, NIR_N_PARAMS, (mask), nir_state, (nstate),       \
-		SNN_DIM_NONE, 1, (src), true, true, &model_nir_ops, NULL, NULL}
+		SNN_DIM_NONE, 1, (src), true, true}
 
 #define N_OF(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
@@ -110,21 +108,16 @@ static const struct model models[MODEL_COUNT_] = {
 	 * variant's only state variable is V_m, the first entry. */
 	[MODEL_LIF_DELTA] = {MODEL_LIF_DELTA, "lif", "delta", lif_params, LIF_N_PARAMS,
 			     ~((1u << LIF_TAU_SYN_EX) | (1u << LIF_TAU_SYN_IN)), lif_exp_state,
-			     1, SNN_DIM_VOLTAGE, 1, false, false, false, &model_lif_delta_ops,
-			     &model_lif_delta_event},
+			     1, SNN_DIM_VOLTAGE, 1, false, false, false},
 	[MODEL_LIF_EXP] = {MODEL_LIF_EXP, "lif", "exp", lif_params, LIF_N_PARAMS,
 			   ~(1u << LIF_V_MIN), lif_exp_state, LIF_N_STATE, SNN_DIM_CURRENT, 2,
-			   false, false, false, &model_lif_exp_ops, &model_lif_exp_event},
+			   false, false, false},
 	[MODEL_LIF_COND] = {MODEL_LIF_COND, "lif_cond", NULL, cond_params, COND_N_PARAMS, ~0u,
-			    cond_state, COND_N_STATE, SNN_DIM_CONDUCTANCE, 2, false, false, false,
-			    &model_lif_cond_ops, NULL,
-			    "its conductance-based synapses have no closed-form solution"},
+			    cond_state, COND_N_STATE, SNN_DIM_CONDUCTANCE, 2, false, false, false},
 	[MODEL_SPIKE_SOURCE] = {MODEL_SPIKE_SOURCE, "spike_source", NULL, NULL, 0, 0, NULL, 0,
-				SNN_DIM_NONE, 0, true, false, false, &model_spike_source_ops,
-				&model_spike_source_event},
+				SNN_DIM_NONE, 0, true, false, false},
 	[MODEL_POISSON_SOURCE] = {MODEL_POISSON_SOURCE, "poisson_source", NULL, psrc_params,
-				  PSRC_N_PARAMS, ~0u, NULL, 0, SNN_DIM_NONE, 0, true, false, false,
-				  &model_poisson_source_ops, &model_poisson_source_event},
+				  PSRC_N_PARAMS, ~0u, NULL, 0, SNN_DIM_NONE, 0, true, false, false},
 	NIR_MODEL(MODEL_NIR_INPUT, "nir_input", 0u, 0, true),
 	NIR_MODEL(MODEL_NIR_RELAY, "nir_relay", 0u, 0, false),
 	NIR_MODEL(MODEL_NIR_LI, "nir_li", NIRP(TAU_MEM) | NIRP(R) | NIRP(V_LEAK), 1, false),
@@ -138,8 +131,7 @@ static const struct model models[MODEL_COUNT_] = {
 	NIR_MODEL(MODEL_NIR_CUBA_LIF, "nir_cubalif", ~0u, 2, false),
 	NIR_MODEL(MODEL_NIR_THRESHOLD, "nir_threshold", NIRP(V_THRESHOLD), 0, false),
 	[MODEL_LOIHI_LIF] = {MODEL_LOIHI_LIF, "loihi_lif", NULL, loihi_params, LOIHI_N_PARAMS, ~0u,
-			     loihi_state, LOIHI_N_STATE, SNN_DIM_NONE, 1, false, false, false,
-			     &model_loihi_ops, NULL, NULL},
+			     loihi_state, LOIHI_N_STATE, SNN_DIM_NONE, 1, false, false, false},
 };
 
 const struct model *model_get(enum model_id id)
@@ -229,29 +221,4 @@ void model_list_state(const struct model *m, char *buf, size_t len)
 	for (int i = 0; i < m->n_state; i++) {
 		append(buf, len, m->state[i].name);
 	}
-}
-
-/* Spikes are rare in a step: eight flags are tested at once. */
-uint32_t model_collect_fired(const uint8_t *fired, uint32_t m, uint32_t first, uint32_t *out,
-			     uint32_t n)
-{
-	uint32_t j = 0;
-	for (; j + 8 <= m; j += 8) {
-		uint64_t w;
-		memcpy(&w, fired + j, sizeof(w));
-		if (w == 0) {
-			continue;
-		}
-		for (uint32_t k = j; k < j + 8; k++) {
-			if (fired[k]) {
-				out[n++] = first + k;
-			}
-		}
-	}
-	for (; j < m; j++) {
-		if (fired[j]) {
-			out[n++] = first + j;
-		}
-	}
-	return n;
 }

@@ -13,6 +13,7 @@
 #include "h5util_int.h"
 #include "net_int.h"
 #include "nir_int.h"
+#include "snn/nir.h"
 
 #define PATH_MAX_LEN 1024
 #define MAX_DEPTH 32		  /* nested graphs */

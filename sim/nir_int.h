@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #include "net_int.h"
-#include "snn/nir.h"
+#include "snn/nir_conv.h"
 
 #define NIR_MAX_DIMS 8
 

@@ -14,7 +14,7 @@
 #include "h5util_int.h"
 #include "mem_int.h"
 #include "nir_int.h"
-#include "nir_run_int.h"
+#include "nir_data_int.h"
 #include "outfile_int.h"
 
 #define MAX_VALUES (1ull << 33)

@@ -13,8 +13,10 @@
 #include "engine_int.h"
 #include "mem_int.h"
 #include "nir_int.h"
-#include "nir_run_int.h"
-#include "snn/snn.h"
+#include "nir_data_int.h"
+#include "snn/nir.h"
+#include "snn/sim.h"
+#include "snn/version.h"
 
 #define NIR_NEURONS_PER_THREAD 32768u
 

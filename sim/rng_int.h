@@ -13,9 +13,9 @@
 
 #include <Random123/philox.h>
 
-#include "step_hd.h"
+#include "rng_hd.h"
 
-/* The purposes of the streams (enum rng_purpose) are in step_hd.h. */
+/* The purposes of the streams (enum rng_purpose) are in rng_hd.h. */
 
 struct rng {
 	philox4x32_key_t key;
@@ -66,7 +66,7 @@ static inline uint32_t rng_u32(struct rng *r)
 }
 
 /* A double uniform on the open interval (0, 1) from two words, with 53
- * random bits (the form every stream and every hot path uses; step_hd.h). */
+ * random bits (the form every stream and every hot path uses; rng_hd.h). */
 static inline double rng_words_to_open01(uint32_t w0, uint32_t w1)
 {
 	return step_words_to_open01(w0, w1);
@@ -102,14 +102,14 @@ static inline uint32_t rng_below(struct rng *r, uint32_t n)
 }
 
 /* Poisson count with mean lambda by inversion of one uniform u in (0, 1);
- * exp_neg_lambda = exp(-lambda) precomputed (step_hd.h). */
+ * exp_neg_lambda = exp(-lambda) precomputed (rng_hd.h). */
 static inline uint32_t rng_poisson_inversion(double u, double lambda, double exp_neg_lambda)
 {
 	return step_poisson_inversion(u, lambda, exp_neg_lambda);
 }
 
 /* Poisson with mean lambda >= 10 (finite) by Hoermann's transformed
- * rejection (step_poisson_ptrs of step_hd.h, which the CUDA engine runs
+ * rejection (step_poisson_ptrs of rng_hd.h, which the CUDA engine runs
  * too): the stream goes on from where r stands and r is left after it. */
 static inline uint64_t rng_poisson_ptrs(struct rng *r, double lambda)
 {

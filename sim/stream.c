@@ -3,14 +3,15 @@
  * Layer: sim core (outputs), public API in include/snn/stream.h.
  * The writer runs inside the engine's bookkeeping: it must never block,
  * never raise SIGPIPE and never allocate per spike (its queue is allocated
- * once); what does not fit is dropped and counted.
+ * once); what does not fit is dropped and counted. The reader hands what
+ * arrives to the caller's sink (snn_stream_sink): it knows no viewer and
+ * calls nothing in viz/.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -18,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mem_int.h"
 #include "snn/stream.h"
 
 #define HDR_BYTES 8u
@@ -85,22 +87,22 @@ int snn_stream_listen(const char *path, const char *const *pop_names, const uint
 		}
 		unlink(path); /* a stale socket of an earlier run */
 	}
-	snn_stream_writer *w = calloc(1, sizeof(*w));
+	snn_stream_writer *w = mem_zalloc(sizeof(*w));
 	if (!w) {
-		return snn_diag_error(d, SNN_ENOMEM, path, 0, 0, "out of memory");
+		return mem_nomem(d);
 	}
 	w->lfd = w->cfd = -1;
-	w->path = strdup(path);
+	w->path = mem_strdup(path);
 	w->q_cap = buffer_bytes ? buffer_bytes : SNN_STREAM_DEFAULT_BUFFER;
-	w->q = malloc(w->q_cap);
-	w->pop_map = malloc((n_pops ? n_pops : 1) * sizeof(uint32_t));
+	w->q = mem_alloc(w->q_cap);
+	w->pop_map = mem_array_raw(n_pops, sizeof(uint32_t));
 	size_t hl = HDR_BYTES + 8 + 4 + 4 + 8 + 8;
 	for (size_t i = 0; i < n_pops; i++) {
 		hl += pop_names[i] ? 8 + strlen(pop_names[i]) : 0;
 	}
-	w->hello = malloc(hl);
+	w->hello = mem_alloc(hl);
 	if (!w->path || !w->q || !w->pop_map || !w->hello) {
-		rc = snn_diag_error(d, SNN_ENOMEM, path, 0, 0, "out of memory");
+		rc = mem_nomem(d);
 		goto out_free;
 	}
 	/* HELLO: magic, version, populations, dt, duration, then size and name of each */
@@ -146,11 +148,11 @@ out_free:
 	if (w->lfd >= 0) {
 		close(w->lfd);
 	}
-	free(w->path);
-	free(w->q);
-	free(w->pop_map);
-	free(w->hello);
-	free(w);
+	mem_free(w->path);
+	mem_free(w->q);
+	mem_free(w->pop_map);
+	mem_free(w->hello);
+	mem_free(w);
 	return rc;
 }
 
@@ -334,11 +336,11 @@ void snn_stream_close(snn_stream_writer *w, bool ok, double t_ms, double grace_s
 	}
 	close(w->lfd);
 	unlink(w->path);
-	free(w->path);
-	free(w->q);
-	free(w->pop_map);
-	free(w->hello);
-	free(w);
+	mem_free(w->path);
+	mem_free(w->q);
+	mem_free(w->pop_map);
+	mem_free(w->hello);
+	mem_free(w);
 }
 
 bool snn_stream_wait_viewer(snn_stream_writer *w, double timeout_s)
@@ -386,7 +388,8 @@ struct snn_stream_reader {
 	bool hello, ended, closed, run_ok;
 	uint64_t dropped;
 	double dt_ms, duration_ms;
-	/* per stream population: spikes being gathered for one append */
+	size_t n_pops; /* populations of HELLO handed to the sink so far */
+	/* spikes of one stream population being gathered for one sink call */
 	double *t;
 	uint64_t *id;
 	size_t cap_sp;
@@ -416,10 +419,10 @@ int snn_stream_connect(const char *path, snn_stream_reader **out, snn_diag *d)
 	}
 	int fl = fcntl(fd, F_GETFL);
 	fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-	snn_stream_reader *rd = calloc(1, sizeof(*rd));
+	snn_stream_reader *rd = mem_zalloc(sizeof(*rd));
 	if (!rd) {
 		close(fd);
-		return snn_diag_error(d, SNN_ENOMEM, path, 0, 0, "out of memory");
+		return mem_nomem(d);
 	}
 	rd->fd = fd;
 	*out = rd;
@@ -452,7 +455,8 @@ static int bad(snn_diag *d, const char *what)
 	return snn_diag_error(d, SNN_EPARSE, NULL, 0, 0, "live stream: %s", what);
 }
 
-static int on_hello(snn_stream_reader *rd, snn_raster *r, const uint8_t *p, size_t len, snn_diag *d)
+static int on_hello(snn_stream_reader *rd, const snn_stream_sink *sink, const uint8_t *p,
+		    size_t len, snn_diag *d)
 {
 	if (rd->hello || len < 32 || memcmp(p, HELLO_MAGIC, 8) != 0) {
 		return bad(d, "not a Spikeforge spike stream");
@@ -463,8 +467,11 @@ static int on_hello(snn_stream_reader *rd, snn_raster *r, const uint8_t *p, size
 	uint32_t n = get32(p + 12);
 	rd->dt_ms = get64f(p + 16);
 	rd->duration_ms = get64f(p + 24);
-	if (snn_raster_population_count(r) != 0) {
-		return bad(d, "a second HELLO");
+	if (sink->hello) {
+		int rc = sink->hello(sink->ctx, n, d);
+		if (rc != SNN_OK) {
+			return rc;
+		}
 	}
 	size_t off = 32;
 	for (uint32_t i = 0; i < n; i++) {
@@ -476,18 +483,19 @@ static int on_hello(snn_stream_reader *rd, snn_raster *r, const uint8_t *p, size
 		char name[256];
 		memcpy(name, p + off + 8, nl);
 		name[nl] = '\0';
-		int rc = snn_raster_add_population(r, name, size, NULL, d);
+		int rc = sink->population(sink->ctx, name, size, d);
 		if (rc != SNN_OK) {
 			return rc;
 		}
+		rd->n_pops++;
 		off += 8 + nl;
 	}
 	rd->hello = true;
 	return SNN_OK;
 }
 
-static int on_spikes(snn_stream_reader *rd, snn_raster *r, const uint8_t *p, size_t len,
-		     snn_diag *d)
+static int on_spikes(snn_stream_reader *rd, const snn_stream_sink *sink, const uint8_t *p,
+		     size_t len, snn_diag *d)
 {
 	if (!rd->hello || len < 12) {
 		return bad(d, "spikes before HELLO or a short frame");
@@ -498,21 +506,21 @@ static int on_spikes(snn_stream_reader *rd, snn_raster *r, const uint8_t *p, siz
 		return bad(d, "spike frame of the wrong length");
 	}
 	if (n > rd->cap_sp) {
-		double *t = realloc(rd->t, n * sizeof(double));
+		double *t = mem_resize(rd->t, n, sizeof(double));
 		if (t) {
 			rd->t = t;
 		}
-		uint64_t *id = realloc(rd->id, n * sizeof(uint64_t));
+		uint64_t *id = mem_resize(rd->id, n, sizeof(uint64_t));
 		if (id) {
 			rd->id = id;
 		}
 		if (!t || !id) {
-			return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+			return mem_nomem(d);
 		}
 		rd->cap_sp = n;
 	}
-	/* runs of one population go in one append */
-	size_t np = snn_raster_population_count(r);
+	/* runs of one population go in one sink call */
+	size_t np = rd->n_pops;
 	const uint8_t *e = p + 12;
 	uint32_t k = 0;
 	while (k < n) {
@@ -528,23 +536,23 @@ static int on_spikes(snn_stream_reader *rd, snn_raster *r, const uint8_t *p, siz
 		if (pop >= np) {
 			return bad(d, "spike of an unknown population");
 		}
-		int rc = snn_raster_append(r, pop, rd->t, rd->id, m, d);
+		int rc = sink->spikes(sink->ctx, pop, rd->t, rd->id, m, d);
 		if (rc != SNN_OK) {
 			return rc;
 		}
 	}
-	snn_raster_set_t_end(r, t_end);
+	sink->t_end(sink->ctx, t_end);
 	return SNN_OK;
 }
 
-static int on_frame(snn_stream_reader *rd, snn_raster *r, uint32_t type, const uint8_t *p,
-		    size_t len, snn_diag *d)
+static int on_frame(snn_stream_reader *rd, const snn_stream_sink *sink, uint32_t type,
+		    const uint8_t *p, size_t len, snn_diag *d)
 {
 	switch (type) {
 	case SNN_STREAM_HELLO:
-		return on_hello(rd, r, p, len, d);
+		return on_hello(rd, sink, p, len, d);
 	case SNN_STREAM_SPIKES:
-		return on_spikes(rd, r, p, len, d);
+		return on_spikes(rd, sink, p, len, d);
 	case SNN_STREAM_DROPPED:
 		if (len != 8) {
 			return bad(d, "DROPPED frame of the wrong length");
@@ -555,7 +563,7 @@ static int on_frame(snn_stream_reader *rd, snn_raster *r, uint32_t type, const u
 		if (len != 12) {
 			return bad(d, "END frame of the wrong length");
 		}
-		snn_raster_set_t_end(r, get64f(p));
+		sink->t_end(sink->ctx, get64f(p));
 		rd->run_ok = get32(p + 8) == 0;
 		rd->ended = true;
 		return SNN_OK;
@@ -564,15 +572,16 @@ static int on_frame(snn_stream_reader *rd, snn_raster *r, uint32_t type, const u
 	}
 }
 
-int snn_stream_poll(snn_stream_reader *rd, snn_raster *r, size_t max_bytes, snn_diag *d)
+int snn_stream_poll(snn_stream_reader *rd, const snn_stream_sink *sink, size_t max_bytes,
+		    snn_diag *d)
 {
 	size_t got = 0;
 	while (!rd->closed && (max_bytes == 0 || got < max_bytes)) {
 		if (rd->cap - rd->len < 65536) {
 			size_t c = rd->cap ? rd->cap * 2 : 262144;
-			uint8_t *b = realloc(rd->buf, c);
+			uint8_t *b = mem_resize(rd->buf, c, 1);
 			if (!b) {
-				return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+				return mem_nomem(d);
 			}
 			rd->buf = b;
 			rd->cap = c;
@@ -602,7 +611,7 @@ int snn_stream_poll(snn_stream_reader *rd, snn_raster *r, size_t max_bytes, snn_
 			if (rd->len - off - HDR_BYTES < len) {
 				break;
 			}
-			int rc = on_frame(rd, r, type, rd->buf + off + HDR_BYTES, len, d);
+			int rc = on_frame(rd, sink, type, rd->buf + off + HDR_BYTES, len, d);
 			if (rc != SNN_OK) {
 				return rc;
 			}
@@ -655,8 +664,8 @@ void snn_stream_reader_free(snn_stream_reader *rd)
 		return;
 	}
 	close(rd->fd);
-	free(rd->buf);
-	free(rd->t);
-	free(rd->id);
-	free(rd);
+	mem_free(rd->buf);
+	mem_free(rd->t);
+	mem_free(rd->id);
+	mem_free(rd);
 }

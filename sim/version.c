@@ -4,7 +4,7 @@
  */
 #include "config.h"
 
-#include "snn/snn.h"
+#include "snn/version.h"
 
 const char *snn_version(void)
 {

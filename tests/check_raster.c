@@ -549,8 +549,9 @@ START_TEST(test_stream_round_trip)
 	ck_assert(snn_stream_attached(w));
 	snn_stream_close(w, true, 50.0, 1.0);
 	snn_raster *r = snn_raster_new();
+	snn_stream_sink sink = snn_raster_stream_sink(r);
 	for (int k = 0; k < 100 && !snn_stream_reader_ended(rd); k++) {
-		ck_assert_int_eq(snn_stream_poll(rd, r, 0, d), SNN_OK);
+		ck_assert_int_eq(snn_stream_poll(rd, &sink, 0, d), SNN_OK);
 	}
 	ck_assert(snn_stream_reader_ended(rd));
 	ck_assert(snn_stream_reader_run_ok(rd));
@@ -605,13 +606,14 @@ START_TEST(test_stream_slow_viewer_drops)
 	ck_assert_uint_eq(sent + dropped, handed);
 	/* the viewer catches up: it gets every queued spike and the drop count */
 	snn_raster *r = snn_raster_new();
+	snn_stream_sink sink = snn_raster_stream_sink(r);
 	for (int k = 0; k < 200; k++) {
-		ck_assert_int_eq(snn_stream_poll(rd, r, 0, NULL), SNN_OK);
+		ck_assert_int_eq(snn_stream_poll(rd, &sink, 0, NULL), SNN_OK);
 		snn_stream_on_spikes(w, NULL, 0, t);
 	}
 	snn_stream_close(w, false, t, 2.0);
 	for (int k = 0; k < 1000 && !snn_stream_reader_ended(rd); k++) {
-		ck_assert_int_eq(snn_stream_poll(rd, r, 0, NULL), SNN_OK);
+		ck_assert_int_eq(snn_stream_poll(rd, &sink, 0, NULL), SNN_OK);
 	}
 	ck_assert(snn_stream_reader_ended(rd));
 	ck_assert(!snn_stream_reader_run_ok(rd));
@@ -619,6 +621,101 @@ START_TEST(test_stream_slow_viewer_drops)
 	ck_assert_uint_eq(snn_raster_spike_count(r), sent);
 	snn_stream_reader_free(rd);
 	snn_raster_free(r);
+}
+END_TEST
+
+/* A reader needs no raster: any sink gets the populations, the spikes in
+ * runs of one population and the stream's time; a sink's error ends the
+ * poll with that error. */
+struct count_sink {
+	size_t pops, calls, spikes;
+	uint32_t size_sum;
+	double t_end;
+	int fail_spikes; /* returned by the spikes callback */
+};
+
+static int cs_population(void *ctx, const char *name, uint32_t size, snn_diag *d)
+{
+	struct count_sink *c = ctx;
+	(void)name;
+	(void)d;
+	c->pops++;
+	c->size_sum += size;
+	return SNN_OK;
+}
+
+static int cs_spikes(void *ctx, size_t pop, const double *t_ms, const uint64_t *ids, size_t n,
+		     snn_diag *d)
+{
+	struct count_sink *c = ctx;
+	(void)pop;
+	(void)t_ms;
+	(void)ids;
+	if (c->fail_spikes) {
+		return snn_diag_error(d, c->fail_spikes, NULL, 0, 0, "sink refused");
+	}
+	c->calls++;
+	c->spikes += n;
+	return SNN_OK;
+}
+
+static void cs_t_end(void *ctx, double t_ms)
+{
+	((struct count_sink *)ctx)->t_end = t_ms;
+}
+
+static int poll_until_end(snn_stream_reader *rd, const snn_stream_sink *sink, snn_diag *d)
+{
+	int rc = SNN_OK;
+	for (int k = 0; k < 100 && rc == SNN_OK && !snn_stream_reader_ended(rd); k++) {
+		rc = snn_stream_poll(rd, sink, 0, d);
+	}
+	return rc;
+}
+
+START_TEST(test_stream_custom_sink)
+{
+	char path[128];
+	sock_path(path, sizeof(path), "sink");
+	const char *names[2] = {"a", "b"};
+	uint32_t sizes[2] = {10, 20};
+	snn_diag *d = snn_diag_new();
+	for (int fail = 0; fail < 2; fail++) {
+		snn_stream_writer *w;
+		ck_assert_int_eq(snn_stream_listen(path, names, sizes, 2, 0.1, 5.0, 0, &w, d),
+				 SNN_OK);
+		snn_stream_reader *rd;
+		ck_assert_int_eq(snn_stream_connect(path, &rd, d), SNN_OK);
+		snn_spike_event ev[3] = {{1.0, 0, 1}, {1.0, 0, 2}, {1.5, 1, 3}};
+		snn_stream_on_spikes(w, ev, 3, 2.0);
+		snn_stream_close(w, true, 5.0, 1.0);
+		struct count_sink c = {.fail_spikes = fail ? SNN_ENOMEM : SNN_OK};
+		snn_stream_sink sink = {&c, NULL, cs_population, cs_spikes, cs_t_end};
+		snn_diag_clear(d);
+		int rc = poll_until_end(rd, &sink, d);
+		ck_assert_uint_eq(c.pops, 2);
+		ck_assert_uint_eq(c.size_sum, 30);
+		if (fail) {
+			ck_assert_int_eq(rc, SNN_ENOMEM);
+			ck_assert_str_eq(snn_diag_message(d, 0), "sink refused");
+		} else {
+			ck_assert_int_eq(rc, SNN_OK);
+			ck_assert(snn_stream_reader_ended(rd));
+			ck_assert_uint_eq(c.calls, 2); /* a run of population 0, then one of 1 */
+			ck_assert_uint_eq(c.spikes, 3);
+			ck_assert_double_eq(c.t_end, 5.0);
+		}
+		snn_stream_reader_free(rd);
+	}
+	/* the raster's sink refuses a raster that already holds populations */
+	snn_raster *r = snn_raster_new();
+	ck_assert_int_eq(snn_raster_add_population(r, "x", 1, NULL, d), SNN_OK);
+	snn_stream_sink rs = snn_raster_stream_sink(r);
+	snn_diag_clear(d);
+	ck_assert_int_eq(rs.hello(rs.ctx, 1, d), SNN_EPARSE);
+	ck_assert_str_eq(snn_diag_message(d, 0), "live stream: a second HELLO");
+	snn_raster_free(r);
+	snn_diag_free(d);
 }
 END_TEST
 
@@ -659,10 +756,11 @@ START_TEST(test_stream_errors)
 	uint8_t junk[40] = {1, 0, 0, 0, 32, 0, 0, 0, 'H', 'T', 'T', 'P', '/', '1', '.', '1'};
 	ck_assert_int_eq(write(c, junk, sizeof(junk)), (int)sizeof(junk));
 	snn_raster *r = snn_raster_new();
+	snn_stream_sink sink = snn_raster_stream_sink(r);
 	int rc = SNN_OK;
 	snn_diag_clear(d);
 	for (int k = 0; k < 100 && rc == SNN_OK; k++) {
-		rc = snn_stream_poll(rd, r, 0, d);
+		rc = snn_stream_poll(rd, &sink, 0, d);
 	}
 	ck_assert_int_eq(rc, SNN_EPARSE);
 	ck_assert_str_eq(snn_diag_message(d, 0), "live stream: not a Spikeforge spike stream");
@@ -913,6 +1011,7 @@ static Suite *raster_suite(void)
 	tcase_add_test(tc, test_stream_round_trip);
 	tcase_add_test(tc, test_stream_slow_viewer_drops);
 	tcase_add_test(tc, test_stream_errors);
+	tcase_add_test(tc, test_stream_custom_sink);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("engine");
 	tcase_add_test(tc, test_engine_hook);

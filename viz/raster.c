@@ -553,3 +553,39 @@ uint32_t snn_raster_color(size_t i)
 					 0x56B4E9, 0x8C510A, 0x5E3C99, 0x1B7837, 0xB2182B};
 	return pal[i % 10];
 }
+
+/* ------------------------------------------------------------ stream sink */
+
+static int sink_hello(void *ctx, size_t n_pops, snn_diag *d)
+{
+	(void)n_pops;
+	if (snn_raster_population_count(ctx) != 0) {
+		return snn_diag_error(d, SNN_EPARSE, NULL, 0, 0, "live stream: a second HELLO");
+	}
+	return SNN_OK;
+}
+
+static int sink_population(void *ctx, const char *name, uint32_t size, snn_diag *d)
+{
+	return snn_raster_add_population(ctx, name, size, NULL, d);
+}
+
+static int sink_spikes(void *ctx, size_t pop, const double *t_ms, const uint64_t *ids, size_t n,
+		       snn_diag *d)
+{
+	return snn_raster_append(ctx, pop, t_ms, ids, n, d);
+}
+
+static void sink_t_end(void *ctx, double t_ms)
+{
+	snn_raster_set_t_end(ctx, t_ms);
+}
+
+snn_stream_sink snn_raster_stream_sink(snn_raster *r)
+{
+	return (snn_stream_sink){.ctx = r,
+				 .hello = sink_hello,
+				 .population = sink_population,
+				 .spikes = sink_spikes,
+				 .t_end = sink_t_end};
+}

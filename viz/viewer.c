@@ -421,7 +421,8 @@ static void live_poll(struct app *a)
 	double end_before = snn_raster_t_end(a->r);
 	bool had_hello = snn_stream_reader_has_hello(a->rd);
 	snn_diag_clear(a->d);
-	if (snn_stream_poll(a->rd, a->r, POLL_BYTES_PER_FRAME, a->d) != SNN_OK) {
+	snn_stream_sink sink = snn_raster_stream_sink(a->r);
+	if (snn_stream_poll(a->rd, &sink, POLL_BYTES_PER_FRAME, a->d) != SNN_OK) {
 		snn_diag_print(a->d, stderr);
 		snprintf(a->note, sizeof(a->note), "stream error: %s", snn_diag_message(a->d, 0));
 		snn_stream_reader_free(a->rd);

@@ -1,8 +1,9 @@
 /*
  * The Loihi-class mapper's private state, shared by its files: the network's
  * synapses as the chip stores them, the shared kernels, the placement and the
- * accounting of synaptic memory (compile.c drives; place.c places and counts;
- * refine.c improves an AUTO placement; image.c writes the chip image).
+ * accounting of synaptic memory (compile.c drives; map.c counts; place.c
+ * places; refine.c improves an AUTO placement; image.c writes the chip image;
+ * calls run place.c -> refine.c -> map.c, never back).
  * Layer: hw, internal to hw/loihi. Not for the emulator or any other layer.
  */
 #ifndef SNN_LOIHI_MAP_INT_H
@@ -94,13 +95,34 @@ struct smem {
 	uint32_t nc;
 };
 
+/* Counts of synapses per (source, core), in an open-addressing table. */
+struct sc_map {
+	uint64_t *key; /* (source << 32 | core) + 1; 0: empty */
+	uint32_t *cnt;
+	uint64_t cap, used;
+};
+
+/* map.c: the count's slot for (s, c), added (zero) when add is set; NULL
+ * when absent (add false) or when growing the table fails. A rehash may move
+ * the slots returned before. Free the table's key and cnt with mem_free. */
+uint32_t *map_sc_slot(struct sc_map *h, uint32_t s, uint32_t c, bool add);
+/* map.c: the count for (s, c), 0 when absent. */
+uint32_t map_sc_get(struct sc_map *h, uint32_t s, uint32_t c);
+/* map.c: neurons of core `core` using the (source, kernel) pair sk, from
+ * the counts of struct smem (S->skc). */
+uint32_t map_pair_users(const struct smem *S, uint64_t sk, uint32_t core);
+/* map.c: the stamps of struct smem for fill() and map_core_bytes (every
+ * kernel and pair absent); 0, or -1 when out of memory (nothing is kept). */
+int map_stamps_new(const struct cmap *M, struct smem *S);
+void map_stamps_free(struct smem *S);
+
 /* The index of c's (source, kernel) pair, c in a shared kernel. */
 static inline uint64_t map_sk_of(const struct cmap *M, const struct csyn *c)
 {
 	return M->kern[c->kern].sk_base + (c->src - M->kern[c->kern].pre_first);
 }
 
-/* place.c: accounting. Synaptic memory neuron g adds to `core` (sign > 0) or
+/* map.c: accounting. Synaptic memory neuron g adds to `core` (sign > 0) or
  * frees from it (sign < 0, g on it): see struct smem. */
 uint64_t map_syn_bytes(const struct cmap *M, const struct smem *S, uint32_t g, uint32_t core,
 		       int sign);
@@ -113,10 +135,10 @@ uint64_t map_total_bytes(const struct cmap *M);
  * NULL: 1) times the number of other cores holding targets of it; UINT64_MAX
  * when out of memory. Needs the synapses grouped by target (in_off). */
 uint64_t map_traffic(const struct cmap *M, const uint64_t *w);
-/* The placed neurons grouped by core (see place.c). */
+/* The placed neurons grouped by core (see map.c). */
 void map_neurons_by_core(const struct cmap *M, uint32_t *start, uint32_t *by_core);
 
-/* place.c: the neighbour graph (CSR; AUTO's shared one while M->nb is set),
+/* map.c: the neighbour graph (CSR; AUTO's shared one while M->nb is set),
  * released with map_nb_release. SNN_OK or SNN_ENOMEM. */
 int map_neighbours(struct cmap *M, uint64_t **off_out, uint32_t **adj_out, uint32_t **wgt_out);
 void map_nb_release(struct cmap *M, uint64_t *off, uint32_t *adj, uint32_t *wgt);
@@ -129,9 +151,6 @@ int map_read_activity(struct cmap *M, const char *path);
  * network does not fit, SNN_EUNSUP, SNN_ENOMEM, recorded in M->d. */
 int map_place(struct cmap *M, enum snn_loihi_placement how);
 
-/* refine.c: neurons of core `core` using the (source, kernel) pair sk, from
- * the counts of struct smem (S->skc). */
-uint32_t map_pair_users(const struct smem *S, uint64_t sk, uint32_t core);
 /* refine.c: moves single neurons while that lowers the weighted traffic
  * (sets *moved when any moved); fills M->audit when set. SNN_OK or
  * SNN_ENOMEM, recorded in M->d. */

@@ -2,7 +2,8 @@
  * The Loihi-class mapper's refinement of an AUTO placement: single moves of
  * neurons to a neighbour's core while the weighted inter-core traffic drops,
  * within every limit of the target core, and the audit the tests read.
- * Layer: hw, internal (map_int.h). Writes no file and prints nothing.
+ * Layer: hw, internal (map_int.h). Calls the accounting of map.c, never the
+ * placement (place.c calls it). Writes no file and prints nothing.
  */
 #include "config.h"
 
@@ -10,77 +11,6 @@
 
 #include "map_int.h"
 #include "mem_int.h"
-
-/* Counts of synapses per (source, core), in an open-addressing table. */
-struct sc_map {
-	uint64_t *key; /* (source << 32 | core) + 1; 0: empty */
-	uint32_t *cnt;
-	uint64_t cap, used;
-};
-
-static uint64_t sc_hash(uint64_t k)
-{
-	k ^= k >> 33;
-	k *= 0xff51afd7ed558ccdull;
-	k ^= k >> 33;
-	return k;
-}
-
-static uint32_t *sc_slot(struct sc_map *h, uint32_t s, uint32_t c, bool add)
-{
-	uint64_t key = ((uint64_t)s << 32 | c) + 1;
-	if (add && 2 * (h->used + 1) > h->cap) {
-		struct sc_map g = {.cap = h->cap ? 2 * h->cap : 1024};
-		g.key = mem_array(g.cap, sizeof(uint64_t));
-		g.cnt = mem_array(g.cap, sizeof(uint32_t));
-		if (!g.key || !g.cnt) {
-			mem_free(g.key);
-			mem_free(g.cnt);
-			return NULL;
-		}
-		for (uint64_t i = 0; i < h->cap; i++) {
-			if (h->key[i]) {
-				uint64_t j = sc_hash(h->key[i]) & (g.cap - 1);
-				while (g.key[j]) {
-					j = (j + 1) & (g.cap - 1);
-				}
-				g.key[j] = h->key[i];
-				g.cnt[j] = h->cnt[i];
-				g.used++;
-			}
-		}
-		mem_free(h->key);
-		mem_free(h->cnt);
-		*h = g;
-	}
-	if (!h->cap) {
-		return NULL;
-	}
-	uint64_t j = sc_hash(key) & (h->cap - 1);
-	while (h->key[j] && h->key[j] != key) {
-		j = (j + 1) & (h->cap - 1);
-	}
-	if (!h->key[j]) {
-		if (!add) {
-			return NULL;
-		}
-		h->key[j] = key;
-		h->used++;
-	}
-	return &h->cnt[j];
-}
-
-static uint32_t sc_get(struct sc_map *h, uint32_t s, uint32_t c)
-{
-	uint32_t *p = sc_slot(h, s, c, false);
-	return p ? *p : 0;
-}
-
-/* Neurons of core `core` using the (source, kernel) pair sk (refine). */
-uint32_t map_pair_users(const struct smem *S, uint64_t sk, uint32_t core)
-{
-	return sc_get(S->skc, (uint32_t)sk, core);
-}
 
 static int sm_counts_move(const struct cmap *M, struct smem *S, uint32_t g, uint32_t from,
 			  uint32_t to);
@@ -116,14 +46,14 @@ static int sm_counts_move(const struct cmap *M, struct smem *S, uint32_t g, uint
 		}
 		uint64_t sk = map_sk_of(M, c);
 		if (to != UINT32_MAX) {
-			uint32_t *p = sc_slot(S->skc, (uint32_t)sk, to, true);
+			uint32_t *p = map_sc_slot(S->skc, (uint32_t)sk, to, true);
 			if (!p) {
 				return -1;
 			}
 			(*p)++;
 		}
 		if (from != UINT32_MAX) {
-			uint32_t *p = sc_slot(S->skc, (uint32_t)sk, from, false);
+			uint32_t *p = map_sc_slot(S->skc, (uint32_t)sk, from, false);
 			if (p) {
 				(*p)--;
 			}
@@ -174,7 +104,7 @@ static uint32_t *sct_slot(struct sc_tab *t, uint32_t s, uint32_t c, bool add)
 	if (t->dense) {
 		return &t->dense[(uint64_t)c * t->n + s];
 	}
-	return sc_slot(&t->h, s, c, add);
+	return map_sc_slot(&t->h, s, c, add);
 }
 
 static uint32_t sct_get(struct sc_tab *t, uint32_t s, uint32_t c)
@@ -393,7 +323,7 @@ static uint32_t best_core(const struct cmap *M, struct refine_ws *W, uint32_t g,
 		uint32_t new_axons = 0;
 		const uint32_t *row = W->t.dense ? &W->t.dense[(uint64_t)c * M->n] : NULL;
 		for (uint32_t i = 0; i < W->ns; i++) {
-			uint32_t cc = row ? row[W->src[i]] : sc_get(&W->t.h, W->src[i], c);
+			uint32_t cc = row ? row[W->src[i]] : map_sc_get(&W->t.h, W->src[i], c);
 			if (!cc) {
 				new_axons++;
 				d += c != W->score[i] ? (int64_t)W->sw[i] : 0;

@@ -14,6 +14,7 @@
 
 #include "snn/error.h"
 #include "snn/spikes.h"
+#include "snn/stream.h"
 #include "snn/visibility.h"
 
 #ifdef __cplusplus
@@ -47,6 +48,12 @@ SNN_API int snn_raster_from_spikes(const snn_spike_data *s, snn_raster **out, sn
 /* snn_spike_data_read followed by snn_raster_from_spikes: the diagnostics
  * of a missing, truncated or foreign file are the reader's. */
 SNN_API int snn_raster_load(const char *path, snn_raster **out, snn_diag *d);
+
+/* A live-stream sink (snn_stream_poll) that fills r: HELLO adds the
+ * stream's populations (r must be empty then: else "live stream: a second
+ * HELLO", SNN_EPARSE), SPIKES append, and the stream's time sets r's end
+ * time. r is borrowed: it must outlive the polls. */
+SNN_API snn_stream_sink snn_raster_stream_sink(snn_raster *r);
 
 SNN_API size_t snn_raster_population_count(const snn_raster *r);
 SNN_API const char *snn_raster_population_name(const snn_raster *r, size_t pop);

@@ -19,18 +19,8 @@
 #include "snn/stream.h"
 #include "snn/traces.h"
 #include "snn/units.h"
+#include "snn/version.h"
 #include "snn/view.h"
 #include "snn/visibility.h"
-
-#ifdef __cplusplus
-extern "C" {
-#endif
-
-/* The library's version ("0.1.0"). */
-SNN_API const char *snn_version(void);
-
-#ifdef __cplusplus
-}
-#endif
 
 #endif

@@ -14,8 +14,7 @@
 #include <stdint.h>
 
 #include "snn/error.h"
-#include "snn/raster.h"
-#include "snn/sim.h"
+#include "snn/run.h"
 #include "snn/visibility.h"
 
 #ifdef __cplusplus
@@ -68,12 +67,33 @@ typedef struct snn_stream_reader snn_stream_reader;
  * (no such socket or nobody listening: the message says which; a viewer
  * may try again) or SNN_ENOMEM. */
 SNN_API int snn_stream_connect(const char *path, snn_stream_reader **out, snn_diag *d);
+/* Where a reader puts what arrives: the caller's callbacks, each given ctx
+ * (the viewer's is snn_raster_stream_sink of snn/raster.h). The strings and
+ * arrays they get are borrowed for the call. A callback that returns an
+ * error (SNN_ENOMEM, SNN_EPARSE, ... with the reason in d) ends the poll
+ * with that error. */
+typedef struct {
+	void *ctx;
+	/* HELLO arrived, announcing n_pops populations (NULL: nothing to check). */
+	int (*hello)(void *ctx, size_t n_pops, snn_diag *d);
+	/* The next population of HELLO: stream index 0, 1, ... in order. */
+	int (*population)(void *ctx, const char *name, uint32_t size, snn_diag *d);
+	/* n spikes of stream population pop, in time order: times in ms, ids
+	 * local to the population. */
+	int (*spikes)(void *ctx, size_t pop, const double *t_ms, const uint64_t *ids, size_t n,
+		      snn_diag *d);
+	/* The simulation reached t_ms (after each SPIKES frame, and at END). */
+	void (*t_end)(void *ctx, double t_ms);
+} snn_stream_sink;
+
 /* Reads what has arrived (at most max_bytes; 0: no limit) without blocking
- * and adds it to r: HELLO creates r's populations (r must be empty then),
- * SPIKES append and advance r's end time. Returns SNN_OK, SNN_EPARSE (a
- * malformed frame: the stream is unusable) or SNN_ENOMEM. A closed
- * connection is not an error: see snn_stream_reader_closed. */
-SNN_API int snn_stream_poll(snn_stream_reader *rd, snn_raster *r, size_t max_bytes, snn_diag *d);
+ * and hands it to sink: HELLO announces the populations, SPIKES hand their
+ * spikes in runs of one population and advance the end time, END the final
+ * time. Returns SNN_OK, SNN_EPARSE (a malformed frame: the stream is
+ * unusable), SNN_ENOMEM, or a sink callback's error. A closed connection is
+ * not an error: see snn_stream_reader_closed. */
+SNN_API int snn_stream_poll(snn_stream_reader *rd, const snn_stream_sink *sink, size_t max_bytes,
+			    snn_diag *d);
 SNN_API bool snn_stream_reader_has_hello(const snn_stream_reader *rd);
 /* The END frame arrived (ended) or the connection closed (closed). */
 SNN_API bool snn_stream_reader_ended(const snn_stream_reader *rd);

@@ -1,10 +1,11 @@
 /*
- * The insides of NIR input data and run results, shared by nir_io.c (files)
- * and nir_run.c (runs).
- * Layer: sim core, internal.
+ * The insides of NIR input data and run results, shared by nir_io.c (files),
+ * nir_run.c (runs, which fill the results) and the NIR -> Loihi lowering.
+ * Layer: sim core (io), internal. Types and the conventions' text only: no
+ * engine, so that the file side never reaches up into the runner.
  */
-#ifndef SNN_NIR_RUN_INT_H
-#define SNN_NIR_RUN_INT_H
+#ifndef SNN_NIR_DATA_INT_H
+#define SNN_NIR_DATA_INT_H
 
 #include <stdint.h>
 
