@@ -11,6 +11,7 @@
 
 #include "connect_int.h"
 #include "rng_int.h"
+#include "mem_int.h"
 
 uint32_t conn_set_index(const struct target_set *t, uint32_t local)
 {
@@ -78,7 +79,7 @@ int conn_prepare(struct conn *c, const snn_net *net, uint32_t index, uint64_t se
 	}
 	/* Split the total over the sources: source i gets a binomial (with
 	 * multapses) or hypergeometric (without) share of what is left. */
-	c->counts = malloc((c->n_pre ? c->n_pre : 1) * sizeof(uint32_t));
+	c->counts = mem_array_raw(c->n_pre, sizeof(uint32_t));
 	if (!c->counts) {
 		return snn_diag_error(d, SNN_ENOMEM, pr->where.file, pr->where.line, pr->where.col,
 				      "out of memory");
@@ -112,16 +113,16 @@ int conn_prepare(struct conn *c, const snn_net *net, uint32_t index, uint64_t se
 
 void conn_release(struct conn *c)
 {
-	free(c->counts);
+	mem_free(c->counts);
 	c->counts = NULL;
 }
 
 void conn_scratch_free(struct conn_scratch *sc)
 {
-	free(sc->idx);
-	free(sc->bits);
-	free(sc->w);
-	free(sc->dl);
+	mem_free(sc->idx);
+	mem_free(sc->bits);
+	mem_free(sc->w);
+	mem_free(sc->dl);
 	memset(sc, 0, sizeof(*sc));
 }
 
@@ -134,7 +135,7 @@ static int reserve(struct conn_scratch *sc, uint64_t n)
 	while (cap < n) {
 		cap *= 2;
 	}
-	uint32_t *p = realloc(sc->idx, cap * sizeof(uint32_t));
+	uint32_t *p = mem_resize(sc->idx, cap, sizeof(uint32_t));
 	if (!p) {
 		return -1;
 	}
@@ -149,7 +150,7 @@ static int reserve_bits(struct conn_scratch *sc, uint64_t n)
 		return 0;
 	}
 	uint64_t words = (n + 63) / 64;
-	uint64_t *b = realloc(sc->bits, words * sizeof(uint64_t));
+	uint64_t *b = mem_resize(sc->bits, words, sizeof(uint64_t));
 	if (!b) {
 		return -1;
 	}
@@ -305,11 +306,11 @@ static int reserve_explicit(struct conn_scratch *sc, uint64_t n)
 	while (cap < n) {
 		cap *= 2;
 	}
-	float *w = realloc(sc->w, cap * sizeof(float));
+	float *w = mem_resize(sc->w, cap, sizeof(float));
 	if (w) {
 		sc->w = w;
 	}
-	uint32_t *dl = realloc(sc->dl, cap * sizeof(uint32_t));
+	uint32_t *dl = mem_resize(sc->dl, cap, sizeof(uint32_t));
 	if (dl) {
 		sc->dl = dl;
 	}

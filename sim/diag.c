@@ -1,6 +1,10 @@
 /*
  * Diagnostics: a growable list of located messages.
  * Layer: sim core (depends on libc only). Never prints unless asked to.
+ * It allocates with libc directly, not through the seam (mem_int.h): the list
+ * is the error channel itself, so the fault-injection hook must not fail the
+ * very message that reports an allocation failure; it remembers its own
+ * failures instead (`lost`).
  */
 #include "config.h"
 

@@ -44,6 +44,7 @@
 #include "rng_int.h"
 #include "tracefile_int.h"
 #include "util_int.h"
+#include "mem_int.h"
 
 #ifdef _OPENMP
 #define ENGINE_BARRIER() _Pragma("omp barrier")
@@ -317,10 +318,10 @@ static int setup_stimuli(struct grid_sim *s, snn_diag *d)
 {
 	const snn_net *net = s->net;
 	s->n_stims = net->n_stims;
-	s->stims = calloc(net->n_stims ? net->n_stims : 1, sizeof(struct stim_rt));
-	s->poisson = calloc(net->n_stims ? net->n_stims : 1, sizeof(uint32_t));
+	s->stims = mem_array(net->n_stims, sizeof(struct stim_rt));
+	s->poisson = mem_array(net->n_stims, sizeof(uint32_t));
 	if (!s->stims || !s->poisson) {
-		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		return mem_nomem(d);
 	}
 	uint32_t nev = 0;
 	for (uint32_t i = 0; i < net->n_stims; i++) {
@@ -342,10 +343,10 @@ static int setup_stimuli(struct grid_sim *s, snn_diag *d)
 	if (nev == 0) {
 		return SNN_OK;
 	}
-	s->i_ext = calloc(s->n_neurons, sizeof(double));
-	s->dc_events = calloc(nev, sizeof(struct dc_event));
+	s->i_ext = mem_array(s->n_neurons, sizeof(double));
+	s->dc_events = mem_array(nev, sizeof(struct dc_event));
 	if (!s->i_ext || !s->dc_events) {
-		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		return mem_nomem(d);
 	}
 	for (uint32_t i = 0; i < net->n_stims; i++) {
 		const struct stimulus *ir = &net->stims[i];
@@ -378,9 +379,9 @@ static int setup_recording(struct grid_sim *s, snn_diag *d)
 	}
 	/* traces */
 	s->n_traces = net->n_traces;
-	s->traces = calloc(net->n_traces ? net->n_traces : 1, sizeof(struct trace_rt));
+	s->traces = mem_array(net->n_traces, sizeof(struct trace_rt));
 	if (!s->traces) {
-		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		return mem_nomem(d);
 	}
 	for (uint32_t r = 0; r < net->n_traces; r++) {
 		struct trace_rt *tr = &s->traces[r];
@@ -388,11 +389,11 @@ static int setup_recording(struct grid_sim *s, snn_diag *d)
 		tr->pop = tr->ir->who.pop;
 		tr->n = target_set_size(&tr->ir->who);
 		tr->interval_steps = (uint32_t)net_steps_of(tr->ir->interval_ms, s->dt_ms);
-		tr->gids = malloc(tr->n * sizeof(uint32_t));
-		tr->thr_lo = calloc((size_t)s->nthreads, sizeof(uint32_t));
-		tr->thr_hi = calloc((size_t)s->nthreads, sizeof(uint32_t));
+		tr->gids = mem_array_raw(tr->n, sizeof(uint32_t));
+		tr->thr_lo = mem_array((size_t)s->nthreads, sizeof(uint32_t));
+		tr->thr_hi = mem_array((size_t)s->nthreads, sizeof(uint32_t));
 		if (!tr->gids || !tr->thr_lo || !tr->thr_hi) {
-			return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+			return mem_nomem(d);
 		}
 		uint32_t first = net->pops[tr->pop].first;
 		for (uint32_t e = 0; e < tr->n; e++) {
@@ -438,18 +439,18 @@ static int setup_buffers(struct grid_sim *s, const struct grid_mode *mode, snn_d
 	for (int k = 0; k < s->nthreads; k++) {
 		struct thread_rt *t = &s->thr[k];
 		t->caprec = mode->host_buffers ? (size_t)F * t->rec_in_slice + 1 : 1;
-		t->rec = malloc(t->caprec * sizeof(struct rec_entry));
-		t->pop_spikes = calloc(s->n_pops ? s->n_pops : 1, sizeof(uint64_t));
+		t->rec = mem_array_raw(t->caprec, sizeof(struct rec_entry));
+		t->pop_spikes = mem_array(s->n_pops, sizeof(uint64_t));
 		if (!t->rec || !t->pop_spikes) {
-			return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+			return mem_nomem(d);
 		}
 	}
 	for (uint32_t r = 0; r < s->n_traces; r++) {
 		struct trace_rt *tr = &s->traces[r];
 		tr->cap_rows = F / tr->interval_steps + 2;
-		tr->rows = calloc((size_t)tr->cap_rows * (tr->n ? tr->n : 1), sizeof(double));
+		tr->rows = mem_array((size_t)tr->cap_rows * tr->n, sizeof(double));
 		if (!tr->rows) {
-			return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+			return mem_nomem(d);
 		}
 	}
 	return SNN_OK;
@@ -894,15 +895,15 @@ static void thread_free(struct thread_rt *t)
 	for (uint32_t k = 0; t->blocks && k < t->n_blocks; k++) {
 		synapses_free_block(&t->blocks[k]);
 	}
-	free(t->blocks);
+	mem_free(t->blocks);
 	big_free(t->ring);
 	big_free(t->ringd);
-	free(t->spk);
-	free(t->amp);
-	free(t->nspk);
-	free(t->stage_end);
-	free(t->rec);
-	free(t->pop_spikes);
+	mem_free(t->spk);
+	mem_free(t->amp);
+	mem_free(t->nspk);
+	mem_free(t->stage_end);
+	mem_free(t->rec);
+	mem_free(t->pop_spikes);
 }
 
 static void grid_teardown(struct grid_sim *s)
@@ -913,41 +914,41 @@ static void grid_teardown(struct grid_sim *s)
 	for (int k = 0; s->thr && k < s->nthreads; k++) {
 		thread_free(&s->thr[k]);
 	}
-	free(s->thr);
-	free(s->flush_lists);
-	free(s->flush_counts);
-	free(s->flush_pos);
+	mem_free(s->thr);
+	mem_free(s->flush_lists);
+	mem_free(s->flush_counts);
+	mem_free(s->flush_pos);
 	for (uint32_t i = 0; s->pops && i < s->n_pops; i++) {
 		struct pop_rt *p = &s->pops[i];
-		free(p->v);
-		free(p->x1);
-		free(p->x2);
-		free(p->ref);
-		free(p->lif_het);
-		free(p->cond_het);
-		free(p->nir_het);
-		free(p->loihi_het);
-		free(p->lu);
-		free(p->lv);
-		free(p->train_step);
-		free(p->cursor);
+		mem_free(p->v);
+		mem_free(p->x1);
+		mem_free(p->x2);
+		mem_free(p->ref);
+		mem_free(p->lif_het);
+		mem_free(p->cond_het);
+		mem_free(p->nir_het);
+		mem_free(p->loihi_het);
+		mem_free(p->lu);
+		mem_free(p->lv);
+		mem_free(p->train_step);
+		mem_free(p->cursor);
 	}
-	free(s->pops);
-	free(s->stage_first);
-	free(s->bias);
-	free(s->stims);
-	free(s->poisson);
-	free(s->dc_events);
-	free(s->i_ext);
+	mem_free(s->pops);
+	mem_free(s->stage_first);
+	mem_free(s->bias);
+	mem_free(s->stims);
+	mem_free(s->poisson);
+	mem_free(s->dc_events);
+	mem_free(s->i_ext);
 	for (uint32_t r = 0; s->traces && r < s->n_traces; r++) {
-		free(s->traces[r].gids);
-		free(s->traces[r].thr_lo);
-		free(s->traces[r].thr_hi);
-		free(s->traces[r].rows);
+		mem_free(s->traces[r].gids);
+		mem_free(s->traces[r].thr_lo);
+		mem_free(s->traces[r].thr_hi);
+		mem_free(s->traces[r].rows);
 	}
-	free(s->traces);
+	mem_free(s->traces);
 	outputs_free(&s->out);
-	free(s);
+	mem_free(s);
 }
 
 static int default_threads(void)
@@ -976,12 +977,12 @@ static int thread_alloc_buffers(struct grid_sim *s, struct thread_rt *t)
 		t->ring = big_calloc(cells * sizeof(int32_t));
 	}
 	size_t entries = (size_t)s->n_lists * slice_cap(t);
-	t->spk = malloc(entries * sizeof(uint32_t));
-	t->nspk = calloc(s->n_lists, sizeof(uint32_t));
-	t->stage_end = calloc((size_t)s->n_lists * s->n_stages, sizeof(uint32_t));
+	t->spk = mem_array_raw(entries, sizeof(uint32_t));
+	t->nspk = mem_array(s->n_lists, sizeof(uint32_t));
+	t->stage_end = mem_array((size_t)s->n_lists * s->n_stages, sizeof(uint32_t));
 	bool amp_ok = true;
 	if (s->graded) {
-		t->amp = malloc(entries * sizeof(double));
+		t->amp = mem_array_raw(entries, sizeof(double));
 		amp_ok = t->amp != NULL;
 	}
 	if ((!t->ring && !t->ringd) || !t->spk || !t->nspk || !t->stage_end || !amp_ok) {
@@ -1085,9 +1086,9 @@ static void build_thread(struct grid_sim *s, struct build_ctl *c, int tid)
 static int build_region(struct grid_sim *s, bool host_buffers, void *shared, snn_diag *d)
 {
 	struct build_ctl c = {host_buffers, shared, NULL, SNN_OK, false, d};
-	c.popmax = calloc((size_t)s->nthreads * (s->n_pops ? s->n_pops : 1) * 2, sizeof(double));
+	c.popmax = mem_array((size_t)s->nthreads * s->n_pops * 2, sizeof(double));
 	if (!c.popmax) {
-		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		return mem_nomem(d);
 	}
 #ifdef _OPENMP
 	int nt = s->nthreads;
@@ -1111,7 +1112,7 @@ static int build_region(struct grid_sim *s, bool host_buffers, void *shared, snn
 #else
 	build_thread(s, &c, 0);
 #endif
-	free(c.popmax);
+	mem_free(c.popmax);
 	return c.rc;
 }
 
@@ -1119,9 +1120,9 @@ static int setup_pops(struct grid_sim *s, snn_diag *d)
 {
 	const snn_net *net = s->net;
 	s->n_pops = net->n_pops;
-	s->pops = calloc(net->n_pops ? net->n_pops : 1, sizeof(struct pop_rt));
+	s->pops = mem_array(net->n_pops, sizeof(struct pop_rt));
 	if (!s->pops) {
-		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		return mem_nomem(d);
 	}
 	s->n_ch = 1;
 	for (uint32_t i = 0; i < net->n_pops; i++) {
@@ -1187,9 +1188,9 @@ static int setup_stages(struct grid_sim *s, snn_diag *d)
 		}
 	}
 	s->n_stages = np ? s->pops[np - 1].stage + 1 : 1;
-	s->stage_first = calloc((size_t)s->n_stages + 1, sizeof(uint32_t));
+	s->stage_first = mem_array((size_t)s->n_stages + 1, sizeof(uint32_t));
 	if (!s->stage_first) {
-		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		return mem_nomem(d);
 	}
 	for (uint32_t i = np; i-- > 0;) {
 		s->stage_first[s->pops[i].stage] = i;
@@ -1201,9 +1202,9 @@ static int setup_stages(struct grid_sim *s, snn_diag *d)
 			continue;
 		}
 		if (!s->bias) {
-			s->bias = calloc(s->n_neurons ? s->n_neurons : 1, sizeof(double));
+			s->bias = mem_array(s->n_neurons, sizeof(double));
 			if (!s->bias) {
-				return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+				return mem_nomem(d);
 			}
 		}
 		struct pop_rt *p = &s->pops[pr->post.pop];
@@ -1220,9 +1221,9 @@ int grid_build(const snn_net *net, const snn_sim_options *opt, const struct grid
 {
 	*out = NULL;
 	double t0 = now_s();
-	struct grid_sim *s = calloc(1, sizeof(*s));
+	struct grid_sim *s = mem_zalloc(sizeof(*s));
 	if (!s) {
-		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		return mem_nomem(d);
 	}
 	s->net = net;
 	s->engine_name = mode->name;
@@ -1257,12 +1258,12 @@ int grid_build(const snn_net *net, const snn_sim_options *opt, const struct grid
 	if ((uint64_t)s->nthreads > (s->n_neurons ? s->n_neurons : 1)) {
 		s->nthreads = (int)(s->n_neurons ? s->n_neurons : 1);
 	}
-	s->thr = calloc((size_t)s->nthreads, sizeof(struct thread_rt));
-	s->flush_lists = calloc((size_t)s->nthreads, sizeof(*s->flush_lists));
-	s->flush_counts = calloc((size_t)s->nthreads, sizeof(size_t));
-	s->flush_pos = calloc((size_t)s->nthreads, sizeof(size_t));
+	s->thr = mem_array((size_t)s->nthreads, sizeof(struct thread_rt));
+	s->flush_lists = mem_array((size_t)s->nthreads, sizeof(*s->flush_lists));
+	s->flush_counts = mem_array((size_t)s->nthreads, sizeof(size_t));
+	s->flush_pos = mem_array((size_t)s->nthreads, sizeof(size_t));
 	if (!s->thr || !s->flush_lists || !s->flush_counts || !s->flush_pos) {
-		rc = snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		rc = mem_nomem(d);
 		goto fail;
 	}
 	for (int k = 0; k < s->nthreads; k++) {
@@ -1408,7 +1409,7 @@ int grid_finish_run(struct grid_sim *s, int rc, double sim_s, snn_diag *d)
 		return rc;
 	}
 	if (fill_stats(s, sim_s) != SNN_OK) {
-		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		return mem_nomem(d);
 	}
 	return SNN_OK;
 }

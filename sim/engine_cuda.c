@@ -26,6 +26,7 @@
 #include "engine_int.h"
 #include "engines_int.h"
 #include "util_int.h"
+#include "mem_int.h"
 
 /* Spike records of one chunk take at most this many ids per buffer. */
 #define CHUNK_IDS_MAX (1u << 26)
@@ -59,7 +60,7 @@ static struct syn_block **flat_blocks(struct grid_sim *s, uint32_t *n)
 	for (int t = 0; t < s->nthreads; t++) {
 		total += s->thr[t].n_blocks;
 	}
-	struct syn_block **v = calloc(total ? total : 1, sizeof(*v));
+	struct syn_block **v = mem_array(total, sizeof(*v));
 	if (!v) {
 		return NULL;
 	}
@@ -140,14 +141,14 @@ static int upload_synapses(struct cuda_sim *c, struct syn_block *const *fb,
 	struct grid_sim *s = c->s;
 	char msg[400];
 	int rc = SNN_OK;
-	uint64_t *row = malloc(((size_t)s->n_neurons + 1) * sizeof(uint64_t));
+	uint64_t *row = mem_array_raw((size_t)s->n_neurons + 1, sizeof(uint64_t));
 	if (!row) {
-		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		return mem_nomem(d);
 	}
 	for (uint32_t k = 0; k < ndb && rc == SNN_OK; k++) {
 		size_t n = db[k].n_syn ? db[k].n_syn : 1;
-		uint32_t *syn = malloc(n * sizeof(uint32_t));
-		int32_t *w = malloc(n * sizeof(int32_t));
+		uint32_t *syn = mem_array_raw(n, sizeof(uint32_t));
+		int32_t *w = mem_array_raw(n, sizeof(int32_t));
 		if (!syn || !w) {
 			rc = snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0,
 					    "out of memory while packing the synapses for the GPU");
@@ -158,13 +159,13 @@ static int upload_synapses(struct cuda_sim *c, struct syn_block *const *fb,
 				snn_diag_error(d, rc, NULL, 0, 0, "cuda backend: %s", msg);
 			}
 		}
-		free(syn);
-		free(w);
+		mem_free(syn);
+		mem_free(w);
 		for (uint32_t b = db[k].b0; b < db[k].b1; b++) {
 			synapses_free_block(fb[b]);
 		}
 	}
-	free(row);
+	mem_free(row);
 	return rc;
 }
 
@@ -247,9 +248,9 @@ static void cuda_free(void *impl)
 	}
 	gpu_free(c->g);
 	grid_destroy(c->s);
-	free(c->outdeg);
-	free(c->rec);
-	free(c);
+	mem_free(c->outdeg);
+	mem_free(c->rec);
+	mem_free(c);
 }
 
 /* The message for a machine where the backend cannot run at all. */
@@ -270,14 +271,14 @@ static int describe_and_create(struct cuda_sim *c, struct syn_block **fb, uint32
 	char msg[400];
 	struct gpu_net gn;
 	memset(&gn, 0, sizeof(gn));
-	struct gpu_pop *pops = calloc(s->n_pops ? s->n_pops : 1, sizeof(*pops));
-	struct gpu_stim *stims = calloc(s->n_poisson ? s->n_poisson : 1, sizeof(*stims));
-	struct gpu_trace *traces = calloc(s->n_traces ? s->n_traces : 1, sizeof(*traces));
-	struct dev_block *db = calloc(nfb ? nfb : 1, sizeof(*db));
-	uint32_t *blo = calloc(nfb ? nfb : 1, sizeof(uint32_t));
-	uint64_t *bsyn = calloc(nfb ? nfb : 1, sizeof(uint64_t));
+	struct gpu_pop *pops = mem_array(s->n_pops, sizeof(*pops));
+	struct gpu_stim *stims = mem_array(s->n_poisson, sizeof(*stims));
+	struct gpu_trace *traces = mem_array(s->n_traces, sizeof(*traces));
+	struct dev_block *db = mem_array(nfb, sizeof(*db));
+	uint32_t *blo = mem_array(nfb, sizeof(uint32_t));
+	uint64_t *bsyn = mem_array(nfb, sizeof(uint64_t));
 	if (!pops || !stims || !traces || !db || !blo || !bsyn) {
-		rc = snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		rc = mem_nomem(d);
 		goto out;
 	}
 	for (uint32_t i = 0; i < s->n_pops; i++) {
@@ -332,12 +333,12 @@ static int describe_and_create(struct cuda_sim *c, struct syn_block **fb, uint32
 	*ndbp = ndb;
 	db = NULL;
 out:
-	free(pops);
-	free(stims);
-	free(traces);
-	free(db);
-	free(blo);
-	free(bsyn);
+	mem_free(pops);
+	mem_free(stims);
+	mem_free(traces);
+	mem_free(db);
+	mem_free(blo);
+	mem_free(bsyn);
 	return rc;
 }
 
@@ -392,9 +393,9 @@ static int cuda_new(const snn_net *net, const snn_sim_options *opt, void **out, 
 	if (ndev == 0) {
 		return no_device(net, "the CUDA driver reports no device", d);
 	}
-	struct cuda_sim *c = calloc(1, sizeof(*c));
+	struct cuda_sim *c = mem_zalloc(sizeof(*c));
 	if (!c) {
-		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		return mem_nomem(d);
 	}
 	struct syn_block **fb = NULL;
 	struct dev_block *db = NULL;
@@ -411,15 +412,15 @@ static int cuda_new(const snn_net *net, const snn_sim_options *opt, void **out, 
 				    "the cpu backend");
 		goto fail;
 	}
-	c->outdeg = calloc(s->n_neurons ? s->n_neurons : 1, sizeof(uint64_t));
+	c->outdeg = mem_array(s->n_neurons, sizeof(uint64_t));
 	fb = flat_blocks(s, &nfb);
 	for (uint32_t g = 0; g < s->n_neurons; g++) {
 		c->n_rec += s->out.rec_mask[g] != 0;
 	}
 	c->caprec = (size_t)s->bookkeeping * c->n_rec + 1;
-	c->rec = malloc(c->caprec * sizeof(struct rec_entry));
+	c->rec = mem_array_raw(c->caprec, sizeof(struct rec_entry));
 	if (!c->outdeg || !fb || !c->rec) {
-		rc = snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		rc = mem_nomem(d);
 		goto fail;
 	}
 	if ((rc = describe_and_create(c, fb, nfb, &db, &ndb, d)) != SNN_OK ||
@@ -434,13 +435,13 @@ static int cuda_new(const snn_net *net, const snn_sim_options *opt, void **out, 
 		s->device_synapses += db[k].n_syn;
 	}
 	s->stats.build_s = now_s() - t0;
-	free(fb);
-	free(db);
+	mem_free(fb);
+	mem_free(db);
 	*out = c;
 	return SNN_OK;
 fail:
-	free(fb);
-	free(db);
+	mem_free(fb);
+	mem_free(db);
 	cuda_free(c);
 	return rc;
 }

@@ -14,6 +14,7 @@
 
 #include "model_lif.h"
 #include "model_rt.h"
+#include "mem_int.h"
 
 double lif_propagator_21(double tau_syn, double tau_m, double c_m, double h)
 {
@@ -68,11 +69,11 @@ static int lif_setup(const snn_net *net, double dt_ms, struct pop_rt *p, snn_dia
 {
 	bool exp_syn = p->model == MODEL_LIF_EXP;
 	size_t n = p->size;
-	p->v = calloc(n, sizeof(double));
-	p->ref = calloc(n, sizeof(uint32_t));
+	p->v = mem_array(n, sizeof(double));
+	p->ref = mem_array(n, sizeof(uint32_t));
 	if (exp_syn) {
-		p->x1 = calloc(n, sizeof(double));
-		p->x2 = calloc(n, sizeof(double));
+		p->x1 = mem_array(n, sizeof(double));
+		p->x2 = mem_array(n, sizeof(double));
 	}
 	if (!p->v || !p->ref || (exp_syn && (!p->x1 || !p->x2))) {
 		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory for population '%s'",
@@ -86,7 +87,7 @@ static int lif_setup(const snn_net *net, double dt_ms, struct pop_rt *p, snn_dia
 		}
 		lif_fill(&p->lif, vals, dt_ms, exp_syn);
 	} else {
-		p->lif_het = malloc(n * sizeof(struct lif_prop));
+		p->lif_het = mem_array_raw(n, sizeof(struct lif_prop));
 		if (!p->lif_het) {
 			return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0,
 					      "out of memory for population '%s'", p->ir->name);

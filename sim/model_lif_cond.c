@@ -12,6 +12,7 @@
 
 #include "model_lif_cond.h"
 #include "model_rt.h"
+#include "mem_int.h"
 
 static void cond_fill(struct cond_prop *P, const double *v, double h)
 {
@@ -34,10 +35,10 @@ static void cond_fill(struct cond_prop *P, const double *v, double h)
 static int cond_setup(const snn_net *net, double dt_ms, struct pop_rt *p, snn_diag *d)
 {
 	size_t n = p->size;
-	p->v = calloc(n, sizeof(double));
-	p->x1 = calloc(n, sizeof(double));
-	p->x2 = calloc(n, sizeof(double));
-	p->ref = calloc(n, sizeof(uint32_t));
+	p->v = mem_array(n, sizeof(double));
+	p->x1 = mem_array(n, sizeof(double));
+	p->x2 = mem_array(n, sizeof(double));
+	p->ref = mem_array(n, sizeof(uint32_t));
 	if (!p->v || !p->x1 || !p->x2 || !p->ref) {
 		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory for population '%s'",
 				      p->ir->name);
@@ -49,7 +50,7 @@ static int cond_setup(const snn_net *net, double dt_ms, struct pop_rt *p, snn_di
 		}
 		cond_fill(&p->cond, vals, dt_ms);
 	} else {
-		p->cond_het = malloc(n * sizeof(struct cond_prop));
+		p->cond_het = mem_array_raw(n, sizeof(struct cond_prop));
 		if (!p->cond_het) {
 			return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0,
 					      "out of memory for population '%s'", p->ir->name);

@@ -12,6 +12,7 @@
 
 #include "model_loihi.h"
 #include "model_rt.h"
+#include "mem_int.h"
 
 /* Range and integrality of each parameter (the chip's register widths). */
 static const struct {
@@ -62,9 +63,9 @@ static int loihi_setup(const snn_net *net, double dt_ms, struct pop_rt *p, snn_d
 {
 	(void)dt_ms;
 	size_t n = p->size;
-	p->lu = calloc(n ? n : 1, sizeof(int32_t));
-	p->lv = calloc(n ? n : 1, sizeof(int32_t));
-	p->ref = calloc(n ? n : 1, sizeof(uint32_t));
+	p->lu = mem_array(n, sizeof(int32_t));
+	p->lv = mem_array(n, sizeof(int32_t));
+	p->ref = mem_array(n, sizeof(uint32_t));
 	if (!p->lu || !p->lv || !p->ref) {
 		goto nomem;
 	}
@@ -78,7 +79,7 @@ static int loihi_setup(const snn_net *net, double dt_ms, struct pop_rt *p, snn_d
 		}
 		loihi_fill(&p->loihi, vals);
 	} else {
-		p->loihi_het = malloc(n * sizeof(struct loihi_prop));
+		p->loihi_het = mem_array_raw(n, sizeof(struct loihi_prop));
 		if (!p->loihi_het) {
 			goto nomem;
 		}

@@ -12,6 +12,7 @@
 
 #include "model_nir.h"
 #include "model_rt.h"
+#include "mem_int.h"
 #include "snn/nir_conv.h"
 
 /* Decay and input gain of a leaky state with time constant tau over h (ms). */
@@ -79,9 +80,9 @@ static int nir_setup(const snn_net *net, double dt_ms, struct pop_rt *p, snn_dia
 		}
 		return SNN_OK;
 	}
-	p->v = calloc(n, sizeof(double));
+	p->v = mem_array(n, sizeof(double));
 	if (p->model == MODEL_NIR_CUBA_LI || p->model == MODEL_NIR_CUBA_LIF) {
-		p->x1 = calloc(n, sizeof(double));
+		p->x1 = mem_array(n, sizeof(double));
 		if (!p->x1) {
 			goto nomem;
 		}
@@ -99,7 +100,7 @@ static int nir_setup(const snn_net *net, double dt_ms, struct pop_rt *p, snn_dia
 		return SNN_OK;
 	}
 per_neuron:
-	p->nir_het = malloc(n * sizeof(struct nir_prop));
+	p->nir_het = mem_array_raw(n, sizeof(struct nir_prop));
 	if (!p->nir_het) {
 		goto nomem;
 	}

@@ -13,6 +13,7 @@
 #include "model_rt.h"
 #include "model_source.h"
 #include "rng_int.h"
+#include "mem_int.h"
 
 static int source_setup(const snn_net *net, double dt_ms, struct pop_rt *p, snn_diag *d)
 {
@@ -21,8 +22,8 @@ static int source_setup(const snn_net *net, double dt_ms, struct pop_rt *p, snn_
 	if (p->model == MODEL_SPIKE_SOURCE) {
 		uint64_t total = ir->train_off ? ir->train_off[ir->size] : 0;
 		p->train_off = ir->train_off;
-		p->train_step = malloc((total ? total : 1) * sizeof(uint32_t));
-		p->cursor = calloc(ir->size, sizeof(uint64_t));
+		p->train_step = mem_array_raw(total, sizeof(uint32_t));
+		p->cursor = mem_array(ir->size, sizeof(uint64_t));
 		if (!p->train_step || !p->cursor) {
 			return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0,
 					      "out of memory for population '%s'", ir->name);

@@ -14,10 +14,11 @@
 #include "nir_int.h"
 #include "sha256_int.h"
 #include "snn/units.h"
+#include "mem_int.h"
 
 snn_net *net_new(void)
 {
-	snn_net *net = calloc(1, sizeof(*net));
+	snn_net *net = mem_zalloc(sizeof(*net));
 	if (!net) {
 		return NULL;
 	}
@@ -33,20 +34,20 @@ void proj_explicit_free(struct proj_explicit *x)
 	if (!x) {
 		return;
 	}
-	free(x->w);
-	free(x->row);
-	free(x->col);
-	free(x->val);
-	free(x->conv.kernel);
-	free(x->bias);
-	free(x->pre_delay);
-	free(x);
+	mem_free(x->w);
+	mem_free(x->row);
+	mem_free(x->col);
+	mem_free(x->val);
+	mem_free(x->conv.kernel);
+	mem_free(x->bias);
+	mem_free(x->pre_delay);
+	mem_free(x);
 }
 
 void value_free(struct value *v)
 {
 	if (v) {
-		free(v->arr);
+		mem_free(v->arr);
 		v->arr = NULL;
 	}
 }
@@ -111,7 +112,7 @@ int net_draw_init(const snn_net *net, const struct population *p, int var, uint3
 
 static void population_free(struct population *p, const struct model *m)
 {
-	free(p->name);
+	mem_free(p->name);
 	if (p->params) {
 		for (int i = 0; i < m->n_params; i++) {
 			value_free(&p->params[i]);
@@ -122,10 +123,10 @@ static void population_free(struct population *p, const struct model *m)
 			value_free(&p->init[i]);
 		}
 	}
-	free(p->params);
-	free(p->init);
-	free(p->train_off);
-	free(p->train_ms);
+	mem_free(p->params);
+	mem_free(p->init);
+	mem_free(p->train_off);
+	mem_free(p->train_ms);
 }
 
 void snn_net_free(snn_net *net)
@@ -136,39 +137,39 @@ void snn_net_free(snn_net *net)
 	for (uint32_t i = 0; i < net->n_pops; i++) {
 		population_free(&net->pops[i], net->pops[i].model);
 	}
-	free(net->pops);
+	mem_free(net->pops);
 	for (uint32_t i = 0; i < net->n_projs; i++) {
 		value_free(&net->projs[i].weight);
 		value_free(&net->projs[i].delay);
 		proj_explicit_free(net->projs[i].x);
-		free(net->projs[i].pre.ids);
-		free(net->projs[i].post.ids);
+		mem_free(net->projs[i].pre.ids);
+		mem_free(net->projs[i].post.ids);
 	}
-	free(net->projs);
+	mem_free(net->projs);
 	for (uint32_t i = 0; i < net->n_stims; i++) {
-		free(net->stims[i].to.ids);
-		free(net->stims[i].times_ms);
-		free(net->stims[i].amps_pa);
+		mem_free(net->stims[i].to.ids);
+		mem_free(net->stims[i].times_ms);
+		mem_free(net->stims[i].amps_pa);
 	}
-	free(net->stims);
+	mem_free(net->stims);
 	for (uint32_t i = 0; i < net->spikes.n_sets; i++) {
-		free(net->spikes.sets[i].ids);
+		mem_free(net->spikes.sets[i].ids);
 	}
-	free(net->spikes.sets);
-	free(net->spikes.file);
+	mem_free(net->spikes.sets);
+	mem_free(net->spikes.file);
 	for (uint32_t i = 0; i < net->n_traces; i++) {
-		free(net->traces[i].who.ids);
-		free(net->traces[i].file);
+		mem_free(net->traces[i].who.ids);
+		mem_free(net->traces[i].file);
 	}
-	free(net->traces);
+	mem_free(net->traces);
 	for (uint32_t i = 0; i < net->n_files; i++) {
-		free(net->files[i]);
+		mem_free(net->files[i]);
 	}
-	free(net->files);
-	free(net->source_path);
-	free(net->source_text);
+	mem_free(net->files);
+	mem_free(net->source_path);
+	mem_free(net->source_text);
 	nir_info_free(net->nir);
-	free(net);
+	mem_free(net);
 }
 
 const char *net_intern_file(snn_net *net, const char *path)
@@ -178,12 +179,12 @@ const char *net_intern_file(snn_net *net, const char *path)
 			return net->files[i];
 		}
 	}
-	char **f = realloc(net->files, (net->n_files + 1) * sizeof(*f));
+	char **f = mem_resize(net->files, (size_t)net->n_files + 1, sizeof(*f));
 	if (!f) {
 		return NULL;
 	}
 	net->files = f;
-	char *copy = strdup(path);
+	char *copy = mem_strdup(path);
 	if (!copy) {
 		return NULL;
 	}
@@ -196,7 +197,7 @@ static void *grow(void **arr, uint32_t *n, uint32_t *cap, size_t size)
 {
 	if (*n == *cap) {
 		uint32_t c = *cap ? *cap * 2 : 4;
-		void *a = realloc(*arr, (size_t)c * size);
+		void *a = mem_resize(*arr, c, size);
 		if (!a) {
 			return NULL;
 		}
@@ -249,10 +250,10 @@ int net_finalize(snn_net *net, snn_diag *d)
 
 int net_set_source(snn_net *net, const char *path, const char *text, size_t len)
 {
-	free(net->source_path);
-	free(net->source_text);
-	net->source_path = strdup(path);
-	net->source_text = malloc(len + 1);
+	mem_free(net->source_path);
+	mem_free(net->source_text);
+	net->source_path = mem_strdup(path);
+	net->source_text = mem_alloc(len + 1);
 	if (!net->source_path || !net->source_text) {
 		return SNN_ENOMEM;
 	}

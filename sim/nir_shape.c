@@ -12,6 +12,7 @@
 
 #include "mem_int.h"
 #include "nir_graph_int.h"
+#include "util_int.h"
 
 static bool shape_eq(const struct nir_shape *a, const struct nir_shape *b)
 {
@@ -274,12 +275,6 @@ static int push(uint32_t **v, uint32_t *n, uint32_t *cap, uint32_t x)
 	}
 	(*v)[(*n)++] = x;
 	return 0;
-}
-
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	return (x > y) - (x < y);
 }
 
 /* Fills pred and succ lists from the edges, each sorted by node index so that

@@ -11,12 +11,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "mem_int.h"
 #include "outfile_int.h"
 
 char *outfile_temp_name(const char *path)
 {
 	size_t n = strlen(path) + 32;
-	char *t = malloc(n);
+	char *t = mem_alloc(n);
 	if (t) {
 		snprintf(t, n, "%s.tmp%ld", path, (long)getpid());
 	}

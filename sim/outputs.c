@@ -21,7 +21,18 @@ int outputs_plan(struct engine_outputs *o, const snn_net *net, uint32_t n_neuron
 	o->pop_spikes = mem_array(net->n_pops, sizeof(uint64_t));
 	o->spike_pop_slot = mem_array_raw(net->n_pops, sizeof(int32_t));
 	o->traces = mem_array(net->n_traces, sizeof(struct trace_writer *));
-	if (!o->rec_mask || !o->pop_spikes || !o->spike_pop_slot || !o->traces) {
+	/* The statistics' arrays are made now, not when the run ends: once the
+	 * files are committed nothing may fail. */
+	uint32_t nv = 0;
+	for (uint32_t i = 0; i < net->n_pops; i++) {
+		nv += !net->pops[i].hidden;
+	}
+	o->stat_names = mem_array(nv, sizeof(char *));
+	o->stat_sizes = mem_array(nv, sizeof(uint32_t));
+	o->stat_spikes = mem_array(nv, sizeof(uint64_t));
+	o->stat_rates = mem_array(nv, sizeof(double));
+	if (!o->rec_mask || !o->pop_spikes || !o->spike_pop_slot || !o->traces || !o->stat_names ||
+	    !o->stat_sizes || !o->stat_spikes || !o->stat_rates) {
 		return mem_nomem(d);
 	}
 	o->n_traces = net->n_traces;
@@ -203,17 +214,8 @@ void outputs_free(struct engine_outputs *o)
 int outputs_fill_stats(struct engine_outputs *o, double bio_ms, snn_stats *st)
 {
 	const snn_net *net = o->net;
-	uint32_t nv = 0;
-	for (uint32_t i = 0; i < net->n_pops; i++) {
-		nv += !net->pops[i].hidden;
-	}
-	free_stat_arrays(o);
-	o->stat_names = mem_array(nv, sizeof(char *));
-	o->stat_sizes = mem_array(nv, sizeof(uint32_t));
-	o->stat_spikes = mem_array(nv, sizeof(uint64_t));
-	o->stat_rates = mem_array(nv, sizeof(double));
-	if (!o->stat_names || !o->stat_sizes || !o->stat_spikes || !o->stat_rates) {
-		return SNN_ENOMEM;
+	if (!o->stat_names) {
+		return SNN_ENOMEM; /* outputs_plan failed or never ran */
 	}
 	st->spikes = 0;
 	st->neurons = 0;
@@ -232,7 +234,7 @@ int outputs_fill_stats(struct engine_outputs *o, double bio_ms, snn_stats *st)
 		o->stat_rates[k] = bio_ms > 0 ? (double)c / (p->size * bio_ms * 1e-3) : 0.0;
 		k++;
 	}
-	st->n_pops = nv;
+	st->n_pops = k;
 	st->pop_names = o->stat_names;
 	st->pop_sizes = o->stat_sizes;
 	st->pop_spikes = o->stat_spikes;

@@ -59,8 +59,10 @@ void outputs_abort(struct engine_outputs *o);
 void outputs_free(struct engine_outputs *o);
 /* Fills the per-population part of st from o->pop_spikes over bio_ms of
  * biological time: spikes (all populations), neurons and the arrays of the
- * visible populations (owned by o, replaced at each call), spike file and
- * peak memory. Returns SNN_OK or SNN_ENOMEM (without a message). */
+ * visible populations (owned by o, made by outputs_plan and filled again at
+ * each call), spike file and peak memory. It allocates nothing, so that it
+ * cannot fail after outputs_commit: SNN_OK, or SNN_ENOMEM (without a message)
+ * when outputs_plan did not get its arrays. */
 int outputs_fill_stats(struct engine_outputs *o, double bio_ms, snn_stats *st);
 
 #endif

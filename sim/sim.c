@@ -10,6 +10,7 @@
 
 #include "engines_int.h"
 #include "net_int.h"
+#include "mem_int.h"
 
 struct snn_sim {
 	const struct engine_ops *ops;
@@ -58,19 +59,19 @@ int snn_sim_new(const snn_net *net, const snn_sim_options *opt, snn_sim **out, s
 	if (!ops) {
 		return SNN_EUNSUP;
 	}
-	snn_sim *s = calloc(1, sizeof(*s));
+	snn_sim *s = mem_zalloc(sizeof(*s));
 	if (!s) {
-		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		return mem_nomem(d);
 	}
 	s->ops = ops;
 	if (opt && (opt->steps || opt->no_outputs)) {
 		/* the engines read the duration and the records from the network:
 		 * they get a shallow copy (borrowing every array) that says what
 		 * the options ask for */
-		s->view = malloc(sizeof(*s->view));
+		s->view = mem_alloc(sizeof(*s->view));
 		if (!s->view) {
-			free(s);
-			return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+			mem_free(s);
+			return mem_nomem(d);
 		}
 		*s->view = *net;
 		s->opt = *opt;
@@ -88,8 +89,8 @@ int snn_sim_new(const snn_net *net, const snn_sim_options *opt, snn_sim **out, s
 	}
 	int rc = ops->create(net, opt, &s->impl, d);
 	if (rc != SNN_OK) {
-		free(s->view);
-		free(s);
+		mem_free(s->view);
+		mem_free(s);
 		return rc;
 	}
 	*out = s;
@@ -117,6 +118,6 @@ void snn_sim_free(snn_sim *s)
 		return;
 	}
 	s->ops->destroy(s->impl);
-	free(s->view);
-	free(s);
+	mem_free(s->view);
+	mem_free(s);
 }

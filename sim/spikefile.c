@@ -116,13 +116,15 @@ static void write_provenance_csv(FILE *f, const snn_provenance *p)
 	}
 }
 
+/* Creates one population's group and datasets and its buffers: SNN_OK,
+ * SNN_EIO (HDF5 failed) or SNN_ENOMEM. */
 static int open_pop_h5(struct snn_spike_writer *w, struct pop_out *po, hid_t spikes)
 {
 	hid_t gcpl = h5_gcpl();
 	po->grp = H5Gcreate2(spikes, po->name, H5P_DEFAULT, gcpl, H5P_DEFAULT);
 	H5Pclose(gcpl);
 	if (po->grp < 0) {
-		return -1;
+		return SNN_EIO;
 	}
 	/* SONATA's sorting attribute: an enum of none, by_id, by_time. */
 	hid_t et = H5Tenum_create(H5T_NATIVE_UINT8);
@@ -145,12 +147,12 @@ static int open_pop_h5(struct snn_spike_writer *w, struct pop_out *po, hid_t spi
 	po->ds_t = h5_create_extendable(po->grp, "timestamps", H5T_IEEE_F64LE, SPIKE_CHUNK);
 	po->ds_id = h5_create_extendable(po->grp, "node_ids", H5T_STD_U64LE, SPIKE_CHUNK);
 	if (rc < 0 || po->ds_t < 0 || po->ds_id < 0 || h5_attr_str(po->ds_t, "units", "ms") < 0) {
-		return -1;
+		return SNN_EIO;
 	}
 	po->buf_t = mem_array_raw(SPIKE_CHUNK, sizeof(double));
 	po->buf_id = mem_array_raw(SPIKE_CHUNK, sizeof(uint64_t));
 	(void)w;
-	return (po->buf_t && po->buf_id) ? 0 : -1;
+	return (po->buf_t && po->buf_id) ? SNN_OK : SNN_ENOMEM;
 }
 
 static void close_all(struct snn_spike_writer *w)
@@ -246,16 +248,20 @@ int snn_spike_writer_open(const char *path, enum snn_spike_format format,
 	hid_t gcpl = h5_gcpl();
 	hid_t spikes = H5Gcreate2(w->file, "spikes", H5P_DEFAULT, gcpl, H5P_DEFAULT);
 	H5Pclose(gcpl);
-	int rc = spikes < 0 ? -1 : 0;
-	for (size_t i = 0; rc == 0 && i < n_pops; i++) {
+	int rc = spikes < 0 ? SNN_EIO : SNN_OK;
+	for (size_t i = 0; rc == SNN_OK && i < n_pops; i++) {
 		w->pops[i].name = mem_strdup(pop_names[i]);
-		rc = w->pops[i].name ? open_pop_h5(w, &w->pops[i], spikes) : -1;
+		rc = w->pops[i].name ? open_pop_h5(w, &w->pops[i], spikes) : SNN_ENOMEM;
 	}
 	if (spikes >= 0) {
 		H5Gclose(spikes);
 	}
 	h5_quiet_end(&q);
-	if (rc < 0) {
+	if (rc == SNN_ENOMEM) {
+		snn_spike_writer_abort(w);
+		return mem_nomem(d);
+	}
+	if (rc != SNN_OK) {
 		snn_spike_writer_abort(w);
 		return snn_diag_error(d, SNN_EIO, path, 0, 0, "cannot create the spike datasets");
 	}

@@ -21,6 +21,7 @@
 #include "bigmem_int.h"
 #include "connect_int.h"
 #include "engine_int.h"
+#include "mem_int.h"
 
 struct shared {
 	struct conn *conns;
@@ -34,17 +35,17 @@ struct shared {
 int synapses_shared_new(struct grid_sim *s, void **out, snn_diag *d)
 {
 	const snn_net *net = s->net;
-	struct shared *sh = calloc(1, sizeof(*sh));
+	struct shared *sh = mem_zalloc(sizeof(*sh));
 	if (!sh) {
-		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		return mem_nomem(d);
 	}
 	*out = sh;
-	sh->conns = calloc(net->n_projs ? net->n_projs : 1, sizeof(struct conn));
-	sh->by_post = calloc(net->n_pops ? net->n_pops : 1, sizeof(uint32_t *));
-	sh->n_by_post = calloc(net->n_pops ? net->n_pops : 1, sizeof(uint32_t));
-	sh->src_driven = calloc(net->n_projs ? net->n_projs : 1, sizeof(uint32_t));
+	sh->conns = mem_array(net->n_projs, sizeof(struct conn));
+	sh->by_post = mem_array(net->n_pops, sizeof(uint32_t *));
+	sh->n_by_post = mem_array(net->n_pops, sizeof(uint32_t));
+	sh->src_driven = mem_array(net->n_projs, sizeof(uint32_t));
 	if (!sh->conns || !sh->by_post || !sh->n_by_post || !sh->src_driven) {
-		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		return mem_nomem(d);
 	}
 	for (uint32_t i = 0; i < net->n_projs; i++) {
 		int rc = conn_prepare(&sh->conns[i], net, i, net->sim.seed, d);
@@ -60,9 +61,9 @@ int synapses_shared_new(struct grid_sim *s, void **out, snn_diag *d)
 			continue;
 		}
 		uint32_t t = pr->post.pop;
-		uint32_t *v = realloc(sh->by_post[t], (sh->n_by_post[t] + 1) * sizeof(uint32_t));
+		uint32_t *v = mem_resize(sh->by_post[t], (size_t)sh->n_by_post[t] + 1, sizeof(uint32_t));
 		if (!v) {
-			return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+			return mem_nomem(d);
 		}
 		sh->by_post[t] = v;
 		v[sh->n_by_post[t]++] = i;
@@ -80,13 +81,13 @@ void synapses_shared_free(struct grid_sim *s, void *p)
 		conn_release(&sh->conns[i]);
 	}
 	for (uint32_t i = 0; sh->by_post && i < s->net->n_pops; i++) {
-		free(sh->by_post[i]);
+		mem_free(sh->by_post[i]);
 	}
-	free(sh->by_post);
-	free(sh->n_by_post);
-	free(sh->src_driven);
-	free(sh->conns);
-	free(sh);
+	mem_free(sh->by_post);
+	mem_free(sh->n_by_post);
+	mem_free(sh->src_driven);
+	mem_free(sh->conns);
+	mem_free(sh);
 }
 
 void synapses_free_block(struct syn_block *b)
@@ -259,14 +260,14 @@ static int make_runs(struct grid_sim *s, struct syn_block *b, uint16_t *key)
 		uint64_t len = b->row_syn[src + 1] - b->row_syn[src];
 		maxrow = len > maxrow ? len : maxrow;
 	}
-	uint16_t *tk = malloc((maxrow ? maxrow : 1) * sizeof(uint16_t));
-	uint16_t *tt = malloc((maxrow ? maxrow : 1) * sizeof(uint16_t));
-	float *tw = malloc((maxrow ? maxrow : 1) * sizeof(float));
+	uint16_t *tk = mem_array_raw(maxrow, sizeof(uint16_t));
+	uint16_t *tt = mem_array_raw(maxrow, sizeof(uint16_t));
+	float *tw = mem_array_raw(maxrow, sizeof(float));
 	b->row_run = big_alloc(((size_t)N + 1) * sizeof(uint32_t));
 	if (!tk || !tt || !tw || !b->row_run) {
-		free(tk);
-		free(tt);
-		free(tw);
+		mem_free(tk);
+		mem_free(tt);
+		mem_free(tw);
 		return -1;
 	}
 	for (uint32_t src = 0; src < N; src++) {
@@ -276,9 +277,9 @@ static int make_runs(struct grid_sim *s, struct syn_block *b, uint16_t *key)
 			nruns += (i == a || key[i] != key[i - 1]);
 		}
 	}
-	free(tk);
-	free(tt);
-	free(tw);
+	mem_free(tk);
+	mem_free(tt);
+	mem_free(tw);
 	if (nruns > UINT32_MAX) {
 		return -1;
 	}
@@ -359,7 +360,7 @@ void synapses_build_thread(struct grid_sim *s, struct thread_rt *t, void *shared
 	struct shared *sh = shared;
 	uint32_t n = t->hi - t->lo;
 	t->n_blocks = n ? (n + SYN_BLOCK_MAX - 1) / SYN_BLOCK_MAX : 0;
-	t->blocks = calloc(t->n_blocks ? t->n_blocks : 1, sizeof(struct syn_block));
+	t->blocks = mem_array(t->n_blocks, sizeof(struct syn_block));
 	if (!t->blocks) {
 		fail(t, SNN_ENOMEM, NULL, "out of memory for the synapse tables");
 		return;
@@ -414,7 +415,7 @@ void synapses_bound_thread(struct grid_sim *s, struct thread_rt *t, double *popm
 {
 	uint32_t slice = t->hi - t->lo;
 	uint32_t nch = s->n_ch;
-	double *acc = calloc((size_t)(slice ? slice : 1) * nch, sizeof(double));
+	double *acc = mem_array((size_t)slice * nch, sizeof(double));
 	if (!acc) {
 		fail(t, SNN_ENOMEM, NULL, "out of memory while sizing the input buffers");
 		return;
@@ -447,7 +448,7 @@ void synapses_bound_thread(struct grid_sim *s, struct thread_rt *t, double *popm
 			}
 		}
 	}
-	free(acc);
+	mem_free(acc);
 }
 
 int synapses_choose_shifts(struct grid_sim *s, const double *popmax, snn_diag *d)

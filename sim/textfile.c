@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mem_int.h"
 #include "textfile_int.h"
 
 int textfile_read(const char *path, char **text, size_t *len, snn_diag *d)
@@ -20,7 +21,7 @@ int textfile_read(const char *path, char **text, size_t *len, snn_diag *d)
 		return snn_diag_error(d, SNN_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
 	}
 	size_t cap = 4096, n = 0;
-	char *buf = malloc(cap);
+	char *buf = mem_alloc(cap);
 	int rc = SNN_OK;
 	if (!buf) {
 		rc = snn_diag_error(d, SNN_ENOMEM, path, 0, 0, "out of memory");
@@ -32,7 +33,7 @@ int textfile_read(const char *path, char **text, size_t *len, snn_diag *d)
 				rc = snn_diag_error(d, SNN_ERANGE, path, 0, 0, "file is too large");
 				goto out_free;
 			}
-			char *b = realloc(buf, cap * 2);
+			char *b = mem_resize(buf, cap, 2);
 			if (!b) {
 				rc = snn_diag_error(d, SNN_ENOMEM, path, 0, 0, "out of memory");
 				goto out_free;
@@ -60,7 +61,7 @@ int textfile_read(const char *path, char **text, size_t *len, snn_diag *d)
 	fclose(f);
 	return SNN_OK;
 out_free:
-	free(buf);
+	mem_free(buf);
 out_close:
 	fclose(f);
 	return rc;

@@ -810,7 +810,7 @@ static void parse_spike_stimulus(struct ld *l, const yaml_node_t *n, const yaml_
 		char pname[64];
 		snprintf(pname, sizeof(pname), "@stimulus%zu.%u", index + 1, j);
 		struct population *p = net_add_population(l->net);
-		if (p && !(p->name = strdup(pname))) {
+		if (p && !(p->name = mem_strdup(pname))) {
 			l->net->n_pops--; /* a nameless population would crash later lookups */
 			p = NULL;
 		}
@@ -1067,7 +1067,7 @@ static void parse_record_spikes(struct ld *l, const yaml_node_t *n)
 		for (uint32_t i = 0; i < l->net->n_pops; i++) {
 			cnt += !l->net->pops[i].hidden;
 		}
-		r->sets = calloc(cnt ? cnt : 1, sizeof(*r->sets));
+		r->sets = mem_array(cnt, sizeof(*r->sets));
 		if (!r->sets) {
 			oom(l);
 			return;
@@ -1094,7 +1094,7 @@ static void parse_record_spikes(struct ld *l, const yaml_node_t *n)
 	}
 	yaml_node_t *fn = map_get(l, n, "file");
 	const char *f;
-	if (fn && get_string(l, fn, "file", &f) && !(r->file = strdup(f))) {
+	if (fn && get_string(l, fn, "file", &f) && !(r->file = mem_strdup(f))) {
 		oom(l);
 	}
 	l->net->record_spikes = true;

@@ -16,6 +16,7 @@
 
 #include "mem_int.h"
 #include "snn/spikes.h"
+#include "util_int.h"
 #include "yaml_values_int.h"
 
 /* ------------------------------------------------------------------ helpers */
@@ -597,12 +598,6 @@ static void unknown_pop(struct ld *l, const yaml_node_t *n, const char *name)
 	char all[256];
 	list_pops(l, all, sizeof(all));
 	err(l, n, "unknown population '%s'; the config defines: %s", name, all[0] ? all : "none");
-}
-
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	return (x > y) - (x < y);
 }
 
 /* A set of neurons: "name", "name[a:b]" (either bound may be left out), or

@@ -17,19 +17,20 @@
 #include "font_int.h"
 #include "outfile_int.h"
 #include "snn/image.h"
+#include "mem_int.h"
 
 snn_image *snn_image_new(uint32_t w, uint32_t h, uint32_t rgb)
 {
 	if (w == 0 || h == 0 || w > SNN_IMAGE_MAX_SIDE || h > SNN_IMAGE_MAX_SIDE) {
 		return NULL;
 	}
-	snn_image *img = malloc(sizeof(*img));
+	snn_image *img = mem_alloc(sizeof(*img));
 	if (!img) {
 		return NULL;
 	}
-	img->px = malloc((size_t)w * h * sizeof(uint32_t));
+	img->px = mem_array_raw((size_t)w * h, sizeof(uint32_t));
 	if (!img->px) {
-		free(img);
+		mem_free(img);
 		return NULL;
 	}
 	img->w = w;
@@ -45,8 +46,8 @@ void snn_image_free(snn_image *img)
 	if (!img) {
 		return;
 	}
-	free(img->px);
-	free(img);
+	mem_free(img->px);
+	mem_free(img);
 }
 
 /* Clips [x, x + w) x [y, y + h) to the image; false when nothing is left. */
@@ -194,7 +195,7 @@ int snn_image_write_png(const snn_image *img, const char *path, snn_diag *d)
 {
 	int rc = SNN_OK;
 	char *tmp = outfile_temp_name(path);
-	uint8_t *rgb = malloc((size_t)img->w * img->h * 3);
+	uint8_t *rgb = mem_array_raw((size_t)img->w * img->h, 3);
 	if (!tmp || !rgb) {
 		rc = snn_diag_error(d, SNN_ENOMEM, path, 0, 0, "out of memory");
 		goto out_free;
@@ -220,8 +221,8 @@ int snn_image_write_png(const snn_image *img, const char *path, snn_diag *d)
 	}
 	rc = outfile_commit(tmp, path, d);
 out_free:
-	free(rgb);
-	free(tmp);
+	mem_free(rgb);
+	mem_free(tmp);
 	return rc;
 }
 
@@ -251,7 +252,7 @@ int snn_image_read_png(const char *path, snn_image **out, snn_diag *d)
 	}
 	pi.format = PNG_FORMAT_RGB;
 	img = snn_image_new(pi.width, pi.height, 0);
-	rgb = malloc((size_t)pi.width * pi.height * 3);
+	rgb = mem_array_raw((size_t)pi.width * pi.height, 3);
 	if (!img || !rgb) {
 		rc = snn_diag_error(d, SNN_ENOMEM, path, 0, 0, "out of memory");
 		png_image_free(&pi);
@@ -270,7 +271,7 @@ int snn_image_read_png(const char *path, snn_image **out, snn_diag *d)
 	img = NULL;
 out_free:
 	snn_image_free(img);
-	free(rgb);
+	mem_free(rgb);
 out_close:
 	fclose(f);
 	return rc;

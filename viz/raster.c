@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "snn/raster.h"
+#include "mem_int.h"
 
 struct rpop {
 	char *name;
@@ -30,7 +31,7 @@ struct snn_raster {
 
 snn_raster *snn_raster_new(void)
 {
-	return calloc(1, sizeof(snn_raster));
+	return mem_zalloc(sizeof(snn_raster));
 }
 
 void snn_raster_free(snn_raster *r)
@@ -39,12 +40,12 @@ void snn_raster_free(snn_raster *r)
 		return;
 	}
 	for (size_t i = 0; i < r->n_pops; i++) {
-		free(r->pops[i].name);
-		free(r->pops[i].t);
-		free(r->pops[i].id);
+		mem_free(r->pops[i].name);
+		mem_free(r->pops[i].t);
+		mem_free(r->pops[i].id);
 	}
-	free(r->pops);
-	free(r);
+	mem_free(r->pops);
+	mem_free(r);
 }
 
 int snn_raster_add_population(snn_raster *r, const char *name, uint32_t size, size_t *index,
@@ -61,18 +62,18 @@ int snn_raster_add_population(snn_raster *r, const char *name, uint32_t size, si
 	}
 	if (r->n_pops == r->cap_pops) {
 		size_t c = r->cap_pops ? r->cap_pops * 2 : 8;
-		struct rpop *p = realloc(r->pops, c * sizeof(*p));
+		struct rpop *p = mem_resize(r->pops, c, sizeof(*p));
 		if (!p) {
-			return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+			return mem_nomem(d);
 		}
 		r->pops = p;
 		r->cap_pops = c;
 	}
 	struct rpop *p = &r->pops[r->n_pops];
 	memset(p, 0, sizeof(*p));
-	p->name = strdup(name);
+	p->name = mem_strdup(name);
 	if (!p->name) {
-		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		return mem_nomem(d);
 	}
 	p->size = size;
 	p->id_bound = size;
@@ -99,12 +100,12 @@ static int reserve(struct rpop *p, size_t extra)
 	if (c > SIZE_MAX / sizeof(double)) {
 		return -1;
 	}
-	double *t = realloc(p->t, c * sizeof(double));
+	double *t = mem_resize(p->t, c, sizeof(double));
 	if (!t) {
 		return -1;
 	}
 	p->t = t;
-	uint32_t *id = realloc(p->id, c * sizeof(uint32_t));
+	uint32_t *id = mem_resize(p->id, c, sizeof(uint32_t));
 	if (!id) {
 		return -1;
 	}
@@ -141,7 +142,7 @@ int snn_raster_append(snn_raster *r, size_t pop, const double *t_ms, const uint6
 		}
 	}
 	if (reserve(p, n) != 0) {
-		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		return mem_nomem(d);
 	}
 	for (size_t k = 0; k < n; k++) {
 		p->t[p->n + k] = t_ms[k];
@@ -201,7 +202,7 @@ static int fill_pop(struct rpop *p, const snn_spike_population *sp, snn_diag *d)
 {
 	size_t n = (size_t)sp->n;
 	if (sp->n > SIZE_MAX / 2 || reserve(p, n) != 0) {
-		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		return mem_nomem(d);
 	}
 	bool sorted = true;
 	uint32_t bound = 0;
@@ -221,16 +222,16 @@ static int fill_pop(struct rpop *p, const snn_spike_population *sp, snn_diag *d)
 		}
 	}
 	if (!sorted) {
-		double *tt = malloc(n * sizeof(double));
-		uint32_t *ti = malloc(n * sizeof(uint32_t));
+		double *tt = mem_array_raw(n, sizeof(double));
+		uint32_t *ti = mem_array_raw(n, sizeof(uint32_t));
 		if (!tt || !ti) {
-			free(tt);
-			free(ti);
-			return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+			mem_free(tt);
+			mem_free(ti);
+			return mem_nomem(d);
 		}
 		sort_by_time(p->t, p->id, tt, ti, n);
-		free(tt);
-		free(ti);
+		mem_free(tt);
+		mem_free(ti);
 	}
 	p->n = n;
 	p->id_bound = bound > p->id_bound ? bound : p->id_bound;
@@ -242,7 +243,7 @@ int snn_raster_from_spikes(const snn_spike_data *s, snn_raster **out, snn_diag *
 	*out = NULL;
 	snn_raster *r = snn_raster_new();
 	if (!r) {
-		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		return mem_nomem(d);
 	}
 	int rc = SNN_OK;
 	for (size_t i = 0; i < s->n_pops; i++) {
@@ -428,17 +429,17 @@ const uint32_t *snn_raster_node_ids(const snn_raster *r, size_t pop)
 static int grow_bins(snn_raster_bins *b, size_t cells, size_t cols, snn_diag *d)
 {
 	if (cells > b->cap_count) {
-		uint32_t *c = realloc(b->count, cells * sizeof(uint32_t));
+		uint32_t *c = mem_resize(b->count, cells, sizeof(uint32_t));
 		if (!c) {
-			return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+			return mem_nomem(d);
 		}
 		b->count = c;
 		b->cap_count = cells;
 	}
 	if (cols > b->cap_cols) {
-		uint32_t *c = realloc(b->col_count, cols * sizeof(uint32_t));
+		uint32_t *c = mem_resize(b->col_count, cols, sizeof(uint32_t));
 		if (!c) {
-			return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+			return mem_nomem(d);
 		}
 		b->col_count = c;
 		b->cap_cols = cols;
@@ -523,8 +524,8 @@ void snn_raster_bins_free(snn_raster_bins *b)
 	if (!b) {
 		return;
 	}
-	free(b->count);
-	free(b->col_count);
+	mem_free(b->count);
+	mem_free(b->col_count);
 	memset(b, 0, sizeof(*b));
 }
 

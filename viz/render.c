@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "snn/view.h"
+#include "mem_int.h"
 
 #define COL_BG 0xFFFFFFu
 #define COL_FRAME 0x9A9A9Au
@@ -71,7 +72,7 @@ const char *snn_view_keys_help(void)
 
 snn_view *snn_view_new(void)
 {
-	return calloc(1, sizeof(snn_view));
+	return mem_zalloc(sizeof(snn_view));
 }
 
 void snn_view_free(snn_view *v)
@@ -80,12 +81,12 @@ void snn_view_free(snn_view *v)
 		return;
 	}
 	snn_raster_bins_free(&v->bins);
-	free(v->row_pop);
-	free(v->rates);
-	free(v->py_bin);
-	free(v->shade);
-	free(v->py_shade);
-	free(v);
+	mem_free(v->row_pop);
+	mem_free(v->rates);
+	mem_free(v->py_bin);
+	mem_free(v->shade);
+	mem_free(v->py_shade);
+	mem_free(v);
 }
 
 const snn_raster_bins *snn_view_bins(const snn_view *v)
@@ -161,7 +162,7 @@ static int grow(void **p, size_t *cap, size_t n, size_t size)
 	if (n <= *cap) {
 		return 0;
 	}
-	void *q = realloc(*p, n * size);
+	void *q = mem_resize(*p, n, size);
 	if (!q) {
 		return -1;
 	}
@@ -191,7 +192,7 @@ static int draw_raster(snn_view *v, const snn_raster *r, const snn_view_state *s
 	}
 	v->win = w;
 	if (grow((void **)&v->row_pop, &v->cap_row_pop, w.height, sizeof(int32_t)) != 0) {
-		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		return mem_nomem(d);
 	}
 	for (uint32_t b = 0; b < w.height; b++) {
 		double row = w.row0 + (b + 0.5) * (w.row1 - w.row0) / w.height;
@@ -199,7 +200,7 @@ static int draw_raster(snn_view *v, const snn_raster *r, const snn_view_state *s
 	}
 	/* per pixel row (from the bottom): its bin and colour, or -1 */
 	if (grow((void **)&v->py_bin, &v->cap_py, (size_t)a->h, sizeof(int32_t)) != 0) {
-		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		return mem_nomem(d);
 	}
 	for (int py = 0; py < a->h; py++) {
 		int32_t b = py;
@@ -210,7 +211,7 @@ static int draw_raster(snn_view *v, const snn_raster *r, const snn_view_state *s
 		v->py_bin[py] = b >= 0 && v->row_pop[b] >= 0 ? b : -1;
 	}
 	if (grow((void **)&v->py_shade, &v->cap_py_shade, (size_t)a->h, sizeof(uint32_t)) != 0) {
-		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		return mem_nomem(d);
 	}
 	/* shade by log2 of the count in eighths, relative to the largest: a
 	 * table per population of its colour over the white background, entry 0
@@ -219,7 +220,7 @@ static int draw_raster(snn_view *v, const snn_raster *r, const snn_view_state *s
 	uint32_t lmax = mx ? lg8(mx) + 8 : 1;
 	size_t np_all = snn_raster_population_count(r);
 	if (grow((void **)&v->shade, &v->cap_shade, (np_all + 1) * SHADES, sizeof(uint32_t)) != 0) {
-		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		return mem_nomem(d);
 	}
 	for (size_t i = 0; i <= np_all; i++) {
 		uint32_t col = i < np_all ? snn_raster_color(i) : COL_BG;
@@ -317,7 +318,7 @@ static int draw_rates(snn_view *v, const snn_raster *r, const snn_view_rect *a, 
 	size_t np = snn_raster_population_count(r);
 	if (grow((void **)&v->rates, &v->cap_rates, (size_t)groups * (np ? np : 1),
 		 sizeof(double)) != 0) {
-		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		return mem_nomem(d);
 	}
 	double top = 0;
 	for (size_t i = 0; i < np; i++) {
