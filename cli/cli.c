@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli_int.h"
+#include "snn/loihi.h"
 
 /* Seconds a viewer gets after the run to attach and take the rest: more for
  * the window --view started, which may still be opening. */
@@ -44,18 +45,36 @@ static int pick_word(const char *v, const char *choices)
 	return -1;
 }
 
-/* The one message of a bad or missing value. */
-static int expects(const char *prog, const struct cli_option *o, const char *v)
+/* The one message of a bad or missing value, in the command's style. */
+static int expects(const struct cli_command *c, const struct cli_option *o, const char *v)
 {
+	const char *name = o->say ? o->say : o->name;
 	bool got = v && *v;
-	fprintf(stderr, "%s: error: %s expects %s%s%s\n", prog, o->say ? o->say : o->name,
-		o->expects, got ? ", got " : "", got ? v : "");
+	if (c->style == CLI_SAY_EXPECTED) {
+		fprintf(stderr, "%s: error: %s %s: expected %s\n", c->prog, name,
+			v ? v : "(missing)", v ? o->expects : "a value");
+	} else {
+		fprintf(stderr, "%s: error: %s expects %s%s%s\n", c->prog, name, o->expects,
+			got ? ", got " : "", got ? v : "");
+	}
 	return SNN_EINVAL;
 }
 
-/* Stores value v (NULL: missing) of option o. */
-static int set_value(const char *prog, const struct cli_option *o, const char *v, void *target)
+/* Prints a failed setter's reason; returns rc. */
+static int say_diag(const char *prog, snn_diag *d, int rc)
 {
+	if (rc != SNN_OK) {
+		cli_print_diag(prog, d);
+	}
+	snn_diag_free(d);
+	return rc;
+}
+
+/* Stores value v (NULL: missing) of option o. */
+static int set_value(const struct cli_command *c, const struct cli_option *o, const char *v,
+		     void *target)
+{
+	const char *prog = c->prog;
 	char *end;
 	switch (o->kind) {
 	case CLI_FLAG:
@@ -65,7 +84,7 @@ static int set_value(const char *prog, const struct cli_option *o, const char *v
 	case CLI_INT: {
 		long x = v ? strtol(v, &end, 10) : 0;
 		if (!v || *end || x < o->min || x > o->max) {
-			return expects(prog, o, v);
+			return expects(c, o, v);
 		}
 		*(int *)field(target, o) = (int)x;
 		return SNN_OK;
@@ -73,8 +92,8 @@ static int set_value(const char *prog, const struct cli_option *o, const char *v
 	case CLI_U64: {
 		errno = 0;
 		unsigned long long x = v ? strtoull(v, &end, 10) : 0;
-		if (!v || *end || errno || v[0] == '-') {
-			return expects(prog, o, v);
+		if (!v || *end || errno || v[0] == '-' || (o->max > 0 && x > o->max)) {
+			return expects(c, o, v);
 		}
 		*(unsigned long long *)field(target, o) = x;
 		if (o->flag_offset) {
@@ -85,27 +104,43 @@ static int set_value(const char *prog, const struct cli_option *o, const char *v
 	case CLI_POSITIVE: {
 		double x = v ? strtod(v, &end) : 0;
 		if (!v || *end || !(x > 0) || x > o->max) {
-			return expects(prog, o, v);
+			return expects(c, o, v);
+		}
+		*(double *)field(target, o) = x;
+		return SNN_OK;
+	}
+	case CLI_NUMBER: {
+		double x = v ? strtod(v, &end) : 0;
+		if (!v || end == v || *end || !(x >= o->min && x <= o->max)) {
+			return expects(c, o, v);
 		}
 		*(double *)field(target, o) = x;
 		return SNN_OK;
 	}
 	case CLI_STRING:
 		if (!v || (o->min > 0 && !*v)) {
-			return expects(prog, o, v && *v ? v : NULL);
+			return expects(c, o, v && *v ? v : NULL);
 		}
 		*(const char **)field(target, o) = v;
 		return SNN_OK;
 	case CLI_CHOICE:
 		if (!v || pick_word(v, o->choices) < 0) {
-			return expects(prog, o, v);
+			return expects(c, o, v);
 		}
 		*(const char **)field(target, o) = v;
 		return SNN_OK;
+	case CLI_WORD: {
+		int k = v ? pick_word(v, o->choices) : -1;
+		if (k < 0) {
+			return expects(c, o, v);
+		}
+		*(int *)field(target, o) = k;
+		return SNN_OK;
+	}
 	case CLI_LIST: {
 		struct cli_list *l = field(target, o);
 		if (!v) {
-			return expects(prog, o, NULL);
+			return expects(c, o, NULL);
 		}
 		const char **r = realloc(l->v, (l->n + 1) * sizeof(*r));
 		if (!r) {
@@ -116,18 +151,19 @@ static int set_value(const char *prog, const struct cli_option *o, const char *v
 		l->v[l->n++] = v;
 		return SNN_OK;
 	}
-	case CLI_NIR: {
+	case CLI_NIR:
+	case CLI_CALL: {
+		if (o->kind == CLI_CALL && !v) {
+			return expects(c, o, NULL);
+		}
 		snn_diag *d = snn_diag_new();
 		if (!d) {
 			fprintf(stderr, "%s: error: out of memory\n", prog);
 			return SNN_ENOMEM;
 		}
-		int rc = snn_nir_option_set(field(target, o), o->name, v, d);
-		if (rc != SNN_OK) {
-			cli_print_diag(prog, d);
-		}
-		snn_diag_free(d);
-		return rc;
+		int rc = o->kind == CLI_NIR ? snn_nir_option_set(field(target, o), o->name, v, d)
+					    : o->set(field(target, o), o->name, v, d);
+		return say_diag(prog, d, rc);
 	}
 	}
 	return SNN_EINVAL;
@@ -169,7 +205,7 @@ int cli_parse(const struct cli_command *c, int argc, char **argv, int first, voi
 		const char *v = NULL;
 		const struct cli_option *o = match(c, argc, argv, &i, &v);
 		if (o) {
-			int rc = set_value(c->prog, o, v, target);
+			int rc = set_value(c, o, v, target);
 			if (rc != SNN_OK) {
 				return rc;
 			}
@@ -181,6 +217,10 @@ int cli_parse(const struct cli_command *c, int argc, char **argv, int first, voi
 		}
 		const char *a = argv[i];
 		bool extra = a[0] != '-' && p->n_positional == c->max_positional;
+		if ((a[0] == '-' || extra) && c->tool_says_stray) {
+			p->stray = a;
+			return SNN_EINVAL;
+		}
 		if ((a[0] == '-' || extra) && c->usage_error) {
 			fprintf(stderr, "%s: error: usage: %s\n", c->prog, c->usage_error);
 			return SNN_EINVAL;
@@ -198,6 +238,28 @@ int cli_parse(const struct cli_command *c, int argc, char **argv, int first, voi
 		p->positional[p->n_positional++] = a;
 	}
 	return SNN_OK;
+}
+
+int cli_find(int argc, char **argv, int first, const char *words)
+{
+	for (int i = first; i < argc; i++) {
+		if (pick_word(argv[i], words) >= 0) {
+			return i;
+		}
+	}
+	return 0;
+}
+
+bool cli_ends_with(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+	return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+int cli_set_placement(void *field, const char *name, const char *value, snn_diag *d)
+{
+	(void)name;
+	return snn_loihi_placement_from_name(value, field, d);
 }
 
 void cli_list_free(struct cli_list *l)

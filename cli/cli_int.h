@@ -18,14 +18,24 @@
 enum cli_kind {
 	CLI_FLAG,     /* no value: bool = true */
 	CLI_INT,      /* int, a whole number in [min, max] */
-	CLI_U64,      /* unsigned long long, a whole number >= 0 (and a bool at flag_offset) */
+	CLI_U64,      /* unsigned long long, a whole number >= 0 (<= max when max > 0; and a
+			 bool at flag_offset) */
 	CLI_POSITIVE, /* double, a number > 0 and <= max */
+	CLI_NUMBER,   /* double, a number in [min, max] */
 	CLI_STRING,   /* const char *, any text (non-empty when min > 0) */
 	CLI_CHOICE,   /* const char *, one of the words of choices */
+	CLI_WORD,     /* int, the index of the value among the words of choices */
 	CLI_LIST,     /* struct cli_list, every value in order */
 	CLI_NIR,      /* snn_nir_options: the convention named by the row (snn_nir_option_set) */
+	CLI_CALL,     /* the row's setter (a library's parser) stores the value */
 	CLI_SEE,      /* not parsed here: a second description of an option of another row */
 };
+
+/* A CLI_CALL row's setter: stores the text `value` of option `name` at
+ * `field`, or returns a status with the reason in d (printed as
+ * "PROG: error: REASON"). value is never NULL (a missing value is reported
+ * by the parser). */
+typedef int (*cli_setter)(void *field, const char *name, const char *value, snn_diag *d);
 
 /* One option: a row of a table that ends with a row whose name is NULL. */
 struct cli_option {
@@ -41,6 +51,14 @@ struct cli_option {
 	const char *help;    /* the usage text; '\n' starts a continuation line */
 	const char *say;     /* the name in messages when not `name` ("-o") */
 	size_t flag_offset;  /* CLI_U64: a bool set when given (0: none) */
+	cli_setter set;	     /* CLI_CALL: the setter */
+};
+
+/* How a bad or missing value is reported. */
+enum cli_style {
+	CLI_SAY_EXPECTS,  /* "NAME expects EXPECTS, got VALUE" (snnsim, snnemu) */
+	CLI_SAY_EXPECTED, /* "NAME VALUE: expected EXPECTS", "NAME (missing): expected a value"
+			     (snncc) */
 };
 
 /* The values of a CLI_LIST option. */
@@ -57,6 +75,9 @@ struct cli_command {
 	const char *too_many; /* "one TOO_MANY at a time (got 'A' and 'B')" */
 	const char *usage_error; /* when set, an unknown option or an extra positional prints
 				    "PROG: error: usage: USAGE_ERROR" */
+	enum cli_style style;
+	bool tool_says_stray; /* an unknown option or an extra positional stops the parse
+				 unreported, in cli_parsed.stray: the tool says why */
 };
 
 /* What cli_parse found besides the values. */
@@ -65,6 +86,7 @@ struct cli_parsed {
 	size_t n_positional;
 	unsigned groups;	/* the group bits of every option given */
 	const char *group_name; /* the name of the last option given that has a group */
+	const char *stray;	/* tool_says_stray: the unknown option or extra positional */
 };
 
 /* Parses argv[first..argc) against the command's tables into `target` and
@@ -74,6 +96,17 @@ struct cli_parsed {
  * cannot grow); SNN_OK otherwise. Lists are freed with cli_list_free. */
 int cli_parse(const struct cli_command *c, int argc, char **argv, int first, void *target,
 	      struct cli_parsed *p);
+
+/* The index in argv[first..argc) of the first argument that is one of the
+ * '|'-separated words ("--help|-h"), or 0 when none is. */
+int cli_find(int argc, char **argv, int first, const char *words);
+
+/* Whether s ends with suffix (a file name's extension: ".csv"). */
+bool cli_ends_with(const char *s, const char *suffix);
+
+/* A CLI_CALL setter for a Loihi placement (enum snn_loihi_placement at
+ * field) by snn_loihi_placement_from_name: auto, sequential, greedy, metis. */
+int cli_set_placement(void *field, const char *name, const char *value, snn_diag *d);
 
 /* Frees a list's array (not its strings, which are argv's); accepts an empty list. */
 void cli_list_free(struct cli_list *l);

@@ -163,11 +163,12 @@ static const struct cli_option *const inspect_tables[] = {nir_conventions, NULL}
 static const struct cli_option *const check_tables[] = {check_options, NULL};
 
 static const struct cli_command run_cmd = {
-	"snnsim", run_tables, 1, "config file", NULL};
+	.prog = "snnsim", .tables = run_tables, .max_positional = 1, .too_many = "config file"};
 static const struct cli_command inspect_cmd = {
-	"snnsim", inspect_tables, 1, "graph", NULL};
-static const struct cli_command check_cmd = {"snnsim", check_tables, 1, NULL,
-					     "snnsim check CONFIG [--scale F]"};
+	.prog = "snnsim", .tables = inspect_tables, .max_positional = 1, .too_many = "graph"};
+static const struct cli_command check_cmd = {
+	.prog = "snnsim", .tables = check_tables, .max_positional = 1,
+	.usage_error = "snnsim check CONFIG [--scale F]"};
 
 static void usage(FILE *out)
 {
