@@ -297,21 +297,31 @@ static int fit_and_emit(const struct cc_job *j, const struct snn_target *t,
 	return rc;
 }
 
+/* Opens the job's model, of format fmt (snn_model_detect's), through the one
+ * door every tool uses (snn_model_load): with the job's NIR conventions, and
+ * for a config its scale (ignored for the other formats). */
+static int load_model(const struct cc_job *j, enum snn_model_format fmt, snn_net **net,
+		      snn_diag *d)
+{
+	snn_load_options lo;
+	snn_load_options_init(&lo);
+	lo.nir = j->o.nir;
+	lo.scale = fmt == SNN_MODEL_CONFIG ? j->o.scale : 0.0;
+	return snn_model_load(j->model, &lo, net, d);
+}
+
 /* A config: lif populations, rule-based projections, Poisson stimuli. The
  * report compares the population rates of the quantized host run with
  * snnsim's float run of the same network over the same steps. */
 static int config_job(const struct cc_job *j, const struct snn_target *t,
 		      const struct cc_backend *be, snn_diag *d)
 {
-	snn_config_options co;
-	memset(&co, 0, sizeof(co));
-	co.scale = j->o.scale;
 	snn_net *net = NULL;
 	struct cc_model *m = NULL;
 	snn_sim *fs = NULL;
 	char *report = NULL, *buf = NULL;
 	int32_t *y = NULL;
-	int rc = snn_config_load_opts(j->model, &co, &net, d);
+	int rc = load_model(j, SNN_MODEL_CONFIG, &net, d);
 	if (rc != SNN_OK) {
 		return rc;
 	}
@@ -402,25 +412,18 @@ out:
 	return rc;
 }
 
-static bool ends_with(const char *s, const char *suf)
-{
-	size_t a = strlen(s), b = strlen(suf);
-	return a >= b && strcmp(s + a - b, suf) == 0;
-}
-
 int cc_loihi_job(const struct cc_job *j, snn_diag *d)
 {
+	enum snn_model_format fmt = snn_model_detect(j->model);
 	snn_net *net = NULL;
-	int rc;
-	if (ends_with(j->model, ".net")) {
-		rc = snn_netx_load(j->model, &net, d);
-	} else if (ends_with(j->model, ".nir") || snn_nir_is_hdf5(j->model)) {
+	int rc = load_model(j, fmt, &net, d);
+	if (rc == SNN_OK && fmt == SNN_MODEL_NIR) {
 		/* converted to loihi_lif by the function snnsim run --loihi calls,
 		 * with the same options and input: the same network */
-		snn_net *graph = NULL;
+		snn_net *graph = net;
 		snn_nir_data *in = NULL;
-		rc = snn_nir_load(j->model, &j->o.nir, &graph, d);
-		if (rc == SNN_OK && j->o.input) {
+		net = NULL;
+		if (j->o.input) {
 			rc = snn_nir_data_read(j->o.input, graph, j->o.dataset, &in, d);
 		}
 		if (rc == SNN_OK) {
@@ -432,9 +435,6 @@ int cc_loihi_job(const struct cc_job *j, snn_diag *d)
 		}
 		snn_nir_data_free(in);
 		snn_net_free(graph);
-	} else {
-		snn_config_options co = {.scale = j->o.scale};
-		rc = snn_config_load_opts(j->model, &co, &net, d);
 	}
 	if (rc == SNN_OK) {
 		rc = snn_loihi_compile_opts(net, j->target, &j->loihi, j->outdir, d);
@@ -468,15 +468,21 @@ int cc_mcu_job(const struct cc_job *j, snn_diag *d)
 				      "target '%s' needs backend '%s', not in this build",
 				      t->name, t->backend);
 	}
-	if (!snn_nir_is_hdf5(j->model)) {
+	enum snn_model_format fmt = snn_model_detect(j->model);
+	if (fmt == SNN_MODEL_CONFIG) {
 		return config_job(j, t, be, d);
+	}
+	if (fmt == SNN_MODEL_NETX) {
+		return snn_diag_error(d, SNN_EUNSUP, j->model, 0, 0,
+				      "a lava-dl netx network compiles for Loihi-class targets "
+				      "only; target '%s' takes NIR graphs and configs", t->name);
 	}
 	snn_net *net = NULL;
 	snn_nir_data *test = NULL, *cal = NULL, *cal_in = NULL;
 	snn_nir_result *fcal = NULL, *feval = NULL;
 	struct cc_model *m = NULL;
 	char *report = NULL;
-	int rc = snn_nir_load(j->model, &j->o.nir, &net, d);
+	int rc = load_model(j, fmt, &net, d);
 	if (rc != SNN_OK) {
 		goto out;
 	}
