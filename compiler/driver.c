@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "cc_int.h"
+#include "mem_int.h"
 #include "snn/netx.h"
 
 /* Room for the image's code (runtime, board, main), measured at about 3 kB
@@ -92,13 +93,13 @@ static int compare(const struct cc_model *m, const snn_nir_result *fr, const snn
 {
 	uint32_t steps = snn_nir_data_steps(in), samples = snn_nir_data_samples(in);
 	uint32_t width = cc_output_width(m);
-	int32_t *y = calloc((size_t)steps * width + 1, sizeof(int32_t));
-	double *sf = calloc((size_t)width + 1, sizeof(double));
-	double *sq = calloc((size_t)width + 1, sizeof(double));
+	int32_t *y = mem_array((size_t)steps * width, sizeof(int32_t));
+	double *sf = mem_array(width, sizeof(double));
+	double *sq = mem_array(width, sizeof(double));
 	int rc = SNN_OK;
 	memset(ag, 0, sizeof(*ag));
 	if (!y || !sf || !sq) {
-		rc = snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		rc = mem_nomem(d);
 		goto out;
 	}
 	for (uint32_t s = 0; s < samples && rc == SNN_OK; s++) {
@@ -136,9 +137,9 @@ static int compare(const struct cc_model *m, const snn_nir_result *fr, const snn
 		ag->samples++;
 	}
 out:
-	free(y);
-	free(sf);
-	free(sq);
+	mem_free(y);
+	mem_free(sf);
+	mem_free(sq);
 	return rc;
 }
 
@@ -150,9 +151,9 @@ static int float_run(snn_net *net, const snn_nir_data *in, bool all, snn_nir_res
 	const char **names = NULL;
 	if (all) {
 		size_t np = snn_net_population_count(net);
-		names = calloc(np ? np : 1, sizeof(char *));
+		names = mem_array(np, sizeof(char *));
 		if (!names) {
-			return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+			return mem_nomem(d);
 		}
 		for (size_t k = 0; k < np; k++) {
 			names[k] = snn_net_population_name(net, k);
@@ -162,7 +163,7 @@ static int float_run(snn_net *net, const snn_nir_data *in, bool all, snn_nir_res
 	}
 	ro.threads = 1;
 	int rc = snn_nir_run(net, in, &ro, fr, d);
-	free(names);
+	mem_free(names);
 	return rc;
 }
 
@@ -355,9 +356,9 @@ static int config_job(const struct cc_job *j, const struct snn_target *t,
 	}
 	const snn_stats *st = snn_sim_stats(fs);
 	uint32_t width = cc_output_width(m);
-	y = calloc((size_t)steps * width + 1, sizeof(int32_t));
+	y = mem_array((size_t)steps * width, sizeof(int32_t));
 	if (!y) {
-		rc = snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		rc = mem_nomem(d);
 		goto out;
 	}
 	uint64_t ev0 = 0;
@@ -371,7 +372,7 @@ static int config_job(const struct cc_job *j, const struct snn_target *t,
 	size_t len = 0;
 	FILE *f = report ? open_memstream(&buf, &len) : NULL;
 	if (!f) {
-		rc = snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		rc = mem_nomem(d);
 		goto out;
 	}
 	double dt_ms = snn_net_dt_ms(net);
@@ -403,7 +404,8 @@ static int config_job(const struct cc_job *j, const struct snn_target *t,
 	fputs(buf, j->msg);
 	rc = fit_and_emit(j, t, be, m, NULL, steps, buf, flash, ram, d);
 out:
-	free(y);
+	mem_free(y);
+	/* open_memstream's buffers: libc's */
 	free(buf);
 	free(report);
 	snn_sim_free(fs);
@@ -529,13 +531,13 @@ int cc_mcu_job(const struct cc_job *j, snn_diag *d)
 	uint64_t ev0 = 0;
 	{
 		uint32_t steps = snn_nir_data_steps(test);
-		int32_t *y = calloc((size_t)steps * cc_output_width(m) + 1, sizeof(int32_t));
+		int32_t *y = mem_array((size_t)steps * cc_output_width(m), sizeof(int32_t));
 		if (!y) {
-			rc = snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+			rc = mem_nomem(d);
 			goto out;
 		}
 		rc = cc_run_host(m, test, 0, steps, y, &ev0, d);
-		free(y);
+		mem_free(y);
 		if (rc != SNN_OK) {
 			goto out;
 		}
@@ -546,13 +548,13 @@ int cc_mcu_job(const struct cc_job *j, snn_diag *d)
 	uint64_t ram = cc_ram_bytes(m) + t->stack_bytes;
 	report = make_report(m, t, &ag, steps, ev0, flash, ram);
 	if (!report) {
-		rc = snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		rc = mem_nomem(d);
 		goto out;
 	}
 	fputs(report, j->msg);
 	rc = fit_and_emit(j, t, be, m, test, snn_nir_data_steps(test), report, flash, ram, d);
 out:
-	free(report);
+	free(report); /* open_memstream's */
 	cc_model_free(m);
 	snn_nir_result_free(fcal);
 	snn_nir_result_free(feval);
