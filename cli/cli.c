@@ -16,6 +16,7 @@
 
 #include "cli_int.h"
 #include "snn/loihi.h"
+#include "snn/units.h"
 
 /* Seconds a viewer gets after the run to attach and take the rest: more for
  * the window --view started, which may still be opening. */
@@ -260,6 +261,15 @@ int cli_set_placement(void *field, const char *name, const char *value, snn_diag
 {
 	(void)name;
 	return snn_loihi_placement_from_name(value, field, d);
+}
+
+int cli_set_time(void *field, const char *name, const char *value, snn_diag *d)
+{
+	char why[160];
+	if (snn_units_parse(value, SNN_DIM_TIME, field, why, sizeof(why)) != 0) {
+		return snn_diag_error(d, SNN_EINVAL, NULL, 0, 0, "%s: %s", name, why);
+	}
+	return SNN_OK;
 }
 
 void cli_list_free(struct cli_list *l)

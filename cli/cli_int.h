@@ -108,6 +108,11 @@ bool cli_ends_with(const char *s, const char *suffix);
  * field) by snn_loihi_placement_from_name: auto, sequential, greedy, metis. */
 int cli_set_placement(void *field, const char *name, const char *value, snn_diag *d);
 
+/* A CLI_CALL setter for a time with its unit (snn_units_parse: "200ms",
+ * "1.5 s"), stored in milliseconds (double at field); a bad one reads
+ * "NAME: why". */
+int cli_set_time(void *field, const char *name, const char *value, snn_diag *d);
+
 /* Frees a list's array (not its strings, which are argv's); accepts an empty list. */
 void cli_list_free(struct cli_list *l);
 
