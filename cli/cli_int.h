@@ -132,6 +132,28 @@ const char *cli_default_output(const char *model, const char *suffix, char *buf,
  * after printing "PROG: error: PATH: cannot write: why". */
 int cli_write_json(const char *prog, const char *path, const snn_stats *st);
 
+/* A run's progress line on a terminal (stderr), and the stop request of
+ * Ctrl-C and SIGTERM. Fill with cli_progress_init. */
+struct cli_progress {
+	bool tty; /* stderr is a terminal and the run is not quiet */
+	double last;
+};
+
+/* Starts the progress of a run: shown when stderr is a terminal and not quiet. */
+void cli_progress_init(struct cli_progress *ps, bool quiet);
+/* An snn_progress callback (ctx: a struct cli_progress): redraws the line at
+ * most 4 times a second; returns 1 (stop) once an interrupt came. */
+int cli_on_progress(void *ctx, const snn_progress *p);
+/* Clears the progress line. */
+void cli_progress_end(const struct cli_progress *ps);
+/* Ctrl-C and SIGTERM ask a run to stop at its next bookkeeping step
+ * (cli_on_progress, cli_interrupted). Install before anything is loaded or
+ * built, so that an early signal is not lost (a background job starts with
+ * SIGINT ignored). */
+void cli_catch_signals(void);
+/* Whether Ctrl-C or SIGTERM came since cli_catch_signals. */
+bool cli_interrupted(void);
+
 /* The live stream of a run: the socket, and for --view the folder made for
  * it and the viewer started on it. Zero it before cli_live_open. */
 struct cli_live {
@@ -139,6 +161,47 @@ struct cli_live {
 	char dir[64];
 	char sock[128];
 };
+
+/* Loads a model (snn_model_load). Returns 0, or the exit code after printing
+ * the diagnostics and, when there are several, "N errors". */
+int cli_load_model(const char *path, const snn_load_options *o, snn_net **net, snn_diag *d);
+
+/* Builds and runs net with opt, its progress on the terminal unless quiet
+ * (Ctrl-C stops it; opt's software and progress fields are set here), closes
+ * the live stream lv (may be NULL) when the run ends, then prints the
+ * statistics and the line `wrote` (may be NULL) unless quiet, and writes the
+ * statistics to summary_json (may be NULL). Returns the exit code, after
+ * printing why the run failed. */
+int cli_sim_run(const char *prog, const snn_net *net, snn_sim_options *opt, bool quiet,
+		const char *wrote, const char *summary_json, struct cli_live *lv, snn_diag *d);
+
+/* Runs the NIR graph net on `in` with ro (its progress set here, as in
+ * cli_sim_run), closes the live stream lv (may be NULL) when the run of
+ * total_ms ends, writes the outputs to `output` (snn_nir_result_write), then
+ * prints the statistics and the outputs unless quiet, and writes the
+ * statistics to summary_json (may be NULL). Returns the exit code, after
+ * printing why the run failed. */
+int cli_nir_run(const char *prog, snn_net *net, const snn_nir_data *in, snn_nir_run_options *ro,
+		bool quiet, const char *output, const char *summary_json, struct cli_live *lv,
+		double total_ms, snn_diag *d);
+
+/* What a run's command line changes in a loaded network. */
+struct cli_overrides {
+	bool seed_set;
+	unsigned long long seed;
+	const char *backend;  /* cpu|cuda, or NULL */
+	const char *engine;   /* grid|event, or NULL */
+	const char *duration; /* a time with its unit, or NULL */
+};
+
+/* Applies --seed, --backend, --engine and --duration to net. Returns 0, or
+ * SNN_EXIT_BAD_INPUT after printing "PROG: error: --OPTION: why". */
+int cli_override(const char *prog, const struct cli_overrides *ov, snn_net *net, snn_diag *d);
+
+/* Prints a loaded model for check and inspect: a NIR graph's nodes
+ * (snn_nir_inspect), else the populations, totals, memory estimate and
+ * "PATH: ok". */
+void cli_print_model(FILE *out, const char *path, const snn_net *net, enum snn_model_format fmt);
 
 /* Opens the stream of a run of duration_ms on socket `stream`, or with
  * `view` on a socket of its own with snnview started on it ($SNNSIM_VIEWER,
