@@ -547,7 +547,8 @@ int cli_override(const char *prog, const struct cli_overrides *ov, snn_net *net,
 			return SNN_EXIT_BAD_INPUT;
 		}
 		if (snn_net_set_duration_ms(net, ms, d) != SNN_OK) {
-			fprintf(stderr, "%s: error: --duration: %s\n", prog, snn_diag_message(d, 0));
+			fprintf(stderr, "%s: error: --duration: %s\n", prog,
+				snn_diag_message(d, 0));
 			return SNN_EXIT_BAD_INPUT;
 		}
 	}

@@ -52,7 +52,8 @@ static int set_size(void *field, const char *name, const char *value, snn_diag *
 	if (sscanf(value, "%ux%u%c", &w, &h, &tail) != 2 || w < 200 || h < 150 || w > 8192 ||
 	    h > 8192) {
 		return snn_diag_error(d, SNN_EINVAL, NULL, 0, 0,
-				      "%s expects WxH from 200x150 to 8192x8192, got %s", name, value);
+				      "%s expects WxH from 200x150 to 8192x8192, got %s", name,
+				      value);
 	}
 	o->width = w;
 	o->height = h;
