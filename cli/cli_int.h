@@ -18,14 +18,24 @@
 enum cli_kind {
 	CLI_FLAG,     /* no value: bool = true */
 	CLI_INT,      /* int, a whole number in [min, max] */
-	CLI_U64,      /* unsigned long long, a whole number >= 0 (and a bool at flag_offset) */
+	CLI_U64,      /* unsigned long long, a whole number >= 0 (<= max when max > 0; and a
+			 bool at flag_offset) */
 	CLI_POSITIVE, /* double, a number > 0 and <= max */
+	CLI_NUMBER,   /* double, a number in [min, max] */
 	CLI_STRING,   /* const char *, any text (non-empty when min > 0) */
 	CLI_CHOICE,   /* const char *, one of the words of choices */
+	CLI_WORD,     /* int, the index of the value among the words of choices */
 	CLI_LIST,     /* struct cli_list, every value in order */
 	CLI_NIR,      /* snn_nir_options: the convention named by the row (snn_nir_option_set) */
+	CLI_CALL,     /* the row's setter (a library's parser) stores the value */
 	CLI_SEE,      /* not parsed here: a second description of an option of another row */
 };
+
+/* A CLI_CALL row's setter: stores the text `value` of option `name` at
+ * `field`, or returns a status with the reason in d (printed as
+ * "PROG: error: REASON"). value is never NULL (a missing value is reported
+ * by the parser). */
+typedef int (*cli_setter)(void *field, const char *name, const char *value, snn_diag *d);
 
 /* One option: a row of a table that ends with a row whose name is NULL. */
 struct cli_option {
@@ -41,6 +51,14 @@ struct cli_option {
 	const char *help;    /* the usage text; '\n' starts a continuation line */
 	const char *say;     /* the name in messages when not `name` ("-o") */
 	size_t flag_offset;  /* CLI_U64: a bool set when given (0: none) */
+	cli_setter set;	     /* CLI_CALL: the setter */
+};
+
+/* How a bad or missing value is reported. */
+enum cli_style {
+	CLI_SAY_EXPECTS,  /* "NAME expects EXPECTS, got VALUE" (snnsim, snnemu) */
+	CLI_SAY_EXPECTED, /* "NAME VALUE: expected EXPECTS", "NAME (missing): expected a value"
+			     (snncc) */
 };
 
 /* The values of a CLI_LIST option. */
@@ -57,6 +75,9 @@ struct cli_command {
 	const char *too_many; /* "one TOO_MANY at a time (got 'A' and 'B')" */
 	const char *usage_error; /* when set, an unknown option or an extra positional prints
 				    "PROG: error: usage: USAGE_ERROR" */
+	enum cli_style style;
+	bool tool_says_stray; /* an unknown option or an extra positional stops the parse
+				 unreported, in cli_parsed.stray: the tool says why */
 };
 
 /* What cli_parse found besides the values. */
@@ -65,6 +86,7 @@ struct cli_parsed {
 	size_t n_positional;
 	unsigned groups;	/* the group bits of every option given */
 	const char *group_name; /* the name of the last option given that has a group */
+	const char *stray;	/* tool_says_stray: the unknown option or extra positional */
 };
 
 /* Parses argv[first..argc) against the command's tables into `target` and
@@ -74,6 +96,22 @@ struct cli_parsed {
  * cannot grow); SNN_OK otherwise. Lists are freed with cli_list_free. */
 int cli_parse(const struct cli_command *c, int argc, char **argv, int first, void *target,
 	      struct cli_parsed *p);
+
+/* The index in argv[first..argc) of the first argument that is one of the
+ * '|'-separated words ("--help|-h"), or 0 when none is. */
+int cli_find(int argc, char **argv, int first, const char *words);
+
+/* Whether s ends with suffix (a file name's extension: ".csv"). */
+bool cli_ends_with(const char *s, const char *suffix);
+
+/* A CLI_CALL setter for a Loihi placement (enum snn_loihi_placement at
+ * field) by snn_loihi_placement_from_name: auto, sequential, greedy, metis. */
+int cli_set_placement(void *field, const char *name, const char *value, snn_diag *d);
+
+/* A CLI_CALL setter for a time with its unit (snn_units_parse: "200ms",
+ * "1.5 s"), stored in milliseconds (double at field); a bad one reads
+ * "NAME: why". */
+int cli_set_time(void *field, const char *name, const char *value, snn_diag *d);
 
 /* Frees a list's array (not its strings, which are argv's); accepts an empty list. */
 void cli_list_free(struct cli_list *l);
@@ -94,6 +132,28 @@ const char *cli_default_output(const char *model, const char *suffix, char *buf,
  * after printing "PROG: error: PATH: cannot write: why". */
 int cli_write_json(const char *prog, const char *path, const snn_stats *st);
 
+/* A run's progress line on a terminal (stderr), and the stop request of
+ * Ctrl-C and SIGTERM. Fill with cli_progress_init. */
+struct cli_progress {
+	bool tty; /* stderr is a terminal and the run is not quiet */
+	double last;
+};
+
+/* Starts the progress of a run: shown when stderr is a terminal and not quiet. */
+void cli_progress_init(struct cli_progress *ps, bool quiet);
+/* An snn_progress callback (ctx: a struct cli_progress): redraws the line at
+ * most 4 times a second; returns 1 (stop) once an interrupt came. */
+int cli_on_progress(void *ctx, const snn_progress *p);
+/* Clears the progress line. */
+void cli_progress_end(const struct cli_progress *ps);
+/* Ctrl-C and SIGTERM ask a run to stop at its next bookkeeping step
+ * (cli_on_progress, cli_interrupted). Install before anything is loaded or
+ * built, so that an early signal is not lost (a background job starts with
+ * SIGINT ignored). */
+void cli_catch_signals(void);
+/* Whether Ctrl-C or SIGTERM came since cli_catch_signals. */
+bool cli_interrupted(void);
+
 /* The live stream of a run: the socket, and for --view the folder made for
  * it and the viewer started on it. Zero it before cli_live_open. */
 struct cli_live {
@@ -101,6 +161,47 @@ struct cli_live {
 	char dir[64];
 	char sock[128];
 };
+
+/* Loads a model (snn_model_load). Returns 0, or the exit code after printing
+ * the diagnostics and, when there are several, "N errors". */
+int cli_load_model(const char *path, const snn_load_options *o, snn_net **net, snn_diag *d);
+
+/* Builds and runs net with opt, its progress on the terminal unless quiet
+ * (Ctrl-C stops it; opt's software and progress fields are set here), closes
+ * the live stream lv (may be NULL) when the run ends, then prints the
+ * statistics and the line `wrote` (may be NULL) unless quiet, and writes the
+ * statistics to summary_json (may be NULL). Returns the exit code, after
+ * printing why the run failed. */
+int cli_sim_run(const char *prog, const snn_net *net, snn_sim_options *opt, bool quiet,
+		const char *wrote, const char *summary_json, struct cli_live *lv, snn_diag *d);
+
+/* Runs the NIR graph net on `in` with ro (its progress set here, as in
+ * cli_sim_run), closes the live stream lv (may be NULL) when the run of
+ * total_ms ends, writes the outputs to `output` (snn_nir_result_write), then
+ * prints the statistics and the outputs unless quiet, and writes the
+ * statistics to summary_json (may be NULL). Returns the exit code, after
+ * printing why the run failed. */
+int cli_nir_run(const char *prog, snn_net *net, const snn_nir_data *in, snn_nir_run_options *ro,
+		bool quiet, const char *output, const char *summary_json, struct cli_live *lv,
+		double total_ms, snn_diag *d);
+
+/* What a run's command line changes in a loaded network. */
+struct cli_overrides {
+	bool seed_set;
+	unsigned long long seed;
+	const char *backend;  /* cpu|cuda, or NULL */
+	const char *engine;   /* grid|event, or NULL */
+	const char *duration; /* a time with its unit, or NULL */
+};
+
+/* Applies --seed, --backend, --engine and --duration to net. Returns 0, or
+ * SNN_EXIT_BAD_INPUT after printing "PROG: error: --OPTION: why". */
+int cli_override(const char *prog, const struct cli_overrides *ov, snn_net *net, snn_diag *d);
+
+/* Prints a loaded model for check and inspect: a NIR graph's nodes
+ * (snn_nir_inspect), else the populations, totals, memory estimate and
+ * "PATH: ok". */
+void cli_print_model(FILE *out, const char *path, const snn_net *net, enum snn_model_format fmt);
 
 /* Opens the stream of a run of duration_ms on socket `stream`, or with
  * `view` on a socket of its own with snnview started on it ($SNNSIM_VIEWER,

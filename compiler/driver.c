@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "cc_int.h"
+#include "mem_int.h"
 #include "snn/netx.h"
 
 /* Room for the image's code (runtime, board, main), measured at about 3 kB
@@ -92,13 +93,13 @@ static int compare(const struct cc_model *m, const snn_nir_result *fr, const snn
 {
 	uint32_t steps = snn_nir_data_steps(in), samples = snn_nir_data_samples(in);
 	uint32_t width = cc_output_width(m);
-	int32_t *y = calloc((size_t)steps * width + 1, sizeof(int32_t));
-	double *sf = calloc((size_t)width + 1, sizeof(double));
-	double *sq = calloc((size_t)width + 1, sizeof(double));
+	int32_t *y = mem_array((size_t)steps * width, sizeof(int32_t));
+	double *sf = mem_array(width, sizeof(double));
+	double *sq = mem_array(width, sizeof(double));
 	int rc = SNN_OK;
 	memset(ag, 0, sizeof(*ag));
 	if (!y || !sf || !sq) {
-		rc = snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		rc = mem_nomem(d);
 		goto out;
 	}
 	for (uint32_t s = 0; s < samples && rc == SNN_OK; s++) {
@@ -136,9 +137,9 @@ static int compare(const struct cc_model *m, const snn_nir_result *fr, const snn
 		ag->samples++;
 	}
 out:
-	free(y);
-	free(sf);
-	free(sq);
+	mem_free(y);
+	mem_free(sf);
+	mem_free(sq);
 	return rc;
 }
 
@@ -150,9 +151,9 @@ static int float_run(snn_net *net, const snn_nir_data *in, bool all, snn_nir_res
 	const char **names = NULL;
 	if (all) {
 		size_t np = snn_net_population_count(net);
-		names = calloc(np ? np : 1, sizeof(char *));
+		names = mem_array(np, sizeof(char *));
 		if (!names) {
-			return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+			return mem_nomem(d);
 		}
 		for (size_t k = 0; k < np; k++) {
 			names[k] = snn_net_population_name(net, k);
@@ -162,7 +163,7 @@ static int float_run(snn_net *net, const snn_nir_data *in, bool all, snn_nir_res
 	}
 	ro.threads = 1;
 	int rc = snn_nir_run(net, in, &ro, fr, d);
-	free(names);
+	mem_free(names);
 	return rc;
 }
 
@@ -297,21 +298,31 @@ static int fit_and_emit(const struct cc_job *j, const struct snn_target *t,
 	return rc;
 }
 
+/* Opens the job's model, of format fmt (snn_model_detect's), through the one
+ * door every tool uses (snn_model_load): with the job's NIR conventions, and
+ * for a config its scale (ignored for the other formats). */
+static int load_model(const struct cc_job *j, enum snn_model_format fmt, snn_net **net,
+		      snn_diag *d)
+{
+	snn_load_options lo;
+	snn_load_options_init(&lo);
+	lo.nir = j->o.nir;
+	lo.scale = fmt == SNN_MODEL_CONFIG ? j->o.scale : 0.0;
+	return snn_model_load(j->model, &lo, net, d);
+}
+
 /* A config: lif populations, rule-based projections, Poisson stimuli. The
  * report compares the population rates of the quantized host run with
  * snnsim's float run of the same network over the same steps. */
 static int config_job(const struct cc_job *j, const struct snn_target *t,
 		      const struct cc_backend *be, snn_diag *d)
 {
-	snn_config_options co;
-	memset(&co, 0, sizeof(co));
-	co.scale = j->o.scale;
 	snn_net *net = NULL;
 	struct cc_model *m = NULL;
 	snn_sim *fs = NULL;
 	char *report = NULL, *buf = NULL;
 	int32_t *y = NULL;
-	int rc = snn_config_load_opts(j->model, &co, &net, d);
+	int rc = load_model(j, SNN_MODEL_CONFIG, &net, d);
 	if (rc != SNN_OK) {
 		return rc;
 	}
@@ -345,9 +356,9 @@ static int config_job(const struct cc_job *j, const struct snn_target *t,
 	}
 	const snn_stats *st = snn_sim_stats(fs);
 	uint32_t width = cc_output_width(m);
-	y = calloc((size_t)steps * width + 1, sizeof(int32_t));
+	y = mem_array((size_t)steps * width, sizeof(int32_t));
 	if (!y) {
-		rc = snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		rc = mem_nomem(d);
 		goto out;
 	}
 	uint64_t ev0 = 0;
@@ -361,7 +372,7 @@ static int config_job(const struct cc_job *j, const struct snn_target *t,
 	size_t len = 0;
 	FILE *f = report ? open_memstream(&buf, &len) : NULL;
 	if (!f) {
-		rc = snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		rc = mem_nomem(d);
 		goto out;
 	}
 	double dt_ms = snn_net_dt_ms(net);
@@ -393,7 +404,8 @@ static int config_job(const struct cc_job *j, const struct snn_target *t,
 	fputs(buf, j->msg);
 	rc = fit_and_emit(j, t, be, m, NULL, steps, buf, flash, ram, d);
 out:
-	free(y);
+	mem_free(y);
+	/* open_memstream's buffers: libc's */
 	free(buf);
 	free(report);
 	snn_sim_free(fs);
@@ -402,25 +414,18 @@ out:
 	return rc;
 }
 
-static bool ends_with(const char *s, const char *suf)
-{
-	size_t a = strlen(s), b = strlen(suf);
-	return a >= b && strcmp(s + a - b, suf) == 0;
-}
-
 int cc_loihi_job(const struct cc_job *j, snn_diag *d)
 {
+	enum snn_model_format fmt = snn_model_detect(j->model);
 	snn_net *net = NULL;
-	int rc;
-	if (ends_with(j->model, ".net")) {
-		rc = snn_netx_load(j->model, &net, d);
-	} else if (ends_with(j->model, ".nir") || snn_nir_is_hdf5(j->model)) {
+	int rc = load_model(j, fmt, &net, d);
+	if (rc == SNN_OK && fmt == SNN_MODEL_NIR) {
 		/* converted to loihi_lif by the function snnsim run --loihi calls,
 		 * with the same options and input: the same network */
-		snn_net *graph = NULL;
+		snn_net *graph = net;
 		snn_nir_data *in = NULL;
-		rc = snn_nir_load(j->model, &j->o.nir, &graph, d);
-		if (rc == SNN_OK && j->o.input) {
+		net = NULL;
+		if (j->o.input) {
 			rc = snn_nir_data_read(j->o.input, graph, j->o.dataset, &in, d);
 		}
 		if (rc == SNN_OK) {
@@ -432,9 +437,6 @@ int cc_loihi_job(const struct cc_job *j, snn_diag *d)
 		}
 		snn_nir_data_free(in);
 		snn_net_free(graph);
-	} else {
-		snn_config_options co = {.scale = j->o.scale};
-		rc = snn_config_load_opts(j->model, &co, &net, d);
 	}
 	if (rc == SNN_OK) {
 		rc = snn_loihi_compile_opts(net, j->target, &j->loihi, j->outdir, d);
@@ -468,15 +470,21 @@ int cc_mcu_job(const struct cc_job *j, snn_diag *d)
 				      "target '%s' needs backend '%s', not in this build",
 				      t->name, t->backend);
 	}
-	if (!snn_nir_is_hdf5(j->model)) {
+	enum snn_model_format fmt = snn_model_detect(j->model);
+	if (fmt == SNN_MODEL_CONFIG) {
 		return config_job(j, t, be, d);
+	}
+	if (fmt == SNN_MODEL_NETX) {
+		return snn_diag_error(d, SNN_EUNSUP, j->model, 0, 0,
+				      "a lava-dl netx network compiles for Loihi-class targets "
+				      "only; target '%s' takes NIR graphs and configs", t->name);
 	}
 	snn_net *net = NULL;
 	snn_nir_data *test = NULL, *cal = NULL, *cal_in = NULL;
 	snn_nir_result *fcal = NULL, *feval = NULL;
 	struct cc_model *m = NULL;
 	char *report = NULL;
-	int rc = snn_nir_load(j->model, &j->o.nir, &net, d);
+	int rc = load_model(j, fmt, &net, d);
 	if (rc != SNN_OK) {
 		goto out;
 	}
@@ -523,13 +531,13 @@ int cc_mcu_job(const struct cc_job *j, snn_diag *d)
 	uint64_t ev0 = 0;
 	{
 		uint32_t steps = snn_nir_data_steps(test);
-		int32_t *y = calloc((size_t)steps * cc_output_width(m) + 1, sizeof(int32_t));
+		int32_t *y = mem_array((size_t)steps * cc_output_width(m), sizeof(int32_t));
 		if (!y) {
-			rc = snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+			rc = mem_nomem(d);
 			goto out;
 		}
 		rc = cc_run_host(m, test, 0, steps, y, &ev0, d);
-		free(y);
+		mem_free(y);
 		if (rc != SNN_OK) {
 			goto out;
 		}
@@ -540,13 +548,13 @@ int cc_mcu_job(const struct cc_job *j, snn_diag *d)
 	uint64_t ram = cc_ram_bytes(m) + t->stack_bytes;
 	report = make_report(m, t, &ag, steps, ev0, flash, ram);
 	if (!report) {
-		rc = snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		rc = mem_nomem(d);
 		goto out;
 	}
 	fputs(report, j->msg);
 	rc = fit_and_emit(j, t, be, m, test, snn_nir_data_steps(test), report, flash, ram, d);
 out:
-	free(report);
+	free(report); /* open_memstream's */
 	cc_model_free(m);
 	snn_nir_result_free(fcal);
 	snn_nir_result_free(feval);

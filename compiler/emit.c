@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "cc_int.h"
+#include "mem_int.h"
 
 const char *cc_file_text(const char *path)
 {
@@ -33,12 +34,12 @@ struct out {
 static int out_open(struct out *o, const char *dir, const char *name, snn_diag *d)
 {
 	size_t n = strlen(dir) + strlen(name) + 8;
-	o->path = malloc(n);
-	o->tmp = malloc(n + 4);
+	o->path = mem_alloc(n);
+	o->tmp = mem_alloc(n + 4);
 	if (!o->path || !o->tmp) {
-		free(o->path);
-		free(o->tmp);
-		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		mem_free(o->path);
+		mem_free(o->tmp);
+		return mem_nomem(d);
 	}
 	snprintf(o->path, n, "%s/%s", dir, name);
 	snprintf(o->tmp, n + 4, "%s.tmp", o->path);
@@ -46,8 +47,8 @@ static int out_open(struct out *o, const char *dir, const char *name, snn_diag *
 	if (!o->f) {
 		int rc = snn_diag_error(d, SNN_EIO, o->path, 0, 0, "cannot write: %s",
 					strerror(errno));
-		free(o->path);
-		free(o->tmp);
+		mem_free(o->path);
+		mem_free(o->tmp);
 		return rc;
 	}
 	return SNN_OK;
@@ -63,8 +64,8 @@ static int out_close(struct out *o, snn_diag *d)
 		rc = snn_diag_error(d, SNN_EIO, o->path, 0, 0, "cannot rename: %s",
 				    strerror(errno));
 	}
-	free(o->path);
-	free(o->tmp);
+	mem_free(o->path);
+	mem_free(o->tmp);
 	return rc;
 }
 
@@ -468,9 +469,9 @@ int cc_emit_mcu(const struct cc_model *m, const struct snn_target *t, const snn_
 		uint32_t steps, const char *dir, const char *report, snn_diag *d)
 {
 	steps = test ? snn_nir_data_steps(test) : steps;
-	int32_t *y = calloc((size_t)steps * cc_output_width(m) + 1, sizeof(int32_t));
+	int32_t *y = mem_array((size_t)steps * cc_output_width(m), sizeof(int32_t));
 	if (!y) {
-		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		return mem_nomem(d);
 	}
 	uint64_t events = 0;
 	int rc = cc_run_host(m, test, 0, steps, y, &events, d);
@@ -517,7 +518,7 @@ int cc_emit_mcu(const struct cc_model *m, const struct snn_target *t, const snn_
 	if (rc == SNN_OK) {
 		rc = write_text(dir, "report.txt", report, d);
 	}
-	free(y);
+	mem_free(y);
 	return rc;
 }
 

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "connect_int.h"
+#include "mem_int.h"
 #include "model_loihi.h"
 #include "model_nir.h"
 #include "nir_int.h"
@@ -63,11 +64,6 @@ struct nl {
 	uint32_t *depth; /* per NIR population: steps from the inputs (resets) */
 	bool warned_cuba_bias;
 };
-
-static int nl_nomem(struct nl *L)
-{
-	return snn_diag_error(L->d, SNN_ENOMEM, L->file, 0, 0, "out of memory");
-}
 
 static double pval(const struct value *v, uint32_t i)
 {
@@ -128,12 +124,12 @@ static int classify(struct nl *L)
 static int index_projections(struct nl *L)
 {
 	const snn_net *n = L->nir;
-	L->n_in = calloc(n->n_pops ? n->n_pops : 1, sizeof(uint32_t));
-	L->in_proj = calloc(n->n_pops ? n->n_pops : 1, sizeof(uint32_t *));
-	L->conns = calloc(n->n_projs ? n->n_projs : 1, sizeof(struct conn));
-	L->prepared = calloc(n->n_projs ? n->n_projs : 1, sizeof(bool));
+	L->n_in = mem_array(n->n_pops, sizeof(uint32_t));
+	L->in_proj = mem_array(n->n_pops, sizeof(uint32_t *));
+	L->conns = mem_array(n->n_projs, sizeof(struct conn));
+	L->prepared = mem_array(n->n_projs, sizeof(bool));
 	if (!L->n_in || !L->in_proj || !L->conns || !L->prepared) {
-		return nl_nomem(L);
+		return mem_nomem(L->d);
 	}
 	for (uint32_t k = 0; k < n->n_projs; k++) {
 		const struct projection *pr = &n->projs[k];
@@ -145,10 +141,10 @@ static int index_projections(struct nl *L)
 					      "projections (as the NIR loader makes) convert",
 					      a->name, b->name);
 		}
-		uint32_t *r = realloc(L->in_proj[pr->post.pop],
-				      (L->n_in[pr->post.pop] + 1) * sizeof(uint32_t));
+		uint32_t *r = mem_resize(L->in_proj[pr->post.pop], (size_t)L->n_in[pr->post.pop] + 1,
+					 sizeof(uint32_t));
 		if (!r) {
-			return nl_nomem(L);
+			return mem_nomem(L->d);
 		}
 		L->in_proj[pr->post.pop] = r;
 		r[L->n_in[pr->post.pop]++] = k;
@@ -182,7 +178,7 @@ static int gather(struct nl *L, uint32_t pop, uint32_t j, double scale, uint32_t
 		}
 		uint64_t m;
 		if (conn_sources(&L->conns[k], j, sc, &m) != 0) {
-			return nl_nomem(L);
+			return mem_nomem(L->d);
 		}
 		uint32_t sp = pr->pre.pop;
 		const struct population *S = &n->pops[sp];
@@ -234,7 +230,7 @@ static int vec_push(struct nl_vec *a, struct nl_syn s)
 {
 	if (a->n == a->cap) {
 		uint64_t cap = a->cap ? 2 * a->cap : 1024;
-		struct nl_syn *v = realloc(a->v, cap * sizeof(*v));
+		struct nl_syn *v = mem_resize(a->v, cap, sizeof(*v));
 		if (!v) {
 			return -1;
 		}
@@ -264,10 +260,10 @@ static void layer_free(struct nl_layer *Y)
 	double **a[] = {&Y->du,	 &Y->dv,   &Y->vth,  &Y->bmant, &Y->bexp, &Y->wexp, &Y->v0,
 			&Y->rint, &Y->roff, &Y->cw, &Y->bias, &Y->thr, &Y->leak, &Y->ku};
 	for (size_t k = 0; k < sizeof(a) / sizeof(a[0]); k++) {
-		free(*a[k]);
+		mem_free(*a[k]);
 		*a[k] = NULL;
 	}
-	free(Y->syn.v);
+	mem_free(Y->syn.v);
 	Y->syn.v = NULL;
 }
 
@@ -278,7 +274,7 @@ static int layer_alloc(struct nl_layer *Y, uint32_t size)
 	double **a[] = {&Y->du,	 &Y->dv,   &Y->vth,  &Y->bmant, &Y->bexp, &Y->wexp, &Y->v0,
 			&Y->rint, &Y->roff, &Y->cw, &Y->bias, &Y->thr, &Y->leak, &Y->ku};
 	for (size_t k = 0; k < sizeof(a) / sizeof(a[0]); k++) {
-		*a[k] = calloc(size ? size : 1, sizeof(double));
+		*a[k] = mem_array(size, sizeof(double));
 		if (!*a[k]) {
 			layer_free(Y);
 			return -1;
@@ -325,7 +321,7 @@ static int32_t quantize(const struct nl_layer *Y, double scale, float *out)
 		const struct nl_syn *s = &Y->syn.v[k];
 		out[k] = (float)nearbyint(ldexp(scale * Y->cw[s->tgt] * s->w / 64.0, k2));
 	}
-	float *tmp = malloc(n * sizeof(float));
+	float *tmp = mem_array_raw(n, sizeof(float));
 	if (tmp) {
 		memcpy(tmp, out, n * sizeof(float));
 		int32_t e1 = loihi_weight_optimize(tmp, n);
@@ -336,7 +332,7 @@ static int32_t quantize(const struct nl_layer *Y, double scale, float *out)
 				out[k] = (float)(nearbyint(out[k] / grid) * grid);
 			}
 		}
-		free(tmp);
+		mem_free(tmp);
 	}
 	/* without the scratch copy the truncation rounds down: still valid */
 	return loihi_weight_optimize(out, n) - k2;
@@ -365,7 +361,7 @@ static int convert_layer(struct nl *L, uint32_t p, uint32_t sample_steps, struct
 	bool spiking = L->kind[p] == NL_SPIKE;
 	bool cuba = P->model->id == MODEL_NIR_CUBA_LIF || P->model->id == MODEL_NIR_CUBA_LI;
 	if (layer_alloc(Y, P->size) != 0) {
-		return nl_nomem(L);
+		return mem_nomem(L->d);
 	}
 	uint32_t depth = 0;
 	bool vreset_warned = false;
@@ -409,7 +405,7 @@ static int convert_layer(struct nl *L, uint32_t p, uint32_t sample_steps, struct
 			uint32_t g = L->touched[t];
 			if (L->acc[g] != 0 &&
 			    vec_push(&Y->syn, (struct nl_syn){j, g, (uint32_t)L->dly[g], L->acc[g]})) {
-				return nl_nomem(L);
+				return mem_nomem(L->d);
 			}
 			L->acc[g] = 0;
 			L->dly[g] = -1;
@@ -450,9 +446,9 @@ static int convert_layer(struct nl *L, uint32_t p, uint32_t sample_steps, struct
 	 * (d) non-spiking layers' voltage under 2^22, far from the threshold
 	 * they must never reach. */
 	double S = INFINITY, vmax = 0;
-	double *sum = calloc(P->size ? P->size : 1, sizeof(double));
+	double *sum = mem_array(P->size, sizeof(double));
 	if (!sum) {
-		return nl_nomem(L);
+		return mem_nomem(L->d);
 	}
 	for (uint64_t k = 0; k < Y->syn.n; k++) {
 		const struct nl_syn *s = &Y->syn.v[k];
@@ -470,7 +466,7 @@ static int convert_layer(struct nl *L, uint32_t p, uint32_t sample_steps, struct
 		}
 		if (!spiking) {
 			if (!(Y->leak[j] > 0)) {
-				free(sum);
+				mem_free(sum);
 				return nl_fail_layer(L, P,
 						     "neuron %u: a non-spiking layer without leak has "
 						     "no bound that keeps it under the chip's threshold",
@@ -484,7 +480,7 @@ static int convert_layer(struct nl *L, uint32_t p, uint32_t sample_steps, struct
 			S = fmin(S, 4194304.0 / fabs(Y->v0[j]));
 		}
 	}
-	free(sum);
+	mem_free(sum);
 	if (vmax > 0) {
 		S = fmin(S, 4194304.0 / vmax);
 	}
@@ -508,9 +504,9 @@ static int convert_layer(struct nl *L, uint32_t p, uint32_t sample_steps, struct
 		double e = floor(log2(S * m / (64.0 * M)));
 		S = 64.0 * ldexp(M, (int)e) / m;
 	}
-	float *mant = malloc((Y->syn.n ? Y->syn.n : 1) * sizeof(float));
+	float *mant = mem_array_raw(Y->syn.n, sizeof(float));
 	if (!mant) {
-		return nl_nomem(L);
+		return mem_nomem(L->d);
 	}
 	int32_t wexp = quantize(Y, S, mant);
 	if (wexp > 7) {
@@ -519,7 +515,7 @@ static int convert_layer(struct nl *L, uint32_t p, uint32_t sample_steps, struct
 		wexp = quantize(Y, S, mant);
 	}
 	if (wexp < -8 || wexp > 7) {
-		free(mant);
+		mem_free(mant);
 		return nl_fail_layer(L, P,
 				     "the weights cannot be represented: they need a weight "
 				     "exponent of %d, outside the chip's -8..7 (the largest weight "
@@ -533,7 +529,7 @@ static int convert_layer(struct nl *L, uint32_t p, uint32_t sample_steps, struct
 		if (spiking) {
 			Y->vth[j] = nearbyint(S * Y->thr[j] / 64.0);
 			if (Y->vth[j] < 1 || Y->vth[j] > 131071) {
-				free(mant);
+				mem_free(mant);
 				return nl_fail_layer(L, P,
 						     "neuron %u: the threshold becomes %g on the "
 						     "chip, outside 1..131071",
@@ -550,7 +546,7 @@ static int convert_layer(struct nl *L, uint32_t p, uint32_t sample_steps, struct
 		Y->bexp[j] = e;
 		Y->bmant[j] = nearbyint(B / ldexp(1.0, e));
 		if (Y->bmant[j] > 4095 || Y->bmant[j] < -4096) {
-			free(mant);
+			mem_free(mant);
 			return nl_fail_layer(L, P, "neuron %u: the bias %g is out of the chip's range",
 					     j, B);
 		}
@@ -590,7 +586,7 @@ static int set_values(struct value *v, const double *x, uint32_t n, struct origi
 	}
 	v->kind = VALUE_ARRAY;
 	v->n = n;
-	v->arr = malloc(n * sizeof(double));
+	v->arr = mem_array_raw(n, sizeof(double));
 	if (!v->arr) {
 		return -1;
 	}
@@ -603,7 +599,7 @@ static int set_values(struct value *v, const double *x, uint32_t n, struct origi
  * populations, and '/' would nest them). */
 static char *pop_name(const char *nir_name)
 {
-	char *s = strdup(nir_name);
+	char *s = mem_strdup(nir_name);
 	for (char *c = s; c && *c; c++) {
 		*c = *c == '/' ? '.' : *c;
 	}
@@ -616,16 +612,16 @@ static int add_chip_pop(struct nl *L, snn_net *out, const struct population *P,
 {
 	struct population *q = net_add_population(out);
 	if (!q) {
-		return nl_nomem(L);
+		return mem_nomem(L->d);
 	}
 	q->name = pop_name(P->name);
 	q->model = model_get(MODEL_LOIHI_LIF);
 	q->size = P->size;
 	q->where = (struct origin){net_intern_file(out, L->file), 0, 0};
-	q->params = calloc(LOIHI_N_PARAMS, sizeof(struct value));
-	q->init = calloc(LOIHI_N_STATE, sizeof(struct value));
+	q->params = mem_array(LOIHI_N_PARAMS, sizeof(struct value));
+	q->init = mem_array(LOIHI_N_STATE, sizeof(struct value));
 	if (!q->name || !q->params || !q->init) {
-		return nl_nomem(L);
+		return mem_nomem(L->d);
 	}
 	const double *vals[LOIHI_N_PARAMS] = {
 	    [LOIHI_DU] = Y->du,		    [LOIHI_DV] = Y->dv,
@@ -638,12 +634,12 @@ static int add_chip_pop(struct nl *L, snn_net *out, const struct population *P,
 	for (int k = 0; k < LOIHI_N_PARAMS; k++) {
 		if (set_values(&q->params[k], vals[k] ? vals[k] : &zero, vals[k] ? P->size : 1,
 			       q->where) != 0) {
-			return nl_nomem(L);
+			return mem_nomem(L->d);
 		}
 	}
 	if (set_values(&q->init[LOIHI_S_V], Y->v0, P->size, q->where) != 0 ||
 	    set_values(&q->init[LOIHI_S_U], &zero, 1, q->where) != 0) {
-		return nl_nomem(L);
+		return mem_nomem(L->d);
 	}
 	return SNN_OK;
 }
@@ -656,15 +652,15 @@ static int add_input_pop(struct nl *L, snn_net *out, uint32_t p, const snn_nir_d
 	const struct population *P = &n->pops[p];
 	struct population *q = net_add_population(out);
 	if (!q) {
-		return nl_nomem(L);
+		return mem_nomem(L->d);
 	}
 	q->name = pop_name(P->name);
 	q->model = model_get(MODEL_SPIKE_SOURCE);
 	q->size = P->size;
 	q->where = (struct origin){net_intern_file(out, L->file), 0, 0};
-	q->train_off = calloc((size_t)P->size + 1, sizeof(uint64_t));
+	q->train_off = mem_array((size_t)P->size + 1, sizeof(uint64_t));
 	if (!q->name || !q->train_off) {
-		return nl_nomem(L);
+		return mem_nomem(L->d);
 	}
 	const double *x = NULL;
 	uint32_t samples = 0, steps = 0;
@@ -694,11 +690,11 @@ static int add_input_pop(struct nl *L, snn_net *out, uint32_t p, const snn_nir_d
 			}
 		}
 	}
-	q->train_ms = malloc((cnt ? cnt : 1) * sizeof(double));
-	uint64_t *pos = malloc(((size_t)P->size + 1) * sizeof(uint64_t));
+	q->train_ms = mem_array_raw(cnt, sizeof(double));
+	uint64_t *pos = mem_array_raw((size_t)P->size + 1, sizeof(uint64_t));
 	if (!q->train_ms || !pos) {
-		free(pos);
-		return nl_nomem(L);
+		mem_free(pos);
+		return mem_nomem(L->d);
 	}
 	for (uint32_t i = 0; i < P->size; i++) {
 		q->train_off[i + 1] += q->train_off[i];
@@ -712,7 +708,7 @@ static int add_input_pop(struct nl *L, snn_net *out, uint32_t p, const snn_nir_d
 			}
 		}
 	}
-	free(pos);
+	mem_free(pos);
 	return SNN_OK;
 }
 
@@ -843,10 +839,10 @@ static int conv_kernel(const struct nl_layer *Y, const float *mant, const struct
 {
 	uint64_t nw = (uint64_t)cv->cout * (cv->cin / cv->groups) * cv->kh * cv->kw;
 	uint64_t mt = conv_max_taps_of_output(cv);
-	float *kern = calloc(nw ? nw : 1, sizeof(float));
-	uint8_t *state = calloc(nw ? nw : 1, 1); /* bit 0: set by a synapse; 1: must be 0 */
-	uint32_t *in = malloc((mt ? mt : 1) * sizeof(uint32_t));
-	uint32_t *tap = malloc((mt ? mt : 1) * sizeof(uint32_t));
+	float *kern = mem_array(nw, sizeof(float));
+	uint8_t *state = mem_array(nw, 1); /* bit 0: set by a synapse; 1: must be 0 */
+	uint32_t *in = mem_array_raw(mt, sizeof(uint32_t));
+	uint32_t *tap = mem_array_raw(mt, sizeof(uint32_t));
 	int res = 1;
 	bool have_delay = false;
 	if (!kern || !state || !in || !tap) {
@@ -924,10 +920,10 @@ out:
 		cv->kernel = kern;
 		kern = NULL;
 	}
-	free(kern);
-	free(state);
-	free(in);
-	free(tap);
+	mem_free(kern);
+	mem_free(state);
+	mem_free(in);
+	mem_free(tap);
 	return res;
 }
 
@@ -965,17 +961,17 @@ static int add_projections(struct nl *L, snn_net *out, const uint32_t *newidx, u
 		if (conv == 1) {
 			conv = conv_kernel(Y, mant, S, &cv, &cdelay, why, sizeof(why));
 			if (conv < 0) {
-				return nl_nomem(L);
+				return mem_nomem(L->d);
 			}
 		}
-		struct proj_explicit *x = calloc(1, sizeof(*x));
+		struct proj_explicit *x = mem_zalloc(sizeof(*x));
 		struct projection *pr = x ? net_add_projection(out) : NULL;
 		if (!pr) {
-			free(x);
+			mem_free(x);
 			if (conv == 1) {
-				free(cv.kernel);
+				mem_free(cv.kernel);
 			}
-			return nl_nomem(L);
+			return mem_nomem(L->d);
 		}
 		pr->pre = (struct target_set){newidx[sp], 0, S->size, NULL, 0};
 		pr->post = (struct target_set){post, 0, Y->size, NULL, 0};
@@ -997,7 +993,7 @@ static int add_projections(struct nl *L, snn_net *out, const uint32_t *newidx, u
 			x->bytes = nw * sizeof(float);
 			x->n_syn = proj_count_synapses(x);
 			if (x->n_syn == UINT64_MAX) {
-				return nl_nomem(L);
+				return mem_nomem(L->d);
 			}
 			note(notes, nnotes,
 			     "    from %-8s %s %ux%ux%ux%u (in %ux%ux%u, stride %ux%u, padding "
@@ -1018,14 +1014,14 @@ static int add_projections(struct nl *L, snn_net *out, const uint32_t *newidx, u
 		pr->delay.a = dmin * n->sim.dt_ms;
 		x->kind = PROJ_SPARSE;
 		x->delay_steps = dmin;
-		x->row = calloc((size_t)Y->size + 1, sizeof(uint64_t));
-		x->col = malloc(cnt * sizeof(uint32_t));
-		x->val = malloc(cnt * sizeof(float));
+		x->row = mem_array((size_t)Y->size + 1, sizeof(uint64_t));
+		x->col = mem_array_raw(cnt, sizeof(uint32_t));
+		x->val = mem_array_raw(cnt, sizeof(float));
 		if (dmax != dmin) {
-			x->pre_delay = calloc(S->size, sizeof(uint32_t));
+			x->pre_delay = mem_array(S->size, sizeof(uint32_t));
 		}
 		if (!x->row || !x->col || !x->val || (dmax != dmin && !x->pre_delay)) {
-			return nl_nomem(L);
+			return mem_nomem(L->d);
 		}
 		uint64_t e = 0;
 		for (uint64_t k = 0; k < Y->syn.n; k++) {
@@ -1083,16 +1079,16 @@ int snn_nir_to_loihi(const snn_net *nir, const snn_nir_data *in, const snn_nir_l
 	char *text = NULL;
 	size_t tlen = 0, tcap = 0;
 	char notes[2048];
-	L.kind = calloc(nir->n_pops ? nir->n_pops : 1, sizeof(enum nl_kind));
-	L.depth = calloc(nir->n_pops ? nir->n_pops : 1, sizeof(uint32_t));
-	newidx = calloc(nir->n_pops ? nir->n_pops : 1, sizeof(uint32_t));
-	uint64_t ng = nir->n_neurons ? nir->n_neurons : 1;
-	L.acc = calloc(ng, sizeof(double));
-	L.dly = malloc(ng * sizeof(int64_t));
-	L.touched = malloc(ng * sizeof(uint32_t));
+	L.kind = mem_array(nir->n_pops, sizeof(enum nl_kind));
+	L.depth = mem_array(nir->n_pops, sizeof(uint32_t));
+	newidx = mem_array(nir->n_pops, sizeof(uint32_t));
+	uint64_t ng = nir->n_neurons;
+	L.acc = mem_array(ng, sizeof(double));
+	L.dly = mem_array_raw(ng, sizeof(int64_t));
+	L.touched = mem_array_raw(ng, sizeof(uint32_t));
 	net = net_new();
 	if (!L.kind || !L.depth || !newidx || !L.acc || !L.dly || !L.touched || !net) {
-		rc = nl_nomem(&L);
+		rc = mem_nomem(L.d);
 		goto out_free;
 	}
 	for (uint64_t g = 0; g < ng; g++) {
@@ -1158,9 +1154,9 @@ int snn_nir_to_loihi(const snn_net *nir, const snn_nir_data *in, const snn_nir_l
 				len = len < (int)sizeof(line) ? len : (int)sizeof(line) - 1;
 				if (tlen + (size_t)len + 1 > tcap) {
 					size_t cap = tcap ? 2 * tcap + (size_t)len : 4096;
-					char *t = realloc(text, cap);
+					char *t = mem_resize(text, cap, 1);
 					if (!t) {
-						rc = nl_nomem(&L);
+						rc = mem_nomem(L.d);
 					} else {
 						text = t;
 						tcap = cap;
@@ -1172,7 +1168,7 @@ int snn_nir_to_loihi(const snn_net *nir, const snn_nir_data *in, const snn_nir_l
 				}
 			}
 			layer_free(&Y);
-			free(mant);
+			mem_free(mant);
 			mant = NULL;
 			if (rc != SNN_OK) {
 				goto out_free;
@@ -1194,9 +1190,9 @@ int snn_nir_to_loihi(const snn_net *nir, const snn_nir_data *in, const snn_nir_l
 	}
 	{
 		size_t all = (size_t)hl + tlen;
-		char *src = malloc(all + 1);
+		char *src = mem_alloc(all + 1);
 		if (!src) {
-			rc = nl_nomem(&L);
+			rc = mem_nomem(L.d);
 			goto out_free;
 		}
 		memcpy(src, head, (size_t)hl);
@@ -1205,9 +1201,9 @@ int snn_nir_to_loihi(const snn_net *nir, const snn_nir_data *in, const snn_nir_l
 		}
 		src[all] = '\0';
 		rc = net_set_source(net, L.file, src, all);
-		free(src);
+		mem_free(src);
 		if (rc != SNN_OK) {
-			rc = nl_nomem(&L);
+			rc = mem_nomem(L.d);
 			goto out_free;
 		}
 	}
@@ -1218,8 +1214,8 @@ int snn_nir_to_loihi(const snn_net *nir, const snn_nir_data *in, const snn_nir_l
 	}
 out_free:
 	layer_free(&Y);
-	free(mant);
-	free(text);
+	mem_free(mant);
+	mem_free(text);
 	snn_net_free(net);
 	for (uint32_t k = 0; L.prepared && k < nir->n_projs; k++) {
 		if (L.prepared[k]) {
@@ -1230,17 +1226,17 @@ out_free:
 		conn_scratch_free(&L.sc[k]);
 	}
 	for (uint32_t p = 0; L.in_proj && p < nir->n_pops; p++) {
-		free(L.in_proj[p]);
+		mem_free(L.in_proj[p]);
 	}
-	free(L.in_proj);
-	free(L.n_in);
-	free(L.conns);
-	free(L.prepared);
-	free(L.kind);
-	free(L.depth);
-	free(L.acc);
-	free(L.dly);
-	free(L.touched);
-	free(newidx);
+	mem_free(L.in_proj);
+	mem_free(L.n_in);
+	mem_free(L.conns);
+	mem_free(L.prepared);
+	mem_free(L.kind);
+	mem_free(L.depth);
+	mem_free(L.acc);
+	mem_free(L.dly);
+	mem_free(L.touched);
+	mem_free(newidx);
 	return rc;
 }

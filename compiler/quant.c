@@ -27,38 +27,38 @@ void cc_model_free(struct cc_model *m)
 		return;
 	}
 	for (uint32_t k = 0; m->info && k < m->rt.n_pops; k++) {
-		free(m->info[k].name);
-		free(m->info[k].ch_acc);
-		free(m->bias[k]);
+		mem_free(m->info[k].name);
+		mem_free(m->info[k].ch_acc);
+		mem_free(m->bias[k]);
 		if (m->ch_mul) {
-			free(m->ch_mul[k]);
-			free(m->ch_sh[k]);
+			mem_free(m->ch_mul[k]);
+			mem_free(m->ch_sh[k]);
 		}
 	}
 	for (uint32_t q = 0; m->wtab && q < m->rt.n_projs; q++) {
-		free(m->wtab[q]);
-		free(m->rows[q]);
-		free(m->cols[q]);
+		mem_free(m->wtab[q]);
+		mem_free(m->rows[q]);
+		mem_free(m->cols[q]);
 	}
-	free(m->pops);
-	free(m->projs);
-	free(m->outputs);
-	free(m->info);
-	free(m->bias);
-	free(m->ch_mul);
-	free(m->ch_sh);
-	free(m->wtab);
-	free(m->n_w);
-	free(m->rows);
-	free(m->cols);
-	free(m->n_col);
-	free(m->in_pop);
+	mem_free(m->pops);
+	mem_free(m->projs);
+	mem_free(m->outputs);
+	mem_free(m->info);
+	mem_free(m->bias);
+	mem_free(m->ch_mul);
+	mem_free(m->ch_sh);
+	mem_free(m->wtab);
+	mem_free(m->n_w);
+	mem_free(m->rows);
+	mem_free(m->cols);
+	mem_free(m->n_col);
+	mem_free(m->in_pop);
 	for (uint32_t k = 0; m->thr && k < m->n_thr_tabs; k++) {
-		free(m->thr[k]);
+		mem_free(m->thr[k]);
 	}
-	free(m->thr);
-	free(m->stims);
-	free(m);
+	mem_free(m->thr);
+	mem_free(m->stims);
+	mem_free(m);
 }
 
 static enum snnrt_neuron rt_model(enum model_id id, bool *ok)
@@ -283,13 +283,13 @@ static int channel_scales(struct cc_model *m, const snn_net *net, uint32_t k, ui
 {
 	struct cc_popinfo *inf = &m->info[k];
 	uint32_t n = m->pops[k].size / g;
-	double *wm = calloc(n, sizeof(double));
-	double *bm = calloc(n, sizeof(double));
-	inf->ch_acc = malloc(n * sizeof(double));
+	double *wm = mem_array(n, sizeof(double));
+	double *bm = mem_array(n, sizeof(double));
+	inf->ch_acc = mem_array_raw(n, sizeof(double));
 	if (!wm || !bm || !inf->ch_acc) {
-		free(wm);
-		free(bm);
-		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		mem_free(wm);
+		mem_free(bm);
+		return mem_nomem(d);
 	}
 	for (uint32_t c = 0; c < n; c++) {
 		inf->ch_acc[c] = INFINITY;
@@ -342,11 +342,11 @@ static int channel_scales(struct cc_model *m, const snn_net *net, uint32_t k, ui
 		inf->acc_scale = inf->ch_acc[0];
 		inf->n_ch = 1;
 		inf->ch_size = m->pops[k].size;
-		free(inf->ch_acc);
+		mem_free(inf->ch_acc);
 		inf->ch_acc = NULL;
 	}
-	free(wm);
-	free(bm);
+	mem_free(wm);
+	mem_free(bm);
 	return SNN_OK;
 }
 
@@ -381,9 +381,9 @@ static int lay_weights(struct cc_model *m, const snn_net *net, uint32_t q,
 		if (nz * 3 < all) {
 			/* mostly absent synapses: store them sparse, by source */
 			P->kind = SNNRT_SPARSE;
-			m->rows[q] = calloc((size_t)x->n_pre + 1, sizeof(uint32_t));
-			m->cols[q] = malloc((size_t)(nz ? nz : 1) * sizeof(uint32_t));
-			m->wtab[q] = malloc((size_t)(nz ? nz : 1) * wb);
+			m->rows[q] = mem_array((size_t)x->n_pre + 1, sizeof(uint32_t));
+			m->cols[q] = mem_array_raw(nz, sizeof(uint32_t));
+			m->wtab[q] = mem_array_raw(nz, wb);
 			if (!m->rows[q] || !m->cols[q] || !m->wtab[q]) {
 				goto nomem;
 			}
@@ -403,7 +403,7 @@ static int lay_weights(struct cc_model *m, const snn_net *net, uint32_t q,
 			break;
 		}
 		P->kind = SNNRT_DENSE;
-		m->wtab[q] = malloc((size_t)(all ? all : 1) * wb);
+		m->wtab[q] = mem_array_raw(all, wb);
 		if (!m->wtab[q]) {
 			goto nomem;
 		}
@@ -419,12 +419,12 @@ static int lay_weights(struct cc_model *m, const snn_net *net, uint32_t q,
 	case PROJ_SPARSE: {
 		uint64_t nz = x->row[x->n_post];
 		P->kind = SNNRT_SPARSE;
-		m->rows[q] = calloc((size_t)x->n_pre + 1, sizeof(uint32_t));
-		m->cols[q] = malloc((size_t)(nz ? nz : 1) * sizeof(uint32_t));
-		m->wtab[q] = malloc((size_t)(nz ? nz : 1) * wb);
-		uint32_t *fill = calloc((size_t)x->n_pre + 1, sizeof(uint32_t));
+		m->rows[q] = mem_array((size_t)x->n_pre + 1, sizeof(uint32_t));
+		m->cols[q] = mem_array_raw(nz, sizeof(uint32_t));
+		m->wtab[q] = mem_array_raw(nz, wb);
+		uint32_t *fill = mem_array((size_t)x->n_pre + 1, sizeof(uint32_t));
 		if (!m->rows[q] || !m->cols[q] || !m->wtab[q] || !fill) {
-			free(fill);
+			mem_free(fill);
 			goto nomem;
 		}
 		for (uint64_t k = 0; k < nz; k++) {
@@ -442,14 +442,14 @@ static int lay_weights(struct cc_model *m, const snn_net *net, uint32_t q,
 				cc_put_weight(m, q, s, x->val[k], acc_of(po, i) / pre_scale);
 			}
 		}
-		free(fill);
+		mem_free(fill);
 		m->n_col[q] = nz;
 		n = nz;
 		break;
 	}
 	case PROJ_DIAG:
 		P->kind = SNNRT_DIAG;
-		m->wtab[q] = malloc((size_t)(x->n_post ? x->n_post : 1) * wb);
+		m->wtab[q] = mem_array_raw(x->n_post, wb);
 		if (!m->wtab[q]) {
 			goto nomem;
 		}
@@ -462,7 +462,7 @@ static int lay_weights(struct cc_model *m, const snn_net *net, uint32_t q,
 		const struct proj_conv *c = &x->conv;
 		P->kind = SNNRT_CONV;
 		n = (uint64_t)c->cout * (c->cin / c->groups) * c->kh * c->kw;
-		m->wtab[q] = malloc((size_t)n * wb);
+		m->wtab[q] = mem_array_raw(n, wb);
 		if (!m->wtab[q]) {
 			goto nomem;
 		}
@@ -536,7 +536,7 @@ static int lay_weights(struct cc_model *m, const snn_net *net, uint32_t q,
 	m->synapses += x->n_syn;
 	return SNN_OK;
 nomem:
-	return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+	return mem_nomem(d);
 }
 
 static bool is_spiking(enum snnrt_neuron k)
@@ -975,12 +975,12 @@ int cc_run_host(const struct cc_model *m, const snn_nir_data *in, uint32_t smp, 
 		int32_t *out, uint64_t *events, snn_diag *d)
 {
 	steps = in ? snn_nir_data_steps(in) : steps;
-	int32_t *words = calloc(m->rt.n_words ? m->rt.n_words : 1, sizeof(int32_t));
-	int32_t *x = calloc(m->rt.n_inputs ? m->rt.n_inputs : 1, sizeof(int32_t));
+	int32_t *words = mem_array(m->rt.n_words, sizeof(int32_t));
+	int32_t *x = mem_array(m->rt.n_inputs, sizeof(int32_t));
 	if (!words || !x) {
-		free(words);
-		free(x);
-		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
+		mem_free(words);
+		mem_free(x);
+		return mem_nomem(d);
 	}
 	struct snnrt_ram r = {0, 0, words};
 	uint32_t width = cc_output_width(m);
@@ -1005,7 +1005,7 @@ int cc_run_host(const struct cc_model *m, const snn_nir_data *in, uint32_t smp, 
 			o += n;
 		}
 	}
-	free(words);
-	free(x);
+	mem_free(words);
+	mem_free(x);
 	return SNN_OK;
 }

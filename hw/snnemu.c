@@ -39,7 +39,8 @@ static const struct cli_option emu_options[] = {
 #undef F
 
 static const struct cli_option *const emu_tables[] = {emu_options, NULL};
-static const struct cli_command emu_cmd = {"snnemu", emu_tables, 1, "image", NULL};
+static const struct cli_command emu_cmd = {
+	.prog = "snnemu", .tables = emu_tables, .max_positional = 1, .too_many = "image"};
 
 static void usage(FILE *f)
 {

@@ -9,22 +9,11 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "cli_int.h"
 #include "snn/loihi.h"
 #include "snn/snn.h"
-
-static volatile sig_atomic_t interrupted;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	interrupted = 1;
-}
 
 /* The options of run (and of check and inspect, which take a few of them). */
 struct run_args {
@@ -38,12 +27,8 @@ struct run_args {
 	struct cli_list record;
 	/* every model */
 	int threads;
-	bool seed_set;
-	unsigned long long seed;
-	const char *duration;
-	const char *backend;
+	struct cli_overrides ov; /* --seed, --backend, --engine, --duration */
 	double scale;
-	const char *engine;
 	const char *output;
 	const char *summary_json;
 	const char *format;
@@ -68,18 +53,18 @@ static const struct cli_option run_options[] = {
 	OPT("--threads", 0, CLI_INT, F(threads), "N", "a whole number from 1 to 4096", NULL, 1, 4096,
 	 0, "worker threads (default: the config's 'threads', else\n"
 	    "OMP_NUM_THREADS, else all cores); the spikes do not\ndepend on it"),
-	OPT("--seed", 0, CLI_U64, F(seed), "S", "a whole number", NULL, 0, 0, 0,
-	 "random seed (overrides the config)", NULL, F(seed_set)),
-	OPT("--engine", 0, CLI_CHOICE, F(engine), "E", "grid or event", "grid|event", 0, 0, 0,
+	OPT("--seed", 0, CLI_U64, F(ov.seed), "S", "a whole number", NULL, 0, 0, 0,
+	 "random seed (overrides the config)", NULL, F(ov.seed_set)),
+	OPT("--engine", 0, CLI_CHOICE, F(ov.engine), "E", "grid or event", "grid|event", 0, 0, 0,
 	 "grid (the time grid of step dt) or event (exact,\n"
 	 "event-driven: spike times off the grid, delays as\n"
 	 "written); overrides the config's simulation.engine"),
-	OPT("--duration", 0, CLI_STRING, F(duration), "T", "a time such as 200ms", NULL, 0, 0, 0,
+	OPT("--duration", 0, CLI_STRING, F(ov.duration), "T", "a time such as 200ms", NULL, 0, 0, 0,
 	 "biological time with its unit, e.g. 200ms or '1.5 s'"),
 	OPT("--scale", 0, CLI_POSITIVE, F(scale), "F", "a positive number", NULL, 0, 1e6, 0,
 	 "population sizes times F, keeping each neuron's mean\n"
 	 "in-degree (overrides simulation.scale)"),
-	OPT("--backend", 0, CLI_CHOICE, F(backend), "B", "cpu or cuda", "cpu|cuda", 0, 0, 0,
+	OPT("--backend", 0, CLI_CHOICE, F(ov.backend), "B", "cpu or cuda", "cpu|cuda", 0, 0, 0,
 	 "cpu (OpenMP threads) or cuda (an NVIDIA GPU; the same\n"
 	 "spikes); overrides simulation.backend"),
 	OPT("--output", 'o', CLI_STRING, F(output), "FILE", "a file name", NULL, 0, 0, 0,
@@ -163,11 +148,12 @@ static const struct cli_option *const inspect_tables[] = {nir_conventions, NULL}
 static const struct cli_option *const check_tables[] = {check_options, NULL};
 
 static const struct cli_command run_cmd = {
-	"snnsim", run_tables, 1, "config file", NULL};
+	.prog = "snnsim", .tables = run_tables, .max_positional = 1, .too_many = "config file"};
 static const struct cli_command inspect_cmd = {
-	"snnsim", inspect_tables, 1, "graph", NULL};
-static const struct cli_command check_cmd = {"snnsim", check_tables, 1, NULL,
-					     "snnsim check CONFIG [--scale F]"};
+	.prog = "snnsim", .tables = inspect_tables, .max_positional = 1, .too_many = "graph"};
+static const struct cli_command check_cmd = {
+	.prog = "snnsim", .tables = check_tables, .max_positional = 1,
+	.usage_error = "snnsim check CONFIG [--scale F]"};
 
 static void usage(FILE *out)
 {
@@ -204,48 +190,6 @@ static void usage(FILE *out)
 		     "Config reference: doc/config.md in the Spikeforge sources.\n");
 }
 
-struct progress_state {
-	bool tty;
-	double last;
-};
-
-static double wall_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int on_progress(void *ctx, const snn_progress *p)
-{
-	struct progress_state *ps = ctx;
-	if (interrupted) {
-		return 1;
-	}
-	if (!ps->tty) {
-		return 0;
-	}
-	double now = wall_now();
-	if (now - ps->last < 0.25 && p->t_ms < p->duration_ms) {
-		return 0;
-	}
-	ps->last = now;
-	double frac = p->duration_ms > 0 ? p->t_ms / p->duration_ms : 1.0;
-	double rtf = p->t_ms > 0 ? p->wall_s / (p->t_ms * 1e-3) : 0.0;
-	double eta = frac > 0 ? p->wall_s * (1.0 / frac - 1.0) : 0.0;
-	fprintf(stderr, "\r  t = %.1f / %.1f ms  wall %.1f s  RTF %.2f  ETA %.1f s  spikes %llu   ",
-		p->t_ms, p->duration_ms, p->wall_s, rtf, eta, (unsigned long long)p->spikes);
-	fflush(stderr);
-	return 0;
-}
-
-static void progress_end(const struct progress_state *ps)
-{
-	if (ps->tty) {
-		fprintf(stderr, "\r%*s\r", 100, "");
-	}
-}
-
 /* Prints a failed call's diagnostics and gives its exit code. */
 static int failed(const snn_diag *d, int rc)
 {
@@ -257,16 +201,7 @@ static int failed(const snn_diag *d, int rc)
 static int load(const struct run_args *ra, snn_net **net, snn_diag *d)
 {
 	snn_load_options o = {ra->scale, ra->nir};
-	int rc = snn_model_load(ra->config, &o, net, d);
-	if (rc != SNN_OK) {
-		snn_diag_print(d, stderr);
-		size_t n = snn_diag_error_count(d);
-		if (n > 1) {
-			fprintf(stderr, "%zu errors\n", n);
-		}
-		return snn_exit_status(rc);
-	}
-	return 0;
+	return cli_load_model(ra->config, &o, net, d);
 }
 
 /* snnsim run MODEL.nir --input FILE --loihi TARGET: the graph converted to
@@ -280,8 +215,6 @@ static int run_nir_loihi(const struct run_args *ra, const snn_net *nir, const sn
 	lo.input_path = ra->input;
 	lo.report = ra->quiet ? NULL : stdout;
 	snn_net *net = NULL;
-	snn_sim *sim = NULL;
-	int ex = 0;
 	int rc = snn_nir_to_loihi(nir, in, &lo, &net, d);
 	fflush(stdout);
 	snn_diag_print(d, stderr); /* the warnings, or the error */
@@ -293,35 +226,14 @@ static int run_nir_loihi(const struct run_args *ra, const snn_net *nir, const sn
 	const char *output = ra->output ? ra->output
 					: cli_default_output(ra->config, "_loihi.h5", defout,
 							     sizeof(defout));
-	struct progress_state ps = {isatty(STDERR_FILENO) && !ra->quiet, 0.0};
-	char software[64];
-	snprintf(software, sizeof(software), "Spikeforge %s", snn_version());
 	snn_sim_options opt = {.threads = ra->threads,
 			       .spike_path = output,
 			       .format = SNN_SPIKES_HDF5,
-			       .record_all = true,
-			       .software = software,
-			       .progress = on_progress,
-			       .progress_ctx = &ps};
-	rc = snn_sim_new(net, &opt, &sim, d);
-	if (rc == SNN_OK) {
-		rc = snn_sim_run(sim, d);
-	}
-	progress_end(&ps);
-	if (rc != SNN_OK) {
-		ex = failed(d, rc);
-		goto out;
-	}
-	const snn_stats *st = snn_sim_stats(sim);
-	if (!ra->quiet) {
-		snn_stats_print(st, stdout);
-		printf("spikes of every population (%s) written to %s\n", ra->loihi, output);
-	}
-	if (ra->summary_json) {
-		ex = cli_write_json("snnsim", ra->summary_json, st);
-	}
-out:
-	snn_sim_free(sim);
+			       .record_all = true};
+	char wrote[1200];
+	snprintf(wrote, sizeof(wrote), "spikes of every population (%s) written to %s", ra->loihi,
+		 output);
+	int ex = cli_sim_run("snnsim", net, &opt, ra->quiet, wrote, ra->summary_json, NULL, d);
 	snn_net_free(net);
 	return ex;
 }
@@ -332,17 +244,17 @@ static int nir_refuses(const struct run_args *ra)
 	const char *why = NULL;
 	if (!ra->input) {
 		why = "a NIR graph runs on input tensors: give --input FILE (see snnsim --help)";
-	} else if (ra->seed_set || ra->duration || ra->format) {
+	} else if (ra->ov.seed_set || ra->ov.duration || ra->format) {
 		why = "--seed, --duration and --format do not apply to NIR graphs (the input sets "
 		      "the duration; outputs are HDF5)";
-	} else if (ra->backend && strcmp(ra->backend, "cpu") != 0) {
+	} else if (ra->ov.backend && strcmp(ra->ov.backend, "cpu") != 0) {
 		fprintf(stderr, "snnsim: error: --backend %s: NIR graphs run on the cpu backend only "
 				"(the cuda backend has no graded spikes or NIR neuron models)\n",
-			ra->backend);
+			ra->ov.backend);
 		return SNN_EXIT_BAD_INPUT;
-	} else if (ra->engine && strcmp(ra->engine, "grid") != 0) {
+	} else if (ra->ov.engine && strcmp(ra->ov.engine, "grid") != 0) {
 		fprintf(stderr, "snnsim: error: --engine %s does not apply to NIR graphs: they run "
-				"on the time grid of their dt\n", ra->engine);
+				"on the time grid of their dt\n", ra->ov.engine);
 		return SNN_EXIT_BAD_INPUT;
 	} else if (ra->loihi && (ra->stream || ra->view || ra->record_state || ra->record.n)) {
 		why = "--loihi writes the spikes of every population; --stream, --view, --record "
@@ -355,28 +267,11 @@ static int nir_refuses(const struct run_args *ra)
 	return 0;
 }
 
-static void print_nir_outputs(const snn_nir_result *res, const char *output)
-{
-	printf("outputs:\n");
-	for (size_t i = 0; i < snn_nir_result_count(res); i++) {
-		const snn_nir_series *s = snn_nir_result_series(res, i);
-		double sum = 0.0;
-		uint64_t n = (uint64_t)s->samples * s->steps * s->size;
-		for (uint64_t k = 0; k < n; k++) {
-			sum += s->data[k];
-		}
-		printf("  %-14s %-7s %u values per step, sum %g over all samples\n", s->name,
-		       s->what, s->size, sum);
-	}
-	printf("outputs written to %s\n", output);
-}
-
 /* snnsim run MODEL.nir --input FILE ... */
 static int cmd_run_nir(const struct run_args *ra, snn_diag *d)
 {
 	snn_net *net = NULL;
 	snn_nir_data *in = NULL;
-	snn_nir_result *res = NULL;
 	struct cli_live lv;
 	memset(&lv, 0, sizeof(lv));
 	int ex = load(ra, &net, d);
@@ -406,9 +301,8 @@ static int cmd_run_nir(const struct run_args *ra, snn_diag *d)
 		}
 		fflush(stdout);
 	}
-	struct progress_state ps = {isatty(STDERR_FILENO) && !ra->quiet, 0.0};
 	snn_nir_run_options ro = {ra->threads, ra->record_state, ra->record.v, ra->record.n,
-				  on_progress, &ps, NULL, NULL};
+				  NULL, NULL, NULL, NULL};
 	/* the samples follow one another on the stream */
 	double total_ms = (double)samples * steps * snn_net_dt_ms(net);
 	if (ra->stream || ra->view) {
@@ -420,65 +314,17 @@ static int cmd_run_nir(const struct run_args *ra, snn_diag *d)
 		ro.on_spikes = snn_stream_on_spikes;
 		ro.spikes_ctx = lv.w;
 	}
-	rc = snn_nir_run(net, in, &ro, &res, d);
-	progress_end(&ps);
-	cli_live_close("snnsim", &lv, rc == SNN_OK, rc == SNN_OK ? total_ms : 0.0, ra->quiet);
-	if (rc != SNN_OK) {
-		ex = failed(d, rc);
-		goto out;
-	}
 	char defout[1024];
 	const char *output = ra->output ? ra->output
 					: cli_default_output(ra->config, "_out.h5", defout,
 							     sizeof(defout));
-	rc = snn_nir_result_write(res, net, output, d);
-	if (rc != SNN_OK) {
-		ex = failed(d, rc);
-		goto out;
-	}
-	const snn_stats *st = snn_nir_result_stats(res);
-	if (!ra->quiet) {
-		snn_stats_print(st, stdout);
-		print_nir_outputs(res, output);
-	}
-	if (ra->summary_json) {
-		ex = cli_write_json("snnsim", ra->summary_json, st);
-	}
+	ex = cli_nir_run("snnsim", net, in, &ro, ra->quiet, output, ra->summary_json, &lv,
+			 total_ms, d);
 out:
 	cli_live_close("snnsim", &lv, false, 0.0, true);
-	snn_nir_result_free(res);
 	snn_nir_data_free(in);
 	snn_net_free(net);
 	return ex;
-}
-
-/* --seed, --backend, --engine and --duration on a loaded network. */
-static int override(const struct run_args *ra, snn_net *net, snn_diag *d)
-{
-	if (ra->seed_set) {
-		snn_net_set_seed(net, ra->seed);
-	}
-	if (ra->backend && snn_net_set_backend(net, ra->backend, d) != SNN_OK) {
-		fprintf(stderr, "snnsim: error: --backend: %s\n", snn_diag_message(d, 0));
-		return SNN_EXIT_BAD_INPUT;
-	}
-	if (ra->engine && snn_net_set_engine(net, ra->engine, d) != SNN_OK) {
-		fprintf(stderr, "snnsim: error: --engine: %s\n", snn_diag_message(d, 0));
-		return SNN_EXIT_BAD_INPUT;
-	}
-	if (ra->duration) {
-		double ms;
-		char why[160];
-		if (snn_units_parse(ra->duration, SNN_DIM_TIME, &ms, why, sizeof(why)) != 0) {
-			fprintf(stderr, "snnsim: error: --duration: %s\n", why);
-			return SNN_EXIT_BAD_INPUT;
-		}
-		if (snn_net_set_duration_ms(net, ms, d) != SNN_OK) {
-			fprintf(stderr, "snnsim: error: --duration: %s\n", snn_diag_message(d, 0));
-			return SNN_EXIT_BAD_INPUT;
-		}
-	}
-	return 0;
 }
 
 /* snnsim run CONFIG|MODEL.net ...: a netx network has no record section, so
@@ -486,11 +332,10 @@ static int override(const struct run_args *ra, snn_net *net, snn_diag *d)
 static int cmd_run_net(const struct run_args *ra, bool netx, snn_diag *d)
 {
 	snn_net *net = NULL;
-	snn_sim *sim = NULL;
 	struct cli_live lv;
 	memset(&lv, 0, sizeof(lv));
 	int ex = load(ra, &net, d);
-	if (ex || (ex = override(ra, net, d)) != 0) {
+	if (ex || (ex = cli_override("snnsim", &ra->ov, net, d)) != 0) {
 		goto out;
 	}
 	char defout[1024];
@@ -499,21 +344,14 @@ static int cmd_run_net(const struct run_args *ra, bool netx, snn_diag *d)
 		output = cli_default_output(ra->config, "_spikes.h5", defout, sizeof(defout));
 	}
 	/* without --format, an output named *.csv is written as CSV */
-	size_t ol = output ? strlen(output) : 0;
 	bool csv = ra->format ? strcmp(ra->format, "csv") == 0
-			      : ol > 4 && strcmp(output + ol - 4, ".csv") == 0;
-	struct progress_state ps = {isatty(STDERR_FILENO) && !ra->quiet, 0.0};
-	char software[64];
-	snprintf(software, sizeof(software), "Spikeforge %s", snn_version());
+			      : output && cli_ends_with(output, ".csv");
 	/* -o records every population unless the config chose what to record,
 	 * in which case it only names the file */
 	snn_sim_options opt = {.threads = ra->threads,
 			       .spike_path = output,
 			       .format = csv ? SNN_SPIKES_CSV : SNN_SPIKES_HDF5,
-			       .record_all = output != NULL && !snn_net_records_spikes(net),
-			       .software = software,
-			       .progress = on_progress,
-			       .progress_ctx = &ps};
+			       .record_all = output != NULL && !snn_net_records_spikes(net)};
 	if (ra->stream || ra->view) {
 		if (cli_live_open("snnsim", ra->stream, ra->view, ra->quiet, net,
 				  snn_net_duration_ms(net), &lv, d) != 0) {
@@ -529,48 +367,11 @@ static int cmd_run_net(const struct run_args *ra, bool netx, snn_diag *d)
 		       snn_net_duration_ms(net));
 		fflush(stdout);
 	}
-	int rc = snn_sim_new(net, &opt, &sim, d);
-	if (rc != SNN_OK) {
-		ex = failed(d, rc);
-		goto out;
-	}
-	if (interrupted) {
-		fprintf(stderr, "snnsim: error: interrupted while building the network; no output "
-				"was written\n");
-		ex = SNN_EXIT_RUN_FAILED;
-		goto out;
-	}
-	rc = snn_sim_run(sim, d);
-	progress_end(&ps);
-	cli_live_close("snnsim", &lv, rc == SNN_OK, snn_sim_stats(sim)->bio_ms, ra->quiet);
-	if (rc != SNN_OK) {
-		ex = failed(d, rc);
-		goto out;
-	}
-	const snn_stats *st = snn_sim_stats(sim);
-	if (!ra->quiet) {
-		snn_stats_print(st, stdout);
-	}
-	if (ra->summary_json) {
-		ex = cli_write_json("snnsim", ra->summary_json, st);
-	}
+	ex = cli_sim_run("snnsim", net, &opt, ra->quiet, NULL, ra->summary_json, &lv, d);
 out:
 	cli_live_close("snnsim", &lv, false, 0.0, true);
-	snn_sim_free(sim);
 	snn_net_free(net);
 	return ex;
-}
-
-/* Ctrl-C and SIGTERM stop a run at its next bookkeeping step. Installed
- * before anything is loaded or built, so that a signal that comes early is
- * not lost (a background job starts with SIGINT ignored). */
-static void catch_signals(void)
-{
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
 }
 
 /* Parses the options of a command into ra. Returns 0 or an exit code. */
@@ -586,7 +387,7 @@ static int parse(const struct cli_command *c, int argc, char **argv, struct run_
 
 static int cmd_run(int argc, char **argv)
 {
-	catch_signals();
+	cli_catch_signals();
 	struct run_args ra;
 	struct cli_parsed p;
 	snn_diag *d = NULL;
@@ -640,17 +441,8 @@ static int describe(const struct run_args *ra, enum snn_model_format fmt)
 		return SNN_EXIT_RUN_FAILED;
 	}
 	int ex = load(ra, &net, d);
-	if (ex == 0 && fmt == SNN_MODEL_NIR) {
-		snn_nir_inspect(net, stdout);
-	} else if (ex == 0) {
-		snn_net_describe(net, stdout);
-		int th = snn_net_threads(net) > 0 ? snn_net_threads(net) : 1;
-		double bytes = snn_sim_estimate_bytes(net, th);
-		printf("total: %llu neurons, about %.0f synapses, %.0f steps\n",
-		       (unsigned long long)snn_net_neuron_count(net), snn_net_expected_synapses(net),
-		       snn_net_duration_ms(net) / snn_net_dt_ms(net));
-		printf("memory estimate: %.1f MB\n", bytes / 1048576.0);
-		printf("%s: ok\n", ra->config);
+	if (ex == 0) {
+		cli_print_model(stdout, ra->config, net, fmt);
 	}
 	snn_net_free(net);
 	snn_diag_free(d);
@@ -707,17 +499,10 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return SNN_EXIT_BAD_INPUT;
 	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "help") == 0) {
+	/* snnsim run --help and the like: the one usage text covers every command */
+	if (strcmp(argv[1], "help") == 0 || cli_find(argc, argv, 1, "--help|-h")) {
 		usage(stdout);
 		return 0;
-	}
-	/* snnsim run --help and the like: the one usage text covers every command */
-	for (int i = 2; i < argc; i++) {
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			usage(stdout);
-			return 0;
-		}
 	}
 	if (strcmp(argv[1], "--version") == 0) {
 		printf("snnsim (Spikeforge) %s\n", snn_version());

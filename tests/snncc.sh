@@ -8,6 +8,40 @@
 SNNCC="$BUILD/snncc"
 FIX=${SNN_FIXTURES:-}
 
+# --dt takes a time with its unit, as snnsim's does: the same images as
+# seconds; a bad one gives snnsim's message (no cross compiler needed)
+if [ -n "$FIX" ] && [ -d "$FIX/nir" ]; then
+	M="$FIX/nir/rnn/braille_noDelay_bias_zero.nir"
+	for dt in 0.05ms 5e-5; do
+		expect_exit 0 "$SNNCC" "$M" --steps 20 --rate 0.1 --dt "$dt" --target host \
+			-o "$TMP/dt-$dt"
+		expect_exit 0 "$SNNCC" "$M" --dt "$dt" --target loihi2-class -o "$TMP/dt-$dt.bin"
+	done
+	diff -r "$TMP/dt-0.05ms" "$TMP/dt-5e-5" >/dev/null ||
+		fail "--dt 0.05ms and --dt 5e-5 differ"
+	cmp -s "$TMP/dt-0.05ms.bin" "$TMP/dt-5e-5.bin" ||
+		fail "--dt 0.05ms and --dt 5e-5 differ (loihi)"
+	for dt in 0 abc 3parsecs; do
+		expect_exit 2 "$SNNSIM" inspect "$M" --dt "$dt"
+		sed 's/^snnsim: /snncc: /' "$TMP/err" >"$TMP/want"
+		expect_exit 2 "$SNNCC" "$M" --dt "$dt" --target host -o "$TMP/x"
+		cmp -s "$TMP/want" "$TMP/err" || fail "snncc --dt $dt: not snnsim's message"
+		expect_exit 2 "$SNNCC" "$M" --dt "$dt" --target loihi2-class
+		cmp -s "$TMP/want" "$TMP/err" || fail "snncc --dt $dt (loihi): not snnsim's message"
+	done
+	expect_line "$TMP/err" \
+		"snncc: error: --dt: unknown unit 'parsecs': expected a time such as '1.5 ms'"
+	# the placement by the library's name table; options of the other backend
+	expect_exit 2 "$SNNCC" "$M" --target loihi2-class --placement best
+	expect_line "$TMP/err" \
+		"snncc: error: unknown placement 'best' (expected auto, sequential, greedy or metis)"
+	expect_exit 2 "$SNNCC" "$M" --target loihi2-class --steps 10
+	expect_line "$TMP/err" \
+		"snncc: error: option --steps does not apply to loihi2-class (snncc --help)"
+	expect_exit 2 "$SNNCC" "$M" --target host -o "$TMP/x" --placement greedy
+	expect_line "$TMP/err" "snncc: error: unknown option --placement (snncc --help)"
+fi
+
 targets=""
 if [ -n "${ARM_CC:-}" ] && [ -n "${QEMU_ARM:-}" ]; then
 	targets="$targets cortex-m3 cortex-m4"

@@ -68,7 +68,7 @@ void viewer_initial_window(const snn_raster *r, const struct viewer_opts *o, dou
 
 int viewer_png(const struct viewer_opts *o)
 {
-	int ex = VIEWER_OK;
+	int ex = SNN_EXIT_OK;
 	snn_diag *d = snn_diag_new();
 	snn_raster *r = NULL;
 	snn_trace_report *tr = NULL;
@@ -76,7 +76,7 @@ int viewer_png(const struct viewer_opts *o)
 	snn_image *img = snn_image_new(o->width, o->height, 0xFFFFFF);
 	if (!d || !v || !img) {
 		fprintf(stderr, "snnview: error: out of memory\n");
-		ex = VIEWER_RUN_FAILED;
+		ex = SNN_EXIT_RUN_FAILED;
 		goto out;
 	}
 	int rc = snn_raster_load(o->file, &r, d);
@@ -89,7 +89,7 @@ int viewer_png(const struct viewer_opts *o)
 		goto out;
 	}
 	if (viewer_hide(r, o->hide) != 0) {
-		ex = VIEWER_BAD_INPUT;
+		ex = SNN_EXIT_BAD_INPUT;
 		goto out;
 	}
 	snn_view_state st = {0};

@@ -1,18 +1,18 @@
 /*
  * snnview: look at spikes, from a SONATA spike file or live from a running
  * snnsim, in a window or as a PNG.
- * Layer: tool. Parses the command line and calls the viewer; exit status 0
- * ok, 1 failed, 2 bad input or usage.
+ * Layer: tool. Its usage text and option table over cli/, and the call into
+ * the viewer; exit codes by snn_exit_status (0 ok, 1 failed, 2 bad input).
  */
 #include "config.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include "cli_int.h"
 #include "snn/snn.h"
-#include "snn/units.h"
 #include "snn/view.h"
 #include "viewer.h"
 
@@ -43,125 +43,100 @@ static void usage(FILE *out)
 	    snn_view_keys_help());
 }
 
-static int parse_time(const char *opt, const char *v, double *ms)
+/* --size WxH: width and height of the viewer_opts at field. */
+static int set_size(void *field, const char *name, const char *value, snn_diag *d)
 {
-	char why[160];
-	if (!v) {
-		fprintf(stderr, "snnview: error: %s expects a time such as 200ms\n", opt);
-		return -1;
+	struct viewer_opts *o = field;
+	unsigned w, h;
+	char tail;
+	if (sscanf(value, "%ux%u%c", &w, &h, &tail) != 2 || w < 200 || h < 150 || w > 8192 ||
+	    h > 8192) {
+		return snn_diag_error(d, SNN_EINVAL, NULL, 0, 0,
+				      "%s expects WxH from 200x150 to 8192x8192, got %s", name,
+				      value);
 	}
-	if (snn_units_parse(v, SNN_DIM_TIME, ms, why, sizeof(why)) != 0) {
-		fprintf(stderr, "snnview: error: %s: %s\n", opt, why);
-		return -1;
-	}
-	return 0;
+	o->width = w;
+	o->height = h;
+	return SNN_OK;
 }
 
+#define F(x) offsetof(struct viewer_opts, x)
+#define STR(n, f) {.name = n, .kind = CLI_STRING, .offset = F(f), .expects = "a value"}
+#define TIME(n, f)                                                                            \
+	{.name = n, .kind = CLI_CALL, .offset = F(f), .expects = "a time such as 200ms",      \
+	 .set = cli_set_time}
+
+/* The options; the usage text above describes them. */
+static const struct cli_option view_options[] = {
+	STR("--png", png),
+	STR("--attach", attach),
+	STR("--traces", traces),
+	STR("--script", script),
+	STR("--hide", hide),
+	{.name = "--size", .kind = CLI_CALL, .offset = 0, .expects = "a value", .set = set_size},
+	TIME("--t0", t0_ms),
+	TIME("--t1", t1_ms),
+	TIME("--span", span_ms),
+	{.name = "--no-rates", .kind = CLI_FLAG, .offset = F(no_rates)},
+	{.name = NULL},
+};
+
+#undef TIME
+#undef STR
+#undef F
+
+static const struct cli_option *const view_tables[] = {view_options, NULL};
+static const struct cli_command view_cmd = {
+	.prog = "snnview", .tables = view_tables, .max_positional = 1, .too_many = "spike file"};
+
+/* Parses the command line into o: 0, or an exit code after saying why. */
 static int parse_args(int argc, char **argv, struct viewer_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->t0_ms = o->t1_ms = o->span_ms = NAN;
 	o->width = 1200;
 	o->height = 800;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (strcmp(a, "--png") == 0 || strcmp(a, "--attach") == 0 ||
-		    strcmp(a, "--traces") == 0 || strcmp(a, "--script") == 0 ||
-		    strcmp(a, "--hide") == 0 || strcmp(a, "--size") == 0) {
-			if (!v) {
-				fprintf(stderr, "snnview: error: %s expects a value\n", a);
-				return -1;
-			}
-			i++;
-			if (strcmp(a, "--png") == 0) {
-				o->png = v;
-			} else if (strcmp(a, "--attach") == 0) {
-				o->attach = v;
-			} else if (strcmp(a, "--traces") == 0) {
-				o->traces = v;
-			} else if (strcmp(a, "--script") == 0) {
-				o->script = v;
-			} else if (strcmp(a, "--hide") == 0) {
-				o->hide = v;
-			} else {
-				unsigned w, h;
-				char tail;
-				if (sscanf(v, "%ux%u%c", &w, &h, &tail) != 2 || w < 200 ||
-				    h < 150 || w > 8192 || h > 8192) {
-					fprintf(stderr,
-						"snnview: error: --size expects WxH from "
-						"200x150 to 8192x8192, got %s\n",
-						v);
-					return -1;
-				}
-				o->width = w;
-				o->height = h;
-			}
-		} else if (strcmp(a, "--t0") == 0 || strcmp(a, "--t1") == 0 ||
-			   strcmp(a, "--span") == 0) {
-			double ms;
-			if (parse_time(a, v, &ms) != 0) {
-				return -1;
-			}
-			i++;
-			if (strcmp(a, "--t0") == 0) {
-				o->t0_ms = ms;
-			} else if (strcmp(a, "--t1") == 0) {
-				o->t1_ms = ms;
-			} else if (ms > 0) {
-				o->span_ms = ms;
-			} else {
-				fprintf(stderr, "snnview: error: --span must be positive\n");
-				return -1;
-			}
-		} else if (strcmp(a, "--no-rates") == 0) {
-			o->no_rates = true;
-		} else if (a[0] == '-' && a[1]) {
-			fprintf(stderr,
-				"snnview: error: unknown option '%s' (see snnview --help)\n", a);
-			return -1;
-		} else if (!o->file) {
-			o->file = a;
-		} else {
-			fprintf(stderr,
-				"snnview: error: one spike file at a time (got '%s' and '%s')\n",
-				o->file, a);
-			return -1;
-		}
+	struct cli_parsed p;
+	int rc = cli_parse(&view_cmd, argc, argv, 1, o, &p);
+	if (rc != SNN_OK) {
+		return snn_exit_status(rc);
 	}
-	if (!o->file == !o->attach) {
-		fprintf(stderr, "snnview: error: give a spike file or --attach SOCKET (see snnview "
-				"--help)\n");
-		return -1;
+	o->file = p.n_positional ? p.positional[0] : NULL;
+	const char *why = NULL;
+	if (!isnan(o->span_ms) && !(o->span_ms > 0)) {
+		why = "--span must be positive";
+	} else if (!o->file == !o->attach) {
+		why = "give a spike file or --attach SOCKET (see snnview --help)";
+	} else if (o->png && !o->file) {
+		why = "--png renders a spike file, not a live stream";
+	} else if (!isnan(o->t0_ms) && !isnan(o->t1_ms) && !(o->t1_ms > o->t0_ms)) {
+		why = "--t1 must come after --t0";
 	}
-	if (o->png && !o->file) {
-		fprintf(stderr, "snnview: error: --png renders a spike file, not a live stream\n");
-		return -1;
-	}
-	if (!isnan(o->t0_ms) && !isnan(o->t1_ms) && !(o->t1_ms > o->t0_ms)) {
-		fprintf(stderr, "snnview: error: --t1 must come after --t0\n");
-		return -1;
+	if (why) {
+		fprintf(stderr, "snnview: error: %s\n", why);
+		return SNN_EXIT_BAD_INPUT;
 	}
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		usage(stdout);
-		return 0;
-	}
 	if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
 		printf("snnview (Spikeforge) %s\n", snn_version());
-		return 0;
+		return SNN_EXIT_OK;
+	}
+	if (cli_find(argc, argv, 1, "--help|-h")) {
+		usage(stdout);
+		return SNN_EXIT_OK;
+	}
+	if (argc < 2) {
+		usage(stderr);
+		return SNN_EXIT_BAD_INPUT;
 	}
 	struct viewer_opts o;
-	if (argc < 2 || parse_args(argc, argv, &o) != 0) {
-		if (argc < 2) {
-			usage(stderr);
-		}
-		return SNN_EXIT_BAD_INPUT;
+	int ex = parse_args(argc, argv, &o);
+	if (ex) {
+		return ex;
 	}
 	return o.png ? viewer_png(&o) : viewer_run(&o);
 }

@@ -428,13 +428,13 @@ static void live_poll(struct app *a)
 		snn_stream_reader_free(a->rd);
 		a->rd = NULL;
 		a->next_connect = 1e300; /* a broken stream is not retried */
-		a->exit_code = VIEWER_RUN_FAILED;
+		a->exit_code = SNN_EXIT_RUN_FAILED;
 		a->dirty = true;
 		return;
 	}
 	if (!had_hello && snn_stream_reader_has_hello(a->rd)) {
 		if (viewer_hide(a->r, a->o->hide) != 0) {
-			a->exit_code = VIEWER_BAD_INPUT;
+			a->exit_code = SNN_EXIT_BAD_INPUT;
 			a->quit = true;
 		}
 		double dur = snn_stream_reader_duration_ms(a->rd);
@@ -532,7 +532,7 @@ static void script_step(struct app *a)
 					"snnview: error: script: the stream did not end in "
 					"%.0f s\n",
 					SCRIPT_TIMEOUT_S);
-				a->exit_code = VIEWER_RUN_FAILED;
+				a->exit_code = SNN_EXIT_RUN_FAILED;
 				a->quit = true;
 			}
 			return;
@@ -550,7 +550,7 @@ static void script_step(struct app *a)
 					"snnview: error: script: the simulation did not reach "
 					"%s ms in %.0f s\n",
 					cmd + 10, SCRIPT_TIMEOUT_S);
-				a->exit_code = VIEWER_RUN_FAILED;
+				a->exit_code = SNN_EXIT_RUN_FAILED;
 				a->quit = true;
 			}
 			return;
@@ -570,7 +570,7 @@ static void script_step(struct app *a)
 		ev.key.keysym.sym = SDL_GetKeyFromName(cmd + 4);
 		if (ev.key.keysym.sym == SDLK_UNKNOWN) {
 			fprintf(stderr, "snnview: error: script: unknown key '%s'\n", cmd + 4);
-			a->exit_code = VIEWER_BAD_INPUT;
+			a->exit_code = SNN_EXIT_BAD_INPUT;
 			a->quit = true;
 			return;
 		}
@@ -580,7 +580,7 @@ static void script_step(struct app *a)
 		if (sscanf(cmd + 7, "%lf %lf", &t0, &t1) != 2 || !(t1 > t0)) {
 			fprintf(stderr, "snnview: error: script: window expects T0 T1 in ms, "
 					"T1 > T0\n");
-			a->exit_code = VIEWER_BAD_INPUT;
+			a->exit_code = SNN_EXIT_BAD_INPUT;
 			a->quit = true;
 			return;
 		}
@@ -590,13 +590,13 @@ static void script_step(struct app *a)
 		a->dirty = true;
 	} else if (strncmp(cmd, "shot ", 5) == 0) {
 		if (save_png(a, cmd + 5) != 0) {
-			a->exit_code = VIEWER_RUN_FAILED;
+			a->exit_code = SNN_EXIT_RUN_FAILED;
 		}
 	} else if (strcmp(cmd, "quit") == 0) {
 		a->quit = true;
 	} else if (*cmd) {
 		fprintf(stderr, "snnview: error: script: unknown command '%s'\n", cmd);
-		a->exit_code = VIEWER_BAD_INPUT;
+		a->exit_code = SNN_EXIT_BAD_INPUT;
 		a->quit = true;
 		return;
 	}
@@ -619,12 +619,12 @@ static int load_inputs(struct app *a)
 	}
 	if (rc != SNN_OK) {
 		snn_diag_print(a->d, stderr);
-		return rc == SNN_ENOMEM ? VIEWER_RUN_FAILED : VIEWER_BAD_INPUT;
+		return snn_exit_status(rc);
 	}
 	if (o->file && viewer_hide(a->r, o->hide) != 0) {
-		return VIEWER_BAD_INPUT;
+		return SNN_EXIT_BAD_INPUT;
 	}
-	return VIEWER_OK;
+	return SNN_EXIT_OK;
 }
 
 int viewer_run(const struct viewer_opts *o)
@@ -640,11 +640,11 @@ int viewer_run(const struct viewer_opts *o)
 	a.v = snn_view_new();
 	if (!a.d || !a.v) {
 		fprintf(stderr, "snnview: error: out of memory\n");
-		a.exit_code = VIEWER_RUN_FAILED;
+		a.exit_code = SNN_EXIT_RUN_FAILED;
 		goto out;
 	}
 	a.exit_code = load_inputs(&a);
-	if (a.exit_code != VIEWER_OK) {
+	if (a.exit_code != SNN_EXIT_OK) {
 		goto out;
 	}
 	viewer_initial_window(a.r, o, &a.st.t0_ms, &a.st.t1_ms);
@@ -663,7 +663,7 @@ int viewer_run(const struct viewer_opts *o)
 			"snnview: error: cannot open a display: %s (use --png FILE to "
 			"render without one)\n",
 			SDL_GetError());
-		a.exit_code = VIEWER_RUN_FAILED;
+		a.exit_code = SNN_EXIT_RUN_FAILED;
 		goto out;
 	}
 	char title[300];
@@ -678,7 +678,7 @@ int viewer_run(const struct viewer_opts *o)
 	}
 	if (!a.win || !a.ren) {
 		fprintf(stderr, "snnview: error: cannot open a window: %s\n", SDL_GetError());
-		a.exit_code = VIEWER_RUN_FAILED;
+		a.exit_code = SNN_EXIT_RUN_FAILED;
 		goto out_sdl;
 	}
 	a.dirty = true;
@@ -694,7 +694,7 @@ int viewer_run(const struct viewer_opts *o)
 			live_poll(&a);
 		}
 		if (a.dirty && draw(&a) != 0) {
-			a.exit_code = VIEWER_RUN_FAILED;
+			a.exit_code = SNN_EXIT_RUN_FAILED;
 			break;
 		}
 		script_step(&a);

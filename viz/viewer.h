@@ -11,8 +11,6 @@
 
 #include "snn/raster.h"
 
-enum { VIEWER_OK = 0, VIEWER_RUN_FAILED = 1, VIEWER_BAD_INPUT = 2 };
-
 struct viewer_opts {
 	const char *file;    /* spike file to show, or NULL */
 	const char *attach;  /* live stream socket, or NULL */
@@ -35,10 +33,11 @@ void viewer_initial_window(const snn_raster *r, const struct viewer_opts *o, dou
 			   double *t1);
 
 /* Writes the picture of o->file to o->png without any display. Returns a
- * VIEWER_* exit code; errors are printed to stderr. */
+ * tool exit code (SNN_EXIT_*, by snn_exit_status); errors are printed to
+ * stderr. */
 int viewer_png(const struct viewer_opts *o);
-/* Opens the window and runs until the user quits. Returns a VIEWER_* exit
- * code. */
+/* Opens the window and runs until the user quits. Returns a tool exit code
+ * (SNN_EXIT_*, by snn_exit_status). */
 int viewer_run(const struct viewer_opts *o);
 
 #endif
