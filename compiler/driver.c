@@ -15,6 +15,7 @@
 
 #include "cc_int.h"
 #include "mem_int.h"
+#include "snn/load.h"
 #include "snn/netx.h"
 
 /* Room for the image's code (runtime, board, main), measured at about 3 kB
