@@ -63,6 +63,8 @@ struct nl {
 	uint32_t tgt_pop;
 	uint32_t *depth; /* per NIR population: steps from the inputs (resets) */
 	bool warned_cuba_bias;
+	char *text;	/* the report's layer lines */
+	size_t tlen, tcap;
 };
 
 static double pval(const struct value *v, uint32_t i)
@@ -352,18 +354,14 @@ static int nl_fail_layer(struct nl *L, const struct population *P, const char *f
 			      P->name, P->model->name, msg);
 }
 
-/* Composes the synapses of chip layer p and chooses its integers. */
-static int convert_layer(struct nl *L, uint32_t p, uint32_t sample_steps, struct nl_layer *Y,
-			 float **mant_out)
+/* The neurons of chip layer p: their constants, the synapses onto each (by
+ * increasing source) and their biases, in Y. */
+static int layer_neurons(struct nl *L, uint32_t p, struct nl_layer *Y)
 {
 	const snn_net *n = L->nir;
 	const struct population *P = &n->pops[p];
 	bool spiking = L->kind[p] == NL_SPIKE;
 	bool cuba = P->model->id == MODEL_NIR_CUBA_LIF || P->model->id == MODEL_NIR_CUBA_LI;
-	if (layer_alloc(Y, P->size) != 0) {
-		return mem_nomem(L->d);
-	}
-	uint32_t depth = 0;
 	bool vreset_warned = false;
 	L->tgt_pop = p;
 	for (uint32_t j = 0; j < P->size; j++) {
@@ -427,8 +425,15 @@ static int convert_layer(struct nl *L, uint32_t p, uint32_t sample_steps, struct
 		}
 		Y->bias[j] = cb * L->cacc + C.c_m;
 	}
-	/* depth from the inputs along forward synapses: the step of the sample at
-	 * which the layer's reset falls (as lava-dl resets layer i at step i) */
+	return SNN_OK;
+}
+
+/* The layer's depth from the inputs along forward synapses: the step of the
+ * sample at which its reset falls (as lava-dl resets layer i at step i). */
+static uint32_t layer_depth(struct nl *L, uint32_t p, const struct nl_layer *Y)
+{
+	const snn_net *n = L->nir;
+	uint32_t depth = 0;
 	for (uint64_t k = 0; k < Y->syn.n; k++) {
 		uint32_t g = Y->syn.v[k].src, sp = 0;
 		while (sp + 1 < n->n_pops && n->pops[sp + 1].first <= g) {
@@ -439,7 +444,13 @@ static int convert_layer(struct nl *L, uint32_t p, uint32_t sample_steps, struct
 		}
 	}
 	L->depth[p] = depth;
+	return depth;
+}
 
+/* The scale of chip layer P (chip units per unit of v) in *scale. */
+static int layer_scale(struct nl *L, const struct population *P, bool spiking, bool cuba,
+		       const struct nl_layer *Y, double *scale)
+{
 	/* The scale: as large as keeps (a) the threshold at most 2^15 (a 4x
 	 * headroom under the 24-bit voltage), (b) the summed input of a step, all
 	 * sources firing, at half the current's wrap, (c) biases representable,
@@ -504,6 +515,69 @@ static int convert_layer(struct nl *L, uint32_t p, uint32_t sample_steps, struct
 		double e = floor(log2(S * m / (64.0 * M)));
 		S = 64.0 * ldexp(M, (int)e) / m;
 	}
+	*scale = S;
+	return SNN_OK;
+}
+
+/* The chip integers of the layer's neurons at scale S and weight exponent
+ * wexp: thresholds, biases, initial voltages, reset steps. */
+static int layer_integers(struct nl *L, const struct population *P, bool spiking,
+			  uint32_t sample_steps, uint32_t depth, double S, int32_t wexp,
+			  struct nl_layer *Y)
+{
+	Y->scale = S;
+	Y->w_exp = wexp;
+	for (uint32_t j = 0; j < P->size; j++) {
+		Y->wexp[j] = wexp;
+		if (spiking) {
+			Y->vth[j] = nearbyint(S * Y->thr[j] / 64.0);
+			if (Y->vth[j] < 1 || Y->vth[j] > 131071) {
+				return nl_fail_layer(L, P,
+						     "neuron %u: the threshold becomes %g on the "
+						     "chip, outside 1..131071",
+						     j, Y->vth[j]);
+			}
+		} else {
+			Y->vth[j] = 131071; /* never reached: the chip reads the voltage */
+		}
+		double B = nearbyint(S * Y->bias[j]);
+		int e = 0;
+		while (e < 7 && fabs(nearbyint(B / ldexp(1.0, e))) > 4095) {
+			e++;
+		}
+		Y->bexp[j] = e;
+		Y->bmant[j] = nearbyint(B / ldexp(1.0, e));
+		if (Y->bmant[j] > 4095 || Y->bmant[j] < -4096) {
+			return nl_fail_layer(L, P, "neuron %u: the bias %g is out of the chip's range",
+					     j, B);
+		}
+		Y->v0[j] = nearbyint(S * Y->v0[j]);
+		Y->rint[j] = sample_steps;
+		Y->roff[j] = sample_steps ? depth % sample_steps : 0;
+	}
+	return SNN_OK;
+}
+
+/* Composes the synapses of chip layer p and chooses its integers. */
+static int convert_layer(struct nl *L, uint32_t p, uint32_t sample_steps, struct nl_layer *Y,
+			 float **mant_out)
+{
+	const snn_net *n = L->nir;
+	const struct population *P = &n->pops[p];
+	bool spiking = L->kind[p] == NL_SPIKE;
+	bool cuba = P->model->id == MODEL_NIR_CUBA_LIF || P->model->id == MODEL_NIR_CUBA_LI;
+	if (layer_alloc(Y, P->size) != 0) {
+		return mem_nomem(L->d);
+	}
+	int rc = layer_neurons(L, p, Y);
+	if (rc != SNN_OK) {
+		return rc;
+	}
+	uint32_t depth = layer_depth(L, p, Y);
+	double S = 0;
+	if ((rc = layer_scale(L, P, spiking, cuba, Y, &S)) != SNN_OK) {
+		return rc;
+	}
 	float *mant = mem_array_raw(Y->syn.n, sizeof(float));
 	if (!mant) {
 		return mem_nomem(L->d);
@@ -522,37 +596,9 @@ static int convert_layer(struct nl *L, uint32_t p, uint32_t sample_steps, struct
 				     "is too %s for the layer's threshold and summed input)",
 				     wexp, wexp < -8 ? "small" : "large");
 	}
-	Y->scale = S;
-	Y->w_exp = wexp;
-	for (uint32_t j = 0; j < P->size; j++) {
-		Y->wexp[j] = wexp;
-		if (spiking) {
-			Y->vth[j] = nearbyint(S * Y->thr[j] / 64.0);
-			if (Y->vth[j] < 1 || Y->vth[j] > 131071) {
-				mem_free(mant);
-				return nl_fail_layer(L, P,
-						     "neuron %u: the threshold becomes %g on the "
-						     "chip, outside 1..131071",
-						     j, Y->vth[j]);
-			}
-		} else {
-			Y->vth[j] = 131071; /* never reached: the chip reads the voltage */
-		}
-		double B = nearbyint(S * Y->bias[j]);
-		int e = 0;
-		while (e < 7 && fabs(nearbyint(B / ldexp(1.0, e))) > 4095) {
-			e++;
-		}
-		Y->bexp[j] = e;
-		Y->bmant[j] = nearbyint(B / ldexp(1.0, e));
-		if (Y->bmant[j] > 4095 || Y->bmant[j] < -4096) {
-			mem_free(mant);
-			return nl_fail_layer(L, P, "neuron %u: the bias %g is out of the chip's range",
-					     j, B);
-		}
-		Y->v0[j] = nearbyint(S * Y->v0[j]);
-		Y->rint[j] = sample_steps;
-		Y->roff[j] = sample_steps ? depth % sample_steps : 0;
+	if ((rc = layer_integers(L, P, spiking, sample_steps, depth, S, wexp, Y)) != SNN_OK) {
+		mem_free(mant);
+		return rc;
 	}
 	*mant_out = mant;
 	return SNN_OK;
@@ -1060,6 +1106,153 @@ void snn_nir_loihi_options_init(snn_nir_loihi_options *o)
 	memset(o, 0, sizeof(*o));
 }
 
+/* The warnings about NIR conventions that the chip cannot follow. */
+static void warn_conventions(struct nl *L)
+{
+	const struct nir_conv *cv = &L->nir->nir_conv;
+	if (cv->reset == SNN_NIR_RESET_SUBTRACT) {
+		snn_diag_add(L->d, SNN_SEV_WARNING, 0, L->file, 0, 0,
+			     "--reset subtract: Loihi resets the voltage to 0 after a spike, so the "
+			     "converted network resets to 0 (not exact for this convention)");
+	}
+	if (cv->spikes == SNN_NIR_SPIKES_MULTIPLE) {
+		snn_diag_add(L->d, SNN_SEV_WARNING, 0, L->file, 0, 0,
+			     "--spikes-per-step multiple: a Loihi neuron emits at most one spike "
+			     "per step, so the converted network does (not exact for this "
+			     "convention)");
+	}
+}
+
+/* Appends the report line of converted layer p (and its notes) to L->text. */
+static int report_layer(struct nl *L, uint32_t p, const struct nl_layer *Y, const char *notes)
+{
+	const snn_net *nir = L->nir;
+	int rc = SNN_OK;
+	char line[2600], dvs[48], vths[48];
+	double dvmin = 4096, dvmax = -1, vmin = 1e9, vmax = -1;
+	for (uint32_t j = 0; j < Y->size; j++) {
+		dvmin = fmin(dvmin, Y->dv[j]);
+		dvmax = fmax(dvmax, Y->dv[j]);
+		vmin = fmin(vmin, Y->vth[j]);
+		vmax = fmax(vmax, Y->vth[j]);
+	}
+	fmt_range(dvs, sizeof(dvs), dvmin, dvmax);
+	fmt_range(vths, sizeof(vths), vmin, vmax);
+	int len = snprintf(line, sizeof(line),
+			   "  %-12s %6u %-12s du %g, dv %s, vth %s%s, w_exp %d, scale %.6g "
+			   "per unit of v, %llu synapses\n%s",
+			   nir->pops[p].name, Y->size, nir->pops[p].model->name, Y->du[0], dvs,
+			   vths, L->kind[p] == NL_VALUE ? " (never reached)" : "", Y->w_exp,
+			   Y->scale, (unsigned long long)Y->syn.n, notes);
+	len = len < (int)sizeof(line) ? len : (int)sizeof(line) - 1;
+	if (L->tlen + (size_t)len + 1 > L->tcap) {
+		size_t cap = L->tcap ? 2 * L->tcap + (size_t)len : 4096;
+		char *t = mem_resize(L->text, cap, 1);
+		if (!t) {
+			rc = mem_nomem(L->d);
+		} else {
+			L->text = t;
+			L->tcap = cap;
+		}
+	}
+	if (rc == SNN_OK) {
+		memcpy(L->text + L->tlen, line, (size_t)len + 1);
+		L->tlen += (size_t)len;
+	}
+	return rc;
+}
+
+/* Converts chip layer p into population newidx[p] of net, with its
+ * projections, and reports it. */
+static int add_chip_layer(struct nl *L, snn_net *net, uint32_t *newidx, uint32_t p,
+		     uint32_t sample_steps)
+{
+	struct nl_layer Y;
+	memset(&Y, 0, sizeof(Y));
+	float *mant = NULL;
+	char notes[2048];
+	int rc = convert_layer(L, p, sample_steps, &Y, &mant);
+	if (rc == SNN_OK) {
+		newidx[p] = net->n_pops;
+		rc = add_chip_pop(L, net, &L->nir->pops[p], &Y);
+	}
+	if (rc == SNN_OK) {
+		notes[0] = '\0';
+		rc = add_projections(L, net, newidx, p, &Y, mant, notes, sizeof(notes));
+	}
+	if (rc == SNN_OK) {
+		rc = report_layer(L, p, &Y, notes);
+	}
+	layer_free(&Y);
+	mem_free(mant);
+	return rc;
+}
+
+/* The converted network's source text: the report's head and layer lines
+ * (also printed to o->report when there is one). */
+static int set_report(struct nl *L, snn_net *net, uint32_t samples, uint32_t steps,
+		      uint32_t sample_steps)
+{
+	const snn_net *nir = L->nir;
+	const snn_nir_loihi_options *o = L->o;
+	char head[1200];
+	int hl = snprintf(head, sizeof(head),
+			  "NIR graph %s (sha256 %s) converted to loihi_lif: %u sample%s of %u "
+			  "steps%s\n",
+			  L->file, nir->nir->file_sha256 ? nir->nir->file_sha256 : "?", samples,
+			  samples == 1 ? "" : "s", steps,
+			  sample_steps ? ", layers reset between samples" : "");
+	if (o && o->report) {
+		fputs(head, o->report);
+		if (L->text) {
+			fputs(L->text, o->report);
+		}
+	}
+	size_t all = (size_t)hl + L->tlen;
+	char *src = mem_alloc(all + 1);
+	if (!src) {
+		return mem_nomem(L->d);
+	}
+	memcpy(src, head, (size_t)hl);
+	if (L->text) {
+		memcpy(src + hl, L->text, L->tlen);
+	}
+	src[all] = '\0';
+	int rc = net_set_source(net, L->file, src, all);
+	mem_free(src);
+	if (rc != SNN_OK) {
+		return mem_nomem(L->d);
+	}
+	return SNN_OK;
+}
+
+/* Frees what the conversion allocated in L. */
+static void nl_free(struct nl *L)
+{
+	const snn_net *nir = L->nir;
+	mem_free(L->text);
+	for (uint32_t k = 0; L->prepared && k < nir->n_projs; k++) {
+		if (L->prepared[k]) {
+			conn_release(&L->conns[k]);
+		}
+	}
+	for (int k = 0; k < NL_MAX_RELAY_DEPTH; k++) {
+		conn_scratch_free(&L->sc[k]);
+	}
+	for (uint32_t p = 0; L->in_proj && p < nir->n_pops; p++) {
+		mem_free(L->in_proj[p]);
+	}
+	mem_free(L->in_proj);
+	mem_free(L->n_in);
+	mem_free(L->conns);
+	mem_free(L->prepared);
+	mem_free(L->kind);
+	mem_free(L->depth);
+	mem_free(L->acc);
+	mem_free(L->dly);
+	mem_free(L->touched);
+}
+
 int snn_nir_to_loihi(const snn_net *nir, const snn_nir_data *in, const snn_nir_loihi_options *o,
 		     snn_net **out, snn_diag *d)
 {
@@ -1073,12 +1266,6 @@ int snn_nir_to_loihi(const snn_net *nir, const snn_nir_data *in, const snn_nir_l
 	int rc = SNN_OK;
 	snn_net *net = NULL;
 	uint32_t *newidx = NULL;
-	struct nl_layer Y;
-	memset(&Y, 0, sizeof(Y));
-	float *mant = NULL;
-	char *text = NULL;
-	size_t tlen = 0, tcap = 0;
-	char notes[2048];
 	L.kind = mem_array(nir->n_pops, sizeof(enum nl_kind));
 	L.depth = mem_array(nir->n_pops, sizeof(uint32_t));
 	newidx = mem_array(nir->n_pops, sizeof(uint32_t));
@@ -1097,18 +1284,7 @@ int snn_nir_to_loihi(const snn_net *nir, const snn_nir_data *in, const snn_nir_l
 	if ((rc = classify(&L)) != SNN_OK || (rc = index_projections(&L)) != SNN_OK) {
 		goto out_free;
 	}
-	const struct nir_conv *cv = &nir->nir_conv;
-	if (cv->reset == SNN_NIR_RESET_SUBTRACT) {
-		snn_diag_add(d, SNN_SEV_WARNING, 0, L.file, 0, 0,
-			     "--reset subtract: Loihi resets the voltage to 0 after a spike, so the "
-			     "converted network resets to 0 (not exact for this convention)");
-	}
-	if (cv->spikes == SNN_NIR_SPIKES_MULTIPLE) {
-		snn_diag_add(d, SNN_SEV_WARNING, 0, L.file, 0, 0,
-			     "--spikes-per-step multiple: a Loihi neuron emits at most one spike "
-			     "per step, so the converted network does (not exact for this "
-			     "convention)");
-	}
+	warn_conventions(&L);
 	uint32_t samples = in ? in->samples : 1, steps = in ? in->steps : 0;
 	uint32_t sample_steps = samples > 1 ? steps : 0;
 	net->sim = nir->sim;
@@ -1123,89 +1299,13 @@ int snn_nir_to_loihi(const snn_net *nir, const snn_nir_data *in, const snn_nir_l
 				goto out_free;
 			}
 		} else if (L.kind[p] != NL_RELAY) {
-			rc = convert_layer(&L, p, sample_steps, &Y, &mant);
-			if (rc == SNN_OK) {
-				newidx[p] = net->n_pops;
-				rc = add_chip_pop(&L, net, &nir->pops[p], &Y);
-			}
-			if (rc == SNN_OK) {
-				notes[0] = '\0';
-				rc = add_projections(&L, net, newidx, p, &Y, mant, notes,
-						     sizeof(notes));
-			}
-			if (rc == SNN_OK) {
-				char line[2600], dvs[48], vths[48];
-				double dvmin = 4096, dvmax = -1, vmin = 1e9, vmax = -1;
-				for (uint32_t j = 0; j < Y.size; j++) {
-					dvmin = fmin(dvmin, Y.dv[j]);
-					dvmax = fmax(dvmax, Y.dv[j]);
-					vmin = fmin(vmin, Y.vth[j]);
-					vmax = fmax(vmax, Y.vth[j]);
-				}
-				fmt_range(dvs, sizeof(dvs), dvmin, dvmax);
-				fmt_range(vths, sizeof(vths), vmin, vmax);
-				int len = snprintf(
-				    line, sizeof(line),
-				    "  %-12s %6u %-12s du %g, dv %s, vth %s%s, w_exp %d, scale %.6g "
-				    "per unit of v, %llu synapses\n%s",
-				    nir->pops[p].name, Y.size, nir->pops[p].model->name, Y.du[0], dvs,
-				    vths, L.kind[p] == NL_VALUE ? " (never reached)" : "", Y.w_exp,
-				    Y.scale, (unsigned long long)Y.syn.n, notes);
-				len = len < (int)sizeof(line) ? len : (int)sizeof(line) - 1;
-				if (tlen + (size_t)len + 1 > tcap) {
-					size_t cap = tcap ? 2 * tcap + (size_t)len : 4096;
-					char *t = mem_resize(text, cap, 1);
-					if (!t) {
-						rc = mem_nomem(L.d);
-					} else {
-						text = t;
-						tcap = cap;
-					}
-				}
-				if (rc == SNN_OK) {
-					memcpy(text + tlen, line, (size_t)len + 1);
-					tlen += (size_t)len;
-				}
-			}
-			layer_free(&Y);
-			mem_free(mant);
-			mant = NULL;
-			if (rc != SNN_OK) {
+			if ((rc = add_chip_layer(&L, net, newidx, p, sample_steps)) != SNN_OK) {
 				goto out_free;
 			}
 		}
 	}
-	char head[1200];
-	int hl = snprintf(head, sizeof(head),
-			  "NIR graph %s (sha256 %s) converted to loihi_lif: %u sample%s of %u "
-			  "steps%s\n",
-			  L.file, nir->nir->file_sha256 ? nir->nir->file_sha256 : "?", samples,
-			  samples == 1 ? "" : "s", steps,
-			  sample_steps ? ", layers reset between samples" : "");
-	if (o && o->report) {
-		fputs(head, o->report);
-		if (text) {
-			fputs(text, o->report);
-		}
-	}
-	{
-		size_t all = (size_t)hl + tlen;
-		char *src = mem_alloc(all + 1);
-		if (!src) {
-			rc = mem_nomem(L.d);
-			goto out_free;
-		}
-		memcpy(src, head, (size_t)hl);
-		if (text) {
-			memcpy(src + hl, text, tlen);
-		}
-		src[all] = '\0';
-		rc = net_set_source(net, L.file, src, all);
-		mem_free(src);
-		if (rc != SNN_OK) {
-			rc = mem_nomem(L.d);
-			goto out_free;
-		}
+	if ((rc = set_report(&L, net, samples, steps, sample_steps)) != SNN_OK) {
+		goto out_free;
 	}
 	rc = net_finalize(net, d);
 	if (rc == SNN_OK) {
@@ -1213,30 +1313,8 @@ int snn_nir_to_loihi(const snn_net *nir, const snn_nir_data *in, const snn_nir_l
 		net = NULL;
 	}
 out_free:
-	layer_free(&Y);
-	mem_free(mant);
-	mem_free(text);
 	snn_net_free(net);
-	for (uint32_t k = 0; L.prepared && k < nir->n_projs; k++) {
-		if (L.prepared[k]) {
-			conn_release(&L.conns[k]);
-		}
-	}
-	for (int k = 0; k < NL_MAX_RELAY_DEPTH; k++) {
-		conn_scratch_free(&L.sc[k]);
-	}
-	for (uint32_t p = 0; L.in_proj && p < nir->n_pops; p++) {
-		mem_free(L.in_proj[p]);
-	}
-	mem_free(L.in_proj);
-	mem_free(L.n_in);
-	mem_free(L.conns);
-	mem_free(L.prepared);
-	mem_free(L.kind);
-	mem_free(L.depth);
-	mem_free(L.acc);
-	mem_free(L.dly);
-	mem_free(L.touched);
+	nl_free(&L);
 	mem_free(newidx);
 	return rc;
 }

@@ -361,6 +361,186 @@ static bool whole_pop(const snn_net *net, const struct target_set *t)
 	return !t->ids && t->lo == 0 && t->hi == net->pops[t->pop].size;
 }
 
+/* A dense projection: as a matrix by source, or sparse by source when most
+ * of its synapses are absent. */
+static int lay_dense(struct cc_model *m, const struct projection *pr, uint32_t q,
+		     const struct cc_popinfo *po, double pre_scale, uint64_t *n_out, snn_diag *d)
+{
+	const struct proj_explicit *x = pr->x;
+	struct snnrt_proj *P = &m->projs[q];
+	size_t wb = m->weight_bits / 8;
+	uint64_t nz = 0, all = (uint64_t)x->n_pre * x->n_post;
+	for (uint64_t k = 0; k < all; k++) {
+		nz += x->w[k] != 0.0f;
+	}
+	if (nz * 3 < all) {
+		/* mostly absent synapses: store them sparse, by source */
+		P->kind = SNNRT_SPARSE;
+		m->rows[q] = mem_array((size_t)x->n_pre + 1, sizeof(uint32_t));
+		m->cols[q] = mem_array_raw(nz, sizeof(uint32_t));
+		m->wtab[q] = mem_array_raw(nz, wb);
+		if (!m->rows[q] || !m->cols[q] || !m->wtab[q]) {
+			return mem_nomem(d);
+		}
+		uint64_t k = 0;
+		for (uint32_t j = 0; j < x->n_pre; j++) {
+			for (uint32_t i = 0; i < x->n_post; i++) {
+				float w = x->w[(uint64_t)i * x->n_pre + j];
+				if (w != 0.0f) {
+					m->cols[q][k] = i;
+					cc_put_weight(m, q, k++, w, acc_of(po, i) / pre_scale);
+				}
+			}
+			m->rows[q][j + 1] = (uint32_t)k;
+		}
+		m->n_col[q] = nz;
+		*n_out = nz;
+		return SNN_OK;
+	}
+	P->kind = SNNRT_DENSE;
+	m->wtab[q] = mem_array_raw(all, wb);
+	if (!m->wtab[q]) {
+		return mem_nomem(d);
+	}
+	for (uint32_t j = 0; j < x->n_pre; j++) {
+		for (uint32_t i = 0; i < x->n_post; i++) {
+			cc_put_weight(m, q, (uint64_t)j * x->n_post + i,
+				      x->w[(uint64_t)i * x->n_pre + j], acc_of(po, i) / pre_scale);
+		}
+	}
+	*n_out = all;
+	return SNN_OK;
+}
+
+/* A sparse projection (stored by target), laid out by source. */
+static int lay_sparse(struct cc_model *m, const struct projection *pr, uint32_t q,
+		      const struct cc_popinfo *po, double pre_scale, uint64_t *n_out, snn_diag *d)
+{
+	const struct proj_explicit *x = pr->x;
+	struct snnrt_proj *P = &m->projs[q];
+	size_t wb = m->weight_bits / 8;
+	uint64_t nz = x->row[x->n_post];
+	P->kind = SNNRT_SPARSE;
+	m->rows[q] = mem_array((size_t)x->n_pre + 1, sizeof(uint32_t));
+	m->cols[q] = mem_array_raw(nz, sizeof(uint32_t));
+	m->wtab[q] = mem_array_raw(nz, wb);
+	uint32_t *fill = mem_array((size_t)x->n_pre + 1, sizeof(uint32_t));
+	if (!m->rows[q] || !m->cols[q] || !m->wtab[q] || !fill) {
+		mem_free(fill);
+		return mem_nomem(d);
+	}
+	for (uint64_t k = 0; k < nz; k++) {
+		m->rows[q][x->col[k] + 1]++;
+	}
+	for (uint32_t j = 0; j < x->n_pre; j++) {
+		m->rows[q][j + 1] += m->rows[q][j];
+		fill[j] = m->rows[q][j];
+	}
+	/* targets in increasing order within a source, as the rows go */
+	for (uint32_t i = 0; i < x->n_post; i++) {
+		for (uint64_t k = x->row[i]; k < x->row[i + 1]; k++) {
+			uint32_t s = fill[x->col[k]]++;
+			m->cols[q][s] = i;
+			cc_put_weight(m, q, s, x->val[k], acc_of(po, i) / pre_scale);
+		}
+	}
+	mem_free(fill);
+	m->n_col[q] = nz;
+	*n_out = nz;
+	return SNN_OK;
+}
+
+/* One-to-one synapses. */
+static int lay_diag(struct cc_model *m, const struct projection *pr, uint32_t q,
+		    const struct cc_popinfo *po, double pre_scale, uint64_t *n_out, snn_diag *d)
+{
+	const struct proj_explicit *x = pr->x;
+	struct snnrt_proj *P = &m->projs[q];
+	size_t wb = m->weight_bits / 8;
+	P->kind = SNNRT_DIAG;
+	m->wtab[q] = mem_array_raw(x->n_post, wb);
+	if (!m->wtab[q]) {
+		return mem_nomem(d);
+	}
+	for (uint32_t i = 0; i < x->n_post; i++) {
+		cc_put_weight(m, q, i, x->w ? x->w[i] : 1.0, acc_of(po, i) / pre_scale);
+	}
+	*n_out = x->n_post;
+	return SNN_OK;
+}
+
+/* A convolution: its kernel, in the accumulator scale of each output channel,
+ * and its geometry. */
+static int lay_conv(struct cc_model *m, const struct projection *pr, uint32_t q,
+		    const struct cc_popinfo *po, double pre_scale, uint64_t *n_out, snn_diag *d)
+{
+	const struct proj_explicit *x = pr->x;
+	struct snnrt_proj *P = &m->projs[q];
+	size_t wb = m->weight_bits / 8;
+	const struct proj_conv *c = &x->conv;
+	P->kind = SNNRT_CONV;
+	uint64_t n = (uint64_t)c->cout * (c->cin / c->groups) * c->kh * c->kw;
+	m->wtab[q] = mem_array_raw(n, wb);
+	if (!m->wtab[q]) {
+		return mem_nomem(d);
+	}
+	uint64_t per = n / (c->cout ? c->cout : 1);
+	for (uint64_t k = 0; k < n; k++) {
+		uint32_t co = (uint32_t)(k / per);
+		double s = acc_of(po, co * c->out_h * c->out_w) / pre_scale;
+		cc_put_weight(m, q, k, c->kernel[k], s);
+	}
+	P->cin = (uint16_t)c->cin;
+	P->cout = (uint16_t)c->cout;
+	P->groups = (uint16_t)c->groups;
+	P->in_h = (uint16_t)c->in_h;
+	P->in_w = (uint16_t)c->in_w;
+	P->out_h = (uint16_t)c->out_h;
+	P->out_w = (uint16_t)c->out_w;
+	P->kh = (uint16_t)c->kh;
+	P->kw = (uint16_t)c->kw;
+	P->sh = (uint8_t)c->stride_h;
+	P->sw = (uint8_t)c->stride_w;
+	P->ph = (uint8_t)c->pad_h;
+	P->pw = (uint8_t)c->pad_w;
+	P->dh = (uint8_t)c->dil_h;
+	P->dw = (uint8_t)c->dil_w;
+	if (c->cin > 65535 || c->cout > 65535 || c->in_h > 65535 || c->in_w > 65535 ||
+	    c->stride_h > 255 || c->stride_w > 255 || c->pad_h > 255 ||
+	    c->pad_w > 255 || c->dil_h > 255 || c->dil_w > 255) {
+		return snn_diag_error(d, SNN_EUNSUP, pr->where.file, pr->where.line,
+				      pr->where.col,
+				      "convolution too large for the runtime's 16-bit "
+				      "sizes and 8-bit strides");
+	}
+	*n_out = n;
+	return SNN_OK;
+}
+
+/* A pooling: one weight and its geometry. */
+static void lay_pool(struct cc_model *m, const struct projection *pr, uint32_t q,
+		     const struct cc_popinfo *po, double pre_scale)
+{
+	const struct proj_explicit *x = pr->x;
+	struct snnrt_proj *P = &m->projs[q];
+	const struct proj_pool *p = &x->pool;
+	P->kind = SNNRT_POOL;
+	P->w_pool = cc_q32(proj_wmax(x) * (po->acc_scale / pre_scale));
+	P->cin = P->cout = (uint16_t)p->c;
+	P->groups = 1;
+	P->in_h = (uint16_t)p->in_h;
+	P->in_w = (uint16_t)p->in_w;
+	P->out_h = (uint16_t)p->out_h;
+	P->out_w = (uint16_t)p->out_w;
+	P->kh = (uint16_t)p->kh;
+	P->kw = (uint16_t)p->kw;
+	P->sh = (uint8_t)p->stride_h;
+	P->sw = (uint8_t)p->stride_w;
+	P->ph = (uint8_t)p->pad_h;
+	P->pw = (uint8_t)p->pad_w;
+	P->dh = P->dw = 1;
+}
+
 /* Lays out the weights of projection q in the runtime's order (by source),
  * each in the accumulator scale of its target (po) over the source's output
  * scale (pre_scale). */
@@ -372,154 +552,29 @@ static int lay_weights(struct cc_model *m, const snn_net *net, uint32_t q,
 	struct snnrt_proj *P = &m->projs[q];
 	size_t wb = m->weight_bits / 8;
 	uint64_t n = 0;
+	int rc = SNN_OK;
 	switch (x->kind) {
-	case PROJ_DENSE: {
-		uint64_t nz = 0, all = (uint64_t)x->n_pre * x->n_post;
-		for (uint64_t k = 0; k < all; k++) {
-			nz += x->w[k] != 0.0f;
-		}
-		if (nz * 3 < all) {
-			/* mostly absent synapses: store them sparse, by source */
-			P->kind = SNNRT_SPARSE;
-			m->rows[q] = mem_array((size_t)x->n_pre + 1, sizeof(uint32_t));
-			m->cols[q] = mem_array_raw(nz, sizeof(uint32_t));
-			m->wtab[q] = mem_array_raw(nz, wb);
-			if (!m->rows[q] || !m->cols[q] || !m->wtab[q]) {
-				goto nomem;
-			}
-			uint64_t k = 0;
-			for (uint32_t j = 0; j < x->n_pre; j++) {
-				for (uint32_t i = 0; i < x->n_post; i++) {
-					float w = x->w[(uint64_t)i * x->n_pre + j];
-					if (w != 0.0f) {
-						m->cols[q][k] = i;
-						cc_put_weight(m, q, k++, w, acc_of(po, i) / pre_scale);
-					}
-				}
-				m->rows[q][j + 1] = (uint32_t)k;
-			}
-			m->n_col[q] = nz;
-			n = nz;
-			break;
-		}
-		P->kind = SNNRT_DENSE;
-		m->wtab[q] = mem_array_raw(all, wb);
-		if (!m->wtab[q]) {
-			goto nomem;
-		}
-		for (uint32_t j = 0; j < x->n_pre; j++) {
-			for (uint32_t i = 0; i < x->n_post; i++) {
-				cc_put_weight(m, q, (uint64_t)j * x->n_post + i,
-					      x->w[(uint64_t)i * x->n_pre + j], acc_of(po, i) / pre_scale);
-			}
-		}
-		n = all;
+	case PROJ_DENSE:
+		rc = lay_dense(m, pr, q, po, pre_scale, &n, d);
 		break;
-	}
-	case PROJ_SPARSE: {
-		uint64_t nz = x->row[x->n_post];
-		P->kind = SNNRT_SPARSE;
-		m->rows[q] = mem_array((size_t)x->n_pre + 1, sizeof(uint32_t));
-		m->cols[q] = mem_array_raw(nz, sizeof(uint32_t));
-		m->wtab[q] = mem_array_raw(nz, wb);
-		uint32_t *fill = mem_array((size_t)x->n_pre + 1, sizeof(uint32_t));
-		if (!m->rows[q] || !m->cols[q] || !m->wtab[q] || !fill) {
-			mem_free(fill);
-			goto nomem;
-		}
-		for (uint64_t k = 0; k < nz; k++) {
-			m->rows[q][x->col[k] + 1]++;
-		}
-		for (uint32_t j = 0; j < x->n_pre; j++) {
-			m->rows[q][j + 1] += m->rows[q][j];
-			fill[j] = m->rows[q][j];
-		}
-		/* targets in increasing order within a source, as the rows go */
-		for (uint32_t i = 0; i < x->n_post; i++) {
-			for (uint64_t k = x->row[i]; k < x->row[i + 1]; k++) {
-				uint32_t s = fill[x->col[k]]++;
-				m->cols[q][s] = i;
-				cc_put_weight(m, q, s, x->val[k], acc_of(po, i) / pre_scale);
-			}
-		}
-		mem_free(fill);
-		m->n_col[q] = nz;
-		n = nz;
+	case PROJ_SPARSE:
+		rc = lay_sparse(m, pr, q, po, pre_scale, &n, d);
 		break;
-	}
 	case PROJ_DIAG:
-		P->kind = SNNRT_DIAG;
-		m->wtab[q] = mem_array_raw(x->n_post, wb);
-		if (!m->wtab[q]) {
-			goto nomem;
-		}
-		for (uint32_t i = 0; i < x->n_post; i++) {
-			cc_put_weight(m, q, i, x->w ? x->w[i] : 1.0, acc_of(po, i) / pre_scale);
-		}
-		n = x->n_post;
+		rc = lay_diag(m, pr, q, po, pre_scale, &n, d);
 		break;
-	case PROJ_CONV: {
-		const struct proj_conv *c = &x->conv;
-		P->kind = SNNRT_CONV;
-		n = (uint64_t)c->cout * (c->cin / c->groups) * c->kh * c->kw;
-		m->wtab[q] = mem_array_raw(n, wb);
-		if (!m->wtab[q]) {
-			goto nomem;
-		}
-		uint64_t per = n / (c->cout ? c->cout : 1);
-		for (uint64_t k = 0; k < n; k++) {
-			uint32_t co = (uint32_t)(k / per);
-			double s = acc_of(po, co * c->out_h * c->out_w) / pre_scale;
-			cc_put_weight(m, q, k, c->kernel[k], s);
-		}
-		P->cin = (uint16_t)c->cin;
-		P->cout = (uint16_t)c->cout;
-		P->groups = (uint16_t)c->groups;
-		P->in_h = (uint16_t)c->in_h;
-		P->in_w = (uint16_t)c->in_w;
-		P->out_h = (uint16_t)c->out_h;
-		P->out_w = (uint16_t)c->out_w;
-		P->kh = (uint16_t)c->kh;
-		P->kw = (uint16_t)c->kw;
-		P->sh = (uint8_t)c->stride_h;
-		P->sw = (uint8_t)c->stride_w;
-		P->ph = (uint8_t)c->pad_h;
-		P->pw = (uint8_t)c->pad_w;
-		P->dh = (uint8_t)c->dil_h;
-		P->dw = (uint8_t)c->dil_w;
-		if (c->cin > 65535 || c->cout > 65535 || c->in_h > 65535 || c->in_w > 65535 ||
-		    c->stride_h > 255 || c->stride_w > 255 || c->pad_h > 255 ||
-		    c->pad_w > 255 || c->dil_h > 255 || c->dil_w > 255) {
-			return snn_diag_error(d, SNN_EUNSUP, pr->where.file, pr->where.line,
-					      pr->where.col,
-					      "convolution too large for the runtime's 16-bit "
-					      "sizes and 8-bit strides");
-		}
+	case PROJ_CONV:
+		rc = lay_conv(m, pr, q, po, pre_scale, &n, d);
 		break;
-	}
-	case PROJ_POOL: {
-		const struct proj_pool *p = &x->pool;
-		P->kind = SNNRT_POOL;
-		P->w_pool = cc_q32(proj_wmax(x) * (po->acc_scale / pre_scale));
-		P->cin = P->cout = (uint16_t)p->c;
-		P->groups = 1;
-		P->in_h = (uint16_t)p->in_h;
-		P->in_w = (uint16_t)p->in_w;
-		P->out_h = (uint16_t)p->out_h;
-		P->out_w = (uint16_t)p->out_w;
-		P->kh = (uint16_t)p->kh;
-		P->kw = (uint16_t)p->kw;
-		P->sh = (uint8_t)p->stride_h;
-		P->sw = (uint8_t)p->stride_w;
-		P->ph = (uint8_t)p->pad_h;
-		P->pw = (uint8_t)p->pad_w;
-		P->dh = P->dw = 1;
-		n = 0;
+	case PROJ_POOL:
+		lay_pool(m, pr, q, po, pre_scale);
 		break;
-	}
 	default:
 		return snn_diag_error(d, SNN_EUNSUP, pr->where.file, pr->where.line,
 				      pr->where.col, "projection kind not supported by snncc");
+	}
+	if (rc != SNN_OK) {
+		return rc;
 	}
 	m->n_w[q] = n;
 	if (m->wtab[q]) {
@@ -535,8 +590,6 @@ static int lay_weights(struct cc_model *m, const snn_net *net, uint32_t q,
 			   m->n_col[q] * 4;
 	m->synapses += x->n_syn;
 	return SNN_OK;
-nomem:
-	return mem_nomem(d);
 }
 
 static bool is_spiking(enum snnrt_neuron k)

@@ -1,7 +1,7 @@
 /*
  * The CPU engine's runtime structures: per-population state, per-thread
  * synapse tables and ring buffers, recorders.
- * Layer: sim core (engines), internal. Built once by engine.c and synapses.c;
+ * Layer: sim core (engines), internal. Built once by engine_build.c and synapses.c;
  * nothing here is allocated inside the step loop.
  *
  * Threads own contiguous slices of global neuron ids. A thread owns the state
@@ -18,6 +18,7 @@
 #ifndef SNN_ENGINE_INT_H
 #define SNN_ENGINE_INT_H
 
+#include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -196,12 +197,46 @@ struct grid_mode {
 	uint32_t bookkeeping;     /* steps between bookkeeping points; 0: the CPU's choice */
 };
 
-/* The time-grid engine's build and output steps (engine.c), shared with the
- * CUDA engine (engine_cuda.c). grid_build builds pops, stimuli, recorders and
- * (in parallel) the synapse blocks, with their fixed-point weights; the
- * caller owns the result (grid_destroy). */
+/*
+ * Milliseconds to steps. The loader has put every time of a config on the
+ * grid (net_steps_of: within 1e-9 of a whole number of steps), so t_ms /
+ * dt_ms is within rounding of an integer and the two rounding rules below,
+ * which differ only halfway between two steps, give the same step. They stay
+ * two because each says what its quantity means off the grid.
+ */
+
+/* The step of a time (a start, a stop, a change of a step current), rounded
+ * half away from zero; +inf (no stop) is UINT64_MAX, after every step. */
+static inline uint64_t grid_steps_of(const struct grid_sim *s, double t_ms)
+{
+	return isfinite(t_ms) ? (uint64_t)llround(t_ms / s->dt_ms) : UINT64_MAX;
+}
+
+/* Steps of a delay, rounded half to even as connect.c rounds a synapse's
+ * delay (drawn, so off the grid), so that a stimulus's delay rounds alike. */
+static inline uint64_t grid_delay_steps_of(const struct grid_sim *s, double t_ms)
+{
+	return (uint64_t)nearbyint(t_ms / s->dt_ms);
+}
+
+/* Entries of one spike list of a thread: its slice's neurons (at least 1). */
+static inline size_t grid_slice_cap(const struct thread_rt *t)
+{
+	return t->hi > t->lo ? t->hi - t->lo : 1;
+}
+
+/* The time-grid engine's build (engine_build.c) and output steps (engine.c),
+ * shared with the CUDA engine (engine_cuda.c). grid_build builds pops,
+ * stimuli, recorders and (in parallel) the synapse blocks, with their
+ * fixed-point weights; the caller owns the result (grid_destroy). */
 int grid_build(const snn_net *net, const snn_sim_options *opt, const struct grid_mode *mode,
 	       struct grid_sim **out, snn_diag *d);
+/* All of grid_build (engine_build.c) but the current stimuli in force at
+ * step 0, which grid_build (engine.c) then sets in i_ext. */
+int grid_build_network(const snn_net *net, const snn_sim_options *opt,
+		       const struct grid_mode *mode, struct grid_sim **out, snn_diag *d);
+/* Frees a simulation of grid_build or grid_create and all it holds; accepts NULL. */
+void grid_destroy(struct grid_sim *s);
 /* Opens the spike and trace writers (temporary names until the run ends). */
 int grid_open_outputs(struct grid_sim *s, snn_diag *d);
 void grid_abort_outputs(struct grid_sim *s);
@@ -252,7 +287,6 @@ int grid_run_io(struct grid_sim *s, uint64_t n_steps, const struct grid_capture 
 int grid_default_threads(void);
 /* Statistics over every run so far (arrays owned by the simulation). */
 const snn_stats *grid_run_stats(struct grid_sim *s);
-void grid_destroy(struct grid_sim *s);
 
 /* Fixed-point inputs (synapses.c), after the synapses are built: each thread
  * finds the largest input its neurons of each population and channel can get

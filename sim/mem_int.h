@@ -13,6 +13,10 @@
 
 #include "snn/error.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* n bytes, not initialized; a zero n gives a valid, unique pointer. NULL when
  * out of memory (or when the fault-injection hook says so). Free with mem_free. */
 void *mem_alloc(size_t n);
@@ -61,5 +65,9 @@ long mem_alloc_count(void);
 /* Asks the hook for one allocation: true when it must fail. Used by the few
  * allocators outside this file (bigmem.c). */
 bool mem_hook_fails(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

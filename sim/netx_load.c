@@ -90,11 +90,11 @@ static int nx_scalar(struct nx *L, const char *path, double *v)
 		return rc;
 	}
 	if (n != 1) {
-		free(a);
+		mem_free(a);
 		return nx_fail(L, SNN_EPARSE, path, "%s", "expected one number");
 	}
 	*v = a[0];
-	free(a);
+	mem_free(a);
 	return SNN_OK;
 }
 
@@ -233,7 +233,7 @@ static struct projection *add_proj(struct nx *L, uint32_t pre, uint32_t post, en
 	struct projection *pr = net_add_projection(L->net);
 	struct proj_explicit *x = mem_zalloc(sizeof(*x));
 	if (!pr || !x) {
-		free(x);
+		mem_free(x);
 		return NULL;
 	}
 	const struct population *a = &L->net->pops[pre], *b = &L->net->pops[post];
@@ -252,12 +252,163 @@ static struct projection *add_proj(struct nx *L, uint32_t pre, uint32_t post, en
 	return pr;
 }
 
+/* (C, H, W): a layer's channels, height and width. */
+struct nx_shape {
+	uint32_t c, h, w;
+};
+
+/* The bias of layer lpath, of o->c * o->h * o->w neurons: one per neuron in
+ * *out (NULL when the layer has none), from one per neuron or per channel. */
+static int read_bias(struct nx *L, const char *lpath, const struct nx_shape *o, double **out)
+{
+	char p[256];
+	uint32_t size = o->c * o->h * o->w;
+	double *bias = NULL;
+	uint64_t nbias = 0;
+	int rc;
+	*out = NULL;
+	snprintf(p, sizeof(p), "%s/bias", lpath);
+	if (H5Lexists(L->f, p, H5P_DEFAULT) <= 0) {
+		return SNN_OK;
+	}
+	if ((rc = nx_read(L, p, &bias, &nbias, NULL, NULL)) != SNN_OK) {
+		return rc;
+	}
+	double *nbias_arr = mem_array_raw(size, sizeof(double));
+	if (!nbias_arr || (nbias != size && nbias != o->c)) {
+		mem_free(bias);
+		mem_free(nbias_arr);
+		return nx_fail(L, nbias_arr ? SNN_EPARSE : SNN_ENOMEM, p, "%s",
+			       "bias size is neither the layer's nor its channels'");
+	}
+	for (uint32_t k = 0; k < size; k++) {
+		nbias_arr[k] = nbias == size ? bias[k] : bias[k / (o->h * o->w)];
+	}
+	mem_free(bias);
+	*out = nbias_arr;
+	return SNN_OK;
+}
+
+/* The geometry of conv layer lpath (input shape in, output o) in x, whose
+ * kernel is wf with dims[nd] as read. */
+static int set_conv(struct nx *L, const char *lpath, struct proj_explicit *x, float *wf,
+		    uint64_t nw, const hsize_t *dims, int nd, const struct nx_shape *in,
+		    const struct nx_shape *o)
+{
+	char p[256];
+	int rc;
+	double v[2];
+	struct proj_conv *cv = &x->conv;
+	cv->kernel = wf;
+	x->bytes = nw * sizeof(float);
+	double g = 1;
+	const char *keys[4] = {"stride", "padding", "dilation", "kernelSize"};
+	uint32_t *dst[4][2] = {{&cv->stride_h, &cv->stride_w},
+			       {&cv->pad_h, &cv->pad_w},
+			       {&cv->dil_h, &cv->dil_w},
+			       {&cv->kh, &cv->kw}};
+	for (int k = 0; k < 4; k++) {
+		double *a;
+		uint64_t na;
+		snprintf(p, sizeof(p), "%s/%s", lpath, keys[k]);
+		if ((rc = nx_read(L, p, &a, &na, NULL, NULL)) != SNN_OK) {
+			return rc;
+		}
+		v[0] = a[0];
+		v[1] = na > 1 ? a[1] : a[0];
+		mem_free(a);
+		/* netx stores (y, x) pairs, as the (C, H, W) shapes */
+		*dst[k][0] = (uint32_t)v[0];
+		*dst[k][1] = (uint32_t)v[1];
+	}
+	snprintf(p, sizeof(p), "%s/groups", lpath);
+	if ((rc = nx_scalar(L, p, &g)) != SNN_OK) {
+		return rc;
+	}
+	cv->groups = (uint32_t)g;
+	cv->cin = in->c;
+	cv->cout = o->c;
+	cv->in_h = in->h;
+	cv->in_w = in->w;
+	cv->out_h = o->h;
+	cv->out_w = o->w;
+	if (nd < 4 || dims[0] != o->c || dims[1] * cv->groups != in->c || dims[2] != cv->kh ||
+	    dims[3] != cv->kw) {
+		return nx_fail(L, SNN_EPARSE, lpath, "%s",
+			       "conv weight is not (out, in / groups, kh, kw)");
+	}
+	return SNN_OK;
+}
+
+/* A conv or dense layer i (population me, fed by population prev of shape
+ * in; its own shape o) and its projection. */
+static int load_weighted(struct nx *L, uint32_t i, const char *lpath, bool conv, uint32_t prev,
+			 uint32_t me, const struct nx_shape *in, const struct nx_shape *o)
+{
+	char p[256];
+	int rc;
+	uint32_t size = o->c * o->h * o->w;
+	double *wt = NULL;
+	uint64_t nw = 0;
+	hsize_t dims[6];
+	int nd;
+	snprintf(p, sizeof(p), "%s/weight", lpath);
+	if ((rc = nx_read(L, p, &wt, &nw, dims, &nd)) != SNN_OK) {
+		return rc;
+	}
+	double *nbias_arr = NULL;
+	if ((rc = read_bias(L, lpath, o, &nbias_arr)) != SNN_OK) {
+		mem_free(wt);
+		return rc;
+	}
+	float *wf = mem_array_raw(nw, sizeof(float));
+	if (!wf) {
+		mem_free(wt);
+		mem_free(nbias_arr);
+		return mem_nomem(L->d);
+	}
+	for (uint64_t k = 0; k < nw; k++) {
+		wf[k] = (float)wt[k];
+	}
+	mem_free(wt);
+	int32_t w_exp = 0;
+	if (!conv) {
+		if (nd != 2 || dims[0] != size || dims[1] != (hsize_t)in->c * in->h * in->w) {
+			mem_free(wf);
+			mem_free(nbias_arr);
+			return nx_fail(L, SNN_EPARSE, lpath, "%s",
+				       "dense weight is not (outputs, inputs)");
+		}
+		w_exp = loihi_weight_optimize(wf, nw);
+	}
+	rc = add_layer(L, i, size, lpath, nbias_arr, w_exp);
+	mem_free(nbias_arr);
+	struct projection *pr =
+	    rc == SNN_OK ? add_proj(L, prev, me, conv ? PROJ_CONV : PROJ_DENSE) : NULL;
+	if (!pr) {
+		mem_free(wf);
+		return rc != SNN_OK ? rc : mem_nomem(L->d);
+	}
+	struct proj_explicit *x = pr->x;
+	if (!conv) {
+		x->w = wf;
+		x->bytes = nw * sizeof(float);
+	} else if ((rc = set_conv(L, lpath, x, wf, nw, dims, nd, in, o)) != SNN_OK) {
+		return rc;
+	}
+	x->n_syn = proj_count_synapses(x);
+	if (x->n_syn == UINT64_MAX) {
+		return mem_nomem(L->d);
+	}
+	return SNN_OK;
+}
+
 static int load_layers(struct nx *L)
 {
 	char p[256], type[64];
 	int rc = SNN_OK;
 	uint32_t prev = UINT32_MAX;
-	uint32_t c = 0, h = 0, w = 0; /* shape of the previous layer (C, H, W) */
+	struct nx_shape in = {0, 0, 0}; /* shape of the previous layer */
 	for (uint32_t i = 0;; i++) {
 		char lpath[64];
 		snprintf(lpath, sizeof(lpath), "/layer/%u", i);
@@ -281,10 +432,10 @@ static int load_layers(struct nx *L)
 		if ((rc = nx_read(L, p, &shape, &ns, NULL, NULL)) != SNN_OK) {
 			return rc;
 		}
-		uint32_t oc = (uint32_t)shape[0], oh = ns > 1 ? (uint32_t)shape[1] : 1,
-			 ow = ns > 2 ? (uint32_t)shape[2] : 1;
-		free(shape);
-		uint32_t size = oc * oh * ow;
+		struct nx_shape o = {(uint32_t)shape[0], ns > 1 ? (uint32_t)shape[1] : 1,
+				     ns > 2 ? (uint32_t)shape[2] : 1};
+		mem_free(shape);
+		uint32_t size = o.c * o.h * o.w;
 		char nb[300];
 		snprintf(nb, sizeof(nb), "%s/neuron", lpath);
 		bool has_neuron = H5Lexists(L->f, nb, H5P_DEFAULT) > 0;
@@ -302,119 +453,10 @@ static int load_layers(struct nx *L)
 				return nx_fail(L, SNN_EPARSE, lpath, "%s",
 					       "a layer before any input");
 			}
-			double *wt = NULL, *bias = NULL;
-			uint64_t nw = 0, nbias = 0;
-			hsize_t dims[6];
-			int nd;
-			snprintf(p, sizeof(p), "%s/weight", lpath);
-			if ((rc = nx_read(L, p, &wt, &nw, dims, &nd)) != SNN_OK) {
+			rc = load_weighted(L, i, lpath, strcmp(type, "conv") == 0, prev, me, &in,
+					   &o);
+			if (rc != SNN_OK) {
 				return rc;
-			}
-			double *nbias_arr = NULL;
-			snprintf(p, sizeof(p), "%s/bias", lpath);
-			if (H5Lexists(L->f, p, H5P_DEFAULT) > 0) {
-				if ((rc = nx_read(L, p, &bias, &nbias, NULL, NULL)) != SNN_OK) {
-					free(wt);
-					return rc;
-				}
-				nbias_arr = mem_array_raw(size, sizeof(double));
-				if (!nbias_arr || (nbias != size && nbias != oc)) {
-					free(wt);
-					free(bias);
-					free(nbias_arr);
-					return nx_fail(L, nbias_arr ? SNN_EPARSE : SNN_ENOMEM, p,
-						       "%s",
-						       "bias size is neither the layer's nor its "
-						       "channels'");
-				}
-				for (uint32_t k = 0; k < size; k++) {
-					nbias_arr[k] =
-					    nbias == size ? bias[k] : bias[k / (oh * ow)];
-				}
-				free(bias);
-			}
-			float *wf = mem_array_raw(nw, sizeof(float));
-			if (!wf) {
-				free(wt);
-				free(nbias_arr);
-				return mem_nomem(L->d);
-			}
-			for (uint64_t k = 0; k < nw; k++) {
-				wf[k] = (float)wt[k];
-			}
-			free(wt);
-			int32_t w_exp = 0;
-			bool conv = strcmp(type, "conv") == 0;
-			if (!conv) {
-				if (nd != 2 || dims[0] != size || dims[1] != (hsize_t)c * h * w) {
-					free(wf);
-					free(nbias_arr);
-					return nx_fail(L, SNN_EPARSE, lpath, "%s",
-						       "dense weight is not (outputs, inputs)");
-				}
-				w_exp = loihi_weight_optimize(wf, nw);
-			}
-			rc = add_layer(L, i, size, lpath, nbias_arr, w_exp);
-			free(nbias_arr);
-			struct projection *pr =
-			    rc == SNN_OK ? add_proj(L, prev, me, conv ? PROJ_CONV : PROJ_DENSE)
-					 : NULL;
-			if (!pr) {
-				free(wf);
-				return rc != SNN_OK ? rc
-						    : mem_nomem(L->d);
-			}
-			struct proj_explicit *x = pr->x;
-			if (!conv) {
-				x->w = wf;
-				x->bytes = nw * sizeof(float);
-			} else {
-				double v[2];
-				struct proj_conv *cv = &x->conv;
-				cv->kernel = wf;
-				x->bytes = nw * sizeof(float);
-				double g = 1;
-				const char *keys[4] = {"stride", "padding", "dilation",
-						       "kernelSize"};
-				uint32_t *dst[4][2] = {{&cv->stride_h, &cv->stride_w},
-						       {&cv->pad_h, &cv->pad_w},
-						       {&cv->dil_h, &cv->dil_w},
-						       {&cv->kh, &cv->kw}};
-				for (int k = 0; k < 4; k++) {
-					double *a;
-					uint64_t na;
-					snprintf(p, sizeof(p), "%s/%s", lpath, keys[k]);
-					if ((rc = nx_read(L, p, &a, &na, NULL, NULL)) != SNN_OK) {
-						return rc;
-					}
-					v[0] = a[0];
-					v[1] = na > 1 ? a[1] : a[0];
-					free(a);
-					/* netx stores (y, x) pairs, as the (C, H, W) shapes */
-					*dst[k][0] = (uint32_t)v[0];
-					*dst[k][1] = (uint32_t)v[1];
-				}
-				snprintf(p, sizeof(p), "%s/groups", lpath);
-				if ((rc = nx_scalar(L, p, &g)) != SNN_OK) {
-					return rc;
-				}
-				cv->groups = (uint32_t)g;
-				cv->cin = c;
-				cv->cout = oc;
-				cv->in_h = h;
-				cv->in_w = w;
-				cv->out_h = oh;
-				cv->out_w = ow;
-				if (nd < 4 || dims[0] != oc || dims[1] * cv->groups != c ||
-				    dims[2] != cv->kh || dims[3] != cv->kw) {
-					return nx_fail(
-					    L, SNN_EPARSE, lpath, "%s",
-					    "conv weight is not (out, in / groups, kh, kw)");
-				}
-			}
-			x->n_syn = proj_count_synapses(x);
-			if (x->n_syn == UINT64_MAX) {
-				return mem_nomem(L->d);
 			}
 		} else {
 			return nx_fail(L, SNN_EUNSUP, lpath,
@@ -423,9 +465,7 @@ static int load_layers(struct nx *L)
 				       type);
 		}
 		prev = me;
-		c = oc;
-		h = oh;
-		w = ow;
+		in = o;
 	}
 	return SNN_OK;
 }

@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "cuda/kernels_hd.h"
+#include "mem_int.h"
 
 #define BLOCK GPU_BLOCK
 #define WARPS (BLOCK / 32u)
@@ -302,11 +303,11 @@ extern "C" int gpu_device_count(int *n, char *msg, size_t len)
 static int create_pops(struct gpu *g, const struct gpu_net *net, char *msg, size_t len)
 {
 	int rc;
-	struct dpop *hp = (struct dpop *)calloc(net->n_pops ? net->n_pops : 1, sizeof(*hp));
-	uint32_t *first = (uint32_t *)calloc(net->n_pops ? net->n_pops : 1, sizeof(uint32_t));
+	struct dpop *hp = (struct dpop *)mem_array(net->n_pops, sizeof(*hp));
+	uint32_t *first = (uint32_t *)mem_array(net->n_pops, sizeof(uint32_t));
 	if (!hp || !first) {
-		free(hp);
-		free(first);
+		mem_free(hp);
+		mem_free(first);
 		snprintf(msg, len, "out of memory");
 		return SNN_ENOMEM;
 	}
@@ -371,15 +372,15 @@ static int create_pops(struct gpu *g, const struct gpu_net *net, char *msg, size
 	g->k.pop_first = (const uint32_t *)x;
 	rc = SNN_OK;
 out:
-	free(hp);
-	free(first);
+	mem_free(hp);
+	mem_free(first);
 	return rc;
 }
 
 static int create_stims(struct gpu *g, const struct gpu_net *net, char *msg, size_t len)
 {
 	int rc = SNN_OK;
-	struct dstim *hs = (struct dstim *)calloc(net->n_stims ? net->n_stims : 1, sizeof(*hs));
+	struct dstim *hs = (struct dstim *)mem_array(net->n_stims, sizeof(*hs));
 	if (!hs) {
 		snprintf(msg, len, "out of memory");
 		return SNN_ENOMEM;
@@ -413,16 +414,16 @@ static int create_stims(struct gpu *g, const struct gpu_net *net, char *msg, siz
 		rc = upload(g, &x, hs, net->n_stims * sizeof(*hs), "stimuli", msg, len);
 		g->k.stims = (const struct dstim *)x;
 	}
-	free(hs);
+	mem_free(hs);
 	return rc;
 }
 
 static int create_traces(struct gpu *g, const struct gpu_net *net, char *msg, size_t len)
 {
 	g->n_traces = net->n_traces;
-	g->traces = (struct htrace *)calloc(net->n_traces ? net->n_traces : 1, sizeof(*g->traces));
-	g->rows_out = (double **)calloc(net->n_traces ? net->n_traces : 1, sizeof(double *));
-	g->nrows_out = (uint32_t *)calloc(net->n_traces ? net->n_traces : 1, sizeof(uint32_t));
+	g->traces = (struct htrace *)mem_array(net->n_traces, sizeof(*g->traces));
+	g->rows_out = (double **)mem_array(net->n_traces, sizeof(double *));
+	g->nrows_out = (uint32_t *)mem_array(net->n_traces, sizeof(uint32_t));
 	if (!g->traces || !g->rows_out || !g->nrows_out) {
 		snprintf(msg, len, "out of memory");
 		return SNN_ENOMEM;
@@ -453,38 +454,28 @@ static int create_traces(struct gpu *g, const struct gpu_net *net, char *msg, si
 	return SNN_OK;
 }
 
-extern "C" int gpu_create(const struct gpu_net *net, struct gpu **out, struct gpu_info *info,
-			  char *msg, size_t len)
+/* Opens device 0 and checks that the network fits in its free memory
+ * (info: the device, its memory and what the network needs). */
+static int open_device(struct gpu *g, const struct gpu_net *net, struct gpu_info *info, char *msg,
+		       size_t len)
 {
-	*out = NULL;
-	memset(info, 0, sizeof(*info));
-	struct gpu *g = (struct gpu *)calloc(1, sizeof(*g));
-	if (!g) {
-		snprintf(msg, len, "out of memory");
-		return SNN_ENOMEM;
-	}
-	int rc = SNN_OK;
+	int rc;
 	cudaError_t e;
 	size_t free_b = 0, total_b = 0;
 	cudaDeviceProp prop;
-	uint32_t N = net->n_neurons;
-	uint32_t U = (N + BLOCK - 1) / BLOCK;
-	void *x;
 	double syn_bytes = 0;
 	int ndev = 0;
 	if ((rc = gpu_device_count(&ndev, msg, len)) != SNN_OK) {
-		goto fail;
+		return rc;
 	}
 	if (ndev == 0) {
 		snprintf(msg, len, "no CUDA device was found");
-		rc = SNN_EDEVICE;
-		goto fail;
+		return SNN_EDEVICE;
 	}
 	if ((e = cudaSetDevice(0)) != cudaSuccess ||
 	    (e = cudaGetDeviceProperties(&prop, 0)) != cudaSuccess ||
 	    (e = cudaMemGetInfo(&free_b, &total_b)) != cudaSuccess) {
-		rc = cuda_fail(e, "opening device 0", msg, len);
-		goto fail;
+		return cuda_fail(e, "opening device 0", msg, len);
 	}
 	snprintf(info->name, sizeof(info->name), "%s", prop.name);
 	g->sms = prop.multiProcessorCount;
@@ -495,7 +486,114 @@ extern "C" int gpu_create(const struct gpu_net *net, struct gpu **out, struct gp
 	if (info->need_bytes + GPU_RESERVE_BYTES > (double)free_b) {
 		gpu_fit_message(msg, len, info->need_bytes, syn_bytes, prop.name, (double)free_b,
 				(double)total_b);
-		rc = SNN_ENOMEM;
+		return SNN_ENOMEM;
+	}
+	return SNN_OK;
+}
+
+/* The step stream, the copy stream and the chunks' completion events. */
+static int create_streams(struct gpu *g, char *msg, size_t len)
+{
+	cudaError_t e;
+	if ((e = cudaStreamCreateWithFlags(&g->st, cudaStreamNonBlocking)) != cudaSuccess ||
+	    (e = cudaStreamCreateWithFlags(&g->cp, cudaStreamNonBlocking)) != cudaSuccess) {
+		return cuda_fail(e, "cudaStreamCreate", msg, len);
+	}
+	g->streams = true;
+	if ((e = cudaEventCreateWithFlags(&g->done_ev[0], cudaEventDisableTiming)) != cudaSuccess ||
+	    (e = cudaEventCreateWithFlags(&g->done_ev[1], cudaEventDisableTiming)) != cudaSuccess) {
+		return cuda_fail(e, "cudaEventCreate", msg, len);
+	}
+	g->events = true;
+	return SNN_OK;
+}
+
+/* The neurons' state, the input buffers, the spike lists and the two
+ * chunks' spike records (device and pinned host). */
+static int create_state(struct gpu *g, const struct gpu_net *net, char *msg, size_t len)
+{
+	int rc;
+	uint32_t N = net->n_neurons;
+	uint32_t U = (N + BLOCK - 1) / BLOCK;
+	void *x;
+	if ((rc = upload(g, &x, NULL, (size_t)N * sizeof(double), "state", msg, len)) != SNN_OK) {
+		return rc;
+	}
+	g->k.v = (double *)x;
+	if ((rc = upload(g, &x, NULL, (size_t)N * sizeof(double), "state", msg, len)) != SNN_OK) {
+		return rc;
+	}
+	g->k.x1 = (double *)x;
+	if ((rc = upload(g, &x, NULL, (size_t)N * sizeof(double), "state", msg, len)) != SNN_OK) {
+		return rc;
+	}
+	g->k.x2 = (double *)x;
+	if ((rc = upload(g, &x, NULL, (size_t)N * sizeof(uint32_t), "state", msg, len)) != SNN_OK) {
+		return rc;
+	}
+	g->k.ref = (uint32_t *)x;
+	if (net->has_current) {
+		if ((rc = upload(g, &x, NULL, (size_t)N * sizeof(double), "current stimuli", msg,
+				 len)) != SNN_OK) {
+			return rc;
+		}
+		g->k.iext = (const double *)x;
+	}
+	if ((rc = upload(g, &x, NULL, (size_t)net->ring_slots * net->n_ch * N * sizeof(int32_t),
+			 "input buffers", msg, len)) != SNN_OK) {
+		return rc;
+	}
+	g->k.ring = (int32_t *)x;
+	if ((rc = upload(g, &x, NULL, (size_t)U * BLOCK * sizeof(uint32_t), "spike lists", msg,
+			 len)) != SNN_OK) {
+		return rc;
+	}
+	g->k.seg = (uint32_t *)x;
+	if ((rc = upload(g, &x, NULL, (size_t)U * sizeof(uint32_t), "spike lists", msg, len)) !=
+	    SNN_OK) {
+		return rc;
+	}
+	g->k.seg_cnt = (uint32_t *)x;
+	if ((rc = upload(g, &x, NULL, sizeof(uint32_t), "spike lists", msg, len)) != SNN_OK) {
+		return rc;
+	}
+	g->k.done = (uint32_t *)x;
+	for (int b = 0; b < 2; b++) {
+		size_t cap = (size_t)g->F * N;
+		if ((rc = dalloc(g, &x, cap * sizeof(uint32_t), "spike records", msg, len)) != SNN_OK) {
+			return rc;
+		}
+		g->rec[b] = (uint32_t *)x;
+		if ((rc = dalloc(g, &x, ((size_t)g->F + 1) * sizeof(uint32_t), "spike records", msg,
+				 len)) != SNN_OK) {
+			return rc;
+		}
+		g->off[b] = (uint32_t *)x;
+		if ((rc = halloc(g, (void **)&g->h_rec[b], cap * sizeof(uint32_t), msg, len)) !=
+			    SNN_OK ||
+		    (rc = halloc(g, (void **)&g->h_off[b], ((size_t)g->F + 1) * sizeof(uint32_t), msg,
+				 len)) != SNN_OK) {
+			return rc;
+		}
+	}
+	return SNN_OK;
+}
+
+extern "C" int gpu_create(const struct gpu_net *net, struct gpu **out, struct gpu_info *info,
+			  char *msg, size_t len)
+{
+	*out = NULL;
+	memset(info, 0, sizeof(*info));
+	struct gpu *g = (struct gpu *)mem_zalloc(sizeof(*g));
+	if (!g) {
+		snprintf(msg, len, "out of memory");
+		return SNN_ENOMEM;
+	}
+	int rc = SNN_OK;
+	uint32_t N = net->n_neurons;
+	uint32_t U = (N + BLOCK - 1) / BLOCK;
+	void *x;
+	if ((rc = open_device(g, net, info, msg, len)) != SNN_OK) {
 		goto fail;
 	}
 	g->F = net->chunk_steps;
@@ -506,86 +604,17 @@ extern "C" int gpu_create(const struct gpu_net *net, struct gpu **out, struct gp
 	g->k.n_blocks = net->n_blocks;
 	g->k.U = U;
 	g->k.seed = net->seed;
-	if ((e = cudaStreamCreateWithFlags(&g->st, cudaStreamNonBlocking)) != cudaSuccess ||
-	    (e = cudaStreamCreateWithFlags(&g->cp, cudaStreamNonBlocking)) != cudaSuccess) {
-		rc = cuda_fail(e, "cudaStreamCreate", msg, len);
+	if ((rc = create_streams(g, msg, len)) != SNN_OK ||
+	    (rc = create_state(g, net, msg, len)) != SNN_OK) {
 		goto fail;
-	}
-	g->streams = true;
-	if ((e = cudaEventCreateWithFlags(&g->done_ev[0], cudaEventDisableTiming)) != cudaSuccess ||
-	    (e = cudaEventCreateWithFlags(&g->done_ev[1], cudaEventDisableTiming)) != cudaSuccess) {
-		rc = cuda_fail(e, "cudaEventCreate", msg, len);
-		goto fail;
-	}
-	g->events = true;
-	/* state */
-	if ((rc = upload(g, &x, NULL, (size_t)N * sizeof(double), "state", msg, len)) != SNN_OK) {
-		goto fail;
-	}
-	g->k.v = (double *)x;
-	if ((rc = upload(g, &x, NULL, (size_t)N * sizeof(double), "state", msg, len)) != SNN_OK) {
-		goto fail;
-	}
-	g->k.x1 = (double *)x;
-	if ((rc = upload(g, &x, NULL, (size_t)N * sizeof(double), "state", msg, len)) != SNN_OK) {
-		goto fail;
-	}
-	g->k.x2 = (double *)x;
-	if ((rc = upload(g, &x, NULL, (size_t)N * sizeof(uint32_t), "state", msg, len)) != SNN_OK) {
-		goto fail;
-	}
-	g->k.ref = (uint32_t *)x;
-	if (net->has_current) {
-		if ((rc = upload(g, &x, NULL, (size_t)N * sizeof(double), "current stimuli", msg,
-				 len)) != SNN_OK) {
-			goto fail;
-		}
-		g->k.iext = (const double *)x;
-	}
-	if ((rc = upload(g, &x, NULL, (size_t)net->ring_slots * net->n_ch * N * sizeof(int32_t),
-			 "input buffers", msg, len)) != SNN_OK) {
-		goto fail;
-	}
-	g->k.ring = (int32_t *)x;
-	if ((rc = upload(g, &x, NULL, (size_t)U * BLOCK * sizeof(uint32_t), "spike lists", msg,
-			 len)) != SNN_OK) {
-		goto fail;
-	}
-	g->k.seg = (uint32_t *)x;
-	if ((rc = upload(g, &x, NULL, (size_t)U * sizeof(uint32_t), "spike lists", msg, len)) !=
-	    SNN_OK) {
-		goto fail;
-	}
-	g->k.seg_cnt = (uint32_t *)x;
-	if ((rc = upload(g, &x, NULL, sizeof(uint32_t), "spike lists", msg, len)) != SNN_OK) {
-		goto fail;
-	}
-	g->k.done = (uint32_t *)x;
-	for (int b = 0; b < 2; b++) {
-		size_t cap = (size_t)g->F * N;
-		if ((rc = dalloc(g, &x, cap * sizeof(uint32_t), "spike records", msg, len)) != SNN_OK) {
-			goto fail;
-		}
-		g->rec[b] = (uint32_t *)x;
-		if ((rc = dalloc(g, &x, ((size_t)g->F + 1) * sizeof(uint32_t), "spike records", msg,
-				 len)) != SNN_OK) {
-			goto fail;
-		}
-		g->off[b] = (uint32_t *)x;
-		if ((rc = halloc(g, (void **)&g->h_rec[b], cap * sizeof(uint32_t), msg, len)) !=
-			    SNN_OK ||
-		    (rc = halloc(g, (void **)&g->h_off[b], ((size_t)g->F + 1) * sizeof(uint32_t), msg,
-				 len)) != SNN_OK) {
-			goto fail;
-		}
 	}
 	if ((rc = create_pops(g, net, msg, len)) != SNN_OK ||
 	    (rc = create_stims(g, net, msg, len)) != SNN_OK ||
 	    (rc = create_traces(g, net, msg, len)) != SNN_OK) {
 		goto fail;
 	}
-	g->hblocks = (struct dblock *)calloc(net->n_blocks ? net->n_blocks : 1, sizeof(struct dblock));
-	g->block_syn = (uint64_t *)calloc(net->n_blocks ? net->n_blocks : 1, sizeof(uint64_t));
+	g->hblocks = (struct dblock *)mem_array(net->n_blocks, sizeof(struct dblock));
+	g->block_syn = (uint64_t *)mem_array(net->n_blocks, sizeof(uint64_t));
 	if (!g->hblocks || !g->block_syn) {
 		snprintf(msg, len, "out of memory");
 		rc = SNN_ENOMEM;
@@ -748,12 +777,12 @@ extern "C" void gpu_free(struct gpu *g)
 		cudaStreamDestroy(g->st);
 		cudaStreamDestroy(g->cp);
 	}
-	free(g->traces);
-	free(g->rows_out);
-	free(g->nrows_out);
-	free(g->hblocks);
-	free(g->block_syn);
-	free(g);
+	mem_free(g->traces);
+	mem_free(g->rows_out);
+	mem_free(g->nrows_out);
+	mem_free(g->hblocks);
+	mem_free(g->block_syn);
+	mem_free(g);
 }
 
 /* ------------------------------------------------------------------ self-tests */
