@@ -615,7 +615,13 @@ int cli_live_open(const char *prog, const char *stream, bool view, bool quiet,
 {
 	const char *path = stream;
 	if (view) {
-		snprintf(lv->dir, sizeof(lv->dir), "/tmp/snnsim-view-XXXXXX");
+		/* in $TMPDIR when it is set and the socket's path fits a Unix
+		 * socket address (108 bytes with its NUL), else in /tmp */
+		const char *tmp = getenv("TMPDIR");
+		if (!tmp || !*tmp || strlen(tmp) + sizeof("/snnsim-view-XXXXXX/stream.sock") > 108) {
+			tmp = "/tmp";
+		}
+		snprintf(lv->dir, sizeof(lv->dir), "%s/snnsim-view-XXXXXX", tmp);
 		if (!mkdtemp(lv->dir)) {
 			fprintf(stderr, "%s: error: --view: cannot make a folder for the stream "
 					"socket: %s\n", prog, strerror(errno));
