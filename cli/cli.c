@@ -33,22 +33,6 @@ static void *field(void *target, const struct cli_option *o)
 	return (char *)target + o->offset;
 }
 
-/* The index of v among the '|'-separated words of choices, or -1. */
-static int pick_word(const char *v, const char *choices)
-{
-	size_t n = strlen(v);
-	int k = 0;
-	for (const char *c = choices; *c; k++) {
-		const char *bar = strchr(c, '|');
-		size_t len = bar ? (size_t)(bar - c) : strlen(c);
-		if (n && len == n && strncmp(c, v, n) == 0) {
-			return k;
-		}
-		c += len + (bar ? 1 : 0);
-	}
-	return -1;
-}
-
 /* The one message of a bad or missing value, in the command's style. */
 static int expects(const struct cli_command *c, const struct cli_option *o, const char *v)
 {
@@ -128,13 +112,13 @@ static int set_value(const struct cli_command *c, const struct cli_option *o, co
 		*(const char **)field(target, o) = v;
 		return SNN_OK;
 	case CLI_CHOICE:
-		if (!v || pick_word(v, o->choices) < 0) {
+		if (!v || snn_units_word(v, o->choices) < 0) {
 			return expects(c, o, v);
 		}
 		*(const char **)field(target, o) = v;
 		return SNN_OK;
 	case CLI_WORD: {
-		int k = v ? pick_word(v, o->choices) : -1;
+		int k = v ? snn_units_word(v, o->choices) : -1;
 		if (k < 0) {
 			return expects(c, o, v);
 		}
@@ -247,7 +231,7 @@ int cli_parse(const struct cli_command *c, int argc, char **argv, int first, voi
 int cli_find(int argc, char **argv, int first, const char *words)
 {
 	for (int i = first; i < argc; i++) {
-		if (pick_word(argv[i], words) >= 0) {
+		if (snn_units_word(argv[i], words) >= 0) {
 			return i;
 		}
 	}
@@ -631,7 +615,13 @@ int cli_live_open(const char *prog, const char *stream, bool view, bool quiet,
 {
 	const char *path = stream;
 	if (view) {
-		snprintf(lv->dir, sizeof(lv->dir), "/tmp/snnsim-view-XXXXXX");
+		/* in $TMPDIR when it is set and the socket's path fits a Unix
+		 * socket address (108 bytes with its NUL), else in /tmp */
+		const char *tmp = getenv("TMPDIR");
+		if (!tmp || !*tmp || strlen(tmp) + sizeof("/snnsim-view-XXXXXX/stream.sock") > 108) {
+			tmp = "/tmp";
+		}
+		snprintf(lv->dir, sizeof(lv->dir), "%s/snnsim-view-XXXXXX", tmp);
 		if (!mkdtemp(lv->dir)) {
 			fprintf(stderr, "%s: error: --view: cannot make a folder for the stream "
 					"socket: %s\n", prog, strerror(errno));

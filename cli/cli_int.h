@@ -158,7 +158,7 @@ bool cli_interrupted(void);
  * it and the viewer started on it. Zero it before cli_live_open. */
 struct cli_live {
 	snn_stream_writer *w;
-	char dir[64];
+	char dir[108]; /* in $TMPDIR or /tmp (cli_live_open) */
 	char sock[128];
 };
 

@@ -560,25 +560,14 @@ static double lif_get(const struct ev_net *ev, const struct ev_pop *p, uint32_t 
 	}
 }
 
-const struct event_ops model_lif_delta_event = {
-    .par_size = sizeof(struct ev_lif),
-    .n_par = lif_n_par,
-    .setup = lif_delta_setup,
-    .first = lif_first,
-    .emit = lif_emit,
-    .resume = lif_resume,
-    .input = lif_input,
-    .current = lif_current,
-    .get = lif_get,
-};
-const struct event_ops model_lif_exp_event = {
-    .par_size = sizeof(struct ev_lif),
-    .n_par = lif_n_par,
-    .setup = lif_exp_setup,
-    .first = lif_first,
-    .emit = lif_emit,
-    .resume = lif_resume,
-    .input = lif_input,
-    .current = lif_current,
-    .get = lif_get,
-};
+/* The two lif models differ only in their setup (delta or exponential
+ * synapses); every event operation reads the synapse kind from ev_lif. */
+#define LIF_EVENT_OPS(setup_fn)                                                                \
+	{                                                                                      \
+		.par_size = sizeof(struct ev_lif), .n_par = lif_n_par, .setup = (setup_fn),    \
+		.first = lif_first, .emit = lif_emit, .resume = lif_resume,                   \
+		.input = lif_input, .current = lif_current, .get = lif_get,                   \
+	}
+const struct event_ops model_lif_delta_event = LIF_EVENT_OPS(lif_delta_setup);
+const struct event_ops model_lif_exp_event = LIF_EVENT_OPS(lif_exp_setup);
+#undef LIF_EVENT_OPS

@@ -192,34 +192,26 @@ static void nir_update(struct pop_rt *p, const struct model_step *in, uint32_t l
 	case MODEL_NIR_LI:
 	case MODEL_NIR_LIF:
 	case MODEL_NIR_I:
-	case MODEL_NIR_IF: {
-		bool spiking = p->model == MODEL_NIR_LIF || p->model == MODEL_NIR_IF;
-		bool leaky = p->model == MODEL_NIR_LI || p->model == MODEL_NIR_LIF;
-		for (uint32_t i = lo; i < hi; i++) {
-			const struct nir_prop *P = het ? &het[i] : &p->nir;
-			double I = bias ? in0[i - lo] + bias[i] : in0[i - lo];
-			double y = leaky ? P->a_m * v[i] + P->c_m + P->gr * I : v[i] + P->gr * I;
-			if (spiking) {
-				double z = fire(p, P, &y);
-				if (z != 0.0) {
-					EMIT(i, z);
-				}
-			} else if (y != 0.0) {
-				EMIT(i, y);
-			}
-			v[i] = y;
-		}
-		break;
-	}
+	case MODEL_NIR_IF:
 	case MODEL_NIR_CUBA_LI:
 	case MODEL_NIR_CUBA_LIF: {
-		bool spiking = p->model == MODEL_NIR_CUBA_LIF;
+		bool spiking = p->model == MODEL_NIR_LIF || p->model == MODEL_NIR_IF ||
+			       p->model == MODEL_NIR_CUBA_LIF;
+		bool leaky = p->model == MODEL_NIR_LI || p->model == MODEL_NIR_LIF;
+		/* CubaLI and CubaLIF: the input drives a leaky current, which
+		 * drives v */
+		bool cuba = p->model == MODEL_NIR_CUBA_LI || p->model == MODEL_NIR_CUBA_LIF;
 		for (uint32_t i = lo; i < hi; i++) {
 			const struct nir_prop *P = het ? &het[i] : &p->nir;
 			double I = bias ? in0[i - lo] + bias[i] : in0[i - lo];
-			double c = P->a_s * cur[i] + P->gw * I;
-			double y = P->a_m * v[i] + P->c_m + P->gr * c;
-			cur[i] = c;
+			double y;
+			if (cuba) {
+				double c = P->a_s * cur[i] + P->gw * I;
+				y = P->a_m * v[i] + P->c_m + P->gr * c;
+				cur[i] = c;
+			} else {
+				y = leaky ? P->a_m * v[i] + P->c_m + P->gr * I : v[i] + P->gr * I;
+			}
 			if (spiking) {
 				double z = fire(p, P, &y);
 				if (z != 0.0) {

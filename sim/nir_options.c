@@ -44,23 +44,6 @@ static const struct nir_word_option word_options[] = {
 	 offsetof(snn_nir_options, integrator)},
 };
 
-/* The index of `v` among the '|'-separated words of `choices`, or -1: the
- * one string-to-enum mapper of the conventions. */
-static int pick_word(const char *v, const char *choices)
-{
-	size_t n = strlen(v);
-	int k = 0;
-	for (const char *c = choices; *c; k++) {
-		const char *bar = strchr(c, '|');
-		size_t len = bar ? (size_t)(bar - c) : strlen(c);
-		if (n && len == n && strncmp(c, v, n) == 0) {
-			return k;
-		}
-		c += len + (bar ? 1 : 0);
-	}
-	return -1;
-}
-
 /* The one message shape: "--NAME expects WHAT" with ", got VALUE" when a
  * value was given. */
 static int expects(snn_diag *d, const char *name, const char *what, const char *v)
@@ -132,7 +115,7 @@ int snn_nir_option_set(snn_nir_options *o, const char *name, const char *value, 
 		if (strcmp(name, wo->name) != 0) {
 			continue;
 		}
-		int k = value ? pick_word(value, wo->choices) : -1;
+		int k = value ? snn_units_word(value, wo->choices) : -1;
 		if (k < 0) {
 			return expects(d, wo->name, wo->choices, value);
 		}

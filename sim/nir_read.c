@@ -103,26 +103,40 @@ static const char *class_name(H5T_class_t c)
 
 /* ------------------------------------------------------------------ datasets */
 
-/* Opens dataset `name` of g (full path dp) into x. Absent: x->ds -1 with
- * SNN_OK, or an error when required. Its type or space may be -1 (a damaged
- * header), for the caller to word. Close x with h5_dataset_close. */
-static int open_ds(struct ld *L, hid_t g, const char *dp, const char *name, bool required,
-		   struct h5_dataset *x)
+/* Opens dataset `name` of g (group path gpath) into x and writes its full
+ * path to dp (PATH_MAX_LEN bytes). Absent: x->ds -1 with SNN_OK, or an error
+ * when required. A damaged header (no type or space) is "cannot read the
+ * WHAT". On an error x is closed; else close it with h5_dataset_close. */
+static int open_ds(struct ld *L, hid_t g, const char *gpath, const char *name, bool required,
+		   const char *what, char *dp, struct h5_dataset *x)
 {
+	nir_join(dp, gpath, name);
+	int rc = SNN_OK;
 	switch (h5_dataset_open(g, name, x)) {
 	case H5U_MISSING:
-		if (!required) {
-			return SNN_OK;
+		if (required) {
+			rc = nir_fail(L, SNN_EPARSE, dp, "missing dataset '%s'", name);
 		}
-		return nir_fail(L, SNN_EPARSE, dp, "missing dataset '%s'", name);
+		break;
 	case H5U_GROUP:
-		return nir_fail(L, SNN_EPARSE, dp, "'%s' is a group, expected a dataset", name);
+		rc = nir_fail(L, SNN_EPARSE, dp, "'%s' is a group, expected a dataset", name);
+		break;
 	case H5U_NOT_DATASET:
-		return nir_fail(L, SNN_EIO, dp,
-				"cannot open the dataset (the file may be truncated or damaged)");
+		rc = nir_fail(L, SNN_EIO, dp,
+			      "cannot open the dataset (the file may be truncated or damaged)");
+		break;
 	default:
-		return SNN_OK;
+		if (x->type < 0 || x->space < 0) {
+			rc = nir_fail(L, SNN_EIO, dp,
+				      "cannot read the %s (the file may be truncated or damaged)",
+				      what);
+		}
+		break;
 	}
+	if (rc != SNN_OK) {
+		h5_dataset_close(x);
+	}
+	return rc;
 }
 
 /* Reads one string from a dataset (variable or fixed length). */
@@ -130,21 +144,13 @@ static int read_str(struct ld *L, hid_t g, const char *gpath, const char *name, 
 		    char **out)
 {
 	char dp[PATH_MAX_LEN];
-	nir_join(dp, gpath, name);
 	*out = NULL;
 	struct h5_dataset x;
-	int rc = open_ds(L, g, dp, name, required, &x);
+	int rc = open_ds(L, g, gpath, name, required, "dataset", dp, &x);
 	if (rc != SNN_OK || x.ds < 0) {
-		h5_dataset_close(&x);
 		return rc;
 	}
 	hid_t ds = x.ds, ft = x.type, sp = x.space;
-	if (ft < 0 || sp < 0) {
-		rc = nir_fail(L, SNN_EIO, dp,
-			  "cannot read the dataset (the file may be truncated or "
-			  "damaged)");
-		goto out;
-	}
 	H5T_class_t cls = H5Tget_class(ft);
 	hssize_t np = H5Sget_simple_extent_npoints(sp);
 	if (cls != H5T_STRING) {
@@ -214,23 +220,15 @@ static bool is_string_ds(hid_t g, const char *name)
 static int read_edges(struct ld *L, hid_t g, const char *gpath, char ***out, uint32_t *n_out)
 {
 	char dp[PATH_MAX_LEN];
-	nir_join(dp, gpath, "edges");
 	*out = NULL;
 	*n_out = 0;
 	struct h5_dataset x;
-	int rc = open_ds(L, g, dp, "edges", true, &x);
+	int rc = open_ds(L, g, gpath, "edges", true, "edges", dp, &x);
 	if (rc != SNN_OK || x.ds < 0) {
-		h5_dataset_close(&x);
 		return rc;
 	}
 	hid_t ds = x.ds, ft = x.type, sp = x.space;
 	char **v = NULL;
-	if (ft < 0 || sp < 0) {
-		rc = nir_fail(L, SNN_EIO, dp,
-			  "cannot read the edges (the file may be truncated or "
-			  "damaged)");
-		goto out;
-	}
 	hssize_t np = H5Sget_simple_extent_npoints(sp);
 	int nd = H5Sget_simple_extent_ndims(sp);
 	hsize_t dims[2] = {0, 0};
@@ -326,18 +324,11 @@ static int read_arr(struct ld *L, hid_t g, const char *gpath, const char *name, 
 		    struct arr *a)
 {
 	char dp[PATH_MAX_LEN];
-	nir_join(dp, gpath, name);
 	memset(a, 0, sizeof(*a));
 	struct h5_dataset x;
-	int rc = open_ds(L, g, dp, name, required, &x);
+	int rc = open_ds(L, g, gpath, name, required, "dataset", dp, &x);
 	if (rc != SNN_OK || x.ds < 0) {
-		h5_dataset_close(&x);
 		return rc;
-	}
-	if (x.type < 0 || x.space < 0) {
-		rc = nir_fail(L, SNN_EIO, dp,
-			      "cannot read the dataset (the file may be truncated or damaged)");
-		goto out;
 	}
 	if (x.cls != H5T_INTEGER && x.cls != H5T_FLOAT) {
 		rc = nir_fail(L, SNN_EPARSE, dp, "wrong dtype: expected numbers, found %s",

@@ -449,17 +449,20 @@ static int describe(const struct run_args *ra, enum snn_model_format fmt)
 	return ex;
 }
 
-/* snnsim inspect MODEL [NIR options] */
-static int cmd_inspect(int argc, char **argv)
+/* snnsim inspect MODEL [NIR options] and snnsim check CONFIG [--scale F]:
+ * parses c's options, refuses those that do not apply to the model's kind
+ * (inspect takes only NIR conventions, check only --scale), and describes
+ * the model. usage is the line printed when MODEL is missing. */
+static int cmd_describe(const struct cli_command *c, const char *usage, int argc, char **argv)
 {
 	struct run_args ra;
 	struct cli_parsed p;
-	int ex = parse(&inspect_cmd, argc, argv, &ra, &p);
+	int ex = parse(c, argc, argv, &ra, &p);
 	if (ex) {
 		return ex;
 	}
 	if (!ra.config) {
-		fprintf(stderr, "snnsim: error: usage: snnsim inspect MODEL.nir [NIR options]\n");
+		fprintf(stderr, "snnsim: error: usage: %s\n", usage);
 		return SNN_EXIT_BAD_INPUT;
 	}
 	enum snn_model_format fmt = snn_model_detect(ra.config);
@@ -467,22 +470,6 @@ static int cmd_inspect(int argc, char **argv)
 		fprintf(stderr, "snnsim: error: %s applies to NIR graphs only\n", p.group_name);
 		return SNN_EXIT_BAD_INPUT;
 	}
-	return describe(&ra, fmt);
-}
-
-static int cmd_check(int argc, char **argv)
-{
-	struct run_args ra;
-	struct cli_parsed p;
-	int ex = parse(&check_cmd, argc, argv, &ra, &p);
-	if (ex) {
-		return ex;
-	}
-	if (!ra.config) {
-		fprintf(stderr, "snnsim: error: usage: snnsim check CONFIG [--scale F]\n");
-		return SNN_EXIT_BAD_INPUT;
-	}
-	enum snn_model_format fmt = snn_model_detect(ra.config);
 	if (fmt == SNN_MODEL_NIR && ra.scale > 0) {
 		fprintf(stderr, "snnsim: error: --scale applies to configs, not NIR graphs\n");
 		return SNN_EXIT_BAD_INPUT;
@@ -512,10 +499,11 @@ int main(int argc, char **argv)
 		return cmd_run(argc, argv);
 	}
 	if (strcmp(argv[1], "check") == 0) {
-		return cmd_check(argc, argv);
+		return cmd_describe(&check_cmd, "snnsim check CONFIG [--scale F]", argc, argv);
 	}
 	if (strcmp(argv[1], "inspect") == 0) {
-		return cmd_inspect(argc, argv);
+		return cmd_describe(&inspect_cmd, "snnsim inspect MODEL.nir [NIR options]", argc,
+				    argv);
 	}
 	fprintf(stderr, "snnsim: error: unknown command '%s' (expected run, check or inspect; see "
 			"snnsim --help)\n", argv[1]);

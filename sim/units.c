@@ -1,6 +1,7 @@
 /*
- * Parsing of physical quantities with units into canonical units.
- * Layer: sim core (libc only). Pure functions, no state.
+ * Parsing of physical quantities with units into canonical units, and of
+ * words among fixed choices. Layer: sim core (libc only). Pure functions, no
+ * state.
  */
 #include "config.h"
 
@@ -229,4 +230,19 @@ int snn_units_parse(const char *text, enum snn_dim dim, double *value, char *why
 	}
 	*value = r;
 	return 0;
+}
+
+int snn_units_word(const char *word, const char *choices)
+{
+	size_t n = strlen(word);
+	int k = 0;
+	for (const char *c = choices; *c; k++) {
+		const char *bar = strchr(c, '|');
+		size_t len = bar ? (size_t)(bar - c) : strlen(c);
+		if (n && len == n && strncmp(c, word, n) == 0) {
+			return k;
+		}
+		c += len + (bar ? 1 : 0);
+	}
+	return -1;
 }

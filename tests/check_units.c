@@ -149,6 +149,21 @@ START_TEST(test_lookup_unknown)
 }
 END_TEST
 
+/* Whole words only: no prefix, no empty word, no case folding. */
+START_TEST(test_word)
+{
+	ck_assert_int_eq(snn_units_word("value", "value|subtract"), 0);
+	ck_assert_int_eq(snn_units_word("subtract", "value|subtract"), 1);
+	ck_assert_int_eq(snn_units_word("cuda", "cpu|cuda"), 1);
+	ck_assert_int_eq(snn_units_word("grid", "grid"), 0);
+	ck_assert_int_eq(snn_units_word("c", "cpu|cuda"), -1);
+	ck_assert_int_eq(snn_units_word("cpus", "cpu|cuda"), -1);
+	ck_assert_int_eq(snn_units_word("CPU", "cpu|cuda"), -1);
+	ck_assert_int_eq(snn_units_word("", "cpu||cuda"), -1);
+	ck_assert_int_eq(snn_units_word("x", ""), -1);
+}
+END_TEST
+
 /* "x <prefix><unit>" for every symbol, several spellings and signs, each
  * compared with the correctly rounded decimal value. */
 START_TEST(test_parse_every_symbol)
@@ -400,6 +415,7 @@ static Suite *units_suite(void)
 	tcase_add_test(tc, test_canonical_units);
 	tcase_add_test(tc, test_lookup_every_symbol);
 	tcase_add_test(tc, test_lookup_unknown);
+	tcase_add_test(tc, test_word);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("parse");

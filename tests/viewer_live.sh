@@ -24,7 +24,8 @@ SOCK="/tmp/snn-live-$$.sock"
 LSAN_OPTIONS="suppressions=$SRC/tests/lsan-display.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 export LSAN_OPTIONS
 WINDOW_ASAN="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
-trap 'rm -rf "$TMP" "$SOCK"' EXIT
+VIEWTMP=
+trap 'rm -rf "$TMP" "$SOCK" ${VIEWTMP:+"$VIEWTMP"}' EXIT
 
 # "bottom": 60 neurons at 60 Hz, "top": 40 neurons at 120 Hz (rows 60-99)
 cat >"$TMP/net.yaml" <<YAML
@@ -87,10 +88,14 @@ expect_grep "$TMP/stats" "^0072b2 [0-9]{4,} "
 # 2. snnsim --view starts the viewer itself (SNNSIM_VIEWER picks which)
 cat >"$TMP/viewer" <<SH
 #!/bin/sh
+echo "\$@" >"$TMP/viewer.args"
 ASAN_OPTIONS="$WINDOW_ASAN" exec "$SNNVIEW" "\$@" --size 640x420 --script "wait-end; shot $TMP/view.png; quit"
 SH
 chmod +x "$TMP/viewer"
-SNNSIM_VIEWER="$TMP/viewer" "$XVFB_RUN" -a -s "-screen 0 800x600x24" sh -c \
+# its socket folder goes to TMPDIR: a folder of this run's own, short enough
+# for a socket's path, where no other test's folders are
+VIEWTMP=$(mktemp -d /tmp/snn-live-view.XXXXXX) || exit 1
+SNNSIM_VIEWER="$TMP/viewer" TMPDIR="$VIEWTMP" "$XVFB_RUN" -a -s "-screen 0 800x600x24" sh -c \
 	"'$SNNSIM' run '$TMP/net.yaml' --view -q; k=0; while [ ! -f '$TMP/view.png' ] && [ \$k -lt 300 ]; do sleep 0.1; k=\$((k+1)); done; sleep 0.5" \
 	>"$TMP/v.out" 2>"$TMP/v.err"
 if [ -f "$TMP/view.png" ]; then
@@ -99,9 +104,10 @@ else
 	fail "snnsim --view: no screenshot"
 	sed 's/^/  stderr: /' "$TMP/v.err"
 fi
-# --view leaves no socket folder behind
-ls -d /tmp/snnsim-view-* 2>/dev/null | while read -r d; do
-	[ -S "$d/stream.sock" ] && fail "--view left $d"
+# --view made its socket folder in TMPDIR and left nothing behind
+expect_grep "$TMP/viewer.args" "^--attach $VIEWTMP/snnsim-view-[^/]+/stream\.sock$"
+for d in "$VIEWTMP"/snnsim-view-*; do
+	[ -e "$d" ] && fail "--view left $d"
 done
 
 # 3. a viewer that is gone, or never reads, does not hurt the run

@@ -1,8 +1,9 @@
 /*
- * Physical quantities written with their unit ("0.1 ms", "20 mV", "8 Hz").
- * Public layer. Every value is converted to Spikeforge's canonical units:
- * ms, mV, pA, pF, nS, Hz (the units of NEST). A value without a unit, or with
- * a unit of the wrong dimension, is an error, never a guess.
+ * Physical quantities written with their unit ("0.1 ms", "20 mV", "8 Hz"),
+ * and words among fixed choices ("grid|event"). Public layer. Every value is
+ * converted to Spikeforge's canonical units: ms, mV, pA, pF, nS, Hz (the
+ * units of NEST). A value without a unit, or with a unit of the wrong
+ * dimension, is an error, never a guess.
  */
 #ifndef SNN_UNITS_H
 #define SNN_UNITS_H
@@ -44,6 +45,12 @@ SNN_API int snn_units_parse(const char *text, enum snn_dim dim, double *value, c
 /* Dimension of a unit symbol such as "ms" or "kHz" and its factor to the
  * canonical unit; -1 when the symbol is not a known unit. */
 SNN_API int snn_units_lookup(const char *symbol, enum snn_dim *dim, double *factor);
+
+/* The index (0 for the first) of `word` among the '|'-separated words of
+ * `choices` ("value|subtract"), or -1 when it is none of them; the empty word
+ * matches nothing. Whole words, case-sensitive: the one string-to-choice
+ * mapper of options and conventions. */
+SNN_API int snn_units_word(const char *word, const char *choices);
 
 #ifdef __cplusplus
 }
