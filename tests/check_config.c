@@ -1,5 +1,5 @@
 /*
- * Tests of the YAML config loader (sim/yaml_config.c): valid configs fill the
+ * Tests of the YAML config loader (sim/load/yaml_config.c): valid configs fill the
  * network IR with values in canonical units (ms, mV, pA, pF, nS, Hz), and every
  * bad input gets its exact diagnostic, file:line:col included, with all the
  * problems of a file reported in one pass. Layer: tests.

@@ -1,5 +1,5 @@
 /*
- * Tests of the spike files (sim/spikefile.c, include/snn/spikes.h): HDF5 and
+ * Tests of the spike files (sim/io/spikefile.c, include/snn/spikes.h): HDF5 and
  * CSV round trips, the SONATA layout as seen through the HDF5 C API, atomic
  * commit and abort, and every bad input with its exact diagnostic (printed
  * without any HDF5 error stack, leaving no HDF5 object open).

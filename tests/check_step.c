@@ -1,5 +1,5 @@
 /*
- * The arithmetic the CPU and the CUDA engine share (sim/step_hd.h), on the
+ * The arithmetic the CPU and the CUDA engine share (sim/model/step_hd.h), on the
  * host: step_exp and step_log against glibc (their error in units of the
  * last place, and their special values), step_lgamma_int against lgamma,
  * step_philox and the step streams against Random123 and struct rng word

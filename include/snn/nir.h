@@ -167,7 +167,7 @@ typedef struct {
 SNN_API void snn_nir_loihi_options_init(snn_nir_loihi_options *o);
 
 /* Converts a network loaded by snn_nir_load into a new network (*out, owned
- * by the caller) of loihi_lif layers (sim/model_loihi.h) and input ports,
+ * by the caller) of loihi_lif layers (sim/model/model_loihi.h) and input ports,
  * which snnsim runs and snn_loihi_compile maps onto a chip: the same network
  * for both. Input nodes become spike_source populations replaying the binary
  * spikes of `in` (every sample after the other; NULL: no spikes), the spiking
