@@ -170,8 +170,8 @@ static const struct cli_option *match(const struct cli_command *c, int argc, cha
 			}
 			size_t n = strlen(o->name);
 			bool takes = o->kind != CLI_FLAG;
-			bool is_short = o->short_name && a[0] == '-' && a[1] == o->short_name &&
-					!a[2];
+			bool is_short =
+			    o->short_name && a[0] == '-' && a[1] == o->short_name && !a[2];
 			if (strcmp(a, o->name) == 0 || is_short) {
 				*v = !takes ? NULL : *i + 1 < argc ? argv[++*i] : NULL;
 				return o;
@@ -214,8 +214,8 @@ int cli_parse(const struct cli_command *c, int argc, char **argv, int first, voi
 			return SNN_EINVAL;
 		}
 		if (a[0] == '-') {
-			fprintf(stderr, "%s: error: unknown option '%s' (see %s --help)\n", c->prog, a,
-				c->prog);
+			fprintf(stderr, "%s: error: unknown option '%s' (see %s --help)\n", c->prog,
+				a, c->prog);
 			return SNN_EINVAL;
 		}
 		if (extra) {
@@ -424,8 +424,10 @@ int cli_sim_run(const char *prog, const snn_net *net, snn_sim_options *opt, bool
 		goto out_failed;
 	}
 	if (interrupted) {
-		fprintf(stderr, "%s: error: interrupted while building the network; no output "
-				"was written\n", prog);
+		fprintf(stderr,
+			"%s: error: interrupted while building the network; no output "
+			"was written\n",
+			prog);
 		ex = SNN_EXIT_RUN_FAILED;
 		goto out;
 	}
@@ -602,29 +604,34 @@ static void start_viewer(const char *prog, struct cli_live *lv)
 	while (!snn_stream_wait_viewer(lv->w, 0.1) && waited < VIEW_OPEN_S) {
 		int status;
 		if (waitpid(pid, &status, WNOHANG) == pid) {
-			fprintf(stderr, "%s: warning: --view: the viewer exited; the run goes on "
-					"without it\n", prog);
+			fprintf(stderr,
+				"%s: warning: --view: the viewer exited; the run goes on "
+				"without it\n",
+				prog);
 			break;
 		}
 		waited += 0.1;
 	}
 }
 
-int cli_live_open(const char *prog, const char *stream, bool view, bool quiet,
-		  const snn_net *net, double duration_ms, struct cli_live *lv, snn_diag *d)
+int cli_live_open(const char *prog, const char *stream, bool view, bool quiet, const snn_net *net,
+		  double duration_ms, struct cli_live *lv, snn_diag *d)
 {
 	const char *path = stream;
 	if (view) {
 		/* in $TMPDIR when it is set and the socket's path fits a Unix
 		 * socket address (108 bytes with its NUL), else in /tmp */
 		const char *tmp = getenv("TMPDIR");
-		if (!tmp || !*tmp || strlen(tmp) + sizeof("/snnsim-view-XXXXXX/stream.sock") > 108) {
+		if (!tmp || !*tmp ||
+		    strlen(tmp) + sizeof("/snnsim-view-XXXXXX/stream.sock") > 108) {
 			tmp = "/tmp";
 		}
 		snprintf(lv->dir, sizeof(lv->dir), "%s/snnsim-view-XXXXXX", tmp);
 		if (!mkdtemp(lv->dir)) {
-			fprintf(stderr, "%s: error: --view: cannot make a folder for the stream "
-					"socket: %s\n", prog, strerror(errno));
+			fprintf(stderr,
+				"%s: error: --view: cannot make a folder for the stream "
+				"socket: %s\n",
+				prog, strerror(errno));
 			lv->dir[0] = '\0';
 			return -1;
 		}
@@ -638,7 +645,8 @@ int cli_live_open(const char *prog, const char *stream, bool view, bool quiet,
 	if (names && sizes) {
 		for (size_t i = 0; i < np; i++) {
 			const char *nm = snn_net_population_name(net, i);
-			names[i] = snn_net_population_is_hidden(net, i) ? NULL : nm; /* stimulus sources */
+			names[i] =
+			    snn_net_population_is_hidden(net, i) ? NULL : nm; /* stimulus sources */
 			sizes[i] = snn_net_population_size(net, i);
 		}
 		rc = snn_stream_listen(path, names, sizes, np, snn_net_dt_ms(net), duration_ms, 0,

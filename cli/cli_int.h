@@ -39,8 +39,8 @@ typedef int (*cli_setter)(void *field, const char *name, const char *value, snn_
 
 /* One option: a row of a table that ends with a row whose name is NULL. */
 struct cli_option {
-	const char *name;    /* "--threads" */
-	char short_name;     /* 'o' for -o, or 0 */
+	const char *name; /* "--threads" */
+	char short_name;  /* 'o' for -o, or 0 */
 	enum cli_kind kind;
 	size_t offset;	     /* of the value in the tool's argument struct */
 	const char *arg;     /* the value's name in the usage ("N"); NULL for a flag */
@@ -69,10 +69,10 @@ struct cli_list {
 
 /* A command: its program, its tables and what it says about positionals. */
 struct cli_command {
-	const char *prog;			  /* "snnsim" */
+	const char *prog;			/* "snnsim" */
 	const struct cli_option *const *tables; /* NULL-terminated */
 	size_t max_positional;
-	const char *too_many; /* "one TOO_MANY at a time (got 'A' and 'B')" */
+	const char *too_many;	 /* "one TOO_MANY at a time (got 'A' and 'B')" */
 	const char *usage_error; /* when set, an unknown option or an extra positional prints
 				    "PROG: error: usage: USAGE_ERROR" */
 	enum cli_style style;
@@ -207,8 +207,8 @@ void cli_print_model(FILE *out, const char *path, const snn_net *net, enum snn_m
  * `view` on a socket of its own with snnview started on it ($SNNSIM_VIEWER,
  * else snnview next to this program, else on the PATH). Returns 0, or -1
  * after printing why. A viewer that cannot start is a warning only. */
-int cli_live_open(const char *prog, const char *stream, bool view, bool quiet,
-		  const snn_net *net, double duration_ms, struct cli_live *lv, snn_diag *d);
+int cli_live_open(const char *prog, const char *stream, bool view, bool quiet, const snn_net *net,
+		  double duration_ms, struct cli_live *lv, snn_diag *d);
 
 /* Closes the stream (ok: the run ended at t_ms) and says what it sent unless
  * quiet; removes --view's folder. Safe to call twice. */

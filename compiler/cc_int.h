@@ -33,32 +33,32 @@ enum cc_weight_scale {
 };
 
 struct cc_options {
-	unsigned weight_bits;	  /* 8 or 16 */
+	unsigned weight_bits; /* 8 or 16 */
 	enum cc_weight_scale weight_scale;
-	const char *input;	  /* test input file (NIR data), or NULL: drawn */
+	const char *input; /* test input file (NIR data), or NULL: drawn */
 	const char *dataset;
-	const char *calibrate;	  /* calibration input, or NULL: the test input */
-	uint32_t steps;		  /* drawn input: steps per sample */
-	uint32_t samples;	  /* drawn input: samples (the image runs the first) */
-	double rate;		  /* drawn input: probability of a spike per input and step */
+	const char *calibrate; /* calibration input, or NULL: the test input */
+	uint32_t steps;	       /* drawn input: steps per sample */
+	uint32_t samples;      /* drawn input: samples (the image runs the first) */
+	double rate;	       /* drawn input: probability of a spike per input and step */
 	uint64_t seed;
 	snn_nir_options nir;
-	double scale;		  /* configs: simulation.scale override (0: the config's) */
+	double scale; /* configs: simulation.scale override (0: the config's) */
 };
 
 /* Scales the compiler chose for one population (value = integer / scale). */
 struct cc_popinfo {
 	char *name;
-	double out_scale;   /* of its outputs (1 for spike counts) */
-	double acc_scale;   /* of its input accumulator (the smallest channel's) */
+	double out_scale; /* of its outputs (1 for spike counts) */
+	double acc_scale; /* of its input accumulator (the smallest channel's) */
 	double v_scale, i_scale;
 	bool spiking;
 	uint32_t n_ch, ch_size; /* accumulator channels: n_ch runs of ch_size neurons */
-	double *ch_acc;	    /* per channel: its accumulator scale (n_ch of them) */
+	double *ch_acc;		/* per channel: its accumulator scale (n_ch of them) */
 };
 
 struct cc_model {
-	struct snnrt_model rt;	 /* points into the arrays below */
+	struct snnrt_model rt; /* points into the arrays below */
 	struct snnrt_pop *pops;
 	struct snnrt_proj *projs;
 	uint16_t *outputs;
@@ -68,20 +68,20 @@ struct cc_model {
 	uint64_t *n_w;		 /* per projection: weight count */
 	uint32_t **rows, **cols; /* per projection, sparse only */
 	uint64_t *n_col;
-	uint32_t *in_pop;	 /* input populations in input order */
+	uint32_t *in_pop; /* input populations in input order */
 	uint32_t n_in_pops;
 	unsigned weight_bits;
 	enum cc_weight_scale weight_scale;
-	int32_t **ch_mul;	 /* per population: channel multipliers, or NULL */
-	uint8_t **ch_sh;	 /* and shifts */
+	int32_t **ch_mul; /* per population: channel multipliers, or NULL */
+	uint8_t **ch_sh;  /* and shifts */
 	char model_sha256[65];
-	char source[256];	 /* the model file's name as given */
-	uint64_t flash_tables;	 /* bytes of constant tables */
-	uint64_t synapses;	 /* as stored */
+	char source[256];	  /* the model file's name as given */
+	uint64_t flash_tables;	  /* bytes of constant tables */
+	uint64_t synapses;	  /* as stored */
 	struct snnrt_stim *stims; /* configs: Poisson stimuli */
-	uint64_t **thr;		 /* their threshold tables */
+	uint64_t **thr;		  /* their threshold tables */
 	uint32_t n_thr_tabs;
-	bool config;		 /* from a config (no input populations) */
+	bool config; /* from a config (no input populations) */
 };
 
 /* The quantized model of a NIR network, scales from the calibration
@@ -143,18 +143,16 @@ const char *cc_file_text(const char *path);
 /* Bytes of flash of the model's tables and RAM of its state. */
 uint64_t cc_ram_bytes(const struct cc_model *m);
 
-
-
 /* The compiler's driver (driver.c): load, calibrate, quantize, report,
  * emit. */
 struct cc_job {
 	const char *model;
 	const char *target;
-	const char *outdir;   /* compile: the image folder */
+	const char *outdir; /* compile: the image folder */
 	struct cc_options o;
-	bool run_only;	      /* snncc run: host run and error report, no image */
-	FILE *msg;	      /* report and summary (stdout) */
-	const char *backend;  /* the backend's name, or NULL: the target's */
+	bool run_only;		 /* snncc run: host run and error report, no image */
+	FILE *msg;		 /* report and summary (stdout) */
+	const char *backend;	 /* the backend's name, or NULL: the target's */
 	snn_loihi_options loihi; /* Loihi-class targets: placement, activity, sharing */
 };
 /* Runs the job on its backend's row. Returns SNN_OK or an error code with

@@ -31,8 +31,7 @@ static uint64_t xs_next(uint64_t *s)
 }
 
 /* Bernoulli spikes: each input value is 1 with probability `rate`. */
-static int draw_input(snn_net *net, const struct cc_options *o, snn_nir_data **out,
-		      snn_diag *d)
+static int draw_input(snn_net *net, const struct cc_options *o, snn_nir_data **out, snn_diag *d)
 {
 	int rc = snn_nir_data_new(net, o->samples, o->steps, out, d);
 	if (rc != SNN_OK) {
@@ -121,8 +120,10 @@ static int compare(const struct cc_model *m, const snn_nir_result *fr, const snn
 					double q = y[(size_t)t * width + o] / sc;
 					sf[o] += f;
 					sq[o] += q;
-					same = same && (m->info[pop].spiking ? f == q
-									      : fabs(f - q) <= 1e-3 * fabs(f) + 1.0 / sc);
+					same = same &&
+					       (m->info[pop].spiking
+						    ? f == q
+						    : fabs(f - q) <= 1e-3 * fabs(f) + 1.0 / sc);
 				}
 			}
 			ag->same_steps += same;
@@ -170,8 +171,8 @@ static int float_run(snn_net *net, const snn_nir_data *in, bool all, snn_nir_res
 
 static const char *neuron_name(uint8_t k)
 {
-	static const char *names[] = {"input", "relay", "threshold", "LI", "LIF",
-				      "I",     "IF",    "CubaLI",    "CubaLIF"};
+	static const char *names[] = {"input", "relay", "threshold", "LI",     "LIF",
+				      "I",     "IF",	"CubaLI",    "CubaLIF"};
 	return k < sizeof(names) / sizeof(names[0]) ? names[k] : "?";
 }
 
@@ -238,7 +239,8 @@ static char *make_report(const struct cc_model *m, const struct snn_target *t,
 	fprintf(f, "flash: %llu bytes (%llu of tables, %u reserved for code)",
 		(unsigned long long)flash, (unsigned long long)m->flash_tables, CODE_BYTES);
 	if (t->qemu) {
-		fprintf(f, " of %u (%.1f%%)\n", t->flash_bytes, 100.0 * (double)flash / t->flash_bytes);
+		fprintf(f, " of %u (%.1f%%)\n", t->flash_bytes,
+			100.0 * (double)flash / t->flash_bytes);
 	} else {
 		fprintf(f, "\n");
 	}
@@ -261,10 +263,10 @@ static char *make_report(const struct cc_model *m, const struct snn_target *t,
 		ag->steps ? 100.0 * (double)ag->same_steps / (double)ag->steps : 0.0);
 	fprintf(f, "  output totals: float %.6g, quantized %.6g\n", ag->float_total,
 		ag->quant_total);
-	fprintf(f, "  class agreement: %u of %u samples (%.2f%%); the float model is silent on %u\n",
+	fprintf(f,
+		"  class agreement: %u of %u samples (%.2f%%); the float model is silent on %u\n",
 		ag->same_class, ag->samples,
-		ag->samples ? 100.0 * ag->same_class / ag->samples : 0.0,
-		ag->samples - ag->active);
+		ag->samples ? 100.0 * ag->same_class / ag->samples : 0.0, ag->samples - ag->active);
 	fclose(f);
 	return buf;
 }
@@ -302,8 +304,7 @@ static int fit_and_emit(const struct cc_job *j, const struct snn_target *t,
 /* Opens the job's model, of format fmt (snn_model_detect's), through the one
  * door every tool uses (snn_model_load): with the job's NIR conventions, and
  * for a config its scale (ignored for the other formats). */
-static int load_model(const struct cc_job *j, enum snn_model_format fmt, snn_net **net,
-		      snn_diag *d)
+static int load_model(const struct cc_job *j, enum snn_model_format fmt, snn_net **net, snn_diag *d)
 {
 	snn_load_options lo;
 	snn_load_options_init(&lo);
@@ -329,9 +330,10 @@ static int config_job(const struct cc_job *j, const struct snn_target *t,
 	}
 	uint32_t steps = j->o.steps;
 	if (j->o.weight_scale == CC_SCALE_CHANNEL) {
-		rc = snn_diag_error(d, SNN_EUNSUP, j->model, 0, 0,
-				    "--weight-scale channel applies to NIR graphs; configs keep "
-				    "one weight scale per target population (--weight-scale layer)");
+		rc =
+		    snn_diag_error(d, SNN_EUNSUP, j->model, 0, 0,
+				   "--weight-scale channel applies to NIR graphs; configs keep "
+				   "one weight scale per target population (--weight-scale layer)");
 		goto out;
 	}
 	/* the run the image makes: steps from 0, no outputs written (the
@@ -448,12 +450,13 @@ int cc_loihi_job(const struct cc_job *j, snn_diag *d)
 
 int cc_job_run(const struct cc_job *j, snn_diag *d)
 {
-	const char *name = j->backend ? j->backend
-		: j->target && snn_loihi_is_target(j->target) ? "loihi" : "mcu";
+	const char *name = j->backend					 ? j->backend
+			   : j->target && snn_loihi_is_target(j->target) ? "loihi"
+									 : "mcu";
 	const struct cc_backend *be = cc_backend_find(name);
 	if (!be) {
-		return snn_diag_error(d, SNN_EUNSUP, NULL, 0, 0, "backend '%s' is not in this build",
-				      name);
+		return snn_diag_error(d, SNN_EUNSUP, NULL, 0, 0,
+				      "backend '%s' is not in this build", name);
 	}
 	return be->job(j, d);
 }
@@ -468,8 +471,8 @@ int cc_mcu_job(const struct cc_job *j, snn_diag *d)
 	const struct cc_backend *be = cc_backend_find(t->backend);
 	if (!be) {
 		return snn_diag_error(d, SNN_EUNSUP, NULL, 0, 0,
-				      "target '%s' needs backend '%s', not in this build",
-				      t->name, t->backend);
+				      "target '%s' needs backend '%s', not in this build", t->name,
+				      t->backend);
 	}
 	enum snn_model_format fmt = snn_model_detect(j->model);
 	if (fmt == SNN_MODEL_CONFIG) {
@@ -478,7 +481,8 @@ int cc_mcu_job(const struct cc_job *j, snn_diag *d)
 	if (fmt == SNN_MODEL_NETX) {
 		return snn_diag_error(d, SNN_EUNSUP, j->model, 0, 0,
 				      "a lava-dl netx network compiles for Loihi-class targets "
-				      "only; target '%s' takes NIR graphs and configs", t->name);
+				      "only; target '%s' takes NIR graphs and configs",
+				      t->name);
 	}
 	snn_net *net = NULL;
 	snn_nir_data *test = NULL, *cal = NULL, *cal_in = NULL;

@@ -45,8 +45,8 @@ static int out_open(struct out *o, const char *dir, const char *name, snn_diag *
 	snprintf(o->tmp, n + 4, "%s.tmp", o->path);
 	o->f = fopen(o->tmp, "w");
 	if (!o->f) {
-		int rc = snn_diag_error(d, SNN_EIO, o->path, 0, 0, "cannot write: %s",
-					strerror(errno));
+		int rc =
+		    snn_diag_error(d, SNN_EIO, o->path, 0, 0, "cannot write: %s", strerror(errno));
 		mem_free(o->path);
 		mem_free(o->tmp);
 		return rc;
@@ -61,8 +61,8 @@ static int out_close(struct out *o, snn_diag *d)
 		rc = snn_diag_error(d, SNN_EIO, o->path, 0, 0, "write failed");
 		remove(o->tmp);
 	} else if (rename(o->tmp, o->path) != 0) {
-		rc = snn_diag_error(d, SNN_EIO, o->path, 0, 0, "cannot rename: %s",
-				    strerror(errno));
+		rc =
+		    snn_diag_error(d, SNN_EIO, o->path, 0, 0, "cannot rename: %s", strerror(errno));
 	}
 	mem_free(o->path);
 	mem_free(o->tmp);
@@ -106,12 +106,11 @@ static void header(FILE *f, const struct cc_model *m, const struct snn_target *t
 	fprintf(f, " * Do not edit: run snncc again. */\n");
 }
 
-static void arr_i(FILE *f, const char *type, const char *name, const void *v, uint64_t n,
-		  int bits)
+static void arr_i(FILE *f, const char *type, const char *name, const void *v, uint64_t n, int bits)
 {
 	fprintf(f, "static const %s %s[%" PRIu64 "] = {", type, name, n ? n : 1);
 	for (uint64_t k = 0; k < n; k++) {
-		long long x = bits == 8 ? ((const int8_t *)v)[k]
+		long long x = bits == 8	   ? ((const int8_t *)v)[k]
 			      : bits == 16 ? ((const int16_t *)v)[k]
 					   : ((const int32_t *)v)[k];
 		fprintf(f, "%s%lld,", k % 16 ? " " : "\n\t", x);
@@ -169,15 +168,15 @@ static void write_model(FILE *f, const struct emit_job *j)
 		const struct snnrt_pop *P = &m->pops[k];
 		fprintf(f, "\t/* %u: %s */\n", k, m->info[k].name);
 		fprintf(f,
-			"\t{%u, %u, %u, %u, %u, %" PRIu32 "u, %" PRIu32 "u, %" PRIu32
-			"u, %" PRIu32 "u, %" PRIu32 "u,\n",
+			"\t{%u, %u, %u, %u, %u, %" PRIu32 "u, %" PRIu32 "u, %" PRIu32 "u, %" PRIu32
+			"u, %" PRIu32 "u,\n",
 			P->model, P->flags, P->hist, P->in_sh, P->syn_sh, P->size, P->v_off,
 			P->out_off, P->acc_off, P->input_off);
 		fprintf(f,
 			"\t %" PRId32 ", %" PRId32 ", %" PRId32 ", %" PRId32 ", %" PRId32
 			", %" PRId32 ", %" PRId32 ", %" PRId32 ", %" PRId32 ", ",
-			P->in_mul, P->syn_mul, P->a_m, P->a_s, P->c_m, P->v0, P->v_th,
-			P->v_reset, P->jump);
+			P->in_mul, P->syn_mul, P->a_m, P->a_s, P->c_m, P->v0, P->v_th, P->v_reset,
+			P->jump);
 		if (m->bias[k]) {
 			fprintf(f, "bias_%u,", k);
 		} else {
@@ -234,8 +233,8 @@ static void write_model(FILE *f, const struct emit_job *j)
 			const struct snnrt_stim *S = &m->stims[s];
 			fprintf(f,
 				"\t{%u, %u, 0, %" PRIu32 "u, %" PRIu32 "u, %" PRIu32 "u, %" PRIu32
-				"u, %" PRIu32 "u, %" PRIu32 "u, %" PRIu32 "u, %" PRIu32 "u, %" PRIu32
-				"u, %" PRId32 ", %" PRIu32 "u, thr_%u},\n",
+				"u, %" PRIu32 "u, %" PRIu32 "u, %" PRIu32 "u, %" PRIu32
+				"u, %" PRIu32 "u, %" PRId32 ", %" PRIu32 "u, thr_%u},\n",
 				S->pop, S->n_thr, S->sub, S->seed_lo, S->seed_hi, S->gfirst, S->lo,
 				S->hi, S->delay, S->start, S->stop, S->wq, S->cmax, s);
 		}
@@ -281,8 +280,11 @@ static void write_testdata(FILE *f, const struct emit_job *j)
 		const char *nm = pass ? "out" : "in";
 		/* offsets, then indices, then values */
 		for (int what = 0; what < 3; what++) {
-			fprintf(f, "const %s snn_test_%s_%s[] = {", what == 2 ? "int32_t" : "uint32_t",
-				nm, what == 0 ? "off" : what == 1 ? "idx" : "val");
+			fprintf(f, "const %s snn_test_%s_%s[] = {",
+				what == 2 ? "int32_t" : "uint32_t", nm,
+				what == 0   ? "off"
+				: what == 1 ? "idx"
+					    : "val");
 			uint64_t cnt = 0, col = 0;
 			if (what == 0) {
 				fprintf(f, "\n\t0u,");
@@ -303,9 +305,13 @@ static void write_testdata(FILE *f, const struct emit_job *j)
 							}
 							cnt++;
 							if (what == 1) {
-								fprintf(f, "%s%uu,", col++ % 12 ? " " : "\n\t", base + i);
+								fprintf(f, "%s%uu,",
+									col++ % 12 ? " " : "\n\t",
+									base + i);
 							} else if (what == 2) {
-								fprintf(f, "%s%" PRId32 ",", col++ % 12 ? " " : "\n\t", x);
+								fprintf(f, "%s%" PRId32 ",",
+									col++ % 12 ? " " : "\n\t",
+									x);
 							}
 						}
 					}
@@ -317,14 +323,17 @@ static void write_testdata(FILE *f, const struct emit_job *j)
 						}
 						cnt++;
 						if (what == 1) {
-							fprintf(f, "%s%uu,", col++ % 12 ? " " : "\n\t", i);
+							fprintf(f, "%s%uu,",
+								col++ % 12 ? " " : "\n\t", i);
 						} else if (what == 2) {
-							fprintf(f, "%s%" PRId32 ",", col++ % 12 ? " " : "\n\t", r[i]);
+							fprintf(f, "%s%" PRId32 ",",
+								col++ % 12 ? " " : "\n\t", r[i]);
 						}
 					}
 				}
 				if (what == 0) {
-					fprintf(f, "%s%" PRIu64 "u,", col++ % 12 ? " " : "\n\t", cnt);
+					fprintf(f, "%s%" PRIu64 "u,", col++ % 12 ? " " : "\n\t",
+						cnt);
 				}
 			}
 			if (what != 0 && cnt == 0) {
@@ -342,8 +351,9 @@ static void write_linker(FILE *f, const struct emit_job *j)
 	fprintf(f, "/* Memory of %s (hw/targets/targets.c), generated by %s. */\n", t->name,
 		CC_VERSION);
 	fprintf(f, "%s\n", riscv ? "ENTRY(_start)" : "ENTRY(board_reset)");
-	fprintf(f, "MEMORY\n{\n\tFLASH (rx) : ORIGIN = 0x%08" PRIx32 ", LENGTH = 0x%08" PRIx32
-		   "\n\tRAM (rwx) : ORIGIN = 0x%08" PRIx32 ", LENGTH = 0x%08" PRIx32 "\n}\n",
+	fprintf(f,
+		"MEMORY\n{\n\tFLASH (rx) : ORIGIN = 0x%08" PRIx32 ", LENGTH = 0x%08" PRIx32
+		"\n\tRAM (rwx) : ORIGIN = 0x%08" PRIx32 ", LENGTH = 0x%08" PRIx32 "\n}\n",
 		t->flash_origin, t->flash_bytes, t->ram_origin, t->ram_bytes);
 	fprintf(f, "SECTIONS\n{\n");
 	fprintf(f, "\t.text : {\n\t\tKEEP(*(.vectors))\n\t\tKEEP(*(.text.start))\n"
@@ -397,12 +407,12 @@ static void write_makefile(FILE *f, const struct emit_job *j)
 	} else {
 		fprintf(f, "CFLAGS = $(ARCH) -std=c11 -O2 -g -ffreestanding -nostdlib "
 			   "-DSNNRT_FREESTANDING -ffunction-sections -fdata-sections $(WARN)\n");
-		fprintf(f, "LDFLAGS = $(ARCH) -nostdlib -nostartfiles -T link.ld "
-			   "-Wl,--gc-sections %s\n",
-			   t->ldflags);
+		fprintf(f,
+			"LDFLAGS = $(ARCH) -nostdlib -nostartfiles -T link.ld "
+			"-Wl,--gc-sections %s\n",
+			t->ldflags);
 	}
-	fprintf(f, "OBJS = snnrt.o model.o testdata.o main.o board.o%s\n",
-		riscv ? " start.o" : "");
+	fprintf(f, "OBJS = snnrt.o model.o testdata.o main.o board.o%s\n", riscv ? " start.o" : "");
 	if (!host) {
 		fprintf(f, "QEMU = %s\nQEMU_ARGS = %s\nICOUNT = %s\n", t->qemu, t->qemu_args,
 			t->icount_args);
@@ -419,26 +429,30 @@ static void write_makefile(FILE *f, const struct emit_job *j)
 		fprintf(f, "run: %s\n\t./%s\n\n", image, image);
 	} else {
 		fprintf(f, "run: %s\n\t$(QEMU) $(QEMU_ARGS) -kernel %s\n\n", image, image);
-		fprintf(f, "# Deterministic instruction counts (QEMU's -icount; RISC-V prints "
-			   "instret)\nrun-icount: %s\n\t$(QEMU) $(QEMU_ARGS) $(ICOUNT) -kernel "
-			   "%s\n\n",
+		fprintf(f,
+			"# Deterministic instruction counts (QEMU's -icount; RISC-V prints "
+			"instret)\nrun-icount: %s\n\t$(QEMU) $(QEMU_ARGS) $(ICOUNT) -kernel "
+			"%s\n\n",
 			image, image);
 	}
 	fprintf(f, "size: %s\n\t$(SIZE) %s\n\n", image, image);
 	if (host) {
 		fprintf(f, "symbols:\n\t@echo 'host images use the C library (board.c)'\n\n");
 	} else {
-	fprintf(f, "symbols: $(OBJS)\n"
-		   "\t@$(NM) --defined-only $(OBJS) | awk 'NF == 3 { print $$3 }' | sort -u "
-		   "> defined.txt\n"
-		   "\t@$(NM) -u $(OBJS) | awk 'NF == 2 { print $$2 }' | sort -u > undefined.txt\n"
-		   "\t@comm -23 undefined.txt defined.txt | grep -v -E "
-		   "'^(_sidata|_sdata|_edata|_sbss|_ebss|_estack|__global_pointer\\$$)$$' "
-		   "> missing.txt || true\n"
-		   "\t@if [ -s missing.txt ]; then echo 'symbols the image does not define:'; "
-		   "cat missing.txt; exit 1; fi\n"
-		   "\t@echo 'no symbol outside the image; memory functions used:' "
-		   "`grep -E '^(memcpy|memset|memmove|memcmp)$$' undefined.txt | tr '\\n' ' '`\n\n");
+		fprintf(
+		    f,
+		    "symbols: $(OBJS)\n"
+		    "\t@$(NM) --defined-only $(OBJS) | awk 'NF == 3 { print $$3 }' | sort -u "
+		    "> defined.txt\n"
+		    "\t@$(NM) -u $(OBJS) | awk 'NF == 2 { print $$2 }' | sort -u > undefined.txt\n"
+		    "\t@comm -23 undefined.txt defined.txt | grep -v -E "
+		    "'^(_sidata|_sdata|_edata|_sbss|_ebss|_estack|__global_pointer\\$$)$$' "
+		    "> missing.txt || true\n"
+		    "\t@if [ -s missing.txt ]; then echo 'symbols the image does not define:'; "
+		    "cat missing.txt; exit 1; fi\n"
+		    "\t@echo 'no symbol outside the image; memory functions used:' "
+		    "`grep -E '^(memcpy|memset|memmove|memcmp)$$' undefined.txt | tr '\\n' ' "
+		    "'`\n\n");
 	}
 	fprintf(f, "clean:\n\trm -f $(OBJS) %s defined.txt undefined.txt missing.txt\n\n", image);
 	fprintf(f, ".PHONY: all run run-icount size symbols clean\n");
@@ -503,12 +517,9 @@ int cc_emit_mcu(const struct cc_model *m, const struct snn_target *t, const snn_
 		void (*write)(FILE *f, const struct emit_job *j);
 		bool qemu_only;
 	} files[] = {
-	    {"model.c", write_model, false},
-	    {"model.h", write_model_h, false},
-	    {"testdata.c", write_testdata, false},
-	    {"link.ld", write_linker, true},
-	    {"Makefile", write_makefile, false},
-	    {"report.txt", write_text, false}, /* job.text */
+	    {"model.c", write_model, false},	   {"model.h", write_model_h, false},
+	    {"testdata.c", write_testdata, false}, {"link.ld", write_linker, true},
+	    {"Makefile", write_makefile, false},   {"report.txt", write_text, false}, /* job.text */
 	};
 	for (size_t k = 0; rc == SNN_OK && k < sizeof(files) / sizeof(files[0]); k++) {
 		if (!files[k].qemu_only || t->qemu) {

@@ -38,10 +38,10 @@ enum nl_kind {
 
 /* The synapses of one chip layer as composed from the NIR projections. */
 struct nl_syn {
-	uint32_t tgt;  /* index in the layer */
-	uint32_t src;  /* global id in the NIR network */
+	uint32_t tgt;	/* index in the layer */
+	uint32_t src;	/* global id in the NIR network */
 	uint32_t delay; /* chip steps (>= 1) */
-	double w;      /* NIR weight (input units of the layer) */
+	double w;	/* NIR weight (input units of the layer) */
 };
 
 struct nl {
@@ -55,15 +55,15 @@ struct nl {
 	struct conn_scratch sc[NL_MAX_RELAY_DEPTH];
 	uint32_t **in_proj; /* per population: incoming projection indices */
 	uint32_t *n_in;
-	double *acc;	/* per NIR global id: summed weight onto the current target */
-	int64_t *dly;	/* per NIR global id: the path's delay, or -1 */
+	double *acc;  /* per NIR global id: summed weight onto the current target */
+	int64_t *dly; /* per NIR global id: the path's delay, or -1 */
 	uint32_t *touched;
 	uint32_t n_touched;
-	double cacc;	/* constant input of the current target (biases) */
+	double cacc; /* constant input of the current target (biases) */
 	uint32_t tgt_pop;
 	uint32_t *depth; /* per NIR population: steps from the inputs (resets) */
 	bool warned_cuba_bias;
-	char *text;	/* the report's layer lines */
+	char *text; /* the report's layer lines */
 	size_t tlen, tcap;
 };
 
@@ -143,8 +143,8 @@ static int index_projections(struct nl *L)
 					      "projections (as the NIR loader makes) convert",
 					      a->name, b->name);
 		}
-		uint32_t *r = mem_resize(L->in_proj[pr->post.pop], (size_t)L->n_in[pr->post.pop] + 1,
-					 sizeof(uint32_t));
+		uint32_t *r = mem_resize(L->in_proj[pr->post.pop],
+					 (size_t)L->n_in[pr->post.pop] + 1, sizeof(uint32_t));
 		if (!r) {
 			return mem_nomem(L->d);
 		}
@@ -162,8 +162,7 @@ static int index_projections(struct nl *L)
 /* Adds to L->acc the weights from chip sources (inputs, spiking layers) onto
  * neuron j of population pop, through relays, each path's weight times
  * `scale` and its delay plus `delay`; constant inputs go to L->cacc. */
-static int gather(struct nl *L, uint32_t pop, uint32_t j, double scale, uint32_t delay,
-		  int depth)
+static int gather(struct nl *L, uint32_t pop, uint32_t j, double scale, uint32_t delay, int depth)
 {
 	const snn_net *n = L->nir;
 	if (depth >= NL_MAX_RELAY_DEPTH) {
@@ -200,7 +199,8 @@ static int gather(struct nl *L, uint32_t pop, uint32_t j, double scale, uint32_t
 				return snn_diag_error(
 				    L->d, SNN_EUNSUP, L->file, 0, 0,
 				    "population '%s' (%s) feeds '%s': a non-spiking layer's value "
-				    "cannot travel as a Loihi spike (only outputs may be non-spiking)",
+				    "cannot travel as a Loihi spike (only outputs may be "
+				    "non-spiking)",
 				    S->name, S->model->name, n->pops[L->tgt_pop].name);
 			}
 			uint32_t g = S->first + s;
@@ -209,12 +209,13 @@ static int gather(struct nl *L, uint32_t pop, uint32_t j, double scale, uint32_t
 				L->dly[g] = cd;
 				L->touched[L->n_touched++] = g;
 			} else if (L->dly[g] != cd) {
-				return snn_diag_error(L->d, SNN_EUNSUP, L->file, 0, 0,
-						      "population '%s', neuron %u: two paths from "
-						      "'%s' neuron %u with different delays (%lld and "
-						      "%u steps)",
-						      n->pops[L->tgt_pop].name, j, S->name, s,
-						      (long long)L->dly[g], cd);
+				return snn_diag_error(
+				    L->d, SNN_EUNSUP, L->file, 0, 0,
+				    "population '%s', neuron %u: two paths from "
+				    "'%s' neuron %u with different delays (%lld and "
+				    "%u steps)",
+				    n->pops[L->tgt_pop].name, j, S->name, s, (long long)L->dly[g],
+				    cd);
 			}
 			L->acc[g] += w;
 		}
@@ -259,8 +260,8 @@ struct nl_layer {
 
 static void layer_free(struct nl_layer *Y)
 {
-	double **a[] = {&Y->du,	 &Y->dv,   &Y->vth,  &Y->bmant, &Y->bexp, &Y->wexp, &Y->v0,
-			&Y->rint, &Y->roff, &Y->cw, &Y->bias, &Y->thr, &Y->leak, &Y->ku};
+	double **a[] = {&Y->du,	  &Y->dv,   &Y->vth, &Y->bmant, &Y->bexp, &Y->wexp, &Y->v0,
+			&Y->rint, &Y->roff, &Y->cw,  &Y->bias,	&Y->thr,  &Y->leak, &Y->ku};
 	for (size_t k = 0; k < sizeof(a) / sizeof(a[0]); k++) {
 		mem_free(*a[k]);
 		*a[k] = NULL;
@@ -273,8 +274,8 @@ static int layer_alloc(struct nl_layer *Y, uint32_t size)
 {
 	memset(Y, 0, sizeof(*Y));
 	Y->size = size;
-	double **a[] = {&Y->du,	 &Y->dv,   &Y->vth,  &Y->bmant, &Y->bexp, &Y->wexp, &Y->v0,
-			&Y->rint, &Y->roff, &Y->cw, &Y->bias, &Y->thr, &Y->leak, &Y->ku};
+	double **a[] = {&Y->du,	  &Y->dv,   &Y->vth, &Y->bmant, &Y->bexp, &Y->wexp, &Y->v0,
+			&Y->rint, &Y->roff, &Y->cw,  &Y->bias,	&Y->thr,  &Y->leak, &Y->ku};
 	for (size_t k = 0; k < sizeof(a) / sizeof(a[0]); k++) {
 		*a[k] = mem_array(size, sizeof(double));
 		if (!*a[k]) {
@@ -350,8 +351,8 @@ static int nl_fail_layer(struct nl *L, const struct population *P, const char *f
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return snn_diag_error(L->d, SNN_ERANGE, L->file, 0, 0, "population '%s' (%s): %s",
-			      P->name, P->model->name, msg);
+	return snn_diag_error(L->d, SNN_ERANGE, L->file, 0, 0, "population '%s' (%s): %s", P->name,
+			      P->model->name, msg);
 }
 
 /* The neurons of chip layer p: their constants, the synapses onto each (by
@@ -402,7 +403,8 @@ static int layer_neurons(struct nl *L, uint32_t p, struct nl_layer *Y)
 		for (uint32_t t = 0; t < L->n_touched; t++) {
 			uint32_t g = L->touched[t];
 			if (L->acc[g] != 0 &&
-			    vec_push(&Y->syn, (struct nl_syn){j, g, (uint32_t)L->dly[g], L->acc[g]})) {
+			    vec_push(&Y->syn,
+				     (struct nl_syn){j, g, (uint32_t)L->dly[g], L->acc[g]})) {
 				return mem_nomem(L->d);
 			}
 			L->acc[g] = 0;
@@ -414,12 +416,13 @@ static int layer_neurons(struct nl *L, uint32_t p, struct nl_layer *Y)
 		if (cuba && L->cacc != 0) {
 			cb = C.a_s < 1 ? C.gr * C.gw / (1.0 - C.a_s) : 0;
 			if (!L->warned_cuba_bias) {
-				snn_diag_add(L->d, SNN_SEV_WARNING, 0, L->file, 0, 0,
-					     "population '%s': the bias of a current-based layer "
-					     "enters the current in NIR but the voltage on Loihi; it "
-					     "is converted at its steady state (exact once the "
-					     "current has settled, a few tau_syn)",
-					     P->name);
+				snn_diag_add(
+				    L->d, SNN_SEV_WARNING, 0, L->file, 0, 0,
+				    "population '%s': the bias of a current-based layer "
+				    "enters the current in NIR but the voltage on Loihi; it "
+				    "is converted at its steady state (exact once the "
+				    "current has settled, a few tau_syn)",
+				    P->name);
 				L->warned_cuba_bias = true;
 			}
 		}
@@ -478,12 +481,14 @@ static int layer_scale(struct nl *L, const struct population *P, bool spiking, b
 		if (!spiking) {
 			if (!(Y->leak[j] > 0)) {
 				mem_free(sum);
-				return nl_fail_layer(L, P,
-						     "neuron %u: a non-spiking layer without leak has "
-						     "no bound that keeps it under the chip's threshold",
-						     j);
+				return nl_fail_layer(
+				    L, P,
+				    "neuron %u: a non-spiking layer without leak has "
+				    "no bound that keeps it under the chip's threshold",
+				    j);
 			}
-			double b = (sum[j] / (cuba ? Y->ku[j] : 1.0) + fabs(Y->bias[j])) / Y->leak[j];
+			double b =
+			    (sum[j] / (cuba ? Y->ku[j] : 1.0) + fabs(Y->bias[j])) / Y->leak[j];
 			b = fmax(b, fabs(Y->v0[j]));
 			vmax = fmax(vmax, b);
 		}
@@ -548,8 +553,8 @@ static int layer_integers(struct nl *L, const struct population *P, bool spiking
 		Y->bexp[j] = e;
 		Y->bmant[j] = nearbyint(B / ldexp(1.0, e));
 		if (Y->bmant[j] > 4095 || Y->bmant[j] < -4096) {
-			return nl_fail_layer(L, P, "neuron %u: the bias %g is out of the chip's range",
-					     j, B);
+			return nl_fail_layer(
+			    L, P, "neuron %u: the bias %g is out of the chip's range", j, B);
 		}
 		Y->v0[j] = nearbyint(S * Y->v0[j]);
 		Y->rint[j] = sample_steps;
@@ -670,10 +675,14 @@ static int add_chip_pop(struct nl *L, snn_net *out, const struct population *P,
 		return mem_nomem(L->d);
 	}
 	const double *vals[LOIHI_N_PARAMS] = {
-	    [LOIHI_DU] = Y->du,		    [LOIHI_DV] = Y->dv,
-	    [LOIHI_VTH] = Y->vth,	    [LOIHI_BIAS_MANT] = Y->bmant,
-	    [LOIHI_BIAS_EXP] = Y->bexp,	    [LOIHI_W_EXP] = Y->wexp,
-	    [LOIHI_REFRACTORY] = NULL,	    [LOIHI_RESET_INTERVAL] = Y->rint,
+	    [LOIHI_DU] = Y->du,
+	    [LOIHI_DV] = Y->dv,
+	    [LOIHI_VTH] = Y->vth,
+	    [LOIHI_BIAS_MANT] = Y->bmant,
+	    [LOIHI_BIAS_EXP] = Y->bexp,
+	    [LOIHI_W_EXP] = Y->wexp,
+	    [LOIHI_REFRACTORY] = NULL,
+	    [LOIHI_RESET_INTERVAL] = Y->rint,
 	    [LOIHI_RESET_OFFSET] = Y->roff,
 	};
 	static const double zero = 0;
@@ -729,7 +738,8 @@ static int add_input_pop(struct nl *L, snn_net *out, uint32_t p, const snn_nir_d
 			} else if (v != 0.0) {
 				return snn_diag_error(
 				    L->d, SNN_EINVAL, fname, 0, 0,
-				    "input '%s', sample %llu, step %llu, element %u: value %g is not a "
+				    "input '%s', sample %llu, step %llu, element %u: value %g is "
+				    "not a "
 				    "spike; Loihi's input ports take binary spikes (0 or 1)",
 				    P->name, (unsigned long long)(t / steps),
 				    (unsigned long long)(t % steps), i, v);
@@ -826,7 +836,8 @@ static int conv_geometry(const struct nl *L, uint32_t p, uint32_t sp, struct pro
 				c0 = &pr->x->conv;
 				pl = &pp->x->pool;
 			} else if (pr->x->kind == PROJ_CONV) {
-				snprintf(why, nwhy, "its convolution's input is not one pool of it");
+				snprintf(why, nwhy,
+					 "its convolution's input is not one pool of it");
 				c0 = NULL;
 			}
 		}
@@ -854,8 +865,7 @@ static int conv_geometry(const struct nl *L, uint32_t p, uint32_t sp, struct pro
 		return 0;
 	}
 	if ((c0->dil_h != 1 && pl->kh != 1) || (c0->dil_w != 1 && pl->kw != 1)) {
-		snprintf(why, nwhy,
-			 "a dilated convolution after a pool is not one convolution");
+		snprintf(why, nwhy, "a dilated convolution after a pool is not one convolution");
 		return 0;
 	}
 	if (pl->c != c0->cin || pl->out_h != c0->in_h || pl->out_w != c0->in_w) {
@@ -925,8 +935,7 @@ static int conv_kernel(const struct nl_layer *Y, const float *mant, const struct
 			}
 			if (r == nt || in[r] != i) {
 				if (w != 0.0f) {
-					snprintf(why, nwhy, "synapse %u -> %u is not a tap",
-						 i, j);
+					snprintf(why, nwhy, "synapse %u -> %u is not a tap", i, j);
 					res = 0;
 					break;
 				}
@@ -1080,7 +1089,8 @@ static int add_projections(struct nl *L, snn_net *out, const uint32_t *newidx, u
 				if (x->pre_delay[i] && x->pre_delay[i] != s->delay - dmin) {
 					return snn_diag_error(
 					    L->d, SNN_EUNSUP, L->file, 0, 0,
-					    "population '%s' -> '%s': delays that depend on the target "
+					    "population '%s' -> '%s': delays that depend on the "
+					    "target "
 					    "as well as the source cannot be converted",
 					    S->name, out->pops[post].name);
 				}
@@ -1111,9 +1121,10 @@ static void warn_conventions(struct nl *L)
 {
 	const struct nir_conv *cv = &L->nir->nir_conv;
 	if (cv->reset == SNN_NIR_RESET_SUBTRACT) {
-		snn_diag_add(L->d, SNN_SEV_WARNING, 0, L->file, 0, 0,
-			     "--reset subtract: Loihi resets the voltage to 0 after a spike, so the "
-			     "converted network resets to 0 (not exact for this convention)");
+		snn_diag_add(
+		    L->d, SNN_SEV_WARNING, 0, L->file, 0, 0,
+		    "--reset subtract: Loihi resets the voltage to 0 after a spike, so the "
+		    "converted network resets to 0 (not exact for this convention)");
 	}
 	if (cv->spikes == SNN_NIR_SPIKES_MULTIPLE) {
 		snn_diag_add(L->d, SNN_SEV_WARNING, 0, L->file, 0, 0,
@@ -1165,7 +1176,7 @@ static int report_layer(struct nl *L, uint32_t p, const struct nl_layer *Y, cons
 /* Converts chip layer p into population newidx[p] of net, with its
  * projections, and reports it. */
 static int add_chip_layer(struct nl *L, snn_net *net, uint32_t *newidx, uint32_t p,
-		     uint32_t sample_steps)
+			  uint32_t sample_steps)
 {
 	struct nl_layer Y;
 	memset(&Y, 0, sizeof(Y));
@@ -1258,8 +1269,9 @@ int snn_nir_to_loihi(const snn_net *nir, const snn_nir_data *in, const snn_nir_l
 {
 	*out = NULL;
 	if (!nir || !nir->nir) {
-		return snn_diag_error(d, SNN_EINVAL, NULL, 0, 0,
-				      "the Loihi converter takes a network loaded from a NIR graph");
+		return snn_diag_error(
+		    d, SNN_EINVAL, NULL, 0, 0,
+		    "the Loihi converter takes a network loaded from a NIR graph");
 	}
 	struct nl L = {.nir = nir, .o = o, .d = d};
 	L.file = nir->source_path ? nir->source_path : "NIR graph";
@@ -1288,8 +1300,7 @@ int snn_nir_to_loihi(const snn_net *nir, const snn_nir_data *in, const snn_nir_l
 	uint32_t samples = in ? in->samples : 1, steps = in ? in->steps : 0;
 	uint32_t sample_steps = samples > 1 ? steps : 0;
 	net->sim = nir->sim;
-	net->sim.duration_ms =
-	    in ? (double)samples * steps * nir->sim.dt_ms : nir->sim.duration_ms;
+	net->sim.duration_ms = in ? (double)samples * steps * nir->sim.dt_ms : nir->sim.duration_ms;
 	/* populations in the NIR order, relays left out */
 	for (uint32_t p = 0; p < nir->n_pops; p++) {
 		newidx[p] = UINT32_MAX;

@@ -506,10 +506,9 @@ static int lay_conv(struct cc_model *m, const struct projection *pr, uint32_t q,
 	P->dh = (uint8_t)c->dil_h;
 	P->dw = (uint8_t)c->dil_w;
 	if (c->cin > 65535 || c->cout > 65535 || c->in_h > 65535 || c->in_w > 65535 ||
-	    c->stride_h > 255 || c->stride_w > 255 || c->pad_h > 255 ||
-	    c->pad_w > 255 || c->dil_h > 255 || c->dil_w > 255) {
-		return snn_diag_error(d, SNN_EUNSUP, pr->where.file, pr->where.line,
-				      pr->where.col,
+	    c->stride_h > 255 || c->stride_w > 255 || c->pad_h > 255 || c->pad_w > 255 ||
+	    c->dil_h > 255 || c->dil_w > 255) {
+		return snn_diag_error(d, SNN_EUNSUP, pr->where.file, pr->where.line, pr->where.col,
 				      "convolution too large for the runtime's 16-bit "
 				      "sizes and 8-bit strides");
 	}
@@ -570,8 +569,8 @@ static int lay_weights(struct cc_model *m, const snn_net *net, uint32_t q,
 		lay_pool(m, pr, q, po, pre_scale);
 		break;
 	default:
-		return snn_diag_error(d, SNN_EUNSUP, pr->where.file, pr->where.line,
-				      pr->where.col, "projection kind not supported by snncc");
+		return snn_diag_error(d, SNN_EUNSUP, pr->where.file, pr->where.line, pr->where.col,
+				      "projection kind not supported by snncc");
 	}
 	if (rc != SNN_OK) {
 		return rc;
@@ -586,8 +585,8 @@ static int lay_weights(struct cc_model *m, const snn_net *net, uint32_t q,
 	}
 	P->row = m->rows[q];
 	P->col = m->cols[q];
-	m->flash_tables += n * wb + (m->rows[q] ? ((uint64_t)x->n_pre + 1) * 4 : 0) +
-			   m->n_col[q] * 4;
+	m->flash_tables +=
+	    n * wb + (m->rows[q] ? ((uint64_t)x->n_pre + 1) * 4 : 0) + m->n_col[q] * 4;
 	m->synapses += x->n_syn;
 	return SNN_OK;
 }
@@ -1045,7 +1044,8 @@ int cc_run_host(const struct cc_model *m, const snn_nir_data *in, uint32_t smp, 
 			const double *v = snn_nir_data_values((snn_nir_data *)in, k, &size);
 			const double *row = v + ((size_t)smp * steps + t) * size;
 			for (uint32_t i = 0; i < size; i++) {
-				x[m->pops[m->in_pop[k]].input_off + i] = cc_quantize_input(m, k, row[i]);
+				x[m->pops[m->in_pop[k]].input_off + i] =
+				    cc_quantize_input(m, k, row[i]);
 			}
 		}
 		snnrt_step(&m->rt, &r, x);

@@ -48,8 +48,7 @@ struct syn_visit {
 	double w;
 };
 
-static void visit(const struct expanded *x, void (*fn)(void *, const struct syn_visit *),
-		  void *ctx)
+static void visit(const struct expanded *x, void (*fn)(void *, const struct syn_visit *), void *ctx)
 {
 	for (uint64_t e = 0; e < x->n_syn; e++) {
 		const struct expanded_syn *y = &x->syn[x->out_idx[e]];
@@ -76,9 +75,9 @@ struct pass {
 	size_t cap;
 	int phase; /* 0: count groups and maxima; 1: count per source; 2: fill */
 	int err;
-	double *wmax;	  /* per post population */
-	double *insum;	  /* per post neuron (global id): sum of |w| */
-	uint32_t **fill;  /* phase 2: next slot per source of each group */
+	double *wmax;	 /* per post population */
+	double *insum;	 /* per post neuron (global id): sum of |w| */
+	uint32_t **fill; /* phase 2: next slot per source of each group */
 };
 
 static void pass_fn(void *ctx, const struct syn_visit *v)
@@ -114,25 +113,25 @@ static int check_network(const snn_net *net, snn_diag *d)
 	for (uint32_t k = 0; k < net->n_pops; k++) {
 		const struct population *pop = &net->pops[k];
 		if (pop->model->id != MODEL_LIF_DELTA && pop->model->id != MODEL_LIF_EXP) {
-			return snn_diag_error(d, SNN_EUNSUP, pop->where.file, pop->where.line,
-					      pop->where.col,
-					      "population '%s': snncc compiles lif neurons only (not %s)",
-					      pop->name, pop->model->name);
+			return snn_diag_error(
+			    d, SNN_EUNSUP, pop->where.file, pop->where.line, pop->where.col,
+			    "population '%s': snncc compiles lif neurons only (not %s)", pop->name,
+			    pop->model->name);
 		}
 	}
 	for (uint32_t k = 0; k < net->n_stims; k++) {
 		const struct stimulus *st = &net->stims[k];
 		if (st->kind != STIM_POISSON) {
-			return snn_diag_error(d, SNN_EUNSUP, st->where.file, st->where.line,
-					      st->where.col,
-					      "snncc compiles Poisson stimuli only (current stimuli "
-					      "have no integer form in the runtime yet)");
+			return snn_diag_error(
+			    d, SNN_EUNSUP, st->where.file, st->where.line, st->where.col,
+			    "snncc compiles Poisson stimuli only (current stimuli "
+			    "have no integer form in the runtime yet)");
 		}
 		if (st->to.ids) {
-			return snn_diag_error(d, SNN_EUNSUP, st->where.file, st->where.line,
-					      st->where.col,
-					      "a Poisson stimulus onto a list of neurons: snncc takes "
-					      "whole populations or ranges");
+			return snn_diag_error(
+			    d, SNN_EUNSUP, st->where.file, st->where.line, st->where.col,
+			    "a Poisson stimulus onto a list of neurons: snncc takes "
+			    "whole populations or ranges");
 		}
 	}
 	return SNN_OK;

@@ -24,23 +24,38 @@ struct emu_args {
 #define F(x) offsetof(struct emu_args, x)
 
 static const struct cli_option emu_options[] = {
-	{.name = "--input", .kind = CLI_STRING, .offset = F(input), .arg = "SPIKES.h5",
-	 .expects = "a spike file", .help = "drive the input ports with these spikes"},
-	{.name = "-o", .kind = CLI_STRING, .offset = F(out), .arg = "OUT.h5",
-	 .expects = "a file name", .help = "spikes of every chip population"},
-	{.name = "--steps", .kind = CLI_INT, .offset = F(steps), .arg = "N",
-	 .expects = "a positive integer", .min = 1, .max = 2147483647,
-	 .help = "steps to run (default: the image's duration)"},
-	{.name = "--report", .kind = CLI_FLAG, .offset = F(report),
-	 .help = "print inter-core spikes, time and energy per step"},
-	{.name = NULL},
+    {.name = "--input",
+     .kind = CLI_STRING,
+     .offset = F(input),
+     .arg = "SPIKES.h5",
+     .expects = "a spike file",
+     .help = "drive the input ports with these spikes"},
+    {.name = "-o",
+     .kind = CLI_STRING,
+     .offset = F(out),
+     .arg = "OUT.h5",
+     .expects = "a file name",
+     .help = "spikes of every chip population"},
+    {.name = "--steps",
+     .kind = CLI_INT,
+     .offset = F(steps),
+     .arg = "N",
+     .expects = "a positive integer",
+     .min = 1,
+     .max = 2147483647,
+     .help = "steps to run (default: the image's duration)"},
+    {.name = "--report",
+     .kind = CLI_FLAG,
+     .offset = F(report),
+     .help = "print inter-core spikes, time and energy per step"},
+    {.name = NULL},
 };
 
 #undef F
 
 static const struct cli_option *const emu_tables[] = {emu_options, NULL};
 static const struct cli_command emu_cmd = {
-	.prog = "snnemu", .tables = emu_tables, .max_positional = 1, .too_many = "image"};
+    .prog = "snnemu", .tables = emu_tables, .max_positional = 1, .too_many = "image"};
 
 static void usage(FILE *f)
 {

@@ -18,8 +18,8 @@ struct engine_barrier {
 	_Atomic uint32_t arrived;    /* threads that reached the current barrier */
 	_Atomic uint32_t generation; /* completed barriers; sleepers wait on it */
 	_Atomic uint32_t sleepers;   /* threads asleep (or about to be) on generation */
-	uint32_t n;                  /* threads that take part */
-	uint32_t spin_ns;            /* spinning time before sleeping */
+	uint32_t n;		     /* threads that take part */
+	uint32_t spin_ns;	     /* spinning time before sleeping */
 };
 
 /* Prepares b for n threads (n >= 1). */

@@ -54,8 +54,7 @@ static uint32_t skip_self(uint32_t x, uint32_t self)
 	return (self != CONN_NONE && x >= self) ? x + 1 : x;
 }
 
-int conn_prepare(struct conn *c, const snn_net *net, uint32_t index, uint64_t seed,
-		 snn_diag *d)
+int conn_prepare(struct conn *c, const snn_net *net, uint32_t index, uint64_t seed, snn_diag *d)
 {
 	const struct projection *pr = &net->projs[index];
 	memset(c, 0, sizeof(*c));
@@ -327,15 +326,15 @@ static int explicit_sources(const struct proj_explicit *x, uint32_t j, struct co
 {
 	uint64_t m = 0;
 	*n = 0;
-#define ADD(src, weight)                                                                           \
-	do {                                                                                       \
-		float w_ = (weight);                                                               \
-		if (w_ != 0.0f) {                                                                  \
-			sc->idx[m] = (src);                                                        \
-			sc->w[m] = w_;                                                             \
-			sc->dl[m] = x->delay_steps + (x->pre_delay ? x->pre_delay[src] : 0);       \
-			m++;                                                                       \
-		}                                                                                  \
+#define ADD(src, weight)                                                                     \
+	do {                                                                                 \
+		float w_ = (weight);                                                         \
+		if (w_ != 0.0f) {                                                            \
+			sc->idx[m] = (src);                                                  \
+			sc->w[m] = w_;                                                       \
+			sc->dl[m] = x->delay_steps + (x->pre_delay ? x->pre_delay[src] : 0); \
+			m++;                                                                 \
+		}                                                                            \
 	} while (0)
 	switch (x->kind) {
 	case PROJ_DENSE: {

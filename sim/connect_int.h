@@ -27,16 +27,16 @@
 
 struct conn {
 	const struct projection *pr;
-	uint32_t index;           /* projection index: the stream's sub id */
+	uint32_t index; /* projection index: the stream's sub id */
 	uint64_t seed;
 	double dt;
 	uint32_t pre_first, post_first;
 	uint32_t n_pre, n_post;
 	bool same_pop;
 	bool source_driven;
-	double log1m_p;           /* fixed_probability: log(1 - p) */
-	uint32_t *counts;         /* fixed_total_number: synapses of each source */
-	uint8_t n_channels;       /* channels of the target model */
+	double log1m_p;	    /* fixed_probability: log(1 - p) */
+	uint32_t *counts;   /* fixed_total_number: synapses of each source */
+	uint8_t n_channels; /* channels of the target model */
 };
 
 /* Per-thread scratch for drawing: an index buffer and a bitset; for explicit
@@ -51,8 +51,7 @@ struct conn_scratch {
 	uint64_t wcap;
 };
 
-int conn_prepare(struct conn *c, const snn_net *net, uint32_t index, uint64_t seed,
-		 snn_diag *d);
+int conn_prepare(struct conn *c, const snn_net *net, uint32_t index, uint64_t seed, snn_diag *d);
 void conn_release(struct conn *c);
 void conn_scratch_free(struct conn_scratch *sc);
 

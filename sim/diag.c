@@ -75,8 +75,9 @@ __attribute__((format(printf, 1, 0))) static char *vformat(const char *fmt, va_l
 	return s;
 }
 
-__attribute__((format(printf, 7, 0))) static int diag_vadd(snn_diag *d, enum snn_severity sev, int code, const char *file, int line,
-		     int col, const char *fmt, va_list ap)
+__attribute__((format(printf, 7, 0))) static int diag_vadd(snn_diag *d, enum snn_severity sev,
+							   int code, const char *file, int line,
+							   int col, const char *fmt, va_list ap)
 {
 	if (!d) {
 		return code;
@@ -118,8 +119,7 @@ int snn_diag_add(snn_diag *d, enum snn_severity sev, int code, const char *file,
 	return r;
 }
 
-int snn_diag_error(snn_diag *d, int code, const char *file, int line, int col, const char *fmt,
-		   ...)
+int snn_diag_error(snn_diag *d, int code, const char *file, int line, int col, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -193,7 +193,8 @@ void snn_diag_print(const snn_diag *d, FILE *out)
 		fprintf(out, "%s: %s\n", sev_name(e->sev), e->msg);
 	}
 	if (d->lost) {
-		fprintf(out, "error: out of memory while recording diagnostics; some are missing\n");
+		fprintf(out,
+			"error: out of memory while recording diagnostics; some are missing\n");
 	}
 }
 

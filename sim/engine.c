@@ -174,14 +174,17 @@ static void add_poisson(struct grid_sim *s, struct thread_rt *t, uint64_t n)
 		for (uint32_t k = k0; k < k1; k++) {
 			uint32_t gid = p->first + target_set_at(to, k);
 			if (st->pt.ncdf) {
-				philox4x32_ctr_t b = rng_block(seed, RNG_POISSON, st->index, gid, ctr);
+				philox4x32_ctr_t b =
+				    rng_block(seed, RNG_POISSON, st->index, gid, ctr);
 				if (d_lo) {
 					uint32_t c = poisson_count(&st->pt, b.v[0], b.v[1]);
-					d_lo[gid - t->lo] += (int32_t)(c < st->cmax ? c : st->cmax) * st->wq;
+					d_lo[gid - t->lo] +=
+					    (int32_t)(c < st->cmax ? c : st->cmax) * st->wq;
 				}
 				if (d_hi) {
 					uint32_t c = poisson_count(&st->pt, b.v[2], b.v[3]);
-					d_hi[gid - t->lo] += (int32_t)(c < st->cmax ? c : st->cmax) * st->wq;
+					d_hi[gid - t->lo] +=
+					    (int32_t)(c < st->cmax ? c : st->cmax) * st->wq;
 				}
 				continue;
 			}
@@ -315,8 +318,8 @@ int grid_write_spikes(struct grid_sim *s, const struct rec_entry *const *lists,
 				int32_t slot = s->out.spike_pop_slot[pi];
 				if (slot != bpop || nb == 256) {
 					if (nb) {
-						rc = snn_spike_writer_append(s->out.spikes, (size_t)bpop, tbuf,
-									     ibuf, nb, d);
+						rc = snn_spike_writer_append(
+						    s->out.spikes, (size_t)bpop, tbuf, ibuf, nb, d);
 					}
 					nb = 0;
 					bpop = slot;
@@ -565,13 +568,16 @@ static void deliver(struct grid_sim *s, struct thread_rt *t, uint64_t n, uint32_
 				size_t base = b->lo - t->lo;
 				for (uint32_t r = r0; r < r1; r++) {
 					const struct syn_run *run = &b->runs[r];
-					size_t at = base + ((n + run->delay) & s->ring_mask) * slot_stride +
-						    (size_t)run->ch * slice;
+					size_t at =
+					    base + ((n + run->delay) & s->ring_mask) * slot_stride +
+					    (size_t)run->ch * slice;
 					if (t->ring) {
-						add_run(t->ring + at, b->tgt + off, b->w + off, run->len);
+						add_run(t->ring + at, b->tgt + off, b->w + off,
+							run->len);
 					} else {
-						add_run_graded(t->ringd + at, b->tgt + off, b->wf + off,
-							       run->len, amp ? &amp[j] : NULL);
+						add_run_graded(t->ringd + at, b->tgt + off,
+							       b->wf + off, run->len,
+							       amp ? &amp[j] : NULL);
 					}
 					off += run->len;
 				}
@@ -582,7 +588,7 @@ static void deliver(struct grid_sim *s, struct thread_rt *t, uint64_t n, uint32_
 }
 
 struct run_ctl {
-	int stop;        /* set by thread 0 on bookkeeping steps */
+	int stop; /* set by thread 0 on bookkeeping steps */
 	int rc;
 	double t0;
 	snn_diag *d;
@@ -726,9 +732,9 @@ static void grid_free(void *impl)
 int grid_open_outputs(struct grid_sim *s, snn_diag *d)
 {
 	const snn_net *net = s->net;
-	snn_provenance prov = {s->opt.software, net->source_path, net->source_text,
-			       net->source_sha256, net->sim.seed, s->nthreads, s->engine_name, s->dt_ms,
-			       (double)s->n_steps * s->dt_ms};
+	snn_provenance prov = {s->opt.software,	   net->source_path, net->source_text,
+			       net->source_sha256, net->sim.seed,    s->nthreads,
+			       s->engine_name,	   s->dt_ms,	     (double)s->n_steps * s->dt_ms};
 	return outputs_open(&s->out, s->opt.format, &prov, d);
 }
 
@@ -829,8 +835,7 @@ const struct engine_ops engine_grid_cpu = {"grid-cpu", grid_new, grid_run, grid_
 
 /* ------------------------------------------------------------------ runs driven from outside */
 
-int grid_create(const snn_net *net, const snn_sim_options *opt, struct grid_sim **out,
-		snn_diag *d)
+int grid_create(const snn_net *net, const snn_sim_options *opt, struct grid_sim **out, snn_diag *d)
 {
 	void *impl = NULL;
 	int rc = grid_new(net, opt, &impl, d);
@@ -848,10 +853,10 @@ static int grid_reset(struct grid_sim *s, snn_diag *d)
 	for (uint32_t i = 0; i < s->n_pops; i++) {
 		struct pop_rt *p = &s->pops[i];
 		if (!p->ops->reset) {
-			return snn_diag_error(d, SNN_EUNSUP, p->ir->where.file, p->ir->where.line,
-					      p->ir->where.col,
-					      "population '%s': model %s cannot be run sample by sample",
-					      p->ir->name, p->ir->model->name);
+			return snn_diag_error(
+			    d, SNN_EUNSUP, p->ir->where.file, p->ir->where.line, p->ir->where.col,
+			    "population '%s': model %s cannot be run sample by sample", p->ir->name,
+			    p->ir->model->name);
 		}
 		int rc = p->ops->reset(s->net, p, d);
 		if (rc != SNN_OK) {

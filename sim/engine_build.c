@@ -27,8 +27,8 @@
 
 #define REC_TARGET_ENTRIES (1u << 22) /* per thread, between two bookkeeping steps */
 #define BOOKKEEPING_MAX_STEPS 100u
-#define WINDOW_MAX_STEPS 32u             /* longest window between two barriers */
-#define WINDOW_LIST_ENTRIES (1u << 22)   /* per thread: spike-list entries of two windows */
+#define WINDOW_MAX_STEPS 32u	       /* longest window between two barriers */
+#define WINDOW_LIST_ENTRIES (1u << 22) /* per thread: spike-list entries of two windows */
 
 /* ------------------------------------------------------------------ stimuli */
 
@@ -95,15 +95,15 @@ static int setup_stimuli(struct grid_sim *s, snn_diag *d)
 		const struct stimulus *ir = &net->stims[i];
 		if (ir->kind == STIM_DC) {
 			s->dc_events[s->n_dc_events++] =
-				(struct dc_event){grid_steps_of(s, ir->start_ms), i};
+			    (struct dc_event){grid_steps_of(s, ir->start_ms), i};
 			if (isfinite(ir->stop_ms)) {
 				s->dc_events[s->n_dc_events++] =
-					(struct dc_event){grid_steps_of(s, ir->stop_ms), i};
+				    (struct dc_event){grid_steps_of(s, ir->stop_ms), i};
 			}
 		} else if (ir->kind == STIM_STEP) {
 			for (uint32_t k = 0; k < ir->n_steps; k++) {
 				s->dc_events[s->n_dc_events++] =
-					(struct dc_event){grid_steps_of(s, ir->times_ms[k]), i};
+				    (struct dc_event){grid_steps_of(s, ir->times_ms[k]), i};
 			}
 		}
 	}
@@ -307,9 +307,9 @@ static int thread_alloc_buffers(struct grid_sim *s, struct thread_rt *t)
 struct build_ctl {
 	bool host_buffers; /* allocate the ring buffers of the CPU threads */
 	void *shared;
-	double *popmax;   /* [thread][pop][2] */
-	int rc;           /* of the single-thread phase */
-	bool failed;      /* some thread met an error */
+	double *popmax; /* [thread][pop][2] */
+	int rc;		/* of the single-thread phase */
+	bool failed;	/* some thread met an error */
 	snn_diag *d;
 };
 
@@ -447,8 +447,9 @@ static int setup_pops(struct grid_sim *s, snn_diag *d)
 		p->n_in = (uint8_t)p->ir->model->n_channels;
 		s->graded |= p->ir->model->graded;
 		int rc = p->ops ? p->ops->setup(s->net, s->dt_ms, p, d)
-				: snn_diag_error(d, SNN_EUNSUP, p->ir->where.file, p->ir->where.line,
-						 p->ir->where.col, "model not supported by the cpu engine");
+				: snn_diag_error(d, SNN_EUNSUP, p->ir->where.file,
+						 p->ir->where.line, p->ir->where.col,
+						 "model not supported by the cpu engine");
 		if (rc != SNN_OK) {
 			return rc;
 		}
@@ -488,10 +489,11 @@ static int setup_stages(struct grid_sim *s, snn_diag *d)
 			}
 			if (pr->pre.pop >= i) {
 				const struct origin *o = &pr->where;
-				return snn_diag_error(d, SNN_EUNSUP, o->file, o->line, o->col,
-						      "a projection without delay from '%s' to '%s', "
-						      "which is not updated after it",
-						      net->pops[pr->pre.pop].name, p->ir->name);
+				return snn_diag_error(
+				    d, SNN_EUNSUP, o->file, o->line, o->col,
+				    "a projection without delay from '%s' to '%s', "
+				    "which is not updated after it",
+				    net->pops[pr->pre.pop].name, p->ir->name);
 			}
 			if (s->pops[pr->pre.pop].stage + 1 > p->stage) {
 				p->stage = s->pops[pr->pre.pop].stage + 1;
@@ -527,8 +529,8 @@ static int setup_stages(struct grid_sim *s, snn_diag *d)
 	return SNN_OK;
 }
 
-int grid_build_network(const snn_net *net, const snn_sim_options *opt,
-		       const struct grid_mode *mode, struct grid_sim **out, snn_diag *d)
+int grid_build_network(const snn_net *net, const snn_sim_options *opt, const struct grid_mode *mode,
+		       struct grid_sim **out, snn_diag *d)
 {
 	*out = NULL;
 	double t0 = now_s();
@@ -545,16 +547,17 @@ int grid_build_network(const snn_net *net, const snn_sim_options *opt,
 	int64_t steps = net_steps_of(net->sim.duration_ms, s->dt_ms);
 	int rc = SNN_OK;
 	if (steps < 1 || steps >= (int64_t)UINT32_MAX) {
-		rc = snn_diag_error(d, SNN_EINVAL, net->sim.duration_where.file,
-				    net->sim.duration_where.line, net->sim.duration_where.col,
-				    "the duration must be between one step and %u steps (got %g ms at "
-				    "dt = %g ms)",
-				    UINT32_MAX - 1, net->sim.duration_ms, s->dt_ms);
+		rc = snn_diag_error(
+		    d, SNN_EINVAL, net->sim.duration_where.file, net->sim.duration_where.line,
+		    net->sim.duration_where.col,
+		    "the duration must be between one step and %u steps (got %g ms at "
+		    "dt = %g ms)",
+		    UINT32_MAX - 1, net->sim.duration_ms, s->dt_ms);
 		goto fail;
 	}
 	s->n_steps = (uint64_t)steps;
 	s->n_neurons = (uint32_t)net->n_neurons;
-	s->nthreads = s->opt.threads > 0 ? s->opt.threads
+	s->nthreads = s->opt.threads > 0     ? s->opt.threads
 		      : net->sim.threads > 0 ? net->sim.threads
 					     : default_threads();
 #ifndef _OPENMP
@@ -578,13 +581,14 @@ int grid_build_network(const snn_net *net, const snn_sim_options *opt,
 		goto fail;
 	}
 	for (int k = 0; k < s->nthreads; k++) {
-		s->thr[k].lo = (uint32_t)((uint64_t)s->n_neurons * (uint64_t)k / (uint64_t)s->nthreads);
+		s->thr[k].lo =
+		    (uint32_t)((uint64_t)s->n_neurons * (uint64_t)k / (uint64_t)s->nthreads);
 		s->thr[k].hi =
-			(uint32_t)((uint64_t)s->n_neurons * (uint64_t)(k + 1) / (uint64_t)s->nthreads);
+		    (uint32_t)((uint64_t)s->n_neurons * (uint64_t)(k + 1) / (uint64_t)s->nthreads);
 	}
 	if ((rc = setup_pops(s, d)) != SNN_OK || (rc = setup_stages(s, d)) != SNN_OK ||
-	    (rc = setup_stimuli(s, d)) != SNN_OK ||
-	    (rc = setup_recording(s, d)) != SNN_OK || (rc = setup_buffers(s, mode, d)) != SNN_OK) {
+	    (rc = setup_stimuli(s, d)) != SNN_OK || (rc = setup_recording(s, d)) != SNN_OK ||
+	    (rc = setup_buffers(s, mode, d)) != SNN_OK) {
 		goto fail;
 	}
 	void *shared = NULL;

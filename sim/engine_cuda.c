@@ -36,10 +36,10 @@ struct cuda_sim {
 	struct grid_sim *s;
 	struct gpu *g;
 	struct gpu_info info;
-	uint64_t *outdeg;        /* synapses per source: the events a spike makes */
-	struct rec_entry *rec;   /* recorded spikes of one chunk */
+	uint64_t *outdeg;      /* synapses per source: the events a spike makes */
+	struct rec_entry *rec; /* recorded spikes of one chunk */
 	size_t caprec;
-	uint64_t n_rec;          /* neurons whose spikes are recorded */
+	uint64_t n_rec; /* neurons whose spikes are recorded */
 	char device[300];
 };
 
@@ -112,7 +112,7 @@ static void pack_block(struct grid_sim *s, struct syn_block *const *fb, const st
 	int nt = s->nthreads;
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(nt) schedule(static) default(none) \
-	shared(N, fb, db, row, syn, w)
+    shared(N, fb, db, row, syn, w)
 #else
 	(void)nt;
 #endif
@@ -351,25 +351,25 @@ static int cuda_supported(const snn_net *net, snn_diag *d)
 	for (uint32_t i = 0; i < net->n_pops; i++) {
 		const struct population *p = &net->pops[i];
 		if (p->model->id > MODEL_POISSON_SOURCE) {
-			return snn_diag_error(d, SNN_EUNSUP, p->where.file, p->where.line,
-					      p->where.col,
-					      "the cuda backend does not run population '%s': its model %s "
-					      "runs on the cpu backend only (%s)",
-					      p->name, p->model->name,
-					      p->model->id == MODEL_LOIHI_LIF
-						      ? "loihi_lif is integer Loihi arithmetic"
-						      : "a NIR primitive: graded spikes and NIR neuron models");
+			return snn_diag_error(
+			    d, SNN_EUNSUP, p->where.file, p->where.line, p->where.col,
+			    "the cuda backend does not run population '%s': its model %s "
+			    "runs on the cpu backend only (%s)",
+			    p->name, p->model->name,
+			    p->model->id == MODEL_LOIHI_LIF
+				? "loihi_lif is integer Loihi arithmetic"
+				: "a NIR primitive: graded spikes and NIR neuron models");
 		}
 	}
 	for (uint32_t q = 0; q < net->n_projs; q++) {
 		const struct projection *pr = &net->projs[q];
 		if (pr->kind != PROJ_RULE) {
-			return snn_diag_error(d, SNN_EUNSUP, pr->where.file, pr->where.line,
-					      pr->where.col,
-					      "the cuda backend does not run the projection from '%s' to "
-					      "'%s': it has explicit weights from a NIR graph (they run on "
-					      "the cpu backend only)",
-					      net->pops[pr->pre.pop].name, net->pops[pr->post.pop].name);
+			return snn_diag_error(
+			    d, SNN_EUNSUP, pr->where.file, pr->where.line, pr->where.col,
+			    "the cuda backend does not run the projection from '%s' to "
+			    "'%s': it has explicit weights from a NIR graph (they run on "
+			    "the cpu backend only)",
+			    net->pops[pr->pre.pop].name, net->pops[pr->post.pop].name);
 		}
 	}
 	return SNN_OK;
@@ -407,9 +407,10 @@ static int cuda_new(const snn_net *net, const snn_sim_options *opt, void **out, 
 	}
 	struct grid_sim *s = c->s;
 	if (s->graded || s->n_stages > 1 || s->bias) {
-		rc = snn_diag_error(d, SNN_EUNSUP, NULL, 0, 0,
-				    "the cuda backend does not run graded networks (NIR graphs); use "
-				    "the cpu backend");
+		rc = snn_diag_error(
+		    d, SNN_EUNSUP, NULL, 0, 0,
+		    "the cuda backend does not run graded networks (NIR graphs); use "
+		    "the cpu backend");
 		goto fail;
 	}
 	c->outdeg = mem_array(s->n_neurons, sizeof(uint64_t));
@@ -530,8 +531,8 @@ static int cuda_run(void *impl, snn_diag *d)
 				const struct dc_event *ev = &s->dc_events[dc_next++];
 				const struct pop_rt *p = &s->pops[s->stims[ev->stim].pop];
 				grid_refresh_current(s, ev->stim, 0, s->n_neurons, n0);
-				rc = gpu_set_current(c->g, p->first, p->first + p->size, s->i_ext, msg,
-						     sizeof(msg));
+				rc = gpu_set_current(c->g, p->first, p->first + p->size, s->i_ext,
+						     msg, sizeof(msg));
 			}
 			uint64_t n1 = chunk_end(s, n0, dc_next);
 			if (rc == SNN_OK) {
@@ -583,5 +584,4 @@ static const snn_stats *cuda_stats(const void *impl)
 	return &c->s->stats;
 }
 
-const struct engine_ops engine_grid_cuda = {"grid-cuda", cuda_new, cuda_run, cuda_stats,
-					    cuda_free};
+const struct engine_ops engine_grid_cuda = {"grid-cuda", cuda_new, cuda_run, cuda_stats, cuda_free};

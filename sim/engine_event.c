@@ -901,8 +901,8 @@ static int flush_rec(struct ev_sim *s, snn_diag *d)
 {
 	int rc = SNN_OK;
 	if (s->nrec) {
-		rc = snn_spike_writer_append(s->out.spikes, (size_t)s->rec_slot, s->rec_t, s->rec_id,
-					     s->nrec, d);
+		rc = snn_spike_writer_append(s->out.spikes, (size_t)s->rec_slot, s->rec_t,
+					     s->rec_id, s->nrec, d);
 	}
 	s->nrec = 0;
 	return rc;
@@ -959,7 +959,8 @@ static int sample_until(struct ev_sim *s, double t, bool inclusive, snn_diag *d)
 			}
 			tr->next++;
 			if (++tr->nrows == EV_TRACE_ROWS) {
-				int rc = trace_writer_append(s->out.traces[r], tr->rows, tr->nrows, d);
+				int rc =
+				    trace_writer_append(s->out.traces[r], tr->rows, tr->nrows, d);
 				tr->nrows = 0;
 				if (rc != SNN_OK) {
 					return rc;

@@ -35,7 +35,7 @@
 struct syn_run {
 	uint32_t len;
 	uint16_t delay; /* steps, >= 1 */
-	uint8_t ch;     /* input channel of the targets */
+	uint8_t ch;	/* input channel of the targets */
 	uint8_t pad;
 };
 
@@ -43,13 +43,13 @@ struct syn_run {
  * then by (delay, channel): delivering a spike walks contiguous memory. */
 struct syn_block {
 	uint32_t lo, hi;
-	uint64_t *row_syn;  /* n_neurons + 1 */
-	uint32_t *row_run;  /* n_neurons + 1 */
+	uint64_t *row_syn; /* n_neurons + 1 */
+	uint32_t *row_run; /* n_neurons + 1 */
 	struct syn_run *runs;
 	uint64_t n_runs;
-	uint16_t *tgt;      /* target id - lo */
-	int32_t *w;         /* weight in the fixed point of the target's channel */
-	float *wf;          /* the same memory while building: the weight as drawn */
+	uint16_t *tgt; /* target id - lo */
+	int32_t *w;    /* weight in the fixed point of the target's channel */
+	float *wf;     /* the same memory while building: the weight as drawn */
 	uint64_t n_syn;
 };
 
@@ -62,31 +62,31 @@ struct rec_entry {
 };
 
 struct thread_rt {
-	uint32_t lo, hi;          /* slice of global ids */
+	uint32_t lo, hi; /* slice of global ids */
 	struct syn_block *blocks;
 	uint32_t n_blocks;
-	int32_t *ring;            /* [slot][channel][hi - lo], fixed point; or, for graded */
-	double *ringd;            /* networks (spikes that carry values), doubles */
+	int32_t *ring; /* [slot][channel][hi - lo], fixed point; or, for graded */
+	double *ringd; /* networks (spikes that carry values), doubles */
 	/* spike lists, one per step of two windows (list = step % n_lists): */
-	uint32_t *spk;            /* [list][slice]: ids of the step's spikes */
-	double *amp;              /* [list][slice]: the value each spike carries (graded
-				   * networks), or NULL */
-	uint32_t *nspk;           /* [list] */
-	uint32_t *stage_end;      /* [list][stage]: end of each stage's spikes in the list */
+	uint32_t *spk;	     /* [list][slice]: ids of the step's spikes */
+	double *amp;	     /* [list][slice]: the value each spike carries (graded
+			      * networks), or NULL */
+	uint32_t *nspk;	     /* [list] */
+	uint32_t *stage_end; /* [list][stage]: end of each stage's spikes in the list */
 	struct rec_entry *rec;
 	size_t nrec, caprec;
-	uint32_t rec_in_slice;    /* recorded neurons in the slice */
-	uint64_t *pop_spikes;     /* per population */
+	uint32_t rec_in_slice; /* recorded neurons in the slice */
+	uint64_t *pop_spikes;  /* per population */
 	uint64_t events;
-	uint64_t wait_ns;         /* time spent waiting at barriers */
-	uint32_t max_delay;       /* longest delay of the thread's synapses (steps) */
-	uint32_t min_delay;       /* shortest (UINT32_MAX when it has none) */
-	uint32_t dc_next;         /* next current-stimulus event to apply */
+	uint64_t wait_ns;   /* time spent waiting at barriers */
+	uint32_t max_delay; /* longest delay of the thread's synapses (steps) */
+	uint32_t min_delay; /* shortest (UINT32_MAX when it has none) */
+	uint32_t dc_next;   /* next current-stimulus event to apply */
 	/* first error met by this thread while building */
 	int err;
 	char errmsg[320];
 	struct origin errwhere;
-	char pad[64];             /* keeps the hot counters of threads apart */
+	char pad[64]; /* keeps the hot counters of threads apart */
 };
 
 /* A stimulus as the engine runs it. */
@@ -94,11 +94,11 @@ struct stim_rt {
 	const struct stimulus *ir;
 	uint32_t index;
 	uint32_t pop;
-	uint32_t gfirst;          /* global id of the population's neuron 0 */
+	uint32_t gfirst; /* global id of the population's neuron 0 */
 	/* poisson */
 	double w;
-	int32_t wq;               /* w in the fixed point of the target channel */
-	uint32_t cmax;            /* counts are clipped here (P < 1e-80) */
+	int32_t wq;    /* w in the fixed point of the target channel */
+	uint32_t cmax; /* counts are clipped here (P < 1e-80) */
 	uint8_t ch;
 	uint32_t delay_steps;
 	uint64_t start_step, stop_step; /* emission steps [start, stop) */
@@ -108,20 +108,20 @@ struct stim_rt {
 /* A change of a current stimulus at a step. */
 struct dc_event {
 	uint64_t step;
-	uint32_t stim;            /* index into sim->stims */
+	uint32_t stim; /* index into sim->stims */
 };
 
 struct trace_rt {
 	const struct trace_record *ir;
 	uint32_t pop;
-	uint32_t n;               /* neurons traced */
-	uint32_t *gids;           /* sorted */
-	uint32_t *thr_lo;         /* per thread: first element in its slice */
+	uint32_t n;	  /* neurons traced */
+	uint32_t *gids;	  /* sorted */
+	uint32_t *thr_lo; /* per thread: first element in its slice */
 	uint32_t *thr_hi;
 	uint32_t interval_steps;
-	double *rows;             /* cap_rows x n */
+	double *rows; /* cap_rows x n */
 	uint32_t cap_rows;
-	uint64_t rows_flushed;    /* samples written so far (to out.traces[this index]) */
+	uint64_t rows_flushed; /* samples written so far (to out.traces[this index]) */
 };
 
 /* A series that grid_run_io writes every step: a population's output (var
@@ -129,7 +129,7 @@ struct trace_rt {
 struct grid_capture {
 	uint32_t pop;
 	int var;
-	double *buf;              /* steps x size of the population */
+	double *buf; /* steps x size of the population */
 };
 
 /* Stages: populations are updated in stages of consecutive indices; a
@@ -138,14 +138,14 @@ struct grid_capture {
  * projections is one stage, updated and delivered as a whole. */
 struct grid_sim {
 	const snn_net *net;
-	const char *engine_name;  /* as recorded in outputs: "grid-cpu", "grid-cuda" */
+	const char *engine_name; /* as recorded in outputs: "grid-cpu", "grid-cuda" */
 	snn_sim_options opt;
-	double dt_ms;             /* the step (ms): net->sim.dt_ms */
+	double dt_ms; /* the step (ms): net->sim.dt_ms */
 	uint64_t n_steps;
 	uint32_t n_neurons;
 	int nthreads;
-	uint32_t n_ch;            /* channels in the ring buffers (1 or 2) */
-	uint32_t ring_slots;      /* power of two > the longest delay */
+	uint32_t n_ch;	     /* channels in the ring buffers (1 or 2) */
+	uint32_t ring_slots; /* power of two > the longest delay */
 	uint32_t ring_mask;
 	struct pop_rt *pops;
 	uint32_t n_pops;
@@ -157,44 +157,44 @@ struct grid_sim {
 	size_t *flush_counts, *flush_pos;
 	struct stim_rt *stims;
 	uint32_t n_stims;
-	uint32_t *poisson;        /* indices of poisson stimuli */
+	uint32_t *poisson; /* indices of poisson stimuli */
 	uint32_t n_poisson;
 	struct dc_event *dc_events;
 	uint32_t n_dc_events;
-	double *i_ext;            /* current stimuli per neuron (pA), NULL when none */
+	double *i_ext;		   /* current stimuli per neuron (pA), NULL when none */
 	struct engine_outputs out; /* rec_mask, spike and trace writers, statistics arrays */
-	uint32_t bookkeeping;     /* steps between bookkeeping points (a multiple of window
-				   * on the CPU threads) */
-	uint32_t window;          /* steps updated between two deliveries (<= shortest delay) */
-	uint32_t n_lists;         /* spike lists per thread: 2 * window */
+	uint32_t bookkeeping;	   /* steps between bookkeeping points (a multiple of window
+				    * on the CPU threads) */
+	uint32_t window;	   /* steps updated between two deliveries (<= shortest delay) */
+	uint32_t n_lists;	   /* spike lists per thread: 2 * window */
 	struct engine_barrier barrier; /* where the threads of a run meet */
-	double t_base_ms;         /* time of step 0 for the on_spikes hook (NIR: the sample's) */
+	double t_base_ms; /* time of step 0 for the on_spikes hook (NIR: the sample's) */
 	struct trace_rt *traces;
 	uint32_t n_traces;
 	/* set by a backend whose synapses live on a device (else NULL, 0) */
 	const char *device_name;
-	double device_bytes;      /* device memory the engine allocated */
+	double device_bytes; /* device memory the engine allocated */
 	uint64_t device_synapses;
 	double device_synapse_bytes;
 	/* results */
 	snn_stats stats;
 	uint64_t steps_done;
 	/* graded output and stages (NIR networks) */
-	bool graded;              /* spikes carry values (amp) */
+	bool graded; /* spikes carry values (amp) */
 	uint32_t n_stages;
-	uint32_t *stage_first;    /* n_stages + 1 population indices */
-	double *bias;             /* constant input per neuron, or NULL */
+	uint32_t *stage_first; /* n_stages + 1 population indices */
+	double *bias;	       /* constant input per neuron, or NULL */
 	const struct grid_capture *caps;
 	uint32_t n_caps;
-	double run_s;             /* wall time of the runs so far */
+	double run_s; /* wall time of the runs so far */
 };
 
 /* How grid_build builds the network: for the CPU threads, or as the host
  * side of another backend (which runs the steps itself). */
 struct grid_mode {
-	const char *name;         /* engine name recorded in outputs and stats */
-	bool host_buffers;        /* allocate the threads' ring buffers and spike queues */
-	uint32_t bookkeeping;     /* steps between bookkeeping points; 0: the CPU's choice */
+	const char *name;     /* engine name recorded in outputs and stats */
+	bool host_buffers;    /* allocate the threads' ring buffers and spike queues */
+	uint32_t bookkeeping; /* steps between bookkeeping points; 0: the CPU's choice */
 };
 
 /*
@@ -233,8 +233,8 @@ int grid_build(const snn_net *net, const snn_sim_options *opt, const struct grid
 	       struct grid_sim **out, snn_diag *d);
 /* All of grid_build (engine_build.c) but the current stimuli in force at
  * step 0, which grid_build (engine.c) then sets in i_ext. */
-int grid_build_network(const snn_net *net, const snn_sim_options *opt,
-		       const struct grid_mode *mode, struct grid_sim **out, snn_diag *d);
+int grid_build_network(const snn_net *net, const snn_sim_options *opt, const struct grid_mode *mode,
+		       struct grid_sim **out, snn_diag *d);
 /* Frees a simulation of grid_build or grid_create and all it holds; accepts NULL. */
 void grid_destroy(struct grid_sim *s);
 /* Opens the spike and trace writers (temporary names until the run ends). */
@@ -279,8 +279,7 @@ uint32_t synapses_min_delay(const struct grid_sim *s);
  * the input buffers and runs n_steps steps, feeding nir_input populations
  * from their `input` pointers and writing the captures. Only networks of
  * NIR and source models can be reset (SNN_EUNSUP otherwise). */
-int grid_create(const snn_net *net, const snn_sim_options *opt, struct grid_sim **out,
-		snn_diag *d);
+int grid_create(const snn_net *net, const snn_sim_options *opt, struct grid_sim **out, snn_diag *d);
 int grid_run_io(struct grid_sim *s, uint64_t n_steps, const struct grid_capture *caps,
 		uint32_t n_caps, snn_diag *d);
 /* OpenMP's default thread count (1 without OpenMP). */

@@ -79,7 +79,7 @@ _Static_assert(sizeof(struct ev_neuron) == 64, "one neuron per cache line");
  */
 struct ev_net {
 	const snn_net *net;
-	double t_end;          /* the end of the run (ms) */
+	double t_end;	       /* the end of the run (ms) */
 	struct ev_neuron *nrn; /* per global id, zeroed, .pop set */
 	uint64_t *src_j;       /* per global id, zeroed: a counter (a source's train cursor) */
 };
@@ -88,7 +88,7 @@ struct ev_net {
 struct ev_pop {
 	const struct population *ir;
 	const struct event_ops *ops; /* its model's row */
-	void *par;                   /* its constants: n_par records of par_size bytes */
+	void *par;		     /* its constants: n_par records of par_size bytes */
 	uint32_t index, first, size;
 	uint64_t spikes;
 };

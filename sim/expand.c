@@ -14,21 +14,21 @@
 
 /* Runs BODY for every synapse (k in block B, from source src, in run), in the
  * engine's order: thread, block, source, (delay, channel) run, creation. */
-#define FOR_EACH_SYN(s, B, src, k, run, BODY)                                                  \
-	for (int t_ = 0; t_ < (s)->nthreads; t_++) {                                           \
-		for (uint32_t b_ = 0; b_ < (s)->thr[t_].n_blocks; b_++) {                      \
-			const struct syn_block *B = &(s)->thr[t_].blocks[b_];                   \
-			for (uint32_t src = 0; src < (s)->n_neurons; src++) {                  \
-				uint64_t k = B->row_syn[src];                                  \
-				for (uint32_t r_ = B->row_run[src]; r_ < B->row_run[src + 1];  \
-				     r_++) {                                                   \
-					const struct syn_run *run = &B->runs[r_];              \
-					for (uint32_t j_ = 0; j_ < run->len; j_++, k++) {      \
-						BODY                                           \
-					}                                                      \
-				}                                                              \
-			}                                                                      \
-		}                                                                              \
+#define FOR_EACH_SYN(s, B, src, k, run, BODY)                                                 \
+	for (int t_ = 0; t_ < (s)->nthreads; t_++) {                                          \
+		for (uint32_t b_ = 0; b_ < (s)->thr[t_].n_blocks; b_++) {                     \
+			const struct syn_block *B = &(s)->thr[t_].blocks[b_];                 \
+			for (uint32_t src = 0; src < (s)->n_neurons; src++) {                 \
+				uint64_t k = B->row_syn[src];                                 \
+				for (uint32_t r_ = B->row_run[src]; r_ < B->row_run[src + 1]; \
+				     r_++) {                                                  \
+					const struct syn_run *run = &B->runs[r_];             \
+					for (uint32_t j_ = 0; j_ < run->len; j_++, k++) {     \
+						BODY                                          \
+					}                                                     \
+				}                                                             \
+			}                                                                     \
+		}                                                                             \
 	}
 
 static int copy_synapses(const struct grid_sim *s, struct expanded *x)

@@ -21,8 +21,8 @@
  * (NIR) it keeps float weights: wq is then 0 and w the weight as drawn. */
 struct expanded_syn {
 	uint32_t src, tgt; /* global neuron ids */
-	uint32_t delay;    /* steps */
-	uint8_t ch;        /* input channel of the target */
+	uint32_t delay;	   /* steps */
+	uint8_t ch;	   /* input channel of the target */
 	int32_t wq;
 	double w;
 };
@@ -33,9 +33,9 @@ struct expanded_pop {
 	const struct population *ir;
 	enum model_id model;
 	uint32_t first, size;
-	bool merged;       /* lif exp: both currents summed in one buffer */
-	bool lif_het;      /* lif: parameters differ between neurons */
-	int in_shift[2];   /* fixed point of each input channel */
+	bool merged;	    /* lif exp: both currents summed in one buffer */
+	bool lif_het;	    /* lif: parameters differ between neurons */
+	int in_shift[2];    /* fixed point of each input channel */
 	double in_scale[2]; /* 2^-in_shift */
 	struct lif_prop lif;
 };
@@ -45,8 +45,8 @@ struct expanded_stim {
 	const struct stimulus *ir;
 	uint32_t index, pop; /* stimulus index (its random stream), target population */
 	uint8_t ch;
-	int32_t wq;          /* weight in the target channel's fixed point */
-	uint32_t cmax;       /* counts are clipped here */
+	int32_t wq;    /* weight in the target channel's fixed point */
+	uint32_t cmax; /* counts are clipped here */
 	uint32_t delay_steps;
 	uint64_t start_step, stop_step; /* emission steps [start, stop) */
 	struct poisson_table pt;
@@ -64,7 +64,7 @@ struct expanded {
 	 * then source, then (delay, channel), then creation), as indices into
 	 * syn: rows by source filled in this order deliver in the engine's order */
 	uint64_t *out_idx;
-	uint32_t max_delay;  /* of the synapses (0 when none) */
+	uint32_t max_delay; /* of the synapses (0 when none) */
 	/* per gid: lif state at step 0 (v: V_m - E_L, i: the exponential
 	 * current); loihi_lif constants and integer state (NULL when the
 	 * network has no such population; zero outside them) */

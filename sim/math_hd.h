@@ -150,8 +150,9 @@ SNN_HD double step_lgamma_int(double x)
 	}
 	const double half_log_2pi = 0.91893853320467274178;
 	double r = 1.0 / x, r2 = r * r;
-	double c = r * (1.0 / 12.0 - r2 * (1.0 / 360.0 - r2 * (1.0 / 1260.0 - r2 * (1.0 / 1680.0 -
-										      r2 / 1188.0))));
+	double c =
+	    r * (1.0 / 12.0 -
+		 r2 * (1.0 / 360.0 - r2 * (1.0 / 1260.0 - r2 * (1.0 / 1680.0 - r2 / 1188.0))));
 	return (x - 0.5) * step_log(x) - x + half_log_2pi + c;
 }
 

@@ -66,10 +66,11 @@ int net_draw_param(const snn_net *net, const struct population *p, int param, ui
 		const struct origin *o = v->where.file ? &v->where : &p->where;
 		const char *u = snn_dim_unit(mp->dim);
 		if (rc != 0) {
-			return snn_diag_error(d, SNN_EINVAL, o->file, o->line, o->col,
-					      "population '%s', neuron %u: no value of %s inside its "
-					      "bounds after 1000 draws",
-					      p->name, local, mp->name);
+			return snn_diag_error(
+			    d, SNN_EINVAL, o->file, o->line, o->col,
+			    "population '%s', neuron %u: no value of %s inside its "
+			    "bounds after 1000 draws",
+			    p->name, local, mp->name);
 		}
 		return snn_diag_error(d, SNN_EINVAL, o->file, o->line, o->col,
 				      "population '%s', neuron %u: drawn %s = %g%s%s must be %s; "
@@ -217,7 +218,8 @@ struct population *net_add_population(snn_net *net)
 
 struct projection *net_add_projection(snn_net *net)
 {
-	return grow((void **)&net->projs, &net->n_projs, &net->cap_projs, sizeof(struct projection));
+	return grow((void **)&net->projs, &net->n_projs, &net->cap_projs,
+		    sizeof(struct projection));
 }
 
 struct stimulus *net_add_stimulus(snn_net *net)
@@ -430,7 +432,8 @@ void value_format(const struct value *v, enum snn_dim dim, char *buf, size_t len
 	const char *u = snn_dim_unit(dim);
 	const char *sp = *u ? " " : "";
 	char bounds[96] = "";
-	if (v->kind != VALUE_CONST && v->kind != VALUE_ARRAY && (isfinite(v->lo) || isfinite(v->hi))) {
+	if (v->kind != VALUE_CONST && v->kind != VALUE_ARRAY &&
+	    (isfinite(v->lo) || isfinite(v->hi))) {
 		snprintf(bounds, sizeof(bounds), " in [%g, %g]%s%s (%s)", v->lo, v->hi, sp, u,
 			 v->bound == BOUND_CLIP ? "clip" : "redraw");
 	}
@@ -707,11 +710,12 @@ void net_describe_explicit(const struct projection *pr, FILE *out)
 	fprintf(out, "%s", kind_name(x->kind));
 	if (x->kind == PROJ_CONV) {
 		const struct proj_conv *c = &x->conv;
-		fprintf(out, " %ux%ux%ux%u (%ux%ux%u -> %ux%ux%u), stride %ux%u, padding %ux%u, "
-			     "dilation %ux%u, groups %u",
-			c->cout, c->cin / c->groups, c->kh, c->kw, c->cin, c->in_h, c->in_w, c->cout,
-			c->out_h, c->out_w, c->stride_h, c->stride_w, c->pad_h, c->pad_w, c->dil_h,
-			c->dil_w, c->groups);
+		fprintf(out,
+			" %ux%ux%ux%u (%ux%ux%u -> %ux%ux%u), stride %ux%u, padding %ux%u, "
+			"dilation %ux%u, groups %u",
+			c->cout, c->cin / c->groups, c->kh, c->kw, c->cin, c->in_h, c->in_w,
+			c->cout, c->out_h, c->out_w, c->stride_h, c->stride_w, c->pad_h, c->pad_w,
+			c->dil_h, c->dil_w, c->groups);
 	} else if (x->kind == PROJ_POOL) {
 		const struct proj_pool *p = &x->pool;
 		fprintf(out, " %s %ux%u (%ux%ux%u -> %ux%ux%u), stride %ux%u, padding %ux%u",

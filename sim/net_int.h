@@ -27,10 +27,10 @@ struct origin {
 
 enum value_kind {
 	VALUE_CONST,
-	VALUE_UNIFORM,   /* a: low, b: high */
-	VALUE_NORMAL,    /* a: mean, b: standard deviation */
+	VALUE_UNIFORM,	 /* a: low, b: high */
+	VALUE_NORMAL,	 /* a: mean, b: standard deviation */
 	VALUE_LOGNORMAL, /* a: mu, b: sigma of log(|x|); sign: sign of x */
-	VALUE_ARRAY,     /* arr[i]: one value per element */
+	VALUE_ARRAY,	 /* arr[i]: one value per element */
 };
 
 enum bound_mode { BOUND_REDRAW, BOUND_CLIP };
@@ -39,10 +39,10 @@ enum bound_mode { BOUND_REDRAW, BOUND_CLIP };
 struct value {
 	enum value_kind kind;
 	double a, b;
-	double sign;          /* lognormal: +1 or -1 */
-	double lo, hi;        /* bounds: -inf/+inf when not given */
+	double sign;   /* lognormal: +1 or -1 */
+	double lo, hi; /* bounds: -inf/+inf when not given */
 	enum bound_mode bound;
-	double *arr;          /* VALUE_ARRAY, owned */
+	double *arr; /* VALUE_ARRAY, owned */
 	uint64_t n;
 	struct origin where;
 };
@@ -72,8 +72,8 @@ void value_format(const struct value *v, enum snn_dim dim, char *buf, size_t len
 /* A set of neurons of one population: all, a range, or a sorted list of ids. */
 struct target_set {
 	uint32_t pop;
-	uint32_t lo, hi;  /* range [lo, hi) when ids == NULL */
-	uint32_t *ids;    /* sorted, unique; owned */
+	uint32_t lo, hi; /* range [lo, hi) when ids == NULL */
+	uint32_t *ids;	 /* sorted, unique; owned */
 	uint32_t n_ids;
 };
 
@@ -91,15 +91,15 @@ bool target_set_contains(const struct target_set *t, uint32_t i);
 struct population {
 	char *name;
 	uint32_t size;
-	uint32_t first;            /* global id of its neuron 0 */
+	uint32_t first; /* global id of its neuron 0 */
 	const struct model *model;
-	struct value *params;      /* model->n_params entries */
-	struct value *init;        /* model->n_state entries; kind CONST with a NaN = model default */
+	struct value *params; /* model->n_params entries */
+	struct value *init;   /* model->n_state entries; kind CONST with a NaN = model default */
 	/* spike_source: spike times per neuron (CSR over neurons, times in ms, sorted) */
-	uint64_t *train_off;       /* size + 1 */
+	uint64_t *train_off; /* size + 1 */
 	double *train_ms;
-	bool hidden;               /* a loader's helper (a config's stimulus source): not
-				    * recorded, counted or shown; its name starts with '@' */
+	bool hidden; /* a loader's helper (a config's stimulus source): not
+		      * recorded, counted or shown; its name starts with '@' */
 	struct origin where;
 };
 
@@ -133,7 +133,7 @@ struct proj_conv {
 	uint32_t in_h, in_w, out_h, out_w;
 	uint32_t kh, kw;
 	uint32_t stride_h, stride_w, pad_h, pad_w, dil_h, dil_w; /* pad: before the data */
-	float *kernel;   /* cout x (cin / groups) x kh x kw, owned */
+	float *kernel; /* cout x (cin / groups) x kh x kw, owned */
 };
 
 /* Pooling of each channel: output (c, oy, ox) takes in(c, oy sh - ph + ky,
@@ -148,33 +148,33 @@ struct proj_pool {
 /* The description of a projection of an explicit kind (owned by it). */
 struct proj_explicit {
 	enum proj_kind kind;
-	uint32_t n_pre, n_post;     /* sizes of the source and target populations */
-	float *w;                   /* dense: n_post x n_pre; diag: n_post (or NULL) */
-	uint64_t *row;              /* sparse: n_post + 1 offsets into col and val */
+	uint32_t n_pre, n_post; /* sizes of the source and target populations */
+	float *w;		/* dense: n_post x n_pre; diag: n_post (or NULL) */
+	uint64_t *row;		/* sparse: n_post + 1 offsets into col and val */
 	uint32_t *col;
 	float *val;
 	struct proj_conv conv;
 	struct proj_pool pool;
-	double *bias;               /* constant input to each target every step, or NULL */
-	uint32_t delay_steps;       /* delay of every synapse in steps; 0: the same step */
-	uint32_t *pre_delay;        /* more steps per source neuron (n_pre), or NULL */
-	uint64_t n_syn;             /* synapses once expanded */
-	uint64_t bytes;             /* memory of the description itself */
+	double *bias;	      /* constant input to each target every step, or NULL */
+	uint32_t delay_steps; /* delay of every synapse in steps; 0: the same step */
+	uint32_t *pre_delay;  /* more steps per source neuron (n_pre), or NULL */
+	uint64_t n_syn;	      /* synapses once expanded */
+	uint64_t bytes;	      /* memory of the description itself */
 };
 
 void proj_explicit_free(struct proj_explicit *x);
 
 struct projection {
-	struct target_set pre;      /* source neurons */
-	struct target_set post;     /* target neurons */
-	enum proj_kind kind;        /* PROJ_RULE: the fields below; else x */
-	struct proj_explicit *x;    /* owned; NULL for PROJ_RULE */
+	struct target_set pre;	 /* source neurons */
+	struct target_set post;	 /* target neurons */
+	enum proj_kind kind;	 /* PROJ_RULE: the fields below; else x */
+	struct proj_explicit *x; /* owned; NULL for PROJ_RULE */
 	enum conn_rule rule;
-	double p;                   /* fixed_probability */
-	uint64_t n;                 /* indegree, outdegree or total number */
+	double p;   /* fixed_probability */
+	uint64_t n; /* indegree, outdegree or total number */
 	bool autapses, multapses;
-	struct value weight;        /* unit of the target model's weights */
-	struct value delay;         /* ms */
+	struct value weight; /* unit of the target model's weights */
+	struct value delay;  /* ms */
 	struct origin where;
 };
 
@@ -190,13 +190,13 @@ enum stim_kind {
 struct stimulus {
 	enum stim_kind kind;
 	struct target_set to;
-	double start_ms, stop_ms;  /* active when start <= t < stop */
-	double rate_hz;            /* poisson */
-	double weight;             /* poisson: per spike, in the target's weight unit */
-	double delay_ms;           /* poisson */
-	double amp_pa;             /* dc */
-	double *times_ms;          /* step: change times (sorted), owned */
-	double *amps_pa;           /* step: amplitude from times_ms[k] on */
+	double start_ms, stop_ms; /* active when start <= t < stop */
+	double rate_hz;		  /* poisson */
+	double weight;		  /* poisson: per spike, in the target's weight unit */
+	double delay_ms;	  /* poisson */
+	double amp_pa;		  /* dc */
+	double *times_ms;	  /* step: change times (sorted), owned */
+	double *amps_pa;	  /* step: amplitude from times_ms[k] on */
 	uint32_t n_steps;
 	struct origin where;
 };
@@ -205,13 +205,13 @@ struct stimulus {
 struct spike_record {
 	struct target_set *sets;
 	uint32_t n_sets;
-	char *file;               /* NULL: the tool decides (or -o) */
+	char *file; /* NULL: the tool decides (or -o) */
 	struct origin where;
 };
 
 struct trace_record {
 	struct target_set who;
-	int var;                  /* state variable index of the population's model */
+	int var; /* state variable index of the population's model */
 	double interval_ms;
 	char *file;
 	struct origin where;
@@ -226,8 +226,8 @@ struct sim_params {
 	double dt_ms;
 	double duration_ms;
 	uint64_t seed;
-	int threads;              /* 0: open */
-	double scale;             /* the scale the network was loaded at (1: as written) */
+	int threads;  /* 0: open */
+	double scale; /* the scale the network was loaded at (1: as written) */
 	enum sim_engine engine;
 	enum sim_backend backend;
 	struct origin dt_where, duration_where, engine_where;
@@ -239,11 +239,11 @@ const char *net_backend_name(enum sim_backend b);
 /* Conventions that NIR graphs leave to the backend (nir.h documents each);
  * they parameterize the nir_* models. */
 struct nir_conv {
-	int reset;            /* enum snn_nir_reset */
-	int spikes;           /* enum snn_nir_spikes */
-	int integration;      /* enum snn_nir_scheme: decay of leaky states */
-	int input_gain;       /* enum snn_nir_scheme: gain of the input over a step */
-	int integrator_gain;  /* enum snn_nir_integrator */
+	int reset;	     /* enum snn_nir_reset */
+	int spikes;	     /* enum snn_nir_spikes */
+	int integration;     /* enum snn_nir_scheme: decay of leaky states */
+	int input_gain;	     /* enum snn_nir_scheme: gain of the input over a step */
+	int integrator_gain; /* enum snn_nir_integrator */
 };
 
 struct nir_info;
@@ -251,7 +251,7 @@ struct nir_info;
 struct snn_net {
 	struct sim_params sim;
 	struct nir_conv nir_conv;
-	struct nir_info *nir;     /* the NIR graph the network came from, or NULL (owned) */
+	struct nir_info *nir; /* the NIR graph the network came from, or NULL (owned) */
 	struct population *pops;
 	uint32_t n_pops, cap_pops;
 	struct projection *projs;
@@ -263,7 +263,7 @@ struct snn_net {
 	struct trace_record *traces;
 	uint32_t n_traces, cap_traces;
 	uint64_t n_neurons;
-	char **files;             /* interned file names for origins */
+	char **files; /* interned file names for origins */
 	uint32_t n_files;
 	char *source_path;
 	char *source_text;

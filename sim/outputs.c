@@ -40,7 +40,8 @@ int outputs_plan(struct engine_outputs *o, const snn_net *net, uint32_t n_neuron
 	if (opt->record_all) {
 		for (uint32_t i = 0; i < net->n_pops; i++) {
 			if (!net->pops[i].hidden) {
-				memset(o->rec_mask + net->pops[i].first, REC_FILE, net->pops[i].size);
+				memset(o->rec_mask + net->pops[i].first, REC_FILE,
+				       net->pops[i].size);
 				any = true;
 			}
 		}
@@ -77,9 +78,10 @@ int outputs_plan(struct engine_outputs *o, const snn_net *net, uint32_t n_neuron
 	for (uint32_t r = 0; r < net->n_traces; r++) {
 		const struct trace_record *t = &net->traces[r];
 		if (o->spike_path && strcmp(o->spike_path, t->file) == 0) {
-			return snn_diag_error(d, SNN_EINVAL, t->where.file, t->where.line, t->where.col,
-					      "the spike file '%s' is also the file of trace record %u",
-					      t->file, r + 1);
+			return snn_diag_error(
+			    d, SNN_EINVAL, t->where.file, t->where.line, t->where.col,
+			    "the spike file '%s' is also the file of trace record %u", t->file,
+			    r + 1);
 		}
 	}
 	return SNN_OK;
@@ -114,8 +116,7 @@ static int open_spike_file(struct engine_outputs *o, enum snn_spike_format forma
 
 /* A trace file: the traced neurons' local ids, sampled every interval
  * (whole steps), the first sample one interval after the start. */
-static int open_trace(struct engine_outputs *o, uint32_t r, const snn_provenance *prov,
-		      snn_diag *d)
+static int open_trace(struct engine_outputs *o, uint32_t r, const snn_provenance *prov, snn_diag *d)
 {
 	const snn_net *net = o->net;
 	const struct trace_record *t = &net->traces[r];
@@ -136,8 +137,8 @@ static int open_trace(struct engine_outputs *o, uint32_t r, const snn_provenance
 	return rc;
 }
 
-int outputs_open(struct engine_outputs *o, enum snn_spike_format format,
-		 const snn_provenance *prov, snn_diag *d)
+int outputs_open(struct engine_outputs *o, enum snn_spike_format format, const snn_provenance *prov,
+		 snn_diag *d)
 {
 	for (uint32_t i = 0; i < o->net->n_pops; i++) {
 		o->spike_pop_slot[i] = -1;

@@ -23,13 +23,13 @@
 
 struct engine_outputs {
 	const snn_net *net;
-	uint8_t *rec_mask;          /* per neuron: REC_FILE | REC_HOOK */
-	char *spike_path;           /* the spike file, or NULL when none is written */
-	snn_spike_writer *spikes;   /* open between outputs_open and commit or abort */
-	int32_t *spike_pop_slot;    /* per population: its index in the spike file, or -1 */
+	uint8_t *rec_mask;	      /* per neuron: REC_FILE | REC_HOOK */
+	char *spike_path;	      /* the spike file, or NULL when none is written */
+	snn_spike_writer *spikes;     /* open between outputs_open and commit or abort */
+	int32_t *spike_pop_slot;      /* per population: its index in the spike file, or -1 */
 	struct trace_writer **traces; /* per trace record of the network */
 	uint32_t n_traces;
-	uint64_t *pop_spikes;       /* per population: spikes so far, for the statistics */
+	uint64_t *pop_spikes; /* per population: spikes so far, for the statistics */
 	/* the statistics' per-population arrays (visible populations only) */
 	const char **stat_names;
 	uint32_t *stat_sizes;
@@ -48,8 +48,8 @@ int outputs_plan(struct engine_outputs *o, const snn_net *net, uint32_t n_neuron
 /* Opens the spike file (one entry per population with a REC_FILE neuron,
  * in network order) and one trace file per trace record, all under
  * temporary names, with provenance prov. On error the caller aborts. */
-int outputs_open(struct engine_outputs *o, enum snn_spike_format format,
-		 const snn_provenance *prov, snn_diag *d);
+int outputs_open(struct engine_outputs *o, enum snn_spike_format format, const snn_provenance *prov,
+		 snn_diag *d);
 /* Gives every open file its final name; on the first failure removes them
  * all. Returns SNN_OK or the first error. */
 int outputs_commit(struct engine_outputs *o, snn_diag *d);

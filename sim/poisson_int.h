@@ -14,12 +14,12 @@
 
 /* The distribution of one Poisson input, prepared once. */
 struct poisson_table {
-	double lambda;    /* mean count per step */
-	double exp_neg;   /* exp(-lambda), where the search continues past the table */
-	double cdf[48];   /* P(X <= k) */
-	int64_t thr[48];  /* the smallest 53-bit draw whose uniform exceeds cdf[k] */
-	int ncdf;         /* entries in cdf; 0: lambda too large for a table */
-	int nfast;        /* entries searched branch-free; beyond, one at a time */
+	double lambda;	 /* mean count per step */
+	double exp_neg;	 /* exp(-lambda), where the search continues past the table */
+	double cdf[48];	 /* P(X <= k) */
+	int64_t thr[48]; /* the smallest 53-bit draw whose uniform exceeds cdf[k] */
+	int ncdf;	 /* entries in cdf; 0: lambda too large for a table */
+	int nfast;	 /* entries searched branch-free; beyond, one at a time */
 };
 
 /* Fills the table for mean lambda (>= 0). */

@@ -19,14 +19,14 @@
 
 /* What a stream is for; part of the key so that streams never overlap. */
 enum rng_purpose {
-	RNG_CONNECT = 1, /* which synapses exist */
-	RNG_WEIGHT = 2,  /* synaptic weights */
-	RNG_DELAY = 3,   /* synaptic delays */
-	RNG_POISSON = 4, /* Poisson stimuli, counted by step */
-	RNG_INIT = 5,    /* initial state of neurons */
-	RNG_PARAM = 6,   /* per-neuron parameters drawn from distributions */
-	RNG_SOURCE = 7,  /* spike sources (poisson_source), counted by step */
-	RNG_SPLIT = 8,   /* splitting a total synapse count over targets */
+	RNG_CONNECT = 1,       /* which synapses exist */
+	RNG_WEIGHT = 2,	       /* synaptic weights */
+	RNG_DELAY = 3,	       /* synaptic delays */
+	RNG_POISSON = 4,       /* Poisson stimuli, counted by step */
+	RNG_INIT = 5,	       /* initial state of neurons */
+	RNG_PARAM = 6,	       /* per-neuron parameters drawn from distributions */
+	RNG_SOURCE = 7,	       /* spike sources (poisson_source), counted by step */
+	RNG_SPLIT = 8,	       /* splitting a total synapse count over targets */
 	RNG_EVENT_POISSON = 9, /* event engine: Poisson stimuli, counted by event */
 	RNG_EVENT_SOURCE = 10, /* event engine: poisson_source, counted by event */
 };
@@ -104,8 +104,8 @@ struct step_stream {
 	int idx; /* next unused word of buf; 4 when empty */
 };
 
-SNN_HD void step_stream_init(struct step_stream *r, uint64_t seed, uint32_t purpose,
-			     uint32_t sub, uint32_t element, uint64_t start)
+SNN_HD void step_stream_init(struct step_stream *r, uint64_t seed, uint32_t purpose, uint32_t sub,
+			     uint32_t element, uint64_t start)
 {
 	r->key[0] = (uint32_t)seed;
 	r->key[1] = (uint32_t)(seed >> 32);

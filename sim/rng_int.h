@@ -21,7 +21,7 @@ struct rng {
 	philox4x32_key_t key;
 	philox4x32_ctr_t ctr;
 	uint32_t buf[4];
-	int idx;           /* next unused word of buf; 4 when empty */
+	int idx; /* next unused word of buf; 4 when empty */
 };
 
 /* Starts the stream (seed, purpose, sub, element) at counter `start`.

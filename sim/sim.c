@@ -15,7 +15,7 @@
 struct snn_sim {
 	const struct engine_ops *ops;
 	void *impl;
-	snn_net *view;       /* the network as the options change it, or NULL */
+	snn_net *view;	     /* the network as the options change it, or NULL */
 	snn_sim_options opt; /* the options the engine was given */
 };
 
@@ -47,7 +47,8 @@ static const struct engine_ops *pick(const snn_net *net, snn_diag *d)
 		return NULL;
 	}
 	snn_diag_error(d, SNN_EUNSUP, net->sim.engine_where.file, net->sim.engine_where.line,
-		       net->sim.engine_where.col, "engine %s on backend %s is not part of this build",
+		       net->sim.engine_where.col,
+		       "engine %s on backend %s is not part of this build",
 		       net_engine_name(net->sim.engine), net_backend_name(net->sim.backend));
 	return NULL;
 }

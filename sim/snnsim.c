@@ -44,141 +44,146 @@ enum { NIR_ONLY = 1 };
 /* A row: name, short name, kind, field, value's name, what a bad value
  * expects, choices, min, max, group, help, and optionally the name in
  * messages and the field that says a value was given. */
-#define OPT(n, s, k, f, a, e, c, lo, hi, g, ...)                                              \
-	{.name = n, .short_name = s, .kind = k, .offset = f, .arg = a, .expects = e,          \
-	 .choices = c, .min = lo, .max = hi, .group = g, OPT_TAIL(__VA_ARGS__, 0, 0, 0)}
+#define OPT(n, s, k, f, a, e, c, lo, hi, g, ...)                                               \
+	{                                                                                      \
+		.name = n, .short_name = s, .kind = k, .offset = f, .arg = a, .expects = e,    \
+		.choices = c, .min = lo, .max = hi, .group = g, OPT_TAIL(__VA_ARGS__, 0, 0, 0) \
+	}
 #define OPT_TAIL(h, sy, fo, ...) .help = h, .say = sy, .flag_offset = fo
 
 static const struct cli_option run_options[] = {
-	OPT("--threads", 0, CLI_INT, F(threads), "N", "a whole number from 1 to 4096", NULL, 1, 4096,
-	 0, "worker threads (default: the config's 'threads', else\n"
-	    "OMP_NUM_THREADS, else all cores); the spikes do not\ndepend on it"),
-	OPT("--seed", 0, CLI_U64, F(ov.seed), "S", "a whole number", NULL, 0, 0, 0,
-	 "random seed (overrides the config)", NULL, F(ov.seed_set)),
-	OPT("--engine", 0, CLI_CHOICE, F(ov.engine), "E", "grid or event", "grid|event", 0, 0, 0,
-	 "grid (the time grid of step dt) or event (exact,\n"
-	 "event-driven: spike times off the grid, delays as\n"
-	 "written); overrides the config's simulation.engine"),
-	OPT("--duration", 0, CLI_STRING, F(ov.duration), "T", "a time such as 200ms", NULL, 0, 0, 0,
-	 "biological time with its unit, e.g. 200ms or '1.5 s'"),
-	OPT("--scale", 0, CLI_POSITIVE, F(scale), "F", "a positive number", NULL, 0, 1e6, 0,
-	 "population sizes times F, keeping each neuron's mean\n"
-	 "in-degree (overrides simulation.scale)"),
-	OPT("--backend", 0, CLI_CHOICE, F(ov.backend), "B", "cpu or cuda", "cpu|cuda", 0, 0, 0,
-	 "cpu (OpenMP threads) or cuda (an NVIDIA GPU; the same\n"
-	 "spikes); overrides simulation.backend"),
-	OPT("--output", 'o', CLI_STRING, F(output), "FILE", "a file name", NULL, 0, 0, 0,
-	 "spike file; records every population's spikes unless\n"
-	 "the config's record section chooses (a netx network:\n"
-	 "every population's, always)", "-o"),
-	OPT("--format", 0, CLI_CHOICE, F(format), "F", "hdf5 or csv", "hdf5|csv", 0, 0, 0,
-	 "hdf5 (SONATA spike layout) or csv; default: csv for a\n"
-	 "FILE ending in .csv, else hdf5"),
-	OPT("--summary-json", 0, CLI_STRING, F(summary_json), "FILE", "a file name", NULL, 0, 0, 0,
-	 "also write the run summary as JSON"),
-	OPT("--stream", 0, CLI_STRING, F(stream), "SOCKET", "a socket path", NULL, 1, 0, 0,
-	 "stream spikes live to a Unix socket (this machine only)\n"
-	 "for 'snnview --attach SOCKET'; a slow or absent viewer\n"
-	 "never slows the run: what it cannot take is dropped"),
-	OPT("--view", 0, CLI_FLAG, F(view), NULL, NULL, NULL, 0, 0, 0,
-	 "open snnview on a live stream of this run (needs a\n"
-	 "display; the viewer may be closed at any time)"),
-	OPT("--quiet", 'q', CLI_FLAG, F(quiet), NULL, NULL, NULL, 0, 0, 0, "print only errors"),
-	{.name = NULL},
+    OPT("--threads", 0, CLI_INT, F(threads), "N", "a whole number from 1 to 4096", NULL, 1, 4096, 0,
+	"worker threads (default: the config's 'threads', else\n"
+	"OMP_NUM_THREADS, else all cores); the spikes do not\ndepend on it"),
+    OPT("--seed", 0, CLI_U64, F(ov.seed), "S", "a whole number", NULL, 0, 0, 0,
+	"random seed (overrides the config)", NULL, F(ov.seed_set)),
+    OPT("--engine", 0, CLI_CHOICE, F(ov.engine), "E", "grid or event", "grid|event", 0, 0, 0,
+	"grid (the time grid of step dt) or event (exact,\n"
+	"event-driven: spike times off the grid, delays as\n"
+	"written); overrides the config's simulation.engine"),
+    OPT("--duration", 0, CLI_STRING, F(ov.duration), "T", "a time such as 200ms", NULL, 0, 0, 0,
+	"biological time with its unit, e.g. 200ms or '1.5 s'"),
+    OPT("--scale", 0, CLI_POSITIVE, F(scale), "F", "a positive number", NULL, 0, 1e6, 0,
+	"population sizes times F, keeping each neuron's mean\n"
+	"in-degree (overrides simulation.scale)"),
+    OPT("--backend", 0, CLI_CHOICE, F(ov.backend), "B", "cpu or cuda", "cpu|cuda", 0, 0, 0,
+	"cpu (OpenMP threads) or cuda (an NVIDIA GPU; the same\n"
+	"spikes); overrides simulation.backend"),
+    OPT("--output", 'o', CLI_STRING, F(output), "FILE", "a file name", NULL, 0, 0, 0,
+	"spike file; records every population's spikes unless\n"
+	"the config's record section chooses (a netx network:\n"
+	"every population's, always)",
+	"-o"),
+    OPT("--format", 0, CLI_CHOICE, F(format), "F", "hdf5 or csv", "hdf5|csv", 0, 0, 0,
+	"hdf5 (SONATA spike layout) or csv; default: csv for a\n"
+	"FILE ending in .csv, else hdf5"),
+    OPT("--summary-json", 0, CLI_STRING, F(summary_json), "FILE", "a file name", NULL, 0, 0, 0,
+	"also write the run summary as JSON"),
+    OPT("--stream", 0, CLI_STRING, F(stream), "SOCKET", "a socket path", NULL, 1, 0, 0,
+	"stream spikes live to a Unix socket (this machine only)\n"
+	"for 'snnview --attach SOCKET'; a slow or absent viewer\n"
+	"never slows the run: what it cannot take is dropped"),
+    OPT("--view", 0, CLI_FLAG, F(view), NULL, NULL, NULL, 0, 0, 0,
+	"open snnview on a live stream of this run (needs a\n"
+	"display; the viewer may be closed at any time)"),
+    OPT("--quiet", 'q', CLI_FLAG, F(quiet), NULL, NULL, NULL, 0, 0, 0, "print only errors"),
+    {.name = NULL},
 };
 
 static const struct cli_option nir_run_options[] = {
-	OPT("--input", 0, CLI_STRING, F(input), "FILE", "a file name", NULL, 0, 0, NIR_ONLY,
-	 "input tensors: a dataset samples x steps x inputs, or\n"
-	 "NIR's NIRGraphData (TimeGriddedData or EventData)"),
-	OPT("--dataset", 0, CLI_STRING, F(dataset), "NAME", "a dataset name", NULL, 0, 0, NIR_ONLY,
-	 "the dataset of FILE to read (default: its only one)"),
-	OPT("--output", 'o', CLI_SEE, F(output), "FILE", NULL, NULL, 0, 0, 0,
-	 "outputs of every sample in NIR's NIRGraphData layout\n"
-	 "(default: MODEL's name with _out.h5, here)"),
-	OPT("--record-state", 0, CLI_FLAG, F(record_state), NULL, NULL, NULL, 0, 0, NIR_ONLY,
-	 "also record v (and i) of the layers feeding Output nodes"),
-	OPT("--record", 0, CLI_LIST, F(record), "POP", "a population name", NULL, 0, 0, NIR_ONLY,
-	 "also record the output and state of population POP"),
-	OPT("--loihi", 0, CLI_CHOICE, F(loihi), "TARGET", "loihi1-class or loihi2-class",
-	 "loihi1-class|loihi2-class", 0, 0, NIR_ONLY,
-	 "convert the graph to loihi_lif (loihi1-class or\n"
-	 "loihi2-class; doc/loihi.md) and run that network: -o\n"
-	 "then writes SONATA spikes of every population, input\n"
-	 "ports included, which 'snnemu IMAGE --input' reads\n"
-	 "(default: MODEL's name with _loihi.h5, here); the\n"
-	 "image of the same network: snncc MODEL.nir --target\n"
-	 "TARGET --input FILE -o IMAGE"),
-	{.name = NULL},
+    OPT("--input", 0, CLI_STRING, F(input), "FILE", "a file name", NULL, 0, 0, NIR_ONLY,
+	"input tensors: a dataset samples x steps x inputs, or\n"
+	"NIR's NIRGraphData (TimeGriddedData or EventData)"),
+    OPT("--dataset", 0, CLI_STRING, F(dataset), "NAME", "a dataset name", NULL, 0, 0, NIR_ONLY,
+	"the dataset of FILE to read (default: its only one)"),
+    OPT("--output", 'o', CLI_SEE, F(output), "FILE", NULL, NULL, 0, 0, 0,
+	"outputs of every sample in NIR's NIRGraphData layout\n"
+	"(default: MODEL's name with _out.h5, here)"),
+    OPT("--record-state", 0, CLI_FLAG, F(record_state), NULL, NULL, NULL, 0, 0, NIR_ONLY,
+	"also record v (and i) of the layers feeding Output nodes"),
+    OPT("--record", 0, CLI_LIST, F(record), "POP", "a population name", NULL, 0, 0, NIR_ONLY,
+	"also record the output and state of population POP"),
+    OPT("--loihi", 0, CLI_CHOICE, F(loihi), "TARGET", "loihi1-class or loihi2-class",
+	"loihi1-class|loihi2-class", 0, 0, NIR_ONLY,
+	"convert the graph to loihi_lif (loihi1-class or\n"
+	"loihi2-class; doc/loihi.md) and run that network: -o\n"
+	"then writes SONATA spikes of every population, input\n"
+	"ports included, which 'snnemu IMAGE --input' reads\n"
+	"(default: MODEL's name with _loihi.h5, here); the\n"
+	"image of the same network: snncc MODEL.nir --target\n"
+	"TARGET --input FILE -o IMAGE"),
+    {.name = NULL},
 };
 
 /* Spelled and checked by snn_nir_option_set; these rows give the help. */
 static const struct cli_option nir_conventions[] = {
-	OPT("--dt", 0, CLI_NIR, F(nir), "T", NULL, NULL, 0, 0, NIR_ONLY,
-	 "time step, seconds or with a unit (default 1e-4)"),
-	OPT("--reset", 0, CLI_NIR, F(nir), "value|subtract", NULL, NULL, 0, 0, NIR_ONLY,
-	 "after a spike (default value: v_reset)"),
-	OPT("--spikes-per-step", 0, CLI_NIR, F(nir), "single|multiple", NULL, NULL, 0, 0, NIR_ONLY,
-	 "(default single)"),
-	OPT("--integration", 0, CLI_NIR, F(nir), "euler|exact", NULL, NULL, 0, 0, NIR_ONLY,
-	 "decay of leaky states (default euler)"),
-	OPT("--input-gain", 0, CLI_NIR, F(nir), "euler|exact", NULL, NULL, 0, 0, NIR_ONLY,
-	 "gain of the input (default: as integration)"),
-	OPT("--integrator-gain", 0, CLI_NIR, F(nir), "step|dt", NULL, NULL, 0, 0, NIR_ONLY,
-	 "I and IF: v += r I per step, or dt r I"),
-	OPT("--recurrent-delay", 0, CLI_NIR, F(nir), "N", NULL, NULL, 0, 0, NIR_ONLY,
-	 "steps on edges that close a cycle (default 1)"),
-	OPT("--edge-delay", 0, CLI_NIR, F(nir), "N", NULL, NULL, 0, 0, NIR_ONLY,
-	 "steps on every path into a neuron layer (default 0)"),
-	{.name = NULL},
+    OPT("--dt", 0, CLI_NIR, F(nir), "T", NULL, NULL, 0, 0, NIR_ONLY,
+	"time step, seconds or with a unit (default 1e-4)"),
+    OPT("--reset", 0, CLI_NIR, F(nir), "value|subtract", NULL, NULL, 0, 0, NIR_ONLY,
+	"after a spike (default value: v_reset)"),
+    OPT("--spikes-per-step", 0, CLI_NIR, F(nir), "single|multiple", NULL, NULL, 0, 0, NIR_ONLY,
+	"(default single)"),
+    OPT("--integration", 0, CLI_NIR, F(nir), "euler|exact", NULL, NULL, 0, 0, NIR_ONLY,
+	"decay of leaky states (default euler)"),
+    OPT("--input-gain", 0, CLI_NIR, F(nir), "euler|exact", NULL, NULL, 0, 0, NIR_ONLY,
+	"gain of the input (default: as integration)"),
+    OPT("--integrator-gain", 0, CLI_NIR, F(nir), "step|dt", NULL, NULL, 0, 0, NIR_ONLY,
+	"I and IF: v += r I per step, or dt r I"),
+    OPT("--recurrent-delay", 0, CLI_NIR, F(nir), "N", NULL, NULL, 0, 0, NIR_ONLY,
+	"steps on edges that close a cycle (default 1)"),
+    OPT("--edge-delay", 0, CLI_NIR, F(nir), "N", NULL, NULL, 0, 0, NIR_ONLY,
+	"steps on every path into a neuron layer (default 0)"),
+    {.name = NULL},
 };
 
 static const struct cli_option check_options[] = {
-	OPT("--scale", 0, CLI_POSITIVE, F(scale), "F", "a positive number", NULL, 0, 1e6, 0, ""),
-	{.name = NULL},
+    OPT("--scale", 0, CLI_POSITIVE, F(scale), "F", "a positive number", NULL, 0, 1e6, 0, ""),
+    {.name = NULL},
 };
 
 #undef OPT_TAIL
 #undef OPT
 #undef F
 
-static const struct cli_option *const run_tables[] = {run_options, nir_run_options,
-						      nir_conventions, NULL};
+static const struct cli_option *const run_tables[] = {run_options, nir_run_options, nir_conventions,
+						      NULL};
 static const struct cli_option *const inspect_tables[] = {nir_conventions, NULL};
 static const struct cli_option *const check_tables[] = {check_options, NULL};
 
 static const struct cli_command run_cmd = {
-	.prog = "snnsim", .tables = run_tables, .max_positional = 1, .too_many = "config file"};
+    .prog = "snnsim", .tables = run_tables, .max_positional = 1, .too_many = "config file"};
 static const struct cli_command inspect_cmd = {
-	.prog = "snnsim", .tables = inspect_tables, .max_positional = 1, .too_many = "graph"};
-static const struct cli_command check_cmd = {
-	.prog = "snnsim", .tables = check_tables, .max_positional = 1,
-	.usage_error = "snnsim check CONFIG [--scale F]"};
+    .prog = "snnsim", .tables = inspect_tables, .max_positional = 1, .too_many = "graph"};
+static const struct cli_command check_cmd = {.prog = "snnsim",
+					     .tables = check_tables,
+					     .max_positional = 1,
+					     .usage_error = "snnsim check CONFIG [--scale F]"};
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"Usage: snnsim run CONFIG [options]   simulate the network of a config file\n"
-		"       snnsim check CONFIG [--scale F]\n"
-		"                                     validate a config; print the network, its\n"
-		"                                     expected size and a memory estimate\n"
-		"       snnsim run MODEL.nir --input FILE [options]\n"
-		"                                     run a NIR graph on input tensors\n"
-		"       snnsim inspect MODEL.nir [NIR options]\n"
-		"                                     print a NIR graph: nodes, shapes, parameters,\n"
-		"                                     populations, synapses, what was assumed\n"
-		"       snnsim run MODEL.net [options]\n"
-		"                                     run a lava-dl netx network for the duration\n"
-		"                                     its file gives: every population's spikes to\n"
-		"                                     -o FILE (default: MODEL's name with\n"
-		"                                     _spikes.h5, here)\n"
-		"       snnsim check|inspect MODEL.net\n"
-		"                                     print a netx network's populations, size and\n"
-		"                                     memory estimate\n"
-		"       snnsim --help | --version\n"
-		"The kind of model is found by the file's content, not its name.\n"
-		"\n"
-		"Options of run:\n");
+	fprintf(
+	    out,
+	    "Usage: snnsim run CONFIG [options]   simulate the network of a config file\n"
+	    "       snnsim check CONFIG [--scale F]\n"
+	    "                                     validate a config; print the network, its\n"
+	    "                                     expected size and a memory estimate\n"
+	    "       snnsim run MODEL.nir --input FILE [options]\n"
+	    "                                     run a NIR graph on input tensors\n"
+	    "       snnsim inspect MODEL.nir [NIR options]\n"
+	    "                                     print a NIR graph: nodes, shapes, parameters,\n"
+	    "                                     populations, synapses, what was assumed\n"
+	    "       snnsim run MODEL.net [options]\n"
+	    "                                     run a lava-dl netx network for the duration\n"
+	    "                                     its file gives: every population's spikes to\n"
+	    "                                     -o FILE (default: MODEL's name with\n"
+	    "                                     _spikes.h5, here)\n"
+	    "       snnsim check|inspect MODEL.net\n"
+	    "                                     print a netx network's populations, size and\n"
+	    "                                     memory estimate\n"
+	    "       snnsim --help | --version\n"
+	    "The kind of model is found by the file's content, not its name.\n"
+	    "\n"
+	    "Options of run:\n");
 	cli_usage(out, run_options);
 	fprintf(out, "\nOptions of run for NIR graphs (HDF5 files written by nir.write):\n");
 	cli_usage(out, nir_run_options);
@@ -223,9 +228,9 @@ static int run_nir_loihi(const struct run_args *ra, const snn_net *nir, const sn
 		return snn_exit_status(rc);
 	}
 	char defout[1024];
-	const char *output = ra->output ? ra->output
-					: cli_default_output(ra->config, "_loihi.h5", defout,
-							     sizeof(defout));
+	const char *output =
+	    ra->output ? ra->output
+		       : cli_default_output(ra->config, "_loihi.h5", defout, sizeof(defout));
 	snn_sim_options opt = {.threads = ra->threads,
 			       .spike_path = output,
 			       .format = SNN_SPIKES_HDF5,
@@ -248,13 +253,16 @@ static int nir_refuses(const struct run_args *ra)
 		why = "--seed, --duration and --format do not apply to NIR graphs (the input sets "
 		      "the duration; outputs are HDF5)";
 	} else if (ra->ov.backend && strcmp(ra->ov.backend, "cpu") != 0) {
-		fprintf(stderr, "snnsim: error: --backend %s: NIR graphs run on the cpu backend only "
-				"(the cuda backend has no graded spikes or NIR neuron models)\n",
+		fprintf(stderr,
+			"snnsim: error: --backend %s: NIR graphs run on the cpu backend only "
+			"(the cuda backend has no graded spikes or NIR neuron models)\n",
 			ra->ov.backend);
 		return SNN_EXIT_BAD_INPUT;
 	} else if (ra->ov.engine && strcmp(ra->ov.engine, "grid") != 0) {
-		fprintf(stderr, "snnsim: error: --engine %s does not apply to NIR graphs: they run "
-				"on the time grid of their dt\n", ra->ov.engine);
+		fprintf(stderr,
+			"snnsim: error: --engine %s does not apply to NIR graphs: they run "
+			"on the time grid of their dt\n",
+			ra->ov.engine);
 		return SNN_EXIT_BAD_INPUT;
 	} else if (ra->loihi && (ra->stream || ra->view || ra->record_state || ra->record.n)) {
 		why = "--loihi writes the spikes of every population; --stream, --view, --record "
@@ -296,13 +304,15 @@ static int cmd_run_nir(const struct run_args *ra, snn_diag *d)
 		       ra->nir.dt_s);
 		size_t na = snn_nir_assumption_count(net);
 		if (na) {
-			printf("the loader assumed %zu thing%s about the file (snnsim inspect lists "
-			       "them)\n", na, na == 1 ? "" : "s");
+			printf(
+			    "the loader assumed %zu thing%s about the file (snnsim inspect lists "
+			    "them)\n",
+			    na, na == 1 ? "" : "s");
 		}
 		fflush(stdout);
 	}
-	snn_nir_run_options ro = {ra->threads, ra->record_state, ra->record.v, ra->record.n,
-				  NULL, NULL, NULL, NULL};
+	snn_nir_run_options ro = {
+	    ra->threads, ra->record_state, ra->record.v, ra->record.n, NULL, NULL, NULL, NULL};
 	/* the samples follow one another on the stream */
 	double total_ms = (double)samples * steps * snn_net_dt_ms(net);
 	if (ra->stream || ra->view) {
@@ -315,11 +325,11 @@ static int cmd_run_nir(const struct run_args *ra, snn_diag *d)
 		ro.spikes_ctx = lv.w;
 	}
 	char defout[1024];
-	const char *output = ra->output ? ra->output
-					: cli_default_output(ra->config, "_out.h5", defout,
-							     sizeof(defout));
-	ex = cli_nir_run("snnsim", net, in, &ro, ra->quiet, output, ra->summary_json, &lv,
-			 total_ms, d);
+	const char *output =
+	    ra->output ? ra->output
+		       : cli_default_output(ra->config, "_out.h5", defout, sizeof(defout));
+	ex = cli_nir_run("snnsim", net, in, &ro, ra->quiet, output, ra->summary_json, &lv, total_ms,
+			 d);
 out:
 	cli_live_close("snnsim", &lv, false, 0.0, true);
 	snn_nir_data_free(in);
@@ -344,8 +354,8 @@ static int cmd_run_net(const struct run_args *ra, bool netx, snn_diag *d)
 		output = cli_default_output(ra->config, "_spikes.h5", defout, sizeof(defout));
 	}
 	/* without --format, an output named *.csv is written as CSV */
-	bool csv = ra->format ? strcmp(ra->format, "csv") == 0
-			      : output && cli_ends_with(output, ".csv");
+	bool csv =
+	    ra->format ? strcmp(ra->format, "csv") == 0 : output && cli_ends_with(output, ".csv");
 	/* -o records every population unless the config chose what to record,
 	 * in which case it only names the file */
 	snn_sim_options opt = {.threads = ra->threads,
@@ -363,8 +373,8 @@ static int cmd_run_net(const struct run_args *ra, bool netx, snn_diag *d)
 	}
 	if (!ra->quiet) {
 		printf("%s: %llu neurons, about %.0f synapses, %g ms\n", ra->config,
-		       (unsigned long long)snn_net_neuron_count(net), snn_net_expected_synapses(net),
-		       snn_net_duration_ms(net));
+		       (unsigned long long)snn_net_neuron_count(net),
+		       snn_net_expected_synapses(net), snn_net_duration_ms(net));
 		fflush(stdout);
 	}
 	ex = cli_sim_run("snnsim", net, &opt, ra->quiet, NULL, ra->summary_json, &lv, d);
@@ -422,8 +432,8 @@ static int cmd_run(int argc, char **argv)
 		ex = SNN_EXIT_RUN_FAILED;
 		goto out;
 	}
-	ex = fmt == SNN_MODEL_NIR ? cmd_run_nir(&ra, d)
-				  : cmd_run_net(&ra, fmt == SNN_MODEL_NETX, d);
+	ex =
+	    fmt == SNN_MODEL_NIR ? cmd_run_nir(&ra, d) : cmd_run_net(&ra, fmt == SNN_MODEL_NETX, d);
 out:
 	snn_diag_free(d);
 	cli_list_free(&ra.record);
@@ -505,7 +515,9 @@ int main(int argc, char **argv)
 		return cmd_describe(&inspect_cmd, "snnsim inspect MODEL.nir [NIR options]", argc,
 				    argv);
 	}
-	fprintf(stderr, "snnsim: error: unknown command '%s' (expected run, check or inspect; see "
-			"snnsim --help)\n", argv[1]);
+	fprintf(stderr,
+		"snnsim: error: unknown command '%s' (expected run, check or inspect; see "
+		"snnsim --help)\n",
+		argv[1]);
 	return SNN_EXIT_BAD_INPUT;
 }

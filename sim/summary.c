@@ -26,7 +26,8 @@ void snn_stats_print(const snn_stats *st, FILE *out)
 {
 	double rtf = st->bio_ms > 0 ? st->sim_s / (st->bio_ms * 1e-3) : 0.0;
 	fprintf(out, "neurons          %llu\n", (unsigned long long)st->neurons);
-	fprintf(out, "synapses         %llu (%.2f bytes each%s)\n", (unsigned long long)st->synapses,
+	fprintf(out, "synapses         %llu (%.2f bytes each%s)\n",
+		(unsigned long long)st->synapses,
 		st->synapses ? st->synapse_bytes / (double)st->synapses : 0.0,
 		st->device ? " on the device" : "");
 	fprintf(out, "engine           %s, %d thread%s\n", st->engine ? st->engine : "?",

@@ -26,7 +26,7 @@
 struct shared {
 	struct conn *conns;
 	uint32_t n_conns;
-	uint32_t **by_post;      /* per population: target-driven projections onto it */
+	uint32_t **by_post; /* per population: target-driven projections onto it */
 	uint32_t *n_by_post;
 	uint32_t *src_driven;
 	uint32_t n_src_driven;
@@ -61,7 +61,8 @@ int synapses_shared_new(struct grid_sim *s, void **out, snn_diag *d)
 			continue;
 		}
 		uint32_t t = pr->post.pop;
-		uint32_t *v = mem_resize(sh->by_post[t], (size_t)sh->n_by_post[t] + 1, sizeof(uint32_t));
+		uint32_t *v =
+		    mem_resize(sh->by_post[t], (size_t)sh->n_by_post[t] + 1, sizeof(uint32_t));
 		if (!v) {
 			return mem_nomem(d);
 		}
@@ -103,8 +104,8 @@ void synapses_free_block(struct syn_block *b)
 /* Where one block's second pass writes. */
 struct fill {
 	struct syn_block *b;
-	uint64_t *cursor;  /* next free slot of each source row; NULL in the counting pass */
-	uint16_t *key;     /* (delay << 1) | channel of each synapse */
+	uint64_t *cursor; /* next free slot of each source row; NULL in the counting pass */
+	uint16_t *key;	  /* (delay << 1) | channel of each synapse */
 	uint32_t max_delay;
 };
 
@@ -135,17 +136,19 @@ static int put(struct thread_rt *t, struct fill *f, const struct conn *c,
 		d = sc->dl[k];
 	} else if (conn_weight(c, a, k, &w) != 0) {
 		char m[200];
-		snprintf(m, sizeof(m), "no weight inside the bounds after 1000 draws: the bounds "
-				       "leave almost no probability");
+		snprintf(m, sizeof(m),
+			 "no weight inside the bounds after 1000 draws: the bounds "
+			 "leave almost no probability");
 		fail(t, SNN_EINVAL, &c->pr->where, m);
 		return -1;
 	}
 	int rc = c->pr->kind != PROJ_RULE ? 0 : conn_delay(c, a, k, &d);
 	if (rc != 0) {
 		char m[200];
-		snprintf(m, sizeof(m), rc == -1 ? "no delay inside the bounds after 1000 draws"
-						: "a drawn delay rounds to less than one step or more "
-						  "than %u steps: bound the delay distribution",
+		snprintf(m, sizeof(m),
+			 rc == -1 ? "no delay inside the bounds after 1000 draws"
+				  : "a drawn delay rounds to less than one step or more "
+				    "than %u steps: bound the delay distribution",
 			 NET_MAX_DELAY_STEPS);
 		fail(t, SNN_EINVAL, &c->pr->where, m);
 		return -1;
@@ -209,7 +212,8 @@ static int pass(struct grid_sim *s, struct thread_rt *t, struct shared *sh, stru
 			uint32_t src = c->pre_first + target_set_at(&pr->pre, i);
 			for (uint64_t k = 0; k < n; k++) {
 				uint32_t tgt = c->post_first + target_set_at(&pr->post, sc->idx[k]);
-				if (tgt >= b->lo && tgt < b->hi && put(t, f, c, sc, i, k, src, tgt) != 0) {
+				if (tgt >= b->lo && tgt < b->hi &&
+				    put(t, f, c, sc, i, k, src, tgt) != 0) {
 					return -1;
 				}
 			}
@@ -219,8 +223,8 @@ static int pass(struct grid_sim *s, struct thread_rt *t, struct shared *sh, stru
 }
 
 /* Stable sort of one row [a, b) by key: two counting passes over the bytes. */
-static void sort_row(struct syn_block *blk, uint16_t *key, uint64_t a, uint64_t b,
-		     uint16_t *tk, uint16_t *tt, float *tw)
+static void sort_row(struct syn_block *blk, uint16_t *key, uint64_t a, uint64_t b, uint16_t *tk,
+		     uint16_t *tt, float *tw)
 {
 	uint64_t n = b - a;
 	bool sorted = true;
@@ -430,7 +434,8 @@ void synapses_bound_thread(struct grid_sim *s, struct thread_rt *t, double *popm
 			for (uint32_t r = b->row_run[src]; r < b->row_run[src + 1]; r++) {
 				const struct syn_run *run = &b->runs[r];
 				for (uint32_t j = 0; j < run->len; j++, k++) {
-					acc[(size_t)(off + b->tgt[k]) * nch + run->ch] += fabs(b->wf[k]);
+					acc[(size_t)(off + b->tgt[k]) * nch + run->ch] +=
+					    fabs(b->wf[k]);
 				}
 			}
 		}
@@ -477,20 +482,21 @@ int synapses_choose_shifts(struct grid_sim *s, const double *popmax, snn_diag *d
 			}
 			if (sh < -60) {
 				const struct origin *o = &p->ir->where;
-				return snn_diag_error(d, SNN_ERANGE, o->file, o->line, o->col,
-						      "population '%s' can receive %g (weight units) in one "
-						      "step: too much for the engine's input buffers",
-						      p->ir->name, bound);
+				return snn_diag_error(
+				    d, SNN_ERANGE, o->file, o->line, o->col,
+				    "population '%s' can receive %g (weight units) in one "
+				    "step: too much for the engine's input buffers",
+				    p->ir->name, bound);
 			}
 			if (p->model == MODEL_LOIHI_LIF) {
 				/* the chip's integer weights, summed exactly */
 				if (bound > 2147483647.0) {
 					const struct origin *o = &p->ir->where;
 					return snn_diag_error(
-						d, SNN_ERANGE, o->file, o->line, o->col,
-						"population '%s' (loihi_lif) can receive %g in one "
-						"step: more than 32 bits",
-						p->ir->name, bound);
+					    d, SNN_ERANGE, o->file, o->line, o->col,
+					    "population '%s' (loihi_lif) can receive %g in one "
+					    "step: more than 32 bits",
+					    p->ir->name, bound);
 				}
 				sh = 0;
 			}

@@ -24,9 +24,8 @@ struct unit_base {
  * of their dimension (ms, mV, pA, pF, nS, Hz). Powers of ten are kept as
  * integers so that "0.1 ms" or "20 kHz" convert without a second rounding. */
 static const struct unit_base bases[] = {
-	{"s", SNN_DIM_TIME, 3},        {"V", SNN_DIM_VOLTAGE, 3},
-	{"A", SNN_DIM_CURRENT, 12},    {"F", SNN_DIM_CAPACITANCE, 12},
-	{"S", SNN_DIM_CONDUCTANCE, 9}, {"Hz", SNN_DIM_RATE, 0},
+    {"s", SNN_DIM_TIME, 3},	    {"V", SNN_DIM_VOLTAGE, 3},	   {"A", SNN_DIM_CURRENT, 12},
+    {"F", SNN_DIM_CAPACITANCE, 12}, {"S", SNN_DIM_CONDUCTANCE, 9}, {"Hz", SNN_DIM_RATE, 0},
 };
 
 struct prefix {
@@ -35,10 +34,10 @@ struct prefix {
 };
 
 static const struct prefix prefixes[] = {
-	{"", 0},  {"k", 3},  {"M", 6},  {"m", -3},
-	{"u", -6}, {"\xc2\xb5", -6}, /* U+00B5 micro sign */
-	{"\xce\xbc", -6},             /* U+03BC greek mu */
-	{"n", -9}, {"p", -12}, {"f", -15},
+    {"", 0},	      {"k", 3},	  {"M", 6},
+    {"m", -3},	      {"u", -6},  {"\xc2\xb5", -6}, /* U+00B5 micro sign */
+    {"\xce\xbc", -6},				    /* U+03BC greek mu */
+    {"n", -9},	      {"p", -12}, {"f", -15},
 };
 
 /* 10^e as a double, exact for the |e| <= 22 used here. */
@@ -92,14 +91,14 @@ static double scale_decimal(const char *num, size_t len, double v, int e)
 }
 
 static const char *const dim_names[SNN_DIM_COUNT_] = {
-	"a plain number", "a time", "a voltage", "a current", "a capacitance", "a conductance",
-	"a rate",
+    "a plain number", "a time",	       "a voltage", "a current",
+    "a capacitance",  "a conductance", "a rate",
 };
 static const char *const dim_examples[SNN_DIM_COUNT_] = {
-	"2.5", "1.5 ms", "-65 mV", "100 pA", "250 pF", "1 nS", "8 Hz",
+    "2.5", "1.5 ms", "-65 mV", "100 pA", "250 pF", "1 nS", "8 Hz",
 };
 static const char *const dim_units[SNN_DIM_COUNT_] = {
-	"", "ms", "mV", "pA", "pF", "nS", "Hz",
+    "", "ms", "mV", "pA", "pF", "nS", "Hz",
 };
 
 const char *snn_dim_name(enum snn_dim dim)
@@ -147,11 +146,11 @@ int snn_units_lookup(const char *symbol, enum snn_dim *dim, double *factor)
 }
 
 /* Writes the reason of a failure into the caller's buffer, if any. */
-#define SAY(...)                                          \
-	do {                                              \
-		if (why && whylen) {                      \
+#define SAY(...)                                            \
+	do {                                                \
+		if (why && whylen) {                        \
 			snprintf(why, whylen, __VA_ARGS__); \
-		}                                         \
+		}                                           \
 	} while (0)
 
 int snn_units_parse(const char *text, enum snn_dim dim, double *value, char *why, size_t whylen)
@@ -169,8 +168,8 @@ int snn_units_parse(const char *text, enum snn_dim dim, double *value, char *why
 	char *end = NULL;
 	double v = strtod(p, &end);
 	if (end == p || errno == ERANGE || !isfinite(v)) {
-		SAY("expected %s such as '%s', found '%s'", snn_dim_name(dim),
-		    snn_dim_example(dim), text);
+		SAY("expected %s such as '%s', found '%s'", snn_dim_name(dim), snn_dim_example(dim),
+		    text);
 		return -1;
 	}
 	/* strtod accepts hex floats, "inf" and "nan": only decimal numbers are values here. */

@@ -31,7 +31,7 @@ static long rounds(int nthreads, uint32_t spin_ns, int n_rounds)
 	int started = 0;
 #ifdef _OPENMP
 #pragma omp parallel num_threads(nthreads) default(none) \
-	shared(b, slot, wrong, started, n_rounds, nthreads)
+    shared(b, slot, wrong, started, n_rounds, nthreads)
 #endif
 	{
 #ifdef _OPENMP

@@ -20,15 +20,14 @@
 
 /* 4 + 3 lif neurons: a one_to_one projection with a known weight and delay,
  * and a random one with drawn weights and delays. */
-static const char *small =
-    "simulation: {dt: 0.1 ms, duration: 10 ms, seed: 11}\n"
-    "populations:\n"
-    "  a: {model: lif, synapse: delta, size: 4,\n"
-    "      params: {V_th: 20 mV, V_reset: 10 mV, E_L: 0 mV, t_ref: 2 ms}}\n"
-    "  b: {model: lif, synapse: delta, size: 4,\n"
-    "      params: {V_th: 20 mV, V_reset: 10 mV, E_L: 0 mV, t_ref: 2 ms}}\n"
-    "projections:\n"
-    "  - {from: a, to: b, rule: one_to_one, weight: 0.5 mV, delay: 1 ms}\n";
+static const char *small = "simulation: {dt: 0.1 ms, duration: 10 ms, seed: 11}\n"
+			   "populations:\n"
+			   "  a: {model: lif, synapse: delta, size: 4,\n"
+			   "      params: {V_th: 20 mV, V_reset: 10 mV, E_L: 0 mV, t_ref: 2 ms}}\n"
+			   "  b: {model: lif, synapse: delta, size: 4,\n"
+			   "      params: {V_th: 20 mV, V_reset: 10 mV, E_L: 0 mV, t_ref: 2 ms}}\n"
+			   "projections:\n"
+			   "  - {from: a, to: b, rule: one_to_one, weight: 0.5 mV, delay: 1 ms}\n";
 
 static const char *random_net =
     "simulation: {dt: 0.1 ms, duration: 10 ms, seed: 5}\n"
@@ -128,12 +127,14 @@ START_TEST(test_expansion_equals_engine)
 			ck_assert_uint_eq(e->tgt, g);
 			if (k > x->in_off[g]) {
 				const struct expanded_syn *p = e - 1;
-				ck_assert(p->src < e->src || (p->src == e->src && p->delay <= e->delay));
+				ck_assert(p->src < e->src ||
+					  (p->src == e->src && p->delay <= e->delay));
 			}
 			xs += e->src;
 			xd += e->delay;
 			xw += e->wq;
-			ck_assert(e->w == (double)e->wq * x->pops[expanded_pop_of(x, g)].in_scale[e->ch]);
+			ck_assert(e->w ==
+				  (double)e->wq * x->pops[expanded_pop_of(x, g)].in_scale[e->ch]);
 		}
 	}
 	ck_assert_uint_eq(xs, src_sum);
@@ -235,11 +236,12 @@ START_TEST(test_quantize_refusals)
 		SNN_EUNSUP,
 		"population 'a': exponential synapses with tau_syn_ex != tau_syn_in need two "
 		"currents; the runtime has one");
-	refused("simulation: {dt: 0.1 ms, duration: 1 ms}\n"
-		"populations:\n  a: {model: lif, size: 2}\n"
-		"projections:\n  - {from: a, to: a, rule: all_to_all, weight: 1 mV, delay: 30 ms}\n",
-		SNN_EUNSUP,
-		"synapses onto 'a' with a delay of 300 steps: the runtime takes at most 254");
+	refused(
+	    "simulation: {dt: 0.1 ms, duration: 1 ms}\n"
+	    "populations:\n  a: {model: lif, size: 2}\n"
+	    "projections:\n  - {from: a, to: a, rule: all_to_all, weight: 1 mV, delay: 30 ms}\n",
+	    SNN_EUNSUP,
+	    "synapses onto 'a' with a delay of 300 steps: the runtime takes at most 254");
 }
 END_TEST
 

@@ -113,14 +113,15 @@ START_TEST(valid_scale)
 {
 	/* scale multiplies population sizes and keeps mean in-degrees: total
 	 * numbers scale with the sizes, probabilities become p / scale */
-	const char *y = "simulation: {scale: 0.5}\n"
-			"populations:\n"
-			"  a: {model: lif, size: 1000}\n"
-			"  b: {model: lif, size: 3}\n"
-			"projections:\n"
-			"  - {from: a, to: a, rule: {fixed_total_number: 1001}, weight: 1 mV, delay: 1 ms}\n"
-			"  - {from: a, to: a, rule: {fixed_probability: 0.1}, weight: 1 mV, delay: 1 ms}\n"
-			"  - {from: a, to: a, rule: {fixed_indegree: 7}, weight: 1 mV, delay: 1 ms}\n";
+	const char *y =
+	    "simulation: {scale: 0.5}\n"
+	    "populations:\n"
+	    "  a: {model: lif, size: 1000}\n"
+	    "  b: {model: lif, size: 3}\n"
+	    "projections:\n"
+	    "  - {from: a, to: a, rule: {fixed_total_number: 1001}, weight: 1 mV, delay: 1 ms}\n"
+	    "  - {from: a, to: a, rule: {fixed_probability: 0.1}, weight: 1 mV, delay: 1 ms}\n"
+	    "  - {from: a, to: a, rule: {fixed_indegree: 7}, weight: 1 mV, delay: 1 ms}\n";
 	snn_net *net = tu_load(y);
 	ck_assert_uint_eq(net->pops[0].size, 500);
 	ck_assert_uint_eq(net->pops[1].size, 2);
@@ -378,20 +379,20 @@ END_TEST
 
 START_TEST(valid_distributions)
 {
-	snn_net *net = tu_load(
-		"populations:\n"
-		"  a:\n"
-		"    model: lif\n"
-		"    size: 10\n"
-		"    params:\n"
-		"      tau_m: {normal: {mean: 20 ms, std: 2 ms}, min: 5 ms, max: 40 ms, "
-		"bound: clip}\n"
-		"      C_m: {lognormal: {mean: 250 pF, std: 25 pF}}\n"
-		"      I_e: {lognormal: {mean: -100 pA, std: 10 pA}, bound: redraw}\n"
-		"      E_L: {uniform: {low: -75 mV, high: -0.065 V}}\n"
-		"      V_th: {normal: {mean: -50 mV, std: 0 mV}, max: -45 mV}\n"
-		"    init:\n"
-		"      V_m: {uniform: {low: -70 mV, high: -55 mV}}\n");
+	snn_net *net =
+	    tu_load("populations:\n"
+		    "  a:\n"
+		    "    model: lif\n"
+		    "    size: 10\n"
+		    "    params:\n"
+		    "      tau_m: {normal: {mean: 20 ms, std: 2 ms}, min: 5 ms, max: 40 ms, "
+		    "bound: clip}\n"
+		    "      C_m: {lognormal: {mean: 250 pF, std: 25 pF}}\n"
+		    "      I_e: {lognormal: {mean: -100 pA, std: 10 pA}, bound: redraw}\n"
+		    "      E_L: {uniform: {low: -75 mV, high: -0.065 V}}\n"
+		    "      V_th: {normal: {mean: -50 mV, std: 0 mV}, max: -45 mV}\n"
+		    "    init:\n"
+		    "      V_m: {uniform: {low: -70 mV, high: -55 mV}}\n");
 	const struct population *a = pop(net, "a");
 	const struct value *tau = &a->params[LIF_TAU_M];
 	ck_assert_int_eq(tau->kind, VALUE_NORMAL);
@@ -436,18 +437,18 @@ END_TEST
 
 START_TEST(valid_anchors)
 {
-	snn_net *net = tu_load(
-		"simulation: {dt: &step 0.1 ms}\n"
-		"populations:\n"
-		"  exc: &neuron\n"
-		"    model: lif\n"
-		"    size: 8\n"
-		"    params: &p {tau_m: 20 ms, E_L: 0 mV, V_th: 20 mV, V_reset: 10 mV}\n"
-		"  inh: *neuron\n"
-		"  other: {model: lif, synapse: exp, size: 2, params: *p}\n"
-		"projections:\n"
-		"  - {from: exc, to: inh, rule: all_to_all, weight: &w 0.1 mV, delay: *step}\n"
-		"  - {from: inh, to: exc, rule: all_to_all, weight: *w, delay: 1.5 ms}\n");
+	snn_net *net =
+	    tu_load("simulation: {dt: &step 0.1 ms}\n"
+		    "populations:\n"
+		    "  exc: &neuron\n"
+		    "    model: lif\n"
+		    "    size: 8\n"
+		    "    params: &p {tau_m: 20 ms, E_L: 0 mV, V_th: 20 mV, V_reset: 10 mV}\n"
+		    "  inh: *neuron\n"
+		    "  other: {model: lif, synapse: exp, size: 2, params: *p}\n"
+		    "projections:\n"
+		    "  - {from: exc, to: inh, rule: all_to_all, weight: &w 0.1 mV, delay: *step}\n"
+		    "  - {from: inh, to: exc, rule: all_to_all, weight: *w, delay: 1.5 ms}\n");
 	const struct population *exc = pop(net, "exc"), *inh = pop(net, "inh");
 	const struct population *other = pop(net, "other");
 	ck_assert_uint_eq(inh->size, 8);
@@ -503,25 +504,25 @@ END_TEST
 START_TEST(valid_rules)
 {
 	snn_net *net = tu_load(
-		"populations:\n"
-		"  a: {model: lif, size: 10}\n"
-		"  b: {model: lif, size: 10}\n"
-		"projections:\n"
-		"  - {from: a, to: b, rule: all_to_all, weight: 1 mV, delay: 1 ms}\n"
-		"  - {from: a, to: b, rule: one_to_one, weight: 1 mV, delay: 1 ms}\n"
-		"  - {from: a, to: a, rule: {fixed_probability: 0.1}, autapses: false, "
-		"weight: 1 mV, delay: 1 ms}\n"
-		"  - {from: a, to: a, rule: {fixed_indegree: 9}, autapses: false, "
-		"multapses: false, weight: 1 mV, delay: 1 ms}\n"
-		"  - {from: a, to: b, rule: {fixed_outdegree: 10}, multapses: no, weight: 1 mV, "
-		"delay: 1 ms}\n"
-		"  - {from: a, to: a, rule: {fixed_total_number: 90}, autapses: false, "
-		"multapses: false, weight: 1 mV, delay: 1 ms}\n"
-		"  - {from: a, to: b, rule: {fixed_total_number: 1000}, weight: 1 mV, "
-		"delay: 1 ms}\n"
-		"  - {from: a, to: b, rule: {fixed_probability: 1}, autapses: True, "
-		"multapses: yes, weight: 1 mV, delay: 1 ms}\n"
-		"  - {from: a, to: b, rule: {fixed_indegree: 0}, weight: 1 mV, delay: 1 ms}\n");
+	    "populations:\n"
+	    "  a: {model: lif, size: 10}\n"
+	    "  b: {model: lif, size: 10}\n"
+	    "projections:\n"
+	    "  - {from: a, to: b, rule: all_to_all, weight: 1 mV, delay: 1 ms}\n"
+	    "  - {from: a, to: b, rule: one_to_one, weight: 1 mV, delay: 1 ms}\n"
+	    "  - {from: a, to: a, rule: {fixed_probability: 0.1}, autapses: false, "
+	    "weight: 1 mV, delay: 1 ms}\n"
+	    "  - {from: a, to: a, rule: {fixed_indegree: 9}, autapses: false, "
+	    "multapses: false, weight: 1 mV, delay: 1 ms}\n"
+	    "  - {from: a, to: b, rule: {fixed_outdegree: 10}, multapses: no, weight: 1 mV, "
+	    "delay: 1 ms}\n"
+	    "  - {from: a, to: a, rule: {fixed_total_number: 90}, autapses: false, "
+	    "multapses: false, weight: 1 mV, delay: 1 ms}\n"
+	    "  - {from: a, to: b, rule: {fixed_total_number: 1000}, weight: 1 mV, "
+	    "delay: 1 ms}\n"
+	    "  - {from: a, to: b, rule: {fixed_probability: 1}, autapses: True, "
+	    "multapses: yes, weight: 1 mV, delay: 1 ms}\n"
+	    "  - {from: a, to: b, rule: {fixed_indegree: 0}, weight: 1 mV, delay: 1 ms}\n");
 	const struct {
 		enum conn_rule rule;
 		double p;
@@ -529,15 +530,15 @@ START_TEST(valid_rules)
 		bool autapses, multapses;
 		uint32_t pre, post;
 	} want[] = {
-		{RULE_ALL_TO_ALL, 0, 0, true, true, 0, 1},
-		{RULE_ONE_TO_ONE, 0, 0, true, true, 0, 1},
-		{RULE_FIXED_PROBABILITY, 0.1, 0, false, true, 0, 0},
-		{RULE_FIXED_INDEGREE, 0, 9, false, false, 0, 0},
-		{RULE_FIXED_OUTDEGREE, 0, 10, true, false, 0, 1},
-		{RULE_FIXED_TOTAL_NUMBER, 0, 90, false, false, 0, 0},
-		{RULE_FIXED_TOTAL_NUMBER, 0, 1000, true, true, 0, 1},
-		{RULE_FIXED_PROBABILITY, 1, 0, true, true, 0, 1},
-		{RULE_FIXED_INDEGREE, 0, 0, true, true, 0, 1},
+	    {RULE_ALL_TO_ALL, 0, 0, true, true, 0, 1},
+	    {RULE_ONE_TO_ONE, 0, 0, true, true, 0, 1},
+	    {RULE_FIXED_PROBABILITY, 0.1, 0, false, true, 0, 0},
+	    {RULE_FIXED_INDEGREE, 0, 9, false, false, 0, 0},
+	    {RULE_FIXED_OUTDEGREE, 0, 10, true, false, 0, 1},
+	    {RULE_FIXED_TOTAL_NUMBER, 0, 90, false, false, 0, 0},
+	    {RULE_FIXED_TOTAL_NUMBER, 0, 1000, true, true, 0, 1},
+	    {RULE_FIXED_PROBABILITY, 1, 0, true, true, 0, 1},
+	    {RULE_FIXED_INDEGREE, 0, 0, true, true, 0, 1},
 	};
 	ck_assert_uint_eq(net->n_projs, N_OF(want));
 	for (int i = 0; i < N_OF(want); i++) {
@@ -562,21 +563,21 @@ END_TEST
 START_TEST(valid_rules_disjoint_sets)
 {
 	snn_net *net = tu_load(
-		"populations:\n"
-		"  a: {model: lif, size: 10}\n"
-		"projections:\n"
-		"  - {from: \"a[0:5]\", to: \"a[5:10]\", rule: {fixed_indegree: 5}, "
-		"autapses: false, multapses: false, weight: 1 mV, delay: 1 ms}\n"
-		"  - {from: \"a[0:5]\", to: \"a[5:10]\", rule: {fixed_outdegree: 5}, "
-		"autapses: false, multapses: false, weight: 1 mV, delay: 1 ms}\n"
-		"  - {from: \"a[0:5]\", to: a, rule: {fixed_total_number: 45}, autapses: false, "
-		"multapses: false, weight: 1 mV, delay: 1 ms}\n"
-		"  - {from: {population: a, ids: [0, 9]}, to: \"a[1:9]\", "
-		"rule: {fixed_total_number: 16}, autapses: false, multapses: false, weight: 1 mV, "
-		"delay: 1 ms}\n"
-		"  - {from: \"a[0:3]\", to: {population: a, ids: [1, 2]}, "
-		"rule: {fixed_total_number: 4}, autapses: false, multapses: false, weight: 1 mV, "
-		"delay: 1 ms}\n");
+	    "populations:\n"
+	    "  a: {model: lif, size: 10}\n"
+	    "projections:\n"
+	    "  - {from: \"a[0:5]\", to: \"a[5:10]\", rule: {fixed_indegree: 5}, "
+	    "autapses: false, multapses: false, weight: 1 mV, delay: 1 ms}\n"
+	    "  - {from: \"a[0:5]\", to: \"a[5:10]\", rule: {fixed_outdegree: 5}, "
+	    "autapses: false, multapses: false, weight: 1 mV, delay: 1 ms}\n"
+	    "  - {from: \"a[0:5]\", to: a, rule: {fixed_total_number: 45}, autapses: false, "
+	    "multapses: false, weight: 1 mV, delay: 1 ms}\n"
+	    "  - {from: {population: a, ids: [0, 9]}, to: \"a[1:9]\", "
+	    "rule: {fixed_total_number: 16}, autapses: false, multapses: false, weight: 1 mV, "
+	    "delay: 1 ms}\n"
+	    "  - {from: \"a[0:3]\", to: {population: a, ids: [1, 2]}, "
+	    "rule: {fixed_total_number: 4}, autapses: false, multapses: false, weight: 1 mV, "
+	    "delay: 1 ms}\n");
 	ck_assert_uint_eq(net->n_projs, 5);
 	ck_assert_uint_eq(net->projs[2].n, 45);
 	ck_assert_uint_eq(net->projs[3].n, 16);
@@ -615,14 +616,14 @@ END_TEST
 START_TEST(valid_neuron_sets)
 {
 	snn_net *net = tu_load(
-		"populations:\n"
-		"  exc: {model: lif, size: 100}\n"
-		"projections:\n"
-		"  - {from: \"exc[0:10]\", to: \"exc[90:]\", rule: all_to_all, weight: 1 mV, "
-		"delay: 1 ms}\n"
-		"  - {from: \"exc[:3]\", to: {population: exc, ids: [50, 7, 20]}, "
-		"rule: one_to_one, weight: 1 mV, delay: 1 ms}\n"
-		"  - {from: \"exc[:]\", to: [exc], rule: all_to_all, weight: 1 mV, delay: 1 ms}\n");
+	    "populations:\n"
+	    "  exc: {model: lif, size: 100}\n"
+	    "projections:\n"
+	    "  - {from: \"exc[0:10]\", to: \"exc[90:]\", rule: all_to_all, weight: 1 mV, "
+	    "delay: 1 ms}\n"
+	    "  - {from: \"exc[:3]\", to: {population: exc, ids: [50, 7, 20]}, "
+	    "rule: one_to_one, weight: 1 mV, delay: 1 ms}\n"
+	    "  - {from: \"exc[:]\", to: [exc], rule: all_to_all, weight: 1 mV, delay: 1 ms}\n");
 	ck_assert_uint_eq(net->n_projs, 3);
 	assert_range(&net->projs[0].pre, 0, 0, 10);
 	assert_range(&net->projs[0].post, 0, 90, 100);
@@ -644,18 +645,18 @@ END_TEST
 
 START_TEST(valid_weights_delays)
 {
-	snn_net *net = tu_load(
-		"populations:\n"
-		"  d: {model: lif, size: 10}\n"
-		"  e: {model: lif, synapse: exp, size: 10}\n"
-		"  c: {model: lif_cond, size: 10}\n"
-		"projections:\n"
-		"  - {from: d, to: d, rule: all_to_all, weight: {normal: {mean: 0.1 mV, "
-		"std: 0.01 mV}}, delay: {uniform: {low: 0.1 ms, high: 3 ms}}}\n"
-		"  - {from: d, to: e, rule: all_to_all, weight: 1 nA, delay: 0.06 ms}\n"
-		"  - {from: d, to: c, rule: all_to_all, weight: -2 nS, delay: 3276.7 ms}\n"
-		"  - {from: d, to: d, rule: all_to_all, weight: 0 mV, "
-		"delay: {normal: {mean: 1 ms, std: 0.5 ms}, min: 0.06 ms, max: 3276.7 ms}}\n");
+	snn_net *net =
+	    tu_load("populations:\n"
+		    "  d: {model: lif, size: 10}\n"
+		    "  e: {model: lif, synapse: exp, size: 10}\n"
+		    "  c: {model: lif_cond, size: 10}\n"
+		    "projections:\n"
+		    "  - {from: d, to: d, rule: all_to_all, weight: {normal: {mean: 0.1 mV, "
+		    "std: 0.01 mV}}, delay: {uniform: {low: 0.1 ms, high: 3 ms}}}\n"
+		    "  - {from: d, to: e, rule: all_to_all, weight: 1 nA, delay: 0.06 ms}\n"
+		    "  - {from: d, to: c, rule: all_to_all, weight: -2 nS, delay: 3276.7 ms}\n"
+		    "  - {from: d, to: d, rule: all_to_all, weight: 0 mV, "
+		    "delay: {normal: {mean: 1 ms, std: 0.5 ms}, min: 0.06 ms, max: 3276.7 ms}}\n");
 	ck_assert_uint_eq(net->n_projs, 4);
 	const struct projection *p = net->projs;
 	ck_assert_int_eq(p[0].weight.kind, VALUE_NORMAL);
@@ -681,17 +682,17 @@ END_TEST
 START_TEST(valid_stimuli)
 {
 	snn_net *net = tu_load(
-		"populations:\n"
-		"  exc: {model: lif, size: 10}\n"
-		"  inh: {model: lif_cond, size: 4}\n"
-		"stimuli:\n"
-		"  - {poisson: {rate: 20 kHz}, to: exc, weight: 0.1 mV, delay: 1.5 ms}\n"
-		"  - {poisson: {rate: 5 Hz, start: 100 ms, stop: 0.2 s}, to: inh, weight: 1 nS, "
-		"delay: 1 ms}\n"
-		"  - {dc: {amplitude: 1 nA, start: 10 ms, stop: 20 ms}, to: [\"exc[0:5]\", inh]}\n"
-		"  - {dc: {amplitude: -50 pA}, to: exc}\n"
-		"  - {step: {times: [0 ms, 5 ms, 10 ms], amplitudes: [100 pA, 0 pA, -1 nA]}, "
-		"to: \"exc[2:4]\"}\n");
+	    "populations:\n"
+	    "  exc: {model: lif, size: 10}\n"
+	    "  inh: {model: lif_cond, size: 4}\n"
+	    "stimuli:\n"
+	    "  - {poisson: {rate: 20 kHz}, to: exc, weight: 0.1 mV, delay: 1.5 ms}\n"
+	    "  - {poisson: {rate: 5 Hz, start: 100 ms, stop: 0.2 s}, to: inh, weight: 1 nS, "
+	    "delay: 1 ms}\n"
+	    "  - {dc: {amplitude: 1 nA, start: 10 ms, stop: 20 ms}, to: [\"exc[0:5]\", inh]}\n"
+	    "  - {dc: {amplitude: -50 pA}, to: exc}\n"
+	    "  - {step: {times: [0 ms, 5 ms, 10 ms], amplitudes: [100 pA, 0 pA, -1 nA]}, "
+	    "to: \"exc[2:4]\"}\n");
 	ck_assert_uint_eq(net->n_stims, 6);
 	const struct stimulus *s = net->stims;
 	ck_assert_int_eq(s[0].kind, STIM_POISSON);
@@ -783,17 +784,16 @@ END_TEST
 
 START_TEST(valid_record)
 {
-	snn_net *net = tu_load(
-		"simulation: {dt: 0.25 ms}\n"
-		"populations:\n"
-		"  exc: {model: lif, size: 10}\n"
-		"  inh: {model: lif_cond, size: 5}\n"
-		"record:\n"
-		"  spikes: {populations: [inh, \"exc[0:4]\"], file: out.h5}\n"
-		"  traces:\n"
-		"    - {population: exc, variable: V_m, file: v.h5}\n"
-		"    - {population: {population: inh, ids: [3, 1]}, variable: g_ex, "
-		"interval: 1 ms, file: g.h5}\n");
+	snn_net *net = tu_load("simulation: {dt: 0.25 ms}\n"
+			       "populations:\n"
+			       "  exc: {model: lif, size: 10}\n"
+			       "  inh: {model: lif_cond, size: 5}\n"
+			       "record:\n"
+			       "  spikes: {populations: [inh, \"exc[0:4]\"], file: out.h5}\n"
+			       "  traces:\n"
+			       "    - {population: exc, variable: V_m, file: v.h5}\n"
+			       "    - {population: {population: inh, ids: [3, 1]}, variable: g_ex, "
+			       "interval: 1 ms, file: g.h5}\n");
 	ck_assert(net->record_spikes);
 	ck_assert_uint_eq(net->spikes.n_sets, 2);
 	assert_range(&net->spikes.sets[0], 1, 0, 5);
@@ -822,16 +822,16 @@ END_TEST
 START_TEST(valid_record_all)
 {
 	static const char *const configs[] = {
-		"populations:\n"
-		"  exc: {model: lif, size: 10}\n"
-		"  src: {model: poisson_source, size: 3, params: {rate: 1 Hz}}\n"
-		"record:\n"
-		"  spikes: {populations: all}\n",
-		"populations:\n"
-		"  exc: {model: lif, size: 10}\n"
-		"  src: {model: poisson_source, size: 3, params: {rate: 1 Hz}}\n"
-		"record:\n"
-		"  spikes: {}\n",
+	    "populations:\n"
+	    "  exc: {model: lif, size: 10}\n"
+	    "  src: {model: poisson_source, size: 3, params: {rate: 1 Hz}}\n"
+	    "record:\n"
+	    "  spikes: {populations: all}\n",
+	    "populations:\n"
+	    "  exc: {model: lif, size: 10}\n"
+	    "  src: {model: poisson_source, size: 3, params: {rate: 1 Hz}}\n"
+	    "record:\n"
+	    "  spikes: {}\n",
 	};
 	for (int i = 0; i < N_OF(configs); i++) {
 		snn_net *net = tu_load(configs[i]);
@@ -920,46 +920,53 @@ START_TEST(bad_spike_files)
 	static const struct {
 		const char *what, *yaml, *want;
 	} cases[] = {
-		{"a file of two populations, none named",
-		 "populations:\n"
-		 "  s: {model: spike_source, size: 2, spikes: {file: two.csv}}\n",
-		 "test.yaml:2:45: error: spike file 'two.csv' holds 2 populations: name one with 'population'\n"},
-		{"a population the file does not have",
-		 "populations:\n"
-		 "  s: {model: spike_source, size: 2, spikes: {file: two.csv, population: r}}\n",
-		 "test.yaml:2:45: error: spike file 'two.csv' has no population 'r'\n"},
-		{"a node id beyond the population",
-		 "populations:\n"
-		 "  s: {model: spike_source, size: 2, spikes: {file: big.csv}}\n",
-		 "test.yaml:2:52: error: spike file 'big.csv' has node id 5, but population 's' has 2 neurons\n"},
-		{"a node id beyond the targets of a stimulus",
-		 "populations:\n"
-		 "  a: {model: lif, size: 2}\n"
-		 "stimuli:\n"
-		 "  - {spikes: {file: big.csv}, to: a, weight: 1 mV, delay: 1 ms}\n",
-		 "test.yaml:4:21: error: spike file 'big.csv' has node id 5, but stimulus 1 has 2 targets\n"},
-		{"a file that is not a spike file",
-		 "populations:\n"
-		 "  s: {model: spike_source, size: 2, spikes: {file: bad.csv}}\n",
-		 "test.yaml:2:52: error: spike file 'bad.csv': 'abc' is not a spike time in ms\n"},
-		{"a file that is missing",
-		 "populations:\n"
-		 "  s: {model: spike_source, size: 2, spikes: {file: nothere.csv}}\n",
-		 "test.yaml:2:52: error: spike file 'nothere.csv': cannot open: No such file or directory\n"},
-		{"an absolute path, not resolved against the folder",
-		 "populations:\n"
-		 "  s: {model: spike_source, size: 2, spikes: {file: /nonexistent/one.csv}}\n",
-		 "test.yaml:2:52: error: spike file '/nonexistent/one.csv': cannot open: No such file or directory\n"},
-		{"a spike off the time grid in a file",
-		 "populations:\n"
-		 "  s: {model: spike_source, size: 2, spikes: {file: grid.csv}}\n",
-		 "test.yaml:2:52: error: spike time 1.05 ms of neuron 1 of population 's' is not on the time grid (dt = 0.1 ms)\n"},
-		{"two spikes in one step in a stimulus file",
-		 "populations:\n"
-		 "  a: {model: lif, size: 3}\n"
-		 "stimuli:\n"
-		 "  - {spikes: {file: twice.csv}, to: a, weight: 1 mV, delay: 1 ms}\n",
-		 "test.yaml:4:21: error: train 2 of stimulus 1 has two spikes in the same time step (1 ms)\n"},
+	    {"a file of two populations, none named",
+	     "populations:\n"
+	     "  s: {model: spike_source, size: 2, spikes: {file: two.csv}}\n",
+	     "test.yaml:2:45: error: spike file 'two.csv' holds 2 populations: name one with "
+	     "'population'\n"},
+	    {"a population the file does not have",
+	     "populations:\n"
+	     "  s: {model: spike_source, size: 2, spikes: {file: two.csv, population: r}}\n",
+	     "test.yaml:2:45: error: spike file 'two.csv' has no population 'r'\n"},
+	    {"a node id beyond the population",
+	     "populations:\n"
+	     "  s: {model: spike_source, size: 2, spikes: {file: big.csv}}\n",
+	     "test.yaml:2:52: error: spike file 'big.csv' has node id 5, but population 's' has 2 "
+	     "neurons\n"},
+	    {"a node id beyond the targets of a stimulus",
+	     "populations:\n"
+	     "  a: {model: lif, size: 2}\n"
+	     "stimuli:\n"
+	     "  - {spikes: {file: big.csv}, to: a, weight: 1 mV, delay: 1 ms}\n",
+	     "test.yaml:4:21: error: spike file 'big.csv' has node id 5, but stimulus 1 has 2 "
+	     "targets\n"},
+	    {"a file that is not a spike file",
+	     "populations:\n"
+	     "  s: {model: spike_source, size: 2, spikes: {file: bad.csv}}\n",
+	     "test.yaml:2:52: error: spike file 'bad.csv': 'abc' is not a spike time in ms\n"},
+	    {"a file that is missing",
+	     "populations:\n"
+	     "  s: {model: spike_source, size: 2, spikes: {file: nothere.csv}}\n",
+	     "test.yaml:2:52: error: spike file 'nothere.csv': cannot open: No such file or "
+	     "directory\n"},
+	    {"an absolute path, not resolved against the folder",
+	     "populations:\n"
+	     "  s: {model: spike_source, size: 2, spikes: {file: /nonexistent/one.csv}}\n",
+	     "test.yaml:2:52: error: spike file '/nonexistent/one.csv': cannot open: No such file "
+	     "or directory\n"},
+	    {"a spike off the time grid in a file",
+	     "populations:\n"
+	     "  s: {model: spike_source, size: 2, spikes: {file: grid.csv}}\n",
+	     "test.yaml:2:52: error: spike time 1.05 ms of neuron 1 of population 's' is not on "
+	     "the time grid (dt = 0.1 ms)\n"},
+	    {"two spikes in one step in a stimulus file",
+	     "populations:\n"
+	     "  a: {model: lif, size: 3}\n"
+	     "stimuli:\n"
+	     "  - {spikes: {file: twice.csv}, to: a, weight: 1 mV, delay: 1 ms}\n",
+	     "test.yaml:4:21: error: train 2 of stimulus 1 has two spikes in the same time step (1 "
+	     "ms)\n"},
 	};
 	char dir[4096];
 	snprintf(dir, sizeof(dir), "%s", tu_tmpdir("config_bad_files"));
@@ -1031,71 +1038,68 @@ END_TEST
 /* ------------------------------------------------------------------ bad input */
 
 static const struct bad bad_doc[] = {
-	{"an unclosed flow list",
-	 "populations: {a: [\n",
-	 "test.yaml:2:1: error: malformed YAML: did not find expected node content while parsing a flow node\n"},
-	{"a tab used for indentation",
-	 "populations:\n"
-	 "\ta: {model: lif, size: 1}\n",
-	 "test.yaml:2:1: error: malformed YAML: found character that cannot start any token while scanning for the next token\n"},
-	{"a mapping value where none may start",
-	 "populations: a: b\n",
-	 "test.yaml:1:15: error: malformed YAML: mapping values are not allowed in this context\n"},
-	{"an alias to an undefined anchor",
-	 "populations:\n"
-	 "  a: *pop\n",
-	 "test.yaml:2:6: error: malformed YAML: found undefined alias\n"},
-	{"an empty file",
-	 "",
-	 "test.yaml: error: the config is empty: it needs at least a 'populations' section\n"},
-	{"a file with only a comment",
-	 "# nothing here\n",
-	 "test.yaml: error: the config is empty: it needs at least a 'populations' section\n"},
-	{"a scalar at the top",
-	 "42\n",
-	 "test.yaml:1:1: error: the config must be a mapping of keys to values, found a scalar\n"},
-	{"a list at the top",
-	 "- populations\n",
-	 "test.yaml:1:1: error: the config must be a mapping of keys to values, found a list\n"},
-	{"an unknown top-level key",
-	 "populations:\n"
-	 "  a: {model: lif, size: 1}\n"
-	 "recrod: {}\n",
-	 "test.yaml:3:1: error: unknown key 'recrod' in the config (did you mean 'record'?); expected one of: simulation, populations, projections, stimuli, record\n"},
-	{"a duplicate top-level key",
-	 "populations:\n"
-	 "  a: {model: lif, size: 1}\n"
-	 "populations:\n"
-	 "  b: {model: lif, size: 1}\n",
-	 "test.yaml:3:1: error: duplicate key 'populations' in the config (first given at line 1)\n"},
-	{"a key that is not a name",
-	 "? [simulation]\n"
-	 ": {dt: 1 ms}\n"
-	 "populations:\n"
-	 "  a: {model: lif, size: 1}\n",
-	 "test.yaml:1:3: error: keys of the config must be names, found a list\n"},
-	{"no populations section",
-	 "simulation: {dt: 0.1 ms}\n",
-	 "test.yaml:1:1: error: the config needs a 'populations' section\n"},
-	{"a second YAML document",
-	 "populations:\n"
-	 "  a: {model: lif, size: 1}\n"
-	 "---\n"
-	 "populations: {}\n",
-	 "test.yaml:4:1: error: a config holds one YAML document; found a second one\n"},
-	{"a malformed second YAML document",
-	 "populations:\n"
-	 "  a: {model: lif, size: 1}\n"
-	 "---\n"
-	 "populations: [\n",
-	 "test.yaml:5:1: error: malformed YAML: did not find expected node content while parsing a flow node\n"},
-	{"a second document reported with the errors of the first",
-	 "populations:\n"
-	 "  a: {model: lif, size: 0}\n"
-	 "---\n"
-	 "x: 1\n",
-	 "test.yaml:2:25: error: size must be between 1 and 4294967294 (got 0)\n"
-	 "test.yaml:4:1: error: a config holds one YAML document; found a second one\n"},
+    {"an unclosed flow list", "populations: {a: [\n",
+     "test.yaml:2:1: error: malformed YAML: did not find expected node content while parsing a "
+     "flow node\n"},
+    {"a tab used for indentation",
+     "populations:\n"
+     "\ta: {model: lif, size: 1}\n",
+     "test.yaml:2:1: error: malformed YAML: found character that cannot start any token while "
+     "scanning for the next token\n"},
+    {"a mapping value where none may start", "populations: a: b\n",
+     "test.yaml:1:15: error: malformed YAML: mapping values are not allowed in this context\n"},
+    {"an alias to an undefined anchor",
+     "populations:\n"
+     "  a: *pop\n",
+     "test.yaml:2:6: error: malformed YAML: found undefined alias\n"},
+    {"an empty file", "",
+     "test.yaml: error: the config is empty: it needs at least a 'populations' section\n"},
+    {"a file with only a comment", "# nothing here\n",
+     "test.yaml: error: the config is empty: it needs at least a 'populations' section\n"},
+    {"a scalar at the top", "42\n",
+     "test.yaml:1:1: error: the config must be a mapping of keys to values, found a scalar\n"},
+    {"a list at the top", "- populations\n",
+     "test.yaml:1:1: error: the config must be a mapping of keys to values, found a list\n"},
+    {"an unknown top-level key",
+     "populations:\n"
+     "  a: {model: lif, size: 1}\n"
+     "recrod: {}\n",
+     "test.yaml:3:1: error: unknown key 'recrod' in the config (did you mean 'record'?); expected "
+     "one of: simulation, populations, projections, stimuli, record\n"},
+    {"a duplicate top-level key",
+     "populations:\n"
+     "  a: {model: lif, size: 1}\n"
+     "populations:\n"
+     "  b: {model: lif, size: 1}\n",
+     "test.yaml:3:1: error: duplicate key 'populations' in the config (first given at line 1)\n"},
+    {"a key that is not a name",
+     "? [simulation]\n"
+     ": {dt: 1 ms}\n"
+     "populations:\n"
+     "  a: {model: lif, size: 1}\n",
+     "test.yaml:1:3: error: keys of the config must be names, found a list\n"},
+    {"no populations section", "simulation: {dt: 0.1 ms}\n",
+     "test.yaml:1:1: error: the config needs a 'populations' section\n"},
+    {"a second YAML document",
+     "populations:\n"
+     "  a: {model: lif, size: 1}\n"
+     "---\n"
+     "populations: {}\n",
+     "test.yaml:4:1: error: a config holds one YAML document; found a second one\n"},
+    {"a malformed second YAML document",
+     "populations:\n"
+     "  a: {model: lif, size: 1}\n"
+     "---\n"
+     "populations: [\n",
+     "test.yaml:5:1: error: malformed YAML: did not find expected node content while parsing a "
+     "flow node\n"},
+    {"a second document reported with the errors of the first",
+     "populations:\n"
+     "  a: {model: lif, size: 0}\n"
+     "---\n"
+     "x: 1\n",
+     "test.yaml:2:25: error: size must be between 1 and 4294967294 (got 0)\n"
+     "test.yaml:4:1: error: a config holds one YAML document; found a second one\n"},
 };
 
 START_TEST(bad_document)
@@ -1105,160 +1109,167 @@ START_TEST(bad_document)
 END_TEST
 
 static const struct bad bad_sim[] = {
-	{"dt without a unit",
-	 "simulation: {dt: 0.1}\n"
-	 "populations:\n"
-	 "  a: {model: lif, size: 1}\n",
-	 "test.yaml:1:18: error: dt: missing unit in '0.1': expected a time such as '1.5 ms'\n"},
-	{"dt with a voltage unit",
-	 "simulation: {dt: 0.1 mV}\n"
-	 "populations:\n"
-	 "  a: {model: lif, size: 1}\n",
-	 "test.yaml:1:18: error: dt: '0.1 mV' is a voltage, expected a time such as '1.5 ms'\n"},
-	{"dt with an unknown unit",
-	 "simulation: {dt: 0.1 fortnight}\n"
-	 "populations:\n"
-	 "  a: {model: lif, size: 1}\n",
-	 "test.yaml:1:18: error: dt: unknown unit 'fortnight': expected a time such as '1.5 ms'\n"},
-	{"dt zero",
-	 "simulation: {dt: 0 ms}\n"
-	 "populations:\n"
-	 "  a: {model: lif, size: 1}\n",
-	 "test.yaml:1:18: error: dt must be positive (got 0 ms)\n"},
-	{"dt negative",
-	 "simulation: {dt: -0.1 ms}\n"
-	 "populations:\n"
-	 "  a: {model: lif, size: 1}\n",
-	 "test.yaml:1:18: error: dt must be positive (got -0.1 ms)\n"},
-	{"dt a list",
-	 "simulation: {dt: [1 ms]}\n"
-	 "populations:\n"
-	 "  a: {model: lif, size: 1}\n",
-	 "test.yaml:1:18: error: dt: expected a time such as '1.5 ms', found a list\n"},
-	{"dt empty",
-	 "simulation: {dt: }\n"
-	 "populations:\n"
-	 "  a: {model: lif, size: 1}\n",
-	 "test.yaml:1:18: error: dt: expected a time such as '1.5 ms', found nothing\n"},
-	{"dt not a number",
-	 "simulation: {dt: fast}\n"
-	 "populations:\n"
-	 "  a: {model: lif, size: 1}\n",
-	 "test.yaml:1:18: error: dt: expected a time such as '1.5 ms', found 'fast'\n"},
-	{"duration negative",
-	 "simulation: {dt: 0.1 ms, duration: -5 ms}\n"
-	 "populations:\n"
-	 "  a: {model: lif, size: 1}\n",
-	 "test.yaml:1:36: error: duration must be positive (got -5 ms)\n"},
-	{"duration zero",
-	 "simulation: {duration: 0 s}\n"
-	 "populations:\n"
-	 "  a: {model: lif, size: 1}\n",
-	 "test.yaml:1:24: error: duration must be positive (got 0 ms)\n"},
-	{"duration not a multiple of dt",
-	 "simulation: {dt: 0.1 ms, duration: 10.05 ms}\n"
-	 "populations:\n"
-	 "  a: {model: lif, size: 1}\n",
-	 "test.yaml:1:36: error: duration 10.05 ms is not a whole number of time steps (dt = 0.1 ms)\n"},
-	{"a coarse dt: the duration and the default t_ref off its grid",
-	 "simulation: {dt: 0.3 ms, duration: 1 s}\n"
-	 "populations:\n"
-	 "  a: {model: lif, size: 1}\n",
-	 "test.yaml:1:36: error: duration 1000 ms is not a whole number of time steps (dt = 0.3 ms)\n"
-	 "test.yaml:3:6: error: t_ref 2 ms is not a whole number of time steps (dt = 0.3 ms)\n"},
-	{"duration without a unit",
-	 "simulation: {duration: 1000}\n"
-	 "populations:\n"
-	 "  a: {model: lif, size: 1}\n",
-	 "test.yaml:1:24: error: duration: missing unit in '1000': expected a time such as '1.5 ms'\n"},
-	{"seed negative",
-	 "simulation: {seed: -1}\n"
-	 "populations:\n"
-	 "  a: {model: lif, size: 1}\n",
-	 "test.yaml:1:20: error: seed must be a whole number, found '-1'\n"},
-	{"seed beyond 64 bits",
-	 "simulation: {seed: 99999999999999999999999}\n"
-	 "populations:\n"
-	 "  a: {model: lif, size: 1}\n",
-	 "test.yaml:1:20: error: seed must be between 0 and 18446744073709551615 (got 99999999999999999999999)\n"},
-	{"seed not whole",
-	 "simulation: {seed: 1.5}\n"
-	 "populations:\n"
-	 "  a: {model: lif, size: 1}\n",
-	 "test.yaml:1:20: error: seed must be a whole number, found '1.5'\n"},
-	{"threads zero",
-	 "simulation: {threads: 0}\n"
-	 "populations:\n"
-	 "  a: {model: lif, size: 1}\n",
-	 "test.yaml:1:23: error: threads must be between 1 and 4096 (got 0)\n"},
-	{"threads too many",
-	 "simulation: {threads: 5000}\n"
-	 "populations:\n"
-	 "  a: {model: lif, size: 1}\n",
-	 "test.yaml:1:23: error: threads must be between 1 and 4096 (got 5000)\n"},
-	{"threads a list",
-	 "simulation: {threads: [1]}\n"
-	 "populations:\n"
-	 "  a: {model: lif, size: 1}\n",
-	 "test.yaml:1:23: error: threads must be a whole number, found a list\n"},
-	{"engine unknown",
-	 "simulation: {engine: gpu}\n"
-	 "populations:\n"
-	 "  a: {model: lif, size: 1}\n",
-	 "test.yaml:1:22: error: unknown engine 'gpu'; expected grid (the time grid) or event (exact, event-driven)\n"},
-	{"scale not positive",
-	 "simulation: {scale: 0}\n"
-	 "populations:\n"
-	 "  a: {model: lif, size: 1}\n",
-	 "test.yaml:1:21: error: scale must be positive and at most 1e6 (got 0)\n"},
-	{"scale that needs a probability above one",
-	 "simulation: {scale: 0.01}\n"
-	 "populations:\n"
-	 "  a: {model: lif, size: 1000}\n"
-	 "projections:\n"
-	 "  - {from: a, to: a, rule: {fixed_probability: 0.02}, weight: 1 mV, delay: 1 ms}\n",
-	 "test.yaml:5:48: error: at scale 0.01, fixed_probability 0.02 would become 2 (p / scale) to keep the in-degree; use a larger scale\n"},
-	{"backend unknown",
-	 "simulation: {backend: tpu}\n"
-	 "populations:\n"
-	 "  a: {model: lif, size: 1}\n",
-	 "test.yaml:1:23: error: unknown backend 'tpu'; expected cpu or cuda\n"},
-	{"engine a list",
-	 "simulation: {engine: [cpu]}\n"
-	 "populations:\n"
-	 "  a: {model: lif, size: 1}\n",
-	 "test.yaml:1:22: error: engine must be a name or text, found a list\n"},
-	{"simulation not a mapping",
-	 "simulation: 5\n"
-	 "populations:\n"
-	 "  a: {model: lif, size: 1}\n",
-	 "test.yaml:1:13: error: the simulation section must be a mapping of keys to values, found a scalar\n"},
-	{"simulation unknown key with a suggestion",
-	 "simulation: {dtt: 1 ms}\n"
-	 "populations:\n"
-	 "  a: {model: lif, size: 0}\n",
-	 "test.yaml:1:14: error: unknown key 'dtt' in the simulation section (did you mean 'dt'?); expected one of: dt, duration, seed, threads, engine, backend, scale\n"},
-	{"dt given three times: each copy once, against the first",
-	 "simulation:\n"
-	 "  dt: 0.1 ms\n"
-	 "  dt: 0.2 ms\n"
-	 "  dt: 0.3 ms\n"
-	 "populations:\n"
-	 "  a: {model: lif, size: 1}\n",
-	 "test.yaml:3:3: error: duplicate key 'dt' in the simulation section (first given at line 2)\n"
-	 "test.yaml:4:3: error: duplicate key 'dt' in the simulation section (first given at line 2)\n"},
-	{"a bad dt stops before knock-on errors",
-	 "simulation: {dt: 1}\n"
-	 "populations:\n"
-	 "  a: {model: lif, size: 0}\n",
-	 "test.yaml:1:18: error: dt: missing unit in '1': expected a time such as '1.5 ms'\n"},
-	{"a bad seed does not hide later errors",
-	 "simulation:\n"
-	 "  seed: x\n"
-	 "populations:\n"
-	 "  a: {model: lif, size: 0}\n",
-	 "test.yaml:2:9: error: seed must be a whole number, found 'x'\n"
-	 "test.yaml:4:25: error: size must be between 1 and 4294967294 (got 0)\n"},
+    {"dt without a unit",
+     "simulation: {dt: 0.1}\n"
+     "populations:\n"
+     "  a: {model: lif, size: 1}\n",
+     "test.yaml:1:18: error: dt: missing unit in '0.1': expected a time such as '1.5 ms'\n"},
+    {"dt with a voltage unit",
+     "simulation: {dt: 0.1 mV}\n"
+     "populations:\n"
+     "  a: {model: lif, size: 1}\n",
+     "test.yaml:1:18: error: dt: '0.1 mV' is a voltage, expected a time such as '1.5 ms'\n"},
+    {"dt with an unknown unit",
+     "simulation: {dt: 0.1 fortnight}\n"
+     "populations:\n"
+     "  a: {model: lif, size: 1}\n",
+     "test.yaml:1:18: error: dt: unknown unit 'fortnight': expected a time such as '1.5 ms'\n"},
+    {"dt zero",
+     "simulation: {dt: 0 ms}\n"
+     "populations:\n"
+     "  a: {model: lif, size: 1}\n",
+     "test.yaml:1:18: error: dt must be positive (got 0 ms)\n"},
+    {"dt negative",
+     "simulation: {dt: -0.1 ms}\n"
+     "populations:\n"
+     "  a: {model: lif, size: 1}\n",
+     "test.yaml:1:18: error: dt must be positive (got -0.1 ms)\n"},
+    {"dt a list",
+     "simulation: {dt: [1 ms]}\n"
+     "populations:\n"
+     "  a: {model: lif, size: 1}\n",
+     "test.yaml:1:18: error: dt: expected a time such as '1.5 ms', found a list\n"},
+    {"dt empty",
+     "simulation: {dt: }\n"
+     "populations:\n"
+     "  a: {model: lif, size: 1}\n",
+     "test.yaml:1:18: error: dt: expected a time such as '1.5 ms', found nothing\n"},
+    {"dt not a number",
+     "simulation: {dt: fast}\n"
+     "populations:\n"
+     "  a: {model: lif, size: 1}\n",
+     "test.yaml:1:18: error: dt: expected a time such as '1.5 ms', found 'fast'\n"},
+    {"duration negative",
+     "simulation: {dt: 0.1 ms, duration: -5 ms}\n"
+     "populations:\n"
+     "  a: {model: lif, size: 1}\n",
+     "test.yaml:1:36: error: duration must be positive (got -5 ms)\n"},
+    {"duration zero",
+     "simulation: {duration: 0 s}\n"
+     "populations:\n"
+     "  a: {model: lif, size: 1}\n",
+     "test.yaml:1:24: error: duration must be positive (got 0 ms)\n"},
+    {"duration not a multiple of dt",
+     "simulation: {dt: 0.1 ms, duration: 10.05 ms}\n"
+     "populations:\n"
+     "  a: {model: lif, size: 1}\n",
+     "test.yaml:1:36: error: duration 10.05 ms is not a whole number of time steps (dt = 0.1 "
+     "ms)\n"},
+    {"a coarse dt: the duration and the default t_ref off its grid",
+     "simulation: {dt: 0.3 ms, duration: 1 s}\n"
+     "populations:\n"
+     "  a: {model: lif, size: 1}\n",
+     "test.yaml:1:36: error: duration 1000 ms is not a whole number of time steps (dt = 0.3 ms)\n"
+     "test.yaml:3:6: error: t_ref 2 ms is not a whole number of time steps (dt = 0.3 ms)\n"},
+    {"duration without a unit",
+     "simulation: {duration: 1000}\n"
+     "populations:\n"
+     "  a: {model: lif, size: 1}\n",
+     "test.yaml:1:24: error: duration: missing unit in '1000': expected a time such as '1.5 ms'\n"},
+    {"seed negative",
+     "simulation: {seed: -1}\n"
+     "populations:\n"
+     "  a: {model: lif, size: 1}\n",
+     "test.yaml:1:20: error: seed must be a whole number, found '-1'\n"},
+    {"seed beyond 64 bits",
+     "simulation: {seed: 99999999999999999999999}\n"
+     "populations:\n"
+     "  a: {model: lif, size: 1}\n",
+     "test.yaml:1:20: error: seed must be between 0 and 18446744073709551615 (got "
+     "99999999999999999999999)\n"},
+    {"seed not whole",
+     "simulation: {seed: 1.5}\n"
+     "populations:\n"
+     "  a: {model: lif, size: 1}\n",
+     "test.yaml:1:20: error: seed must be a whole number, found '1.5'\n"},
+    {"threads zero",
+     "simulation: {threads: 0}\n"
+     "populations:\n"
+     "  a: {model: lif, size: 1}\n",
+     "test.yaml:1:23: error: threads must be between 1 and 4096 (got 0)\n"},
+    {"threads too many",
+     "simulation: {threads: 5000}\n"
+     "populations:\n"
+     "  a: {model: lif, size: 1}\n",
+     "test.yaml:1:23: error: threads must be between 1 and 4096 (got 5000)\n"},
+    {"threads a list",
+     "simulation: {threads: [1]}\n"
+     "populations:\n"
+     "  a: {model: lif, size: 1}\n",
+     "test.yaml:1:23: error: threads must be a whole number, found a list\n"},
+    {"engine unknown",
+     "simulation: {engine: gpu}\n"
+     "populations:\n"
+     "  a: {model: lif, size: 1}\n",
+     "test.yaml:1:22: error: unknown engine 'gpu'; expected grid (the time grid) or event (exact, "
+     "event-driven)\n"},
+    {"scale not positive",
+     "simulation: {scale: 0}\n"
+     "populations:\n"
+     "  a: {model: lif, size: 1}\n",
+     "test.yaml:1:21: error: scale must be positive and at most 1e6 (got 0)\n"},
+    {"scale that needs a probability above one",
+     "simulation: {scale: 0.01}\n"
+     "populations:\n"
+     "  a: {model: lif, size: 1000}\n"
+     "projections:\n"
+     "  - {from: a, to: a, rule: {fixed_probability: 0.02}, weight: 1 mV, delay: 1 ms}\n",
+     "test.yaml:5:48: error: at scale 0.01, fixed_probability 0.02 would become 2 (p / scale) to "
+     "keep the in-degree; use a larger scale\n"},
+    {"backend unknown",
+     "simulation: {backend: tpu}\n"
+     "populations:\n"
+     "  a: {model: lif, size: 1}\n",
+     "test.yaml:1:23: error: unknown backend 'tpu'; expected cpu or cuda\n"},
+    {"engine a list",
+     "simulation: {engine: [cpu]}\n"
+     "populations:\n"
+     "  a: {model: lif, size: 1}\n",
+     "test.yaml:1:22: error: engine must be a name or text, found a list\n"},
+    {"simulation not a mapping",
+     "simulation: 5\n"
+     "populations:\n"
+     "  a: {model: lif, size: 1}\n",
+     "test.yaml:1:13: error: the simulation section must be a mapping of keys to values, found a "
+     "scalar\n"},
+    {"simulation unknown key with a suggestion",
+     "simulation: {dtt: 1 ms}\n"
+     "populations:\n"
+     "  a: {model: lif, size: 0}\n",
+     "test.yaml:1:14: error: unknown key 'dtt' in the simulation section (did you mean 'dt'?); "
+     "expected one of: dt, duration, seed, threads, engine, backend, scale\n"},
+    {"dt given three times: each copy once, against the first",
+     "simulation:\n"
+     "  dt: 0.1 ms\n"
+     "  dt: 0.2 ms\n"
+     "  dt: 0.3 ms\n"
+     "populations:\n"
+     "  a: {model: lif, size: 1}\n",
+     "test.yaml:3:3: error: duplicate key 'dt' in the simulation section (first given at line 2)\n"
+     "test.yaml:4:3: error: duplicate key 'dt' in the simulation section (first given at line "
+     "2)\n"},
+    {"a bad dt stops before knock-on errors",
+     "simulation: {dt: 1}\n"
+     "populations:\n"
+     "  a: {model: lif, size: 0}\n",
+     "test.yaml:1:18: error: dt: missing unit in '1': expected a time such as '1.5 ms'\n"},
+    {"a bad seed does not hide later errors",
+     "simulation:\n"
+     "  seed: x\n"
+     "populations:\n"
+     "  a: {model: lif, size: 0}\n",
+     "test.yaml:2:9: error: seed must be a whole number, found 'x'\n"
+     "test.yaml:4:25: error: size must be between 1 and 4294967294 (got 0)\n"},
 };
 
 START_TEST(bad_simulation)
@@ -1268,138 +1279,144 @@ START_TEST(bad_simulation)
 END_TEST
 
 static const struct bad bad_pop[] = {
-	{"populations a list",
-	 "populations: [a, b]\n",
-	 "test.yaml:1:14: error: populations must be a mapping of names to populations, found a list\n"},
-	{"populations empty",
-	 "populations:\n",
-	 "test.yaml:1:13: error: populations must be a mapping of names to populations, found nothing\n"},
-	{"populations an empty mapping",
-	 "populations: {}\n",
-	 "test.yaml:1:14: error: populations is empty: define at least one population\n"},
-	{"a name starting with a digit",
-	 "populations:\n"
-	 "  1abc: {model: lif, size: 1}\n",
-	 "test.yaml:2:3: error: population name '1abc' must start with a letter or '_' and hold only letters, digits, '_', '.' and '-'\n"},
-	{"a name with a blank",
-	 "populations:\n"
-	 "  \"a b\": {model: lif, size: 1}\n",
-	 "test.yaml:2:3: error: population name 'a b' must start with a letter or '_' and hold only letters, digits, '_', '.' and '-'\n"},
-	{"a name starting with @",
-	 "populations:\n"
-	 "  \"@x\": {model: lif, size: 1}\n",
-	 "test.yaml:2:3: error: population name '@x' must start with a letter or '_' and hold only letters, digits, '_', '.' and '-'\n"},
-	{"a name that is a list",
-	 "populations:\n"
-	 "  ? [a]\n"
-	 "  : {model: lif, size: 1}\n",
-	 "test.yaml:2:5: error: population names must be text, found a list\n"},
-	{"a population defined twice",
-	 "populations:\n"
-	 "  a: {model: lif, size: 1}\n"
-	 "  a: {model: lif, size: 2}\n",
-	 "test.yaml:3:3: error: population 'a' is defined twice\n"},
-	{"a population defined twice, the first one bad",
-	 "populations:\n"
-	 "  a: {model: lif, size: 0}\n"
-	 "  a: {model: lif, size: 2}\n",
-	 "test.yaml:2:25: error: size must be between 1 and 4294967294 (got 0)\n"
-	 "test.yaml:3:3: error: population 'a' is defined twice\n"},
-	{"a population that is not a mapping",
-	 "populations:\n"
-	 "  a: 5\n",
-	 "test.yaml:2:6: error: population 'a' must be a mapping of keys to values, found a scalar\n"},
-	{"no model",
-	 "populations:\n"
-	 "  a: {size: 1}\n",
-	 "test.yaml:2:6: error: population 'a' needs a 'model'\n"},
-	{"no size",
-	 "populations:\n"
-	 "  a: {model: lif}\n",
-	 "test.yaml:2:6: error: population 'a' needs a 'size'\n"},
-	{"size zero",
-	 "populations:\n"
-	 "  a: {model: lif, size: 0}\n",
-	 "test.yaml:2:25: error: size must be between 1 and 4294967294 (got 0)\n"},
-	{"size beyond 32 bits",
-	 "populations:\n"
-	 "  a: {model: lif, size: 4294967295}\n",
-	 "test.yaml:2:25: error: size must be between 1 and 4294967294 (got 4294967295)\n"},
-	{"size not a number",
-	 "populations:\n"
-	 "  a: {model: lif, size: ten}\n",
-	 "test.yaml:2:25: error: size must be a whole number, found 'ten'\n"},
-	{"size not whole",
-	 "populations:\n"
-	 "  a: {model: lif, size: 1.5}\n",
-	 "test.yaml:2:25: error: size must be a whole number, found '1.5'\n"},
-	{"size with a sign",
-	 "populations:\n"
-	 "  a: {model: lif, size: +3}\n",
-	 "test.yaml:2:25: error: size must be a whole number, found '+3'\n"},
-	{"model unknown",
-	 "populations:\n"
-	 "  a: {model: izhikevich, size: 1}\n",
-	 "test.yaml:2:14: error: unknown model 'izhikevich'; expected one of: lif, lif_cond, spike_source, poisson_source, loihi_lif\n"},
-	{"model a list",
-	 "populations:\n"
-	 "  a: {model: [lif], size: 1}\n",
-	 "test.yaml:2:14: error: model must be a name or text, found a list\n"},
-	{"synapse unknown for lif",
-	 "populations:\n"
-	 "  a: {model: lif, synapse: alpha, size: 1}\n",
-	 "test.yaml:2:28: error: model 'lif' has no synapse kind 'alpha'; expected 'delta' or 'exp'\n"},
-	{"synapse for a model without a choice",
-	 "populations:\n"
-	 "  a: {model: lif_cond, synapse: exp, size: 1}\n",
-	 "test.yaml:2:33: error: model 'lif_cond' has no synapse kind 'exp'\n"},
-	{"synapse a list",
-	 "populations:\n"
-	 "  a: {model: lif, synapse: [exp], size: 1}\n",
-	 "test.yaml:2:28: error: synapse must be a name or text, found a list\n"},
-	{"an unknown key with a suggestion",
-	 "populations:\n"
-	 "  a: {model: lif, size: 1, parms: {}}\n",
-	 "test.yaml:2:28: error: unknown key 'parms' in population 'a' (did you mean 'params'?); expected one of: model, size, synapse, params, init, spikes\n"},
-	{"an unknown key without a suggestion",
-	 "populations:\n"
-	 "  a: {model: lif, size: 1, colour: red}\n",
-	 "test.yaml:2:28: error: unknown key 'colour' in population 'a'; expected one of: model, size, synapse, params, init, spikes\n"},
-	{"an unknown key too long for a suggestion",
-	 "populations:\n"
-	 "  a: {model: lif, size: 1, a_key_that_is_much_longer_than_forty_characters: 1}\n",
-	 "test.yaml:2:28: error: unknown key 'a_key_that_is_much_longer_than_forty_characters' in population 'a'; expected one of: model, size, synapse, params, init, spikes\n"},
-	{"spikes on a lif population",
-	 "populations:\n"
-	 "  a: {model: lif, size: 1, spikes: {times: [1 ms]}}\n",
-	 "test.yaml:2:28: error: 'spikes' only applies to populations of model spike_source\n"},
-	{"more neurons than a network can number",
-	 "populations:\n"
-	 "  a: {model: lif, size: 4294967294}\n"
-	 "  b: {model: lif, size: 4294967294}\n",
-	 "test.yaml:3:3: error: the network has more than 4294967294 neurons\n"},
-	{"no population left to name",
-	 "populations:\n"
-	 "  a: {model: lif, size: 0}\n"
-	 "projections:\n"
-	 "  - {from: b, to: b, rule: all_to_all, weight: 1 mV, delay: 1 ms}\n",
-	 "test.yaml:2:25: error: size must be between 1 and 4294967294 (got 0)\n"
-	 "test.yaml:4:12: error: unknown population 'b'; the config defines: none\n"
-	 "test.yaml:4:19: error: unknown population 'b'; the config defines: none\n"},
-	{"references to a dropped population are not reported again",
-	 "populations:\n"
-	 "  a: {model: lif, size: 0}\n"
-	 "  b: {model: lif, size: 10}\n"
-	 "projections:\n"
-	 "  - {from: a, to: b, rule: all_to_all, weight: 1 mV, delay: 1 ms}\n"
-	 "  - {from: \"a[0:2]\", to: {population: a, ids: [1]}, rule: all_to_all, weight: 1 mV, "
-	 "delay: 1 ms}\n"
-	 "stimuli:\n"
-	 "  - {dc: {amplitude: 1 pA}, to: a}\n"
-	 "record:\n"
-	 "  spikes: {populations: [a, b]}\n"
-	 "  traces: [{population: a, variable: V_m, file: v.h5}]\n",
-	 "test.yaml:2:25: error: size must be between 1 and 4294967294 (got 0)\n"},
+    {"populations a list", "populations: [a, b]\n",
+     "test.yaml:1:14: error: populations must be a mapping of names to populations, found a "
+     "list\n"},
+    {"populations empty", "populations:\n",
+     "test.yaml:1:13: error: populations must be a mapping of names to populations, found "
+     "nothing\n"},
+    {"populations an empty mapping", "populations: {}\n",
+     "test.yaml:1:14: error: populations is empty: define at least one population\n"},
+    {"a name starting with a digit",
+     "populations:\n"
+     "  1abc: {model: lif, size: 1}\n",
+     "test.yaml:2:3: error: population name '1abc' must start with a letter or '_' and hold only "
+     "letters, digits, '_', '.' and '-'\n"},
+    {"a name with a blank",
+     "populations:\n"
+     "  \"a b\": {model: lif, size: 1}\n",
+     "test.yaml:2:3: error: population name 'a b' must start with a letter or '_' and hold only "
+     "letters, digits, '_', '.' and '-'\n"},
+    {"a name starting with @",
+     "populations:\n"
+     "  \"@x\": {model: lif, size: 1}\n",
+     "test.yaml:2:3: error: population name '@x' must start with a letter or '_' and hold only "
+     "letters, digits, '_', '.' and '-'\n"},
+    {"a name that is a list",
+     "populations:\n"
+     "  ? [a]\n"
+     "  : {model: lif, size: 1}\n",
+     "test.yaml:2:5: error: population names must be text, found a list\n"},
+    {"a population defined twice",
+     "populations:\n"
+     "  a: {model: lif, size: 1}\n"
+     "  a: {model: lif, size: 2}\n",
+     "test.yaml:3:3: error: population 'a' is defined twice\n"},
+    {"a population defined twice, the first one bad",
+     "populations:\n"
+     "  a: {model: lif, size: 0}\n"
+     "  a: {model: lif, size: 2}\n",
+     "test.yaml:2:25: error: size must be between 1 and 4294967294 (got 0)\n"
+     "test.yaml:3:3: error: population 'a' is defined twice\n"},
+    {"a population that is not a mapping",
+     "populations:\n"
+     "  a: 5\n",
+     "test.yaml:2:6: error: population 'a' must be a mapping of keys to values, found a scalar\n"},
+    {"no model",
+     "populations:\n"
+     "  a: {size: 1}\n",
+     "test.yaml:2:6: error: population 'a' needs a 'model'\n"},
+    {"no size",
+     "populations:\n"
+     "  a: {model: lif}\n",
+     "test.yaml:2:6: error: population 'a' needs a 'size'\n"},
+    {"size zero",
+     "populations:\n"
+     "  a: {model: lif, size: 0}\n",
+     "test.yaml:2:25: error: size must be between 1 and 4294967294 (got 0)\n"},
+    {"size beyond 32 bits",
+     "populations:\n"
+     "  a: {model: lif, size: 4294967295}\n",
+     "test.yaml:2:25: error: size must be between 1 and 4294967294 (got 4294967295)\n"},
+    {"size not a number",
+     "populations:\n"
+     "  a: {model: lif, size: ten}\n",
+     "test.yaml:2:25: error: size must be a whole number, found 'ten'\n"},
+    {"size not whole",
+     "populations:\n"
+     "  a: {model: lif, size: 1.5}\n",
+     "test.yaml:2:25: error: size must be a whole number, found '1.5'\n"},
+    {"size with a sign",
+     "populations:\n"
+     "  a: {model: lif, size: +3}\n",
+     "test.yaml:2:25: error: size must be a whole number, found '+3'\n"},
+    {"model unknown",
+     "populations:\n"
+     "  a: {model: izhikevich, size: 1}\n",
+     "test.yaml:2:14: error: unknown model 'izhikevich'; expected one of: lif, lif_cond, "
+     "spike_source, poisson_source, loihi_lif\n"},
+    {"model a list",
+     "populations:\n"
+     "  a: {model: [lif], size: 1}\n",
+     "test.yaml:2:14: error: model must be a name or text, found a list\n"},
+    {"synapse unknown for lif",
+     "populations:\n"
+     "  a: {model: lif, synapse: alpha, size: 1}\n",
+     "test.yaml:2:28: error: model 'lif' has no synapse kind 'alpha'; expected 'delta' or 'exp'\n"},
+    {"synapse for a model without a choice",
+     "populations:\n"
+     "  a: {model: lif_cond, synapse: exp, size: 1}\n",
+     "test.yaml:2:33: error: model 'lif_cond' has no synapse kind 'exp'\n"},
+    {"synapse a list",
+     "populations:\n"
+     "  a: {model: lif, synapse: [exp], size: 1}\n",
+     "test.yaml:2:28: error: synapse must be a name or text, found a list\n"},
+    {"an unknown key with a suggestion",
+     "populations:\n"
+     "  a: {model: lif, size: 1, parms: {}}\n",
+     "test.yaml:2:28: error: unknown key 'parms' in population 'a' (did you mean 'params'?); "
+     "expected one of: model, size, synapse, params, init, spikes\n"},
+    {"an unknown key without a suggestion",
+     "populations:\n"
+     "  a: {model: lif, size: 1, colour: red}\n",
+     "test.yaml:2:28: error: unknown key 'colour' in population 'a'; expected one of: model, size, "
+     "synapse, params, init, spikes\n"},
+    {"an unknown key too long for a suggestion",
+     "populations:\n"
+     "  a: {model: lif, size: 1, a_key_that_is_much_longer_than_forty_characters: 1}\n",
+     "test.yaml:2:28: error: unknown key 'a_key_that_is_much_longer_than_forty_characters' in "
+     "population 'a'; expected one of: model, size, synapse, params, init, spikes\n"},
+    {"spikes on a lif population",
+     "populations:\n"
+     "  a: {model: lif, size: 1, spikes: {times: [1 ms]}}\n",
+     "test.yaml:2:28: error: 'spikes' only applies to populations of model spike_source\n"},
+    {"more neurons than a network can number",
+     "populations:\n"
+     "  a: {model: lif, size: 4294967294}\n"
+     "  b: {model: lif, size: 4294967294}\n",
+     "test.yaml:3:3: error: the network has more than 4294967294 neurons\n"},
+    {"no population left to name",
+     "populations:\n"
+     "  a: {model: lif, size: 0}\n"
+     "projections:\n"
+     "  - {from: b, to: b, rule: all_to_all, weight: 1 mV, delay: 1 ms}\n",
+     "test.yaml:2:25: error: size must be between 1 and 4294967294 (got 0)\n"
+     "test.yaml:4:12: error: unknown population 'b'; the config defines: none\n"
+     "test.yaml:4:19: error: unknown population 'b'; the config defines: none\n"},
+    {"references to a dropped population are not reported again",
+     "populations:\n"
+     "  a: {model: lif, size: 0}\n"
+     "  b: {model: lif, size: 10}\n"
+     "projections:\n"
+     "  - {from: a, to: b, rule: all_to_all, weight: 1 mV, delay: 1 ms}\n"
+     "  - {from: \"a[0:2]\", to: {population: a, ids: [1]}, rule: all_to_all, weight: 1 mV, "
+     "delay: 1 ms}\n"
+     "stimuli:\n"
+     "  - {dc: {amplitude: 1 pA}, to: a}\n"
+     "record:\n"
+     "  spikes: {populations: [a, b]}\n"
+     "  traces: [{population: a, variable: V_m, file: v.h5}]\n",
+     "test.yaml:2:25: error: size must be between 1 and 4294967294 (got 0)\n"},
 };
 
 START_TEST(bad_population)
@@ -1409,146 +1426,158 @@ START_TEST(bad_population)
 END_TEST
 
 static const struct bad bad_params[] = {
-	{"an unknown parameter with a suggestion",
-	 "populations:\n"
-	 "  a: {model: lif, size: 1, params: {tau: 10 ms}}\n",
-	 "test.yaml:2:37: error: unknown key 'tau' in the parameters of population 'a' (model lif, synapse delta) (did you mean 'tau_m'?); expected one of: C_m, tau_m, E_L, V_th, V_reset, t_ref, I_e, V_min\n"},
-	{"tau_syn_ex on delta synapses",
-	 "populations:\n"
-	 "  a: {model: lif, size: 1, params: {tau_syn_ex: 1 ms}}\n",
-	 "test.yaml:2:37: error: unknown key 'tau_syn_ex' in the parameters of population 'a' (model lif, synapse delta); expected one of: C_m, tau_m, E_L, V_th, V_reset, t_ref, I_e, V_min\n"},
-	{"V_min on exp synapses",
-	 "populations:\n"
-	 "  a: {model: lif, synapse: exp, size: 1, params: {V_min: -80 mV}}\n",
-	 "test.yaml:2:51: error: unknown key 'V_min' in the parameters of population 'a' (model lif, synapse exp); expected one of: C_m, tau_m, E_L, V_th, V_reset, t_ref, I_e, tau_syn_ex, tau_syn_in\n"},
-	{"params a list",
-	 "populations:\n"
-	 "  a: {model: lif, size: 1, params: [1]}\n",
-	 "test.yaml:2:36: error: the parameters of population 'a' (model lif, synapse delta) must be a mapping of keys to values, found a list\n"},
-	{"a parameter with a wrong unit",
-	 "populations:\n"
-	 "  a: {model: lif, size: 1, params: {C_m: 250 pA}}\n",
-	 "test.yaml:2:42: error: C_m: '250 pA' is a current, expected a capacitance such as '250 pF'\n"},
-	{"tau_m negative",
-	 "populations:\n"
-	 "  a: {model: lif, size: 1, params: {tau_m: -3 ms}}\n",
-	 "test.yaml:2:44: error: tau_m must be positive (got -3 ms)\n"},
-	{"C_m zero",
-	 "populations:\n"
-	 "  a: {model: lif, size: 1, params: {C_m: 0 pF}}\n",
-	 "test.yaml:2:42: error: C_m must be positive (got 0 pF)\n"},
-	{"t_ref negative",
-	 "populations:\n"
-	 "  a: {model: lif, size: 1, params: {t_ref: -1 ms}}\n",
-	 "test.yaml:2:44: error: t_ref must not be negative (got -1 ms)\n"},
-	{"V_reset above V_th",
-	 "populations:\n"
-	 "  a:\n"
-	 "    model: lif\n"
-	 "    size: 1\n"
-	 "    params:\n"
-	 "      V_th: -55 mV\n"
-	 "      V_reset: -50 mV\n",
-	 "test.yaml:7:16: error: V_reset (-50 mV) must be below V_th (-55 mV) in population 'a'\n"},
-	{"V_reset equal to V_th",
-	 "populations:\n"
-	 "  a: {model: lif, size: 1, params: {V_th: -60 mV, V_reset: -60 mV}}\n",
-	 "test.yaml:2:60: error: V_reset (-60 mV) must be below V_th (-60 mV) in population 'a'\n"},
-	{"V_th below the default V_reset",
-	 "populations:\n"
-	 "  a:\n"
-	 "    model: lif\n"
-	 "    size: 1\n"
-	 "    params:\n"
-	 "      V_th: -75 mV\n",
-	 "test.yaml:6:13: error: V_reset (-70 mV) must be below V_th (-75 mV) in population 'a'\n"},
-	{"t_ref not a multiple of dt",
-	 "simulation: {dt: 0.1 ms}\n"
-	 "populations:\n"
-	 "  a:\n"
-	 "    model: lif\n"
-	 "    size: 1\n"
-	 "    params:\n"
-	 "      t_ref: 0.25 ms\n",
-	 "test.yaml:7:14: error: t_ref 0.25 ms is not a whole number of time steps (dt = 0.1 ms)\n"},
-	{"the default t_ref not a multiple of dt",
-	 "simulation: {dt: 0.3 ms, duration: 300 ms}\n"
-	 "populations:\n"
-	 "  a: {model: lif, synapse: exp, size: 1}\n",
-	 "test.yaml:3:6: error: t_ref 2 ms is not a whole number of time steps (dt = 0.3 ms)\n"},
-	{"V_reset above V_th in lif_cond",
-	 "populations:\n"
-	 "  a:\n"
-	 "    model: lif_cond\n"
-	 "    size: 1\n"
-	 "    params:\n"
-	 "      V_th: -55 mV\n"
-	 "      V_reset: -50 mV\n",
-	 "test.yaml:7:16: error: V_reset (-50 mV) must be below V_th (-55 mV) in population 'a'\n"},
-	{"t_ref not a multiple of dt in lif_cond",
-	 "populations:\n"
-	 "  a:\n"
-	 "    model: lif_cond\n"
-	 "    size: 1\n"
-	 "    params:\n"
-	 "      t_ref: 0.25 ms\n",
-	 "test.yaml:6:14: error: t_ref 0.25 ms is not a whole number of time steps (dt = 0.1 ms)\n"},
-	{"g_L zero",
-	 "populations:\n"
-	 "  a: {model: lif_cond, size: 1, params: {g_L: 0 nS}}\n",
-	 "test.yaml:2:47: error: g_L must be positive (got 0 nS)\n"},
-	{"a bad V_reset gives no knock-on error",
-	 "populations:\n"
-	 "  a: {model: lif, size: 1, params: {V_th: -80 mV, V_reset: -90}}\n",
-	 "test.yaml:2:60: error: V_reset: missing unit in '-90': expected a voltage such as '-65 mV'\n"},
-	{"params for a spike_source",
-	 "populations:\n"
-	 "  a: {model: spike_source, size: 1, params: {rate: 1 Hz}, spikes: {times: []}}\n",
-	 "test.yaml:2:45: error: model 'spike_source' has no parameters\n"},
-	{"init for a spike_source",
-	 "populations:\n"
-	 "  a: {model: spike_source, size: 1, init: {V_m: 1 mV}, spikes: {times: []}}\n",
-	 "test.yaml:2:43: error: model 'spike_source' has no state to initialize\n"},
-	{"a poisson_source without params",
-	 "populations:\n"
-	 "  a: {model: poisson_source, size: 1}\n",
-	 "test.yaml:2:6: error: population 'a' (poisson_source) needs a 'rate' in its params\n"},
-	{"a poisson_source without a rate",
-	 "populations:\n"
-	 "  a: {model: poisson_source, size: 1, params: {start: 1 ms}}\n",
-	 "test.yaml:2:47: error: population 'a' (poisson_source) needs a 'rate' in its params\n"},
-	{"a poisson_source with a misspelt rate",
-	 "populations:\n"
-	 "  a: {model: poisson_source, size: 1, params: {rat: 1 Hz}}\n",
-	 "test.yaml:2:48: error: unknown key 'rat' in the parameters of population 'a' (model poisson_source) (did you mean 'rate'?); expected one of: rate, start, stop\n"},
-	{"a negative rate",
-	 "populations:\n"
-	 "  a: {model: poisson_source, size: 1, params: {rate: -1 Hz}}\n",
-	 "test.yaml:2:54: error: rate must not be negative (got -1 Hz)\n"},
-	{"a rate with a time unit",
-	 "populations:\n"
-	 "  a: {model: poisson_source, size: 1, params: {rate: 1 ms}}\n",
-	 "test.yaml:2:54: error: rate: '1 ms' is a time, expected a rate such as '8 Hz'\n"},
-	{"init for a poisson_source",
-	 "populations:\n"
-	 "  a: {model: poisson_source, size: 1, params: {rate: 1 Hz}, init: {V_m: 0 mV}}\n",
-	 "test.yaml:2:67: error: model 'poisson_source' has no state to initialize\n"},
-	{"an unknown init variable with a suggestion",
-	 "populations:\n"
-	 "  a: {model: lif, size: 1, init: {V: 0 mV}}\n",
-	 "test.yaml:2:35: error: unknown key 'V' in the initial state of population 'a' (did you mean 'V_m'?); expected one of: V_m\n"},
-	{"I_syn_ex init on delta synapses",
-	 "populations:\n"
-	 "  a: {model: lif, size: 1, init: {I_syn_ex: 0 pA}}\n",
-	 "test.yaml:2:35: error: unknown key 'I_syn_ex' in the initial state of population 'a'; expected one of: V_m\n"},
-	{"an init value with a wrong unit",
-	 "populations:\n"
-	 "  a: {model: lif, size: 1, init: {V_m: 0 pA}}\n",
-	 "test.yaml:2:40: error: V_m: '0 pA' is a current, expected a voltage such as '-65 mV'\n"},
-	{"init a list",
-	 "populations:\n"
-	 "  a: {model: lif, size: 1, init: [V_m]}\n",
-	 "test.yaml:2:34: error: the initial state of population 'a' must be a mapping of keys to values, found a list\n"},
+    {"an unknown parameter with a suggestion",
+     "populations:\n"
+     "  a: {model: lif, size: 1, params: {tau: 10 ms}}\n",
+     "test.yaml:2:37: error: unknown key 'tau' in the parameters of population 'a' (model lif, "
+     "synapse delta) (did you mean 'tau_m'?); expected one of: C_m, tau_m, E_L, V_th, V_reset, "
+     "t_ref, I_e, V_min\n"},
+    {"tau_syn_ex on delta synapses",
+     "populations:\n"
+     "  a: {model: lif, size: 1, params: {tau_syn_ex: 1 ms}}\n",
+     "test.yaml:2:37: error: unknown key 'tau_syn_ex' in the parameters of population 'a' (model "
+     "lif, synapse delta); expected one of: C_m, tau_m, E_L, V_th, V_reset, t_ref, I_e, V_min\n"},
+    {"V_min on exp synapses",
+     "populations:\n"
+     "  a: {model: lif, synapse: exp, size: 1, params: {V_min: -80 mV}}\n",
+     "test.yaml:2:51: error: unknown key 'V_min' in the parameters of population 'a' (model lif, "
+     "synapse exp); expected one of: C_m, tau_m, E_L, V_th, V_reset, t_ref, I_e, tau_syn_ex, "
+     "tau_syn_in\n"},
+    {"params a list",
+     "populations:\n"
+     "  a: {model: lif, size: 1, params: [1]}\n",
+     "test.yaml:2:36: error: the parameters of population 'a' (model lif, synapse delta) must be a "
+     "mapping of keys to values, found a list\n"},
+    {"a parameter with a wrong unit",
+     "populations:\n"
+     "  a: {model: lif, size: 1, params: {C_m: 250 pA}}\n",
+     "test.yaml:2:42: error: C_m: '250 pA' is a current, expected a capacitance such as '250 "
+     "pF'\n"},
+    {"tau_m negative",
+     "populations:\n"
+     "  a: {model: lif, size: 1, params: {tau_m: -3 ms}}\n",
+     "test.yaml:2:44: error: tau_m must be positive (got -3 ms)\n"},
+    {"C_m zero",
+     "populations:\n"
+     "  a: {model: lif, size: 1, params: {C_m: 0 pF}}\n",
+     "test.yaml:2:42: error: C_m must be positive (got 0 pF)\n"},
+    {"t_ref negative",
+     "populations:\n"
+     "  a: {model: lif, size: 1, params: {t_ref: -1 ms}}\n",
+     "test.yaml:2:44: error: t_ref must not be negative (got -1 ms)\n"},
+    {"V_reset above V_th",
+     "populations:\n"
+     "  a:\n"
+     "    model: lif\n"
+     "    size: 1\n"
+     "    params:\n"
+     "      V_th: -55 mV\n"
+     "      V_reset: -50 mV\n",
+     "test.yaml:7:16: error: V_reset (-50 mV) must be below V_th (-55 mV) in population 'a'\n"},
+    {"V_reset equal to V_th",
+     "populations:\n"
+     "  a: {model: lif, size: 1, params: {V_th: -60 mV, V_reset: -60 mV}}\n",
+     "test.yaml:2:60: error: V_reset (-60 mV) must be below V_th (-60 mV) in population 'a'\n"},
+    {"V_th below the default V_reset",
+     "populations:\n"
+     "  a:\n"
+     "    model: lif\n"
+     "    size: 1\n"
+     "    params:\n"
+     "      V_th: -75 mV\n",
+     "test.yaml:6:13: error: V_reset (-70 mV) must be below V_th (-75 mV) in population 'a'\n"},
+    {"t_ref not a multiple of dt",
+     "simulation: {dt: 0.1 ms}\n"
+     "populations:\n"
+     "  a:\n"
+     "    model: lif\n"
+     "    size: 1\n"
+     "    params:\n"
+     "      t_ref: 0.25 ms\n",
+     "test.yaml:7:14: error: t_ref 0.25 ms is not a whole number of time steps (dt = 0.1 ms)\n"},
+    {"the default t_ref not a multiple of dt",
+     "simulation: {dt: 0.3 ms, duration: 300 ms}\n"
+     "populations:\n"
+     "  a: {model: lif, synapse: exp, size: 1}\n",
+     "test.yaml:3:6: error: t_ref 2 ms is not a whole number of time steps (dt = 0.3 ms)\n"},
+    {"V_reset above V_th in lif_cond",
+     "populations:\n"
+     "  a:\n"
+     "    model: lif_cond\n"
+     "    size: 1\n"
+     "    params:\n"
+     "      V_th: -55 mV\n"
+     "      V_reset: -50 mV\n",
+     "test.yaml:7:16: error: V_reset (-50 mV) must be below V_th (-55 mV) in population 'a'\n"},
+    {"t_ref not a multiple of dt in lif_cond",
+     "populations:\n"
+     "  a:\n"
+     "    model: lif_cond\n"
+     "    size: 1\n"
+     "    params:\n"
+     "      t_ref: 0.25 ms\n",
+     "test.yaml:6:14: error: t_ref 0.25 ms is not a whole number of time steps (dt = 0.1 ms)\n"},
+    {"g_L zero",
+     "populations:\n"
+     "  a: {model: lif_cond, size: 1, params: {g_L: 0 nS}}\n",
+     "test.yaml:2:47: error: g_L must be positive (got 0 nS)\n"},
+    {"a bad V_reset gives no knock-on error",
+     "populations:\n"
+     "  a: {model: lif, size: 1, params: {V_th: -80 mV, V_reset: -90}}\n",
+     "test.yaml:2:60: error: V_reset: missing unit in '-90': expected a voltage such as '-65 "
+     "mV'\n"},
+    {"params for a spike_source",
+     "populations:\n"
+     "  a: {model: spike_source, size: 1, params: {rate: 1 Hz}, spikes: {times: []}}\n",
+     "test.yaml:2:45: error: model 'spike_source' has no parameters\n"},
+    {"init for a spike_source",
+     "populations:\n"
+     "  a: {model: spike_source, size: 1, init: {V_m: 1 mV}, spikes: {times: []}}\n",
+     "test.yaml:2:43: error: model 'spike_source' has no state to initialize\n"},
+    {"a poisson_source without params",
+     "populations:\n"
+     "  a: {model: poisson_source, size: 1}\n",
+     "test.yaml:2:6: error: population 'a' (poisson_source) needs a 'rate' in its params\n"},
+    {"a poisson_source without a rate",
+     "populations:\n"
+     "  a: {model: poisson_source, size: 1, params: {start: 1 ms}}\n",
+     "test.yaml:2:47: error: population 'a' (poisson_source) needs a 'rate' in its params\n"},
+    {"a poisson_source with a misspelt rate",
+     "populations:\n"
+     "  a: {model: poisson_source, size: 1, params: {rat: 1 Hz}}\n",
+     "test.yaml:2:48: error: unknown key 'rat' in the parameters of population 'a' (model "
+     "poisson_source) (did you mean 'rate'?); expected one of: rate, start, stop\n"},
+    {"a negative rate",
+     "populations:\n"
+     "  a: {model: poisson_source, size: 1, params: {rate: -1 Hz}}\n",
+     "test.yaml:2:54: error: rate must not be negative (got -1 Hz)\n"},
+    {"a rate with a time unit",
+     "populations:\n"
+     "  a: {model: poisson_source, size: 1, params: {rate: 1 ms}}\n",
+     "test.yaml:2:54: error: rate: '1 ms' is a time, expected a rate such as '8 Hz'\n"},
+    {"init for a poisson_source",
+     "populations:\n"
+     "  a: {model: poisson_source, size: 1, params: {rate: 1 Hz}, init: {V_m: 0 mV}}\n",
+     "test.yaml:2:67: error: model 'poisson_source' has no state to initialize\n"},
+    {"an unknown init variable with a suggestion",
+     "populations:\n"
+     "  a: {model: lif, size: 1, init: {V: 0 mV}}\n",
+     "test.yaml:2:35: error: unknown key 'V' in the initial state of population 'a' (did you mean "
+     "'V_m'?); expected one of: V_m\n"},
+    {"I_syn_ex init on delta synapses",
+     "populations:\n"
+     "  a: {model: lif, size: 1, init: {I_syn_ex: 0 pA}}\n",
+     "test.yaml:2:35: error: unknown key 'I_syn_ex' in the initial state of population 'a'; "
+     "expected one of: V_m\n"},
+    {"an init value with a wrong unit",
+     "populations:\n"
+     "  a: {model: lif, size: 1, init: {V_m: 0 pA}}\n",
+     "test.yaml:2:40: error: V_m: '0 pA' is a current, expected a voltage such as '-65 mV'\n"},
+    {"init a list",
+     "populations:\n"
+     "  a: {model: lif, size: 1, init: [V_m]}\n",
+     "test.yaml:2:34: error: the initial state of population 'a' must be a mapping of keys to "
+     "values, found a list\n"},
 };
 
 START_TEST(bad_parameters)
@@ -1558,105 +1587,113 @@ START_TEST(bad_parameters)
 END_TEST
 
 static const struct bad bad_dist[] = {
-	{"two distributions",
-	 "populations:\n"
-	 "  a: {model: lif, size: 1, params: {tau_m: {normal: {mean: 10 ms, std: 1 ms}, "
-	 "uniform: {low: 1 ms, high: 2 ms}}}}\n",
-	 "test.yaml:2:44: error: tau_m must name one distribution (normal, lognormal or uniform), found 2\n"},
-	{"no distribution",
-	 "populations:\n"
-	 "  a: {model: lif, size: 1, params: {tau_m: {min: 1 ms}}}\n",
-	 "test.yaml:2:44: error: tau_m must name one distribution (normal, lognormal or uniform), found 0\n"},
-	{"an unknown distribution with a suggestion",
-	 "populations:\n"
-	 "  a: {model: lif, size: 1, params: {tau_m: {norml: {mean: 10 ms, std: 1 ms}}}}\n",
-	 "test.yaml:2:45: error: unknown key 'norml' in the distribution of tau_m (did you mean 'normal'?); expected one of: normal, lognormal, uniform, min, max, bound\n"},
-	{"an unknown distribution without a suggestion",
-	 "populations:\n"
-	 "  a: {model: lif, size: 1, params: {tau_m: {gauss: {mean: 10 ms, std: 1 ms}}}}\n",
-	 "test.yaml:2:45: error: unknown key 'gauss' in the distribution of tau_m; expected one of: normal, lognormal, uniform, min, max, bound\n"},
-	{"normal without std",
-	 "populations:\n"
-	 "  a: {model: lif, size: 1, params: {tau_m: {normal: {mean: 10 ms}}}}\n",
-	 "test.yaml:2:53: error: the normal distribution of tau_m needs a 'std'\n"},
-	{"normal with a negative std",
-	 "populations:\n"
-	 "  a: {model: lif, size: 1, params: {tau_m: {normal: {mean: 10 ms, std: -1 ms}}}}\n",
-	 "test.yaml:2:72: error: std of tau_m must not be negative (got -1 ms)\n"},
-	{"normal with a misspelt key",
-	 "populations:\n"
-	 "  a: {model: lif, size: 1, params: {tau_m: {normal: {mean: 10 ms, sd: 1 ms}}}}\n",
-	 "test.yaml:2:67: error: unknown key 'sd' in the normal distribution of tau_m (did you mean 'std'?); expected one of: mean, std\n"},
-	{"normal with a wrong unit",
-	 "populations:\n"
-	 "  a: {model: lif, size: 1, params: {tau_m: {normal: {mean: 10 mV, std: 1 ms}}}}\n",
-	 "test.yaml:2:60: error: tau_m mean: '10 mV' is a voltage, expected a time such as '1.5 ms'\n"},
-	{"normal as a list",
-	 "populations:\n"
-	 "  a: {model: lif, size: 1, params: {tau_m: {normal: [1, 2]}}}\n",
-	 "test.yaml:2:53: error: the normal distribution of tau_m must be a mapping of keys to values, found a list\n"},
-	{"lognormal with a zero mean",
-	 "populations:\n"
-	 "  a: {model: lif, size: 1, params: {tau_m: {lognormal: {mean: 0 ms, std: 1 ms}}}}\n",
-	 "test.yaml:2:63: error: the mean of a lognormal tau_m must not be zero\n"},
-	{"lognormal with a negative std",
-	 "populations:\n"
-	 "  a: {model: lif, size: 1, params: {tau_m: {lognormal: {mean: 1 ms, std: -1 ms}}}}\n",
-	 "test.yaml:2:74: error: std of tau_m must not be negative (got -1 ms)\n"},
-	{"lognormal without a mean",
-	 "populations:\n"
-	 "  a: {model: lif, size: 1, params: {tau_m: {lognormal: {std: 1 ms}}}}\n",
-	 "test.yaml:2:56: error: the lognormal distribution of tau_m needs a 'mean'\n"},
-	{"lognormal as a list",
-	 "populations:\n"
-	 "  a: {model: lif, size: 1, params: {tau_m: {lognormal: [1 ms]}}}\n",
-	 "test.yaml:2:56: error: the lognormal distribution of tau_m must be a mapping of keys to values, found a list\n"},
-	{"uniform with high below low",
-	 "populations:\n"
-	 "  a: {model: lif, size: 1, params: {tau_m: {uniform: {low: 5 ms, high: 2 ms}}}}\n",
-	 "test.yaml:2:72: error: high must be above low in tau_m (got low 5, high 2 ms)\n"},
-	{"uniform with high equal to low",
-	 "populations:\n"
-	 "  a: {model: lif, size: 1, params: {I_e: {uniform: {low: 5 pA, high: 5 pA}}}}\n",
-	 "test.yaml:2:70: error: high must be above low in I_e (got low 5, high 5 pA)\n"},
-	{"uniform without high",
-	 "populations:\n"
-	 "  a: {model: lif, size: 1, params: {tau_m: {uniform: {low: 5 ms}}}}\n",
-	 "test.yaml:2:54: error: the uniform distribution of tau_m needs a 'high'\n"},
-	{"uniform as a scalar",
-	 "populations:\n"
-	 "  a: {model: lif, size: 1, params: {tau_m: {uniform: 5 ms}}}\n",
-	 "test.yaml:2:54: error: the uniform distribution of tau_m must be a mapping of keys to values, found a scalar\n"},
-	{"an unknown bound",
-	 "populations:\n"
-	 "  a: {model: lif, size: 1, params: {tau_m: {normal: {mean: 10 ms, std: 1 ms}, "
-	 "min: 1 ms, bound: wrap}}}\n",
-	 "test.yaml:2:97: error: bound must be 'redraw' or 'clip', found 'wrap'\n"},
-	{"bound a list",
-	 "populations:\n"
-	 "  a: {model: lif, size: 1, params: {tau_m: {normal: {mean: 10 ms, std: 1 ms}, "
-	 "min: 1 ms, bound: [clip]}}}\n",
-	 "test.yaml:2:97: error: bound must be a name or text, found a list\n"},
-	{"max below min",
-	 "populations:\n"
-	 "  a: {model: lif, size: 1, params: {tau_m: {normal: {mean: 10 ms, std: 1 ms}, "
-	 "min: 5 ms, max: 2 ms}}}\n",
-	 "test.yaml:2:44: error: max must be above min in tau_m (got min 5, max 2 ms)\n"},
-	{"min without a unit",
-	 "populations:\n"
-	 "  a: {model: lif, size: 1, params: {tau_m: {normal: {mean: 10 ms, std: 1 ms}, "
-	 "min: 5}}}\n",
-	 "test.yaml:2:84: error: tau_m min: missing unit in '5': expected a time such as '1.5 ms'\n"},
-	{"max with a wrong unit",
-	 "populations:\n"
-	 "  a: {model: lif, size: 1, params: {V_th: {normal: {mean: -50 mV, std: 1 mV}, "
-	 "max: 5 ms}}}\n",
-	 "test.yaml:2:84: error: V_th max: '5 ms' is a time, expected a voltage such as '-65 mV'\n"},
-	{"two errors in one distribution",
-	 "populations:\n"
-	 "  a: {model: lif, size: 1, params: {tau_m: {normal: {mean: 10, std: 1}}}}\n",
-	 "test.yaml:2:60: error: tau_m mean: missing unit in '10': expected a time such as '1.5 ms'\n"
-	 "test.yaml:2:69: error: tau_m std: missing unit in '1': expected a time such as '1.5 ms'\n"},
+    {"two distributions",
+     "populations:\n"
+     "  a: {model: lif, size: 1, params: {tau_m: {normal: {mean: 10 ms, std: 1 ms}, "
+     "uniform: {low: 1 ms, high: 2 ms}}}}\n",
+     "test.yaml:2:44: error: tau_m must name one distribution (normal, lognormal or uniform), "
+     "found 2\n"},
+    {"no distribution",
+     "populations:\n"
+     "  a: {model: lif, size: 1, params: {tau_m: {min: 1 ms}}}\n",
+     "test.yaml:2:44: error: tau_m must name one distribution (normal, lognormal or uniform), "
+     "found 0\n"},
+    {"an unknown distribution with a suggestion",
+     "populations:\n"
+     "  a: {model: lif, size: 1, params: {tau_m: {norml: {mean: 10 ms, std: 1 ms}}}}\n",
+     "test.yaml:2:45: error: unknown key 'norml' in the distribution of tau_m (did you mean "
+     "'normal'?); expected one of: normal, lognormal, uniform, min, max, bound\n"},
+    {"an unknown distribution without a suggestion",
+     "populations:\n"
+     "  a: {model: lif, size: 1, params: {tau_m: {gauss: {mean: 10 ms, std: 1 ms}}}}\n",
+     "test.yaml:2:45: error: unknown key 'gauss' in the distribution of tau_m; expected one of: "
+     "normal, lognormal, uniform, min, max, bound\n"},
+    {"normal without std",
+     "populations:\n"
+     "  a: {model: lif, size: 1, params: {tau_m: {normal: {mean: 10 ms}}}}\n",
+     "test.yaml:2:53: error: the normal distribution of tau_m needs a 'std'\n"},
+    {"normal with a negative std",
+     "populations:\n"
+     "  a: {model: lif, size: 1, params: {tau_m: {normal: {mean: 10 ms, std: -1 ms}}}}\n",
+     "test.yaml:2:72: error: std of tau_m must not be negative (got -1 ms)\n"},
+    {"normal with a misspelt key",
+     "populations:\n"
+     "  a: {model: lif, size: 1, params: {tau_m: {normal: {mean: 10 ms, sd: 1 ms}}}}\n",
+     "test.yaml:2:67: error: unknown key 'sd' in the normal distribution of tau_m (did you mean "
+     "'std'?); expected one of: mean, std\n"},
+    {"normal with a wrong unit",
+     "populations:\n"
+     "  a: {model: lif, size: 1, params: {tau_m: {normal: {mean: 10 mV, std: 1 ms}}}}\n",
+     "test.yaml:2:60: error: tau_m mean: '10 mV' is a voltage, expected a time such as '1.5 ms'\n"},
+    {"normal as a list",
+     "populations:\n"
+     "  a: {model: lif, size: 1, params: {tau_m: {normal: [1, 2]}}}\n",
+     "test.yaml:2:53: error: the normal distribution of tau_m must be a mapping of keys to values, "
+     "found a list\n"},
+    {"lognormal with a zero mean",
+     "populations:\n"
+     "  a: {model: lif, size: 1, params: {tau_m: {lognormal: {mean: 0 ms, std: 1 ms}}}}\n",
+     "test.yaml:2:63: error: the mean of a lognormal tau_m must not be zero\n"},
+    {"lognormal with a negative std",
+     "populations:\n"
+     "  a: {model: lif, size: 1, params: {tau_m: {lognormal: {mean: 1 ms, std: -1 ms}}}}\n",
+     "test.yaml:2:74: error: std of tau_m must not be negative (got -1 ms)\n"},
+    {"lognormal without a mean",
+     "populations:\n"
+     "  a: {model: lif, size: 1, params: {tau_m: {lognormal: {std: 1 ms}}}}\n",
+     "test.yaml:2:56: error: the lognormal distribution of tau_m needs a 'mean'\n"},
+    {"lognormal as a list",
+     "populations:\n"
+     "  a: {model: lif, size: 1, params: {tau_m: {lognormal: [1 ms]}}}\n",
+     "test.yaml:2:56: error: the lognormal distribution of tau_m must be a mapping of keys to "
+     "values, found a list\n"},
+    {"uniform with high below low",
+     "populations:\n"
+     "  a: {model: lif, size: 1, params: {tau_m: {uniform: {low: 5 ms, high: 2 ms}}}}\n",
+     "test.yaml:2:72: error: high must be above low in tau_m (got low 5, high 2 ms)\n"},
+    {"uniform with high equal to low",
+     "populations:\n"
+     "  a: {model: lif, size: 1, params: {I_e: {uniform: {low: 5 pA, high: 5 pA}}}}\n",
+     "test.yaml:2:70: error: high must be above low in I_e (got low 5, high 5 pA)\n"},
+    {"uniform without high",
+     "populations:\n"
+     "  a: {model: lif, size: 1, params: {tau_m: {uniform: {low: 5 ms}}}}\n",
+     "test.yaml:2:54: error: the uniform distribution of tau_m needs a 'high'\n"},
+    {"uniform as a scalar",
+     "populations:\n"
+     "  a: {model: lif, size: 1, params: {tau_m: {uniform: 5 ms}}}\n",
+     "test.yaml:2:54: error: the uniform distribution of tau_m must be a mapping of keys to "
+     "values, found a scalar\n"},
+    {"an unknown bound",
+     "populations:\n"
+     "  a: {model: lif, size: 1, params: {tau_m: {normal: {mean: 10 ms, std: 1 ms}, "
+     "min: 1 ms, bound: wrap}}}\n",
+     "test.yaml:2:97: error: bound must be 'redraw' or 'clip', found 'wrap'\n"},
+    {"bound a list",
+     "populations:\n"
+     "  a: {model: lif, size: 1, params: {tau_m: {normal: {mean: 10 ms, std: 1 ms}, "
+     "min: 1 ms, bound: [clip]}}}\n",
+     "test.yaml:2:97: error: bound must be a name or text, found a list\n"},
+    {"max below min",
+     "populations:\n"
+     "  a: {model: lif, size: 1, params: {tau_m: {normal: {mean: 10 ms, std: 1 ms}, "
+     "min: 5 ms, max: 2 ms}}}\n",
+     "test.yaml:2:44: error: max must be above min in tau_m (got min 5, max 2 ms)\n"},
+    {"min without a unit",
+     "populations:\n"
+     "  a: {model: lif, size: 1, params: {tau_m: {normal: {mean: 10 ms, std: 1 ms}, "
+     "min: 5}}}\n",
+     "test.yaml:2:84: error: tau_m min: missing unit in '5': expected a time such as '1.5 ms'\n"},
+    {"max with a wrong unit",
+     "populations:\n"
+     "  a: {model: lif, size: 1, params: {V_th: {normal: {mean: -50 mV, std: 1 mV}, "
+     "max: 5 ms}}}\n",
+     "test.yaml:2:84: error: V_th max: '5 ms' is a time, expected a voltage such as '-65 mV'\n"},
+    {"two errors in one distribution",
+     "populations:\n"
+     "  a: {model: lif, size: 1, params: {tau_m: {normal: {mean: 10, std: 1}}}}\n",
+     "test.yaml:2:60: error: tau_m mean: missing unit in '10': expected a time such as '1.5 ms'\n"
+     "test.yaml:2:69: error: tau_m std: missing unit in '1': expected a time such as '1.5 ms'\n"},
 };
 
 START_TEST(bad_distribution)
@@ -1666,130 +1703,133 @@ START_TEST(bad_distribution)
 END_TEST
 
 static const struct bad bad_sets[] = {
-	{"an unknown population",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "  b: {model: lif, size: 10}\n"
-	 "projections:\n"
-	 "  - {from: c, to: a, rule: all_to_all, weight: 1 mV, delay: 1 ms}\n",
-	 "test.yaml:5:12: error: unknown population 'c'; the config defines: a, b\n"},
-	{"a range that is not numbers",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "projections:\n"
-	 "  - {from: \"a[1:x]\", to: a, rule: all_to_all, weight: 1 mV, delay: 1 ms}\n",
-	 "test.yaml:4:12: error: from: expected a range such as 'a[0:100]', found 'a[1:x]'\n"},
-	{"an empty range and a range beyond the population",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "projections:\n"
-	 "  - {from: \"a[5:5]\", to: \"a[0:11]\", rule: all_to_all, weight: 1 mV, delay: 1 ms}\n",
-	 "test.yaml:4:12: error: from: the range [5:5] is empty or beyond the 10 neurons of 'a'\n"
-	 "test.yaml:4:26: error: to: the range [0:11] is empty or beyond the 10 neurons of 'a'\n"},
-	{"a reversed range",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "projections:\n"
-	 "  - {from: \"a[6:2]\", to: a, rule: all_to_all, weight: 1 mV, delay: 1 ms}\n",
-	 "test.yaml:4:12: error: from: the range [6:2] is empty or beyond the 10 neurons of 'a'\n"},
-	{"a range without a name",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "projections:\n"
-	 "  - {from: \"[0:5]\", to: a, rule: all_to_all, weight: 1 mV, delay: 1 ms}\n",
-	 "test.yaml:4:12: error: from: expected a population name, optionally with a range such as 'exc[0:100]', found '[0:5]'\n"},
-	{"a range with a negative bound",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "projections:\n"
-	 "  - {from: \"a[-1:5]\", to: a, rule: all_to_all, weight: 1 mV, delay: 1 ms}\n",
-	 "test.yaml:4:12: error: from: expected a range such as 'a[0:100]', found 'a[-1:5]'\n"},
-	{"a range without a colon",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "projections:\n"
-	 "  - {from: \"a[3]\", to: a, rule: all_to_all, weight: 1 mV, delay: 1 ms}\n",
-	 "test.yaml:4:12: error: from: expected a range such as 'a[0:100]', found 'a[3]'\n"},
-	{"a range with text after it",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "projections:\n"
-	 "  - {from: \"a[0:5]x\", to: a, rule: all_to_all, weight: 1 mV, delay: 1 ms}\n",
-	 "test.yaml:4:12: error: from: expected a range such as 'a[0:100]', found 'a[0:5]x'\n"},
-	{"a range of an unknown population",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "projections:\n"
-	 "  - {from: \"b[0:5]\", to: a, rule: all_to_all, weight: 1 mV, delay: 1 ms}\n",
-	 "test.yaml:4:12: error: unknown population 'b'; the config defines: a\n"},
-	{"a set that is a list inside a list",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "projections:\n"
-	 "  - {from: [[a]], to: a, rule: all_to_all, weight: 1 mV, delay: 1 ms}\n",
-	 "test.yaml:4:13: error: from must be a name or text, found a list\n"},
-	{"an id listed twice",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "projections:\n"
-	 "  - {from: {population: a, ids: [1, 3, 1]}, to: a, rule: all_to_all, weight: 1 mV, "
-	 "delay: 1 ms}\n",
-	 "test.yaml:4:33: error: neuron 1 is listed twice in ids\n"},
-	{"ids beyond the population and not numbers",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "projections:\n"
-	 "  - {from: {population: a, ids: [1, 10, x]}, to: a, rule: all_to_all, weight: 1 mV, "
-	 "delay: 1 ms}\n",
-	 "test.yaml:4:37: error: a neuron index must be between 0 and 9 (got 10)\n"
-	 "test.yaml:4:41: error: a neuron index must be a whole number, found 'x'\n"},
-	{"ids empty",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "projections:\n"
-	 "  - {from: {population: a, ids: []}, to: a, rule: all_to_all, weight: 1 mV, "
-	 "delay: 1 ms}\n",
-	 "test.yaml:4:33: error: ids must be a non-empty list of neuron indices, found an empty list\n"},
-	{"ids a scalar",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "projections:\n"
-	 "  - {from: {population: a, ids: 3}, to: a, rule: all_to_all, weight: 1 mV, "
-	 "delay: 1 ms}\n",
-	 "test.yaml:4:33: error: ids must be a non-empty list of neuron indices, found a scalar\n"},
-	{"ids of an unknown population",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "projections:\n"
-	 "  - {from: {population: z, ids: [1]}, to: a, rule: all_to_all, weight: 1 mV, "
-	 "delay: 1 ms}\n",
-	 "test.yaml:4:25: error: unknown population 'z'; the config defines: a\n"},
-	{"a neuron set with an unknown key",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "projections:\n"
-	 "  - {from: {pop: a, ids: [1]}, to: a, rule: all_to_all, weight: 1 mV, delay: 1 ms}\n",
-	 "test.yaml:4:13: error: unknown key 'pop' in the neuron set of from; expected one of: population, ids\n"
-	 "test.yaml:4:12: error: the neuron set of from needs a 'population'\n"},
-	{"a neuron set without ids",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "projections:\n"
-	 "  - {from: {population: a}, to: a, rule: all_to_all, weight: 1 mV, delay: 1 ms}\n",
-	 "test.yaml:4:12: error: the neuron set of from needs a 'ids'\n"},
-	{"an empty list of targets",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "projections:\n"
-	 "  - {from: a, to: [], rule: all_to_all, weight: 1 mV, delay: 1 ms}\n",
-	 "test.yaml:4:19: error: to must name at least one population\n"},
-	{"every bad set of a list is reported",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "projections:\n"
-	 "  - {from: [x, a, y], to: a, rule: all_to_all, weight: 1 mV, delay: 1 ms}\n",
-	 "test.yaml:4:13: error: unknown population 'x'; the config defines: a\n"
-	 "test.yaml:4:19: error: unknown population 'y'; the config defines: a\n"},
+    {"an unknown population",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "  b: {model: lif, size: 10}\n"
+     "projections:\n"
+     "  - {from: c, to: a, rule: all_to_all, weight: 1 mV, delay: 1 ms}\n",
+     "test.yaml:5:12: error: unknown population 'c'; the config defines: a, b\n"},
+    {"a range that is not numbers",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "projections:\n"
+     "  - {from: \"a[1:x]\", to: a, rule: all_to_all, weight: 1 mV, delay: 1 ms}\n",
+     "test.yaml:4:12: error: from: expected a range such as 'a[0:100]', found 'a[1:x]'\n"},
+    {"an empty range and a range beyond the population",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "projections:\n"
+     "  - {from: \"a[5:5]\", to: \"a[0:11]\", rule: all_to_all, weight: 1 mV, delay: 1 ms}\n",
+     "test.yaml:4:12: error: from: the range [5:5] is empty or beyond the 10 neurons of 'a'\n"
+     "test.yaml:4:26: error: to: the range [0:11] is empty or beyond the 10 neurons of 'a'\n"},
+    {"a reversed range",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "projections:\n"
+     "  - {from: \"a[6:2]\", to: a, rule: all_to_all, weight: 1 mV, delay: 1 ms}\n",
+     "test.yaml:4:12: error: from: the range [6:2] is empty or beyond the 10 neurons of 'a'\n"},
+    {"a range without a name",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "projections:\n"
+     "  - {from: \"[0:5]\", to: a, rule: all_to_all, weight: 1 mV, delay: 1 ms}\n",
+     "test.yaml:4:12: error: from: expected a population name, optionally with a range such as "
+     "'exc[0:100]', found '[0:5]'\n"},
+    {"a range with a negative bound",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "projections:\n"
+     "  - {from: \"a[-1:5]\", to: a, rule: all_to_all, weight: 1 mV, delay: 1 ms}\n",
+     "test.yaml:4:12: error: from: expected a range such as 'a[0:100]', found 'a[-1:5]'\n"},
+    {"a range without a colon",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "projections:\n"
+     "  - {from: \"a[3]\", to: a, rule: all_to_all, weight: 1 mV, delay: 1 ms}\n",
+     "test.yaml:4:12: error: from: expected a range such as 'a[0:100]', found 'a[3]'\n"},
+    {"a range with text after it",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "projections:\n"
+     "  - {from: \"a[0:5]x\", to: a, rule: all_to_all, weight: 1 mV, delay: 1 ms}\n",
+     "test.yaml:4:12: error: from: expected a range such as 'a[0:100]', found 'a[0:5]x'\n"},
+    {"a range of an unknown population",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "projections:\n"
+     "  - {from: \"b[0:5]\", to: a, rule: all_to_all, weight: 1 mV, delay: 1 ms}\n",
+     "test.yaml:4:12: error: unknown population 'b'; the config defines: a\n"},
+    {"a set that is a list inside a list",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "projections:\n"
+     "  - {from: [[a]], to: a, rule: all_to_all, weight: 1 mV, delay: 1 ms}\n",
+     "test.yaml:4:13: error: from must be a name or text, found a list\n"},
+    {"an id listed twice",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "projections:\n"
+     "  - {from: {population: a, ids: [1, 3, 1]}, to: a, rule: all_to_all, weight: 1 mV, "
+     "delay: 1 ms}\n",
+     "test.yaml:4:33: error: neuron 1 is listed twice in ids\n"},
+    {"ids beyond the population and not numbers",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "projections:\n"
+     "  - {from: {population: a, ids: [1, 10, x]}, to: a, rule: all_to_all, weight: 1 mV, "
+     "delay: 1 ms}\n",
+     "test.yaml:4:37: error: a neuron index must be between 0 and 9 (got 10)\n"
+     "test.yaml:4:41: error: a neuron index must be a whole number, found 'x'\n"},
+    {"ids empty",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "projections:\n"
+     "  - {from: {population: a, ids: []}, to: a, rule: all_to_all, weight: 1 mV, "
+     "delay: 1 ms}\n",
+     "test.yaml:4:33: error: ids must be a non-empty list of neuron indices, found an empty "
+     "list\n"},
+    {"ids a scalar",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "projections:\n"
+     "  - {from: {population: a, ids: 3}, to: a, rule: all_to_all, weight: 1 mV, "
+     "delay: 1 ms}\n",
+     "test.yaml:4:33: error: ids must be a non-empty list of neuron indices, found a scalar\n"},
+    {"ids of an unknown population",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "projections:\n"
+     "  - {from: {population: z, ids: [1]}, to: a, rule: all_to_all, weight: 1 mV, "
+     "delay: 1 ms}\n",
+     "test.yaml:4:25: error: unknown population 'z'; the config defines: a\n"},
+    {"a neuron set with an unknown key",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "projections:\n"
+     "  - {from: {pop: a, ids: [1]}, to: a, rule: all_to_all, weight: 1 mV, delay: 1 ms}\n",
+     "test.yaml:4:13: error: unknown key 'pop' in the neuron set of from; expected one of: "
+     "population, ids\n"
+     "test.yaml:4:12: error: the neuron set of from needs a 'population'\n"},
+    {"a neuron set without ids",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "projections:\n"
+     "  - {from: {population: a}, to: a, rule: all_to_all, weight: 1 mV, delay: 1 ms}\n",
+     "test.yaml:4:12: error: the neuron set of from needs a 'ids'\n"},
+    {"an empty list of targets",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "projections:\n"
+     "  - {from: a, to: [], rule: all_to_all, weight: 1 mV, delay: 1 ms}\n",
+     "test.yaml:4:19: error: to must name at least one population\n"},
+    {"every bad set of a list is reported",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "projections:\n"
+     "  - {from: [x, a, y], to: a, rule: all_to_all, weight: 1 mV, delay: 1 ms}\n",
+     "test.yaml:4:13: error: unknown population 'x'; the config defines: a\n"
+     "test.yaml:4:19: error: unknown population 'y'; the config defines: a\n"},
 };
 
 START_TEST(bad_neuron_set)
@@ -1799,77 +1839,78 @@ START_TEST(bad_neuron_set)
 END_TEST
 
 static const struct bad bad_proj[] = {
-	{"projections a mapping",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "projections: {from: a}\n",
-	 "test.yaml:3:14: error: projections must be a list, found a mapping\n"},
-	{"a projection that is not a mapping",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "projections: [5]\n",
-	 "test.yaml:3:15: error: projection 1 must be a mapping of keys to values, found a scalar\n"},
-	{"an unknown key with a suggestion",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "projections:\n"
-	 "  - {from: a, to: a, rule: all_to_all, weigth: 1 mV, delay: 1 ms}\n",
-	 "test.yaml:4:40: error: unknown key 'weigth' in projection 1 (did you mean 'weight'?); expected one of: from, to, rule, weight, delay, autapses, multapses\n"},
-	{"a duplicate key",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "projections:\n"
-	 "  - {from: a, to: a, rule: all_to_all, weight: 1 mV, weight: 2 mV, delay: 1 ms}\n",
-	 "test.yaml:4:54: error: duplicate key 'weight' in projection 1 (first given at line 4)\n"},
-	{"no to and no rule",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "projections:\n"
-	 "  - {from: a}\n",
-	 "test.yaml:4:5: error: projection 1 needs a 'to'\n"
-	 "test.yaml:4:5: error: projection 1 needs a 'rule'\n"},
-	{"no from",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "projections:\n"
-	 "  - {to: a, rule: all_to_all, weight: 1 mV, delay: 1 ms}\n",
-	 "test.yaml:4:5: error: projection 1 needs a 'from'\n"},
-	{"no weight and no delay",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "projections:\n"
-	 "  - {from: a, to: a, rule: all_to_all}\n",
-	 "test.yaml:4:5: error: projection 1 needs a 'weight'\n"
-	 "test.yaml:4:5: error: projection 1 needs a 'delay'\n"},
-	{"onto a poisson_source",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "  s: {model: poisson_source, size: 10, params: {rate: 5 Hz}}\n"
-	 "projections:\n"
-	 "  - {from: a, to: s, rule: all_to_all, weight: 1 mV, delay: 1 ms}\n",
-	 "test.yaml:5:19: error: population 's' (poisson_source) cannot receive synapses\n"},
-	{"onto a spike_source in a list",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "  s: {model: spike_source, size: 1, spikes: {times: [1 ms]}}\n"
-	 "projections:\n"
-	 "  - {from: a, to: [a, s], rule: all_to_all, weight: 1 mV, delay: 1 ms}\n",
-	 "test.yaml:5:19: error: population 's' (spike_source) cannot receive synapses\n"},
-	{"autapses and multapses not booleans",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "projections:\n"
-	 "  - {from: a, to: a, rule: all_to_all, autapses: maybe, multapses: [x], weight: 1 mV, "
-	 "delay: 1 ms}\n",
-	 "test.yaml:4:50: error: autapses must be true or false, found 'maybe'\n"
-	 "test.yaml:4:68: error: multapses must be true or false, found a list\n"},
-	{"the second of two projections",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "projections:\n"
-	 "  - {from: a, to: a, rule: all_to_all, weight: 1 mV, delay: 1 ms}\n"
-	 "  - {from: a, to: a, rule: all_to_all, weight: 1 mV}\n",
-	 "test.yaml:5:5: error: projection 2 needs a 'delay'\n"},
+    {"projections a mapping",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "projections: {from: a}\n",
+     "test.yaml:3:14: error: projections must be a list, found a mapping\n"},
+    {"a projection that is not a mapping",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "projections: [5]\n",
+     "test.yaml:3:15: error: projection 1 must be a mapping of keys to values, found a scalar\n"},
+    {"an unknown key with a suggestion",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "projections:\n"
+     "  - {from: a, to: a, rule: all_to_all, weigth: 1 mV, delay: 1 ms}\n",
+     "test.yaml:4:40: error: unknown key 'weigth' in projection 1 (did you mean 'weight'?); "
+     "expected one of: from, to, rule, weight, delay, autapses, multapses\n"},
+    {"a duplicate key",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "projections:\n"
+     "  - {from: a, to: a, rule: all_to_all, weight: 1 mV, weight: 2 mV, delay: 1 ms}\n",
+     "test.yaml:4:54: error: duplicate key 'weight' in projection 1 (first given at line 4)\n"},
+    {"no to and no rule",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "projections:\n"
+     "  - {from: a}\n",
+     "test.yaml:4:5: error: projection 1 needs a 'to'\n"
+     "test.yaml:4:5: error: projection 1 needs a 'rule'\n"},
+    {"no from",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "projections:\n"
+     "  - {to: a, rule: all_to_all, weight: 1 mV, delay: 1 ms}\n",
+     "test.yaml:4:5: error: projection 1 needs a 'from'\n"},
+    {"no weight and no delay",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "projections:\n"
+     "  - {from: a, to: a, rule: all_to_all}\n",
+     "test.yaml:4:5: error: projection 1 needs a 'weight'\n"
+     "test.yaml:4:5: error: projection 1 needs a 'delay'\n"},
+    {"onto a poisson_source",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "  s: {model: poisson_source, size: 10, params: {rate: 5 Hz}}\n"
+     "projections:\n"
+     "  - {from: a, to: s, rule: all_to_all, weight: 1 mV, delay: 1 ms}\n",
+     "test.yaml:5:19: error: population 's' (poisson_source) cannot receive synapses\n"},
+    {"onto a spike_source in a list",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "  s: {model: spike_source, size: 1, spikes: {times: [1 ms]}}\n"
+     "projections:\n"
+     "  - {from: a, to: [a, s], rule: all_to_all, weight: 1 mV, delay: 1 ms}\n",
+     "test.yaml:5:19: error: population 's' (spike_source) cannot receive synapses\n"},
+    {"autapses and multapses not booleans",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "projections:\n"
+     "  - {from: a, to: a, rule: all_to_all, autapses: maybe, multapses: [x], weight: 1 mV, "
+     "delay: 1 ms}\n",
+     "test.yaml:4:50: error: autapses must be true or false, found 'maybe'\n"
+     "test.yaml:4:68: error: multapses must be true or false, found a list\n"},
+    {"the second of two projections",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "projections:\n"
+     "  - {from: a, to: a, rule: all_to_all, weight: 1 mV, delay: 1 ms}\n"
+     "  - {from: a, to: a, rule: all_to_all, weight: 1 mV}\n",
+     "test.yaml:5:5: error: projection 2 needs a 'delay'\n"},
 };
 
 START_TEST(bad_projection)
@@ -1879,206 +1920,225 @@ START_TEST(bad_projection)
 END_TEST
 
 static const struct bad bad_rules[] = {
-	{"an unknown rule with a suggestion",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "projections:\n"
-	 "  - {from: a, to: a, rule: all_to_al, weight: 1 mV, delay: 1 ms}\n",
-	 "test.yaml:4:28: error: unknown connection rule 'all_to_al' (did you mean 'all_to_all'?); expected all_to_all, one_to_one, {fixed_probability: p}, {fixed_indegree: K}, {fixed_outdegree: K} or {fixed_total_number: N}\n"},
-	{"an unknown rule without a suggestion",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "projections:\n"
-	 "  - {from: a, to: a, rule: random, weight: 1 mV, delay: 1 ms}\n",
-	 "test.yaml:4:28: error: unknown connection rule 'random'; expected all_to_all, one_to_one, {fixed_probability: p}, {fixed_indegree: K}, {fixed_outdegree: K} or {fixed_total_number: N}\n"},
-	{"a rule that needs a number",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "projections:\n"
-	 "  - {from: a, to: a, rule: fixed_indegree, weight: 1 mV, delay: 1 ms}\n",
-	 "test.yaml:4:28: error: rule fixed_indegree needs a number: write {fixed_indegree: ...}\n"},
-	{"fixed_probability without its number",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "projections:\n"
-	 "  - {from: a, to: a, rule: fixed_probability, weight: 1 mV, delay: 1 ms}\n",
-	 "test.yaml:4:28: error: rule fixed_probability needs a number: write {fixed_probability: ...}\n"},
-	{"an unknown rule in a mapping",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "projections:\n"
-	 "  - {from: a, to: a, rule: {fixed_indegre: 3}, weight: 1 mV, delay: 1 ms}\n",
-	 "test.yaml:4:29: error: unknown key 'fixed_indegre' in the connection rule (did you mean 'fixed_indegree'?); expected one of: fixed_probability, fixed_indegree, fixed_outdegree, fixed_total_number\n"},
-	{"all_to_all written as a mapping",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "projections:\n"
-	 "  - {from: a, to: a, rule: {all_to_all: 1}, weight: 1 mV, delay: 1 ms}\n",
-	 "test.yaml:4:29: error: rule all_to_all takes no number: write all_to_all\n"},
-	{"two rules",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "projections:\n"
-	 "  - {from: a, to: a, rule: {fixed_indegree: 3, fixed_outdegree: 3}, weight: 1 mV, "
-	 "delay: 1 ms}\n",
-	 "test.yaml:4:28: error: the connection rule must name exactly one rule\n"},
-	{"an empty rule",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "projections:\n"
-	 "  - {from: a, to: a, rule: {}, weight: 1 mV, delay: 1 ms}\n",
-	 "test.yaml:4:28: error: the connection rule must name exactly one rule\n"},
-	{"a rule that is a list",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "projections:\n"
-	 "  - {from: a, to: a, rule: [all_to_all], weight: 1 mV, delay: 1 ms}\n",
-	 "test.yaml:4:28: error: the connection rule must be a name or a mapping: expected all_to_all, one_to_one, {fixed_probability: p}, {fixed_indegree: K}, {fixed_outdegree: K} or {fixed_total_number: N}, found a list\n"},
-	{"a rule left empty",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "projections:\n"
-	 "  - from: a\n"
-	 "    to: a\n"
-	 "    rule:\n"
-	 "    weight: 1 mV\n"
-	 "    delay: 1 ms\n",
-	 "test.yaml:6:10: error: the connection rule must be a name or a mapping: expected all_to_all, one_to_one, {fixed_probability: p}, {fixed_indegree: K}, {fixed_outdegree: K} or {fixed_total_number: N}, found nothing\n"},
-	{"one_to_one written as a mapping",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "projections:\n"
-	 "  - {from: a, to: a, rule: {one_to_one: true}, weight: 1 mV, delay: 1 ms}\n",
-	 "test.yaml:4:29: error: rule one_to_one takes no number: write one_to_one\n"},
-	{"a probability above 1",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "projections:\n"
-	 "  - {from: a, to: a, rule: {fixed_probability: 1.5}, weight: 1 mV, delay: 1 ms}\n",
-	 "test.yaml:4:48: error: fixed_probability must be between 0 and 1 (got 1.5)\n"},
-	{"a negative probability",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "projections:\n"
-	 "  - {from: a, to: a, rule: {fixed_probability: -0.1}, weight: 1 mV, delay: 1 ms}\n",
-	 "test.yaml:4:48: error: fixed_probability must be between 0 and 1 (got -0.1)\n"},
-	{"a probability with a unit",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "projections:\n"
-	 "  - {from: a, to: a, rule: {fixed_probability: 0.5 Hz}, weight: 1 mV, delay: 1 ms}\n",
-	 "test.yaml:4:48: error: fixed_probability: expected a plain number without a unit, found '0.5 Hz'\n"},
-	{"an indegree that is not a number",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "projections:\n"
-	 "  - {from: a, to: a, rule: {fixed_indegree: many}, weight: 1 mV, delay: 1 ms}\n",
-	 "test.yaml:4:45: error: fixed_indegree must be a whole number, found 'many'\n"},
-	{"an indegree beyond 32 bits",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "projections:\n"
-	 "  - {from: a, to: a, rule: {fixed_indegree: 5000000000}, weight: 1 mV, delay: 1 ms}\n",
-	 "test.yaml:4:45: error: fixed_indegree must be between 0 and 4294967295 (got 5000000000)\n"},
-	{"a negative outdegree",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "projections:\n"
-	 "  - {from: a, to: a, rule: {fixed_outdegree: -1}, weight: 1 mV, delay: 1 ms}\n",
-	 "test.yaml:4:46: error: fixed_outdegree must be a whole number, found '-1'\n"},
-	{"fixed_indegree larger than the sources without autapses and multapses",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "projections:\n"
-	 "  - {from: a, to: a, rule: {fixed_indegree: 10}, autapses: false, multapses: false, "
-	 "weight: 1 mV, delay: 1 ms}\n",
-	 "test.yaml:4:28: error: fixed_indegree 10 without multapses needs at least 10 sources, but 'a' offers 9\n"},
-	{"fixed_indegree larger than the sources of another population",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "  b: {model: lif, size: 5}\n"
-	 "projections:\n"
-	 "  - {from: b, to: a, rule: {fixed_indegree: 6}, multapses: false, weight: 1 mV, "
-	 "delay: 1 ms}\n",
-	 "test.yaml:5:28: error: fixed_indegree 6 without multapses needs at least 6 sources, but 'b' offers 5\n"},
-	{"fixed_outdegree larger than the targets without multapses",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "  b: {model: lif, size: 5}\n"
-	 "projections:\n"
-	 "  - {from: a, to: b, rule: {fixed_outdegree: 6}, multapses: false, weight: 1 mV, "
-	 "delay: 1 ms}\n",
-	 "test.yaml:5:28: error: fixed_outdegree 6 without multapses needs at least 6 targets, but 'b' offers 5\n"},
-	{"fixed_outdegree onto overlapping ids without autapses",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "projections:\n"
-	 "  - {from: {population: a, ids: [0, 4]}, to: \"a[4:7]\", rule: {fixed_outdegree: 3}, "
-	 "autapses: false, multapses: false, weight: 1 mV, delay: 1 ms}\n",
-	 "test.yaml:4:62: error: fixed_outdegree 3 without multapses needs at least 3 targets, but 'a' offers 2\n"},
-	{"fixed_indegree with no source left",
-	 "populations:\n"
-	 "  a: {model: lif, size: 1}\n"
-	 "projections:\n"
-	 "  - {from: a, to: a, rule: {fixed_indegree: 1}, autapses: false, weight: 1 mV, "
-	 "delay: 1 ms}\n",
-	 "test.yaml:4:28: error: fixed_indegree: 'a' offers no source neurons\n"},
-	{"fixed_outdegree with no target left",
-	 "populations:\n"
-	 "  a: {model: lif, size: 1}\n"
-	 "projections:\n"
-	 "  - {from: a, to: a, rule: {fixed_outdegree: 1}, autapses: false, weight: 1 mV, "
-	 "delay: 1 ms}\n",
-	 "test.yaml:4:28: error: fixed_outdegree: 'a' offers no target neurons\n"},
-	{"fixed_total_number above the pairs without multapses",
-	 "populations:\n"
-	 "  a: {model: lif, size: 3}\n"
-	 "projections:\n"
-	 "  - {from: a, to: a, rule: {fixed_total_number: 7}, autapses: false, multapses: false, "
-	 "weight: 1 mV, delay: 1 ms}\n",
-	 "test.yaml:4:28: error: fixed_total_number 7 without multapses exceeds the 6 possible pairs\n"},
-	{"fixed_total_number above the pairs of overlapping ranges",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "projections:\n"
-	 "  - {from: \"a[0:5]\", to: \"a[3:10]\", rule: {fixed_total_number: 34}, "
-	 "autapses: false, multapses: false, weight: 1 mV, delay: 1 ms}\n",
-	 "test.yaml:4:43: error: fixed_total_number 34 without multapses exceeds the 33 possible pairs\n"},
-	{"fixed_total_number above the pairs of a range and ids",
-	 "populations:\n"
-	 "  a: {model: lif, size: 3}\n"
-	 "projections:\n"
-	 "  - {from: \"a[0:3]\", to: {population: a, ids: [1, 2]}, rule: {fixed_total_number: 5}, "
-	 "autapses: false, multapses: false, weight: 1 mV, delay: 1 ms}\n",
-	 "test.yaml:4:62: error: fixed_total_number 5 without multapses exceeds the 4 possible pairs\n"},
-	{"fixed_total_number with no pairs",
-	 "populations:\n"
-	 "  a: {model: lif, size: 1}\n"
-	 "projections:\n"
-	 "  - {from: a, to: a, rule: {fixed_total_number: 1}, autapses: false, weight: 1 mV, "
-	 "delay: 1 ms}\n",
-	 "test.yaml:4:28: error: fixed_total_number: there are no possible pairs\n"},
-	{"one_to_one between sets of different sizes",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "  b: {model: lif, size: 5}\n"
-	 "projections:\n"
-	 "  - {from: a, to: b, rule: one_to_one, weight: 1 mV, delay: 1 ms}\n",
-	 "test.yaml:5:28: error: one_to_one needs sets of equal size ('a' has 10 neurons, 'b' 5)\n"},
-	{"one_to_one checked for every pair of a list",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "  b: {model: lif, size: 5}\n"
-	 "projections:\n"
-	 "  - {from: \"a[0:5]\", to: [b, a], rule: one_to_one, weight: 1 mV, delay: 1 ms}\n",
-	 "test.yaml:5:40: error: one_to_one needs sets of equal size ('a' has 5 neurons, 'a' 10)\n"},
-	{"a rule error reported with a bad from",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "projections:\n"
-	 "  - {from: x, to: a, rule: {fixed_probability: 2}, weight: 1 mV, delay: 1 ms}\n",
-	 "test.yaml:4:12: error: unknown population 'x'; the config defines: a\n"
-	 "test.yaml:4:48: error: fixed_probability must be between 0 and 1 (got 2)\n"},
+    {"an unknown rule with a suggestion",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "projections:\n"
+     "  - {from: a, to: a, rule: all_to_al, weight: 1 mV, delay: 1 ms}\n",
+     "test.yaml:4:28: error: unknown connection rule 'all_to_al' (did you mean 'all_to_all'?); "
+     "expected all_to_all, one_to_one, {fixed_probability: p}, {fixed_indegree: K}, "
+     "{fixed_outdegree: K} or {fixed_total_number: N}\n"},
+    {"an unknown rule without a suggestion",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "projections:\n"
+     "  - {from: a, to: a, rule: random, weight: 1 mV, delay: 1 ms}\n",
+     "test.yaml:4:28: error: unknown connection rule 'random'; expected all_to_all, one_to_one, "
+     "{fixed_probability: p}, {fixed_indegree: K}, {fixed_outdegree: K} or {fixed_total_number: "
+     "N}\n"},
+    {"a rule that needs a number",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "projections:\n"
+     "  - {from: a, to: a, rule: fixed_indegree, weight: 1 mV, delay: 1 ms}\n",
+     "test.yaml:4:28: error: rule fixed_indegree needs a number: write {fixed_indegree: ...}\n"},
+    {"fixed_probability without its number",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "projections:\n"
+     "  - {from: a, to: a, rule: fixed_probability, weight: 1 mV, delay: 1 ms}\n",
+     "test.yaml:4:28: error: rule fixed_probability needs a number: write {fixed_probability: "
+     "...}\n"},
+    {"an unknown rule in a mapping",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "projections:\n"
+     "  - {from: a, to: a, rule: {fixed_indegre: 3}, weight: 1 mV, delay: 1 ms}\n",
+     "test.yaml:4:29: error: unknown key 'fixed_indegre' in the connection rule (did you mean "
+     "'fixed_indegree'?); expected one of: fixed_probability, fixed_indegree, fixed_outdegree, "
+     "fixed_total_number\n"},
+    {"all_to_all written as a mapping",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "projections:\n"
+     "  - {from: a, to: a, rule: {all_to_all: 1}, weight: 1 mV, delay: 1 ms}\n",
+     "test.yaml:4:29: error: rule all_to_all takes no number: write all_to_all\n"},
+    {"two rules",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "projections:\n"
+     "  - {from: a, to: a, rule: {fixed_indegree: 3, fixed_outdegree: 3}, weight: 1 mV, "
+     "delay: 1 ms}\n",
+     "test.yaml:4:28: error: the connection rule must name exactly one rule\n"},
+    {"an empty rule",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "projections:\n"
+     "  - {from: a, to: a, rule: {}, weight: 1 mV, delay: 1 ms}\n",
+     "test.yaml:4:28: error: the connection rule must name exactly one rule\n"},
+    {"a rule that is a list",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "projections:\n"
+     "  - {from: a, to: a, rule: [all_to_all], weight: 1 mV, delay: 1 ms}\n",
+     "test.yaml:4:28: error: the connection rule must be a name or a mapping: expected all_to_all, "
+     "one_to_one, {fixed_probability: p}, {fixed_indegree: K}, {fixed_outdegree: K} or "
+     "{fixed_total_number: N}, found a list\n"},
+    {"a rule left empty",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "projections:\n"
+     "  - from: a\n"
+     "    to: a\n"
+     "    rule:\n"
+     "    weight: 1 mV\n"
+     "    delay: 1 ms\n",
+     "test.yaml:6:10: error: the connection rule must be a name or a mapping: expected all_to_all, "
+     "one_to_one, {fixed_probability: p}, {fixed_indegree: K}, {fixed_outdegree: K} or "
+     "{fixed_total_number: N}, found nothing\n"},
+    {"one_to_one written as a mapping",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "projections:\n"
+     "  - {from: a, to: a, rule: {one_to_one: true}, weight: 1 mV, delay: 1 ms}\n",
+     "test.yaml:4:29: error: rule one_to_one takes no number: write one_to_one\n"},
+    {"a probability above 1",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "projections:\n"
+     "  - {from: a, to: a, rule: {fixed_probability: 1.5}, weight: 1 mV, delay: 1 ms}\n",
+     "test.yaml:4:48: error: fixed_probability must be between 0 and 1 (got 1.5)\n"},
+    {"a negative probability",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "projections:\n"
+     "  - {from: a, to: a, rule: {fixed_probability: -0.1}, weight: 1 mV, delay: 1 ms}\n",
+     "test.yaml:4:48: error: fixed_probability must be between 0 and 1 (got -0.1)\n"},
+    {"a probability with a unit",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "projections:\n"
+     "  - {from: a, to: a, rule: {fixed_probability: 0.5 Hz}, weight: 1 mV, delay: 1 ms}\n",
+     "test.yaml:4:48: error: fixed_probability: expected a plain number without a unit, found '0.5 "
+     "Hz'\n"},
+    {"an indegree that is not a number",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "projections:\n"
+     "  - {from: a, to: a, rule: {fixed_indegree: many}, weight: 1 mV, delay: 1 ms}\n",
+     "test.yaml:4:45: error: fixed_indegree must be a whole number, found 'many'\n"},
+    {"an indegree beyond 32 bits",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "projections:\n"
+     "  - {from: a, to: a, rule: {fixed_indegree: 5000000000}, weight: 1 mV, delay: 1 ms}\n",
+     "test.yaml:4:45: error: fixed_indegree must be between 0 and 4294967295 (got 5000000000)\n"},
+    {"a negative outdegree",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "projections:\n"
+     "  - {from: a, to: a, rule: {fixed_outdegree: -1}, weight: 1 mV, delay: 1 ms}\n",
+     "test.yaml:4:46: error: fixed_outdegree must be a whole number, found '-1'\n"},
+    {"fixed_indegree larger than the sources without autapses and multapses",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "projections:\n"
+     "  - {from: a, to: a, rule: {fixed_indegree: 10}, autapses: false, multapses: false, "
+     "weight: 1 mV, delay: 1 ms}\n",
+     "test.yaml:4:28: error: fixed_indegree 10 without multapses needs at least 10 sources, but "
+     "'a' offers 9\n"},
+    {"fixed_indegree larger than the sources of another population",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "  b: {model: lif, size: 5}\n"
+     "projections:\n"
+     "  - {from: b, to: a, rule: {fixed_indegree: 6}, multapses: false, weight: 1 mV, "
+     "delay: 1 ms}\n",
+     "test.yaml:5:28: error: fixed_indegree 6 without multapses needs at least 6 sources, but 'b' "
+     "offers 5\n"},
+    {"fixed_outdegree larger than the targets without multapses",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "  b: {model: lif, size: 5}\n"
+     "projections:\n"
+     "  - {from: a, to: b, rule: {fixed_outdegree: 6}, multapses: false, weight: 1 mV, "
+     "delay: 1 ms}\n",
+     "test.yaml:5:28: error: fixed_outdegree 6 without multapses needs at least 6 targets, but 'b' "
+     "offers 5\n"},
+    {"fixed_outdegree onto overlapping ids without autapses",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "projections:\n"
+     "  - {from: {population: a, ids: [0, 4]}, to: \"a[4:7]\", rule: {fixed_outdegree: 3}, "
+     "autapses: false, multapses: false, weight: 1 mV, delay: 1 ms}\n",
+     "test.yaml:4:62: error: fixed_outdegree 3 without multapses needs at least 3 targets, but 'a' "
+     "offers 2\n"},
+    {"fixed_indegree with no source left",
+     "populations:\n"
+     "  a: {model: lif, size: 1}\n"
+     "projections:\n"
+     "  - {from: a, to: a, rule: {fixed_indegree: 1}, autapses: false, weight: 1 mV, "
+     "delay: 1 ms}\n",
+     "test.yaml:4:28: error: fixed_indegree: 'a' offers no source neurons\n"},
+    {"fixed_outdegree with no target left",
+     "populations:\n"
+     "  a: {model: lif, size: 1}\n"
+     "projections:\n"
+     "  - {from: a, to: a, rule: {fixed_outdegree: 1}, autapses: false, weight: 1 mV, "
+     "delay: 1 ms}\n",
+     "test.yaml:4:28: error: fixed_outdegree: 'a' offers no target neurons\n"},
+    {"fixed_total_number above the pairs without multapses",
+     "populations:\n"
+     "  a: {model: lif, size: 3}\n"
+     "projections:\n"
+     "  - {from: a, to: a, rule: {fixed_total_number: 7}, autapses: false, multapses: false, "
+     "weight: 1 mV, delay: 1 ms}\n",
+     "test.yaml:4:28: error: fixed_total_number 7 without multapses exceeds the 6 possible "
+     "pairs\n"},
+    {"fixed_total_number above the pairs of overlapping ranges",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "projections:\n"
+     "  - {from: \"a[0:5]\", to: \"a[3:10]\", rule: {fixed_total_number: 34}, "
+     "autapses: false, multapses: false, weight: 1 mV, delay: 1 ms}\n",
+     "test.yaml:4:43: error: fixed_total_number 34 without multapses exceeds the 33 possible "
+     "pairs\n"},
+    {"fixed_total_number above the pairs of a range and ids",
+     "populations:\n"
+     "  a: {model: lif, size: 3}\n"
+     "projections:\n"
+     "  - {from: \"a[0:3]\", to: {population: a, ids: [1, 2]}, rule: {fixed_total_number: 5}, "
+     "autapses: false, multapses: false, weight: 1 mV, delay: 1 ms}\n",
+     "test.yaml:4:62: error: fixed_total_number 5 without multapses exceeds the 4 possible "
+     "pairs\n"},
+    {"fixed_total_number with no pairs",
+     "populations:\n"
+     "  a: {model: lif, size: 1}\n"
+     "projections:\n"
+     "  - {from: a, to: a, rule: {fixed_total_number: 1}, autapses: false, weight: 1 mV, "
+     "delay: 1 ms}\n",
+     "test.yaml:4:28: error: fixed_total_number: there are no possible pairs\n"},
+    {"one_to_one between sets of different sizes",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "  b: {model: lif, size: 5}\n"
+     "projections:\n"
+     "  - {from: a, to: b, rule: one_to_one, weight: 1 mV, delay: 1 ms}\n",
+     "test.yaml:5:28: error: one_to_one needs sets of equal size ('a' has 10 neurons, 'b' 5)\n"},
+    {"one_to_one checked for every pair of a list",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "  b: {model: lif, size: 5}\n"
+     "projections:\n"
+     "  - {from: \"a[0:5]\", to: [b, a], rule: one_to_one, weight: 1 mV, delay: 1 ms}\n",
+     "test.yaml:5:40: error: one_to_one needs sets of equal size ('a' has 5 neurons, 'a' 10)\n"},
+    {"a rule error reported with a bad from",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "projections:\n"
+     "  - {from: x, to: a, rule: {fixed_probability: 2}, weight: 1 mV, delay: 1 ms}\n",
+     "test.yaml:4:12: error: unknown population 'x'; the config defines: a\n"
+     "test.yaml:4:48: error: fixed_probability must be between 0 and 1 (got 2)\n"},
 };
 
 START_TEST(bad_rule)
@@ -2088,103 +2148,113 @@ START_TEST(bad_rule)
 END_TEST
 
 static const struct bad bad_wd[] = {
-	{"a weight in pA onto delta synapses",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "projections:\n"
-	 "  - {from: a, to: a, rule: all_to_all, weight: 1 pA, delay: 1 ms}\n",
-	 "test.yaml:4:48: error: weight (onto 'a', model lif, synapse delta): '1 pA' is a current, expected a voltage such as '-65 mV'\n"},
-	{"a weight in mV onto exp synapses",
-	 "populations:\n"
-	 "  a: {model: lif, synapse: exp, size: 10}\n"
-	 "projections:\n"
-	 "  - {from: a, to: a, rule: all_to_all, weight: 1 mV, delay: 1 ms}\n",
-	 "test.yaml:4:48: error: weight (onto 'a', model lif, synapse exp): '1 mV' is a voltage, expected a current such as '100 pA'\n"},
-	{"a weight in pA onto lif_cond",
-	 "populations:\n"
-	 "  a: {model: lif_cond, size: 10}\n"
-	 "projections:\n"
-	 "  - {from: a, to: a, rule: all_to_all, weight: 1 pA, delay: 1 ms}\n",
-	 "test.yaml:4:48: error: weight (onto 'a', model lif_cond): '1 pA' is a current, expected a conductance such as '1 nS'\n"},
-	{"a weight that fits only the first of two targets",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "  b: {model: lif_cond, size: 10}\n"
-	 "projections:\n"
-	 "  - {from: a, to: [a, b], rule: all_to_all, weight: 1 mV, delay: 1 ms}\n",
-	 "test.yaml:5:53: error: weight (onto 'b', model lif_cond): '1 mV' is a voltage, expected a conductance such as '1 nS'\n"},
-	{"a weight distribution with a wrong unit",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "projections:\n"
-	 "  - {from: a, to: a, rule: all_to_all, weight: {normal: {mean: 1 mV, std: 1 pA}}, "
-	 "delay: 1 ms}\n",
-	 "test.yaml:4:75: error: weight (onto 'a', model lif, synapse delta) std: '1 pA' is a current, expected a voltage such as '-65 mV'\n"},
-	{"weight and delay without units",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "projections:\n"
-	 "  - {from: a, to: a, rule: all_to_all, weight: 1, delay: 1}\n",
-	 "test.yaml:4:48: error: weight (onto 'a', model lif, synapse delta): missing unit in '1': expected a voltage such as '-65 mV'\n"
-	 "test.yaml:4:58: error: delay: missing unit in '1': expected a time such as '1.5 ms'\n"},
-	{"a delay below one step",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "projections:\n"
-	 "  - {from: a, to: a, rule: all_to_all, weight: 1 mV, delay: 0.04 ms}\n",
-	 "test.yaml:4:61: error: delay 0.04 ms is below one time step (dt = 0.1 ms)\n"},
-	{"a delay of half a step",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "projections:\n"
-	 "  - {from: a, to: a, rule: all_to_all, weight: 1 mV, delay: 0.05 ms}\n",
-	 "test.yaml:4:61: error: delay 0.05 ms is below one time step (dt = 0.1 ms)\n"},
-	{"a negative delay",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "projections:\n"
-	 "  - {from: a, to: a, rule: all_to_all, weight: 1 mV, delay: -1 ms}\n",
-	 "test.yaml:4:61: error: delay -1 ms is below one time step (dt = 0.1 ms)\n"},
-	{"a delay beyond the longest",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "projections:\n"
-	 "  - {from: a, to: a, rule: all_to_all, weight: 1 mV, delay: 10 s}\n",
-	 "test.yaml:4:61: error: delay 10000 ms is longer than 32767 time steps\n"},
-	{"a delay with a voltage unit",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "projections:\n"
-	 "  - {from: a, to: a, rule: all_to_all, weight: 1 mV, delay: 1 mV}\n",
-	 "test.yaml:4:61: error: delay: '1 mV' is a voltage, expected a time such as '1.5 ms'\n"},
-	{"a delay distribution without a min",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "projections:\n"
-	 "  - {from: a, to: a, rule: all_to_all, weight: 1 mV, delay: {normal: {mean: 1.5 ms, "
-	 "std: 0.5 ms}}}\n",
-	 "test.yaml:4:61: error: delay distribution can give delays below one time step (dt = 0.1 ms): add 'min: 0.1 ms'\n"},
-	{"a delay distribution whose min rounds to zero steps",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "projections:\n"
-	 "  - {from: a, to: a, rule: all_to_all, weight: 1 mV, delay: {normal: {mean: 1.5 ms, "
-	 "std: 0.5 ms}, min: 0.05 ms, bound: clip}}\n",
-	 "test.yaml:4:61: error: delay distribution can give delays below one time step (dt = 0.1 ms): add 'min: 0.1 ms'\n"},
-	{"a uniform delay from zero",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "projections:\n"
-	 "  - {from: a, to: a, rule: all_to_all, weight: 1 mV, delay: {uniform: {low: 0 ms, "
-	 "high: 2 ms}}}\n",
-	 "test.yaml:4:61: error: delay distribution can give delays below one time step (dt = 0.1 ms): add 'min: 0.1 ms'\n"},
-	{"a delay distribution with a max beyond the longest delay",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "projections:\n"
-	 "  - {from: a, to: a, rule: all_to_all, weight: 1 mV, delay: {uniform: {low: 1 ms, "
-	 "high: 4000 ms}, min: 0.1 ms}}\n",
-	 "test.yaml:4:61: error: delay distribution can give delays longer than 32767 time steps (3276.7 ms): lower its upper bound\n"},
+    {"a weight in pA onto delta synapses",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "projections:\n"
+     "  - {from: a, to: a, rule: all_to_all, weight: 1 pA, delay: 1 ms}\n",
+     "test.yaml:4:48: error: weight (onto 'a', model lif, synapse delta): '1 pA' is a current, "
+     "expected a voltage such as '-65 mV'\n"},
+    {"a weight in mV onto exp synapses",
+     "populations:\n"
+     "  a: {model: lif, synapse: exp, size: 10}\n"
+     "projections:\n"
+     "  - {from: a, to: a, rule: all_to_all, weight: 1 mV, delay: 1 ms}\n",
+     "test.yaml:4:48: error: weight (onto 'a', model lif, synapse exp): '1 mV' is a voltage, "
+     "expected a current such as '100 pA'\n"},
+    {"a weight in pA onto lif_cond",
+     "populations:\n"
+     "  a: {model: lif_cond, size: 10}\n"
+     "projections:\n"
+     "  - {from: a, to: a, rule: all_to_all, weight: 1 pA, delay: 1 ms}\n",
+     "test.yaml:4:48: error: weight (onto 'a', model lif_cond): '1 pA' is a current, expected a "
+     "conductance such as '1 nS'\n"},
+    {"a weight that fits only the first of two targets",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "  b: {model: lif_cond, size: 10}\n"
+     "projections:\n"
+     "  - {from: a, to: [a, b], rule: all_to_all, weight: 1 mV, delay: 1 ms}\n",
+     "test.yaml:5:53: error: weight (onto 'b', model lif_cond): '1 mV' is a voltage, expected a "
+     "conductance such as '1 nS'\n"},
+    {"a weight distribution with a wrong unit",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "projections:\n"
+     "  - {from: a, to: a, rule: all_to_all, weight: {normal: {mean: 1 mV, std: 1 pA}}, "
+     "delay: 1 ms}\n",
+     "test.yaml:4:75: error: weight (onto 'a', model lif, synapse delta) std: '1 pA' is a current, "
+     "expected a voltage such as '-65 mV'\n"},
+    {"weight and delay without units",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "projections:\n"
+     "  - {from: a, to: a, rule: all_to_all, weight: 1, delay: 1}\n",
+     "test.yaml:4:48: error: weight (onto 'a', model lif, synapse delta): missing unit in '1': "
+     "expected a voltage such as '-65 mV'\n"
+     "test.yaml:4:58: error: delay: missing unit in '1': expected a time such as '1.5 ms'\n"},
+    {"a delay below one step",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "projections:\n"
+     "  - {from: a, to: a, rule: all_to_all, weight: 1 mV, delay: 0.04 ms}\n",
+     "test.yaml:4:61: error: delay 0.04 ms is below one time step (dt = 0.1 ms)\n"},
+    {"a delay of half a step",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "projections:\n"
+     "  - {from: a, to: a, rule: all_to_all, weight: 1 mV, delay: 0.05 ms}\n",
+     "test.yaml:4:61: error: delay 0.05 ms is below one time step (dt = 0.1 ms)\n"},
+    {"a negative delay",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "projections:\n"
+     "  - {from: a, to: a, rule: all_to_all, weight: 1 mV, delay: -1 ms}\n",
+     "test.yaml:4:61: error: delay -1 ms is below one time step (dt = 0.1 ms)\n"},
+    {"a delay beyond the longest",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "projections:\n"
+     "  - {from: a, to: a, rule: all_to_all, weight: 1 mV, delay: 10 s}\n",
+     "test.yaml:4:61: error: delay 10000 ms is longer than 32767 time steps\n"},
+    {"a delay with a voltage unit",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "projections:\n"
+     "  - {from: a, to: a, rule: all_to_all, weight: 1 mV, delay: 1 mV}\n",
+     "test.yaml:4:61: error: delay: '1 mV' is a voltage, expected a time such as '1.5 ms'\n"},
+    {"a delay distribution without a min",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "projections:\n"
+     "  - {from: a, to: a, rule: all_to_all, weight: 1 mV, delay: {normal: {mean: 1.5 ms, "
+     "std: 0.5 ms}}}\n",
+     "test.yaml:4:61: error: delay distribution can give delays below one time step (dt = 0.1 ms): "
+     "add 'min: 0.1 ms'\n"},
+    {"a delay distribution whose min rounds to zero steps",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "projections:\n"
+     "  - {from: a, to: a, rule: all_to_all, weight: 1 mV, delay: {normal: {mean: 1.5 ms, "
+     "std: 0.5 ms}, min: 0.05 ms, bound: clip}}\n",
+     "test.yaml:4:61: error: delay distribution can give delays below one time step (dt = 0.1 ms): "
+     "add 'min: 0.1 ms'\n"},
+    {"a uniform delay from zero",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "projections:\n"
+     "  - {from: a, to: a, rule: all_to_all, weight: 1 mV, delay: {uniform: {low: 0 ms, "
+     "high: 2 ms}}}\n",
+     "test.yaml:4:61: error: delay distribution can give delays below one time step (dt = 0.1 ms): "
+     "add 'min: 0.1 ms'\n"},
+    {"a delay distribution with a max beyond the longest delay",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "projections:\n"
+     "  - {from: a, to: a, rule: all_to_all, weight: 1 mV, delay: {uniform: {low: 1 ms, "
+     "high: 4000 ms}, min: 0.1 ms}}\n",
+     "test.yaml:4:61: error: delay distribution can give delays longer than 32767 time steps "
+     "(3276.7 ms): lower its upper bound\n"},
 };
 
 START_TEST(bad_weight_delay)
@@ -2194,266 +2264,277 @@ START_TEST(bad_weight_delay)
 END_TEST
 
 static const struct bad bad_stim[] = {
-	{"stimuli a mapping",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "stimuli: {dc: {amplitude: 1 pA}}\n",
-	 "test.yaml:3:10: error: stimuli must be a list, found a mapping\n"},
-	{"a stimulus that is not a mapping",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "stimuli: [dc]\n",
-	 "test.yaml:3:11: error: stimulus 1 must be a mapping of keys to values, found a scalar\n"},
-	{"a stimulus of no kind",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "stimuli:\n"
-	 "  - {to: a}\n",
-	 "test.yaml:4:5: error: stimulus 1 must have exactly one of poisson, dc, step or spikes (found 0)\n"},
-	{"a stimulus of two kinds",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "stimuli:\n"
-	 "  - {dc: {amplitude: 1 pA}, poisson: {rate: 1 Hz}, to: a}\n",
-	 "test.yaml:4:5: error: stimulus 1 must have exactly one of poisson, dc, step or spikes (found 2)\n"},
-	{"an unknown key with a suggestion",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "stimuli:\n"
-	 "  - {dc: {amplitude: 1 pA}, too: a}\n",
-	 "test.yaml:4:29: error: unknown key 'too' in stimulus 1 (did you mean 'to'?); expected one of: poisson, dc, step, spikes, to, weight, delay\n"},
-	{"a stimulus without targets",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "stimuli:\n"
-	 "  - {dc: {amplitude: 1 pA}}\n",
-	 "test.yaml:4:5: error: stimulus 1 needs a 'to'\n"},
-	{"a stimulus onto an unknown population",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "stimuli:\n"
-	 "  - {dc: {amplitude: 1 pA}, to: b}\n",
-	 "test.yaml:4:33: error: unknown population 'b'; the config defines: a\n"},
-	{"a weight on a dc stimulus",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "stimuli:\n"
-	 "  - {dc: {amplitude: 1 pA}, to: a, weight: 1 mV}\n",
-	 "test.yaml:4:36: error: 'weight' applies only to poisson and spikes stimuli (a dc stimulus is a current)\n"},
-	{"a delay on a step stimulus",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "stimuli:\n"
-	 "  - {step: {times: [0 ms], amplitudes: [1 pA]}, to: a, delay: 1 ms}\n",
-	 "test.yaml:4:56: error: 'delay' applies only to poisson and spikes stimuli (a step stimulus is a current)\n"},
-	{"dc not a mapping",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "stimuli:\n"
-	 "  - {dc: 5 pA, to: a}\n",
-	 "test.yaml:4:10: error: the dc of stimulus 1 must be a mapping of keys to values, found a scalar\n"},
-	{"dc without an amplitude",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "stimuli:\n"
-	 "  - {dc: {start: 1 ms}, to: a}\n",
-	 "test.yaml:4:10: error: the dc of stimulus 1 needs a 'amplitude'\n"},
-	{"a dc amplitude with a voltage unit",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "stimuli:\n"
-	 "  - {dc: {amplitude: 1 mV}, to: a}\n",
-	 "test.yaml:4:22: error: amplitude: '1 mV' is a voltage, expected a current such as '100 pA'\n"},
-	{"dc with an unknown key",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "stimuli:\n"
-	 "  - {dc: {amplitude: 1 pA, begin: 1 ms}, to: a}\n",
-	 "test.yaml:4:28: error: unknown key 'begin' in the dc of stimulus 1; expected one of: amplitude, start, stop\n"},
-	{"a dc start off the time grid",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "stimuli:\n"
-	 "  - {dc: {amplitude: 1 pA, start: 1.05 ms}, to: a}\n",
-	 "test.yaml:4:35: error: start 1.05 ms is not on the time grid (dt = 0.1 ms)\n"},
-	{"a dc stop off the time grid",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "stimuli:\n"
-	 "  - {dc: {amplitude: 1 pA, start: 1 ms, stop: 2.05 ms}, to: a}\n",
-	 "test.yaml:4:47: error: stop 2.05 ms is not on the time grid (dt = 0.1 ms)\n"},
-	{"a stop before the start",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "stimuli:\n"
-	 "  - {dc: {amplitude: 1 pA, start: 5 ms, stop: 2 ms}, to: a}\n",
-	 "test.yaml:4:47: error: stop (2 ms) must be after start (5 ms)\n"},
-	{"a negative start",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "stimuli:\n"
-	 "  - {dc: {amplitude: 1 pA, start: -5 ms}, to: a}\n",
-	 "test.yaml:4:35: error: start must not be negative (got -5 ms)\n"},
-	{"a start without a unit",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "stimuli:\n"
-	 "  - {poisson: {rate: 1 Hz, start: 5}, to: a, weight: 1 mV, delay: 1 ms}\n",
-	 "test.yaml:4:35: error: start: missing unit in '5': expected a time such as '1.5 ms'\n"},
-	{"step lists of different lengths",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "stimuli:\n"
-	 "  - {step: {times: [0 ms, 5 ms], amplitudes: [1 pA]}, to: a}\n",
-	 "test.yaml:4:12: error: times and amplitudes must be non-empty lists of the same length\n"},
-	{"step lists empty",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "stimuli:\n"
-	 "  - {step: {times: [], amplitudes: []}, to: a}\n",
-	 "test.yaml:4:12: error: times and amplitudes must be non-empty lists of the same length\n"},
-	{"step values that are not lists",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "stimuli:\n"
-	 "  - {step: {times: 1 ms, amplitudes: 1 pA}, to: a}\n",
-	 "test.yaml:4:12: error: times and amplitudes must be non-empty lists of the same length\n"},
-	{"step times not increasing",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "stimuli:\n"
-	 "  - {step: {times: [5 ms, 2 ms], amplitudes: [1 pA, 2 pA]}, to: a}\n",
-	 "test.yaml:4:27: error: step times must be increasing and not negative\n"},
-	{"a negative step time",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "stimuli:\n"
-	 "  - {step: {times: [-1 ms], amplitudes: [1 pA]}, to: a}\n",
-	 "test.yaml:4:21: error: step times must be increasing and not negative\n"},
-	{"a step time off the time grid",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "stimuli:\n"
-	 "  - {step: {times: [0 ms, 2.05 ms], amplitudes: [1 pA, 2 pA]}, to: a}\n",
-	 "test.yaml:4:27: error: step time 2.05 ms is not on the time grid (dt = 0.1 ms)\n"},
-	{"a step amplitude with a voltage unit",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "stimuli:\n"
-	 "  - {step: {times: [0 ms, 2 ms], amplitudes: [1 pA, 2 mV]}, to: a}\n",
-	 "test.yaml:4:53: error: an amplitude: '2 mV' is a voltage, expected a current such as '100 pA'\n"},
-	{"step without amplitudes",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "stimuli:\n"
-	 "  - {step: {times: [0 ms]}, to: a}\n",
-	 "test.yaml:4:12: error: the step of stimulus 1 needs a 'amplitudes'\n"},
-	{"poisson without a rate",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "stimuli:\n"
-	 "  - {poisson: {start: 1 ms}, to: a, weight: 1 mV, delay: 1 ms}\n",
-	 "test.yaml:4:15: error: the poisson of stimulus 1 needs a 'rate'\n"},
-	{"a negative poisson rate",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "stimuli:\n"
-	 "  - {poisson: {rate: -1 Hz}, to: a, weight: 1 mV, delay: 1 ms}\n",
-	 "test.yaml:4:22: error: rate must not be negative (got -1 Hz)\n"},
-	{"poisson without weight and delay",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "stimuli:\n"
-	 "  - {poisson: {rate: 1 Hz}, to: a}\n",
-	 "test.yaml:4:5: error: stimulus 1 needs a 'weight'\n"
-	 "test.yaml:4:5: error: stimulus 1 needs a 'delay'\n"},
-	{"a poisson weight that is a distribution",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "stimuli:\n"
-	 "  - {poisson: {rate: 1 Hz}, to: a, weight: {normal: {mean: 1 mV, std: 0.1 mV}}, "
-	 "delay: 1 ms}\n",
-	 "test.yaml:4:44: error: weight and delay of a poisson stimulus must be constants\n"},
-	{"a poisson delay that is a distribution",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "stimuli:\n"
-	 "  - {poisson: {rate: 1 Hz}, to: a, weight: 1 mV, delay: {uniform: {low: 1 ms, "
-	 "high: 2 ms}}}\n",
-	 "test.yaml:4:57: error: weight and delay of a poisson stimulus must be constants\n"},
-	{"a poisson weight in mV onto exp synapses",
-	 "populations:\n"
-	 "  a: {model: lif, synapse: exp, size: 10}\n"
-	 "stimuli:\n"
-	 "  - {poisson: {rate: 1 Hz}, to: a, weight: 1 mV, delay: 1 ms}\n",
-	 "test.yaml:4:44: error: weight (onto 'a', model lif, synapse exp): '1 mV' is a voltage, expected a current such as '100 pA'\n"},
-	{"a poisson delay below one step",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "stimuli:\n"
-	 "  - {poisson: {rate: 1 Hz}, to: a, weight: 1 mV, delay: 0 ms}\n",
-	 "test.yaml:4:57: error: delay 0 ms is below one time step (dt = 0.1 ms)\n"},
-	{"a dc stimulus onto a poisson_source",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "  s: {model: poisson_source, size: 1, params: {rate: 1 Hz}}\n"
-	 "stimuli:\n"
-	 "  - {dc: {amplitude: 1 pA}, to: s}\n",
-	 "test.yaml:5:33: error: population 's' (poisson_source) cannot receive stimuli\n"},
-	{"a spikes stimulus onto a poisson_source",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "  s: {model: poisson_source, size: 1, params: {rate: 1 Hz}}\n"
-	 "stimuli:\n"
-	 "  - {spikes: {times: [1 ms]}, to: [a, s], weight: 1 mV, delay: 1 ms}\n",
-	 "test.yaml:5:35: error: population 's' (poisson_source) cannot receive stimuli\n"},
-	{"a spikes stimulus without weight and delay",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "stimuli:\n"
-	 "  - {spikes: {times: [1 ms]}, to: a}\n",
-	 "test.yaml:4:5: error: stimulus 1 needs a 'weight'\n"
-	 "test.yaml:4:5: error: stimulus 1 needs a 'delay'\n"},
-	{"the second of two stimuli",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "stimuli:\n"
-	 "  - {dc: {amplitude: 1 pA}, to: a}\n"
-	 "  - {dc: {amplitude: 1}, to: a}\n",
-	 "test.yaml:5:22: error: amplitude: missing unit in '1': expected a current such as '100 pA'\n"},
-	{"a poisson stimulus starting off the grid",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "stimuli:\n"
-	 "  - {poisson: {rate: 1 kHz, start: 0.05 ms}, to: a, weight: 1 mV, delay: 1 ms}\n",
-	 "test.yaml:4:36: error: start 0.05 ms is not on the time grid (dt = 0.1 ms)\n"},
-	{"a poisson_source rate drawn from a distribution",
-	 "populations:\n"
-	 "  s: {model: poisson_source, size: 2, params: {rate: {uniform: {low: 1 Hz, high: 2 Hz}}}}\n",
-	 "test.yaml:2:54: error: rate of a poisson_source must be a constant\n"},
-	{"a poisson_source stopping before it starts",
-	 "populations:\n"
-	 "  s: {model: poisson_source, size: 2, params: {rate: 5 Hz, start: 10 ms, stop: 5 ms}}\n",
-	 "test.yaml:2:80: error: stop (5 ms) must be after start (10 ms)\n"},
-	{"a poisson_source starting off the grid",
-	 "populations:\n"
-	 "  s: {model: poisson_source, size: 2, params: {rate: 5 Hz, start: 1.25 ms}}\n",
-	 "test.yaml:2:67: error: start 1.25 ms is not on the time grid (dt = 0.1 ms)\n"},
-	{"two trace records writing one file",
-	 "populations:\n"
-	 "  a: {model: lif, synapse: exp, size: 10}\n"
-	 "record:\n"
-	 "  traces:\n"
-	 "    - {population: a, variable: V_m, file: t.h5}\n"
-	 "    - {population: a, variable: I_syn_ex, file: t.h5}\n",
-	 "test.yaml:6:7: error: trace records 1 and 2 write to the same file 't.h5'\n"},
-	{"a trace record writing the spike file",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "record:\n"
-	 "  spikes: {file: s.h5}\n"
-	 "  traces: [{population: a, variable: V_m, file: s.h5}]\n",
-	 "test.yaml:5:12: error: trace record 1 writes to 's.h5', the spike record's file\n"},
+    {"stimuli a mapping",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "stimuli: {dc: {amplitude: 1 pA}}\n",
+     "test.yaml:3:10: error: stimuli must be a list, found a mapping\n"},
+    {"a stimulus that is not a mapping",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "stimuli: [dc]\n",
+     "test.yaml:3:11: error: stimulus 1 must be a mapping of keys to values, found a scalar\n"},
+    {"a stimulus of no kind",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "stimuli:\n"
+     "  - {to: a}\n",
+     "test.yaml:4:5: error: stimulus 1 must have exactly one of poisson, dc, step or spikes (found "
+     "0)\n"},
+    {"a stimulus of two kinds",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "stimuli:\n"
+     "  - {dc: {amplitude: 1 pA}, poisson: {rate: 1 Hz}, to: a}\n",
+     "test.yaml:4:5: error: stimulus 1 must have exactly one of poisson, dc, step or spikes (found "
+     "2)\n"},
+    {"an unknown key with a suggestion",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "stimuli:\n"
+     "  - {dc: {amplitude: 1 pA}, too: a}\n",
+     "test.yaml:4:29: error: unknown key 'too' in stimulus 1 (did you mean 'to'?); expected one "
+     "of: poisson, dc, step, spikes, to, weight, delay\n"},
+    {"a stimulus without targets",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "stimuli:\n"
+     "  - {dc: {amplitude: 1 pA}}\n",
+     "test.yaml:4:5: error: stimulus 1 needs a 'to'\n"},
+    {"a stimulus onto an unknown population",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "stimuli:\n"
+     "  - {dc: {amplitude: 1 pA}, to: b}\n",
+     "test.yaml:4:33: error: unknown population 'b'; the config defines: a\n"},
+    {"a weight on a dc stimulus",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "stimuli:\n"
+     "  - {dc: {amplitude: 1 pA}, to: a, weight: 1 mV}\n",
+     "test.yaml:4:36: error: 'weight' applies only to poisson and spikes stimuli (a dc stimulus is "
+     "a current)\n"},
+    {"a delay on a step stimulus",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "stimuli:\n"
+     "  - {step: {times: [0 ms], amplitudes: [1 pA]}, to: a, delay: 1 ms}\n",
+     "test.yaml:4:56: error: 'delay' applies only to poisson and spikes stimuli (a step stimulus "
+     "is a current)\n"},
+    {"dc not a mapping",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "stimuli:\n"
+     "  - {dc: 5 pA, to: a}\n",
+     "test.yaml:4:10: error: the dc of stimulus 1 must be a mapping of keys to values, found a "
+     "scalar\n"},
+    {"dc without an amplitude",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "stimuli:\n"
+     "  - {dc: {start: 1 ms}, to: a}\n",
+     "test.yaml:4:10: error: the dc of stimulus 1 needs a 'amplitude'\n"},
+    {"a dc amplitude with a voltage unit",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "stimuli:\n"
+     "  - {dc: {amplitude: 1 mV}, to: a}\n",
+     "test.yaml:4:22: error: amplitude: '1 mV' is a voltage, expected a current such as '100 "
+     "pA'\n"},
+    {"dc with an unknown key",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "stimuli:\n"
+     "  - {dc: {amplitude: 1 pA, begin: 1 ms}, to: a}\n",
+     "test.yaml:4:28: error: unknown key 'begin' in the dc of stimulus 1; expected one of: "
+     "amplitude, start, stop\n"},
+    {"a dc start off the time grid",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "stimuli:\n"
+     "  - {dc: {amplitude: 1 pA, start: 1.05 ms}, to: a}\n",
+     "test.yaml:4:35: error: start 1.05 ms is not on the time grid (dt = 0.1 ms)\n"},
+    {"a dc stop off the time grid",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "stimuli:\n"
+     "  - {dc: {amplitude: 1 pA, start: 1 ms, stop: 2.05 ms}, to: a}\n",
+     "test.yaml:4:47: error: stop 2.05 ms is not on the time grid (dt = 0.1 ms)\n"},
+    {"a stop before the start",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "stimuli:\n"
+     "  - {dc: {amplitude: 1 pA, start: 5 ms, stop: 2 ms}, to: a}\n",
+     "test.yaml:4:47: error: stop (2 ms) must be after start (5 ms)\n"},
+    {"a negative start",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "stimuli:\n"
+     "  - {dc: {amplitude: 1 pA, start: -5 ms}, to: a}\n",
+     "test.yaml:4:35: error: start must not be negative (got -5 ms)\n"},
+    {"a start without a unit",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "stimuli:\n"
+     "  - {poisson: {rate: 1 Hz, start: 5}, to: a, weight: 1 mV, delay: 1 ms}\n",
+     "test.yaml:4:35: error: start: missing unit in '5': expected a time such as '1.5 ms'\n"},
+    {"step lists of different lengths",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "stimuli:\n"
+     "  - {step: {times: [0 ms, 5 ms], amplitudes: [1 pA]}, to: a}\n",
+     "test.yaml:4:12: error: times and amplitudes must be non-empty lists of the same length\n"},
+    {"step lists empty",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "stimuli:\n"
+     "  - {step: {times: [], amplitudes: []}, to: a}\n",
+     "test.yaml:4:12: error: times and amplitudes must be non-empty lists of the same length\n"},
+    {"step values that are not lists",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "stimuli:\n"
+     "  - {step: {times: 1 ms, amplitudes: 1 pA}, to: a}\n",
+     "test.yaml:4:12: error: times and amplitudes must be non-empty lists of the same length\n"},
+    {"step times not increasing",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "stimuli:\n"
+     "  - {step: {times: [5 ms, 2 ms], amplitudes: [1 pA, 2 pA]}, to: a}\n",
+     "test.yaml:4:27: error: step times must be increasing and not negative\n"},
+    {"a negative step time",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "stimuli:\n"
+     "  - {step: {times: [-1 ms], amplitudes: [1 pA]}, to: a}\n",
+     "test.yaml:4:21: error: step times must be increasing and not negative\n"},
+    {"a step time off the time grid",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "stimuli:\n"
+     "  - {step: {times: [0 ms, 2.05 ms], amplitudes: [1 pA, 2 pA]}, to: a}\n",
+     "test.yaml:4:27: error: step time 2.05 ms is not on the time grid (dt = 0.1 ms)\n"},
+    {"a step amplitude with a voltage unit",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "stimuli:\n"
+     "  - {step: {times: [0 ms, 2 ms], amplitudes: [1 pA, 2 mV]}, to: a}\n",
+     "test.yaml:4:53: error: an amplitude: '2 mV' is a voltage, expected a current such as '100 "
+     "pA'\n"},
+    {"step without amplitudes",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "stimuli:\n"
+     "  - {step: {times: [0 ms]}, to: a}\n",
+     "test.yaml:4:12: error: the step of stimulus 1 needs a 'amplitudes'\n"},
+    {"poisson without a rate",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "stimuli:\n"
+     "  - {poisson: {start: 1 ms}, to: a, weight: 1 mV, delay: 1 ms}\n",
+     "test.yaml:4:15: error: the poisson of stimulus 1 needs a 'rate'\n"},
+    {"a negative poisson rate",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "stimuli:\n"
+     "  - {poisson: {rate: -1 Hz}, to: a, weight: 1 mV, delay: 1 ms}\n",
+     "test.yaml:4:22: error: rate must not be negative (got -1 Hz)\n"},
+    {"poisson without weight and delay",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "stimuli:\n"
+     "  - {poisson: {rate: 1 Hz}, to: a}\n",
+     "test.yaml:4:5: error: stimulus 1 needs a 'weight'\n"
+     "test.yaml:4:5: error: stimulus 1 needs a 'delay'\n"},
+    {"a poisson weight that is a distribution",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "stimuli:\n"
+     "  - {poisson: {rate: 1 Hz}, to: a, weight: {normal: {mean: 1 mV, std: 0.1 mV}}, "
+     "delay: 1 ms}\n",
+     "test.yaml:4:44: error: weight and delay of a poisson stimulus must be constants\n"},
+    {"a poisson delay that is a distribution",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "stimuli:\n"
+     "  - {poisson: {rate: 1 Hz}, to: a, weight: 1 mV, delay: {uniform: {low: 1 ms, "
+     "high: 2 ms}}}\n",
+     "test.yaml:4:57: error: weight and delay of a poisson stimulus must be constants\n"},
+    {"a poisson weight in mV onto exp synapses",
+     "populations:\n"
+     "  a: {model: lif, synapse: exp, size: 10}\n"
+     "stimuli:\n"
+     "  - {poisson: {rate: 1 Hz}, to: a, weight: 1 mV, delay: 1 ms}\n",
+     "test.yaml:4:44: error: weight (onto 'a', model lif, synapse exp): '1 mV' is a voltage, "
+     "expected a current such as '100 pA'\n"},
+    {"a poisson delay below one step",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "stimuli:\n"
+     "  - {poisson: {rate: 1 Hz}, to: a, weight: 1 mV, delay: 0 ms}\n",
+     "test.yaml:4:57: error: delay 0 ms is below one time step (dt = 0.1 ms)\n"},
+    {"a dc stimulus onto a poisson_source",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "  s: {model: poisson_source, size: 1, params: {rate: 1 Hz}}\n"
+     "stimuli:\n"
+     "  - {dc: {amplitude: 1 pA}, to: s}\n",
+     "test.yaml:5:33: error: population 's' (poisson_source) cannot receive stimuli\n"},
+    {"a spikes stimulus onto a poisson_source",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "  s: {model: poisson_source, size: 1, params: {rate: 1 Hz}}\n"
+     "stimuli:\n"
+     "  - {spikes: {times: [1 ms]}, to: [a, s], weight: 1 mV, delay: 1 ms}\n",
+     "test.yaml:5:35: error: population 's' (poisson_source) cannot receive stimuli\n"},
+    {"a spikes stimulus without weight and delay",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "stimuli:\n"
+     "  - {spikes: {times: [1 ms]}, to: a}\n",
+     "test.yaml:4:5: error: stimulus 1 needs a 'weight'\n"
+     "test.yaml:4:5: error: stimulus 1 needs a 'delay'\n"},
+    {"the second of two stimuli",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "stimuli:\n"
+     "  - {dc: {amplitude: 1 pA}, to: a}\n"
+     "  - {dc: {amplitude: 1}, to: a}\n",
+     "test.yaml:5:22: error: amplitude: missing unit in '1': expected a current such as '100 "
+     "pA'\n"},
+    {"a poisson stimulus starting off the grid",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "stimuli:\n"
+     "  - {poisson: {rate: 1 kHz, start: 0.05 ms}, to: a, weight: 1 mV, delay: 1 ms}\n",
+     "test.yaml:4:36: error: start 0.05 ms is not on the time grid (dt = 0.1 ms)\n"},
+    {"a poisson_source rate drawn from a distribution",
+     "populations:\n"
+     "  s: {model: poisson_source, size: 2, params: {rate: {uniform: {low: 1 Hz, high: 2 Hz}}}}\n",
+     "test.yaml:2:54: error: rate of a poisson_source must be a constant\n"},
+    {"a poisson_source stopping before it starts",
+     "populations:\n"
+     "  s: {model: poisson_source, size: 2, params: {rate: 5 Hz, start: 10 ms, stop: 5 ms}}\n",
+     "test.yaml:2:80: error: stop (5 ms) must be after start (10 ms)\n"},
+    {"a poisson_source starting off the grid",
+     "populations:\n"
+     "  s: {model: poisson_source, size: 2, params: {rate: 5 Hz, start: 1.25 ms}}\n",
+     "test.yaml:2:67: error: start 1.25 ms is not on the time grid (dt = 0.1 ms)\n"},
+    {"two trace records writing one file",
+     "populations:\n"
+     "  a: {model: lif, synapse: exp, size: 10}\n"
+     "record:\n"
+     "  traces:\n"
+     "    - {population: a, variable: V_m, file: t.h5}\n"
+     "    - {population: a, variable: I_syn_ex, file: t.h5}\n",
+     "test.yaml:6:7: error: trace records 1 and 2 write to the same file 't.h5'\n"},
+    {"a trace record writing the spike file",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "record:\n"
+     "  spikes: {file: s.h5}\n"
+     "  traces: [{population: a, variable: V_m, file: s.h5}]\n",
+     "test.yaml:5:12: error: trace record 1 writes to 's.h5', the spike record's file\n"},
 };
 
 START_TEST(bad_stimulus)
@@ -2463,121 +2544,135 @@ START_TEST(bad_stimulus)
 END_TEST
 
 static const struct bad bad_trains[] = {
-	{"a spike_source without spikes",
-	 "populations:\n"
-	 "  s: {model: spike_source, size: 2}\n",
-	 "test.yaml:2:6: error: population 's' (spike_source) needs 'spikes'\n"},
-	{"spikes not a mapping",
-	 "populations:\n"
-	 "  s: {model: spike_source, size: 1, spikes: [1 ms]}\n",
-	 "test.yaml:2:45: error: the spikes of population 's' must be a mapping of keys to values, found a list\n"},
-	{"spikes with a misspelt key",
-	 "populations:\n"
-	 "  s: {model: spike_source, size: 1, spikes: {time: [1 ms]}}\n",
-	 "test.yaml:2:46: error: unknown key 'time' in the spikes of population 's' (did you mean 'times'?); expected one of: times, file, population\n"},
-	{"spikes with neither times nor file",
-	 "populations:\n"
-	 "  s: {model: spike_source, size: 1, spikes: {}}\n",
-	 "test.yaml:2:45: error: the spikes of population 's' need either 'times' or 'file'\n"},
-	{"spikes with both times and file",
-	 "populations:\n"
-	 "  s: {model: spike_source, size: 1, spikes: {times: [1 ms], file: x.csv}}\n",
-	 "test.yaml:2:45: error: the spikes of population 's' need either 'times' or 'file', not both\n"},
-	{"a population key with inline times",
-	 "populations:\n"
-	 "  s: {model: spike_source, size: 1, spikes: {times: [1 ms], population: x}}\n",
-	 "test.yaml:2:73: error: 'population' only applies to spikes read from a file\n"},
-	{"times a scalar",
-	 "populations:\n"
-	 "  s: {model: spike_source, size: 1, spikes: {times: 1 ms}}\n",
-	 "test.yaml:2:53: error: times must be a list of spike times (a list per neuron when the population has several), found a scalar\n"},
-	{"one flat list for several neurons",
-	 "populations:\n"
-	 "  s: {model: spike_source, size: 2, spikes: {times: [1 ms]}}\n",
-	 "test.yaml:2:53: error: population 's' has 2 neurons: give one list of times per neuron\n"},
-	{"more lists than neurons",
-	 "populations:\n"
-	 "  s: {model: spike_source, size: 2, spikes: {times: [[1 ms], [2 ms], [3 ms]]}}\n",
-	 "test.yaml:2:53: error: times has 3 lists, but population 's' has 2 neurons\n"},
-	{"a scalar among the lists",
-	 "populations:\n"
-	 "  s: {model: spike_source, size: 2, spikes: {times: [[1 ms], 2 ms]}}\n",
-	 "test.yaml:2:62: error: expected a list of spike times, found a scalar\n"},
-	{"a spike time without a unit",
-	 "populations:\n"
-	 "  s: {model: spike_source, size: 1, spikes: {times: [1]}}\n",
-	 "test.yaml:2:54: error: a spike time: missing unit in '1': expected a time such as '1.5 ms'\n"},
-	{"a spike time at zero",
-	 "populations:\n"
-	 "  s: {model: spike_source, size: 2, spikes: {times: [[1 ms], [0 ms]]}}\n",
-	 "test.yaml:2:53: error: spike time 0 ms of neuron 1 of population 's' is not after the start; the earliest possible spike is at 0.1 ms (one step)\n"},
-	{"a negative spike time",
-	 "populations:\n"
-	 "  s: {model: spike_source, size: 1, spikes: {times: [-1 ms]}}\n",
-	 "test.yaml:2:53: error: spike time -1 ms of neuron 0 of population 's' is not after the start; the earliest possible spike is at 0.1 ms (one step)\n"},
-	{"a spike time off the time grid",
-	 "populations:\n"
-	 "  s: {model: spike_source, size: 2, spikes: {times: [[1 ms], [0.55 ms]]}}\n",
-	 "test.yaml:2:53: error: spike time 0.55 ms of neuron 1 of population 's' is not on the time grid (dt = 0.1 ms)\n"},
-	{"a spike time within the first step",
-	 "populations:\n"
-	 "  s: {model: spike_source, size: 1, spikes: {times: [0.01 ms]}}\n",
-	 "test.yaml:2:53: error: spike time 0.01 ms of neuron 0 of population 's' is not on the time grid (dt = 0.1 ms)\n"},
-	{"two spikes in one step",
-	 "populations:\n"
-	 "  s: {model: spike_source, size: 2, spikes: {times: [[1 ms], [2 ms, "
-	 "2.00000000001 ms]]}}\n",
-	 "test.yaml:2:53: error: neuron 1 of population 's' has two spikes in the same time step (2 ms)\n"},
-	{"a file that is a list",
-	 "populations:\n"
-	 "  s: {model: spike_source, size: 1, spikes: {file: [x]}}\n",
-	 "test.yaml:2:52: error: file must be a name or text, found a list\n"},
-	{"a file population that is a list",
-	 "populations:\n"
-	 "  s: {model: spike_source, size: 1, spikes: {file: x.csv, population: [x]}}\n",
-	 "test.yaml:2:71: error: population must be a name or text, found a list\n"},
-	{"a stimulus spike at zero",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "stimuli:\n"
-	 "  - {spikes: {times: [0 ms]}, to: a, weight: 1 mV, delay: 1 ms}\n",
-	 "test.yaml:4:22: error: spike time 0 ms of stimulus 1 is not after the start; the earliest possible spike is at 0.1 ms (one step)\n"},
-	{"a stimulus spike off the time grid",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "stimuli:\n"
-	 "  - {spikes: {times: [1.05 ms]}, to: a, weight: 1 mV, delay: 1 ms}\n",
-	 "test.yaml:4:22: error: spike time 1.05 ms of stimulus 1 is not on the time grid (dt = 0.1 ms)\n"},
-	{"two stimulus spikes in one step",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "stimuli:\n"
-	 "  - {spikes: {times: [1 ms, 1.0 ms]}, to: a, weight: 1 mV, delay: 1 ms}\n",
-	 "test.yaml:4:22: error: stimulus 1 has two spikes in the same time step (1 ms)\n"},
-	{"stimulus spikes as several lists",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "stimuli:\n"
-	 "  - {spikes: {times: [[1 ms], [2 ms]]}, to: a, weight: 1 mV, delay: 1 ms}\n",
-	 "test.yaml:4:22: error: times of stimulus 1 must be one list of spike times (every target receives the same train), found 2 lists\n"},
-	{"stimulus spikes with neither times nor file",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "stimuli:\n"
-	 "  - {spikes: {}, to: a, weight: 1 mV, delay: 1 ms}\n",
-	 "test.yaml:4:14: error: the spikes of stimulus 1 need either 'times' or 'file'\n"},
-	{"stimulus spikes with a population key",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "stimuli:\n"
-	 "  - {spikes: {times: [1 ms], population: x}, to: a, weight: 1 mV, delay: 1 ms}\n",
-	 "test.yaml:4:42: error: 'population' only applies to spikes read from a file\n"},
-	{"stimulus spikes with a misspelt key",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "stimuli:\n"
-	 "  - {spikes: {time: [1 ms]}, to: a, weight: 1 mV, delay: 1 ms}\n",
-	 "test.yaml:4:15: error: unknown key 'time' in the spikes of stimulus 1 (did you mean 'times'?); expected one of: times, file, population\n"},
+    {"a spike_source without spikes",
+     "populations:\n"
+     "  s: {model: spike_source, size: 2}\n",
+     "test.yaml:2:6: error: population 's' (spike_source) needs 'spikes'\n"},
+    {"spikes not a mapping",
+     "populations:\n"
+     "  s: {model: spike_source, size: 1, spikes: [1 ms]}\n",
+     "test.yaml:2:45: error: the spikes of population 's' must be a mapping of keys to values, "
+     "found a list\n"},
+    {"spikes with a misspelt key",
+     "populations:\n"
+     "  s: {model: spike_source, size: 1, spikes: {time: [1 ms]}}\n",
+     "test.yaml:2:46: error: unknown key 'time' in the spikes of population 's' (did you mean "
+     "'times'?); expected one of: times, file, population\n"},
+    {"spikes with neither times nor file",
+     "populations:\n"
+     "  s: {model: spike_source, size: 1, spikes: {}}\n",
+     "test.yaml:2:45: error: the spikes of population 's' need either 'times' or 'file'\n"},
+    {"spikes with both times and file",
+     "populations:\n"
+     "  s: {model: spike_source, size: 1, spikes: {times: [1 ms], file: x.csv}}\n",
+     "test.yaml:2:45: error: the spikes of population 's' need either 'times' or 'file', not "
+     "both\n"},
+    {"a population key with inline times",
+     "populations:\n"
+     "  s: {model: spike_source, size: 1, spikes: {times: [1 ms], population: x}}\n",
+     "test.yaml:2:73: error: 'population' only applies to spikes read from a file\n"},
+    {"times a scalar",
+     "populations:\n"
+     "  s: {model: spike_source, size: 1, spikes: {times: 1 ms}}\n",
+     "test.yaml:2:53: error: times must be a list of spike times (a list per neuron when the "
+     "population has several), found a scalar\n"},
+    {"one flat list for several neurons",
+     "populations:\n"
+     "  s: {model: spike_source, size: 2, spikes: {times: [1 ms]}}\n",
+     "test.yaml:2:53: error: population 's' has 2 neurons: give one list of times per neuron\n"},
+    {"more lists than neurons",
+     "populations:\n"
+     "  s: {model: spike_source, size: 2, spikes: {times: [[1 ms], [2 ms], [3 ms]]}}\n",
+     "test.yaml:2:53: error: times has 3 lists, but population 's' has 2 neurons\n"},
+    {"a scalar among the lists",
+     "populations:\n"
+     "  s: {model: spike_source, size: 2, spikes: {times: [[1 ms], 2 ms]}}\n",
+     "test.yaml:2:62: error: expected a list of spike times, found a scalar\n"},
+    {"a spike time without a unit",
+     "populations:\n"
+     "  s: {model: spike_source, size: 1, spikes: {times: [1]}}\n",
+     "test.yaml:2:54: error: a spike time: missing unit in '1': expected a time such as '1.5 "
+     "ms'\n"},
+    {"a spike time at zero",
+     "populations:\n"
+     "  s: {model: spike_source, size: 2, spikes: {times: [[1 ms], [0 ms]]}}\n",
+     "test.yaml:2:53: error: spike time 0 ms of neuron 1 of population 's' is not after the start; "
+     "the earliest possible spike is at 0.1 ms (one step)\n"},
+    {"a negative spike time",
+     "populations:\n"
+     "  s: {model: spike_source, size: 1, spikes: {times: [-1 ms]}}\n",
+     "test.yaml:2:53: error: spike time -1 ms of neuron 0 of population 's' is not after the "
+     "start; the earliest possible spike is at 0.1 ms (one step)\n"},
+    {"a spike time off the time grid",
+     "populations:\n"
+     "  s: {model: spike_source, size: 2, spikes: {times: [[1 ms], [0.55 ms]]}}\n",
+     "test.yaml:2:53: error: spike time 0.55 ms of neuron 1 of population 's' is not on the time "
+     "grid (dt = 0.1 ms)\n"},
+    {"a spike time within the first step",
+     "populations:\n"
+     "  s: {model: spike_source, size: 1, spikes: {times: [0.01 ms]}}\n",
+     "test.yaml:2:53: error: spike time 0.01 ms of neuron 0 of population 's' is not on the time "
+     "grid (dt = 0.1 ms)\n"},
+    {"two spikes in one step",
+     "populations:\n"
+     "  s: {model: spike_source, size: 2, spikes: {times: [[1 ms], [2 ms, "
+     "2.00000000001 ms]]}}\n",
+     "test.yaml:2:53: error: neuron 1 of population 's' has two spikes in the same time step (2 "
+     "ms)\n"},
+    {"a file that is a list",
+     "populations:\n"
+     "  s: {model: spike_source, size: 1, spikes: {file: [x]}}\n",
+     "test.yaml:2:52: error: file must be a name or text, found a list\n"},
+    {"a file population that is a list",
+     "populations:\n"
+     "  s: {model: spike_source, size: 1, spikes: {file: x.csv, population: [x]}}\n",
+     "test.yaml:2:71: error: population must be a name or text, found a list\n"},
+    {"a stimulus spike at zero",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "stimuli:\n"
+     "  - {spikes: {times: [0 ms]}, to: a, weight: 1 mV, delay: 1 ms}\n",
+     "test.yaml:4:22: error: spike time 0 ms of stimulus 1 is not after the start; the earliest "
+     "possible spike is at 0.1 ms (one step)\n"},
+    {"a stimulus spike off the time grid",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "stimuli:\n"
+     "  - {spikes: {times: [1.05 ms]}, to: a, weight: 1 mV, delay: 1 ms}\n",
+     "test.yaml:4:22: error: spike time 1.05 ms of stimulus 1 is not on the time grid (dt = 0.1 "
+     "ms)\n"},
+    {"two stimulus spikes in one step",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "stimuli:\n"
+     "  - {spikes: {times: [1 ms, 1.0 ms]}, to: a, weight: 1 mV, delay: 1 ms}\n",
+     "test.yaml:4:22: error: stimulus 1 has two spikes in the same time step (1 ms)\n"},
+    {"stimulus spikes as several lists",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "stimuli:\n"
+     "  - {spikes: {times: [[1 ms], [2 ms]]}, to: a, weight: 1 mV, delay: 1 ms}\n",
+     "test.yaml:4:22: error: times of stimulus 1 must be one list of spike times (every target "
+     "receives the same train), found 2 lists\n"},
+    {"stimulus spikes with neither times nor file",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "stimuli:\n"
+     "  - {spikes: {}, to: a, weight: 1 mV, delay: 1 ms}\n",
+     "test.yaml:4:14: error: the spikes of stimulus 1 need either 'times' or 'file'\n"},
+    {"stimulus spikes with a population key",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "stimuli:\n"
+     "  - {spikes: {times: [1 ms], population: x}, to: a, weight: 1 mV, delay: 1 ms}\n",
+     "test.yaml:4:42: error: 'population' only applies to spikes read from a file\n"},
+    {"stimulus spikes with a misspelt key",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "stimuli:\n"
+     "  - {spikes: {time: [1 ms]}, to: a, weight: 1 mV, delay: 1 ms}\n",
+     "test.yaml:4:15: error: unknown key 'time' in the spikes of stimulus 1 (did you mean "
+     "'times'?); expected one of: times, file, population\n"},
 };
 
 START_TEST(bad_spike_train)
@@ -2587,119 +2682,127 @@ START_TEST(bad_spike_train)
 END_TEST
 
 static const struct bad bad_record[] = {
-	{"record a list",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "record: [spikes]\n",
-	 "test.yaml:3:9: error: the record section must be a mapping of keys to values, found a list\n"},
-	{"record with a misspelt key",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "record: {spike: {}}\n",
-	 "test.yaml:3:10: error: unknown key 'spike' in the record section (did you mean 'spikes'?); expected one of: spikes, traces\n"},
-	{"a spike record that is empty",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "record: {spikes: }\n",
-	 "test.yaml:3:18: error: the spike record must be a mapping of keys to values, found nothing\n"},
-	{"a spike record with an unknown key",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "record: {spikes: {pops: all}}\n",
-	 "test.yaml:3:19: error: unknown key 'pops' in the spike record; expected one of: populations, file\n"},
-	{"a population recorded twice",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "record: {spikes: {populations: [a, \"a[0:2]\"]}}\n",
-	 "test.yaml:3:32: error: population 'a' is listed twice in the spike record\n"},
-	{"an unknown population recorded",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "record: {spikes: {populations: [b]}}\n",
-	 "test.yaml:3:33: error: unknown population 'b'; the config defines: a\n"},
-	{"the hidden population of a stimulus recorded",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "stimuli:\n"
-	 "  - {spikes: {times: [1 ms]}, to: a, weight: 1 mV, delay: 1 ms}\n"
-	 "record: {spikes: {populations: [\"@stimulus1.0\"]}}\n",
-	 "test.yaml:5:33: error: unknown population '@stimulus1.0'; the config defines: a\n"},
-	{"a spike record file that is a list",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "record: {spikes: {file: [x]}}\n",
-	 "test.yaml:3:25: error: file must be a name or text, found a list\n"},
-	{"a spike record of no population",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "record: {spikes: {populations: []}}\n",
-	 "test.yaml:3:32: error: populations must name at least one population\n"},
-	{"traces a mapping",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "record: {traces: {population: a}}\n",
-	 "test.yaml:3:18: error: traces must be a list of trace records, found a mapping\n"},
-	{"a trace record that is not a mapping",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "record: {traces: [a]}\n",
-	 "test.yaml:3:19: error: trace record 1 must be a mapping of keys to values, found a scalar\n"},
-	{"a trace record without variable and file",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "record: {traces: [{population: a}]}\n",
-	 "test.yaml:3:19: error: trace record 1 needs a 'variable'\n"
-	 "test.yaml:3:19: error: trace record 1 needs a 'file'\n"},
-	{"a trace record with a misspelt key",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "record: {traces: [{population: a, varable: V_m, file: v.h5}]}\n",
-	 "test.yaml:3:35: error: unknown key 'varable' in trace record 1 (did you mean 'variable'?); expected one of: population, variable, interval, file\n"},
-	{"an unknown trace variable",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "record: {traces: [{population: a, variable: V, file: v.h5}]}\n",
-	 "test.yaml:3:45: error: population 'a' (model lif) has no variable 'V'; it has: V_m\n"},
-	{"I_syn_ex traced on delta synapses",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "record: {traces: [{population: a, variable: I_syn_ex, file: v.h5}]}\n",
-	 "test.yaml:3:45: error: population 'a' (model lif) has no variable 'I_syn_ex'; it has: V_m\n"},
-	{"a trace of a source population",
-	 "populations:\n"
-	 "  s: {model: poisson_source, size: 1, params: {rate: 1 Hz}}\n"
-	 "record: {traces: [{population: s, variable: V_m, file: v.h5}]}\n",
-	 "test.yaml:3:45: error: population 's' (model poisson_source) has no variable 'V_m'; it has: none\n"},
-	{"a trace interval off the time grid",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "record: {traces: [{population: a, variable: V_m, file: v.h5, interval: 0.15 ms}]}\n",
-	 "test.yaml:3:72: error: interval 0.15 ms must be a whole, positive number of time steps (dt = 0.1 ms)\n"},
-	{"a trace interval of zero",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "record: {traces: [{population: a, variable: V_m, file: v.h5, interval: 0 ms}]}\n",
-	 "test.yaml:3:72: error: interval 0 ms must be a whole, positive number of time steps (dt = 0.1 ms)\n"},
-	{"a trace interval without a unit",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "record: {traces: [{population: a, variable: V_m, file: v.h5, interval: 1}]}\n",
-	 "test.yaml:3:72: error: interval: missing unit in '1': expected a time such as '1.5 ms'\n"},
-	{"a trace of an unknown population",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "record: {traces: [{population: b, variable: V_m, file: v.h5}]}\n",
-	 "test.yaml:3:32: error: unknown population 'b'; the config defines: a\n"},
-	{"a trace file that is a list",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "record: {traces: [{population: a, variable: V_m, file: []}]}\n",
-	 "test.yaml:3:56: error: file must be a name or text, found a list\n"},
-	{"a trace variable that is a list",
-	 "populations:\n"
-	 "  a: {model: lif, size: 10}\n"
-	 "record: {traces: [{population: a, variable: [V_m], file: v.h5}]}\n",
-	 "test.yaml:3:45: error: variable must be a name or text, found a list\n"},
+    {"record a list",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "record: [spikes]\n",
+     "test.yaml:3:9: error: the record section must be a mapping of keys to values, found a "
+     "list\n"},
+    {"record with a misspelt key",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "record: {spike: {}}\n",
+     "test.yaml:3:10: error: unknown key 'spike' in the record section (did you mean 'spikes'?); "
+     "expected one of: spikes, traces\n"},
+    {"a spike record that is empty",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "record: {spikes: }\n",
+     "test.yaml:3:18: error: the spike record must be a mapping of keys to values, found "
+     "nothing\n"},
+    {"a spike record with an unknown key",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "record: {spikes: {pops: all}}\n",
+     "test.yaml:3:19: error: unknown key 'pops' in the spike record; expected one of: populations, "
+     "file\n"},
+    {"a population recorded twice",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "record: {spikes: {populations: [a, \"a[0:2]\"]}}\n",
+     "test.yaml:3:32: error: population 'a' is listed twice in the spike record\n"},
+    {"an unknown population recorded",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "record: {spikes: {populations: [b]}}\n",
+     "test.yaml:3:33: error: unknown population 'b'; the config defines: a\n"},
+    {"the hidden population of a stimulus recorded",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "stimuli:\n"
+     "  - {spikes: {times: [1 ms]}, to: a, weight: 1 mV, delay: 1 ms}\n"
+     "record: {spikes: {populations: [\"@stimulus1.0\"]}}\n",
+     "test.yaml:5:33: error: unknown population '@stimulus1.0'; the config defines: a\n"},
+    {"a spike record file that is a list",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "record: {spikes: {file: [x]}}\n",
+     "test.yaml:3:25: error: file must be a name or text, found a list\n"},
+    {"a spike record of no population",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "record: {spikes: {populations: []}}\n",
+     "test.yaml:3:32: error: populations must name at least one population\n"},
+    {"traces a mapping",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "record: {traces: {population: a}}\n",
+     "test.yaml:3:18: error: traces must be a list of trace records, found a mapping\n"},
+    {"a trace record that is not a mapping",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "record: {traces: [a]}\n",
+     "test.yaml:3:19: error: trace record 1 must be a mapping of keys to values, found a scalar\n"},
+    {"a trace record without variable and file",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "record: {traces: [{population: a}]}\n",
+     "test.yaml:3:19: error: trace record 1 needs a 'variable'\n"
+     "test.yaml:3:19: error: trace record 1 needs a 'file'\n"},
+    {"a trace record with a misspelt key",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "record: {traces: [{population: a, varable: V_m, file: v.h5}]}\n",
+     "test.yaml:3:35: error: unknown key 'varable' in trace record 1 (did you mean 'variable'?); "
+     "expected one of: population, variable, interval, file\n"},
+    {"an unknown trace variable",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "record: {traces: [{population: a, variable: V, file: v.h5}]}\n",
+     "test.yaml:3:45: error: population 'a' (model lif) has no variable 'V'; it has: V_m\n"},
+    {"I_syn_ex traced on delta synapses",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "record: {traces: [{population: a, variable: I_syn_ex, file: v.h5}]}\n",
+     "test.yaml:3:45: error: population 'a' (model lif) has no variable 'I_syn_ex'; it has: V_m\n"},
+    {"a trace of a source population",
+     "populations:\n"
+     "  s: {model: poisson_source, size: 1, params: {rate: 1 Hz}}\n"
+     "record: {traces: [{population: s, variable: V_m, file: v.h5}]}\n",
+     "test.yaml:3:45: error: population 's' (model poisson_source) has no variable 'V_m'; it has: "
+     "none\n"},
+    {"a trace interval off the time grid",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "record: {traces: [{population: a, variable: V_m, file: v.h5, interval: 0.15 ms}]}\n",
+     "test.yaml:3:72: error: interval 0.15 ms must be a whole, positive number of time steps (dt = "
+     "0.1 ms)\n"},
+    {"a trace interval of zero",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "record: {traces: [{population: a, variable: V_m, file: v.h5, interval: 0 ms}]}\n",
+     "test.yaml:3:72: error: interval 0 ms must be a whole, positive number of time steps (dt = "
+     "0.1 ms)\n"},
+    {"a trace interval without a unit",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "record: {traces: [{population: a, variable: V_m, file: v.h5, interval: 1}]}\n",
+     "test.yaml:3:72: error: interval: missing unit in '1': expected a time such as '1.5 ms'\n"},
+    {"a trace of an unknown population",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "record: {traces: [{population: b, variable: V_m, file: v.h5}]}\n",
+     "test.yaml:3:32: error: unknown population 'b'; the config defines: a\n"},
+    {"a trace file that is a list",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "record: {traces: [{population: a, variable: V_m, file: []}]}\n",
+     "test.yaml:3:56: error: file must be a name or text, found a list\n"},
+    {"a trace variable that is a list",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "record: {traces: [{population: a, variable: [V_m], file: v.h5}]}\n",
+     "test.yaml:3:45: error: variable must be a name or text, found a list\n"},
 };
 
 START_TEST(bad_record_section)
@@ -2715,41 +2818,46 @@ END_TEST
 START_TEST(bad_many_in_one_pass)
 {
 	const char *yaml =
-		"simulation:\n"
-		"  dt: 0.1 ms\n"
-		"  seed: -3\n"
-		"populations:\n"
-		"  exc: {model: lif, size: 100, params: {tau_m: -20 ms, V_th: -80 mV}}\n"
-		"  inh: {model: lif, size: 0}\n"
-		"  src: {model: poisson_sourc, size: 5}\n"
-		"projections:\n"
-		"  - {from: exc, to: exc, rule: {fixed_probability: 2}, weight: 1 mV, "
-		"delay: 1 ms}\n"
-		"  - {from: exc, to: exc, rule: all_to_all, weight: 1 pA, delay: 0 ms}\n"
-		"  - {from: inh, to: [exc, src], rule: all_to_all, weight: 1 mV, delay: 1 ms}\n"
-		"stimuli:\n"
-		"  - {dc: {amplitude: 5}, to: exc}\n"
-		"  - {poisson: {rate: 1 Hz}, to: exc}\n"
-		"record:\n"
-		"  spikes: {populations: [exc, nobody]}\n"
-		"  traces: [{population: exc, variable: U, file: u.h5}]\n"
-		"---\n"
-		"extra: document\n";
+	    "simulation:\n"
+	    "  dt: 0.1 ms\n"
+	    "  seed: -3\n"
+	    "populations:\n"
+	    "  exc: {model: lif, size: 100, params: {tau_m: -20 ms, V_th: -80 mV}}\n"
+	    "  inh: {model: lif, size: 0}\n"
+	    "  src: {model: poisson_sourc, size: 5}\n"
+	    "projections:\n"
+	    "  - {from: exc, to: exc, rule: {fixed_probability: 2}, weight: 1 mV, "
+	    "delay: 1 ms}\n"
+	    "  - {from: exc, to: exc, rule: all_to_all, weight: 1 pA, delay: 0 ms}\n"
+	    "  - {from: inh, to: [exc, src], rule: all_to_all, weight: 1 mV, delay: 1 ms}\n"
+	    "stimuli:\n"
+	    "  - {dc: {amplitude: 5}, to: exc}\n"
+	    "  - {poisson: {rate: 1 Hz}, to: exc}\n"
+	    "record:\n"
+	    "  spikes: {populations: [exc, nobody]}\n"
+	    "  traces: [{population: exc, variable: U, file: u.h5}]\n"
+	    "---\n"
+	    "extra: document\n";
 	const char *want =
-		"test.yaml:3:9: error: seed must be a whole number, found '-3'\n"
-		"test.yaml:5:48: error: tau_m must be positive (got -20 ms)\n"
-		"test.yaml:5:62: error: V_reset (-70 mV) must be below V_th (-80 mV) in population 'exc'\n"
-		"test.yaml:6:27: error: size must be between 1 and 4294967294 (got 0)\n"
-		"test.yaml:7:16: error: unknown model 'poisson_sourc'; expected one of: lif, lif_cond, spike_source, poisson_source, loihi_lif\n"
-		"test.yaml:9:52: error: fixed_probability must be between 0 and 1 (got 2)\n"
-		"test.yaml:10:52: error: weight (onto 'exc', model lif, synapse delta): '1 pA' is a current, expected a voltage such as '-65 mV'\n"
-		"test.yaml:10:65: error: delay 0 ms is below one time step (dt = 0.1 ms)\n"
-		"test.yaml:13:22: error: amplitude: missing unit in '5': expected a current such as '100 pA'\n"
-		"test.yaml:14:5: error: stimulus 2 needs a 'weight'\n"
-		"test.yaml:14:5: error: stimulus 2 needs a 'delay'\n"
-		"test.yaml:16:31: error: unknown population 'nobody'; the config defines: exc\n"
-		"test.yaml:17:40: error: population 'exc' (model lif) has no variable 'U'; it has: V_m\n"
-		"test.yaml:19:1: error: a config holds one YAML document; found a second one\n";
+	    "test.yaml:3:9: error: seed must be a whole number, found '-3'\n"
+	    "test.yaml:5:48: error: tau_m must be positive (got -20 ms)\n"
+	    "test.yaml:5:62: error: V_reset (-70 mV) must be below V_th (-80 mV) in population "
+	    "'exc'\n"
+	    "test.yaml:6:27: error: size must be between 1 and 4294967294 (got 0)\n"
+	    "test.yaml:7:16: error: unknown model 'poisson_sourc'; expected one of: lif, lif_cond, "
+	    "spike_source, poisson_source, loihi_lif\n"
+	    "test.yaml:9:52: error: fixed_probability must be between 0 and 1 (got 2)\n"
+	    "test.yaml:10:52: error: weight (onto 'exc', model lif, synapse delta): '1 pA' is a "
+	    "current, expected a voltage such as '-65 mV'\n"
+	    "test.yaml:10:65: error: delay 0 ms is below one time step (dt = 0.1 ms)\n"
+	    "test.yaml:13:22: error: amplitude: missing unit in '5': expected a current such as "
+	    "'100 pA'\n"
+	    "test.yaml:14:5: error: stimulus 2 needs a 'weight'\n"
+	    "test.yaml:14:5: error: stimulus 2 needs a 'delay'\n"
+	    "test.yaml:16:31: error: unknown population 'nobody'; the config defines: exc\n"
+	    "test.yaml:17:40: error: population 'exc' (model lif) has no variable 'U'; it has: "
+	    "V_m\n"
+	    "test.yaml:19:1: error: a config holds one YAML document; found a second one\n";
 	snn_diag *d = snn_diag_new();
 	snn_net *net = NULL;
 	ck_assert_int_eq(snn_config_load_string(yaml, strlen(yaml), "test.yaml", NULL, &net, d),

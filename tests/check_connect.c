@@ -63,7 +63,8 @@ static void census(const struct conn *c, struct census *cs)
 	memset(&sc, 0, sizeof(sc));
 	for (uint32_t a = 0; a < nan; a++) {
 		uint64_t n;
-		int rc = c->source_driven ? conn_targets(c, a, &sc, &n) : conn_sources(c, a, &sc, &n);
+		int rc =
+		    c->source_driven ? conn_targets(c, a, &sc, &n) : conn_sources(c, a, &sc, &n);
 		ck_assert_int_eq(rc, 0);
 		cs->per_anchor[a] = (uint32_t)n;
 		cs->total += n;
@@ -98,8 +99,9 @@ static void census_free(struct census *cs)
 
 START_TEST(test_all_to_all_and_one_to_one)
 {
-	snn_net *net = net_with(30, 20, "from: a, to: a, rule: all_to_all, weight: 1 mV, "
-					"delay: 1 ms, autapses: false");
+	snn_net *net = net_with(30, 20,
+				"from: a, to: a, rule: all_to_all, weight: 1 mV, "
+				"delay: 1 ms, autapses: false");
 	struct conn c;
 	struct census cs;
 	prepare(&c, net, 0);
@@ -118,8 +120,9 @@ START_TEST(test_all_to_all_and_one_to_one)
 	conn_release(&c);
 	snn_net_free(net);
 
-	net = net_with(20, 20, "from: a, to: 'b[0:20]', rule: one_to_one, weight: 1 pA, "
-			       "delay: 1 ms");
+	net = net_with(20, 20,
+		       "from: a, to: 'b[0:20]', rule: one_to_one, weight: 1 pA, "
+		       "delay: 1 ms");
 	prepare(&c, net, 0);
 	census(&c, &cs);
 	ck_assert_uint_eq(cs.total, 20);
@@ -132,8 +135,9 @@ START_TEST(test_all_to_all_and_one_to_one)
 	snn_net_free(net);
 
 	/* one_to_one onto itself without autapses connects nothing */
-	net = net_with(20, 20, "from: a, to: a, rule: one_to_one, weight: 1 mV, delay: 1 ms, "
-			       "autapses: false");
+	net = net_with(20, 20,
+		       "from: a, to: a, rule: one_to_one, weight: 1 mV, delay: 1 ms, "
+		       "autapses: false");
 	prepare(&c, net, 0);
 	census(&c, &cs);
 	ck_assert_uint_eq(cs.total, 0);
@@ -146,9 +150,10 @@ END_TEST
 START_TEST(test_fixed_indegree)
 {
 	/* exact indegree; without multapses every source once; no autapses */
-	snn_net *net = net_with(200, 10, "from: a, to: a, rule: {fixed_indegree: 199}, "
-					 "weight: 1 mV, delay: 1 ms, autapses: false, "
-					 "multapses: false");
+	snn_net *net = net_with(200, 10,
+				"from: a, to: a, rule: {fixed_indegree: 199}, "
+				"weight: 1 mV, delay: 1 ms, autapses: false, "
+				"multapses: false");
 	struct conn c;
 	struct census cs;
 	prepare(&c, net, 0);
@@ -164,8 +169,9 @@ START_TEST(test_fixed_indegree)
 	/* with multapses, sources are uniform: chi-square over 100 sources of
 	 * 5000 targets x 40 draws (expected 2000 each; 99 degrees of freedom:
 	 * mean 99, sd 14; 99 + 5 sd = 170) */
-	net = net_with(100, 5000, "from: a, to: b, rule: {fixed_indegree: 40}, weight: 1 pA, "
-				  "delay: 1 ms");
+	net = net_with(100, 5000,
+		       "from: a, to: b, rule: {fixed_indegree: 40}, weight: 1 pA, "
+		       "delay: 1 ms");
 	prepare(&c, net, 0);
 	census(&c, &cs);
 	ck_assert_uint_eq(cs.total, 5000 * 40);
@@ -184,9 +190,10 @@ END_TEST
 
 START_TEST(test_fixed_outdegree)
 {
-	snn_net *net = net_with(300, 10, "from: a, to: a, rule: {fixed_outdegree: 50}, "
-					 "weight: 1 mV, delay: 1 ms, autapses: false, "
-					 "multapses: false");
+	snn_net *net = net_with(300, 10,
+				"from: a, to: a, rule: {fixed_outdegree: 50}, "
+				"weight: 1 mV, delay: 1 ms, autapses: false, "
+				"multapses: false");
 	struct conn c;
 	struct census cs;
 	prepare(&c, net, 0);
@@ -214,8 +221,9 @@ START_TEST(test_fixed_total_number)
 	/* the total is exact; the pairs are uniform, so per-target counts are
 	 * multinomial: mean N/n, variance N (1/n)(1 - 1/n) (the rule draws by
 	 * source: the targets are its partners) */
-	snn_net *net = net_with(400, 1000, "from: a, to: b, rule: {fixed_total_number: 100000}, "
-					   "weight: 1 pA, delay: 1 ms");
+	snn_net *net = net_with(400, 1000,
+				"from: a, to: b, rule: {fixed_total_number: 100000}, "
+				"weight: 1 pA, delay: 1 ms");
 	struct conn c;
 	struct census cs;
 	prepare(&c, net, 0);
@@ -239,8 +247,9 @@ START_TEST(test_fixed_total_number)
 	snn_net_free(net);
 
 	/* without multapses and autapses, the same population, nearly full */
-	net = net_with(50, 10, "from: a, to: a, rule: {fixed_total_number: 2400}, weight: 1 mV, "
-			       "delay: 1 ms, autapses: false, multapses: false");
+	net = net_with(50, 10,
+		       "from: a, to: a, rule: {fixed_total_number: 2400}, weight: 1 mV, "
+		       "delay: 1 ms, autapses: false, multapses: false");
 	prepare(&c, net, 0);
 	census(&c, &cs);
 	ck_assert_uint_eq(cs.total, 2400);
@@ -257,8 +266,9 @@ END_TEST
 START_TEST(test_fixed_probability)
 {
 	/* total ~ Binomial(pairs, p): within 5 sd; no autapses */
-	snn_net *net = net_with(2000, 10, "from: a, to: a, rule: {fixed_probability: 0.02}, "
-					  "weight: 1 mV, delay: 1 ms, autapses: false");
+	snn_net *net = net_with(2000, 10,
+				"from: a, to: a, rule: {fixed_probability: 0.02}, "
+				"weight: 1 mV, delay: 1 ms, autapses: false");
 	struct conn c;
 	struct census cs;
 	prepare(&c, net, 0);
@@ -281,8 +291,9 @@ START_TEST(test_fixed_probability)
 	snn_net_free(net);
 
 	/* p = 1 is all-to-all; p = 0 is nothing */
-	net = net_with(40, 30, "from: a, to: b, rule: {fixed_probability: 1}, weight: 1 pA, "
-			       "delay: 1 ms");
+	net = net_with(40, 30,
+		       "from: a, to: b, rule: {fixed_probability: 1}, weight: 1 pA, "
+		       "delay: 1 ms");
 	prepare(&c, net, 0);
 	census(&c, &cs);
 	ck_assert_uint_eq(cs.total, 40 * 30);
@@ -290,8 +301,9 @@ START_TEST(test_fixed_probability)
 	census_free(&cs);
 	conn_release(&c);
 	snn_net_free(net);
-	net = net_with(40, 30, "from: a, to: b, rule: {fixed_probability: 0}, weight: 1 pA, "
-			       "delay: 1 ms");
+	net = net_with(40, 30,
+		       "from: a, to: b, rule: {fixed_probability: 0}, weight: 1 pA, "
+		       "delay: 1 ms");
 	prepare(&c, net, 0);
 	census(&c, &cs);
 	ck_assert_uint_eq(cs.total, 0);
@@ -304,8 +316,9 @@ END_TEST
 START_TEST(test_subsets)
 {
 	/* from a[0:10] to a[5:15] without autapses: neurons 5..9 are in both */
-	snn_net *net = net_with(20, 10, "from: 'a[0:10]', to: 'a[5:15]', rule: all_to_all, "
-					"weight: 1 mV, delay: 1 ms, autapses: false");
+	snn_net *net = net_with(20, 10,
+				"from: 'a[0:10]', to: 'a[5:15]', rule: all_to_all, "
+				"weight: 1 mV, delay: 1 ms, autapses: false");
 	struct conn c;
 	struct census cs;
 	prepare(&c, net, 0);
@@ -321,8 +334,9 @@ END_TEST
 START_TEST(test_independent_of_order)
 {
 	/* a target's sources depend on (seed, projection, target) only */
-	snn_net *net = net_with(500, 300, "from: a, to: b, rule: {fixed_indegree: 25}, "
-					  "weight: {normal: {mean: 10 pA, std: 2 pA}}, delay: 1 ms");
+	snn_net *net = net_with(500, 300,
+				"from: a, to: b, rule: {fixed_indegree: 25}, "
+				"weight: {normal: {mean: 10 pA, std: 2 pA}}, delay: 1 ms");
 	struct conn c;
 	prepare(&c, net, 0);
 	struct conn_scratch s1, s2;
@@ -352,8 +366,8 @@ END_TEST
 /* Moments of a projection's weights over many synapses. */
 static void weight_moments(const char *weight, double *mean, double *sd, double *lo, double *hi)
 {
-	char *p = tu_fmt("from: a, to: b, rule: {fixed_indegree: 100}, weight: %s, delay: 1 ms",
-			 weight);
+	char *p =
+	    tu_fmt("from: a, to: b, rule: {fixed_indegree: 100}, weight: %s, delay: 1 ms", weight);
 	snn_net *net = net_with(100, 400, p);
 	struct conn c;
 	prepare(&c, net, 0);
@@ -405,9 +419,10 @@ END_TEST
 
 START_TEST(test_delays_on_grid)
 {
-	snn_net *net = net_with(100, 400, "from: a, to: b, rule: {fixed_indegree: 100}, "
-					  "weight: 1 pA, delay: {normal: {mean: 1.5 ms, std: 0.75 ms}, "
-					  "min: 0.1 ms}");
+	snn_net *net = net_with(100, 400,
+				"from: a, to: b, rule: {fixed_indegree: 100}, "
+				"weight: 1 pA, delay: {normal: {mean: 1.5 ms, std: 0.75 ms}, "
+				"min: 0.1 ms}");
 	struct conn c;
 	prepare(&c, net, 0);
 	double s = 0;
@@ -427,16 +442,17 @@ END_TEST
 START_TEST(test_engine_synapse_count)
 {
 	/* the engine builds exactly what the rules say, for any thread count */
-	const char *y = "simulation: {dt: 0.1 ms, duration: 1 ms}\n"
-			"populations:\n"
-			"  a: {model: lif, size: 70000}\n"
-			"  b: {model: lif, size: 300}\n"
-			"projections:\n"
-			"  - {from: a, to: [a, b], rule: {fixed_indegree: 7}, weight: 1 mV, delay: 1 ms}\n"
-			"  - {from: b, to: a, rule: {fixed_outdegree: 11}, weight: -1 mV,"
-			" delay: {uniform: {low: 0.1 ms, high: 3 ms}}}\n"
-			"  - {from: b, to: b, rule: all_to_all, weight: 1 mV, delay: 2 ms,"
-			" autapses: false}\n";
+	const char *y =
+	    "simulation: {dt: 0.1 ms, duration: 1 ms}\n"
+	    "populations:\n"
+	    "  a: {model: lif, size: 70000}\n"
+	    "  b: {model: lif, size: 300}\n"
+	    "projections:\n"
+	    "  - {from: a, to: [a, b], rule: {fixed_indegree: 7}, weight: 1 mV, delay: 1 ms}\n"
+	    "  - {from: b, to: a, rule: {fixed_outdegree: 11}, weight: -1 mV,"
+	    " delay: {uniform: {low: 0.1 ms, high: 3 ms}}}\n"
+	    "  - {from: b, to: b, rule: all_to_all, weight: 1 mV, delay: 2 ms,"
+	    " autapses: false}\n";
 	snn_net *net = tu_load(y);
 	for (int th = 1; th <= 3; th++) {
 		snn_stats st;

@@ -58,7 +58,8 @@ START_TEST(test_device_exp)
 		double h = step_exp(x[i]);
 		if (memcmp(&h, &y[i], sizeof(double)) != 0) {
 			if (bad++ < 5) {
-				printf("step_exp(%.17g): host %.17g, device %.17g\n", x[i], h, y[i]);
+				printf("step_exp(%.17g): host %.17g, device %.17g\n", x[i], h,
+				       y[i]);
 			}
 		}
 	}

@@ -51,15 +51,16 @@ START_TEST(test_poisson_counts)
 	 * variance lambda (Poisson), and neighbours are uncorrelated. Emission
 	 * steps 0..999 arrive after 1 ms of delay, by T = 101 ms. */
 	size_t rows, cols;
-	double *v = trace_of("simulation: {dt: 0.1 ms, duration: 101 ms, seed: 3}\n"
-			     "populations:\n"
-			     "  n: {model: lif, size: 2000, params: {tau_m: 1e12 ms, E_L: 0 mV,"
-			     " V_th: 1e9 mV, V_reset: 0 mV}}\n"
-			     "stimuli:\n"
-			     "  - {poisson: {rate: 20 kHz}, to: n, weight: 1 mV, delay: 1 ms}\n"
-			     "record:\n"
-			     "  traces: [{population: n, variable: V_m, interval: 101 ms, file: @FILE@}]\n",
-			     &rows, &cols);
+	double *v =
+	    trace_of("simulation: {dt: 0.1 ms, duration: 101 ms, seed: 3}\n"
+		     "populations:\n"
+		     "  n: {model: lif, size: 2000, params: {tau_m: 1e12 ms, E_L: 0 mV,"
+		     " V_th: 1e9 mV, V_reset: 0 mV}}\n"
+		     "stimuli:\n"
+		     "  - {poisson: {rate: 20 kHz}, to: n, weight: 1 mV, delay: 1 ms}\n"
+		     "record:\n"
+		     "  traces: [{population: n, variable: V_m, interval: 101 ms, file: @FILE@}]\n",
+		     &rows, &cols);
 	ck_assert_uint_eq(rows, 1);
 	ck_assert_uint_eq(cols, 2000);
 	double lambda = 20000.0 * 1e-3 * 100.0;
@@ -93,16 +94,17 @@ START_TEST(test_poisson_window)
 {
 	/* emission between 20 and 50 ms only: counts have mean rate * 30 ms */
 	size_t rows, cols;
-	double *v = trace_of("simulation: {dt: 0.1 ms, duration: 100 ms, seed: 4}\n"
-			     "populations:\n"
-			     "  n: {model: lif, size: 1000, params: {tau_m: 1e12 ms, E_L: 0 mV,"
-			     " V_th: 1e9 mV, V_reset: 0 mV}}\n"
-			     "stimuli:\n"
-			     "  - {poisson: {rate: 10 kHz, start: 20 ms, stop: 50 ms}, to: n,"
-			     " weight: 1 mV, delay: 0.1 ms}\n"
-			     "record:\n"
-			     "  traces: [{population: n, variable: V_m, interval: 20 ms, file: @FILE@}]\n",
-			     &rows, &cols);
+	double *v =
+	    trace_of("simulation: {dt: 0.1 ms, duration: 100 ms, seed: 4}\n"
+		     "populations:\n"
+		     "  n: {model: lif, size: 1000, params: {tau_m: 1e12 ms, E_L: 0 mV,"
+		     " V_th: 1e9 mV, V_reset: 0 mV}}\n"
+		     "stimuli:\n"
+		     "  - {poisson: {rate: 10 kHz, start: 20 ms, stop: 50 ms}, to: n,"
+		     " weight: 1 mV, delay: 0.1 ms}\n"
+		     "record:\n"
+		     "  traces: [{population: n, variable: V_m, interval: 20 ms, file: @FILE@}]\n",
+		     &rows, &cols);
 	ck_assert_uint_eq(rows, 5);
 	double lambda = 10000.0 * 1e-3 * 30.0, m[5] = {0};
 	for (size_t r = 0; r < rows; r++) {
@@ -124,17 +126,18 @@ START_TEST(test_current_steps_exact)
 	 * dc of 50 pA between 2 and 6 ms: V follows the closed form of piecewise
 	 * constant input exactly */
 	size_t rows, cols;
-	double *v = trace_of("simulation: {dt: 0.1 ms, duration: 10 ms}\n"
-			     "populations:\n"
-			     "  n: {model: lif, size: 1, params: {C_m: 250 pF, tau_m: 10 ms,"
-			     " E_L: 0 mV, V_th: 1e9 mV, V_reset: 0 mV}}\n"
-			     "stimuli:\n"
-			     "  - {step: {times: [1 ms, 3 ms, 5 ms], amplitudes: [100 pA, 300 pA, 0 pA]},"
-			     " to: n}\n"
-			     "  - {dc: {amplitude: 50 pA, start: 2 ms, stop: 6 ms}, to: n}\n"
-			     "record:\n"
-			     "  traces: [{population: n, variable: V_m, file: @FILE@}]\n",
-			     &rows, &cols);
+	double *v =
+	    trace_of("simulation: {dt: 0.1 ms, duration: 10 ms}\n"
+		     "populations:\n"
+		     "  n: {model: lif, size: 1, params: {C_m: 250 pF, tau_m: 10 ms,"
+		     " E_L: 0 mV, V_th: 1e9 mV, V_reset: 0 mV}}\n"
+		     "stimuli:\n"
+		     "  - {step: {times: [1 ms, 3 ms, 5 ms], amplitudes: [100 pA, 300 pA, 0 pA]},"
+		     " to: n}\n"
+		     "  - {dc: {amplitude: 50 pA, start: 2 ms, stop: 6 ms}, to: n}\n"
+		     "record:\n"
+		     "  traces: [{population: n, variable: V_m, file: @FILE@}]\n",
+		     &rows, &cols);
 	ck_assert_uint_eq(rows, 100);
 	double V = 0.0;
 	for (size_t r = 0; r < rows; r++) {
@@ -156,26 +159,27 @@ START_TEST(test_delays)
 	/* a spike stamped 1 ms reaches targets exactly `delay` later, the delay
 	 * rounded to the grid (0.26 ms -> 3 steps) */
 	size_t rows, cols;
-	double *v = trace_of("simulation: {dt: 0.1 ms, duration: 5 ms}\n"
-			     "populations:\n"
-			     "  s: {model: spike_source, size: 1, spikes: {times: [1 ms]}}\n"
-			     "  n: {model: lif, size: 4, params: {tau_m: 1e12 ms, E_L: 0 mV,"
-			     " V_th: 1e9 mV, V_reset: 0 mV}}\n"
-			     "projections:\n"
-			     "  - {from: s, to: 'n[0:1]', rule: all_to_all, weight: 1 mV, delay: 0.1 ms}\n"
-			     "  - {from: s, to: 'n[1:2]', rule: all_to_all, weight: 1 mV, delay: 0.5 ms}\n"
-			     "  - {from: s, to: 'n[2:3]', rule: all_to_all, weight: 1 mV, delay: 2.3 ms}\n"
-			     "  - {from: s, to: 'n[3:4]', rule: all_to_all, weight: 1 mV, delay: 0.26 ms}\n"
-			     "record:\n"
-			     "  traces: [{population: n, variable: V_m, file: @FILE@}]\n",
-			     &rows, &cols);
+	double *v =
+	    trace_of("simulation: {dt: 0.1 ms, duration: 5 ms}\n"
+		     "populations:\n"
+		     "  s: {model: spike_source, size: 1, spikes: {times: [1 ms]}}\n"
+		     "  n: {model: lif, size: 4, params: {tau_m: 1e12 ms, E_L: 0 mV,"
+		     " V_th: 1e9 mV, V_reset: 0 mV}}\n"
+		     "projections:\n"
+		     "  - {from: s, to: 'n[0:1]', rule: all_to_all, weight: 1 mV, delay: 0.1 ms}\n"
+		     "  - {from: s, to: 'n[1:2]', rule: all_to_all, weight: 1 mV, delay: 0.5 ms}\n"
+		     "  - {from: s, to: 'n[2:3]', rule: all_to_all, weight: 1 mV, delay: 2.3 ms}\n"
+		     "  - {from: s, to: 'n[3:4]', rule: all_to_all, weight: 1 mV, delay: 0.26 ms}\n"
+		     "record:\n"
+		     "  traces: [{population: n, variable: V_m, file: @FILE@}]\n",
+		     &rows, &cols);
 	const double arrive[4] = {1.1, 1.5, 3.3, 1.3};
 	for (size_t i = 0; i < 4; i++) {
 		for (size_t r = 0; r < rows; r++) {
 			double t = 0.1 * (double)(r + 1);
 			double ex = t >= arrive[i] - 1e-9 ? 1.0 : 0.0;
-			ck_assert_msg(fabs(v[r * cols + i] - ex) < 1e-9, "neuron %zu at %g: %g", i, t,
-				      v[r * cols + i]);
+			ck_assert_msg(fabs(v[r * cols + i] - ex) < 1e-9, "neuron %zu at %g: %g", i,
+				      t, v[r * cols + i]);
 		}
 	}
 	free(v);
@@ -244,22 +248,22 @@ static void check_thread_invariance(const char *name, const char *duration)
 START_TEST(test_vector_paths)
 {
 	static const char *const lif =
-		"E_L: 0 mV, V_th: 15 mV, V_reset: 5 mV, tau_m: 15 ms, t_ref: 2 ms, I_e: 120 pA},"
-		" init: {V_m: {uniform: {low: 0 mV, high: 15 mV}}}";
+	    "E_L: 0 mV, V_th: 15 mV, V_reset: 5 mV, tau_m: 15 ms, t_ref: 2 ms, I_e: 120 pA},"
+	    " init: {V_m: {uniform: {low: 0 mV, high: 15 mV}}}";
 	static const struct {
 		const char *neuron, *more, *w, *wi;
 	} c[] = {
-		{"lif, synapse: delta, params: {V_min: -2 mV,", lif, "0.4 mV",
-		 "{mean: -1.5 mV, std: 0.2 mV}"},
-		{"lif, synapse: exp, params: {tau_syn_ex: 2 ms, tau_syn_in: 6 ms,", lif, "60 pA",
-		 "{mean: -150 pA, std: 20 pA}"},
-		{"lif, synapse: exp, params: {tau_syn_ex: 3 ms, tau_syn_in: 3 ms,", lif, "60 pA",
-		 "{mean: -150 pA, std: 20 pA}"},
-		{"lif_cond, params: {C_m: 200 pF, g_L: 10 nS, E_ex: 0 mV, E_in: -80 mV,",
-		 "E_L: -60 mV, V_th: -50 mV, V_reset: -60 mV, t_ref: 2 ms, I_e: 150 pA,"
-		 " tau_syn_ex: 5 ms, tau_syn_in: 10 ms},"
-		 " init: {V_m: {uniform: {low: -60 mV, high: -50 mV}}}",
-		 "1.5 nS", "{mean: -6 nS, std: 1 nS}"},
+	    {"lif, synapse: delta, params: {V_min: -2 mV,", lif, "0.4 mV",
+	     "{mean: -1.5 mV, std: 0.2 mV}"},
+	    {"lif, synapse: exp, params: {tau_syn_ex: 2 ms, tau_syn_in: 6 ms,", lif, "60 pA",
+	     "{mean: -150 pA, std: 20 pA}"},
+	    {"lif, synapse: exp, params: {tau_syn_ex: 3 ms, tau_syn_in: 3 ms,", lif, "60 pA",
+	     "{mean: -150 pA, std: 20 pA}"},
+	    {"lif_cond, params: {C_m: 200 pF, g_L: 10 nS, E_ex: 0 mV, E_in: -80 mV,",
+	     "E_L: -60 mV, V_th: -50 mV, V_reset: -60 mV, t_ref: 2 ms, I_e: 150 pA,"
+	     " tau_syn_ex: 5 ms, tau_syn_in: 10 ms},"
+	     " init: {V_m: {uniform: {low: -60 mV, high: -50 mV}}}",
+	     "1.5 nS", "{mean: -6 nS, std: 1 nS}"},
 	};
 	const char *dir = tu_tmpdir("engine");
 	for (size_t k = 0; k < sizeof(c) / sizeof(c[0]); k++) {
@@ -270,22 +274,23 @@ START_TEST(test_vector_paths)
 			char path[4200];
 			snprintf(path, sizeof(path), "%s/vec%d.h5", dir, scalar);
 			char *y = tu_fmt(
-				"simulation: {dt: 0.1 ms, duration: 200 ms, seed: 5}\n"
-				"populations:\n"
-				"  n: {size: 1000, model: %s %s}\n"
-				"projections:\n"
-				"  - {from: 'n[0:800]', to: n, rule: {fixed_indegree: 40},"
-				" weight: %s, delay: 1 ms}\n"
-				"  - {from: 'n[800:1000]', to: n, rule: {fixed_indegree: 10},"
-				" weight: {normal: %s}, delay: 0.5 ms}\n"
-				"stimuli:\n"
-				"  - {poisson: {rate: 3 kHz}, to: n, weight: %s, delay: 0.2 ms}\n"
-				"%s"
-				"record:\n"
-				"  spikes: {populations: [n]}\n"
-				"  traces: [{population: n, variable: V_m, interval: 0.7 ms, file: %s}]\n",
-				c[k].neuron, c[k].more, c[k].w, c[k].wi, c[k].w,
-				scalar ? "  - {dc: {amplitude: 0 pA}, to: n}\n" : "", path);
+			    "simulation: {dt: 0.1 ms, duration: 200 ms, seed: 5}\n"
+			    "populations:\n"
+			    "  n: {size: 1000, model: %s %s}\n"
+			    "projections:\n"
+			    "  - {from: 'n[0:800]', to: n, rule: {fixed_indegree: 40},"
+			    " weight: %s, delay: 1 ms}\n"
+			    "  - {from: 'n[800:1000]', to: n, rule: {fixed_indegree: 10},"
+			    " weight: {normal: %s}, delay: 0.5 ms}\n"
+			    "stimuli:\n"
+			    "  - {poisson: {rate: 3 kHz}, to: n, weight: %s, delay: 0.2 ms}\n"
+			    "%s"
+			    "record:\n"
+			    "  spikes: {populations: [n]}\n"
+			    "  traces: [{population: n, variable: V_m, interval: 0.7 ms, file: "
+			    "%s}]\n",
+			    c[k].neuron, c[k].more, c[k].w, c[k].wi, c[k].w,
+			    scalar ? "  - {dc: {amplitude: 0 pA}, to: n}\n" : "", path);
 			snn_net *net = tu_load(y);
 			sd[scalar] = tu_run(net, 2, NULL);
 			v[scalar] = tu_read_trace(path, "n", &rows[scalar], &cols[scalar]);
@@ -323,8 +328,8 @@ START_TEST(test_threads_cuba_coba)
 END_TEST
 
 /* Mean rate (Hz) and mean CV of the ISIs of a population after t0 ms. */
-static void rate_cv(const snn_spike_data *sd, const char *pop, uint32_t size, double t0,
-		    double t1, double *rate, double *cv)
+static void rate_cv(const snn_spike_data *sd, const char *pop, uint32_t size, double t0, double t1,
+		    double *rate, double *cv)
 {
 	const snn_spike_population *p = snn_spike_data_find(sd, pop);
 	ck_assert_ptr_nonnull(p);

@@ -98,12 +98,12 @@ static uint64_t expect_same(const struct result *a, const struct result *b)
 	for (size_t i = 0; i < a->sd->n_pops; i++) {
 		const snn_spike_population *p = &a->sd->pops[i], *q = &b->sd->pops[i];
 		ck_assert_str_eq(p->name, q->name);
-		ck_assert_msg(p->n == q->n, "%s: %llu spikes on the CPU, %llu on the GPU path", p->name,
-			      (unsigned long long)p->n, (unsigned long long)q->n);
+		ck_assert_msg(p->n == q->n, "%s: %llu spikes on the CPU, %llu on the GPU path",
+			      p->name, (unsigned long long)p->n, (unsigned long long)q->n);
 		for (uint64_t k = 0; k < p->n; k++) {
 			ck_assert_msg(p->t_ms[k] == q->t_ms[k] && p->node_ids[k] == q->node_ids[k],
-				      "%s: spike %llu differs: %.17g ms #%llu vs %.17g ms #%llu", p->name,
-				      (unsigned long long)k, p->t_ms[k],
+				      "%s: spike %llu differs: %.17g ms #%llu vs %.17g ms #%llu",
+				      p->name, (unsigned long long)k, p->t_ms[k],
 				      (unsigned long long)p->node_ids[k], q->t_ms[k],
 				      (unsigned long long)q->node_ids[k]);
 		}
@@ -206,8 +206,8 @@ START_TEST(test_everything)
 	net = tu_load(y2);
 	run_on(&engine_grid_cuda, net, 3, tr_b, "e", &b);
 	uint64_t n = expect_same(&a, &b);
-	printf("everything: %llu spikes identical, trace %zu x %zu\n", (unsigned long long)n, a.rows,
-	       a.cols);
+	printf("everything: %llu spikes identical, trace %zu x %zu\n", (unsigned long long)n,
+	       a.rows, a.cols);
 	ck_assert(n > 1000);
 	ck_assert_uint_eq(a.rows, 116);
 	result_free(&a);
@@ -250,14 +250,14 @@ static int try_run(const char *yaml, const char **message, snn_progress_fn progr
 }
 
 static const char *small =
-	"simulation: {dt: 0.1 ms, duration: 50 ms, seed: 5}\n"
-	"populations:\n"
-	"  e: {model: lif, size: 2000, params: {tau_m: 20 ms, E_L: 0 mV, V_th: 20 mV,"
-	" V_reset: 10 mV}}\n"
-	"projections:\n"
-	"  - {from: e, to: e, rule: {fixed_indegree: 100}, weight: 0.2 mV, delay: 1.5 ms}\n"
-	"stimuli:\n"
-	"  - {poisson: {rate: 15 kHz}, to: e, weight: 0.1 mV, delay: 0.1 ms}\n";
+    "simulation: {dt: 0.1 ms, duration: 50 ms, seed: 5}\n"
+    "populations:\n"
+    "  e: {model: lif, size: 2000, params: {tau_m: 20 ms, E_L: 0 mV, V_th: 20 mV,"
+    " V_reset: 10 mV}}\n"
+    "projections:\n"
+    "  - {from: e, to: e, rule: {fixed_indegree: 100}, weight: 0.2 mV, delay: 1.5 ms}\n"
+    "stimuli:\n"
+    "  - {poisson: {rate: 15 kHz}, to: e, weight: 0.1 mV, delay: 0.1 ms}\n";
 
 static int stop_at_once(void *ctx, const snn_progress *p)
 {
@@ -270,24 +270,27 @@ START_TEST(test_errors)
 	const char *m;
 	gpu_emu_set_device(0, 0, 0);
 	ck_assert_int_eq(try_run(small, &m, NULL), SNN_EDEVICE);
-	ck_assert_str_eq(m, "the cuda backend found no usable GPU: the CUDA driver reports no "
-			    "device; run with --backend cpu, or on a machine with an NVIDIA GPU and "
-			    "its driver");
+	ck_assert_str_eq(m,
+			 "the cuda backend found no usable GPU: the CUDA driver reports no "
+			 "device; run with --backend cpu, or on a machine with an NVIDIA GPU and "
+			 "its driver");
 	gpu_emu_set_device(-1, 0, 0);
 	ck_assert_int_eq(try_run(small, &m, NULL), SNN_EDEVICE);
-	ck_assert_str_eq(m, "the cuda backend found no usable GPU: emulated driver failure; run "
-			    "with --backend cpu, or on a machine with an NVIDIA GPU and its driver");
+	ck_assert_str_eq(m,
+			 "the cuda backend found no usable GPU: emulated driver failure; run "
+			 "with --backend cpu, or on a machine with an NVIDIA GPU and its driver");
 	/* 2000 neurons, 200,000 synapses at 8 bytes, their row index, the rings and
 	 * two chunk buffers: about 3.3 MB, plus the 256 MB kept free. 258 MB free
 	 * is too little (the message gives the need and what the device has),
 	 * 262 MB is enough. */
 	gpu_emu_set_device(1, 258e6, 400e6);
 	ck_assert_int_eq(try_run(small, &m, NULL), SNN_ENOMEM);
-	ck_assert_msg(strstr(m, "cuda backend: the network does not fit in device memory: it "
-				"needs 0.00 GB on the GPU (0.00 GB of synapse tables, plus 0.26 GB kept "
-				"free for the CUDA runtime), and host emulation of gpu.h has 0.26 GB free "
-				"of 0.40 GB") == m,
-		      "%s", m);
+	ck_assert_msg(
+	    strstr(m, "cuda backend: the network does not fit in device memory: it "
+		      "needs 0.00 GB on the GPU (0.00 GB of synapse tables, plus 0.26 GB kept "
+		      "free for the CUDA runtime), and host emulation of gpu.h has 0.26 GB free "
+		      "of 0.40 GB") == m,
+	    "%s", m);
 	gpu_emu_set_device(1, 262e6, 400e6);
 	ck_assert_int_eq(try_run(small, &m, NULL), SNN_OK);
 	/* a stopped run writes nothing and says where it stopped */
@@ -364,18 +367,18 @@ START_TEST(test_hook)
 	gpu_emu_set_device(1, 80e9, 80e9);
 	const char *dir = tu_tmpdir("emu_hook");
 	const char *body =
-		"simulation: {dt: 0.1 ms, duration: 50 ms, seed: 9}\n"
-		"populations:\n"
-		"  e: {model: lif, size: 2000, params: {tau_m: 20 ms, E_L: 0 mV, V_th: 20 mV,"
-		" V_reset: 10 mV}}\n"
-		"  i: {model: lif, size: 500, params: {tau_m: 10 ms, E_L: 0 mV, V_th: 20 mV,"
-		" V_reset: 10 mV}}\n"
-		"projections:\n"
-		"  - {from: e, to: e, rule: {fixed_indegree: 100}, weight: 0.2 mV, delay: 1.5 ms}\n"
-		"  - {from: e, to: i, rule: {fixed_indegree: 50}, weight: 0.3 mV, delay: 1 ms}\n"
-		"stimuli:\n"
-		"  - {poisson: {rate: 15 kHz}, to: e, weight: 0.1 mV, delay: 0.1 ms}\n"
-		"  - {poisson: {rate: 12 kHz}, to: i, weight: 0.1 mV, delay: 0.1 ms}\n";
+	    "simulation: {dt: 0.1 ms, duration: 50 ms, seed: 9}\n"
+	    "populations:\n"
+	    "  e: {model: lif, size: 2000, params: {tau_m: 20 ms, E_L: 0 mV, V_th: 20 mV,"
+	    " V_reset: 10 mV}}\n"
+	    "  i: {model: lif, size: 500, params: {tau_m: 10 ms, E_L: 0 mV, V_th: 20 mV,"
+	    " V_reset: 10 mV}}\n"
+	    "projections:\n"
+	    "  - {from: e, to: e, rule: {fixed_indegree: 100}, weight: 0.2 mV, delay: 1.5 ms}\n"
+	    "  - {from: e, to: i, rule: {fixed_indegree: 50}, weight: 0.3 mV, delay: 1 ms}\n"
+	    "stimuli:\n"
+	    "  - {poisson: {rate: 15 kHz}, to: e, weight: 0.1 mV, delay: 0.1 ms}\n"
+	    "  - {poisson: {rate: 12 kHz}, to: i, weight: 0.1 mV, delay: 0.1 ms}\n";
 	char path[4200];
 	snprintf(path, sizeof(path), "%s/s.h5", dir);
 	for (int with_file = 0; with_file < 2; with_file++) {
@@ -403,7 +406,7 @@ START_TEST(test_hook)
 		bool saw_i = false;
 		for (size_t k = 0; k < a.n; k++) {
 			ck_assert_msg(a.ev[k].t_ms == b.ev[k].t_ms && a.ev[k].pop == b.ev[k].pop &&
-					      a.ev[k].id == b.ev[k].id,
+					  a.ev[k].id == b.ev[k].id,
 				      "event %zu differs: %.17g ms %u/%u vs %.17g ms %u/%u", k,
 				      a.ev[k].t_ms, a.ev[k].pop, a.ev[k].id, b.ev[k].t_ms,
 				      b.ev[k].pop, b.ev[k].id);
@@ -452,11 +455,12 @@ START_TEST(test_nir_refused)
 	snn_sim_options opt = {0};
 	ck_assert_int_eq(engine_grid_cuda.create(net, &opt, &impl, d), SNN_EUNSUP);
 	ck_assert_ptr_null(impl);
-	ck_assert_msg(strstr(snn_diag_message(d, 0), "the cuda backend does not run population '") &&
-			      strstr(snn_diag_message(d, 0), "runs on the cpu backend only (a NIR "
-							     "primitive: graded spikes and NIR "
-							     "neuron models)"),
-		      "%s", snn_diag_message(d, 0));
+	ck_assert_msg(
+	    strstr(snn_diag_message(d, 0), "the cuda backend does not run population '") &&
+		strstr(snn_diag_message(d, 0), "runs on the cpu backend only (a NIR "
+					       "primitive: graded spikes and NIR "
+					       "neuron models)"),
+	    "%s", snn_diag_message(d, 0));
 	snn_diag_free(d);
 	snn_net_free(net);
 }

@@ -36,11 +36,12 @@ static void check_dc_spike_train(const char *synapse, double dt)
 	 * t* = -tau_m ln(1 - C_m V_th / (tau_m I)) = 4.700036... ms. */
 	double tstar = -TAU_M * log(1.0 - C_M * 15.0 / (TAU_M * I_E));
 	ck_assert_double_eq_tol(tstar, 4.70003629245736, 1e-12);
-	char *y = tu_fmt("simulation: {dt: %.17g ms, duration: 30 ms}\n"
-			 "populations:\n"
-			 "  n: {model: lif, synapse: %s, size: 1, params: {C_m: 250 pF, tau_m: 10 ms,"
-			 " E_L: 0 mV, V_th: 15 mV, V_reset: 0 mV, t_ref: 2 ms, I_e: 1000 pA}}\n",
-			 dt, synapse);
+	char *y =
+	    tu_fmt("simulation: {dt: %.17g ms, duration: 30 ms}\n"
+		   "populations:\n"
+		   "  n: {model: lif, synapse: %s, size: 1, params: {C_m: 250 pF, tau_m: 10 ms,"
+		   " E_L: 0 mV, V_th: 15 mV, V_reset: 0 mV, t_ref: 2 ms, I_e: 1000 pA}}\n",
+		   dt, synapse);
 	snn_spike_data *sd = run_text(y);
 	size_t n;
 	double *t = tu_spike_times(sd, "n", 0, &n);
@@ -50,8 +51,9 @@ static void check_dc_spike_train(const char *synapse, double dt)
 	size_t expect = 0;
 	for (double T = first; T <= 30.0 + 1e-9; T += 2.0 + first) {
 		ck_assert_msg(expect < n, "%s dt=%g: missing spike near %g ms", synapse, dt, T);
-		ck_assert_msg(fabs(t[expect] - T) < 1e-9, "%s dt=%g: spike %zu at %.12g, expected %.12g",
-			      synapse, dt, expect, t[expect], T);
+		ck_assert_msg(fabs(t[expect] - T) < 1e-9,
+			      "%s dt=%g: spike %zu at %.12g, expected %.12g", synapse, dt, expect,
+			      t[expect], T);
 		expect++;
 	}
 	ck_assert_uint_eq(n, expect);
@@ -76,13 +78,14 @@ static double v_at(const char *synapse, double h, double T)
 	const char *dir = tu_tmpdir("lif_v");
 	char path[4200];
 	snprintf(path, sizeof(path), "%s/v.h5", dir);
-	char *y = tu_fmt("simulation: {dt: %.17g ms, duration: %.17g ms}\n"
-			 "populations:\n"
-			 "  n: {model: lif, synapse: %s, size: 1, params: {C_m: 250 pF, tau_m: 10 ms,"
-			 " E_L: 0 mV, V_th: 1e9 mV, V_reset: 0 mV, I_e: 1000 pA, t_ref: %.17g ms}}\n"
-			 "record:\n"
-			 "  traces: [{population: n, variable: V_m, interval: %.17g ms, file: %s}]\n",
-			 h, T, synapse, h, T, path);
+	char *y =
+	    tu_fmt("simulation: {dt: %.17g ms, duration: %.17g ms}\n"
+		   "populations:\n"
+		   "  n: {model: lif, synapse: %s, size: 1, params: {C_m: 250 pF, tau_m: 10 ms,"
+		   " E_L: 0 mV, V_th: 1e9 mV, V_reset: 0 mV, I_e: 1000 pA, t_ref: %.17g ms}}\n"
+		   "record:\n"
+		   "  traces: [{population: n, variable: V_m, interval: %.17g ms, file: %s}]\n",
+		   h, T, synapse, h, T, path);
 	snn_net *net = tu_load(y);
 	snn_spike_data *sd = tu_run(net, 1, NULL);
 	size_t rows, cols;
@@ -120,8 +123,10 @@ START_TEST(test_dc_voltage_all_steps)
 		double h = ldexp(1.0, -k);
 		double e1 = fabs(v_at("exp", h, 5.0) - exact5);
 		double e2 = fabs(v_at("delta", h, 5.0) - exact5);
-		ck_assert_msg(e1 <= rounding_bound(exact5, h, 5.0), "exp h = 2^-%d: error %g", k, e1);
-		ck_assert_msg(e2 <= rounding_bound(exact5, h, 5.0), "delta h = 2^-%d: error %g", k, e2);
+		ck_assert_msg(e1 <= rounding_bound(exact5, h, 5.0), "exp h = 2^-%d: error %g", k,
+			      e1);
+		ck_assert_msg(e2 <= rounding_bound(exact5, h, 5.0), "delta h = 2^-%d: error %g", k,
+			      e2);
 		if (k <= 6) {
 			ck_assert_msg(e1 < 1e-13 && e2 < 1e-13, "h = 2^-%d: %g %g", k, e1, e2);
 		}
@@ -133,22 +138,22 @@ END_TEST
 
 /* Records V_m every step of a lif neuron receiving one spike at 1 ms over a
  * 1 ms delay; returns the trace (caller frees). */
-static double *psp_trace(const char *synapse, const char *params, const char *weight,
-			 size_t *rows)
+static double *psp_trace(const char *synapse, const char *params, const char *weight, size_t *rows)
 {
 	const char *dir = tu_tmpdir("lif_psp");
 	char path[4200];
 	snprintf(path, sizeof(path), "%s/v.h5", dir);
-	char *y = tu_fmt("simulation: {dt: 0.1 ms, duration: 60 ms}\n"
-			 "populations:\n"
-			 "  src: {model: spike_source, size: 1, spikes: {times: [1 ms]}}\n"
-			 "  n: {model: lif, synapse: %s, size: 1, params: {C_m: 250 pF, tau_m: 10 ms,"
-			 " E_L: 0 mV, V_th: 1e9 mV, V_reset: 0 mV, %s}}\n"
-			 "projections:\n"
-			 "  - {from: src, to: n, rule: all_to_all, weight: %s, delay: 1 ms}\n"
-			 "record:\n"
-			 "  traces: [{population: n, variable: V_m, file: %s}]\n",
-			 synapse, params, weight, path);
+	char *y =
+	    tu_fmt("simulation: {dt: 0.1 ms, duration: 60 ms}\n"
+		   "populations:\n"
+		   "  src: {model: spike_source, size: 1, spikes: {times: [1 ms]}}\n"
+		   "  n: {model: lif, synapse: %s, size: 1, params: {C_m: 250 pF, tau_m: 10 ms,"
+		   " E_L: 0 mV, V_th: 1e9 mV, V_reset: 0 mV, %s}}\n"
+		   "projections:\n"
+		   "  - {from: src, to: n, rule: all_to_all, weight: %s, delay: 1 ms}\n"
+		   "record:\n"
+		   "  traces: [{population: n, variable: V_m, file: %s}]\n",
+		   synapse, params, weight, path);
 	snn_net *net = tu_load(y);
 	snn_spike_data *sd = tu_run(net, 1, NULL);
 	size_t cols;
@@ -219,7 +224,8 @@ START_TEST(test_delta_jump_exact)
 	ck_assert(v[19] == 0.5);
 	for (size_t r = 20; r < rows; r++) {
 		double ex = 0.5 * exp(-0.1 * (double)(r - 19) / TAU_M);
-		ck_assert_msg(fabs(v[r] - ex) <= 1e-13 * ex, "sample %zu: %.17g vs %.17g", r, v[r], ex);
+		ck_assert_msg(fabs(v[r] - ex) <= 1e-13 * ex, "sample %zu: %.17g vs %.17g", r, v[r],
+			      ex);
 	}
 	free(v);
 }
@@ -233,18 +239,19 @@ START_TEST(test_refractory_and_reset)
 	const char *dir = tu_tmpdir("lif_ref");
 	char path[4200];
 	snprintf(path, sizeof(path), "%s/v.h5", dir);
-	char *y = tu_fmt("simulation: {dt: 0.1 ms, duration: 10 ms}\n"
-			 "populations:\n"
-			 "  a: {model: spike_source, size: 1, spikes: {times: [1 ms]}}\n"
-			 "  b: {model: spike_source, size: 1, spikes: {times: [2 ms]}}\n"
-			 "  n: {model: lif, synapse: delta, size: 1, params: {C_m: 250 pF, tau_m: 10 ms,"
-			 " E_L: 0 mV, V_th: 15 mV, V_reset: 5 mV, t_ref: 2 ms}}\n"
-			 "projections:\n"
-			 "  - {from: a, to: n, rule: all_to_all, weight: 20 mV, delay: 1 ms}\n"
-			 "  - {from: b, to: n, rule: all_to_all, weight: 3 mV, delay: 1 ms}\n"
-			 "record:\n"
-			 "  traces: [{population: n, variable: V_m, file: %s}]\n",
-			 path);
+	char *y =
+	    tu_fmt("simulation: {dt: 0.1 ms, duration: 10 ms}\n"
+		   "populations:\n"
+		   "  a: {model: spike_source, size: 1, spikes: {times: [1 ms]}}\n"
+		   "  b: {model: spike_source, size: 1, spikes: {times: [2 ms]}}\n"
+		   "  n: {model: lif, synapse: delta, size: 1, params: {C_m: 250 pF, tau_m: 10 ms,"
+		   " E_L: 0 mV, V_th: 15 mV, V_reset: 5 mV, t_ref: 2 ms}}\n"
+		   "projections:\n"
+		   "  - {from: a, to: n, rule: all_to_all, weight: 20 mV, delay: 1 ms}\n"
+		   "  - {from: b, to: n, rule: all_to_all, weight: 3 mV, delay: 1 ms}\n"
+		   "record:\n"
+		   "  traces: [{population: n, variable: V_m, file: %s}]\n",
+		   path);
 	snn_net *net = tu_load(y);
 	snn_spike_data *sd = tu_run(net, 1, NULL);
 	size_t n, rows, cols;
@@ -278,16 +285,17 @@ START_TEST(test_exp_refractory_keeps_current)
 	const char *dir = tu_tmpdir("lif_exp_ref");
 	char path[4200];
 	snprintf(path, sizeof(path), "%s/v.h5", dir);
-	char *y = tu_fmt("simulation: {dt: 0.1 ms, duration: 20 ms}\n"
-			 "populations:\n"
-			 "  n: {model: lif, synapse: exp, size: 1, params: {C_m: 250 pF, tau_m: 10 ms,"
-			 " E_L: 0 mV, V_th: 1 mV, V_reset: 0 mV, t_ref: 2 ms, tau_syn_ex: 2 ms}}\n"
-			 "  src: {model: spike_source, size: 1, spikes: {times: [0.1 ms]}}\n"
-			 "projections:\n"
-			 "  - {from: src, to: n, rule: all_to_all, weight: 1000 pA, delay: 0.1 ms}\n"
-			 "record:\n"
-			 "  traces: [{population: n, variable: I_syn_ex, file: %s}]\n",
-			 path);
+	char *y =
+	    tu_fmt("simulation: {dt: 0.1 ms, duration: 20 ms}\n"
+		   "populations:\n"
+		   "  n: {model: lif, synapse: exp, size: 1, params: {C_m: 250 pF, tau_m: 10 ms,"
+		   " E_L: 0 mV, V_th: 1 mV, V_reset: 0 mV, t_ref: 2 ms, tau_syn_ex: 2 ms}}\n"
+		   "  src: {model: spike_source, size: 1, spikes: {times: [0.1 ms]}}\n"
+		   "projections:\n"
+		   "  - {from: src, to: n, rule: all_to_all, weight: 1000 pA, delay: 0.1 ms}\n"
+		   "record:\n"
+		   "  traces: [{population: n, variable: I_syn_ex, file: %s}]\n",
+		   path);
 	snn_net *net = tu_load(y);
 	snn_spike_data *sd = tu_run(net, 1, NULL);
 	size_t rows, cols;

@@ -23,8 +23,8 @@ struct ev {
 	double w;
 };
 static const struct ev events[] = {
-	{2.0, 20.0}, {3.0, 20.0}, {3.5, 15.0}, {8.0, -50.0}, {12.0, 30.0}, {12.5, 30.0},
-	{13.0, 30.0}, {20.0, -80.0}, {26.0, 40.0}, {33.0, 10.0}, {34.0, -20.0}, {41.0, 60.0},
+    {2.0, 20.0},  {3.0, 20.0},	 {3.5, 15.0},  {8.0, -50.0}, {12.0, 30.0},  {12.5, 30.0},
+    {13.0, 30.0}, {20.0, -80.0}, {26.0, 40.0}, {33.0, 10.0}, {34.0, -20.0}, {41.0, 60.0},
 };
 #define NEV (sizeof(events) / sizeof(events[0]))
 #define T_END 60.0
@@ -76,12 +76,13 @@ static double *simulate(double dt, size_t *nsamp)
 	const char *dir = tu_tmpdir("cond");
 	char path[4200];
 	snprintf(path, sizeof(path), "%s/v.h5", dir);
-	char *y = tu_fmt("simulation: {dt: %.17g ms, duration: %g ms}\n"
-			 "populations:\n"
-			 "  n: {model: lif_cond, size: 1, params: {C_m: 200 pF, g_L: 10 nS, E_L: -60 mV,"
-			 " V_th: 1000 mV, V_reset: -60 mV, t_ref: 1 ms, E_ex: 0 mV, E_in: -80 mV,"
-			 " tau_syn_ex: 5 ms, tau_syn_in: 10 ms}}\n",
-			 dt, T_END);
+	char *y =
+	    tu_fmt("simulation: {dt: %.17g ms, duration: %g ms}\n"
+		   "populations:\n"
+		   "  n: {model: lif_cond, size: 1, params: {C_m: 200 pF, g_L: 10 nS, E_L: -60 mV,"
+		   " V_th: 1000 mV, V_reset: -60 mV, t_ref: 1 ms, E_ex: 0 mV, E_in: -80 mV,"
+		   " tau_syn_ex: 5 ms, tau_syn_in: 10 ms}}\n",
+		   dt, T_END);
 	size_t cap = strlen(y) + 8192;
 	char *full = malloc(cap);
 	ck_assert_ptr_nonnull(full);
@@ -89,22 +90,25 @@ static double *simulate(double dt, size_t *nsamp)
 	/* each input is its own spike_source population and projection */
 	for (size_t i = 0; i < NEV; i++) {
 		size_t u = strlen(full);
-		snprintf(full + u, cap - u, "  s%zu: {model: spike_source, size: 1, spikes: {times: "
-					    "[%.17g ms]}}\n",
+		snprintf(full + u, cap - u,
+			 "  s%zu: {model: spike_source, size: 1, spikes: {times: "
+			 "[%.17g ms]}}\n",
 			 i, events[i].t - dt);
 	}
 	size_t u = strlen(full);
 	snprintf(full + u, cap - u, "projections:\n");
 	for (size_t i = 0; i < NEV; i++) {
 		u = strlen(full);
-		snprintf(full + u, cap - u,
-			 "  - {from: s%zu, to: n, rule: all_to_all, weight: %g nS, delay: %.17g ms}\n",
-			 i, events[i].w, dt);
+		snprintf(
+		    full + u, cap - u,
+		    "  - {from: s%zu, to: n, rule: all_to_all, weight: %g nS, delay: %.17g ms}\n",
+		    i, events[i].w, dt);
 	}
 	u = strlen(full);
-	snprintf(full + u, cap - u,
-		 "record:\n  traces: [{population: n, variable: V_m, interval: 0.1 ms, file: %s}]\n",
-		 path);
+	snprintf(
+	    full + u, cap - u,
+	    "record:\n  traces: [{population: n, variable: V_m, interval: 0.1 ms, file: %s}]\n",
+	    path);
 	snn_net *net = tu_load(full);
 	snn_spike_data *sd = tu_run(net, 1, NULL);
 	size_t cols;
@@ -134,8 +138,8 @@ START_TEST(test_second_order)
 			err[j] = e > err[j] ? e : err[j];
 		}
 		free(v);
-		printf("lif_cond: dt = %g ms, largest error against RK4 at 1e-4 ms: %.3e mV\n", dts[j],
-		       err[j]);
+		printf("lif_cond: dt = %g ms, largest error against RK4 at 1e-4 ms: %.3e mV\n",
+		       dts[j], err[j]);
 	}
 	for (int j = 1; j < 4; j++) {
 		double order = log2(err[j - 1] / err[j]);
@@ -156,14 +160,15 @@ START_TEST(test_constant_conductance_exact)
 	const char *dir = tu_tmpdir("cond_exact");
 	char path[4200];
 	snprintf(path, sizeof(path), "%s/v.h5", dir);
-	char *y = tu_fmt("simulation: {dt: 0.1 ms, duration: 50 ms}\n"
-			 "populations:\n"
-			 "  n: {model: lif_cond, size: 1, params: {C_m: 200 pF, g_L: 10 nS, E_L: -60 mV,"
-			 " V_th: 1000 mV, V_reset: -60 mV, E_ex: 0 mV, tau_syn_ex: 1e300 ms},"
-			 " init: {g_ex: 5 nS, V_m: -70 mV}}\n"
-			 "record:\n"
-			 "  traces: [{population: n, variable: V_m, file: %s}]\n",
-			 path);
+	char *y =
+	    tu_fmt("simulation: {dt: 0.1 ms, duration: 50 ms}\n"
+		   "populations:\n"
+		   "  n: {model: lif_cond, size: 1, params: {C_m: 200 pF, g_L: 10 nS, E_L: -60 mV,"
+		   " V_th: 1000 mV, V_reset: -60 mV, E_ex: 0 mV, tau_syn_ex: 1e300 ms},"
+		   " init: {g_ex: 5 nS, V_m: -70 mV}}\n"
+		   "record:\n"
+		   "  traces: [{population: n, variable: V_m, file: %s}]\n",
+		   path);
 	snn_net *net = tu_load(y);
 	snn_spike_data *sd = tu_run(net, 1, NULL);
 	size_t rows, cols;

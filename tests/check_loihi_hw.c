@@ -361,7 +361,9 @@ START_TEST(test_tinynet_image)
 	/* the conv layers' kernels shared on loihi2-class, expanded on
 	 * loihi1-class: the same spike files; sharing needs fewer cores */
 	char *srep = NULL;
-	ck_assert_uint_gt(shared_vs_expanded(net, "loihi2-class", SNN_LOIHI_PLACE_AUTO, pops, 3, true, &srep), 100);
+	ck_assert_uint_gt(
+	    shared_vs_expanded(net, "loihi2-class", SNN_LOIHI_PLACE_AUTO, pops, 3, true, &srep),
+	    100);
 	fprintf(stderr, "tiny.net on loihi2-class:\n%s", srep);
 	ck_assert_msg(strstr(srep, "weight sharing   2 conv kernels") != NULL, "%s", srep);
 	double cores = report_value(srep, "cores used       ");
@@ -718,8 +720,8 @@ START_TEST(test_mapper_beats_sequential)
 	o.report = NULL;
 	rc = snn_loihi_compile_opts(other, "tiny-test-class", &o, NULL, d);
 	ck_assert_int_eq(rc, SNN_EINVAL);
-	ck_assert_msg(strstr(snn_diag_message(d, 0), "no spikes of population 'c'") != NULL,
-		      "%s", snn_diag_message(d, 0));
+	ck_assert_msg(strstr(snn_diag_message(d, 0), "no spikes of population 'c'") != NULL, "%s",
+		      snn_diag_message(d, 0));
 	snn_net_free(other);
 	snn_diag_free(d);
 	snn_net_free(net);

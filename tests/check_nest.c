@@ -47,16 +47,17 @@ START_TEST(test_nest_iaf_psc_exp_trace)
 	/* NEST's defaults, and a DC current of 1000 pA that first moves V in the
 	 * step from 0.2 to 0.3 ms: our dc stimulus acts from its start time on,
 	 * without the generator's transmission delays. */
-	char *y = tu_fmt("simulation: {dt: 0.1 ms, duration: 10 ms}\n"
-			 "populations:\n"
-			 "  n: {model: lif, synapse: exp, size: 1, params: {C_m: 250 pF, tau_m: 10 ms,"
-			 " t_ref: 2 ms, E_L: -70 mV, V_th: -55 mV, V_reset: -70 mV, tau_syn_ex: 2 ms,"
-			 " tau_syn_in: 2 ms}}\n"
-			 "stimuli:\n"
-			 "  - {dc: {amplitude: 1000 pA, start: 0.2 ms}, to: n}\n"
-			 "record:\n"
-			 "  traces: [{population: n, variable: V_m, interval: 0.1 ms, file: %s}]\n",
-			 path);
+	char *y =
+	    tu_fmt("simulation: {dt: 0.1 ms, duration: 10 ms}\n"
+		   "populations:\n"
+		   "  n: {model: lif, synapse: exp, size: 1, params: {C_m: 250 pF, tau_m: 10 ms,"
+		   " t_ref: 2 ms, E_L: -70 mV, V_th: -55 mV, V_reset: -70 mV, tau_syn_ex: 2 ms,"
+		   " tau_syn_in: 2 ms}}\n"
+		   "stimuli:\n"
+		   "  - {dc: {amplitude: 1000 pA, start: 0.2 ms}, to: n}\n"
+		   "record:\n"
+		   "  traces: [{population: n, variable: V_m, interval: 0.1 ms, file: %s}]\n",
+		   path);
 	snn_net *net = tu_load(y);
 	snn_spike_data *sd = tu_run(net, 1, NULL);
 	size_t nr, nc;

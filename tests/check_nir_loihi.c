@@ -369,14 +369,18 @@ START_TEST(test_pool_conv_fold)
 		uint32_t convs;
 		const char *note;
 	} cs[] = {
-	    {8, 2, 2, 0, 1, "sum pool folded into the convolution 2x1x6x6 (in 1x8x8, stride 2x2, "
-			    "padding 2x2"},
-	    {6, 2, 2, 1, 1, "sum pool folded into the convolution 2x1x6x6 (in 1x6x6, stride 2x2, "
-			    "padding 3x3"},
-	    {7, 2, 2, 0, 0, "synapse list, not a convolution: the kernel has taps the composed "
-			    "synapses lack"},
-	    {8, 2, 1, 0, 0, "synapse list, not a convolution: its pool (kernel 2x2, stride 1x1) "
-			    "does not tile its input"},
+	    {8, 2, 2, 0, 1,
+	     "sum pool folded into the convolution 2x1x6x6 (in 1x8x8, stride 2x2, "
+	     "padding 2x2"},
+	    {6, 2, 2, 1, 1,
+	     "sum pool folded into the convolution 2x1x6x6 (in 1x6x6, stride 2x2, "
+	     "padding 3x3"},
+	    {7, 2, 2, 0, 0,
+	     "synapse list, not a convolution: the kernel has taps the composed "
+	     "synapses lack"},
+	    {8, 2, 1, 0, 0,
+	     "synapse list, not a convolution: its pool (kernel 2x2, stride 1x1) "
+	     "does not tile its input"},
 	};
 	for (size_t c = 0; c < sizeof(cs) / sizeof(cs[0]); c++) {
 		rnd_state = 31 + c;

@@ -118,13 +118,15 @@ static void fail_each_allocation(int threads)
 		if (rc != SNN_ENOMEM || !says_out_of_memory(d)) {
 			snn_diag_print(d, stderr);
 		}
-		ck_assert_msg(rc == SNN_ENOMEM, "allocation %ld of %ld failed: status %d, not ENOMEM",
-			      k, total, rc);
+		ck_assert_msg(rc == SNN_ENOMEM,
+			      "allocation %ld of %ld failed: status %d, not ENOMEM", k, total, rc);
 		ck_assert_msg(snn_diag_first_code(d) == SNN_ENOMEM,
-			      "allocation %ld: first diagnostic code %d", k, snn_diag_first_code(d));
-		ck_assert_msg(says_out_of_memory(d), "allocation %ld: no 'out of memory' message", k);
-		ck_assert_msg(entries(dir) == 0, "allocation %ld: a failed run left a file in %s", k,
-			      dir);
+			      "allocation %ld: first diagnostic code %d", k,
+			      snn_diag_first_code(d));
+		ck_assert_msg(says_out_of_memory(d), "allocation %ld: no 'out of memory' message",
+			      k);
+		ck_assert_msg(entries(dir) == 0, "allocation %ld: a failed run left a file in %s",
+			      k, dir);
 	}
 	snn_diag_free(d);
 }

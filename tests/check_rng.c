@@ -163,29 +163,29 @@ struct kat {
 
 /* Random123's published known-answer vectors (kat_vectors) for Philox4x32. */
 static const struct kat kat10[] = {
-	{{0, 0, 0, 0}, {0, 0}, {0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8}},
-	{{0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff},
-	 {0xffffffff, 0xffffffff},
-	 {0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd}},
-	{{0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344},
-	 {0xa4093822, 0x299f31d0},
-	 {0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1}},
+    {{0, 0, 0, 0}, {0, 0}, {0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8}},
+    {{0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff},
+     {0xffffffff, 0xffffffff},
+     {0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd}},
+    {{0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344},
+     {0xa4093822, 0x299f31d0},
+     {0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1}},
 };
 static const struct kat kat7[] = {
-	{{0, 0, 0, 0}, {0, 0}, {0x5f6fb709, 0x0d893f64, 0x4f121f81, 0x4f730a48}},
-	{{0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff},
-	 {0xffffffff, 0xffffffff},
-	 {0x5207ddc2, 0x45165e59, 0x4d8ee751, 0x8c52f662}},
-	{{0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344},
-	 {0xa4093822, 0x299f31d0},
-	 {0x4dfccaba, 0x190a87f0, 0xc47362ba, 0xb6b5242a}},
+    {{0, 0, 0, 0}, {0, 0}, {0x5f6fb709, 0x0d893f64, 0x4f121f81, 0x4f730a48}},
+    {{0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff},
+     {0xffffffff, 0xffffffff},
+     {0x5207ddc2, 0x45165e59, 0x4d8ee751, 0x8c52f662}},
+    {{0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344},
+     {0xa4093822, 0x299f31d0},
+     {0x4dfccaba, 0x190a87f0, 0xc47362ba, 0xb6b5242a}},
 };
 
 START_TEST(test_philox_known_answers)
 {
 	for (size_t i = 0; i < 3; i++) {
-		philox4x32_ctr_t c = {{kat10[i].ctr[0], kat10[i].ctr[1], kat10[i].ctr[2],
-				       kat10[i].ctr[3]}};
+		philox4x32_ctr_t c = {
+		    {kat10[i].ctr[0], kat10[i].ctr[1], kat10[i].ctr[2], kat10[i].ctr[3]}};
 		philox4x32_key_t k = {{kat10[i].key[0], kat10[i].key[1]}};
 		philox4x32_ctr_t o = philox4x32(c, k);
 		for (int j = 0; j < 4; j++) {
@@ -196,8 +196,8 @@ START_TEST(test_philox_known_answers)
 		for (int j = 0; j < 4; j++) {
 			ck_assert_uint_eq(o.v[j], kat10[i].out[j]);
 		}
-		c = (philox4x32_ctr_t){{kat7[i].ctr[0], kat7[i].ctr[1], kat7[i].ctr[2],
-					kat7[i].ctr[3]}};
+		c = (philox4x32_ctr_t){
+		    {kat7[i].ctr[0], kat7[i].ctr[1], kat7[i].ctr[2], kat7[i].ctr[3]}};
 		k = (philox4x32_key_t){{kat7[i].key[0], kat7[i].key[1]}};
 		o = philox4x32_R(7, c, k);
 		for (int j = 0; j < 4; j++) {
@@ -218,9 +218,9 @@ START_TEST(test_stream_layout)
 		uint32_t sub, element;
 		uint64_t counter;
 	} keys[] = {
-		{0, 0, 0, 0, 0},
-		{UINT64_MAX, 0xff, 0xffffff, 0xffffffff, UINT64_MAX},
-		{0x299f31d0a4093822ull, 0x85, 0xa308d3, 0x243f6a88, 0x0370734413198a2eull},
+	    {0, 0, 0, 0, 0},
+	    {UINT64_MAX, 0xff, 0xffffff, 0xffffffff, UINT64_MAX},
+	    {0x299f31d0a4093822ull, 0x85, 0xa308d3, 0x243f6a88, 0x0370734413198a2eull},
 	};
 	for (size_t i = 0; i < 3; i++) {
 		philox4x32_ctr_t o = rng_block(keys[i].seed, (enum rng_purpose)keys[i].purpose,
@@ -612,8 +612,8 @@ START_TEST(test_poisson_inversion)
 				continue;
 			}
 			EXPECT(rng_poisson_inversion(u, lam, el) == (uint32_t)want,
-				      "lambda %g, u %g: %u, expected %d", lam, u,
-				      rng_poisson_inversion(u, lam, el), want);
+			       "lambda %g, u %g: %u, expected %d", lam, u,
+			       rng_poisson_inversion(u, lam, el), want);
 		}
 		ck_assert_uint_eq(rng_poisson_inversion(el * 0.5, lam, el), 0);
 	}
@@ -641,10 +641,10 @@ START_TEST(test_binomial_moments)
 		uint64_t n;
 		double p;
 	} cases[] = {
-		{20, 0.2},   /* inversion */
-		{50, 0.3},   /* BTRS */
-		{1000, 0.01}, {1000, 0.7}, {30, 0.9}, /* p > 1/2 by symmetry */
-		{100, 0.5},  {1, 0.3},    {1000000, 0.25}, {5, 0.999},
+	    {20, 0.2},				  /* inversion */
+	    {50, 0.3},				  /* BTRS */
+	    {1000, 0.01}, {1000, 0.7}, {30, 0.9}, /* p > 1/2 by symmetry */
+	    {100, 0.5},	  {1, 0.3},    {1000000, 0.25}, {5, 0.999},
 	};
 	struct rng r;
 	rng_init(&r, 10, RNG_SPLIT, 0, 0, 0);
@@ -746,8 +746,8 @@ static void hyper_case(uint64_t draws, uint64_t good, uint64_t total, uint64_t s
 	for (int i = 0; i < N; i++) {
 		uint64_t k = rng_hypergeometric(&r, draws, good, total);
 		EXPECT(k >= lo && k <= kmax, "H(%llu, %llu, %llu) gave %llu",
-			      (unsigned long long)draws, (unsigned long long)good,
-			      (unsigned long long)total, (unsigned long long)k);
+		       (unsigned long long)draws, (unsigned long long)good,
+		       (unsigned long long)total, (unsigned long long)k);
 		cnt[k]++;
 		acc_add(&a, (double)k);
 	}
@@ -792,7 +792,7 @@ START_TEST(test_hypergeometric_edges)
 		ck_assert_uint_eq(rng_hypergeometric(&r, 0, 5, 10), 0);
 		ck_assert_uint_eq(rng_hypergeometric(&r, 7, 0, 10), 0);
 		ck_assert_uint_eq(rng_hypergeometric(&r, 7, 10, 10), 7);
-		ck_assert_uint_eq(rng_hypergeometric(&r, 10, 4, 10), 4);  /* all drawn */
+		ck_assert_uint_eq(rng_hypergeometric(&r, 10, 4, 10), 4); /* all drawn */
 		ck_assert_uint_eq(rng_hypergeometric(&r, 9, 9, 10) >= 8, 1);
 		ck_assert_uint_eq(rng_hypergeometric(&r, 1000000, 3, 1000000), 3);
 	}
@@ -858,8 +858,8 @@ START_TEST(test_philox_run_matches_blocks)
 	for (size_t c = 0; c < sizeof(counters) / sizeof(counters[0]); c++) {
 		for (uint32_t n = 1; n <= 200; n += 37) {
 			uint32_t gid0 = 0xFFFFFF00u + (uint32_t)c;
-			philox_run(0x123456789abcdefull, RNG_POISSON, 7, gid0, n, counters[c], w0, w1,
-				   w2, w3);
+			philox_run(0x123456789abcdefull, RNG_POISSON, 7, gid0, n, counters[c], w0,
+				   w1, w2, w3);
 			for (uint32_t j = 0; j < n; j++) {
 				philox4x32_ctr_t b = rng_block(0x123456789abcdefull, RNG_POISSON, 7,
 							       gid0 + j, counters[c]);
@@ -897,7 +897,8 @@ START_TEST(test_poisson_run_matches_single)
 			poisson_add_run(&t, 99, 3, 1000, N, pair << 8, 2, cmax,
 					pair % 5 == 4 ? NULL : lo, pair % 5 == 3 ? NULL : hi);
 			for (uint32_t i = 0; i < N; i++) {
-				philox4x32_ctr_t b = rng_block(99, RNG_POISSON, 3, 1000 + i, pair << 8);
+				philox4x32_ctr_t b =
+				    rng_block(99, RNG_POISSON, 3, 1000 + i, pair << 8);
 				uint32_t k0 = poisson_count(&t, b.v[0], b.v[1]);
 				uint32_t k1 = poisson_count(&t, b.v[2], b.v[3]);
 				int32_t want_lo = pair % 5 == 4 ? 5 : 5 + 2 * (int32_t)k0;
@@ -914,8 +915,8 @@ START_TEST(test_poisson_run_matches_single)
 		double se = sqrt(lambdas[li] / draws);
 		for (int h = 0; h < 2; h++) {
 			mean[h] /= draws;
-			ck_assert_msg(fabs(mean[h] - lambdas[li]) < N_SE * se, "lambda %g half %d: mean %g",
-				      lambdas[li], h, mean[h]);
+			ck_assert_msg(fabs(mean[h] - lambdas[li]) < N_SE * se,
+				      "lambda %g half %d: mean %g", lambdas[li], h, mean[h]);
 		}
 		/* correlation of the halves: standard error 1/sqrt(draws) */
 		double corr = cross / draws / lambdas[li];

@@ -214,15 +214,15 @@ static void read_fails(const char *path, int code, int line, const char *want)
 }
 
 static const snn_provenance prov = {
-	.software = "Spikeforge test",
-	.config_path = "net.yaml",
-	.config_text = "dt: 0.1 ms\nduration: 10 ms\n",
-	.config_sha256 = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
-	.seed = 18446744073709551557ull,
-	.threads = 4,
-	.engine = "cpu",
-	.dt_ms = 0.1,
-	.duration_ms = 10.0,
+    .software = "Spikeforge test",
+    .config_path = "net.yaml",
+    .config_text = "dt: 0.1 ms\nduration: 10 ms\n",
+    .config_sha256 = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+    .seed = 18446744073709551557ull,
+    .threads = 4,
+    .engine = "cpu",
+    .dt_ms = 0.1,
+    .duration_ms = 10.0,
 };
 
 /* Writes a file with the given populations; spikes[i] has n[i] entries. */
@@ -319,8 +319,7 @@ static void h5_u64s(hid_t loc, const char *name, const uint64_t *v, hsize_t n)
 }
 
 /* A scalar string attribute: variable length, or fixed length in a charset. */
-static void h5_str_attr(hid_t obj, const char *name, const char *value, bool fixed,
-			H5T_cset_t cset)
+static void h5_str_attr(hid_t obj, const char *name, const char *value, bool fixed, H5T_cset_t cset)
 {
 	hid_t t = H5Tcopy(H5T_C_S1);
 	H5Tset_size(t, fixed ? strlen(value) : H5T_VARIABLE);
@@ -360,15 +359,22 @@ START_TEST(test_h5_roundtrip)
 	scratch(dir, "h5rt");
 	join(path, dir, "spikes.h5");
 	/* times that no decimal printing would keep: thirds, tiny and huge */
-	const double te[] = {0.1, 0.1, 1.0 / 3.0, 2.0 / 3.0, 1e-300, 5.0, 12345.678901234567,
-			     1e15 + 0.5, 0.30000000000000004};
+	const double te[] = {0.1,
+			     0.1,
+			     1.0 / 3.0,
+			     2.0 / 3.0,
+			     1e-300,
+			     5.0,
+			     12345.678901234567,
+			     1e15 + 0.5,
+			     0.30000000000000004};
 	const uint64_t ie[] = {0, 17, 3, UINT64_MAX, 1ull << 53, 9, 1, 2, 3};
 	const double ti[] = {2.5, -1.0};
 	const uint64_t ii[] = {7, 8};
 	const struct pop_spikes pops[] = {
-		{"exc", 9, te, ie},
-		{"inh", 2, ti, ii},
-		{"silent", 0, NULL, NULL},
+	    {"exc", 9, te, ie},
+	    {"inh", 2, ti, ii},
+	    {"silent", 0, NULL, NULL},
 	};
 	write_file(path, SNN_SPIKES_HDF5, pops, 3, &prov);
 	snn_spike_data *s = read_ok(path);
@@ -459,8 +465,8 @@ START_TEST(test_csv_roundtrip)
 	const double ti[] = {0.2, 5.5};
 	const uint64_t ii[] = {0, 9};
 	const struct pop_spikes pops[] = {
-		{"exc", 6, te, ie},
-		{"inh", 2, ti, ii},
+	    {"exc", 6, te, ie},
+	    {"inh", 2, ti, ii},
 	};
 	write_file(path, SNN_SPIKES_CSV, pops, 2, &prov);
 	snn_spike_data *s = read_ok(path);
@@ -520,9 +526,9 @@ START_TEST(test_empty_populations)
 	char dir[PATH_LEN], path[PATH_LEN];
 	scratch(dir, "empty");
 	const struct pop_spikes pops[] = {
-		{"quiet", 0, NULL, NULL},
-		{"loud", 3, t3, id3},
-		{"still", 0, NULL, NULL},
+	    {"quiet", 0, NULL, NULL},
+	    {"loud", 3, t3, id3},
+	    {"still", 0, NULL, NULL},
 	};
 	join(path, dir, "spikes.h5");
 	write_file(path, SNN_SPIKES_HDF5, pops, 3, &prov);
@@ -628,8 +634,8 @@ START_TEST(test_sonata_layout)
 	scratch(dir, "sonata");
 	join(path, dir, "spikes.h5");
 	const struct pop_spikes pops[] = {
-		{"exc", 3, t3, id3},
-		{"inh", 0, NULL, NULL},
+	    {"exc", 3, t3, id3},
+	    {"inh", 0, NULL, NULL},
 	};
 	write_file(path, SNN_SPIKES_HDF5, pops, 2, &prov);
 
@@ -669,9 +675,8 @@ START_TEST(test_sonata_layout)
 		assert_attr_str(ds, "units", "ms");
 		if (pops[i].n) {
 			double t[3];
-			ck_assert_int_ge(H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL,
-						 H5P_DEFAULT, t),
-					 0);
+			ck_assert_int_ge(
+			    H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, t), 0);
 			ck_assert(memcmp(t, t3, sizeof(t)) == 0);
 		}
 		H5Dclose(ds);
@@ -1092,28 +1097,25 @@ START_TEST(test_read_bad_population)
 		int code;
 		const char *want;
 	} cases[] = {
-		{fill_no_ids, SNN_EPARSE, "/spikes/exc/node_ids: missing dataset"},
-		{fill_no_times, SNN_EPARSE, "/spikes/exc/timestamps: missing dataset"},
-		{fill_times_group, SNN_EPARSE, "/spikes/exc/timestamps: not a dataset"},
-		{fill_mismatch, SNN_EPARSE,
-		 "/spikes/exc: timestamps has 3 entries but node_ids has 2"},
-		{fill_string_times, SNN_EPARSE, "/spikes/exc/timestamps: expected real numbers"},
-		{fill_float_ids, SNN_EPARSE, "/spikes/exc/node_ids: expected integer numbers"},
-		{fill_2d_times, SNN_EPARSE,
-		 "/spikes/exc/timestamps: expected a 1-d dataset, found 2 dimensions"},
-		{fill_2d_ids, SNN_EPARSE,
-		 "/spikes/exc/node_ids: expected a 1-d dataset, found 2 dimensions"},
-		{fill_scalar_times, SNN_EPARSE,
-		 "/spikes/exc/timestamps: expected a 1-d dataset, found 0 dimensions"},
-		{fill_negative_ids, SNN_EPARSE, "/spikes/exc/node_ids: entry 2 is negative (-2)"},
-		{fill_bad_units, SNN_EPARSE,
-		 "/spikes/exc/timestamps: unknown units 'us' (expected ms or s)"},
-		{fill_nan_times, SNN_EPARSE,
-		 "/spikes/exc/timestamps: entry 1 is not a finite time"},
-		{fill_inf_times, SNN_EPARSE,
-		 "/spikes/exc/timestamps: entry 2 is not a finite time"},
-		{fill_huge, SNN_ENOMEM,
-		 "/spikes/exc/timestamps: 2305843009213693953 entries do not fit in memory"},
+	    {fill_no_ids, SNN_EPARSE, "/spikes/exc/node_ids: missing dataset"},
+	    {fill_no_times, SNN_EPARSE, "/spikes/exc/timestamps: missing dataset"},
+	    {fill_times_group, SNN_EPARSE, "/spikes/exc/timestamps: not a dataset"},
+	    {fill_mismatch, SNN_EPARSE, "/spikes/exc: timestamps has 3 entries but node_ids has 2"},
+	    {fill_string_times, SNN_EPARSE, "/spikes/exc/timestamps: expected real numbers"},
+	    {fill_float_ids, SNN_EPARSE, "/spikes/exc/node_ids: expected integer numbers"},
+	    {fill_2d_times, SNN_EPARSE,
+	     "/spikes/exc/timestamps: expected a 1-d dataset, found 2 dimensions"},
+	    {fill_2d_ids, SNN_EPARSE,
+	     "/spikes/exc/node_ids: expected a 1-d dataset, found 2 dimensions"},
+	    {fill_scalar_times, SNN_EPARSE,
+	     "/spikes/exc/timestamps: expected a 1-d dataset, found 0 dimensions"},
+	    {fill_negative_ids, SNN_EPARSE, "/spikes/exc/node_ids: entry 2 is negative (-2)"},
+	    {fill_bad_units, SNN_EPARSE,
+	     "/spikes/exc/timestamps: unknown units 'us' (expected ms or s)"},
+	    {fill_nan_times, SNN_EPARSE, "/spikes/exc/timestamps: entry 1 is not a finite time"},
+	    {fill_inf_times, SNN_EPARSE, "/spikes/exc/timestamps: entry 2 is not a finite time"},
+	    {fill_huge, SNN_ENOMEM,
+	     "/spikes/exc/timestamps: 2305843009213693953 entries do not fit in memory"},
 	};
 	char dir[PATH_LEN], path[PATH_LEN];
 	scratch(dir, "badpop");
@@ -1205,10 +1207,10 @@ START_TEST(test_read_units)
 		H5T_cset_t cset;
 		double scale;
 	} cases[] = {
-		{"s", false, H5T_CSET_UTF8, 1000.0}, {"s", true, H5T_CSET_ASCII, 1000.0},
-		{"s", true, H5T_CSET_UTF8, 1000.0},  {"s", false, H5T_CSET_ASCII, 1000.0},
-		{"ms", true, H5T_CSET_UTF8, 1.0},    {"ms", false, H5T_CSET_ASCII, 1.0},
-		{NULL, false, H5T_CSET_ASCII, 1.0},
+	    {"s", false, H5T_CSET_UTF8, 1000.0}, {"s", true, H5T_CSET_ASCII, 1000.0},
+	    {"s", true, H5T_CSET_UTF8, 1000.0},	 {"s", false, H5T_CSET_ASCII, 1000.0},
+	    {"ms", true, H5T_CSET_UTF8, 1.0},	 {"ms", false, H5T_CSET_ASCII, 1.0},
+	    {NULL, false, H5T_CSET_ASCII, 1.0},
 	};
 	const double ts[] = {0.0005, 0.00125, 0.007, 1.5};
 	const uint64_t ids[] = {1, 2, 3, 4};
@@ -1367,31 +1369,30 @@ START_TEST(test_csv_bad_lines)
 		int line;
 		const char *want;
 	} cases[] = {
-		{"time_ms,population,node_id\n1.5\n", 2,
-		 "expected 'time_ms,population,node_id' or 'time_ms,node_id'"},
-		{"0.5,exc,1\n1.0,exc,2,9\n", 2,
-		 "expected 'time_ms,population,node_id' or 'time_ms,node_id'"},
-		{"abc,exc,1\n", 1, "'abc' is not a spike time in ms"},
-		{"0.5,exc,1\n1.5abc,exc,3\n", 2, "'1.5abc' is not a spike time in ms"},
-		{",exc,1\n", 1, "'' is not a spike time in ms"},
-		{"inf,exc,1\n", 1, "'inf' is not a spike time in ms"},
-		{"nan,1\n", 1, "'nan' is not a spike time in ms"},
-		{"1e999,exc,1\n", 1, "'1e999' is not a spike time in ms"},
-		{"1.0,exc,-3\n", 1, "'-3' is not a node id (a whole number)"},
-		{"1.0,exc,3.5\n", 1, "'3.5' is not a node id (a whole number)"},
-		{"1.0,exc,\n", 1, "'' is not a node id (a whole number)"},
-		{"1.0,exc,x7\n", 1, "'x7' is not a node id (a whole number)"},
-		{"1.0,exc,18446744073709551616\n", 1,
-		 "'18446744073709551616' is too large for a node id"},
-		{"1.0, ,3\n", 1, "missing population name"},
-		/* blank lines and comments count in line numbers */
-		{"# c\n\n\n0.5,exc,1\n\n\n1.0,exc,oops\n", 7,
-		 "'oops' is not a node id (a whole number)"},
-		{"0.5,exc,1\r\n\r\n1.0;exc;2\r\n", 3,
-		 "expected 'time_ms,population,node_id' or 'time_ms,node_id'"},
-		/* a header only opens the file */
-		{"0.5,exc,1\ntime_ms,population,node_id\n", 2,
-		 "'time_ms' is not a spike time in ms"},
+	    {"time_ms,population,node_id\n1.5\n", 2,
+	     "expected 'time_ms,population,node_id' or 'time_ms,node_id'"},
+	    {"0.5,exc,1\n1.0,exc,2,9\n", 2,
+	     "expected 'time_ms,population,node_id' or 'time_ms,node_id'"},
+	    {"abc,exc,1\n", 1, "'abc' is not a spike time in ms"},
+	    {"0.5,exc,1\n1.5abc,exc,3\n", 2, "'1.5abc' is not a spike time in ms"},
+	    {",exc,1\n", 1, "'' is not a spike time in ms"},
+	    {"inf,exc,1\n", 1, "'inf' is not a spike time in ms"},
+	    {"nan,1\n", 1, "'nan' is not a spike time in ms"},
+	    {"1e999,exc,1\n", 1, "'1e999' is not a spike time in ms"},
+	    {"1.0,exc,-3\n", 1, "'-3' is not a node id (a whole number)"},
+	    {"1.0,exc,3.5\n", 1, "'3.5' is not a node id (a whole number)"},
+	    {"1.0,exc,\n", 1, "'' is not a node id (a whole number)"},
+	    {"1.0,exc,x7\n", 1, "'x7' is not a node id (a whole number)"},
+	    {"1.0,exc,18446744073709551616\n", 1,
+	     "'18446744073709551616' is too large for a node id"},
+	    {"1.0, ,3\n", 1, "missing population name"},
+	    /* blank lines and comments count in line numbers */
+	    {"# c\n\n\n0.5,exc,1\n\n\n1.0,exc,oops\n", 7,
+	     "'oops' is not a node id (a whole number)"},
+	    {"0.5,exc,1\r\n\r\n1.0;exc;2\r\n", 3,
+	     "expected 'time_ms,population,node_id' or 'time_ms,node_id'"},
+	    /* a header only opens the file */
+	    {"0.5,exc,1\ntime_ms,population,node_id\n", 2, "'time_ms' is not a spike time in ms"},
 	};
 	char dir[PATH_LEN], path[PATH_LEN];
 	scratch(dir, "csvbad");

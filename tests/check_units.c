@@ -24,9 +24,8 @@ struct base_case {
 };
 
 static const struct base_case bases[] = {
-	{"s", SNN_DIM_TIME, 3},        {"V", SNN_DIM_VOLTAGE, 3},
-	{"A", SNN_DIM_CURRENT, 12},    {"F", SNN_DIM_CAPACITANCE, 12},
-	{"S", SNN_DIM_CONDUCTANCE, 9}, {"Hz", SNN_DIM_RATE, 0},
+    {"s", SNN_DIM_TIME, 3},	    {"V", SNN_DIM_VOLTAGE, 3},	   {"A", SNN_DIM_CURRENT, 12},
+    {"F", SNN_DIM_CAPACITANCE, 12}, {"S", SNN_DIM_CONDUCTANCE, 9}, {"Hz", SNN_DIM_RATE, 0},
 };
 
 struct prefix_case {
@@ -35,8 +34,8 @@ struct prefix_case {
 };
 
 static const struct prefix_case prefixes[] = {
-	{"", 0},   {"k", 3},  {"M", 6},  {"m", -3}, {"u", -6}, {MICRO_SIGN, -6},
-	{GREEK_MU, -6}, {"n", -9}, {"p", -12}, {"f", -15},
+    {"", 0},	      {"k", 3},	      {"M", 6},	 {"m", -3},  {"u", -6},
+    {MICRO_SIGN, -6}, {GREEK_MU, -6}, {"n", -9}, {"p", -12}, {"f", -15},
 };
 
 #define N_BASES (sizeof(bases) / sizeof(bases[0]))
@@ -67,8 +66,8 @@ static void parse_fails(const char *text, enum snn_dim dim, const char *want)
 	char why[256] = "";
 	double v = -12345.0;
 	int rc = snn_units_parse(text, dim, &v, why, sizeof(why));
-	ck_assert_msg(rc == -1, "'%s' as %s: expected an error, got %.17g", text,
-		      snn_dim_name(dim), v);
+	ck_assert_msg(rc == -1, "'%s' as %s: expected an error, got %.17g", text, snn_dim_name(dim),
+		      v);
 	ck_assert_str_eq(why, want);
 	ck_assert(v == -12345.0);
 }
@@ -79,13 +78,13 @@ START_TEST(test_dimension_names)
 		enum snn_dim dim;
 		const char *name, *example, *unit;
 	} want[] = {
-		{SNN_DIM_NONE, "a plain number", "2.5", ""},
-		{SNN_DIM_TIME, "a time", "1.5 ms", "ms"},
-		{SNN_DIM_VOLTAGE, "a voltage", "-65 mV", "mV"},
-		{SNN_DIM_CURRENT, "a current", "100 pA", "pA"},
-		{SNN_DIM_CAPACITANCE, "a capacitance", "250 pF", "pF"},
-		{SNN_DIM_CONDUCTANCE, "a conductance", "1 nS", "nS"},
-		{SNN_DIM_RATE, "a rate", "8 Hz", "Hz"},
+	    {SNN_DIM_NONE, "a plain number", "2.5", ""},
+	    {SNN_DIM_TIME, "a time", "1.5 ms", "ms"},
+	    {SNN_DIM_VOLTAGE, "a voltage", "-65 mV", "mV"},
+	    {SNN_DIM_CURRENT, "a current", "100 pA", "pA"},
+	    {SNN_DIM_CAPACITANCE, "a capacitance", "250 pF", "pF"},
+	    {SNN_DIM_CONDUCTANCE, "a conductance", "1 nS", "nS"},
+	    {SNN_DIM_RATE, "a rate", "8 Hz", "Hz"},
 	};
 	ck_assert_uint_eq(sizeof(want) / sizeof(want[0]), SNN_DIM_COUNT_);
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
@@ -98,8 +97,8 @@ START_TEST(test_dimension_names)
 	ck_assert_str_eq(snn_dim_name(SNN_DIM_COUNT_), "an unknown quantity");
 	ck_assert_str_eq(snn_dim_example(SNN_DIM_COUNT_), "");
 	ck_assert_str_eq(snn_dim_unit(SNN_DIM_COUNT_), "");
-	ck_assert_str_eq(snn_dim_name((enum snn_dim)-1), "an unknown quantity");
-	ck_assert_str_eq(snn_dim_unit((enum snn_dim)-1), "");
+	ck_assert_str_eq(snn_dim_name((enum snn_dim) - 1), "an unknown quantity");
+	ck_assert_str_eq(snn_dim_unit((enum snn_dim) - 1), "");
 }
 END_TEST
 
@@ -137,8 +136,8 @@ END_TEST
 START_TEST(test_lookup_unknown)
 {
 	static const char *const bad[] = {
-		"",   "m",   "ms ", " ms", "MS2", "hz", "HZ", "sec", "v", "a", "f", "Ohm",
-		"kk", "mms", "Gs", "cs", "\xb5s", "\xc2s", "us\n",
+	    "",	 "m",	"ms ", " ms", "MS2", "hz", "HZ",    "sec",   "v",    "a",
+	    "f", "Ohm", "kk",  "mms", "Gs",  "cs", "\xb5s", "\xc2s", "us\n",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		enum snn_dim dim = SNN_DIM_RATE;
@@ -168,8 +167,8 @@ END_TEST
  * compared with the correctly rounded decimal value. */
 START_TEST(test_parse_every_symbol)
 {
-	static const char *const mants[] = {"1", "2.5", "-3", "0.1", "0.0041", "8.2", "1e-4",
-					    "-65", "0.07", "4.1", "+7.25", "1E2", ".5"};
+	static const char *const mants[] = {"1",   "2.5",  "-3",  "0.1",   "0.0041", "8.2", "1e-4",
+					    "-65", "0.07", "4.1", "+7.25", "1E2",    ".5"};
 	static const char *const forms[] = {"%s %s", "%s%s", "  %s\t%s  ", "%s   %s\n"};
 	for (size_t b = 0; b < N_BASES; b++) {
 		for (size_t p = 0; p < N_PREFIXES; p++) {

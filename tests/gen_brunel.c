@@ -74,8 +74,8 @@ START_TEST(write_brunel)
 	w_f64(l, "v_reset", 1, ld, vr);
 	H5Gclose(l);
 	w_io(nodes, "output", "Output", 1, out_shape);
-	const char *edges[] = {"input", "ext", "ext", "lif", "lif", "rec", "rec", "lif",
-			       "lif", "output"};
+	const char *edges[] = {"input", "ext", "ext", "lif", "lif",
+			       "rec",	"rec", "lif", "lif", "output"};
 	w_edges(gr, edges, 5);
 	H5Gclose(nodes);
 	H5Gclose(gr);

@@ -135,8 +135,7 @@ int gpu_create(const struct gpu_net *net, struct gpu **out, struct gpu_info *inf
 	}
 	if (!k->v || !k->x1 || !k->x2 || !k->ref || (net->has_current && !k->iext) || !k->ring ||
 	    !g->pops || !g->stims || !first || !g->blocks || !g->block_syn || !g->traces ||
-	    !g->rows_out || !g->nrows_out || !g->off[0] || !g->off[1] || !g->rec[0] ||
-	    !g->rec[1]) {
+	    !g->rows_out || !g->nrows_out || !g->off[0] || !g->off[1] || !g->rec[0] || !g->rec[1]) {
 		gpu_free(g);
 		snprintf(msg, len, "out of memory");
 		return SNN_ENOMEM;
@@ -166,13 +165,14 @@ int gpu_create(const struct gpu_net *net, struct gpu **out, struct gpu_info *inf
 		size_t n = p->size;
 		first[i] = p->first;
 		kern_pack_pop(d, net, i);
-		d->lif_het = p->lif_het ? emu_alloc(g, p->lif_het, n * sizeof(struct lif_prop)) : NULL;
-		d->cond_het = p->cond_het ? emu_alloc(g, p->cond_het, n * sizeof(struct cond_prop))
-					  : NULL;
+		d->lif_het =
+		    p->lif_het ? emu_alloc(g, p->lif_het, n * sizeof(struct lif_prop)) : NULL;
+		d->cond_het =
+		    p->cond_het ? emu_alloc(g, p->cond_het, n * sizeof(struct cond_prop)) : NULL;
 		if (p->train_off) {
 			d->train_off = emu_alloc(g, p->train_off, (n + 1) * sizeof(uint64_t));
 			d->train_step =
-				emu_alloc(g, p->train_step, p->train_off[n] * sizeof(uint32_t));
+			    emu_alloc(g, p->train_step, p->train_off[n] * sizeof(uint32_t));
 			d->cursor = emu_alloc(g, p->train_off, n * sizeof(uint64_t));
 		}
 		if (p->v) {
@@ -267,7 +267,8 @@ int gpu_run(struct gpu *g, uint64_t n0, uint32_t steps, int buf, char *msg, size
 			}
 			uint64_t row = (n + 1) / h->iv - 1 - n0 / h->iv;
 			for (uint32_t e = 0; e < h->n; e++) {
-				h->rows[buf][row * h->n + e] = kern_sample(k, h->pop, h->var, h->gids[e]);
+				h->rows[buf][row * h->n + e] =
+				    kern_sample(k, h->pop, h->var, h->gids[e]);
 			}
 		}
 	}

@@ -184,8 +184,8 @@ uint64_t tu_same_spikes(const snn_spike_data *a, const char *pa, const snn_spike
 	const snn_spike_population *x = snn_spike_data_find(a, pa);
 	const snn_spike_population *y = snn_spike_data_find(b, pb);
 	ck_assert_msg(x && y, "population %s / %s missing", pa, pb);
-	ck_assert_msg(x->n == y->n, "%s: %llu spikes, %s: %llu", pa, (unsigned long long)x->n,
-		      pb, (unsigned long long)y->n);
+	ck_assert_msg(x->n == y->n, "%s: %llu spikes, %s: %llu", pa, (unsigned long long)x->n, pb,
+		      (unsigned long long)y->n);
 	double *p = malloc((x->n ? x->n : 1) * 2 * sizeof(double));
 	double *q = malloc((x->n ? x->n : 1) * 2 * sizeof(double));
 	ck_assert(p && q);

@@ -61,24 +61,29 @@ static int set_size(void *field, const char *name, const char *value, snn_diag *
 }
 
 #define F(x) offsetof(struct viewer_opts, x)
-#define STR(n, f) {.name = n, .kind = CLI_STRING, .offset = F(f), .expects = "a value"}
-#define TIME(n, f)                                                                            \
-	{.name = n, .kind = CLI_CALL, .offset = F(f), .expects = "a time such as 200ms",      \
-	 .set = cli_set_time}
+#define STR(n, f)                                                                   \
+	{                                                                           \
+		.name = n, .kind = CLI_STRING, .offset = F(f), .expects = "a value" \
+	}
+#define TIME(n, f)                                                                              \
+	{                                                                                       \
+		.name = n, .kind = CLI_CALL, .offset = F(f), .expects = "a time such as 200ms", \
+		.set = cli_set_time                                                             \
+	}
 
 /* The options; the usage text above describes them. */
 static const struct cli_option view_options[] = {
-	STR("--png", png),
-	STR("--attach", attach),
-	STR("--traces", traces),
-	STR("--script", script),
-	STR("--hide", hide),
-	{.name = "--size", .kind = CLI_CALL, .offset = 0, .expects = "a value", .set = set_size},
-	TIME("--t0", t0_ms),
-	TIME("--t1", t1_ms),
-	TIME("--span", span_ms),
-	{.name = "--no-rates", .kind = CLI_FLAG, .offset = F(no_rates)},
-	{.name = NULL},
+    STR("--png", png),
+    STR("--attach", attach),
+    STR("--traces", traces),
+    STR("--script", script),
+    STR("--hide", hide),
+    {.name = "--size", .kind = CLI_CALL, .offset = 0, .expects = "a value", .set = set_size},
+    TIME("--t0", t0_ms),
+    TIME("--t1", t1_ms),
+    TIME("--span", span_ms),
+    {.name = "--no-rates", .kind = CLI_FLAG, .offset = F(no_rates)},
+    {.name = NULL},
 };
 
 #undef TIME
@@ -87,7 +92,7 @@ static const struct cli_option view_options[] = {
 
 static const struct cli_option *const view_tables[] = {view_options, NULL};
 static const struct cli_command view_cmd = {
-	.prog = "snnview", .tables = view_tables, .max_positional = 1, .too_many = "spike file"};
+    .prog = "snnview", .tables = view_tables, .max_positional = 1, .too_many = "spike file"};
 
 /* Parses the command line into o: 0, or an exit code after saying why. */
 static int parse_args(int argc, char **argv, struct viewer_opts *o)

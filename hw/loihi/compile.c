@@ -246,7 +246,8 @@ static void report_mapping(const struct cmap *M, enum snn_loihi_placement how, F
 	fprintf(out, "routes           %llu core-to-core (source neuron, other core) pairs\n",
 		(unsigned long long)M->routes);
 	if (M->steps) {
-		fprintf(out, "traffic          %.3f spikes crossing cores per step (%llu in %llu "
+		fprintf(out,
+			"traffic          %.3f spikes crossing cores per step (%llu in %llu "
 			"steps of the activity run)\n",
 			(double)M->traffic / (double)M->steps, (unsigned long long)M->traffic,
 			(unsigned long long)M->steps);

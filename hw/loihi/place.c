@@ -32,7 +32,6 @@ static void sm_stamp(const struct cmap *M, struct smem *S, uint32_t g, uint32_t 
 	}
 }
 
-
 /* Fills cores in the given order of chip neurons, opening a new core when
  * the next neuron would break a limit: neurons, distinct input axons, bytes
  * of synaptic memory. Always succeeds unless one neuron alone breaks a limit. */

@@ -105,10 +105,10 @@ int snn_loihi_placement_from_name(const char *name, enum snn_loihi_placement *ou
 		const char *name;
 		enum snn_loihi_placement place;
 	} names[] = {
-		{"auto", SNN_LOIHI_PLACE_AUTO},
-		{"sequential", SNN_LOIHI_PLACE_SEQUENTIAL},
-		{"greedy", SNN_LOIHI_PLACE_GREEDY},
-		{"metis", SNN_LOIHI_PLACE_METIS},
+	    {"auto", SNN_LOIHI_PLACE_AUTO},
+	    {"sequential", SNN_LOIHI_PLACE_SEQUENTIAL},
+	    {"greedy", SNN_LOIHI_PLACE_GREEDY},
+	    {"metis", SNN_LOIHI_PLACE_METIS},
 	};
 	for (size_t i = 0; name && i < sizeof(names) / sizeof(names[0]); i++) {
 		if (strcmp(name, names[i].name) == 0) {

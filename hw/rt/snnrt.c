@@ -234,8 +234,7 @@ static void philox(uint32_t c[4], uint32_t k0, uint32_t k1)
 
 /* Adds a Poisson stimulus's counts of this step to its population's
  * accumulator. */
-static void stimulate(const struct snnrt_model *m, const struct snnrt_stim *s,
-		      struct snnrt_ram *r)
+static void stimulate(const struct snnrt_model *m, const struct snnrt_stim *s, struct snnrt_ram *r)
 {
 	if (r->step < s->delay) {
 		return;
@@ -271,8 +270,7 @@ static void update(const struct snnrt_pop *p, struct snnrt_ram *r, const int32_t
 	int32_t *v = r->words + p->v_off;
 	int32_t *cur = v + p->size;
 	int32_t *ref = p->ref_steps ? r->words + p->r_off : NULL;
-	bool spiking = p->model == SNNRT_LIF || p->model == SNNRT_IF ||
-		       p->model == SNNRT_CUBA_LIF;
+	bool spiking = p->model == SNNRT_LIF || p->model == SNNRT_IF || p->model == SNNRT_CUBA_LIF;
 	int32_t in_mul = p->in_mul;
 	uint32_t in_sh = p->in_sh;
 	uint32_t ch = 0, left = p->ch_size;
@@ -322,8 +320,7 @@ static void update(const struct snnrt_pop *p, struct snnrt_ram *r, const int32_t
 		case SNNRT_CUBA_LI:
 		case SNNRT_CUBA_LIF: {
 			int32_t c0 = cur[i];
-			int32_t c = sat32((int64_t)decay(c0, p->a_s) +
-					  mul_shift(a, in_mul, in_sh));
+			int32_t c = sat32((int64_t)decay(c0, p->a_s) + mul_shift(a, in_mul, in_sh));
 			cur[i] = c;
 			if (held) {
 				y = v[i];

@@ -55,7 +55,7 @@ enum snnrt_neuron {
 #define SNNRT_F_MULTI 1u    /* several spikes per step: n = (v - v_reset) / jump */
 #define SNNRT_F_SUBTRACT 2u /* reset by subtracting n jump (else v = v_reset) */
 #define SNNRT_F_OLDCUR 4u   /* CubaLIF: v takes the current of before this step's input */
-#define SNNRT_F_VMIN 8u     /* v is kept at or above v_min after the update */
+#define SNNRT_F_VMIN 8u	    /* v is kept at or above v_min after the update */
 
 enum snnrt_proj_kind {
 	SNNRT_DENSE,  /* w[pre][post] */
@@ -67,27 +67,27 @@ enum snnrt_proj_kind {
 
 /* Constants of one population (all in its own scales). */
 struct snnrt_pop {
-	uint8_t model;	      /* enum snnrt_neuron */
-	uint8_t flags;	      /* SNNRT_F_* */
-	uint8_t hist;	      /* output slots: 1 + largest delay of its outgoing projections */
-	uint8_t in_sh;	      /* acc -> state: (acc * in_mul) >> in_sh */
-	uint8_t syn_sh;	      /* CubaLIF: i -> v: (i * syn_mul) >> syn_sh */
+	uint8_t model;	/* enum snnrt_neuron */
+	uint8_t flags;	/* SNNRT_F_* */
+	uint8_t hist;	/* output slots: 1 + largest delay of its outgoing projections */
+	uint8_t in_sh;	/* acc -> state: (acc * in_mul) >> in_sh */
+	uint8_t syn_sh; /* CubaLIF: i -> v: (i * syn_mul) >> syn_sh */
 	uint32_t size;
-	uint32_t v_off;	      /* RAM word of v[0] (and i[0] at v_off + size), when stateful */
-	uint32_t out_off;     /* RAM word of the output slots: hist x size */
-	uint32_t acc_off;     /* RAM word of the input accumulator */
-	uint32_t input_off;   /* input pops: index of its first value in the step's input */
+	uint32_t v_off;	    /* RAM word of v[0] (and i[0] at v_off + size), when stateful */
+	uint32_t out_off;   /* RAM word of the output slots: hist x size */
+	uint32_t acc_off;   /* RAM word of the input accumulator */
+	uint32_t input_off; /* input pops: index of its first value in the step's input */
 	int32_t in_mul;
 	int32_t syn_mul;
-	int32_t a_m;	      /* Q30 decay of v */
-	int32_t a_s;	      /* Q30 decay of i */
-	int32_t c_m;	      /* constant added to v each step: (1 - a) v_leak */
-	int32_t v0;	      /* initial v */
+	int32_t a_m; /* Q30 decay of v */
+	int32_t a_s; /* Q30 decay of i */
+	int32_t c_m; /* constant added to v each step: (1 - a) v_leak */
+	int32_t v0;  /* initial v */
 	int32_t v_th, v_reset, jump;
-	const int32_t *bias;  /* constant input per neuron, accumulator units, or NULL */
-	int32_t v_min;	      /* with SNNRT_F_VMIN */
-	uint32_t ref_steps;   /* refractory steps after a spike (v held, input dropped) */
-	uint32_t r_off;	      /* RAM word of the refractory counters, when ref_steps > 0 */
+	const int32_t *bias; /* constant input per neuron, accumulator units, or NULL */
+	int32_t v_min;	     /* with SNNRT_F_VMIN */
+	uint32_t ref_steps;  /* refractory steps after a spike (v held, input dropped) */
+	uint32_t r_off;	     /* RAM word of the refractory counters, when ref_steps > 0 */
 	/* Per-channel accumulator scales: neuron i belongs to channel
 	 * i / ch_size and reaches its state through ch_mul[c] and ch_sh[c]
 	 * instead of in_mul and in_sh. NULL: one scale for the population. */
@@ -109,7 +109,7 @@ struct snnrt_stim {
 	uint8_t pad;
 	uint32_t sub;
 	uint32_t seed_lo, seed_hi;
-	uint32_t gfirst;      /* global id of the population's neuron 0 */
+	uint32_t gfirst; /* global id of the population's neuron 0 */
 	uint32_t lo, hi;
 	uint32_t delay, start, stop;
 	int32_t wq;
@@ -119,14 +119,14 @@ struct snnrt_stim {
 
 /* Constants of one projection. Weights are int8 (w8) or int16 (w16). */
 struct snnrt_proj {
-	uint8_t kind;	      /* enum snnrt_proj_kind */
-	uint8_t delay;	      /* steps */
-	uint16_t pre, post;   /* population indices */
+	uint8_t kind;	    /* enum snnrt_proj_kind */
+	uint8_t delay;	    /* steps */
+	uint16_t pre, post; /* population indices */
 	const int8_t *w8;
 	const int16_t *w16;
-	const uint32_t *row;  /* sparse: n_pre + 1 offsets */
-	const uint32_t *col;  /* sparse: target index per synapse */
-	int32_t w_pool;	      /* pool: the one weight */
+	const uint32_t *row; /* sparse: n_pre + 1 offsets */
+	const uint32_t *col; /* sparse: target index per synapse */
+	int32_t w_pool;	     /* pool: the one weight */
 	/* conv and pool geometry */
 	uint16_t cin, cout, groups, in_h, in_w, out_h, out_w, kh, kw;
 	uint8_t sh, sw, ph, pw, dh, dw;
@@ -136,8 +136,8 @@ struct snnrt_model {
 	uint32_t n_pops, n_projs;
 	const struct snnrt_pop *pops;
 	const struct snnrt_proj *projs;
-	uint32_t n_inputs;    /* values of one step's input (all input pops) */
-	uint32_t n_words;     /* RAM words needed */
+	uint32_t n_inputs; /* values of one step's input (all input pops) */
+	uint32_t n_words;  /* RAM words needed */
 	uint32_t n_outputs;
 	const uint16_t *outputs; /* populations whose outputs the model reports */
 	uint32_t n_stims;
@@ -149,7 +149,7 @@ struct snnrt_model {
  * with the exact size in one static struct). */
 struct snnrt_ram {
 	uint32_t step;
-	uint32_t syn_events;  /* source activations x targets reached, last step */
+	uint32_t syn_events; /* source activations x targets reached, last step */
 	int32_t *words;
 };
 

@@ -8,7 +8,7 @@
 
 #include "targets.h"
 
-#define ARM_QEMU_ARGS                                                                    \
+#define ARM_QEMU_ARGS \
 	"-semihosting-config enable=on,target=native -nographic -monitor none -serial none"
 
 static const struct snn_target targets[] = {

@@ -28,8 +28,8 @@ SNN_API int snn_config_load(const char *path, snn_net **out, snn_diag *d);
 /* The same from text in memory; `name` is the file name used in diagnostics
  * and `dir` the folder relative input paths are resolved against (NULL: the
  * current folder). */
-SNN_API int snn_config_load_string(const char *text, size_t len, const char *name,
-				   const char *dir, snn_net **out, snn_diag *d);
+SNN_API int snn_config_load_string(const char *text, size_t len, const char *name, const char *dir,
+				   snn_net **out, snn_diag *d);
 
 /* Choices made when loading, over the config's own. */
 typedef struct {

@@ -18,14 +18,14 @@ extern "C" {
 /* Status codes: SNN_OK or a negative value. */
 enum snn_err {
 	SNN_OK = 0,
-	SNN_ENOMEM = -1,   /* out of memory */
-	SNN_EINVAL = -2,   /* invalid argument or value */
-	SNN_EPARSE = -3,   /* malformed input file */
-	SNN_EIO = -4,      /* file could not be read or written */
-	SNN_EUNSUP = -5,   /* valid but not supported by this build or engine */
-	SNN_ERANGE = -6,   /* a size or value exceeds what can be represented */
-	SNN_EINTR = -7,    /* stopped on request (e.g. SIGINT) */
-	SNN_EDEVICE = -8,  /* no usable device (no GPU, no driver) or the device failed */
+	SNN_ENOMEM = -1,  /* out of memory */
+	SNN_EINVAL = -2,  /* invalid argument or value */
+	SNN_EPARSE = -3,  /* malformed input file */
+	SNN_EIO = -4,	  /* file could not be read or written */
+	SNN_EUNSUP = -5,  /* valid but not supported by this build or engine */
+	SNN_ERANGE = -6,  /* a size or value exceeds what can be represented */
+	SNN_EINTR = -7,	  /* stopped on request (e.g. SIGINT) */
+	SNN_EDEVICE = -8, /* no usable device (no GPU, no driver) or the device failed */
 };
 
 /* A list of diagnostics: each has a severity, a code, a message and where it
@@ -46,9 +46,8 @@ SNN_API void snn_diag_clear(snn_diag *d);
  * `return snn_diag_error(d, SNN_EINVAL, ...)`. A NULL d is accepted (the entry
  * is dropped). Out of memory while recording is remembered and reported by
  * snn_diag_print. */
-SNN_API int snn_diag_add(snn_diag *d, enum snn_severity sev, int code, const char *file,
-			 int line, int col, const char *fmt, ...)
-	__attribute__((format(printf, 7, 8)));
+SNN_API int snn_diag_add(snn_diag *d, enum snn_severity sev, int code, const char *file, int line,
+			 int col, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
 /* Shorthand for an error entry. */
 SNN_API int snn_diag_error(snn_diag *d, int code, const char *file, int line, int col,
 			   const char *fmt, ...) __attribute__((format(printf, 6, 7)));

@@ -47,8 +47,7 @@ SNN_API const char *snn_model_format_name(enum snn_model_format f);
  * snn_netx_load. o NULL: defaults. Returns that loader's status (SNN_OK,
  * SNN_EIO, SNN_EPARSE, SNN_EINVAL, SNN_EUNSUP, SNN_ENOMEM), or SNN_EINVAL when
  * a scale is given for a file that is not a config. On failure *out is NULL. */
-SNN_API int snn_model_load(const char *path, const snn_load_options *o, snn_net **out,
-			   snn_diag *d);
+SNN_API int snn_model_load(const char *path, const snn_load_options *o, snn_net **out, snn_diag *d);
 
 #ifdef __cplusplus
 }

@@ -19,9 +19,9 @@ extern "C" {
  * time at most once per step); returning nonzero stops the run, which then
  * fails with SNN_EINTR and writes no output. */
 typedef struct {
-	double t_ms;        /* biological time reached */
+	double t_ms;	    /* biological time reached */
 	double duration_ms; /* biological time to reach */
-	double wall_s;      /* wall time since the run started */
+	double wall_s;	    /* wall time since the run started */
 	uint64_t spikes;    /* spikes so far */
 } snn_progress;
 typedef int (*snn_progress_fn)(void *ctx, const snn_progress *p);
@@ -45,24 +45,24 @@ typedef struct {
 	uint64_t neurons;
 	uint64_t synapses;
 	uint64_t spikes;
-	uint64_t events;        /* synaptic events delivered (spikes x fan-out) */
-	double build_s;         /* network construction, wall seconds */
-	double sim_s;           /* simulation loop, wall seconds */
-	double bio_ms;          /* biological time simulated */
-	double peak_rss_mb;     /* peak resident memory of the process */
-	double synapse_bytes;   /* memory of the synapse tables (on the device for GPU engines) */
-	const char *engine;     /* "grid-cpu", "grid-cuda", ... */
+	uint64_t events;      /* synaptic events delivered (spikes x fan-out) */
+	double build_s;	      /* network construction, wall seconds */
+	double sim_s;	      /* simulation loop, wall seconds */
+	double bio_ms;	      /* biological time simulated */
+	double peak_rss_mb;   /* peak resident memory of the process */
+	double synapse_bytes; /* memory of the synapse tables (on the device for GPU engines) */
+	const char *engine;   /* "grid-cpu", "grid-cuda", ... */
 	int threads;
 	size_t n_pops;
 	const char *const *pop_names;
 	const uint32_t *pop_sizes;
 	const uint64_t *pop_spikes;
-	const double *rates_hz;  /* mean rate per population */
-	const char *spike_file;  /* written spike file, or NULL */
-	const char *device;      /* the GPU that ran the simulation, or NULL on CPU engines */
-	double device_bytes;     /* device memory the engine allocated (0 on CPU engines) */
-	double wait_s;           /* mean over the threads of the wall seconds each waited for
-				  * the others (CPU grid engine; 0 elsewhere) */
+	const double *rates_hz; /* mean rate per population */
+	const char *spike_file; /* written spike file, or NULL */
+	const char *device;	/* the GPU that ran the simulation, or NULL on CPU engines */
+	double device_bytes;	/* device memory the engine allocated (0 on CPU engines) */
+	double wait_s;		/* mean over the threads of the wall seconds each waited for
+				 * the others (CPU grid engine; 0 elsewhere) */
 } snn_stats;
 
 #ifdef __cplusplus

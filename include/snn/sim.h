@@ -26,27 +26,25 @@ extern "C" {
 typedef struct snn_sim snn_sim;
 
 typedef struct {
-	int threads;                  /* 0: the network's setting, else OpenMP's default */
-	const char *spike_path;       /* overrides the config's spike file; NULL: the config's */
+	int threads;		      /* 0: the network's setting, else OpenMP's default */
+	const char *spike_path;	      /* overrides the config's spike file; NULL: the config's */
 	enum snn_spike_format format; /* spike file format */
-	bool record_all;              /* record spikes of every population (e.g. for -o) */
-	const char *software;         /* for provenance ("Spikeforge 0.1.0") */
+	bool record_all;	      /* record spikes of every population (e.g. for -o) */
+	const char *software;	      /* for provenance ("Spikeforge 0.1.0") */
 	snn_progress_fn progress;
 	void *progress_ctx;
-	snn_spikes_fn on_spikes;      /* NULL: no hook (the live stream uses it) */
+	snn_spikes_fn on_spikes; /* NULL: no hook (the live stream uses it) */
 	void *spikes_ctx;
-	uint64_t steps;               /* run this many steps of dt; 0: the network's duration */
-	bool no_outputs;              /* write no spike or trace file: the network's records,
-				       * record_all and spike_path are ignored */
+	uint64_t steps;	 /* run this many steps of dt; 0: the network's duration */
+	bool no_outputs; /* write no spike or trace file: the network's records,
+			  * record_all and spike_path are ignored */
 } snn_sim_options;
-
 
 /* Builds a simulation of `net` (borrowed: it must outlive the simulation):
  * instantiates synapses, initial state and stimuli. Returns SNN_OK, SNN_EINVAL
  * (a drawn value broke a constraint: the diagnostic names the config line),
  * SNN_ENOMEM or SNN_EUNSUP. */
-SNN_API int snn_sim_new(const snn_net *net, const snn_sim_options *opt, snn_sim **out,
-			snn_diag *d);
+SNN_API int snn_sim_new(const snn_net *net, const snn_sim_options *opt, snn_sim **out, snn_diag *d);
 /* Runs the whole duration and writes the outputs. Returns SNN_OK, SNN_EINTR
  * (stopped by the progress callback), SNN_EIO (an output could not be
  * written) or SNN_ENOMEM. On failure no output file is left behind. */

@@ -23,15 +23,15 @@ enum snn_spike_format { SNN_SPIKES_HDF5, SNN_SPIKES_CSV };
 /* How a result can be reproduced; written as attributes (HDF5) or comment
  * lines (CSV). Strings are borrowed for the call. NULL strings are skipped. */
 typedef struct {
-	const char *software;      /* "Spikeforge 0.1.0" */
+	const char *software; /* "Spikeforge 0.1.0" */
 	const char *config_path;
 	const char *config_text;
 	const char *config_sha256;
 	uint64_t seed;
 	int threads;
-	const char *engine;        /* "grid-cpu", "event-cpu", ... */
-	double dt_ms;              /* time step; 0 without a time grid (the event engine):
-				    * CSV times are then written with 17 significant digits */
+	const char *engine; /* "grid-cpu", "event-cpu", ... */
+	double dt_ms;	    /* time step; 0 without a time grid (the event engine):
+			     * CSV times are then written with 17 significant digits */
 	double duration_ms;
 } snn_provenance;
 
@@ -75,8 +75,7 @@ typedef struct {
 SNN_API int snn_spike_data_read(const char *path, snn_spike_data **out, snn_diag *d);
 SNN_API void snn_spike_data_free(snn_spike_data *s);
 /* The population called `name`, or NULL. */
-SNN_API const snn_spike_population *snn_spike_data_find(const snn_spike_data *s,
-							const char *name);
+SNN_API const snn_spike_population *snn_spike_data_find(const snn_spike_data *s, const char *name);
 
 #ifdef __cplusplus
 }

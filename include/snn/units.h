@@ -17,14 +17,14 @@ extern "C" {
 #endif
 
 enum snn_dim {
-	SNN_DIM_NONE,        /* a pure number: no unit allowed */
-	SNN_DIM_TIME,        /* canonical ms */
+	SNN_DIM_NONE,	     /* a pure number: no unit allowed */
+	SNN_DIM_TIME,	     /* canonical ms */
 	SNN_DIM_VOLTAGE,     /* canonical mV */
 	SNN_DIM_CURRENT,     /* canonical pA */
 	SNN_DIM_CAPACITANCE, /* canonical pF */
 	SNN_DIM_CONDUCTANCE, /* canonical nS */
-	SNN_DIM_RATE,        /* canonical Hz */
-	SNN_DIM_COUNT_       /* number of dimensions (not a dimension) */
+	SNN_DIM_RATE,	     /* canonical Hz */
+	SNN_DIM_COUNT_	     /* number of dimensions (not a dimension) */
 };
 
 /* Human name of a dimension ("a time"), and an example value ("1.5 ms"). */

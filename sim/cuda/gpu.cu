@@ -39,9 +39,9 @@
 
 struct htrace {
 	uint32_t pop, var, n, iv, cap_rows;
-	const uint32_t *gids;    /* device */
-	double *rows[2];         /* device, cap_rows x n */
-	double *h_rows[2];       /* pinned host */
+	const uint32_t *gids; /* device */
+	double *rows[2];      /* device, cap_rows x n */
+	double *h_rows[2];    /* pinned host */
 };
 
 struct gpu {
@@ -57,9 +57,9 @@ struct gpu {
 	uint32_t steps[2];
 	uint32_t n_traces;
 	struct htrace *traces;
-	double **rows_out;              /* per trace, for gpu_fetch */
+	double **rows_out; /* per trace, for gpu_fetch */
 	uint32_t *nrows_out;
-	struct dblock *hblocks;         /* host copy, device pointers */
+	struct dblock *hblocks; /* host copy, device pointers */
 	uint64_t *block_syn;
 	void *dev[MAX_DEV_ALLOCS];
 	uint32_t n_dev;
@@ -77,12 +77,12 @@ static int cuda_fail(cudaError_t e, const char *what, char *msg, size_t len)
 	return e == cudaErrorMemoryAllocation ? SNN_ENOMEM : SNN_EDEVICE;
 }
 
-#define CK(call, what)                                          \
-	do {                                                    \
-		cudaError_t ck_e_ = (call);                     \
-		if (ck_e_ != cudaSuccess) {                     \
+#define CK(call, what)                                           \
+	do {                                                     \
+		cudaError_t ck_e_ = (call);                      \
+		if (ck_e_ != cudaSuccess) {                      \
 			return cuda_fail(ck_e_, what, msg, len); \
-		}                                               \
+		}                                                \
 	} while (0)
 
 /* ------------------------------------------------------------------ kernels */
@@ -116,8 +116,8 @@ static __device__ uint32_t block_scan(uint32_t x, uint32_t *total)
 
 /* Step n (the k-th of the chunk): every neuron, then (last block) the
  * ordered list of the step's spikes at rec[off[k] ...], off[k + 1] its end. */
-__global__ void __launch_bounds__(BLOCK) k_update(const struct kp k, uint64_t n, uint32_t ks,
-						    uint32_t *off, uint32_t *rec)
+__global__ void __launch_bounds__(BLOCK)
+    k_update(const struct kp k, uint64_t n, uint32_t ks, uint32_t *off, uint32_t *rec)
 {
 	__shared__ bool last;
 	uint32_t gid = blockIdx.x * BLOCK + threadIdx.x;
@@ -170,8 +170,8 @@ __global__ void __launch_bounds__(BLOCK) k_update(const struct kp k, uint64_t n,
 }
 
 /* Delivery of step n's spikes: one thread block per (spike, synapse block). */
-__global__ void __launch_bounds__(BLOCK) k_deliver(const struct kp k, uint64_t n, uint32_t ks,
-						     const uint32_t *off, const uint32_t *rec)
+__global__ void __launch_bounds__(BLOCK)
+    k_deliver(const struct kp k, uint64_t n, uint32_t ks, const uint32_t *off, const uint32_t *rec)
 {
 	uint32_t a = off[ks], e = off[ks + 1];
 	uint64_t pairs = (uint64_t)(e - a) * k.n_blocks;
@@ -319,49 +319,53 @@ static int create_pops(struct gpu *g, const struct gpu_net *net, char *msg, size
 		size_t n = p->size;
 		void *x;
 		if (p->lif_het) {
-			if ((rc = upload(g, &x, p->lif_het, n * sizeof(struct lif_prop), "constants",
-					 msg, len)) != SNN_OK) {
+			if ((rc = upload(g, &x, p->lif_het, n * sizeof(struct lif_prop),
+					 "constants", msg, len)) != SNN_OK) {
 				goto out;
 			}
 			d->lif_het = (const struct lif_prop *)x;
 		}
 		if (p->cond_het) {
-			if ((rc = upload(g, &x, p->cond_het, n * sizeof(struct cond_prop), "constants",
-					 msg, len)) != SNN_OK) {
+			if ((rc = upload(g, &x, p->cond_het, n * sizeof(struct cond_prop),
+					 "constants", msg, len)) != SNN_OK) {
 				goto out;
 			}
 			d->cond_het = (const struct cond_prop *)x;
 		}
 		if (p->train_off) {
 			uint64_t total = p->train_off[n];
-			if ((rc = upload(g, &x, p->train_off, (n + 1) * sizeof(uint64_t), "spike trains",
-					 msg, len)) != SNN_OK) {
+			if ((rc = upload(g, &x, p->train_off, (n + 1) * sizeof(uint64_t),
+					 "spike trains", msg, len)) != SNN_OK) {
 				goto out;
 			}
 			d->train_off = (const uint64_t *)x;
-			if ((rc = upload(g, &x, p->train_step, total * sizeof(uint32_t), "spike trains",
-					 msg, len)) != SNN_OK) {
+			if ((rc = upload(g, &x, p->train_step, total * sizeof(uint32_t),
+					 "spike trains", msg, len)) != SNN_OK) {
 				goto out;
 			}
 			d->train_step = (const uint32_t *)x;
 			/* the cursors start at each neuron's first spike */
-			if ((rc = upload(g, &x, p->train_off, n * sizeof(uint64_t), "spike trains", msg,
-					 len)) != SNN_OK) {
+			if ((rc = upload(g, &x, p->train_off, n * sizeof(uint64_t), "spike trains",
+					 msg, len)) != SNN_OK) {
 				goto out;
 			}
 			d->cursor = (uint64_t *)x;
 		}
 		/* state into the global arrays */
-		if ((p->v && (rc = copy_in(g->k.v + p->first, p->v, n * sizeof(double), msg, len))) ||
-		    (p->x1 && (rc = copy_in(g->k.x1 + p->first, p->x1, n * sizeof(double), msg, len))) ||
-		    (p->x2 && (rc = copy_in(g->k.x2 + p->first, p->x2, n * sizeof(double), msg, len))) ||
+		if ((p->v &&
+		     (rc = copy_in(g->k.v + p->first, p->v, n * sizeof(double), msg, len))) ||
+		    (p->x1 &&
+		     (rc = copy_in(g->k.x1 + p->first, p->x1, n * sizeof(double), msg, len))) ||
+		    (p->x2 &&
+		     (rc = copy_in(g->k.x2 + p->first, p->x2, n * sizeof(double), msg, len))) ||
 		    (p->ref &&
 		     (rc = copy_in(g->k.ref + p->first, p->ref, n * sizeof(uint32_t), msg, len)))) {
 			goto out;
 		}
 	}
 	void *x;
-	if ((rc = upload(g, &x, hp, net->n_pops * sizeof(*hp), "populations", msg, len)) != SNN_OK) {
+	if ((rc = upload(g, &x, hp, net->n_pops * sizeof(*hp), "populations", msg, len)) !=
+	    SNN_OK) {
 		goto out;
 	}
 	g->k.pops = (const struct dpop *)x;
@@ -404,8 +408,8 @@ static int create_stims(struct gpu *g, const struct gpu_net *net, char *msg, siz
 		d->ncdf = s->ncdf;
 		if (s->ids) {
 			void *x;
-			rc = upload(g, &x, s->ids, (size_t)s->n_ids * sizeof(uint32_t), "stimuli", msg,
-				    len);
+			rc = upload(g, &x, s->ids, (size_t)s->n_ids * sizeof(uint32_t), "stimuli",
+				    msg, len);
 			d->ids = (const uint32_t *)x;
 		}
 	}
@@ -437,7 +441,8 @@ static int create_traces(struct gpu *g, const struct gpu_net *net, char *msg, si
 		h->iv = src->interval_steps;
 		h->cap_rows = g->F / h->iv + 2;
 		void *x;
-		int rc = upload(g, &x, src->gids, (size_t)src->n * sizeof(uint32_t), "traces", msg, len);
+		int rc =
+		    upload(g, &x, src->gids, (size_t)src->n * sizeof(uint32_t), "traces", msg, len);
 		if (rc != SNN_OK) {
 			return rc;
 		}
@@ -560,7 +565,8 @@ static int create_state(struct gpu *g, const struct gpu_net *net, char *msg, siz
 	g->k.done = (uint32_t *)x;
 	for (int b = 0; b < 2; b++) {
 		size_t cap = (size_t)g->F * N;
-		if ((rc = dalloc(g, &x, cap * sizeof(uint32_t), "spike records", msg, len)) != SNN_OK) {
+		if ((rc = dalloc(g, &x, cap * sizeof(uint32_t), "spike records", msg, len)) !=
+		    SNN_OK) {
 			return rc;
 		}
 		g->rec[b] = (uint32_t *)x;
@@ -570,9 +576,9 @@ static int create_state(struct gpu *g, const struct gpu_net *net, char *msg, siz
 		}
 		g->off[b] = (uint32_t *)x;
 		if ((rc = halloc(g, (void **)&g->h_rec[b], cap * sizeof(uint32_t), msg, len)) !=
-			    SNN_OK ||
-		    (rc = halloc(g, (void **)&g->h_off[b], ((size_t)g->F + 1) * sizeof(uint32_t), msg,
-				 len)) != SNN_OK) {
+			SNN_OK ||
+		    (rc = halloc(g, (void **)&g->h_off[b], ((size_t)g->F + 1) * sizeof(uint32_t),
+				 msg, len)) != SNN_OK) {
 			return rc;
 		}
 	}
@@ -675,8 +681,7 @@ extern "C" int gpu_set_current(struct gpu *g, uint32_t lo, uint32_t hi, const do
 	return SNN_OK;
 }
 
-extern "C" int gpu_run(struct gpu *g, uint64_t n0, uint32_t steps, int buf, char *msg,
-		       size_t len)
+extern "C" int gpu_run(struct gpu *g, uint64_t n0, uint32_t steps, int buf, char *msg, size_t len)
 {
 	if (steps == 0 || steps > g->F || buf < 0 || buf > 1) {
 		snprintf(msg, len, "gpu_run: bad chunk (%u steps, buffer %d)", steps, buf);
@@ -698,9 +703,8 @@ extern "C" int gpu_run(struct gpu *g, uint64_t n0, uint32_t steps, int buf, char
 				continue;
 			}
 			uint64_t row = (n + 1) / h->iv - 1 - n0 / h->iv;
-			k_sample<<<(h->n + 127) / 128, 128, 0, g->st>>>(g->k, h->pop, h->var, h->n,
-								      h->gids,
-								      h->rows[buf] + row * h->n);
+			k_sample<<<(h->n + 127) / 128, 128, 0, g->st>>>(
+			    g->k, h->pop, h->var, h->n, h->gids, h->rows[buf] + row * h->n);
 		}
 	}
 	CK(cudaGetLastError(), "a kernel launch");
@@ -711,8 +715,9 @@ extern "C" int gpu_run(struct gpu *g, uint64_t n0, uint32_t steps, int buf, char
 		const struct htrace *h = &g->traces[t];
 		uint64_t rows = (n0 + steps) / h->iv - n0 / h->iv;
 		if (rows && h->n) {
-			CK(cudaMemcpyAsync(h->h_rows[buf], h->rows[buf], rows * h->n * sizeof(double),
-					   cudaMemcpyDeviceToHost, g->st),
+			CK(cudaMemcpyAsync(h->h_rows[buf], h->rows[buf],
+					   rows * h->n * sizeof(double), cudaMemcpyDeviceToHost,
+					   g->st),
 			   "cudaMemcpyAsync");
 		}
 	}

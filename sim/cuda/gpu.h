@@ -28,19 +28,19 @@ extern "C" {
  * gpu_create and not kept. */
 struct gpu_pop {
 	uint32_t first, size;
-	uint32_t model;              /* enum model_id */
-	uint32_t index;              /* population index (poisson_source's stream) */
-	bool merged;                 /* lif exp: one buffer for both currents */
-	double in_scale[2];          /* 2^-S of each input channel */
-	struct lif_prop lif;         /* homogeneous constants */
+	uint32_t model;	     /* enum model_id */
+	uint32_t index;	     /* population index (poisson_source's stream) */
+	bool merged;	     /* lif exp: one buffer for both currents */
+	double in_scale[2];  /* 2^-S of each input channel */
+	struct lif_prop lif; /* homogeneous constants */
 	struct cond_prop cond;
 	const struct lif_prop *lif_het;
 	const struct cond_prop *cond_het;
 	const double *v, *x1, *x2;
 	const uint32_t *ref;
-	const uint64_t *train_off;   /* spike_source: size + 1 offsets into train_step */
-	const uint32_t *train_step;  /* emission steps */
-	double p_spike;              /* poisson_source */
+	const uint64_t *train_off;  /* spike_source: size + 1 offsets into train_step */
+	const uint32_t *train_step; /* emission steps */
+	double p_spike;		    /* poisson_source */
 	uint64_t src_start, src_stop;
 };
 
@@ -50,17 +50,17 @@ struct gpu_pop {
 struct gpu_stim {
 	uint32_t index;
 	uint32_t pop;
-	uint32_t lo, hi;             /* targets: local ids [lo, hi) when ids == NULL */
-	const uint32_t *ids;         /* else sorted local ids (host array) */
+	uint32_t lo, hi;     /* targets: local ids [lo, hi) when ids == NULL */
+	const uint32_t *ids; /* else sorted local ids (host array) */
 	uint32_t n_ids;
-	int32_t wq;                  /* weight in the channel's fixed point */
-	uint32_t cmax;               /* counts clipped here */
+	int32_t wq;    /* weight in the channel's fixed point */
+	uint32_t cmax; /* counts clipped here */
 	uint32_t ch;
 	uint32_t delay_steps;
 	uint64_t start_step, stop_step; /* emission steps [start, stop) */
 	double lambda, exp_neg;
 	double cdf[48];
-	int32_t ncdf;                /* 0: lambda >= 10, counts by rng_poisson's PTRS */
+	int32_t ncdf; /* 0: lambda >= 10, counts by rng_poisson's PTRS */
 };
 
 /* A state trace: the neurons it samples (sorted global ids) every
@@ -77,37 +77,37 @@ struct gpu_trace {
 struct gpu_net {
 	uint64_t seed;
 	uint32_t n_neurons;
-	uint32_t n_ch;               /* input channels per neuron (1 or 2) */
-	uint32_t ring_slots;         /* power of two > the longest delay */
+	uint32_t n_ch;	     /* input channels per neuron (1 or 2) */
+	uint32_t ring_slots; /* power of two > the longest delay */
 	uint32_t n_pops;
 	const struct gpu_pop *pops;
-	uint32_t n_stims;            /* Poisson stimuli */
+	uint32_t n_stims; /* Poisson stimuli */
 	const struct gpu_stim *stims;
-	bool has_current;            /* current stimuli: a per-neuron i_ext array */
-	uint32_t n_blocks;           /* synapse blocks: targets [lo, lo + 65536) at most */
+	bool has_current;  /* current stimuli: a per-neuron i_ext array */
+	uint32_t n_blocks; /* synapse blocks: targets [lo, lo + 65536) at most */
 	const uint32_t *block_lo;
-	const uint64_t *block_syn;   /* synapses of each block */
+	const uint64_t *block_syn; /* synapses of each block */
 	uint32_t n_traces;
 	const struct gpu_trace *traces;
-	uint32_t chunk_steps;        /* the most steps one gpu_run enqueues */
+	uint32_t chunk_steps; /* the most steps one gpu_run enqueues */
 };
 
 /* What gpu_create found and allocated. */
 struct gpu_info {
-	char name[256];              /* the device's name */
+	char name[256];			/* the device's name */
 	double total_bytes, free_bytes; /* device memory before allocation */
-	double need_bytes;           /* what the network needed */
-	double synapse_bytes;        /* of which synapse tables */
+	double need_bytes;		/* what the network needed */
+	double synapse_bytes;		/* of which synapse tables */
 };
 
 /* One finished chunk, in pinned host memory owned by the engine (valid until
  * the buffer is run again). */
 struct gpu_chunk {
-	uint64_t n0;                 /* first step */
+	uint64_t n0; /* first step */
 	uint32_t steps;
-	const uint32_t *step_off;    /* steps + 1 offsets into gids */
-	const uint32_t *gids;        /* every spike of the chunk, by step, ids ascending */
-	const double *const *rows;   /* per trace: its samples of the chunk, rows x n */
+	const uint32_t *step_off;  /* steps + 1 offsets into gids */
+	const uint32_t *gids;	   /* every spike of the chunk, by step, ids ascending */
+	const double *const *rows; /* per trace: its samples of the chunk, rows x n */
 	const uint32_t *n_rows;
 };
 

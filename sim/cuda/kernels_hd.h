@@ -144,8 +144,8 @@ SNN_HD bool kern_stim_has(const struct dstim *st, uint32_t local)
 /* The Poisson input of one target in step n, in the channel's fixed point:
  * the count of the train emitted at n - delay, drawn as the CPU engine draws
  * it (engine.c add_poisson, poisson_kernel.c). */
-SNN_HD int32_t kern_poisson_input(const struct dstim *st, uint32_t local, uint32_t gid,
-				  uint64_t n, uint64_t seed)
+SNN_HD int32_t kern_poisson_input(const struct dstim *st, uint32_t local, uint32_t gid, uint64_t n,
+				  uint64_t seed)
 {
 	if (n < st->delay_steps) {
 		return 0;
@@ -270,8 +270,8 @@ SNN_HD void kern_deliver_row(const struct kp *k, const struct dblock *b, uint32_
 	for (uint64_t j = s0 + first; j < s1; j += stride) {
 		uint32_t word = b->syn[j];
 		uint32_t d = (word >> 16) & 0x7FFFu;
-		size_t cell = (size_t)((n + d) & k->mask) * slot_stride + (size_t)(word >> 31) * k->N +
-			      (word & 0xFFFFu);
+		size_t cell = (size_t)((n + d) & k->mask) * slot_stride +
+			      (size_t)(word >> 31) * k->N + (word & 0xFFFFu);
 		KERN_ADD(base + cell, b->w[j]);
 	}
 }
@@ -285,8 +285,9 @@ SNN_HD double kern_sample(const struct kp *k, uint32_t pop, uint32_t var, uint32
 		return var == COND_S_V_M ? k->v[gid] : var == COND_S_G_EX ? k->x1[gid] : k->x2[gid];
 	}
 	const struct lif_prop *P = q->lif_het ? &q->lif_het[gid - q->first] : &q->lif;
-	return var == LIF_S_V_M ? lif_v_m(P, k->v[gid]) : var == LIF_S_I_SYN_EX ? k->x1[gid]
-										  : k->x2[gid];
+	return var == LIF_S_V_M	       ? lif_v_m(P, k->v[gid])
+	       : var == LIF_S_I_SYN_EX ? k->x1[gid]
+				       : k->x2[gid];
 }
 
 /* Bytes the network needs on the device, counted before any allocation;
@@ -309,10 +310,10 @@ static inline double gpu_need_bytes(const struct gpu_net *net, double *syn_bytes
 			     (double)p->size * 8;
 		}
 	}
-	b += N * (3 * 8 + 4);                          /* v, x1, x2, ref */
-	b += net->has_current ? N * 8 : 0;             /* i_ext */
+	b += N * (3 * 8 + 4);		   /* v, x1, x2, ref */
+	b += net->has_current ? N * 8 : 0; /* i_ext */
 	b += (double)net->ring_slots * net->n_ch * N * 4;
-	b += U * GPU_BLOCK * 4 + U * 4 + 4;            /* spike segments */
+	b += U * GPU_BLOCK * 4 + U * 4 + 4; /* spike segments */
 	b += 2.0 * ((double)net->chunk_steps * N * 4 + ((double)net->chunk_steps + 1) * 4);
 	for (uint32_t t = 0; t < net->n_traces; t++) {
 		const struct gpu_trace *tr = &net->traces[t];
@@ -331,8 +332,8 @@ static inline double gpu_need_bytes(const struct gpu_net *net, double *syn_bytes
 #define GPU_RESERVE_BYTES 256e6
 
 /* The message of a network too large for the device. */
-static inline void gpu_fit_message(char *msg, size_t len, double need, double syn,
-				   const char *name, double free_b, double total_b)
+static inline void gpu_fit_message(char *msg, size_t len, double need, double syn, const char *name,
+				   double free_b, double total_b)
 {
 	snprintf(msg, len,
 		 "the network does not fit in device memory: it needs %.2f GB on the GPU (%.2f GB "

@@ -282,14 +282,13 @@ enum h5_fault h5_dataset_open(hid_t loc, const char *name, struct h5_dataset *x)
 	}
 	x->n = 1;
 	for (int k = 0; k < x->rank && x->n; k++) {
-		x->n = x->dims[k] && x->n > UINT64_MAX / x->dims[k] ? UINT64_MAX
-								    : x->n * x->dims[k];
+		x->n =
+		    x->dims[k] && x->n > UINT64_MAX / x->dims[k] ? UINT64_MAX : x->n * x->dims[k];
 	}
 	return x->type < 0 || x->space < 0 ? H5U_HEADER : H5U_OK;
 }
 
-enum h5_fault h5_dataset_read(const struct h5_dataset *x, hid_t mem_type, size_t esize,
-			      void **buf)
+enum h5_fault h5_dataset_read(const struct h5_dataset *x, hid_t mem_type, size_t esize, void **buf)
 {
 	*buf = NULL;
 	if (x->n > SIZE_MAX / esize) {

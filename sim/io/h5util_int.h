@@ -93,8 +93,7 @@ enum h5_fault h5_dataset_open(hid_t loc, const char *name, struct h5_dataset *x)
 /* Reads every value of x as mem_type (esize bytes each) into a new array
  * (free with mem_free; never NULL on success, even when empty). Returns
  * H5U_OK, H5U_TOO_LARGE, H5U_NOMEM or H5U_TRUNCATED (*buf NULL). */
-enum h5_fault h5_dataset_read(const struct h5_dataset *x, hid_t mem_type, size_t esize,
-			      void **buf);
+enum h5_fault h5_dataset_read(const struct h5_dataset *x, hid_t mem_type, size_t esize, void **buf);
 /* Closes what h5_dataset_open opened; accepts a closed one. */
 void h5_dataset_close(struct h5_dataset *x);
 

@@ -120,8 +120,8 @@ static int rfail(struct rd *R, int code, const char *path, const char *msg)
 /* Reads dataset `name` of loc (at HDF5 path `path`, for messages) whole as
  * doubles (integers, floats and booleans stored as h5py's enums); dims out.
  * Values must be finite unless inf_ok (event times padded with infinity). */
-static int read_numbers(struct rd *R, hid_t loc, const char *name, const char *path,
-			double **out, int *nd, hsize_t *dims, bool inf_ok)
+static int read_numbers(struct rd *R, hid_t loc, const char *name, const char *path, double **out,
+			int *nd, hsize_t *dims, bool inf_ok)
 {
 	*out = NULL;
 	double *v = NULL;
@@ -161,8 +161,8 @@ static int read_numbers(struct rd *R, hid_t loc, const char *name, const char *p
 	H5T_class_t cls = dset.cls;
 	if (n == 0 || cls == H5T_INTEGER || cls == H5T_FLOAT) {
 		/* an empty dataset of any type is no value */
-		enum h5_fault f = h5_dataset_read(&dset, H5T_NATIVE_DOUBLE, sizeof(double),
-						  (void **)&v);
+		enum h5_fault f =
+		    h5_dataset_read(&dset, H5T_NATIVE_DOUBLE, sizeof(double), (void **)&v);
 		if (f == H5U_NOMEM || f == H5U_TOO_LARGE) {
 			rc = mem_nomem(R->d);
 		} else if (f == H5U_TRUNCATED) {

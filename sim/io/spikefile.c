@@ -323,7 +323,8 @@ int snn_spike_writer_append(snn_spike_writer *w, size_t pop, const double *t_ms,
 	}
 	if (rc) {
 		return snn_diag_error(d, SNN_EIO, w->path, 0, 0,
-				      "cannot write spikes of population '%s' (disk full?)", po->name);
+				      "cannot write spikes of population '%s' (disk full?)",
+				      po->name);
 	}
 	return SNN_OK;
 }
@@ -349,7 +350,8 @@ int snn_spike_writer_commit(snn_spike_writer *w, snn_diag *d)
 		close_all(w);
 		h5_quiet_end(&q);
 		if (w->failed) {
-			rc = snn_diag_error(d, SNN_EIO, w->path, 0, 0, "cannot write the spike file");
+			rc = snn_diag_error(d, SNN_EIO, w->path, 0, 0,
+					    "cannot write the spike file");
 		}
 	}
 	if (rc == SNN_OK) {
@@ -447,8 +449,8 @@ static int read_1d(hid_t loc, const char *name, const char *path, const char *gp
 	}
 	if (x.rank != 1) {
 		rc = snn_diag_error(d, SNN_EPARSE, path, 0, 0,
-				    "%s/%s: expected a 1-d dataset, found %d dimensions", gpath, name,
-				    x.rank);
+				    "%s/%s: expected a 1-d dataset, found %d dimensions", gpath,
+				    name, x.rank);
 		goto out;
 	}
 	if (!(x.cls == H5T_INTEGER || (!integer && x.cls == H5T_FLOAT))) {
@@ -495,8 +497,8 @@ static int read_pop_h5(hid_t grp, const char *gpath, const char *name, const cha
 	double *t = NULL;
 	uint64_t *ids = NULL;
 	const char *idname = H5Lexists(grp, "node_ids", H5P_DEFAULT) > 0 ? "node_ids"
-			     : H5Lexists(grp, "gids", H5P_DEFAULT) > 0   ? "gids"
-									  : "node_ids";
+			     : H5Lexists(grp, "gids", H5P_DEFAULT) > 0	 ? "gids"
+									 : "node_ids";
 	int rc = read_1d(grp, "timestamps", path, gpath, false, H5T_NATIVE_DOUBLE, sizeof(double),
 			 (void **)&t, &nt, d);
 	if (rc == SNN_OK) {
@@ -526,9 +528,10 @@ static int read_pop_h5(hid_t grp, const char *gpath, const char *name, const cha
 		for (hsize_t i = 0; rc == SNN_OK && i < nt; i++) {
 			t[i] *= scale;
 			if (!isfinite(t[i])) {
-				rc = snn_diag_error(d, SNN_EPARSE, path, 0, 0,
-						    "%s/timestamps: entry %llu is not a finite time",
-						    gpath, (unsigned long long)i);
+				rc =
+				    snn_diag_error(d, SNN_EPARSE, path, 0, 0,
+						   "%s/timestamps: entry %llu is not a finite time",
+						   gpath, (unsigned long long)i);
 			}
 		}
 	}
@@ -713,8 +716,8 @@ static int read_csv(const char *path, snn_spike_data *s, snn_diag *d)
 			pname = pn;
 		}
 		if (!*pname) {
-			rc = snn_diag_error(d, SNN_EPARSE, path, line, 0,
-					    "missing population name");
+			rc =
+			    snn_diag_error(d, SNN_EPARSE, path, line, 0, "missing population name");
 			break;
 		}
 		errno = 0;

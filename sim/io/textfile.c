@@ -52,7 +52,8 @@ int textfile_read(const char *path, char **text, size_t *len, snn_diag *d)
 		goto out_free;
 	}
 	if (memchr(buf, '\0', n)) {
-		rc = snn_diag_error(d, SNN_EPARSE, path, 0, 0, "not a text file (it holds NUL bytes)");
+		rc = snn_diag_error(d, SNN_EPARSE, path, 0, 0,
+				    "not a text file (it holds NUL bytes)");
 		goto out_free;
 	}
 	buf[n] = '\0';

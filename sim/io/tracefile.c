@@ -44,16 +44,15 @@ static void tw_free(struct trace_writer *w)
 	free(w);
 }
 
-static int write_1d(hid_t loc, const char *name, hid_t ftype, hid_t mtype, const void *v,
-		    hsize_t n)
+static int write_1d(hid_t loc, const char *name, hid_t ftype, hid_t mtype, const void *v, hsize_t n)
 {
 	hid_t sp = H5Screate_simple(1, &n, NULL);
 	hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
 	H5Pset_obj_track_times(dcpl, 0);
 	hid_t ds = H5Dcreate2(loc, name, ftype, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
 	int rc = (ds >= 0 && (n == 0 || H5Dwrite(ds, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0))
-			 ? 0
-			 : -1;
+		     ? 0
+		     : -1;
 	if (ds >= 0) {
 		H5Dclose(ds);
 	}
@@ -62,10 +61,9 @@ static int write_1d(hid_t loc, const char *name, hid_t ftype, hid_t mtype, const
 	return rc;
 }
 
-int trace_writer_open(const char *path, const char *pop_name, const uint64_t *node_ids,
-		      uint32_t n, const char *var, const char *unit, double t0_ms,
-		      double interval_ms, const snn_provenance *prov, struct trace_writer **out,
-		      snn_diag *d)
+int trace_writer_open(const char *path, const char *pop_name, const uint64_t *node_ids, uint32_t n,
+		      const char *var, const char *unit, double t0_ms, double interval_ms,
+		      const snn_provenance *prov, struct trace_writer **out, snn_diag *d)
 {
 	*out = NULL;
 	struct trace_writer *w = mem_zalloc(sizeof(*w));
@@ -112,8 +110,9 @@ int trace_writer_open(const char *path, const char *pop_name, const uint64_t *no
 		hid_t gcpl = h5_gcpl();
 		hid_t rep = H5Gcreate2(w->file, "report", H5P_DEFAULT, gcpl, H5P_DEFAULT);
 		w->grp = rep >= 0 ? H5Gcreate2(rep, pop_name, H5P_DEFAULT, gcpl, H5P_DEFAULT) : -1;
-		hid_t map = w->grp >= 0 ? H5Gcreate2(w->grp, "mapping", H5P_DEFAULT, gcpl, H5P_DEFAULT)
-					: -1;
+		hid_t map = w->grp >= 0
+				? H5Gcreate2(w->grp, "mapping", H5P_DEFAULT, gcpl, H5P_DEFAULT)
+				: -1;
 		if (map >= 0 &&
 		    write_1d(map, "node_ids", H5T_STD_U64LE, H5T_NATIVE_UINT64, node_ids, n) == 0 &&
 		    write_1d(map, "element_ids", H5T_STD_U32LE, H5T_NATIVE_UINT32, zeros, n) == 0 &&
@@ -156,8 +155,7 @@ int trace_writer_open(const char *path, const char *pop_name, const uint64_t *no
 	return SNN_OK;
 }
 
-int trace_writer_append(struct trace_writer *w, const double *rows, uint32_t n_rows,
-			snn_diag *d)
+int trace_writer_append(struct trace_writer *w, const double *rows, uint32_t n_rows, snn_diag *d)
 {
 	if (n_rows == 0 || w->n == 0) {
 		w->rows += n_rows;
@@ -186,7 +184,8 @@ int trace_writer_append(struct trace_writer *w, const double *rows, uint32_t n_r
 	h5_quiet_end(&q);
 	if (rc != 0) {
 		w->failed = true;
-		return snn_diag_error(d, SNN_EIO, w->path, 0, 0, "cannot write traces (disk full?)");
+		return snn_diag_error(d, SNN_EIO, w->path, 0, 0,
+				      "cannot write traces (disk full?)");
 	}
 	w->rows += n_rows;
 	return SNN_OK;

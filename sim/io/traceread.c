@@ -44,8 +44,7 @@ static int read_all(hid_t grp, const char *name, int rank, hid_t mtype, size_t e
 		rc = snn_diag_error(d, SNN_EPARSE, path, 0, 0, "%s/%s: not a dataset", gpath, name);
 		goto out_close;
 	}
-	if (f == H5U_HEADER || x.rank != rank ||
-	    (x.cls != H5T_FLOAT && x.cls != H5T_INTEGER)) {
+	if (f == H5U_HEADER || x.rank != rank || (x.cls != H5T_FLOAT && x.cls != H5T_INTEGER)) {
 		rc = snn_diag_error(d, SNN_EPARSE, path, 0, 0,
 				    "%s/%s: expected a %d-dimensional numeric dataset", gpath, name,
 				    rank);

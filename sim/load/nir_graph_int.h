@@ -109,7 +109,6 @@ struct ld {
 	uint32_t n_order;
 };
 
-
 /* Records an error located at file:path (path NULL: the file) and returns code. */
 __attribute__((format(printf, 4, 5))) int nir_fail(struct ld *L, int code, const char *path,
 						   const char *fmt, ...);

@@ -130,16 +130,16 @@ static int load(struct ld *L)
 		} else {
 			fclose(f);
 			rc = nir_fail(L, SNN_EPARSE, NULL,
-				  "not an HDF5 file (NIR graphs are HDF5 files "
-				  "written by nir.write)");
+				      "not an HDF5 file (NIR graphs are HDF5 files "
+				      "written by nir.write)");
 		}
 		goto out;
 	}
 	L->f = H5Fopen(L->file, H5F_ACC_RDONLY, H5P_DEFAULT);
 	if (L->f < 0) {
 		rc = nir_fail(L, SNN_EIO, NULL,
-			  "cannot open the HDF5 file (it may be truncated or "
-			  "damaged)");
+			      "cannot open the HDF5 file (it may be truncated or "
+			      "damaged)");
 		goto out;
 	}
 	if ((rc = nir_read_graph(L)) == SNN_OK && (rc = nir_check_graph(L)) == SNN_OK) {

@@ -42,11 +42,12 @@ static int choose_populations(struct ld *L)
 			continue;
 		}
 		if (n->kind == GK_OUTPUT && n->n_succ) {
-			return nir_fail(L, SNN_EPARSE, n->path, "an Output node with outgoing edges");
+			return nir_fail(L, SNN_EPARSE, n->path,
+					"an Output node with outgoing edges");
 		}
 		if (n->kind == GK_OP && n->n_succ == 0) {
-			int rc = nir_assume(L, n->path, "%s node '%s' feeds nothing: ignored", n->type,
-					n->name);
+			int rc = nir_assume(L, n->path, "%s node '%s' feeds nothing: ignored",
+					    n->type, n->name);
 			if (rc != SNN_OK) {
 				return rc;
 			}
@@ -54,8 +55,8 @@ static int choose_populations(struct ld *L)
 			continue;
 		}
 		if (n->kind == GK_NEURON && n->n_pred == 0 && n->n_succ == 0) {
-			int rc = nir_assume(L, n->path, "%s node '%s' has no edges: ignored", n->type,
-					n->name);
+			int rc = nir_assume(L, n->path, "%s node '%s' has no edges: ignored",
+					    n->type, n->name);
 			if (rc != SNN_OK) {
 				return rc;
 			}
@@ -122,8 +123,9 @@ static int make_links(struct ld *L)
 					rc = add_link(L, Y->pred[q], i, (int32_t)y, q == 0);
 				}
 				if (Y->n_pred == 0) {
-					rc = nir_fail(L, SNN_EPARSE, Y->path,
-						  "%s node '%s' has no input", Y->type, Y->name);
+					rc =
+					    nir_fail(L, SNN_EPARSE, Y->path,
+						     "%s node '%s' has no input", Y->type, Y->name);
 				}
 			}
 			if (rc != SNN_OK) {
@@ -170,7 +172,7 @@ static int dfs(struct ld *L, uint32_t u, uint32_t *stack, uint32_t depth)
 					snprintf(cyc + used, sizeof(cyc) - used, "%s", V->path);
 				}
 				return nir_fail(L, SNN_EPARSE, V->path,
-					    "a cycle without a neuron on it: %s", cyc);
+						"a cycle without a neuron on it: %s", cyc);
 			}
 		} else if (V->dfs == 0) {
 			int rc = dfs(L, l->to, stack, depth + 1);
@@ -294,15 +296,15 @@ static int make_population(struct ld *L, uint32_t ni)
 		nir_join(dp, n->path, p->model->params[k].name);
 		if (a->n != 1 && a->n != p->size) {
 			return nir_fail(L, SNN_EPARSE, dp, "%llu values for a layer of %u neurons",
-				    (unsigned long long)a->n, p->size);
+					(unsigned long long)a->n, p->size);
 		}
 		bool is_time = k == NIR_TAU_MEM || k == NIR_TAU_SYN;
 		for (uint64_t i = 0; is_time && i < a->n; i++) {
 			if (!(a->v[i] > 0)) {
 				return nir_fail(L, SNN_EPARSE, dp,
-					    "time constants must be positive (got %g "
-					    "s at element %llu)",
-					    a->v[i], (unsigned long long)i);
+						"time constants must be positive (got %g "
+						"s at element %llu)",
+						a->v[i], (unsigned long long)i);
 			}
 		}
 		int rc = fill_param(L, &p->params[k], a, p->size, is_time ? 1e3 : 1.0);
@@ -500,8 +502,8 @@ static int lay_op(struct ld *L, const struct gnode *X, struct proj_explicit *x, 
 				char dp[PATH_MAX_LEN];
 				nir_join(dp, X->path, "delay");
 				return nir_fail(L, SNN_ERANGE, dp,
-					    "a delay of %g steps; at most %u", steps,
-					    NET_MAX_DELAY_STEPS);
+						"a delay of %g steps; at most %u", steps,
+						NET_MAX_DELAY_STEPS);
 			}
 			x->pre_delay[j] = (uint32_t)r;
 		}
@@ -606,10 +608,11 @@ static int note_defaults(struct ld *L)
 			const struct arr *t = k ? ts : tm;
 			for (uint64_t e = 0; t->present && e < t->n; e++) {
 				if (t->v[e] <= L->opt.dt_s) {
-					rc = nir_assume(L, n->path,
-						    "%s %g s is not longer than dt (%g s): "
-						    "forward Euler overshoots",
-						    k ? "tau_syn" : "tau", t->v[e], L->opt.dt_s);
+					rc =
+					    nir_assume(L, n->path,
+						       "%s %g s is not longer than dt (%g s): "
+						       "forward Euler overshoots",
+						       k ? "tau_syn" : "tau", t->v[e], L->opt.dt_s);
 					break;
 				}
 			}
@@ -619,8 +622,9 @@ static int note_defaults(struct ld *L)
 			if (a->present && a->n == 1 && nir_shape_size(&n->out) > 1) {
 				char dp[PATH_MAX_LEN];
 				nir_join(dp, n->path, model_get(n->model)->params[k].name);
-				rc = nir_assume(L, dp, "one value for %llu neurons: applies to each",
-					    (unsigned long long)nir_shape_size(&n->out));
+				rc =
+				    nir_assume(L, dp, "one value for %llu neurons: applies to each",
+					       (unsigned long long)nir_shape_size(&n->out));
 			}
 		}
 	}
@@ -634,10 +638,11 @@ static int note_defaults(struct ld *L)
 			if (r > 0) {
 				char dp[PATH_MAX_LEN];
 				nir_join(dp, n->path, "weight");
-				rc = nir_assume(L, dp,
-					    "float64 weights stored as float32 (largest relative "
-					    "change %.2g)",
-					    r);
+				rc = nir_assume(
+				    L, dp,
+				    "float64 weights stored as float32 (largest relative "
+				    "change %.2g)",
+				    r);
 			}
 		}
 		if (rc == SNN_OK && n->op == OP_DELAY) {
@@ -645,8 +650,8 @@ static int note_defaults(struct ld *L)
 				double s = n->delay.v[e] / L->opt.dt_s;
 				if (fabs(s - nearbyint(s)) > 1e-6 * (s > 1 ? s : 1)) {
 					rc = nir_assume(L, n->path,
-						    "delays rounded to whole steps of %g s",
-						    L->opt.dt_s);
+							"delays rounded to whole steps of %g s",
+							L->opt.dt_s);
 					break;
 				}
 			}
@@ -654,9 +659,9 @@ static int note_defaults(struct ld *L)
 		if (rc == SNN_OK && n->op == OP_AVGPOOL &&
 		    n->kernel[0] * n->kernel[1] & (n->kernel[0] * n->kernel[1] - 1)) {
 			rc = nir_assume(L, n->path,
-				    "average pooling as weights 1/%u on each input (rounded "
-				    "once per weight)",
-				    n->kernel[0] * n->kernel[1]);
+					"average pooling as weights 1/%u on each input (rounded "
+					"once per weight)",
+					n->kernel[0] * n->kernel[1]);
 		}
 	}
 	return rc;
@@ -820,7 +825,8 @@ static int make_ports(struct ld *L)
 				return mem_nomem(L->d);
 			}
 		} else if (n->kind == GK_OUTPUT) {
-			int rc = nir_assume(L, n->path, "Output '%s' has no input: ignored", n->name);
+			int rc =
+			    nir_assume(L, n->path, "Output '%s' has no input: ignored", n->name);
 			if (rc != SNN_OK) {
 				return rc;
 			}
@@ -828,7 +834,6 @@ static int make_ports(struct ld *L)
 	}
 	return SNN_OK;
 }
-
 
 /* ------------------------------------------------------------------ the network */
 

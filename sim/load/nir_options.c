@@ -26,22 +26,32 @@ struct nir_word_option {
 
 /* the table stores each value as an int */
 _Static_assert(sizeof(enum snn_nir_reset) == sizeof(int) &&
-		       sizeof(enum snn_nir_spikes) == sizeof(int) &&
-		       sizeof(enum snn_nir_scheme) == sizeof(int) &&
-		       sizeof(enum snn_nir_integrator) == sizeof(int),
+		   sizeof(enum snn_nir_spikes) == sizeof(int) &&
+		   sizeof(enum snn_nir_scheme) == sizeof(int) &&
+		   sizeof(enum snn_nir_integrator) == sizeof(int),
 	       "NIR convention enums are ints");
 
 static const struct nir_word_option word_options[] = {
-	{"reset", "value|subtract", {SNN_NIR_RESET_VALUE, SNN_NIR_RESET_SUBTRACT},
-	 offsetof(snn_nir_options, reset)},
-	{"spikes-per-step", "single|multiple", {SNN_NIR_SPIKES_SINGLE, SNN_NIR_SPIKES_MULTIPLE},
-	 offsetof(snn_nir_options, spikes)},
-	{"integration", "euler|exact", {SNN_NIR_EULER, SNN_NIR_EXACT},
-	 offsetof(snn_nir_options, integration)},
-	{"input-gain", "euler|exact", {SNN_NIR_EULER, SNN_NIR_EXACT},
-	 offsetof(snn_nir_options, input_gain)},
-	{"integrator-gain", "step|dt", {SNN_NIR_INTEGRATOR_STEP, SNN_NIR_INTEGRATOR_DT},
-	 offsetof(snn_nir_options, integrator)},
+    {"reset",
+     "value|subtract",
+     {SNN_NIR_RESET_VALUE, SNN_NIR_RESET_SUBTRACT},
+     offsetof(snn_nir_options, reset)},
+    {"spikes-per-step",
+     "single|multiple",
+     {SNN_NIR_SPIKES_SINGLE, SNN_NIR_SPIKES_MULTIPLE},
+     offsetof(snn_nir_options, spikes)},
+    {"integration",
+     "euler|exact",
+     {SNN_NIR_EULER, SNN_NIR_EXACT},
+     offsetof(snn_nir_options, integration)},
+    {"input-gain",
+     "euler|exact",
+     {SNN_NIR_EULER, SNN_NIR_EXACT},
+     offsetof(snn_nir_options, input_gain)},
+    {"integrator-gain",
+     "step|dt",
+     {SNN_NIR_INTEGRATOR_STEP, SNN_NIR_INTEGRATOR_DT},
+     offsetof(snn_nir_options, integrator)},
 };
 
 /* The one message shape: "--NAME expects WHAT" with ", got VALUE" when a

@@ -78,7 +78,6 @@ int nir_assume(struct ld *L, const char *path, const char *fmt, ...)
 	return SNN_OK;
 }
 
-
 static const char *class_name(H5T_class_t c)
 {
 	switch (c) {
@@ -155,7 +154,7 @@ static int read_str(struct ld *L, hid_t g, const char *gpath, const char *name, 
 	hssize_t np = H5Sget_simple_extent_npoints(sp);
 	if (cls != H5T_STRING) {
 		rc = nir_fail(L, SNN_EPARSE, dp, "wrong dtype: expected a string, found %s",
-			  class_name(cls));
+			      class_name(cls));
 		goto out;
 	}
 	if (np != 1) {
@@ -169,8 +168,8 @@ static int read_str(struct ld *L, hid_t g, const char *gpath, const char *name, 
 		H5Tset_size(mt, H5T_VARIABLE);
 		if (H5Dread(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, &v) < 0 || !v) {
 			rc = nir_fail(L, SNN_EIO, dp,
-				  "cannot read the string (the file may be truncated "
-				  "or damaged)");
+				      "cannot read the string (the file may be truncated "
+				      "or damaged)");
 		} else {
 			*out = mem_strdup(v);
 			H5free_memory(v);
@@ -186,8 +185,8 @@ static int read_str(struct ld *L, hid_t g, const char *gpath, const char *name, 
 			free(*out);
 			*out = NULL;
 			rc = nir_fail(L, SNN_EIO, dp,
-				  "cannot read the string (the file may be truncated "
-				  "or damaged)");
+				      "cannot read the string (the file may be truncated "
+				      "or damaged)");
 		}
 	}
 	H5Tclose(mt);
@@ -237,7 +236,7 @@ static int read_edges(struct ld *L, hid_t g, const char *gpath, char ***out, uin
 	}
 	if (H5Tget_class(ft) != H5T_STRING) {
 		rc = nir_fail(L, SNN_EPARSE, dp, "wrong dtype: expected strings, found %s",
-			  class_name(H5Tget_class(ft)));
+			      class_name(H5Tget_class(ft)));
 		goto out;
 	}
 	if (nd != 2 || H5Sget_simple_extent_dims(sp, dims, NULL) < 0 || dims[1] != 2 ||
@@ -260,8 +259,8 @@ static int read_edges(struct ld *L, hid_t g, const char *gpath, char ***out, uin
 			rc = mem_nomem(L->d);
 		} else if (H5Dread(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) < 0) {
 			rc = nir_fail(L, SNN_EIO, dp,
-				  "cannot read the edges (the file may be truncated "
-				  "or damaged)");
+				      "cannot read the edges (the file may be truncated "
+				      "or damaged)");
 		} else {
 			for (size_t i = 0; i < total && rc == SNN_OK; i++) {
 				v[i] = mem_strdup(raw[i] ? raw[i] : "");
@@ -282,8 +281,8 @@ static int read_edges(struct ld *L, hid_t g, const char *gpath, char ***out, uin
 			rc = mem_nomem(L->d);
 		} else if (H5Dread(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
 			rc = nir_fail(L, SNN_EIO, dp,
-				  "cannot read the edges (the file may be truncated "
-				  "or damaged)");
+				      "cannot read the edges (the file may be truncated "
+				      "or damaged)");
 		} else {
 			for (size_t i = 0; i < total && rc == SNN_OK; i++) {
 				v[i] = mem_strdup(buf + i * (len + 1));
@@ -400,15 +399,15 @@ static int read_ints(struct ld *L, hid_t g, const char *gpath, const char *name,
 	}
 	if (a.n != 1 && a.n != dims) {
 		rc = nir_fail(L, SNN_EPARSE, dp, "expected 1 or %u values, found %llu", dims,
-			  (unsigned long long)a.n);
+			      (unsigned long long)a.n);
 		goto out;
 	}
 	for (uint32_t i = 0; i < dims; i++) {
 		double x = a.v[a.n == 1 ? 0 : i];
 		if (x != floor(x) || x < lo || x > MAX_SETTING) {
 			rc = nir_fail(L, SNN_EPARSE, dp,
-				  "expected whole numbers from %u to %u, found %g", lo, MAX_SETTING,
-				  x);
+				      "expected whole numbers from %u to %u, found %g", lo,
+				      MAX_SETTING, x);
 			goto out;
 		}
 		out[i] = (uint32_t)x;
@@ -461,7 +460,8 @@ static int read_shape(struct ld *L, hid_t g, const char *gpath, const char *name
 	for (uint32_t i = 0; i < s->nd; i++) {
 		double x = a.v[i];
 		if (x != floor(x) || x < 0 || x > MAX_SETTING) {
-			rc = nir_fail(L, SNN_EPARSE, dp, "expected sizes (whole numbers), found %g", x);
+			rc = nir_fail(L, SNN_EPARSE, dp, "expected sizes (whole numbers), found %g",
+				      x);
 			goto out;
 		}
 		s->d[i] = (uint32_t)x;
@@ -469,7 +469,7 @@ static int read_shape(struct ld *L, hid_t g, const char *gpath, const char *name
 	}
 	if (total > UINT32_MAX / 2) {
 		rc = nir_fail(L, SNN_ERANGE, dp, "a layer of %llu neurons is too large",
-			  (unsigned long long)total);
+			      (unsigned long long)total);
 		goto out;
 	}
 	*present = true;
@@ -519,8 +519,8 @@ static int elementwise_shape(struct ld *L, struct gnode *n, struct arr *const *p
 	for (int i = 0; i < np && big; i++) {
 		if (ps[i]->present && ps[i]->n != 1 && ps[i]->n != big->n) {
 			return nir_fail(L, SNN_EPARSE, n->path,
-				    "parameters of different sizes (%llu and %llu values)",
-				    (unsigned long long)ps[i]->n, (unsigned long long)big->n);
+					"parameters of different sizes (%llu and %llu values)",
+					(unsigned long long)ps[i]->n, (unsigned long long)big->n);
 		}
 	}
 	if (!big) {
@@ -667,15 +667,15 @@ static int parse_conv(struct ld *L, hid_t g, struct gnode *n)
 	nir_join(dp, n->path, "weight");
 	if (n->weight.nd != want) {
 		return nir_fail(L, SNN_EPARSE, dp,
-			    "%s expects a %u-d weight (out channels, in channels "
-			    "/ groups, %s), found %u dimensions",
-			    n->type, want, want == 3 ? "kernel" : "kernel height, kernel width",
-			    n->weight.nd);
+				"%s expects a %u-d weight (out channels, in channels "
+				"/ groups, %s), found %u dimensions",
+				n->type, want, want == 3 ? "kernel" : "kernel height, kernel width",
+				n->weight.nd);
 	}
 	for (uint32_t i = 0; i < want; i++) {
 		if (n->weight.dims[i] == 0 || n->weight.dims[i] > MAX_SETTING) {
 			return nir_fail(L, SNN_EPARSE, dp, "weight dimension %u has size %llu", i,
-				    (unsigned long long)n->weight.dims[i]);
+					(unsigned long long)n->weight.dims[i]);
 		}
 	}
 	n->kernel[0] = want == 3 ? 1 : (uint32_t)n->weight.dims[2];
@@ -702,8 +702,8 @@ static int parse_conv(struct ld *L, hid_t g, struct gnode *n)
 		} else if (strcmp(p, "same") == 0) {
 			n->pad_same = true;
 		} else {
-			rc = nir_fail(L, SNN_EPARSE, dp, "padding '%s' is not 'same', 'valid' or sizes",
-				  p);
+			rc = nir_fail(L, SNN_EPARSE, dp,
+				      "padding '%s' is not 'same', 'valid' or sizes", p);
 		}
 		free(p);
 		if (rc != SNN_OK) {
@@ -726,13 +726,13 @@ static int parse_conv(struct ld *L, hid_t g, struct gnode *n)
 	nir_join(dp, n->path, "bias");
 	if (n->bias.n != 1 && n->bias.n != cout) {
 		return nir_fail(L, SNN_EPARSE, dp,
-			    "expected %u values (one per output channel), found %llu", cout,
-			    (unsigned long long)n->bias.n);
+				"expected %u values (one per output channel), found %llu", cout,
+				(unsigned long long)n->bias.n);
 	}
 	nir_join(dp, n->path, "groups");
 	if (cout % n->groups != 0) {
 		return nir_fail(L, SNN_EPARSE, dp, "%u output channels do not split into %u groups",
-			    cout, n->groups);
+				cout, n->groups);
 	}
 	if (n->pad_same && (n->stride[0] != 1 || n->stride[1] != 1)) {
 		nir_join(dp, n->path, "padding");
@@ -784,7 +784,7 @@ static int parse_node(struct ld *L, hid_t g, const char *gpath, const char *name
 	nir_join(tp, gpath, "type");
 	if (!te) {
 		return nir_fail(L, SNN_EPARSE, tp, "unknown node type '%s'; NIR 1.0 has: %s", type,
-			    NIR_TYPES);
+				NIR_TYPES);
 	}
 	struct gnode *n = new_node(L, idx);
 	if (!n) {
@@ -825,8 +825,8 @@ static int parse_node(struct ld *L, hid_t g, const char *gpath, const char *name
 		}
 		if (a1 || a2) {
 			rc = nir_assume(L, gpath,
-				    "Flatten without start_dim or end_dim: 1 and -1 (NIR's "
-				    "defaults)");
+					"Flatten without start_dim or end_dim: 1 and -1 (NIR's "
+					"defaults)");
 		}
 		if (rc == SNN_OK && H5Lexists(g, "input_type", H5P_DEFAULT) > 0) {
 			struct nir_shape s = {0, {0}};
@@ -852,9 +852,9 @@ static int parse_node(struct ld *L, hid_t g, const char *gpath, const char *name
 		nir_join(dp, gpath, "weight");
 		if (n->weight.nd != 2) {
 			return nir_fail(L, SNN_EPARSE, dp,
-				    "expected a 2-d weight (outputs, inputs), found "
-				    "%u dimensions",
-				    n->weight.nd);
+					"expected a 2-d weight (outputs, inputs), found "
+					"%u dimensions",
+					n->weight.nd);
 		}
 		if (n->weight.dims[0] == 0 || n->weight.dims[1] == 0) {
 			return nir_fail(L, SNN_EPARSE, dp, "an empty weight matrix");
@@ -869,10 +869,10 @@ static int parse_node(struct ld *L, hid_t g, const char *gpath, const char *name
 			nir_join(dp, gpath, "bias");
 			if (n->bias.n != 1 && n->bias.n != n->weight.dims[0]) {
 				return nir_fail(L, SNN_EPARSE, dp,
-					    "expected %llu values (one per output), "
-					    "found %llu",
-					    (unsigned long long)n->weight.dims[0],
-					    (unsigned long long)n->bias.n);
+						"expected %llu values (one per output), "
+						"found %llu",
+						(unsigned long long)n->weight.dims[0],
+						(unsigned long long)n->bias.n);
 			}
 		}
 		return SNN_OK;
@@ -896,7 +896,7 @@ static int parse_node(struct ld *L, hid_t g, const char *gpath, const char *name
 		for (uint64_t i = 0; i < n->delay.n; i++) {
 			if (n->delay.v[i] < 0) {
 				return nir_fail(L, SNN_EPARSE, dp, "a negative delay (%g s)",
-					    n->delay.v[i]);
+						n->delay.v[i]);
 			}
 		}
 		struct arr *ps[] = {&n->delay};
@@ -972,11 +972,12 @@ static int32_t resolve(struct ld *L, const struct level *lv, const char *name, b
 		const struct level *s = lv->sub[i];
 		int32_t e = as_source ? s->out_node : s->in_node;
 		if (e < 0) {
-			nir_fail(L, SNN_EPARSE, edges_path,
-			     "an edge %s the nested graph '%s', which has %u %s nodes: name one as "
-			     "'%s.<node>'",
-			     as_source ? "leaves" : "enters", name, as_source ? s->n_out : s->n_in,
-			     as_source ? "Output" : "Input", name);
+			nir_fail(
+			    L, SNN_EPARSE, edges_path,
+			    "an edge %s the nested graph '%s', which has %u %s nodes: name one as "
+			    "'%s.<node>'",
+			    as_source ? "leaves" : "enters", name, as_source ? s->n_out : s->n_in,
+			    as_source ? "Output" : "Input", name);
 			return -2;
 		}
 		return e;
@@ -1035,8 +1036,8 @@ static int read_children(struct ld *L, hid_t g, struct level *lv, const char *qu
 	if (H5Literate(ng, H5_INDEX_NAME, H5_ITER_INC, &idx, collect_name, &nl) < 0) {
 		rc = nl.err ? mem_nomem(L->d)
 			    : nir_fail(L, SNN_EIO, np,
-				   "cannot list the nodes (the file may be truncated "
-				   "or damaged)");
+				       "cannot list the nodes (the file may be truncated "
+				       "or damaged)");
 	}
 	lv->names = nl.v;
 	lv->n = nl.n;
@@ -1137,9 +1138,9 @@ static int read_level_edges(struct ld *L, hid_t g, struct level *lv)
 			}
 		}
 		rc = nir_assume(L, ep,
-			    "edges name '%s', which is no node; taken to be '%s', the only "
-			    "node no edge names",
-			    unknown, lv->names[cand]);
+				"edges name '%s', which is no node; taken to be '%s', the only "
+				"node no edge names",
+				unknown, lv->names[cand]);
 		for (uint32_t k = 0; k < 2 * ne && rc == SNN_OK; k++) {
 			if (r[k] == -1) {
 				r[k] = lv->node[cand];
@@ -1150,9 +1151,9 @@ static int read_level_edges(struct ld *L, hid_t g, struct level *lv)
 		for (uint32_t q = 0; q < k; q++) {
 			if (r[2 * q] == r[2 * k] && r[2 * q + 1] == r[2 * k + 1]) {
 				rc = nir_assume(L, ep,
-					    "edge '%s' -> '%s' is listed more than once; each "
-					    "listing adds its input again",
-					    e[2 * k], e[2 * k + 1]);
+						"edge '%s' -> '%s' is listed more than once; each "
+						"listing adds its input again",
+						e[2 * k], e[2 * k + 1]);
 				break;
 			}
 		}
@@ -1240,7 +1241,7 @@ int nir_read_graph(struct ld *L)
 	}
 	if (strcmp(type, "NIRGraph") != 0) {
 		rc = nir_fail(L, SNN_EPARSE, "/node/type",
-			  "the top node is a '%s', expected a NIRGraph", type);
+			      "the top node is a '%s', expected a NIRGraph", type);
 	}
 	free(type);
 	if (rc == SNN_OK) {

@@ -84,10 +84,11 @@ static int set_input(struct ld *L, struct gnode *b, const struct gnode *a)
 		bool fits = s->nd == b->cdims + 1 && s->d[0] == cin;
 		if (!fits) {
 			snprintf(sb, sizeof(sb), "[%u %s]", cin, b->cdims == 1 ? "N" : "H W");
-			return nir_fail(L, SNN_EPARSE, b->path,
-				    "shape mismatch along edge '%s' -> '%s': %s gives %s but %s "
-				    "takes %s",
-				    a->name, b->name, a->path, sa, b->path, sb);
+			return nir_fail(
+			    L, SNN_EPARSE, b->path,
+			    "shape mismatch along edge '%s' -> '%s': %s gives %s but %s "
+			    "takes %s",
+			    a->name, b->name, a->path, sa, b->path, sb);
 		}
 		if (b->cdims == 1) {
 			b->input_shape[0] = 1;
@@ -98,10 +99,11 @@ static int set_input(struct ld *L, struct gnode *b, const struct gnode *a)
 		}
 	} else if (b->op == OP_SUMPOOL || b->op == OP_AVGPOOL) {
 		if (s->nd != 3) {
-			return nir_fail(L, SNN_EPARSE, b->path,
-				    "shape mismatch along edge '%s' -> '%s': %s gives %s but %s "
-				    "takes [C H W]",
-				    a->name, b->name, a->path, sa, b->path);
+			return nir_fail(
+			    L, SNN_EPARSE, b->path,
+			    "shape mismatch along edge '%s' -> '%s': %s gives %s but %s "
+			    "takes [C H W]",
+			    a->name, b->name, a->path, sa, b->path);
 		}
 	} else if (b->op == OP_FLATTEN) {
 		/* handled below */
@@ -113,9 +115,10 @@ static int set_input(struct ld *L, struct gnode *b, const struct gnode *a)
 		st = st < 0 ? st + nd : st;
 		en = en < 0 ? en + nd : en;
 		if (st < 0 || en >= nd || st > en) {
-			return nir_fail(L, SNN_EPARSE, b->path,
-				    "Flatten from dimension %lld to %lld does not fit its input %s",
-				    (long long)b->start_dim, (long long)b->end_dim, sa);
+			return nir_fail(
+			    L, SNN_EPARSE, b->path,
+			    "Flatten from dimension %lld to %lld does not fit its input %s",
+			    (long long)b->start_dim, (long long)b->end_dim, sa);
 		}
 		struct nir_shape o = {0, {0}};
 		for (int64_t i = 0; i < st; i++) {
@@ -238,20 +241,21 @@ static int check_edges(struct ld *L)
 		if (nir_shape_size(&a->out) == nir_shape_size(&b->in) &&
 		    shape_eq_squeezed(&a->out, &b->in)) {
 			rc = nir_assume(L, b->path,
-				    "takes %s from '%s', which gives %s: the same values "
-				    "(the shapes differ in dimensions of size 1)",
-				    sb, a->name, sa);
+					"takes %s from '%s', which gives %s: the same values "
+					"(the shapes differ in dimensions of size 1)",
+					sb, a->name, sa);
 		} else if (nir_shape_size(&a->out) == nir_shape_size(&b->in) &&
 			   a->op == OP_FLATTEN) {
 			rc = nir_assume(L, a->path,
-				    "Flatten gives %s but '%s' takes %s: every dimension "
-				    "flattened (start_dim counted a batch dimension)",
-				    sa, b->name, sb);
+					"Flatten gives %s but '%s' takes %s: every dimension "
+					"flattened (start_dim counted a batch dimension)",
+					sa, b->name, sb);
 		} else {
-			return nir_fail(L, SNN_EPARSE, b->path,
-				    "shape mismatch along edge '%s' -> '%s': %s gives %s but %s "
-				    "takes %s",
-				    a->name, b->name, a->path, sa, b->path, sb);
+			return nir_fail(
+			    L, SNN_EPARSE, b->path,
+			    "shape mismatch along edge '%s' -> '%s': %s gives %s but %s "
+			    "takes %s",
+			    a->name, b->name, a->path, sa, b->path, sb);
 		}
 		if (rc != SNN_OK) {
 			return rc;
@@ -314,8 +318,8 @@ static int expand_sources(struct ld *L, uint32_t i, uint32_t **out, uint32_t *n,
 	}
 	if (p->expand == 1) {
 		return nir_fail(L, SNN_EPARSE, p->path,
-			    "a cycle without a neuron on it (through '%s', a %s node)", p->name,
-			    p->type);
+				"a cycle without a neuron on it (through '%s', a %s node)", p->name,
+				p->type);
 	}
 	p->expand = 1;
 	for (uint32_t k = 0; k < p->n_pred; k++) {

@@ -31,7 +31,7 @@
 static bool parse_simulation(struct ld *l, const yaml_node_t *n)
 {
 	static const char *const keys[] = {"dt",     "duration", "seed",  "threads",
-					   "engine", "backend",  "scale", NULL};
+					   "engine", "backend",	 "scale", NULL};
 	if (!check_map(l, n, keys, "the simulation section")) {
 		return false;
 	}
@@ -55,7 +55,9 @@ static bool parse_simulation(struct ld *l, const yaml_node_t *n)
 			if (!(s->duration_ms > 0)) {
 				err(l, x, "duration must be positive (got %g ms)", s->duration_ms);
 			} else if (dt_ok && net_steps_of(s->duration_ms, s->dt_ms) < 0) {
-				err(l, x, "duration %g ms is not a whole number of time steps (dt = %g ms)",
+				err(l, x,
+				    "duration %g ms is not a whole number of time steps (dt = %g "
+				    "ms)",
 				    s->duration_ms, s->dt_ms);
 			}
 		}
@@ -86,8 +88,10 @@ static bool parse_simulation(struct ld *l, const yaml_node_t *n)
 			} else if (strcmp(e, "event") == 0) {
 				s->engine = ENGINE_EVENT;
 			} else {
-				err(l, x, "unknown engine '%s'; expected grid (the time grid) or event "
-					  "(exact, event-driven)", e);
+				err(l, x,
+				    "unknown engine '%s'; expected grid (the time grid) or event "
+				    "(exact, event-driven)",
+				    e);
 			}
 		}
 	}
@@ -190,14 +194,16 @@ static void check_poisson_source(struct ld *l, const yaml_node_t *pn, const yaml
 		if (failed & (1u << which[k])) {
 			ok = false;
 		} else if (!value_is_const(v)) {
-			err(l, map_get(l, pn, key), "%s of a poisson_source must be a constant", key);
+			err(l, map_get(l, pn, key), "%s of a poisson_source must be a constant",
+			    key);
 			ok = false;
 		}
 	}
 	if (!ok) {
 		return;
 	}
-	double dt = l->net->sim.dt_ms, start = p->params[PSRC_START].a, stop = p->params[PSRC_STOP].a;
+	double dt = l->net->sim.dt_ms, start = p->params[PSRC_START].a,
+	       stop = p->params[PSRC_STOP].a;
 	yaml_node_t *sn = map_get(l, pn, "start"), *en = map_get(l, pn, "stop");
 	if (sn && net_steps_of(start, dt) < 0) {
 		err(l, sn, "start %g ms is not on the time grid (dt = %g ms)", start, dt);
@@ -225,8 +231,8 @@ static uint32_t parse_params(struct ld *l, const yaml_node_t *pn, const struct m
 	}
 	names[k] = NULL;
 	char pwhat[192];
-	snprintf(pwhat, sizeof(pwhat), "the parameters of population '%s' (model %s%s%s)",
-		 name, m->name, m->synapse ? ", synapse " : "", m->synapse ? m->synapse : "");
+	snprintf(pwhat, sizeof(pwhat), "the parameters of population '%s' (model %s%s%s)", name,
+		 m->name, m->synapse ? ", synapse " : "", m->synapse ? m->synapse : "");
 	if (m->n_params == 0) {
 		err(l, pn, "model '%s' has no parameters", m->name);
 	} else if (check_map(l, pn, names, pwhat)) {
@@ -286,14 +292,16 @@ static void parse_init(struct ld *l, const yaml_node_t *in, const struct model *
 
 static void parse_population(struct ld *l, const yaml_node_t *kn, const yaml_node_t *n)
 {
-	static const char *const keys[] = {"model", "size", "synapse", "params", "init", "spikes",
-					   NULL};
+	static const char *const keys[] = {"model", "size",   "synapse", "params",
+					   "init",  "spikes", NULL};
 	const char *name = sval(kn);
 	char what[160];
 	snprintf(what, sizeof(what), "population '%s'", name);
 	if (!valid_name(name)) {
-		err(l, kn, "population name '%s' must start with a letter or '_' and hold only "
-			   "letters, digits, '_', '.' and '-'", name);
+		err(l, kn,
+		    "population name '%s' must start with a letter or '_' and hold only "
+		    "letters, digits, '_', '.' and '-'",
+		    name);
 		pop_dropped(l, name);
 		return;
 	}
@@ -442,15 +450,19 @@ static bool check_delay(struct ld *l, const yaml_node_t *n, const struct value *
 	/* A drawn delay becomes round(d / dt) steps (ties to even, as conn_delay
 	 * rounds): the bounds must round into [1, NET_MAX_DELAY_STEPS] as well. */
 	if (!(nearbyint(lo / dt) >= 1)) {
-		err(l, n, "delay distribution can give delays below one time step (dt = %g ms): "
-			  "add 'min: %g ms'", dt, dt);
+		err(l, n,
+		    "delay distribution can give delays below one time step (dt = %g ms): "
+		    "add 'min: %g ms'",
+		    dt, dt);
 		return false;
 	}
 	/* An unbounded distribution may still draw a delay past the limit: the
 	 * engine reports it when it builds the synapse. */
 	if (isfinite(hi) && !(nearbyint(hi / dt) <= NET_MAX_DELAY_STEPS)) {
-		err(l, n, "delay distribution can give delays longer than %u time steps (%g ms): "
-			  "lower its upper bound", NET_MAX_DELAY_STEPS, NET_MAX_DELAY_STEPS * dt);
+		err(l, n,
+		    "delay distribution can give delays longer than %u time steps (%g ms): "
+		    "lower its upper bound",
+		    NET_MAX_DELAY_STEPS, NET_MAX_DELAY_STEPS * dt);
 		return false;
 	}
 	return true;
@@ -458,8 +470,12 @@ static bool check_delay(struct ld *l, const yaml_node_t *n, const struct value *
 
 static bool parse_rule(struct ld *l, const yaml_node_t *n, struct projection *pr)
 {
-	static const char *const rules[] = {"all_to_all",      "one_to_one",       "fixed_probability",
-					    "fixed_indegree",  "fixed_outdegree",  "fixed_total_number",
+	static const char *const rules[] = {"all_to_all",
+					    "one_to_one",
+					    "fixed_probability",
+					    "fixed_indegree",
+					    "fixed_outdegree",
+					    "fixed_total_number",
 					    NULL};
 	static const char expected[] = "expected all_to_all, one_to_one, {fixed_probability: p}, "
 				       "{fixed_indegree: K}, {fixed_outdegree: K} or "
@@ -522,8 +538,9 @@ static bool parse_rule(struct ld *l, const yaml_node_t *n, struct projection *pr
 			/* the sources scale with the network: keep the mean in-degree */
 			double ps = pr->p / l->scale;
 			if (ps > 1.0) {
-				err(l, v, "at scale %g, fixed_probability %g would become %g (p / scale) "
-					  "to keep the in-degree; use a larger scale",
+				err(l, v,
+				    "at scale %g, fixed_probability %g would become %g (p / scale) "
+				    "to keep the in-degree; use a larger scale",
 				    l->scale, pr->p, ps);
 				return false;
 			}
@@ -531,7 +548,7 @@ static bool parse_rule(struct ld *l, const yaml_node_t *n, struct projection *pr
 		}
 		return true;
 	}
-	pr->rule = !strcmp(s, "fixed_indegree")    ? RULE_FIXED_INDEGREE
+	pr->rule = !strcmp(s, "fixed_indegree")	   ? RULE_FIXED_INDEGREE
 		   : !strcmp(s, "fixed_outdegree") ? RULE_FIXED_OUTDEGREE
 						   : RULE_FIXED_TOTAL_NUMBER;
 	if (!get_u64(l, v, s, 0, UINT32_MAX, &pr->n)) {
@@ -580,16 +597,19 @@ static bool check_rule_fits(struct ld *l, const yaml_node_t *n, const struct pro
 	switch (pr->rule) {
 	case RULE_ONE_TO_ONE:
 		if (ns != nt) {
-			err(l, n, "one_to_one needs sets of equal size ('%s' has %u neurons, '%s' %u)",
+			err(l, n,
+			    "one_to_one needs sets of equal size ('%s' has %u neurons, '%s' %u)",
 			    sname, ns, tname, nt);
 			return false;
 		}
 		return true;
 	case RULE_FIXED_INDEGREE:
 		if (!pr->multapses && pr->n > avail_src) {
-			err(l, n, "fixed_indegree %llu without multapses needs at least %llu sources, "
-				  "but '%s' offers %llu", (unsigned long long)pr->n,
-			    (unsigned long long)pr->n, sname, (unsigned long long)avail_src);
+			err(l, n,
+			    "fixed_indegree %llu without multapses needs at least %llu sources, "
+			    "but '%s' offers %llu",
+			    (unsigned long long)pr->n, (unsigned long long)pr->n, sname,
+			    (unsigned long long)avail_src);
 			return false;
 		}
 		if (pr->n > 0 && avail_src == 0) {
@@ -599,9 +619,11 @@ static bool check_rule_fits(struct ld *l, const yaml_node_t *n, const struct pro
 		return true;
 	case RULE_FIXED_OUTDEGREE:
 		if (!pr->multapses && pr->n > avail_tgt) {
-			err(l, n, "fixed_outdegree %llu without multapses needs at least %llu targets, "
-				  "but '%s' offers %llu", (unsigned long long)pr->n,
-			    (unsigned long long)pr->n, tname, (unsigned long long)avail_tgt);
+			err(l, n,
+			    "fixed_outdegree %llu without multapses needs at least %llu targets, "
+			    "but '%s' offers %llu",
+			    (unsigned long long)pr->n, (unsigned long long)pr->n, tname,
+			    (unsigned long long)avail_tgt);
 			return false;
 		}
 		if (pr->n > 0 && avail_tgt == 0) {
@@ -612,8 +634,10 @@ static bool check_rule_fits(struct ld *l, const yaml_node_t *n, const struct pro
 	case RULE_FIXED_TOTAL_NUMBER: {
 		double pairs = (double)ns * (double)nt - (double)self;
 		if (!pr->multapses && (double)pr->n > pairs) {
-			err(l, n, "fixed_total_number %llu without multapses exceeds the %.0f possible "
-				  "pairs", (unsigned long long)pr->n, pairs);
+			err(l, n,
+			    "fixed_total_number %llu without multapses exceeds the %.0f possible "
+			    "pairs",
+			    (unsigned long long)pr->n, pairs);
 			return false;
 		}
 		if (pr->n > 0 && pairs <= 0) {
@@ -630,8 +654,8 @@ static bool check_rule_fits(struct ld *l, const yaml_node_t *n, const struct pro
 }
 
 /* Parses weight and delay for synapses onto population `tgt`. */
-static bool parse_weight_delay(struct ld *l, const yaml_node_t *n, const char *what,
-			       uint32_t tgt, struct value *w, struct value *dl)
+static bool parse_weight_delay(struct ld *l, const yaml_node_t *n, const char *what, uint32_t tgt,
+			       struct value *w, struct value *dl)
 {
 	const struct model *m = l->net->pops[tgt].model;
 	yaml_node_t *wn = require(l, n, "weight", what);
@@ -639,8 +663,9 @@ static bool parse_weight_delay(struct ld *l, const yaml_node_t *n, const char *w
 	bool ok = wn && dn;
 	if (wn) {
 		char key[160];
-		snprintf(key, sizeof(key), "weight (onto '%s', model %s%s%s)", l->net->pops[tgt].name,
-			 m->name, m->synapse ? ", synapse " : "", m->synapse ? m->synapse : "");
+		snprintf(key, sizeof(key), "weight (onto '%s', model %s%s%s)",
+			 l->net->pops[tgt].name, m->name, m->synapse ? ", synapse " : "",
+			 m->synapse ? m->synapse : "");
 		ok &= get_value(l, wn, m->weight_dim, key, w);
 	}
 	if (dn) {
@@ -667,8 +692,8 @@ static bool copy_value(struct ld *l, const struct value *src, struct value *dst)
 
 static void parse_projection(struct ld *l, const yaml_node_t *n, size_t index)
 {
-	static const char *const keys[] = {"from", "to", "rule", "weight", "delay", "autapses",
-					   "multapses", NULL};
+	static const char *const keys[] = {"from",  "to",	"rule",	     "weight",
+					   "delay", "autapses", "multapses", NULL};
 	char what[64];
 	snprintf(what, sizeof(what), "projection %zu", index + 1);
 	if (!check_map(l, n, keys, what)) {
@@ -723,7 +748,8 @@ static void parse_projection(struct ld *l, const yaml_node_t *n, size_t index)
 				break;
 			}
 			*pr = tmpl;
-			bool okc = dup_set(l, &pre[i], &pr->pre) && dup_set(l, &post[j], &pr->post) &&
+			bool okc = dup_set(l, &pre[i], &pr->pre) &&
+				   dup_set(l, &post[j], &pr->post) &&
 				   copy_value(l, &w, &pr->weight) && copy_value(l, &dl, &pr->delay);
 			if (!okc || !check_rule_fits(l, rn, pr)) {
 				break;
@@ -863,8 +889,7 @@ static void parse_spike_stimulus(struct ld *l, const yaml_node_t *n, const yaml_
 
 /* A step current: times and amplitudes, the times increasing and on the
  * grid. Fills st and returns whether it is valid. */
-static bool parse_step(struct ld *l, const yaml_node_t *sn, const char *swhat,
-		       struct stimulus *st)
+static bool parse_step(struct ld *l, const yaml_node_t *sn, const char *swhat, struct stimulus *st)
 {
 	static const char *const k[] = {"times", "amplitudes", NULL};
 	st->kind = STIM_STEP;
@@ -872,8 +897,8 @@ static bool parse_step(struct ld *l, const yaml_node_t *sn, const char *swhat,
 	yaml_node_t *tms = ok ? require(l, sn, "times", swhat) : NULL;
 	yaml_node_t *ams = ok ? require(l, sn, "amplitudes", swhat) : NULL;
 	ok = ok && tms && ams;
-	if (ok && (!is_seq(tms) || !is_seq(ams) || seq_len(tms) != seq_len(ams) ||
-		   seq_len(tms) == 0)) {
+	if (ok &&
+	    (!is_seq(tms) || !is_seq(ams) || seq_len(tms) != seq_len(ams) || seq_len(tms) == 0)) {
 		err(l, sn, "times and amplitudes must be non-empty lists of the same length");
 		ok = false;
 	}
@@ -918,8 +943,8 @@ static bool parse_step(struct ld *l, const yaml_node_t *sn, const char *swhat,
 
 static void parse_stimulus(struct ld *l, const yaml_node_t *n, size_t index)
 {
-	static const char *const keys[] = {"poisson", "dc", "step", "spikes", "to", "weight",
-					   "delay", NULL};
+	static const char *const keys[] = {"poisson", "dc",	"step",	 "spikes",
+					   "to",      "weight", "delay", NULL};
 	char what[64];
 	snprintf(what, sizeof(what), "stimulus %zu", index + 1);
 	if (!check_map(l, n, keys, what)) {
@@ -934,8 +959,8 @@ static void parse_stimulus(struct ld *l, const yaml_node_t *n, size_t index)
 		}
 	}
 	if (nk != 1) {
-		err(l, n, "%s must have exactly one of poisson, dc, step or spikes (found %d)", what,
-		    nk);
+		err(l, n, "%s must have exactly one of poisson, dc, step or spikes (found %d)",
+		    what, nk);
 		return;
 	}
 	yaml_node_t *sn = map_get(l, n, kinds[kind]);
@@ -980,8 +1005,10 @@ static void parse_stimulus(struct ld *l, const yaml_node_t *n, size_t index)
 	if (kind != 0) {
 		yaml_node_t *x;
 		if ((x = map_key_node(l, n, "weight")) || (x = map_key_node(l, n, "delay"))) {
-			err(l, x, "'%s' applies only to poisson and spikes stimuli (a %s stimulus is a "
-				  "current)", sval(x), kinds[kind]);
+			err(l, x,
+			    "'%s' applies only to poisson and spikes stimuli (a %s stimulus is a "
+			    "current)",
+			    sval(x), kinds[kind]);
 			ok = false;
 		}
 	}
@@ -1086,7 +1113,8 @@ static void parse_record_spikes(struct ld *l, const yaml_node_t *n)
 		for (uint32_t i = 0; i < r->n_sets; i++) {
 			for (uint32_t j = 0; j < i; j++) {
 				if (r->sets[i].pop == r->sets[j].pop) {
-					err(l, pn, "population '%s' is listed twice in the spike record",
+					err(l, pn,
+					    "population '%s' is listed twice in the spike record",
 					    l->net->pops[r->sets[i].pop].name);
 				}
 			}
@@ -1123,8 +1151,10 @@ static void parse_trace(struct ld *l, const yaml_node_t *n, size_t index)
 		ok = get_quantity(l, in, SNN_DIM_TIME, "interval", &interval);
 		int64_t st = ok ? net_steps_of(interval, l->net->sim.dt_ms) : -1;
 		if (ok && st < 1) {
-			err(l, in, "interval %g ms must be a whole, positive number of time steps "
-				   "(dt = %g ms)", interval, l->net->sim.dt_ms);
+			err(l, in,
+			    "interval %g ms must be a whole, positive number of time steps "
+			    "(dt = %g ms)",
+			    interval, l->net->sim.dt_ms);
 			ok = false;
 		}
 	}
@@ -1183,16 +1213,16 @@ static void parse_record(struct ld *l, const yaml_node_t *n)
 		const struct trace_record *t = &l->net->traces[i];
 		if (sr->file && strcmp(sr->file, t->file) == 0) {
 			snn_diag_error(l->d, SNN_EINVAL, t->where.file, t->where.line, t->where.col,
-				       "trace record %u writes to '%s', the spike record's file", i + 1,
-				       t->file);
+				       "trace record %u writes to '%s', the spike record's file",
+				       i + 1, t->file);
 			l->nerr++;
 		}
 		for (uint32_t j = 0; j < i; j++) {
 			if (strcmp(l->net->traces[j].file, t->file) == 0) {
-				snn_diag_error(l->d, SNN_EINVAL, t->where.file, t->where.line,
-					       t->where.col,
-					       "trace records %u and %u write to the same file '%s'",
-					       j + 1, i + 1, t->file);
+				snn_diag_error(
+				    l->d, SNN_EINVAL, t->where.file, t->where.line, t->where.col,
+				    "trace records %u and %u write to the same file '%s'", j + 1,
+				    i + 1, t->file);
 				l->nerr++;
 				break;
 			}
@@ -1220,8 +1250,8 @@ static void yaml_problem(struct ld *l, const yaml_parser_t *parser)
 
 static void parse_root(struct ld *l, const yaml_node_t *root)
 {
-	static const char *const keys[] = {"simulation", "populations", "projections", "stimuli",
-					   "record", NULL};
+	static const char *const keys[] = {"simulation", "populations", "projections",
+					   "stimuli",	 "record",	NULL};
 	if (!root) {
 		snn_diag_error(l->d, SNN_EPARSE, l->file, 0, 0,
 			       "the config is empty: it needs at least a 'populations' section");

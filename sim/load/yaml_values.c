@@ -265,15 +265,15 @@ bool check_map(struct ld *l, const yaml_node_t *map, const char *const *allowed,
 				remember_suggestion(l, map, pick);
 			}
 			join(allowed, all, sizeof(all));
-			err(l, k, "unknown key '%s' in %s%s; expected one of: %s", sval(k), what, hint,
-			    all);
+			err(l, k, "unknown key '%s' in %s%s; expected one of: %s", sval(k), what,
+			    hint, all);
 			continue;
 		}
 		for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < p; q++) {
 			yaml_node_t *k2 = node_at(l, q->key);
 			if (is_scalar(k2) && strcmp(sval(k2), sval(k)) == 0) {
-				err(l, k, "duplicate key '%s' in %s (first given at line %d)", sval(k),
-				    what, (int)k2->start_mark.line + 1);
+				err(l, k, "duplicate key '%s' in %s (first given at line %d)",
+				    sval(k), what, (int)k2->start_mark.line + 1);
 				break; /* a third copy is reported once, against the first */
 			}
 		}
@@ -408,8 +408,8 @@ bool get_value(struct ld *l, const yaml_node_t *n, enum snn_dim dim, const char 
 	if (!is_map(n)) {
 		return get_quantity(l, n, dim, key, &v->a);
 	}
-	static const char *const keys[] = {"normal", "lognormal", "uniform", "min", "max",
-					   "bound", NULL};
+	static const char *const keys[] = {"normal", "lognormal", "uniform", "min",
+					   "max",    "bound",	  NULL};
 	char what[96];
 	snprintf(what, sizeof(what), "the distribution of %s", key);
 	if (!check_map(l, n, keys, what)) {
@@ -427,8 +427,10 @@ bool get_value(struct ld *l, const yaml_node_t *n, enum snn_dim dim, const char 
 		if (check_map(l, dn, k, sub)) {
 			yaml_node_t *m = require(l, dn, "mean", sub);
 			yaml_node_t *s = require(l, dn, "std", sub);
-			ok &= m && get_quantity(l, m, dim, sub_key(key, "mean", kb, sizeof(kb)), &v->a);
-			ok &= s && get_quantity(l, s, dim, sub_key(key, "std", kb, sizeof(kb)), &v->b);
+			ok &= m &&
+			      get_quantity(l, m, dim, sub_key(key, "mean", kb, sizeof(kb)), &v->a);
+			ok &= s &&
+			      get_quantity(l, s, dim, sub_key(key, "std", kb, sizeof(kb)), &v->b);
 			if (ok && v->b < 0) {
 				err(l, s, "std of %s must not be negative (got %g %s)", key, v->b,
 				    snn_dim_unit(dim));
@@ -447,8 +449,10 @@ bool get_value(struct ld *l, const yaml_node_t *n, enum snn_dim dim, const char 
 		if (check_map(l, dn, k, sub)) {
 			yaml_node_t *m = require(l, dn, "mean", sub);
 			yaml_node_t *s = require(l, dn, "std", sub);
-			bool ok2 = m && get_quantity(l, m, dim, sub_key(key, "mean", kb, sizeof(kb)), &mean);
-			ok2 &= s && get_quantity(l, s, dim, sub_key(key, "std", kb, sizeof(kb)), &sd);
+			bool ok2 = m && get_quantity(l, m, dim,
+						     sub_key(key, "mean", kb, sizeof(kb)), &mean);
+			ok2 &=
+			    s && get_quantity(l, s, dim, sub_key(key, "std", kb, sizeof(kb)), &sd);
 			if (ok2 && mean == 0.0) {
 				err(l, m, "the mean of a lognormal %s must not be zero", key);
 				ok2 = false;
@@ -459,7 +463,8 @@ bool get_value(struct ld *l, const yaml_node_t *n, enum snn_dim dim, const char 
 				ok2 = false;
 			}
 			if (ok2) {
-				/* mean m and std s of the variable give the parameters of its log. */
+				/* mean m and std s of the variable give the parameters of its log.
+				 */
 				double s2 = log1p((sd * sd) / (mean * mean));
 				v->sign = mean < 0 ? -1.0 : 1.0;
 				v->b = sqrt(s2);
@@ -478,11 +483,13 @@ bool get_value(struct ld *l, const yaml_node_t *n, enum snn_dim dim, const char 
 		if (check_map(l, dn, k, sub)) {
 			yaml_node_t *a = require(l, dn, "low", sub);
 			yaml_node_t *b = require(l, dn, "high", sub);
-			bool ok2 = a && get_quantity(l, a, dim, sub_key(key, "low", kb, sizeof(kb)), &v->a);
-			ok2 &= b && get_quantity(l, b, dim, sub_key(key, "high", kb, sizeof(kb)), &v->b);
+			bool ok2 = a && get_quantity(l, a, dim, sub_key(key, "low", kb, sizeof(kb)),
+						     &v->a);
+			ok2 &= b &&
+			       get_quantity(l, b, dim, sub_key(key, "high", kb, sizeof(kb)), &v->b);
 			if (ok2 && !(v->a < v->b)) {
-				err(l, b, "high must be above low in %s (got low %g, high %g %s)", key,
-				    v->a, v->b, snn_dim_unit(dim));
+				err(l, b, "high must be above low in %s (got low %g, high %g %s)",
+				    key, v->a, v->b, snn_dim_unit(dim));
 				ok2 = false;
 			}
 			ok &= ok2;
@@ -492,7 +499,9 @@ bool get_value(struct ld *l, const yaml_node_t *n, enum snn_dim dim, const char 
 	}
 	if (ndist != 1) {
 		if (ndist > 1 || !has_unknown_key(l, n, keys)) {
-			err(l, n, "%s must name one distribution (normal, lognormal or uniform), found %d",
+			err(l, n,
+			    "%s must name one distribution (normal, lognormal or uniform), found "
+			    "%d",
 			    key, ndist);
 		}
 		return false;
@@ -667,8 +676,10 @@ bool get_set(struct ld *l, const yaml_node_t *n, const char *key, struct target_
 	const char *br = strchr(s, '[');
 	size_t nl = br ? (size_t)(br - s) : strlen(s);
 	if (nl == 0 || nl >= sizeof(name)) {
-		err(l, n, "%s: expected a population name, optionally with a range such as "
-			  "'exc[0:100]', found '%s'", key, s);
+		err(l, n,
+		    "%s: expected a population name, optionally with a range such as "
+		    "'exc[0:100]', found '%s'",
+		    key, s);
 		return false;
 	}
 	memcpy(name, s, nl);
@@ -709,7 +720,8 @@ bool get_set(struct ld *l, const yaml_node_t *n, const char *key, struct target_
 			return false;
 		}
 		if (a >= b || b > size) {
-			err(l, n, "%s: the range [%lu:%lu] is empty or beyond the %u neurons of '%s'",
+			err(l, n,
+			    "%s: the range [%lu:%lu] is empty or beyond the %u neurons of '%s'",
 			    key, a, b, size, name);
 			return false;
 		}
@@ -848,18 +860,19 @@ static bool set_trains(struct ld *l, const yaml_node_t *n, const struct trains_o
 		if (!(v[i].t > 0) || st < 1) {
 			train_name(o, v[i].neuron, who, sizeof(who));
 			if (v[i].t <= 0) {
-				err(l, n, "spike time %g ms of %s is not after the start; the "
-					  "earliest possible spike is at %g ms (one step)",
+				err(l, n,
+				    "spike time %g ms of %s is not after the start; the "
+				    "earliest possible spike is at %g ms (one step)",
 				    v[i].t, who, dt);
 			} else {
-				err(l, n, "spike time %g ms of %s is not on the time grid "
-					  "(dt = %g ms)",
+				err(l, n,
+				    "spike time %g ms of %s is not on the time grid "
+				    "(dt = %g ms)",
 				    v[i].t, who, dt);
 			}
 			return false;
 		}
-		if (i > 0 && v[i - 1].neuron == v[i].neuron &&
-		    net_steps_of(v[i - 1].t, dt) == st) {
+		if (i > 0 && v[i - 1].neuron == v[i].neuron && net_steps_of(v[i - 1].t, dt) == st) {
 			train_name(o, v[i].neuron, who, sizeof(who));
 			err(l, n, "%s has two spikes in the same time step (%g ms)", who, v[i].t);
 			return false;
@@ -914,8 +927,8 @@ static bool trains_from_file(struct ld *l, const yaml_node_t *n, const yaml_node
 	} else if (sd->n_pops == 1) {
 		sp = &sd->pops[0];
 	} else if (!(sp = snn_spike_data_find(sd, p->name))) {
-		err(l, n, "spike file '%s' holds %zu populations: name one with 'population'",
-		    rel, sd->n_pops);
+		err(l, n, "spike file '%s' holds %zu populations: name one with 'population'", rel,
+		    sd->n_pops);
 		goto out;
 	}
 	struct train *v = mem_array_raw(sp->n, sizeof(*v));
@@ -958,7 +971,8 @@ bool parse_trains(struct ld *l, const yaml_node_t *n, const struct trains_of *o)
 	yaml_node_t *pn = map_get(l, n, "population");
 	if ((tn != NULL) == (fn != NULL)) {
 		if (tn || !(was_suggested(l, n, "times") || was_suggested(l, n, "file"))) {
-			err(l, n, "%s need either 'times' or 'file'%s", what, tn ? ", not both" : "");
+			err(l, n, "%s need either 'times' or 'file'%s", what,
+			    tn ? ", not both" : "");
 		}
 		return false;
 	}
@@ -974,8 +988,10 @@ bool parse_trains(struct ld *l, const yaml_node_t *n, const struct trains_of *o)
 		return false;
 	}
 	if (!is_seq(tn)) {
-		err(l, tn, "times must be a list of spike times (a list per neuron when the "
-			   "population has several), found %s", kind_name(tn));
+		err(l, tn,
+		    "times must be a list of spike times (a list per neuron when the "
+		    "population has several), found %s",
+		    kind_name(tn));
 		return false;
 	}
 	bool nested = seq_len(tn) > 0 && is_seq(node_at(l, tn->data.sequence.items.start[0]));
@@ -985,8 +1001,10 @@ bool parse_trains(struct ld *l, const yaml_node_t *n, const struct trains_of *o)
 		return false;
 	}
 	if (nested && o->stim && seq_len(tn) != 1) {
-		err(l, tn, "times of %s must be one list of spike times (every target receives the "
-			   "same train), found %zu lists", o->owner, seq_len(tn));
+		err(l, tn,
+		    "times of %s must be one list of spike times (every target receives the "
+		    "same train), found %zu lists",
+		    o->owner, seq_len(tn));
 		return false;
 	}
 	if (nested && seq_len(tn) != p->size) {

@@ -17,8 +17,8 @@
 
 struct ld {
 	yaml_document_t doc;
-	double scale;       /* population sizes x scale; in-degrees kept */
-	bool scale_forced;  /* given by the caller: the config's scale is ignored */
+	double scale;	   /* population sizes x scale; in-degrees kept */
+	bool scale_forced; /* given by the caller: the config's scale is ignored */
 	snn_net *net;
 	snn_diag *d;
 	const char *file; /* interned in net */
@@ -34,7 +34,7 @@ struct ld {
 	struct suggestion {
 		const yaml_node_t *map;
 		const char *key;
-	} *sugg;
+	} * sugg;
 	size_t n_sugg, cap_sugg;
 };
 
@@ -42,8 +42,8 @@ yaml_node_t *node_at(struct ld *l, int idx);
 
 struct origin where(const struct ld *l, const yaml_node_t *n);
 
-__attribute__((format(printf, 3, 4)))
-void err(struct ld *l, const yaml_node_t *n, const char *fmt, ...);
+__attribute__((format(printf, 3, 4))) void err(struct ld *l, const yaml_node_t *n, const char *fmt,
+					       ...);
 
 void oom(struct ld *l);
 
@@ -60,11 +60,13 @@ bool is_null(const yaml_node_t *n);
 
 const char *kind_name(const yaml_node_t *n);
 
-#define MAP_EACH(l, map, p) \
-	for (yaml_node_pair_t *p = (map)->data.mapping.pairs.start; p < (map)->data.mapping.pairs.top; p++)
+#define MAP_EACH(l, map, p)                                         \
+	for (yaml_node_pair_t *p = (map)->data.mapping.pairs.start; \
+	     p < (map)->data.mapping.pairs.top; p++)
 
-#define SEQ_EACH(map, it) \
-	for (yaml_node_item_t *it = (map)->data.sequence.items.start; it < (map)->data.sequence.items.top; it++)
+#define SEQ_EACH(map, it)                                             \
+	for (yaml_node_item_t *it = (map)->data.sequence.items.start; \
+	     it < (map)->data.sequence.items.top; it++)
 
 size_t seq_len(const yaml_node_t *n);
 

@@ -562,11 +562,11 @@ static double lif_get(const struct ev_net *ev, const struct ev_pop *p, uint32_t 
 
 /* The two lif models differ only in their setup (delta or exponential
  * synapses); every event operation reads the synapse kind from ev_lif. */
-#define LIF_EVENT_OPS(setup_fn)                                                                \
-	{                                                                                      \
-		.par_size = sizeof(struct ev_lif), .n_par = lif_n_par, .setup = (setup_fn),    \
-		.first = lif_first, .emit = lif_emit, .resume = lif_resume,                   \
-		.input = lif_input, .current = lif_current, .get = lif_get,                   \
+#define LIF_EVENT_OPS(setup_fn)                                                                 \
+	{                                                                                       \
+		.par_size = sizeof(struct ev_lif), .n_par = lif_n_par, .setup = (setup_fn),     \
+		.first = lif_first, .emit = lif_emit, .resume = lif_resume, .input = lif_input, \
+		.current = lif_current, .get = lif_get,                                         \
 	}
 const struct event_ops model_lif_delta_event = LIF_EVENT_OPS(lif_delta_setup);
 const struct event_ops model_lif_exp_event = LIF_EVENT_OPS(lif_exp_setup);

@@ -22,18 +22,18 @@
 #include "snn/units.h"
 
 enum model_id {
-	MODEL_LIF_DELTA,     /* lif, synapse: delta (as NEST iaf_psc_delta) */
-	MODEL_LIF_EXP,       /* lif, synapse: exp (as NEST iaf_psc_exp) */
-	MODEL_LIF_COND,      /* lif_cond (as NEST iaf_cond_exp; COBA) */
-	MODEL_SPIKE_SOURCE,  /* replays given spike times */
-	MODEL_POISSON_SOURCE,/* independent Poisson trains, at most one spike per step */
+	MODEL_LIF_DELTA,      /* lif, synapse: delta (as NEST iaf_psc_delta) */
+	MODEL_LIF_EXP,	      /* lif, synapse: exp (as NEST iaf_psc_exp) */
+	MODEL_LIF_COND,	      /* lif_cond (as NEST iaf_cond_exp; COBA) */
+	MODEL_SPIKE_SOURCE,   /* replays given spike times */
+	MODEL_POISSON_SOURCE, /* independent Poisson trains, at most one spike per step */
 	/* NIR primitives (model_nir.h); only NIR graphs create them */
 	MODEL_NIR_INPUT,     /* emits the values of the input tensor */
 	MODEL_NIR_RELAY,     /* emits the sum of its inputs (a linear node between two others) */
-	MODEL_NIR_LI,        /* leaky integrator */
-	MODEL_NIR_LIF,       /* leaky integrate-and-fire */
-	MODEL_NIR_I,         /* integrator */
-	MODEL_NIR_IF,        /* integrate-and-fire */
+	MODEL_NIR_LI,	     /* leaky integrator */
+	MODEL_NIR_LIF,	     /* leaky integrate-and-fire */
+	MODEL_NIR_I,	     /* integrator */
+	MODEL_NIR_IF,	     /* integrate-and-fire */
 	MODEL_NIR_CUBA_LI,   /* current-based leaky integrator */
 	MODEL_NIR_CUBA_LIF,  /* current-based leaky integrate-and-fire */
 	MODEL_NIR_THRESHOLD, /* Heaviside step of its input */
@@ -42,7 +42,7 @@ enum model_id {
 };
 
 enum param_check {
-	PC_ANY,      /* any finite value */
+	PC_ANY,	     /* any finite value */
 	PC_POSITIVE, /* > 0 */
 	PC_NONNEG,   /* >= 0 */
 };
@@ -50,15 +50,15 @@ enum param_check {
 struct model_param {
 	const char *name;
 	enum snn_dim dim;
-	double def;          /* default in canonical units */
+	double def; /* default in canonical units */
 	enum param_check check;
 };
 
 struct model_state {
-	const char *name;    /* as written in `init:` and trace records */
+	const char *name; /* as written in `init:` and trace records */
 	enum snn_dim dim;
-	int default_param;   /* index of the parameter whose value is the default, or -1 for 0 */
-	bool settable;       /* may be given in `init:` */
+	int default_param; /* index of the parameter whose value is the default, or -1 for 0 */
+	bool settable;	   /* may be given in `init:` */
 };
 
 struct model {
@@ -67,14 +67,14 @@ struct model {
 	const char *synapse; /* "delta", "exp" or NULL where the model has no choice */
 	const struct model_param *params;
 	int n_params;
-	unsigned param_mask;     /* bit i: parameter i may be given for this model */
+	unsigned param_mask; /* bit i: parameter i may be given for this model */
 	const struct model_state *state;
 	int n_state;
 	enum snn_dim weight_dim; /* dimension of weights of synapses onto it */
-	int n_channels;          /* input channels: 1, or 2 (excitatory, inhibitory by weight sign) */
-	bool is_source;          /* has no inputs: cannot be the target of a projection */
-	bool hidden;             /* not available in configs (created by other loaders) */
-	bool graded;             /* its output events carry a value (spike count, potential) */
+	int n_channels; /* input channels: 1, or 2 (excitatory, inhibitory by weight sign) */
+	bool is_source; /* has no inputs: cannot be the target of a projection */
+	bool hidden;	/* not available in configs (created by other loaders) */
+	bool graded;	/* its output events carry a value (spike count, potential) */
 };
 
 /* Looks up a model by config name and synapse kind (synapse may be NULL:
@@ -94,14 +94,33 @@ void model_list_state(const struct model *m, char *buf, size_t len);
 
 /* Parameter indices of the models, for the engines. */
 enum lif_param {
-	LIF_C_M, LIF_TAU_M, LIF_E_L, LIF_V_TH, LIF_V_RESET, LIF_T_REF, LIF_I_E,
-	LIF_TAU_SYN_EX, LIF_TAU_SYN_IN, LIF_V_MIN, LIF_N_PARAMS
+	LIF_C_M,
+	LIF_TAU_M,
+	LIF_E_L,
+	LIF_V_TH,
+	LIF_V_RESET,
+	LIF_T_REF,
+	LIF_I_E,
+	LIF_TAU_SYN_EX,
+	LIF_TAU_SYN_IN,
+	LIF_V_MIN,
+	LIF_N_PARAMS
 };
 enum lif_state { LIF_S_V_M, LIF_S_I_SYN_EX, LIF_S_I_SYN_IN, LIF_N_STATE };
 
 enum cond_param {
-	COND_C_M, COND_G_L, COND_E_L, COND_V_TH, COND_V_RESET, COND_T_REF, COND_I_E,
-	COND_TAU_SYN_EX, COND_TAU_SYN_IN, COND_E_EX, COND_E_IN, COND_N_PARAMS
+	COND_C_M,
+	COND_G_L,
+	COND_E_L,
+	COND_V_TH,
+	COND_V_RESET,
+	COND_T_REF,
+	COND_I_E,
+	COND_TAU_SYN_EX,
+	COND_TAU_SYN_IN,
+	COND_E_EX,
+	COND_E_IN,
+	COND_N_PARAMS
 };
 enum cond_state { COND_S_V_M, COND_S_G_EX, COND_S_G_IN, COND_N_STATE };
 
@@ -111,15 +130,29 @@ enum poisson_source_param { PSRC_RATE, PSRC_START, PSRC_STOP, PSRC_N_PARAMS };
  * tau_mem); each model's mask says which it has. Times in ms, the rest as
  * written in the NIR file (dimensionless). */
 enum nir_param {
-	NIR_TAU_SYN, NIR_TAU_MEM, NIR_R, NIR_V_LEAK, NIR_V_THRESHOLD, NIR_V_RESET, NIR_W_IN,
+	NIR_TAU_SYN,
+	NIR_TAU_MEM,
+	NIR_R,
+	NIR_V_LEAK,
+	NIR_V_THRESHOLD,
+	NIR_V_RESET,
+	NIR_W_IN,
 	NIR_N_PARAMS
 };
 enum nir_state { NIR_S_V, NIR_S_I, NIR_N_STATE };
 
 /* loihi_lif (model_loihi.h): integers in the chip's fixed point. */
 enum loihi_param {
-	LOIHI_DU, LOIHI_DV, LOIHI_VTH, LOIHI_BIAS_MANT, LOIHI_BIAS_EXP, LOIHI_W_EXP,
-	LOIHI_REFRACTORY, LOIHI_RESET_INTERVAL, LOIHI_RESET_OFFSET, LOIHI_N_PARAMS
+	LOIHI_DU,
+	LOIHI_DV,
+	LOIHI_VTH,
+	LOIHI_BIAS_MANT,
+	LOIHI_BIAS_EXP,
+	LOIHI_W_EXP,
+	LOIHI_REFRACTORY,
+	LOIHI_RESET_INTERVAL,
+	LOIHI_RESET_OFFSET,
+	LOIHI_N_PARAMS
 };
 enum loihi_state { LOIHI_S_V, LOIHI_S_U, LOIHI_N_STATE };
 

@@ -76,8 +76,8 @@ static int lif_setup(const snn_net *net, double dt_ms, struct pop_rt *p, snn_dia
 		p->x2 = mem_array(n, sizeof(double));
 	}
 	if (!p->v || !p->ref || (exp_syn && (!p->x1 || !p->x2))) {
-		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory for population '%s'",
-				      p->ir->name);
+		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0,
+				      "out of memory for population '%s'", p->ir->name);
 	}
 	double vals[LIF_N_PARAMS];
 	bool hom = pop_params_homogeneous(p->ir);
@@ -100,10 +100,11 @@ static int lif_setup(const snn_net *net, double dt_ms, struct pop_rt *p, snn_dia
 			}
 			if (!(vals[LIF_V_RESET] < vals[LIF_V_TH])) {
 				const struct origin *o = &p->ir->where;
-				return snn_diag_error(d, SNN_EINVAL, o->file, o->line, o->col,
-						      "population '%s', neuron %u: V_reset %g mV is not "
-						      "below V_th %g mV; bound the distributions",
-						      p->ir->name, i, vals[LIF_V_RESET], vals[LIF_V_TH]);
+				return snn_diag_error(
+				    d, SNN_EINVAL, o->file, o->line, o->col,
+				    "population '%s', neuron %u: V_reset %g mV is not "
+				    "below V_th %g mV; bound the distributions",
+				    p->ir->name, i, vals[LIF_V_RESET], vals[LIF_V_TH]);
 			}
 			lif_fill(&p->lif_het[i], vals, dt_ms, exp_syn);
 		}
@@ -218,7 +219,7 @@ static void exp2_pass(const struct lif_prop *P, double *restrict v, double *rest
  * are their input channels, i_ext their current stimuli (or NULL); spikes
  * are appended as global ids to out. */
 static void lif_delta_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const int32_t *in0,
-		      const double *i_ext, uint32_t *out, uint32_t *nout)
+			     const double *i_ext, uint32_t *out, uint32_t *nout)
 {
 	double *restrict v = p->v;
 	uint32_t *restrict ref = p->ref;
@@ -246,7 +247,7 @@ static void lif_delta_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const i
 }
 
 static void lif_exp_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const int32_t *in0,
-		    const int32_t *in1, const double *i_ext, uint32_t *out, uint32_t *nout)
+			   const int32_t *in1, const double *i_ext, uint32_t *out, uint32_t *nout)
 {
 	double *restrict v = p->v;
 	double *restrict iex = p->x1;
@@ -280,7 +281,7 @@ static void lif_exp_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const int
 /* lif exp with both inputs in one buffer (tau_syn_ex == tau_syn_in): the
  * current is the sum of both, kept in x1 */
 static void lif_exp1_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const int32_t *in0,
-		     const double *i_ext, uint32_t *out, uint32_t *nout)
+			    const double *i_ext, uint32_t *out, uint32_t *nout)
 {
 	double *restrict v = p->v;
 	double *restrict isyn = p->x1;

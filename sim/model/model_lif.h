@@ -36,7 +36,6 @@
 #ifndef SNN_MODEL_LIF_H
 #define SNN_MODEL_LIF_H
 
-
 /* P21 above: the effect over one step h of a synaptic current of 1 pA
  * decaying with tau_syn on the membrane (tau_m, C_m). */
 double lif_propagator_21(double tau_syn, double tau_m, double c_m, double h);

@@ -40,8 +40,8 @@ static int cond_setup(const snn_net *net, double dt_ms, struct pop_rt *p, snn_di
 	p->x2 = mem_array(n, sizeof(double));
 	p->ref = mem_array(n, sizeof(uint32_t));
 	if (!p->v || !p->x1 || !p->x2 || !p->ref) {
-		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0, "out of memory for population '%s'",
-				      p->ir->name);
+		return snn_diag_error(d, SNN_ENOMEM, NULL, 0, 0,
+				      "out of memory for population '%s'", p->ir->name);
 	}
 	double vals[COND_N_PARAMS];
 	if (pop_params_homogeneous(p->ir)) {
@@ -63,10 +63,11 @@ static int cond_setup(const snn_net *net, double dt_ms, struct pop_rt *p, snn_di
 			}
 			if (!(vals[COND_V_RESET] < vals[COND_V_TH])) {
 				const struct origin *o = &p->ir->where;
-				return snn_diag_error(d, SNN_EINVAL, o->file, o->line, o->col,
-						      "population '%s', neuron %u: V_reset %g mV is not "
-						      "below V_th %g mV; bound the distributions",
-						      p->ir->name, i, vals[COND_V_RESET], vals[COND_V_TH]);
+				return snn_diag_error(
+				    d, SNN_EINVAL, o->file, o->line, o->col,
+				    "population '%s', neuron %u: V_reset %g mV is not "
+				    "below V_th %g mV; bound the distributions",
+				    p->ir->name, i, vals[COND_V_RESET], vals[COND_V_TH]);
 			}
 			cond_fill(&p->cond_het[i], vals, dt_ms);
 		}
@@ -167,8 +168,8 @@ static void cond_update(struct pop_rt *p, uint32_t lo, uint32_t hi, const int32_
 	for (uint32_t i = lo; i < hi; i++) {
 		const struct cond_prop *P = het ? &het[i] : &p->cond;
 		double I = i_ext ? i_ext[i - lo] : 0.0;
-		if (cond_step(P, &v[i], &gex[i], &gin[i], &ref[i], in0[i - lo], in1[i - lo], sc0, sc1,
-			      I)) {
+		if (cond_step(P, &v[i], &gex[i], &gin[i], &ref[i], in0[i - lo], in1[i - lo], sc0,
+			      sc1, I)) {
 			out[n++] = p->first + i;
 		}
 	}

@@ -24,8 +24,8 @@ static void leaky_factors(const struct nir_conv *cv, double tau, double h, doubl
 	*g = gain == SNN_NIR_EXACT ? -expm1(-x) : x;
 }
 
-void nir_constants(struct nir_prop *P, enum model_id m, const double *v,
-		     const struct nir_conv *cv, double h)
+void nir_constants(struct nir_prop *P, enum model_id m, const double *v, const struct nir_conv *cv,
+		   double h)
 {
 	double a = 1.0, g = 1.0;
 	P->a_s = P->gw = 0.0;

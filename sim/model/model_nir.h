@@ -45,18 +45,18 @@
 
 /* Constants of the NIR models (see above). */
 struct nir_prop {
-	double a_m, c_m, gr;     /* v <- a_m v + c_m + gr I */
-	double a_s, gw;          /* i <- a_s i + gw I (current-based models) */
+	double a_m, c_m, gr; /* v <- a_m v + c_m + gr I */
+	double a_s, gw;	     /* i <- a_s i + gw I (current-based models) */
 	double v_th, v_reset;
-	double jump;             /* v_th - v_reset */
-	double v0;               /* resting value, the initial v */
+	double jump; /* v_th - v_reset */
+	double v0;   /* resting value, the initial v */
 };
 
 /* The per-step constants of one neuron of NIR model m from its parameter
  * values (indexed NIR_TAU_SYN...), the network's conventions and the step h
  * in ms (the formulas above); also used by snncc and the NIR->Loihi lowering
  * to quantize. */
-void nir_constants(struct nir_prop *P, enum model_id m, const double *v,
-		   const struct nir_conv *cv, double h);
+void nir_constants(struct nir_prop *P, enum model_id m, const double *v, const struct nir_conv *cv,
+		   double h);
 
 #endif

@@ -14,21 +14,21 @@
 
 /* Adding a model: one row here, next to its row in models.c. */
 static const struct model_ops *const ops_of[MODEL_COUNT_] = {
-	[MODEL_LIF_DELTA] = &model_lif_delta_ops,
-	[MODEL_LIF_EXP] = &model_lif_exp_ops,
-	[MODEL_LIF_COND] = &model_lif_cond_ops,
-	[MODEL_SPIKE_SOURCE] = &model_spike_source_ops,
-	[MODEL_POISSON_SOURCE] = &model_poisson_source_ops,
-	[MODEL_NIR_INPUT] = &model_nir_ops,
-	[MODEL_NIR_RELAY] = &model_nir_ops,
-	[MODEL_NIR_LI] = &model_nir_ops,
-	[MODEL_NIR_LIF] = &model_nir_ops,
-	[MODEL_NIR_I] = &model_nir_ops,
-	[MODEL_NIR_IF] = &model_nir_ops,
-	[MODEL_NIR_CUBA_LI] = &model_nir_ops,
-	[MODEL_NIR_CUBA_LIF] = &model_nir_ops,
-	[MODEL_NIR_THRESHOLD] = &model_nir_ops,
-	[MODEL_LOIHI_LIF] = &model_loihi_ops,
+    [MODEL_LIF_DELTA] = &model_lif_delta_ops,
+    [MODEL_LIF_EXP] = &model_lif_exp_ops,
+    [MODEL_LIF_COND] = &model_lif_cond_ops,
+    [MODEL_SPIKE_SOURCE] = &model_spike_source_ops,
+    [MODEL_POISSON_SOURCE] = &model_poisson_source_ops,
+    [MODEL_NIR_INPUT] = &model_nir_ops,
+    [MODEL_NIR_RELAY] = &model_nir_ops,
+    [MODEL_NIR_LI] = &model_nir_ops,
+    [MODEL_NIR_LIF] = &model_nir_ops,
+    [MODEL_NIR_I] = &model_nir_ops,
+    [MODEL_NIR_IF] = &model_nir_ops,
+    [MODEL_NIR_CUBA_LI] = &model_nir_ops,
+    [MODEL_NIR_CUBA_LIF] = &model_nir_ops,
+    [MODEL_NIR_THRESHOLD] = &model_nir_ops,
+    [MODEL_LOIHI_LIF] = &model_loihi_ops,
 };
 
 const struct model_ops *model_ops_of(enum model_id id)
@@ -38,14 +38,14 @@ const struct model_ops *model_ops_of(enum model_id id)
 
 /* The event engine's rows; a model without one says why in refusal_of. */
 static const struct event_ops *const event_of[MODEL_COUNT_] = {
-	[MODEL_LIF_DELTA] = &model_lif_delta_event,
-	[MODEL_LIF_EXP] = &model_lif_exp_event,
-	[MODEL_SPIKE_SOURCE] = &model_spike_source_event,
-	[MODEL_POISSON_SOURCE] = &model_poisson_source_event,
+    [MODEL_LIF_DELTA] = &model_lif_delta_event,
+    [MODEL_LIF_EXP] = &model_lif_exp_event,
+    [MODEL_SPIKE_SOURCE] = &model_spike_source_event,
+    [MODEL_POISSON_SOURCE] = &model_poisson_source_event,
 };
 
 static const char *const refusal_of[MODEL_COUNT_] = {
-	[MODEL_LIF_COND] = "its conductance-based synapses have no closed-form solution",
+    [MODEL_LIF_COND] = "its conductance-based synapses have no closed-form solution",
 };
 
 const struct event_ops *model_event_of(enum model_id id)

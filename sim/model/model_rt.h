@@ -43,12 +43,12 @@ struct pop_rt {
 	 * currents are not recorded apart: they then add in one buffer) */
 	uint8_t n_in;
 	bool merged;
-	int in_shift[2];       /* S of each channel */
-	double in_scale[2];    /* 2^-S */
+	int in_shift[2];    /* S of each channel */
+	double in_scale[2]; /* 2^-S */
 	/* state, structure of arrays */
-	double *v;    /* lif: V_m - E_L; lif_cond: V_m */
-	double *x1;   /* lif exp: I_syn_ex (pA); lif_cond: g_ex (nS) */
-	double *x2;   /* lif exp: I_syn_in (pA); lif_cond: g_in (nS) */
+	double *v;  /* lif: V_m - E_L; lif_cond: V_m */
+	double *x1; /* lif exp: I_syn_ex (pA); lif_cond: g_ex (nS) */
+	double *x2; /* lif exp: I_syn_in (pA); lif_cond: g_in (nS) */
 	uint32_t *ref;
 	/* constants: one struct when homogeneous, one per neuron otherwise */
 	struct lif_prop lif;
@@ -69,22 +69,22 @@ struct pop_rt {
 	struct loihi_prop *loihi_het;
 	struct nir_prop nir;
 	struct nir_prop *nir_het;
-	bool nir_multi;          /* several spikes per step */
-	bool nir_subtract;       /* reset by subtraction */
-	double *bias;            /* constant input of each neuron, or NULL */
-	const double *input;     /* nir_input: steps x size values of the sample, or NULL */
-	uint32_t stage;          /* update stage (engine_int.h: stages) */
+	bool nir_multi;	     /* several spikes per step */
+	bool nir_subtract;   /* reset by subtraction */
+	double *bias;	     /* constant input of each neuron, or NULL */
+	const double *input; /* nir_input: steps x size values of the sample, or NULL */
+	uint32_t stage;	     /* update stage (engine_int.h: stages) */
 };
 
 /* What an update reads in one step for neurons [lo, hi) of its population,
  * all indexed from lo (element 0 is neuron lo). */
 struct model_step {
-	const int32_t *in0;    /* fixed-point input channels (in_scale converts them) */
-	const int32_t *in1;    /* the second channel (in0 again with one channel) */
-	const double *din0;    /* the input of graded (NIR) networks, else NULL */
-	const double *iext;    /* current stimuli (pA), or NULL when none */
-	uint64_t step;         /* the step n being computed */
-	uint64_t seed;         /* the network's seed */
+	const int32_t *in0; /* fixed-point input channels (in_scale converts them) */
+	const int32_t *in1; /* the second channel (in0 again with one channel) */
+	const double *din0; /* the input of graded (NIR) networks, else NULL */
+	const double *iext; /* current stimuli (pA), or NULL when none */
+	uint64_t step;	    /* the step n being computed */
+	uint64_t seed;	    /* the network's seed */
 };
 
 /* A model's operations (one row per model in model_ops.c). */

@@ -44,7 +44,8 @@ static int source_setup(const snn_net *net, double dt_ms, struct pop_rt *p, snn_
 			const struct origin *o = &ir->where;
 			return snn_diag_error(d, SNN_EUNSUP, o->file, o->line, o->col,
 					      "population '%s': poisson_source parameters must be "
-					      "constants", ir->name);
+					      "constants",
+					      ir->name);
 		}
 	}
 	double rate = ir->params[PSRC_RATE].a;

@@ -48,10 +48,10 @@ struct lif_prop {
 /* Constants of lif_cond (see model_lif_cond.h). */
 struct cond_prop {
 	double C_m, g_L, E_L, E_ex, E_in, I_e;
-	double P_ex, P_in;           /* exp(-h / tau_syn) */
+	double P_ex, P_in;	     /* exp(-h / tau_syn) */
 	double P_ex_half, P_in_half; /* exp(-h / (2 tau_syn)): conductances at mid-step */
 	double V_th, V_reset;
-	double h_over_C;             /* h / C_m */
+	double h_over_C; /* h / C_m */
 	uint32_t ref_steps;
 };
 
@@ -118,8 +118,8 @@ SNN_HD bool lif_exp1_step(const struct lif_prop *P, double *v, double *isyn, uin
 
 /* lif_cond, one neuron, one step (model_lif_cond.h); gex, gin in nS. Inhibitory
  * inputs arrive as negative weights: their magnitude is the conductance. */
-SNN_HD bool cond_step(const struct cond_prop *P, double *v, double *gex, double *gin,
-		      uint32_t *ref, int32_t in0, int32_t in1, double sc0, double sc1, double I)
+SNN_HD bool cond_step(const struct cond_prop *P, double *v, double *gex, double *gin, uint32_t *ref,
+		      int32_t in0, int32_t in1, double sc0, double sc1, double I)
 {
 	double V = *v;
 	bool spike = false;

@@ -61,10 +61,20 @@ _Noreturn void board_fault(void)
 
 /* Initial stack pointer, reset, then NMI and the faults. */
 __attribute__((section(".vectors"), used)) static const uintptr_t vectors[16] = {
-    (uintptr_t)&_estack,      (uintptr_t)board_reset, (uintptr_t)board_fault,
-    (uintptr_t)board_fault,   (uintptr_t)board_fault, (uintptr_t)board_fault,
-    (uintptr_t)board_fault,   0,		      0,
-    0,			      0,		      (uintptr_t)board_fault,
-    (uintptr_t)board_fault,   0,		      (uintptr_t)board_fault,
+    (uintptr_t)&_estack,
+    (uintptr_t)board_reset,
+    (uintptr_t)board_fault,
+    (uintptr_t)board_fault,
+    (uintptr_t)board_fault,
+    (uintptr_t)board_fault,
+    (uintptr_t)board_fault,
+    0,
+    0,
+    0,
+    0,
+    (uintptr_t)board_fault,
+    (uintptr_t)board_fault,
+    0,
+    (uintptr_t)board_fault,
     (uintptr_t)board_fault,
 };
