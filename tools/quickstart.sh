@@ -13,13 +13,13 @@ fi
 
 # Required: compiler and autotools, HDF5, libyaml, Random123, Check, libpng.
 # The viewer snnview: SDL2. The Loihi mapper: METIS. For tests: hdf5-tools
-# (h5dump), python3-h5py (a second SONATA reader), xvfb and xauth (the
-# viewer's window without a screen), and the cross compilers and QEMU that run
-# snncc's images (Cortex-M, RISC-V).
+# (h5dump), python3-h5py (a second SONATA reader), clang-format (the layout
+# check), xvfb and xauth (the viewer's window without a screen), and the cross
+# compilers and QEMU that run snncc's images (Cortex-M, RISC-V).
 packages="build-essential autoconf automake libtool pkg-config
 	libhdf5-dev libyaml-dev librandom123-dev check libpng-dev
 	libsdl2-dev libmetis-dev
-	hdf5-tools python3-h5py xvfb xauth
+	hdf5-tools python3-h5py clang-format xvfb xauth
 	gcc-arm-none-eabi binutils-arm-none-eabi libnewlib-arm-none-eabi
 	gcc-riscv64-unknown-elf qemu-system-arm qemu-system-misc"
 
