@@ -68,26 +68,18 @@ const snn_stats *snn_nir_result_stats(const snn_nir_result *r)
 	return &r->stats;
 }
 
-static bool has_state(enum model_id m, int var)
+/* Whether a NIR model keeps state variable var (NIR_S_V, NIR_S_I): the model
+ * table lists its state, v first and i second. */
+static bool has_state(const struct model *m, int var)
 {
-	switch (m) {
-	case MODEL_NIR_LI:
-	case MODEL_NIR_LIF:
-	case MODEL_NIR_I:
-	case MODEL_NIR_IF:
-		return var == NIR_S_V;
-	case MODEL_NIR_CUBA_LI:
-	case MODEL_NIR_CUBA_LIF:
-		return var == NIR_S_V || var == NIR_S_I;
-	default:
-		return false;
-	}
+	return var >= 0 && var < m->n_state;
 }
 
-static bool spiking(enum model_id m)
+/* Whether a NIR model emits spikes rather than values: the models with a
+ * threshold (LIF, IF, CubaLIF, Threshold). */
+static bool spiking(const struct model *m)
 {
-	return m == MODEL_NIR_LIF || m == MODEL_NIR_IF || m == MODEL_NIR_CUBA_LIF ||
-	       m == MODEL_NIR_THRESHOLD;
+	return (m->param_mask & (1u << NIR_V_THRESHOLD)) != 0;
 }
 
 /* Adds a series of population `pop` (var -1: its output). */
@@ -95,10 +87,10 @@ static int add_series(snn_nir_result *r, const snn_net *net, const char *name, u
 		      int var, snn_diag *d)
 {
 	const struct population *p = &net->pops[pop];
-	const char *what = var == NIR_S_V	   ? "v"
-			   : var == NIR_S_I	   ? "i"
-			   : spiking(p->model->id) ? "spikes"
-						   : "values";
+	const char *what = var == NIR_S_V      ? "v"
+			   : var == NIR_S_I    ? "i"
+			   : spiking(p->model) ? "spikes"
+					       : "values";
 	for (size_t i = 0; i < r->n; i++) {
 		if (strcmp(r->series[i].name, name) == 0 && strcmp(r->series[i].what, what) == 0) {
 			return SNN_OK;
@@ -203,7 +195,7 @@ int snn_nir_run(snn_net *net, const snn_nir_data *in, const snn_nir_run_options 
 		const struct nir_port *p = &I->outputs[k];
 		rc = add_series(r, net, p->name, p->pop, -1, d);
 		for (int v = 0; v < NIR_N_STATE && rc == SNN_OK && o->record_state; v++) {
-			if (has_state(net->pops[p->pop].model->id, v)) {
+			if (has_state(net->pops[p->pop].model, v)) {
 				rc = add_series(r, net, p->name, p->pop, v, d);
 			}
 		}
@@ -220,7 +212,7 @@ int snn_nir_run(snn_net *net, const snn_nir_data *in, const snn_nir_run_options 
 		const char *name = net->pops[pi].name;
 		rc = add_series(r, net, name, (uint32_t)pi, -1, d);
 		for (int v = 0; v < NIR_N_STATE && rc == SNN_OK; v++) {
-			if (has_state(net->pops[pi].model->id, v)) {
+			if (has_state(net->pops[pi].model, v)) {
 				rc = add_series(r, net, name, (uint32_t)pi, v, d);
 			}
 		}
