@@ -20,11 +20,6 @@
 #include "snn/spikes.h"
 #include "model_loihi.h"
 
-static int cm_nomem(struct cmap *M)
-{
-	return snn_diag_error(M->d, SNN_ENOMEM, NULL, 0, 0, "out of memory");
-}
-
 /* Synapses and neuron constants from the engine's expansion (the CPU
  * engine's own builder, never run). */
 static int collect(struct cmap *M)
@@ -53,13 +48,13 @@ static int collect(struct cmap *M)
 		return rc;
 	}
 	M->n = x->n_neurons;
-	M->on_chip = calloc(M->n ? M->n : 1, 1);
-	M->prop = calloc(M->n ? M->n : 1, sizeof(struct loihi_prop));
-	M->u0 = calloc(M->n ? M->n : 1, sizeof(int32_t));
-	M->v0 = calloc(M->n ? M->n : 1, sizeof(int32_t));
-	M->core = malloc((M->n ? M->n : 1) * sizeof(uint32_t));
+	M->on_chip = mem_array(M->n, 1);
+	M->prop = mem_array(M->n, sizeof(struct loihi_prop));
+	M->u0 = mem_array(M->n, sizeof(int32_t));
+	M->v0 = mem_array(M->n, sizeof(int32_t));
+	M->core = mem_array_raw(M->n, sizeof(uint32_t));
 	if (!M->on_chip || !M->prop || !M->u0 || !M->v0 || !M->core) {
-		rc = cm_nomem(M);
+		rc = mem_nomem(M->d);
 		goto out_free;
 	}
 	for (uint32_t i = 0; i < x->n_pops; i++) {
@@ -79,10 +74,10 @@ static int collect(struct cmap *M)
 			M->v0[p->first + k] = x->loihi_v0[p->first + k];
 		}
 	}
-	M->syn = malloc((x->n_syn ? x->n_syn : 1) * sizeof(struct csyn));
-	M->in_off = malloc(((size_t)M->n + 1) * sizeof(uint64_t));
+	M->syn = mem_array_raw(x->n_syn, sizeof(struct csyn));
+	M->in_off = mem_array_raw((size_t)M->n + 1, sizeof(uint64_t));
 	if (!M->syn || !M->in_off) {
-		rc = cm_nomem(M);
+		rc = mem_nomem(M->d);
 		goto out_free;
 	}
 	/* the expansion is by target, then source, then delay: the order the
