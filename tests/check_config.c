@@ -2882,6 +2882,48 @@ END_TEST
 
 #define ADD_TABLE(tc, fn, table) tcase_add_loop_test(tc, fn, 0, N_OF(table))
 
+/* The network's public accessors that no tool calls: where it came from (the
+ * name given, the text, its SHA-256 as sha256sum prints it), its projections
+ * (a list of targets is one projection each), the record's file, the thread
+ * override and its range, and the status names. */
+START_TEST(valid_source_and_accessors)
+{
+	const char *text =
+	    "simulation: {dt: 0.1 ms, duration: 10 ms, seed: 5}\n"
+	    "populations:\n"
+	    "  a: {model: lif, size: 10}\n"
+	    "  b: {model: lif, size: 5}\n"
+	    "projections:\n"
+	    "  - {from: a, to: [a, b], rule: all_to_all, weight: 1 mV, delay: 1 ms}\n"
+	    "  - {from: b, to: \"a[0:5]\", rule: one_to_one, weight: 1 mV, delay: 1 ms}\n"
+	    "record:\n"
+	    "  spikes: {populations: [a], file: out.h5}\n";
+	snn_net *net = tu_load(text);
+	ck_assert_str_eq(snn_net_source_path(net), "test.yaml");
+	ck_assert_str_eq(snn_net_source_text(net), text);
+	ck_assert_str_eq(snn_net_source_sha256(net),
+			 "54fe4f9e70840ef30a43aad51825f62fe87fef62edf520770afc6be386da3087");
+	ck_assert_uint_eq(snn_net_projection_count(net), 3);
+	ck_assert(snn_net_records_spikes(net));
+	ck_assert_str_eq(snn_net_spike_file(net), "out.h5");
+	ck_assert(!snn_net_is_nir(net));
+	snn_diag *d = snn_diag_new();
+	ck_assert_int_eq(snn_net_threads(net), 0);
+	ck_assert_int_eq(snn_net_set_threads(net, 3, d), SNN_OK);
+	ck_assert_int_eq(snn_net_threads(net), 3);
+	ck_assert_int_eq(snn_net_set_threads(net, 0, d), SNN_EINVAL);
+	ck_assert_str_eq(snn_diag_message(d, 0),
+			 "the thread count must be between 1 and 4096 (got 0)");
+	ck_assert_int_eq(snn_net_threads(net), 3);
+	snn_diag_free(d);
+	snn_net_free(net);
+	ck_assert_str_eq(snn_strerror(SNN_OK), "success");
+	ck_assert_str_eq(snn_strerror(SNN_ENOMEM), "out of memory");
+	ck_assert_str_eq(snn_strerror(SNN_EPARSE), "malformed input");
+	ck_assert_str_eq(snn_strerror(-99), "unknown error");
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -2911,6 +2953,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, valid_record);
 	tcase_add_test(tc, valid_record_all);
 	tcase_add_test(tc, valid_spike_files);
+	tcase_add_test(tc, valid_source_and_accessors);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("api");

@@ -86,10 +86,9 @@ int model_param_index(const struct model *m, const char *name);
 /* Whether parameter i may be given for model m. */
 bool model_accepts_param(const struct model *m, int i);
 int model_state_index(const struct model *m, const char *name);
-/* Comma-separated list of the names of the models, of a model's parameters or
- * state variables (static buffers are not used: the caller passes one). */
+/* Comma-separated list of the names of the models or of a model's state
+ * variables (static buffers are not used: the caller passes one). */
 void model_list_names(char *buf, size_t len);
-void model_list_params(const struct model *m, char *buf, size_t len);
 void model_list_state(const struct model *m, char *buf, size_t len);
 
 /* Parameter indices of the models, for the engines. */

@@ -204,16 +204,6 @@ bool model_accepts_param(const struct model *m, int i)
 	return i >= 0 && i < m->n_params && (m->param_mask >> i) & 1u;
 }
 
-void model_list_params(const struct model *m, char *buf, size_t len)
-{
-	buf[0] = '\0';
-	for (int i = 0; i < m->n_params; i++) {
-		if (model_accepts_param(m, i)) {
-			append(buf, len, m->params[i].name);
-		}
-	}
-}
-
 void model_list_state(const struct model *m, char *buf, size_t len)
 {
 	buf[0] = '\0';
