@@ -719,6 +719,40 @@ START_TEST(test_stream_custom_sink)
 }
 END_TEST
 
+/* Times that are not finite times >= 0 (a NaN would become an integer bin in
+ * the viewer: undefined behaviour) are refused by the reader, in a spike and
+ * in the END frame. */
+START_TEST(test_stream_bad_times)
+{
+	char path[128];
+	sock_path(path, sizeof(path), "nan");
+	const char *names[1] = {"a"};
+	uint32_t sizes[1] = {10};
+	snn_diag *d = snn_diag_new();
+	for (int where = 0; where < 3; where++) {
+		snn_stream_writer *w;
+		ck_assert_int_eq(snn_stream_listen(path, names, sizes, 1, 0.1, 5.0, 0, &w, d),
+				 SNN_OK);
+		snn_stream_reader *rd;
+		ck_assert_int_eq(snn_stream_connect(path, &rd, d), SNN_OK);
+		snn_spike_event ev[2] = {{1.0, 0, 1}, {where == 0 ? NAN : 1.5, 0, 2}};
+		snn_stream_on_spikes(w, ev, 2, where == 1 ? -INFINITY : 2.0);
+		snn_stream_close(w, true, where == 2 ? NAN : 5.0, 1.0);
+		struct count_sink c = {.fail_spikes = SNN_OK};
+		snn_stream_sink sink = {&c, NULL, cs_population, cs_spikes, cs_t_end};
+		snn_diag_clear(d);
+		ck_assert_int_eq(poll_until_end(rd, &sink, d), SNN_EPARSE);
+		const char *want[3] = {
+		    "live stream: spike time that is not a finite time >= 0",
+		    "live stream: spike frame whose time is not a finite time >= 0",
+		    "live stream: END frame whose time is not a finite time >= 0"};
+		ck_assert_str_eq(snn_diag_message(d, 0), want[where]);
+		snn_stream_reader_free(rd);
+	}
+	snn_diag_free(d);
+}
+END_TEST
+
 START_TEST(test_stream_errors)
 {
 	char path[128];
@@ -1011,6 +1045,7 @@ static Suite *raster_suite(void)
 	tcase_add_test(tc, test_stream_round_trip);
 	tcase_add_test(tc, test_stream_slow_viewer_drops);
 	tcase_add_test(tc, test_stream_errors);
+	tcase_add_test(tc, test_stream_bad_times);
 	tcase_add_test(tc, test_stream_custom_sink);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("engine");

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -455,6 +456,13 @@ static int bad(snn_diag *d, const char *what)
 	return snn_diag_error(d, SNN_EPARSE, NULL, 0, 0, "live stream: %s", what);
 }
 
+/* A time read from the stream: finite and not negative (a NaN or an infinity
+ * would later become an integer bin or step, undefined behaviour). */
+static bool good_time(double t_ms)
+{
+	return isfinite(t_ms) && t_ms >= 0.0;
+}
+
 static int on_hello(snn_stream_reader *rd, const snn_stream_sink *sink, const uint8_t *p,
 		    size_t len, snn_diag *d)
 {
@@ -467,6 +475,9 @@ static int on_hello(snn_stream_reader *rd, const snn_stream_sink *sink, const ui
 	uint32_t n = get32(p + 12);
 	rd->dt_ms = get64f(p + 16);
 	rd->duration_ms = get64f(p + 24);
+	if (!good_time(rd->dt_ms) || rd->dt_ms == 0.0 || !good_time(rd->duration_ms)) {
+		return bad(d, "HELLO with a time step or duration that is not a positive time");
+	}
 	if (sink->hello) {
 		int rc = sink->hello(sink->ctx, n, d);
 		if (rc != SNN_OK) {
@@ -505,6 +516,9 @@ static int on_spikes(snn_stream_reader *rd, const snn_stream_sink *sink, const u
 	if ((len - 12) / SPIKE_BYTES != n || (len - 12) % SPIKE_BYTES) {
 		return bad(d, "spike frame of the wrong length");
 	}
+	if (!good_time(t_end)) {
+		return bad(d, "spike frame whose time is not a finite time >= 0");
+	}
 	if (n > rd->cap_sp) {
 		double *t = mem_resize(rd->t, n, sizeof(double));
 		if (t) {
@@ -528,6 +542,9 @@ static int on_spikes(snn_stream_reader *rd, const snn_stream_sink *sink, const u
 		size_t m = 0;
 		while (k < n && get32(e + 8) == pop) {
 			rd->t[m] = get64f(e);
+			if (!good_time(rd->t[m])) {
+				return bad(d, "spike time that is not a finite time >= 0");
+			}
 			rd->id[m] = get32(e + 12);
 			m++;
 			k++;
@@ -562,6 +579,9 @@ static int on_frame(snn_stream_reader *rd, const snn_stream_sink *sink, uint32_t
 	case SNN_STREAM_END:
 		if (len != 12) {
 			return bad(d, "END frame of the wrong length");
+		}
+		if (!good_time(get64f(p))) {
+			return bad(d, "END frame whose time is not a finite time >= 0");
 		}
 		sink->t_end(sink->ctx, get64f(p));
 		rd->run_ok = get32(p + 8) == 0;
