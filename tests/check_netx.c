@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <hdf5.h>
+
 #include "model_loihi.h"
 #include "net_int.h"
 #include "npy.h"
@@ -194,6 +196,177 @@ START_TEST(test_tinynet_conv)
 }
 END_TEST
 
+/* Writes a numeric dataset (doubles stored as float64) at path of f. */
+static void nx_put(hid_t f, const char *path, const double *v, hsize_t n)
+{
+	hid_t sp = H5Screate_simple(1, &n, NULL);
+	hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+	H5Pset_create_intermediate_group(lcpl, 1);
+	hid_t ds = H5Dcreate2(f, path, H5T_IEEE_F64LE, sp, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+	ck_assert_int_ge(ds, 0);
+	ck_assert_int_ge(H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v), 0);
+	H5Dclose(ds);
+	H5Pclose(lcpl);
+	H5Sclose(sp);
+}
+
+static void nx_put_str(hid_t f, const char *path, const char *v)
+{
+	hid_t t = H5Tcopy(H5T_C_S1);
+	H5Tset_size(t, strlen(v));
+	hid_t sp = H5Screate(H5S_SCALAR);
+	hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+	H5Pset_create_intermediate_group(lcpl, 1);
+	hid_t ds = H5Dcreate2(f, path, t, sp, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+	ck_assert_int_ge(ds, 0);
+	ck_assert_int_ge(H5Dwrite(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, v), 0);
+	H5Dclose(ds);
+	H5Pclose(lcpl);
+	H5Sclose(sp);
+	H5Tclose(t);
+}
+
+static void nx_put_neuron(hid_t f, const char *layer)
+{
+	char p[64];
+	const double one = 1, vth = 80;
+	snprintf(p, sizeof(p), "%s/neuron/type", layer);
+	nx_put_str(f, p, "CUBA");
+	snprintf(p, sizeof(p), "%s/neuron/iDecay", layer);
+	nx_put(f, p, &one, 1);
+	snprintf(p, sizeof(p), "%s/neuron/vDecay", layer);
+	nx_put(f, p, &one, 1);
+	snprintf(p, sizeof(p), "%s/neuron/vThMant", layer);
+	nx_put(f, p, &vth, 1);
+}
+
+/* An input layer of shape in_shape and a 1x1 conv layer of one channel, with
+ * one value replaced: key (under /layer/1) set to bad[nbad]. */
+static char *nx_bad_file(const char *name, const double *in_shape, hsize_t nin, const char *key,
+			 const double *bad, hsize_t nbad)
+{
+	char *path = tu_fmt("%s/%s.net", tu_tmpdir("netx_bad"), name);
+	hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+	ck_assert_int_ge(f, 0);
+	nx_put_str(f, "/layer/0/type", "input");
+	nx_put(f, "/layer/0/shape", in_shape, nin);
+	nx_put_neuron(f, "/layer/0");
+	static const char *const keys[] = {"shape",    "stride",     "padding",
+					   "dilation", "kernelSize", "groups"};
+	const double shape[3] = {1, 2, 2}, one = 1, zero = 0, w = 1;
+	const double *vals[] = {shape, &one, &zero, &one, &one, &one};
+	const hsize_t ns[] = {3, 1, 1, 1, 1, 1};
+	nx_put_str(f, "/layer/1/type", "conv");
+	nx_put_neuron(f, "/layer/1");
+	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+		char p[64];
+		snprintf(p, sizeof(p), "/layer/1/%s", keys[k]);
+		bool b = strcmp(keys[k], key) == 0;
+		nx_put(f, p, b ? bad : vals[k], b ? nbad : ns[k]);
+	}
+	hsize_t wd[4] = {1, 1, 1, 1};
+	hid_t sp = H5Screate_simple(4, wd, NULL);
+	hid_t ds = H5Dcreate2(f, "/layer/1/weight", H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT,
+			      H5P_DEFAULT);
+	ck_assert_int_ge(H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, &w), 0);
+	H5Dclose(ds);
+	H5Sclose(sp);
+	H5Fclose(f);
+	return path;
+}
+
+/* Every integer of the file is range-checked before it is converted: a
+ * negative shape, a zero stride or dilation, a fractional or too-large value
+ * is refused with the file, the HDF5 path and what was expected. */
+START_TEST(test_bad_integers)
+{
+	static const double good_in[3] = {1, 2, 2};
+	static const struct {
+		const char *name;
+		const double in[3];
+		hsize_t nin;
+		const char *key;
+		double bad[3];
+		hsize_t nbad;
+		const char *want;
+	} cases[] = {
+	    {"neg_shape",
+	     {1, -3, 2},
+	     3,
+	     "",
+	     {0},
+	     0,
+	     "/layer/0/shape: entry 1 is -3; expected a whole number from 1 to 4294967295"},
+	    {"no_shape", {0}, 0, "", {0}, 0, "/layer/0/shape: expected 1 to 3 numbers, found 0"},
+	    {"big_shape",
+	     {65536, 65536, 2},
+	     3,
+	     "",
+	     {0},
+	     0,
+	     "/layer/0/shape: the layer has more than 4294967295 neurons"},
+	    {"half_shape",
+	     {1, 2.5, 2},
+	     3,
+	     "",
+	     {0},
+	     0,
+	     "/layer/0/shape: entry 1 is 2.5; expected a whole number from 1 to 4294967295"},
+	    {"stride0",
+	     {0},
+	     0,
+	     "stride",
+	     {0},
+	     1,
+	     "/layer/1/stride: entry 0 is 0; expected a whole number from 1 to 65535"},
+	    {"dilation0",
+	     {0},
+	     0,
+	     "dilation",
+	     {1, 0},
+	     2,
+	     "/layer/1/dilation: entry 1 is 0; expected a whole number from 1 to 65535"},
+	    {"neg_padding",
+	     {0},
+	     0,
+	     "padding",
+	     {-1},
+	     1,
+	     "/layer/1/padding: entry 0 is -1; expected a whole number from 0 to 65535"},
+	    {"kernel3",
+	     {0},
+	     0,
+	     "kernelSize",
+	     {1, 1, 1},
+	     3,
+	     "/layer/1/kernelSize: expected 1 to 2 numbers, found 3"},
+	    {"groups2",
+	     {0},
+	     0,
+	     "groups",
+	     {2},
+	     1,
+	     "/layer/1/groups: entry 0 is 2; expected a whole number from 1 to 1"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const double *in = cases[i].nin ? cases[i].in : good_in;
+		hsize_t nin = cases[i].nin ? cases[i].nin : 3;
+		if (strncmp(cases[i].name, "no_", 3) == 0) {
+			nin = 0;
+		}
+		char *path =
+		    nx_bad_file(cases[i].name, in, nin, cases[i].key, cases[i].bad, cases[i].nbad);
+		snn_diag *d = snn_diag_new();
+		snn_net *net = NULL;
+		ck_assert_int_eq(snn_netx_load(path, &net, d), SNN_EPARSE);
+		ck_assert_ptr_null(net);
+		ck_assert_str_eq(snn_diag_message(d, 0), cases[i].want);
+		snn_diag_free(d);
+		free(path);
+	}
+}
+END_TEST
+
 START_TEST(test_not_netx)
 {
 	snn_diag *d = snn_diag_new();
@@ -215,6 +388,7 @@ int main(void)
 	tcase_add_test(tc, test_tinynet_io);
 	tcase_add_test(tc, test_tinynet_conv);
 	tcase_add_test(tc, test_not_netx);
+	tcase_add_test(tc, test_bad_integers);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -869,6 +869,22 @@ START_TEST(malformed_graphs)
 	const char *e5[] = {"input", "a", "a", "b", "b", "nowhere", "c", "output"};
 	assert_error(graph_with("names.nir", two_affines, e5, 4), SNN_EPARSE, "/node/edges",
 		     "edge 2 names 'nowhere', which is not a node of the graph");
+	{
+		/* sizes whose product is 2^64 + 4: it wrapped to 4 neurons */
+		const char *path = tmp_file("wraps.nir");
+		hid_t f = w_open(path, "1.0.0"), g;
+		hid_t nodes = w_graph(f, "node", &g);
+		int64_t wrap[6] = {4, 5, 5581, 8681, 49477, 384773}, four[1] = {4};
+		w_io(nodes, "input", "Input", 6, wrap);
+		w_io(nodes, "output", "Output", 1, four);
+		const char *e6[] = {"input", "output"};
+		w_edges(g, e6, 1);
+		H5Gclose(nodes);
+		H5Gclose(g);
+		H5Fclose(f);
+		assert_error(path, SNN_ERANGE, "/node/nodes/input/shape",
+			     "a layer of more than 2147483647 neurons is too large");
+	}
 	/* subtraction needs the threshold above the reset */
 	snn_nir_options o;
 	snn_nir_options_init(&o);

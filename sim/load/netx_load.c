@@ -19,6 +19,9 @@
 #include "net_int.h"
 #include "snn/netx.h"
 
+/* The largest stride, padding, dilation or kernel size taken from a file. */
+#define NX_GEOM_MAX 65535u
+
 struct nx {
 	const char *file;
 	hid_t f;
@@ -135,6 +138,37 @@ static int nx_string(struct nx *L, const char *path, char *buf, size_t len)
 		mem_free(tmp);
 	}
 	h5_dataset_close(&x);
+	return rc;
+}
+
+/* Reads the whole numbers of dataset path (at least min_n, at most max_n of
+ * them) into out[], each checked to lie in [lo, hi] before it is converted;
+ * *n their count. */
+static int nx_uints(struct nx *L, const char *path, uint64_t min_n, uint64_t max_n, uint32_t lo,
+		    uint32_t hi, uint32_t *out, uint64_t *n)
+{
+	double *a;
+	uint64_t na;
+	int rc = nx_read(L, path, &a, &na, NULL, NULL);
+	if (rc != SNN_OK) {
+		return rc;
+	}
+	if (na < min_n || na > max_n) {
+		rc = nx_fail(L, SNN_EPARSE, path, "expected %llu to %llu numbers, found %llu",
+			     (unsigned long long)min_n, (unsigned long long)max_n,
+			     (unsigned long long)na);
+	}
+	for (uint64_t k = 0; rc == SNN_OK && k < na; k++) {
+		if (!(a[k] >= lo && a[k] <= hi && a[k] == nearbyint(a[k]))) {
+			rc = nx_fail(L, SNN_EPARSE, path,
+				     "entry %llu is %g; expected a whole number from %u to %u",
+				     (unsigned long long)k, a[k], lo, hi);
+		} else {
+			out[k] = (uint32_t)a[k];
+		}
+	}
+	mem_free(a);
+	*n = na;
 	return rc;
 }
 
@@ -297,35 +331,33 @@ static int set_conv(struct nx *L, const char *lpath, struct proj_explicit *x, fl
 {
 	char p[256];
 	int rc;
-	double v[2];
 	struct proj_conv *cv = &x->conv;
 	cv->kernel = wf;
 	x->bytes = nw * sizeof(float);
-	double g = 1;
 	const char *keys[4] = {"stride", "padding", "dilation", "kernelSize"};
 	uint32_t *dst[4][2] = {{&cv->stride_h, &cv->stride_w},
 			       {&cv->pad_h, &cv->pad_w},
 			       {&cv->dil_h, &cv->dil_w},
 			       {&cv->kh, &cv->kw}};
+	/* netx stores (y, x) pairs, as the (C, H, W) shapes; one number is both */
+	const uint32_t lo[4] = {1, 0, 1, 1};
 	for (int k = 0; k < 4; k++) {
-		double *a;
+		uint32_t v[2];
 		uint64_t na;
 		snprintf(p, sizeof(p), "%s/%s", lpath, keys[k]);
-		if ((rc = nx_read(L, p, &a, &na, NULL, NULL)) != SNN_OK) {
+		if ((rc = nx_uints(L, p, 1, 2, lo[k], NX_GEOM_MAX, v, &na)) != SNN_OK) {
 			return rc;
 		}
-		v[0] = a[0];
-		v[1] = na > 1 ? a[1] : a[0];
-		mem_free(a);
-		/* netx stores (y, x) pairs, as the (C, H, W) shapes */
-		*dst[k][0] = (uint32_t)v[0];
-		*dst[k][1] = (uint32_t)v[1];
+		*dst[k][0] = v[0];
+		*dst[k][1] = na > 1 ? v[1] : v[0];
 	}
 	snprintf(p, sizeof(p), "%s/groups", lpath);
-	if ((rc = nx_scalar(L, p, &g)) != SNN_OK) {
+	uint32_t g;
+	uint64_t ng;
+	if ((rc = nx_uints(L, p, 1, 1, 1, in->c, &g, &ng)) != SNN_OK) {
 		return rc;
 	}
-	cv->groups = (uint32_t)g;
+	cv->groups = g;
 	cv->cin = in->c;
 	cv->cout = o->c;
 	cv->in_h = in->h;
@@ -426,15 +458,18 @@ static int load_layers(struct nx *L)
 		if (strcmp(type, "flatten") == 0) {
 			continue; /* (C, H, W) order is already the flat order */
 		}
-		double *shape = NULL;
+		uint32_t sh[3] = {1, 1, 1};
 		uint64_t ns = 0;
 		snprintf(p, sizeof(p), "%s/shape", lpath);
-		if ((rc = nx_read(L, p, &shape, &ns, NULL, NULL)) != SNN_OK) {
+		if ((rc = nx_uints(L, p, 1, 3, 1, UINT32_MAX, sh, &ns)) != SNN_OK) {
 			return rc;
 		}
-		struct nx_shape o = {(uint32_t)shape[0], ns > 1 ? (uint32_t)shape[1] : 1,
-				     ns > 2 ? (uint32_t)shape[2] : 1};
-		mem_free(shape);
+		uint64_t hw = (uint64_t)sh[1] * sh[2]; /* each factor below 2^32 */
+		if (hw > UINT32_MAX || hw * sh[0] > UINT32_MAX) {
+			return nx_fail(L, SNN_EPARSE, p, "%s",
+				       "the layer has more than 4294967295 neurons");
+		}
+		struct nx_shape o = {sh[0], sh[1], sh[2]};
 		uint32_t size = o.c * o.h * o.w;
 		char nb[300];
 		snprintf(nb, sizeof(nb), "%s/neuron", lpath);

@@ -340,15 +340,15 @@ static int read_arr(struct ld *L, hid_t g, const char *gpath, const char *name, 
 		goto out;
 	}
 	a->nd = (uint32_t)x.rank;
-	a->n = 1;
+	/* x.n is the product of the dimensions, UINT64_MAX when it overflows */
 	for (int i = 0; i < x.rank; i++) {
 		a->dims[i] = x.dims[i];
-		a->n *= x.dims[i];
-		if (a->n > MAX_ELEMENTS) {
-			rc = nir_fail(L, SNN_ERANGE, dp, "more than %llu values",
-				      (unsigned long long)MAX_ELEMENTS);
-			goto out;
-		}
+	}
+	a->n = x.n;
+	if (a->n > MAX_ELEMENTS) {
+		rc = nir_fail(L, SNN_ERANGE, dp, "more than %llu values",
+			      (unsigned long long)MAX_ELEMENTS);
+		goto out;
 	}
 	a->f64 = x.cls == H5T_FLOAT && H5Tget_size(x.type) > 4;
 	enum h5_fault f = h5_dataset_read(&x, H5T_NATIVE_DOUBLE, sizeof(double), (void **)&a->v);
@@ -465,9 +465,13 @@ static int read_shape(struct ld *L, hid_t g, const char *gpath, const char *name
 			goto out;
 		}
 		s->d[i] = (uint32_t)x;
-		total *= s->d[i];
+		/* saturates: eight sizes below 2^24 could pass 2^64 */
+		total = total > UINT32_MAX ? total : total * s->d[i];
 	}
-	if (total > UINT32_MAX / 2) {
+	if (total > UINT32_MAX) {
+		rc = nir_fail(L, SNN_ERANGE, dp, "a layer of more than %u neurons is too large",
+			      UINT32_MAX / 2);
+	} else if (total > UINT32_MAX / 2) {
 		rc = nir_fail(L, SNN_ERANGE, dp, "a layer of %llu neurons is too large",
 			      (unsigned long long)total);
 		goto out;

@@ -14,6 +14,17 @@
 #include "nir_graph_int.h"
 #include "util_int.h"
 
+/* The number of values of shape s, saturating at UINT64_MAX (eight sizes of
+ * up to 2^32 can pass 2^64). */
+static uint64_t shape_size_sat(const struct nir_shape *s)
+{
+	uint64_t n = 1;
+	for (uint32_t i = 0; i < s->nd && n; i++) {
+		n = s->d[i] && n > UINT64_MAX / s->d[i] ? UINT64_MAX : n * s->d[i];
+	}
+	return n;
+}
+
 static bool shape_eq(const struct nir_shape *a, const struct nir_shape *b)
 {
 	if (a->nd != b->nd) {
@@ -124,11 +135,16 @@ static int set_input(struct ld *L, struct gnode *b, const struct gnode *a)
 		for (int64_t i = 0; i < st; i++) {
 			o.d[o.nd++] = s->d[i];
 		}
-		uint32_t m = 1;
+		uint64_t m = 1;
 		for (int64_t i = st; i <= en; i++) {
-			m *= s->d[i];
+			m = m > UINT32_MAX ? m : m * s->d[i]; /* saturates */
 		}
-		o.d[o.nd++] = m;
+		if (m > UINT32_MAX / 2) {
+			return nir_fail(L, SNN_ERANGE, b->path,
+					"Flatten of %s gives a dimension of more than %u values",
+					sa, UINT32_MAX / 2);
+		}
+		o.d[o.nd++] = (uint32_t)m;
 		for (int64_t i = en + 1; i < nd; i++) {
 			o.d[o.nd++] = s->d[i];
 		}
@@ -214,7 +230,8 @@ static int infer_shapes(struct ld *L)
 			    "none from its neighbours",
 			    n->type, n->name);
 		}
-		if (nir_shape_size(&n->out) == 0 || nir_shape_size(&n->out) > UINT32_MAX / 2) {
+		uint64_t size = shape_size_sat(&n->out);
+		if (size == 0 || size > UINT32_MAX / 2) {
 			char s[96];
 			nir_shape_format(&n->out, s, sizeof(s));
 			return nir_fail(L, SNN_EPARSE, n->path, "unusable shape %s", s);
@@ -238,13 +255,13 @@ static int check_edges(struct ld *L)
 		nir_shape_format(&a->out, sa, sizeof(sa));
 		nir_shape_format(&b->in, sb, sizeof(sb));
 		int rc = SNN_OK;
-		if (nir_shape_size(&a->out) == nir_shape_size(&b->in) &&
+		if (shape_size_sat(&a->out) == shape_size_sat(&b->in) &&
 		    shape_eq_squeezed(&a->out, &b->in)) {
 			rc = nir_assume(L, b->path,
 					"takes %s from '%s', which gives %s: the same values "
 					"(the shapes differ in dimensions of size 1)",
 					sb, a->name, sa);
-		} else if (nir_shape_size(&a->out) == nir_shape_size(&b->in) &&
+		} else if (shape_size_sat(&a->out) == shape_size_sat(&b->in) &&
 			   a->op == OP_FLATTEN) {
 			rc = nir_assume(L, a->path,
 					"Flatten gives %s but '%s' takes %s: every dimension "
