@@ -1,9 +1,11 @@
 /*
  * Out of memory, everywhere: loads, builds and runs the Brunel example
- * (reduced) with the allocation seam failing the k-th allocation, for every k
- * that a clean run reaches. Each failure must come back as SNN_ENOMEM with the
- * library's "out of memory" diagnostic, leave no output file behind, and leak
- * nothing (the ASan build's leak checker runs at exit).
+ * (reduced) and the lava-dl netx fixture tiny.net with the allocation seam
+ * failing the k-th allocation, for every k that a clean run reaches (evenly
+ * sampled when there are more than OOM_MAX_TRIES). Each failure must come
+ * back as SNN_ENOMEM with the library's "out of memory" diagnostic (a tool
+ * exits 1 on it), leave no output file behind, and leak nothing (the ASan
+ * build's leak checker runs at exit).
  * Layer: tests.
  */
 #include "config.h"
@@ -22,6 +24,9 @@
  * allocation of a run can be failed in turn. */
 #define OOM_SCALE 0.02
 #define OOM_DURATION_MS 20.0
+/* At most this many failing runs per case: a larger count is sampled evenly,
+ * its first and last allocation always included. */
+#define OOM_MAX_TRIES 600
 
 static char brunel_path[4200];
 
@@ -31,6 +36,13 @@ static const char *brunel(void)
 	snprintf(brunel_path, sizeof(brunel_path), "%s/examples/brunel.yaml", src ? src : ".");
 	return brunel_path;
 }
+
+/* A network to run: a config (reduced) or any model snn_model_load opens. */
+struct oom_case {
+	const char *name;
+	const char *path;
+	bool config;
+};
 
 /* Number of entries in a folder, "." and ".." not counted. */
 static int entries(const char *dir)
@@ -46,18 +58,25 @@ static int entries(const char *dir)
 	return n;
 }
 
-/* One load, build and run with `threads` threads writing spikes into dir;
- * returns the status and leaves the diagnostics in d. */
-static int attempt(const char *dir, int threads, snn_diag *d)
+/* One load, build and run of c with `threads` threads writing spikes into
+ * dir; returns the status and leaves the diagnostics in d. */
+static int attempt(const struct oom_case *c, const char *dir, int threads, snn_diag *d)
 {
 	char out[4300];
 	snprintf(out, sizeof(out), "%s/spikes.h5", dir);
-	snn_config_options copt = {.scale = OOM_SCALE};
 	snn_net *net = NULL;
 	snn_sim *sim = NULL;
-	int rc = snn_config_load_opts(brunel(), &copt, &net, d);
-	if (rc == SNN_OK) {
-		rc = snn_net_set_duration_ms(net, OOM_DURATION_MS, d);
+	int rc;
+	if (c->config) {
+		snn_config_options copt = {.scale = OOM_SCALE};
+		rc = snn_config_load_opts(c->path, &copt, &net, d);
+		if (rc == SNN_OK) {
+			rc = snn_net_set_duration_ms(net, OOM_DURATION_MS, d);
+		}
+	} else {
+		snn_load_options lo;
+		snn_load_options_init(&lo);
+		rc = snn_model_load(c->path, &lo, &net, d);
 	}
 	if (rc == SNN_OK) {
 		snn_sim_options opt;
@@ -87,15 +106,17 @@ static bool says_out_of_memory(const snn_diag *d)
 	return false;
 }
 
-static void fail_each_allocation(int threads)
+static void fail_each_allocation(const struct oom_case *c, int threads)
 {
-	const char *dir = tu_tmpdir(threads == 1 ? "oom1" : "oom2");
+	char tag[64];
+	snprintf(tag, sizeof(tag), "oom-%s-%d", c->name, threads);
+	const char *dir = tu_tmpdir(tag);
 	snn_diag *d = snn_diag_new();
 	ck_assert_ptr_nonnull(d);
 
 	/* The clean run: it succeeds and counts the allocations to fail. */
 	mem_fail_after(-1);
-	int rc = attempt(dir, threads, d);
+	int rc = attempt(c, dir, threads, d);
 	long total = mem_alloc_count();
 	if (rc != SNN_OK) {
 		snn_diag_print(d, stderr);
@@ -108,38 +129,65 @@ static void fail_each_allocation(int threads)
 	/* Loading, building and running a network allocates in the loader, the
 	 * IR, the connectivity, the engine and the writer: far more than this
 	 * unless the library bypasses the seam. */
-	ck_assert_msg(total >= 50, "only %ld allocations went through the seam", total);
+	ck_assert_msg(total >= 50, "%s: only %ld allocations went through the seam", c->name,
+		      total);
 
-	for (long k = 0; k < total; k++) {
+	long tries = total < OOM_MAX_TRIES ? total : OOM_MAX_TRIES;
+	for (long t = 0; t < tries; t++) {
+		long k = tries == total ? t : t * (total - 1) / (tries - 1);
 		snn_diag_clear(d);
 		mem_fail_after(k);
-		rc = attempt(dir, threads, d);
+		rc = attempt(c, dir, threads, d);
 		mem_fail_after(-1);
 		if (rc != SNN_ENOMEM || !says_out_of_memory(d)) {
 			snn_diag_print(d, stderr);
 		}
 		ck_assert_msg(rc == SNN_ENOMEM,
-			      "allocation %ld of %ld failed: status %d, not ENOMEM", k, total, rc);
+			      "%s: allocation %ld of %ld failed: status %d, not ENOMEM", c->name, k,
+			      total, rc);
+		ck_assert_int_eq(snn_exit_status(rc), 1);
 		ck_assert_msg(snn_diag_first_code(d) == SNN_ENOMEM,
-			      "allocation %ld: first diagnostic code %d", k,
+			      "%s: allocation %ld: first diagnostic code %d", c->name, k,
 			      snn_diag_first_code(d));
-		ck_assert_msg(says_out_of_memory(d), "allocation %ld: no 'out of memory' message",
-			      k);
-		ck_assert_msg(entries(dir) == 0, "allocation %ld: a failed run left a file in %s",
-			      k, dir);
+		ck_assert_msg(says_out_of_memory(d),
+			      "%s: allocation %ld: no 'out of memory' message", c->name, k);
+		ck_assert_msg(entries(dir) == 0,
+			      "%s: allocation %ld: a failed run left a file in %s", c->name, k,
+			      dir);
 	}
+	printf("%s, %d thread%s: %ld allocations, %ld failed in turn\n", c->name, threads,
+	       threads == 1 ? "" : "s", total, tries);
 	snn_diag_free(d);
 }
 
+static const struct oom_case brunel_case = {"brunel", NULL, true};
+
 START_TEST(test_oom_one_thread)
 {
-	fail_each_allocation(1);
+	struct oom_case c = brunel_case;
+	c.path = brunel();
+	fail_each_allocation(&c, 1);
 }
 END_TEST
 
 START_TEST(test_oom_two_threads)
 {
-	fail_each_allocation(2);
+	struct oom_case c = brunel_case;
+	c.path = brunel();
+	fail_each_allocation(&c, 2);
+}
+END_TEST
+
+START_TEST(test_oom_netx)
+{
+	/* lava-dl's netx network, opened by content like snnsim opens it */
+	const char *p = tu_fixture("lava-dl/tiny.net");
+	if (!p) {
+		printf("fixtures absent: the netx case is not run\n");
+		return;
+	}
+	struct oom_case c = {"tiny.net", p, false};
+	fail_each_allocation(&c, 2);
 }
 END_TEST
 
@@ -193,6 +241,7 @@ static Suite *oom_suite(void)
 	tcase_set_timeout(t, 600);
 	tcase_add_test(t, test_oom_one_thread);
 	tcase_add_test(t, test_oom_two_threads);
+	tcase_add_test(t, test_oom_netx);
 	suite_add_tcase(s, t);
 	return s;
 }

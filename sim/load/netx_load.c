@@ -129,8 +129,10 @@ static int nx_string(struct nx *L, const char *path, char *buf, size_t len)
 	} else {
 		size_t sz = H5Tget_size(ty);
 		char *tmp = mem_zalloc(sz + 1);
-		if (tmp && H5Sget_simple_extent_npoints(sp) == 1 &&
-		    H5Dread(ds, ty, H5S_ALL, H5S_ALL, H5P_DEFAULT, tmp) >= 0) {
+		if (!tmp) {
+			rc = mem_nomem(L->d);
+		} else if (H5Sget_simple_extent_npoints(sp) == 1 &&
+			   H5Dread(ds, ty, H5S_ALL, H5S_ALL, H5P_DEFAULT, tmp) >= 0) {
 			snprintf(buf, len, "%s", tmp);
 		} else {
 			rc = nx_fail(L, SNN_EPARSE, path, "%s", "unreadable string");
@@ -308,12 +310,15 @@ static int read_bias(struct nx *L, const char *lpath, const struct nx_shape *o, 
 	if ((rc = nx_read(L, p, &bias, &nbias, NULL, NULL)) != SNN_OK) {
 		return rc;
 	}
-	double *nbias_arr = mem_array_raw(size, sizeof(double));
-	if (!nbias_arr || (nbias != size && nbias != o->c)) {
+	if (nbias != size && nbias != o->c) {
 		mem_free(bias);
-		mem_free(nbias_arr);
-		return nx_fail(L, nbias_arr ? SNN_EPARSE : SNN_ENOMEM, p, "%s",
+		return nx_fail(L, SNN_EPARSE, p, "%s",
 			       "bias size is neither the layer's nor its channels'");
+	}
+	double *nbias_arr = mem_array_raw(size, sizeof(double));
+	if (!nbias_arr) {
+		mem_free(bias);
+		return mem_nomem(L->d);
 	}
 	for (uint32_t k = 0; k < size; k++) {
 		nbias_arr[k] = nbias == size ? bias[k] : bias[k / (o->h * o->w)];
@@ -537,6 +542,9 @@ int snn_netx_load(const char *path, snn_net **out, snn_diag *d)
 		char text[600];
 		int len = snprintf(text, sizeof(text), "lava-dl netx network %s\n", path);
 		rc = net_set_source(L.net, path, text, (size_t)len);
+		if (rc != SNN_OK) {
+			rc = mem_nomem(d);
+		}
 	}
 	if (rc == SNN_OK) {
 		rc = net_finalize(L.net, d);
