@@ -20,7 +20,7 @@
 bool outfile_in_place(const char *path)
 {
 	struct stat st;
-	return stat(path, &st) == 0 && !S_ISREG(st.st_mode);
+	return stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
 }
 
 /* The file the rename replaces: the regular file a symbolic link path

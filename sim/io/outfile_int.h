@@ -9,9 +9,11 @@
  * - PATH a symbolic link to a regular file: the link is resolved; the
  *   temporary goes next to the target and is renamed over the target (the
  *   link stays a link);
+ * - PATH a directory: as a regular file; the rename fails ("cannot write:
+ *   Is a directory", naming PATH) and the temporary goes, the folder stays;
  * - PATH anything else that exists (a device such as /dev/null, a FIFO,
- *   /dev/stdout, a directory): PATH itself, written in place (a directory
- *   then fails to open, naming PATH); it is never renamed over or removed.
+ *   /dev/stdout): PATH itself, written in place; never renamed over or
+ *   removed.
  */
 #ifndef SNN_OUTFILE_INT_H
 #define SNN_OUTFILE_INT_H
@@ -23,8 +25,8 @@
 /* The name to write an output of `path` to, as above (owned by the caller),
  * or NULL when out of memory. */
 char *outfile_temp_name(const char *path);
-/* Whether path exists and is not a regular file, so that it is written in
- * place (follows symbolic links). */
+/* Whether path exists and is neither a regular file nor a directory, so that
+ * it is written in place (follows symbolic links). */
 bool outfile_in_place(const char *path);
 /* Renames tmp (from outfile_temp_name(path)) over path, or over the regular
  * file a symbolic link path points to; nothing when tmp is path itself
