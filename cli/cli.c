@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -343,6 +344,42 @@ void cli_catch_signals(void)
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGQUIT, &sa, NULL);
+}
+
+int cli_stop_requested(void *ctx)
+{
+	(void)ctx;
+	return interrupted != 0;
+}
+
+int cli_check_output(const char *prog, const char *out, bool hdf5, const char *const *inputs,
+		     size_t n_inputs)
+{
+	struct stat so;
+	if (!out || stat(out, &so) != 0) {
+		return 0; /* a new file: nothing to destroy */
+	}
+	for (size_t i = 0; i < n_inputs; i++) {
+		struct stat si;
+		if (inputs[i] && stat(inputs[i], &si) == 0 && si.st_dev == so.st_dev &&
+		    si.st_ino == so.st_ino && S_ISREG(so.st_mode)) {
+			fprintf(stderr,
+				"%s: error: -o %s would overwrite %s, an input of the run; name "
+				"another output file\n",
+				prog, out, inputs[i]);
+			return SNN_EXIT_BAD_INPUT;
+		}
+	}
+	if (hdf5 && !S_ISREG(so.st_mode)) {
+		fprintf(stderr,
+			"%s: error: -o %s is not a regular file: an HDF5 file cannot be written to "
+			"a device, a pipe or a folder; name a file\n",
+			prog, out);
+		return SNN_EXIT_BAD_INPUT;
+	}
+	return 0;
 }
 
 bool cli_interrupted(void)

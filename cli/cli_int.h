@@ -133,7 +133,7 @@ const char *cli_default_output(const char *model, const char *suffix, char *buf,
 int cli_write_json(const char *prog, const char *path, const snn_stats *st);
 
 /* A run's progress line on a terminal (stderr), and the stop request of
- * Ctrl-C and SIGTERM. Fill with cli_progress_init. */
+ * Ctrl-C, SIGTERM, SIGHUP and SIGQUIT. Fill with cli_progress_init. */
 struct cli_progress {
 	bool tty; /* stderr is a terminal and the run is not quiet */
 	double last;
@@ -146,13 +146,24 @@ void cli_progress_init(struct cli_progress *ps, bool quiet);
 int cli_on_progress(void *ctx, const snn_progress *p);
 /* Clears the progress line. */
 void cli_progress_end(const struct cli_progress *ps);
-/* Ctrl-C and SIGTERM ask a run to stop at its next bookkeeping step
- * (cli_on_progress, cli_interrupted). Install before anything is loaded or
- * built, so that an early signal is not lost (a background job starts with
- * SIGINT ignored). */
+/* Ctrl-C, SIGTERM, SIGHUP and SIGQUIT ask a run to stop at its next
+ * bookkeeping step (cli_on_progress, cli_interrupted), which removes its
+ * temporary output files. Install before anything is loaded or built, so
+ * that an early signal is not lost (a background job starts with SIGINT
+ * ignored). */
 void cli_catch_signals(void);
-/* Whether Ctrl-C or SIGTERM came since cli_catch_signals. */
+/* Whether one of those signals came since cli_catch_signals. */
 bool cli_interrupted(void);
+/* A stop callback (ctx unused): 1 once one of those signals came, else 0. */
+int cli_stop_requested(void *ctx);
+
+/* Refuses an output that would destroy an input or cannot be written: `out`
+ * (NULL: none) being the same file as one of the n_inputs paths (NULL entries
+ * are skipped), or, when hdf5, out existing and not being a regular file (a
+ * device, a FIFO, a folder). Returns 0, or SNN_EXIT_BAD_INPUT after printing
+ * "PROG: error: -o OUT ..." naming both files, or the output. */
+int cli_check_output(const char *prog, const char *out, bool hdf5, const char *const *inputs,
+		     size_t n_inputs);
 
 /* The live stream of a run: the socket, and for --view the folder made for
  * it and the viewer started on it. Zero it before cli_live_open. */

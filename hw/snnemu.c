@@ -2,7 +2,8 @@
  * snnemu: runs a Loihi-class chip image bit-exactly (snn_loihi_run_image).
  * Images are made by `snncc MODEL --target loihi*-class -o IMAGE`.
  * Layer: tool (thin main): an option table, one library call, and the exit
- * code by snn_exit_status (0 ok, 1 run failed, 2 bad input or usage).
+ * code by snn_exit_status (0 ok, 1 run failed or interrupted by Ctrl-C,
+ * SIGTERM, SIGHUP or SIGQUIT, 2 bad input or usage).
  */
 #include "config.h"
 
@@ -72,6 +73,7 @@ int main(int argc, char **argv)
 			return SNN_EXIT_OK;
 		}
 	}
+	cli_catch_signals();
 	struct emu_args a = {0};
 	struct cli_parsed p;
 	int rc = cli_parse(&emu_cmd, argc, argv, 1, &a, &p);
@@ -92,12 +94,19 @@ int main(int argc, char **argv)
 		}
 		fclose(f);
 	}
+	const char *inputs[] = {image, a.input};
+	rc = cli_check_output("snnemu", a.out, true, inputs, 2);
+	if (rc) {
+		return rc;
+	}
 	snn_diag *d = snn_diag_new();
 	if (!d) {
 		fprintf(stderr, "snnemu: error: out of memory\n");
 		return SNN_EXIT_RUN_FAILED;
 	}
-	rc = snn_loihi_run_image(image, a.input, a.out, a.steps, a.report ? stdout : NULL, d);
+	snn_loihi_run_options o = {
+	    .steps = a.steps, .report = a.report ? stdout : NULL, .stop = cli_stop_requested};
+	rc = snn_loihi_run_image_opts(image, a.input, a.out, &o, d);
 	snn_diag_print(d, stderr);
 	snn_diag_free(d);
 	return snn_exit_status(rc);

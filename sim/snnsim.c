@@ -231,6 +231,12 @@ static int run_nir_loihi(const struct run_args *ra, const snn_net *nir, const sn
 	const char *output =
 	    ra->output ? ra->output
 		       : cli_default_output(ra->config, "_loihi.h5", defout, sizeof(defout));
+	const char *inputs[] = {ra->config, ra->input};
+	int ex = cli_check_output("snnsim", output, true, inputs, 2);
+	if (ex) {
+		snn_net_free(net);
+		return ex;
+	}
 	snn_sim_options opt = {.threads = ra->threads,
 			       .spike_path = output,
 			       .format = SNN_SPIKES_HDF5,
@@ -238,7 +244,7 @@ static int run_nir_loihi(const struct run_args *ra, const snn_net *nir, const sn
 	char wrote[1200];
 	snprintf(wrote, sizeof(wrote), "spikes of every population (%s) written to %s", ra->loihi,
 		 output);
-	int ex = cli_sim_run("snnsim", net, &opt, ra->quiet, wrote, ra->summary_json, NULL, d);
+	ex = cli_sim_run("snnsim", net, &opt, ra->quiet, wrote, ra->summary_json, NULL, d);
 	snn_net_free(net);
 	return ex;
 }
@@ -286,6 +292,14 @@ static int cmd_run_nir(const struct run_args *ra, snn_diag *d)
 	if (ex) {
 		goto out;
 	}
+	char defout[1024];
+	const char *output =
+	    ra->output ? ra->output
+		       : cli_default_output(ra->config, "_out.h5", defout, sizeof(defout));
+	const char *inputs[] = {ra->config, ra->input};
+	if (!ra->loihi && (ex = cli_check_output("snnsim", output, true, inputs, 2)) != 0) {
+		goto out;
+	}
 	int rc = snn_nir_data_read(ra->input, net, ra->dataset, &in, d);
 	if (rc != SNN_OK) {
 		ex = failed(d, rc);
@@ -324,10 +338,6 @@ static int cmd_run_nir(const struct run_args *ra, snn_diag *d)
 		ro.on_spikes = snn_stream_on_spikes;
 		ro.spikes_ctx = lv.w;
 	}
-	char defout[1024];
-	const char *output =
-	    ra->output ? ra->output
-		       : cli_default_output(ra->config, "_out.h5", defout, sizeof(defout));
 	ex = cli_nir_run("snnsim", net, in, &ro, ra->quiet, output, ra->summary_json, &lv, total_ms,
 			 d);
 out:
@@ -358,6 +368,10 @@ static int cmd_run_net(const struct run_args *ra, bool netx, snn_diag *d)
 	    ra->format ? strcmp(ra->format, "csv") == 0 : output && cli_ends_with(output, ".csv");
 	/* -o records every population unless the config chose what to record,
 	 * in which case it only names the file */
+	const char *inputs[] = {ra->config};
+	if ((ex = cli_check_output("snnsim", output, !csv, inputs, 1)) != 0) {
+		goto out;
+	}
 	snn_sim_options opt = {.threads = ra->threads,
 			       .spike_path = output,
 			       .format = csv ? SNN_SPIKES_CSV : SNN_SPIKES_HDF5,

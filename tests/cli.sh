@@ -110,6 +110,68 @@ rc=$?
 expect_grep "$TMP/err" 'error: (stopped at t = [0-9.]+ ms|interrupted while building the network); no output was written$'
 ls "$TMP" | grep -q '^int\.h5' && fail "an interrupted run left $(ls "$TMP" | grep int)"
 
+# SIGHUP and SIGTERM stop a run the same way: no temporary is left, and a
+# previous output of the same name stays as it was
+for sig in HUP TERM; do
+	echo previous >"$TMP/keep.h5"
+	"$SNNSIM" run "$SRC/examples/brunel.yaml" --duration 60s -o "$TMP/keep.h5" --threads 2 \
+		>"$TMP/out" 2>"$TMP/err" &
+	pid=$!
+	sleep 3
+	kill -$sig $pid
+	wait $pid
+	rc=$?
+	[ "$rc" = 1 ] || fail "a run stopped by SIG$sig exited $rc, expected 1"
+	expect_grep "$TMP/err" 'no output was written$'
+	ls "$TMP" | grep -q '^keep\.h5\.tmp' && fail "SIG$sig left $(ls "$TMP" | grep keep)"
+	expect_line "$TMP/keep.h5" previous
+done
+
+# snnemu stops the same way (an image of a loihi_lif network, 1000 s of 1 ms steps)
+cat >"$TMP/emu.yaml" <<'YAML'
+simulation: {dt: 1 ms, duration: 1000 s, seed: 5}
+populations:
+  e: {model: loihi_lif, size: 2000}
+projections:
+  - {from: e, to: e, rule: {fixed_indegree: 50}, weight: 10, delay: 1 ms}
+YAML
+expect_exit 0 "$BUILD/snncc" "$TMP/emu.yaml" --target loihi2-class -o "$TMP/emu.bin"
+for sig in HUP TERM; do
+	echo previous >"$TMP/keep.h5"
+	"$BUILD/snnemu" "$TMP/emu.bin" -o "$TMP/keep.h5" >"$TMP/out" 2>"$TMP/err" &
+	pid=$!
+	sleep 2
+	kill -$sig $pid
+	wait $pid
+	rc=$?
+	[ "$rc" = 1 ] || fail "snnemu stopped by SIG$sig exited $rc, expected 1"
+	expect_grep "$TMP/err" 'error: stopped at t = [0-9.]+ ms; no output was written$'
+	ls "$TMP" | grep -q '^keep\.h5\.tmp' && fail "snnemu SIG$sig left $(ls "$TMP" | grep keep)"
+	expect_line "$TMP/keep.h5" previous
+done
+
+# an output that is not a regular file is written in place, never replaced:
+# a FIFO takes CSV, and refuses HDF5 naming it; -o naming the config is refused
+mkfifo "$TMP/fifo" 2>/dev/null
+if [ -p "$TMP/fifo" ]; then
+	timeout 30 cat "$TMP/fifo" >"$TMP/fifo.csv" &
+	cpid=$!
+	expect_exit 0 timeout 30 "$SNNSIM" run "$TMP/small.yaml" -o "$TMP/fifo" --format csv -q
+	wait $cpid
+	[ -p "$TMP/fifo" ] || fail "-o FIFO replaced the FIFO"
+	expect_line "$TMP/fifo.csv" "time_ms,population,node_id"
+	expect_exit 2 timeout 30 "$SNNSIM" run "$TMP/small.yaml" -o "$TMP/fifo" -q
+	expect_line "$TMP/err" "snnsim: error: -o $TMP/fifo is not a regular file: an HDF5 file cannot be written to a device, a pipe or a folder; name a file"
+	[ -p "$TMP/fifo" ] || fail "-o FIFO (HDF5) replaced the FIFO"
+else
+	echo "SKIP (part): mkfifo is not possible here"
+fi
+[ -c /dev/null ] || fail "/dev/null is no longer a character device"
+cp "$TMP/small.yaml" "$TMP/self.yaml"
+expect_exit 2 "$SNNSIM" run "$TMP/self.yaml" -o "$TMP/self.yaml" --format csv -q
+expect_line "$TMP/err" "snnsim: error: -o $TMP/self.yaml would overwrite $TMP/self.yaml, an input of the run; name another output file"
+cmp -s "$TMP/small.yaml" "$TMP/self.yaml" || fail "-o CONFIG changed the config"
+
 # an output that cannot be created fails cleanly (exit 1)
 expect_exit 1 "$SNNSIM" run "$TMP/small.yaml" -o "$TMP/no/such/dir/s.h5"
 expect_grep "$TMP/err" 'no/such/dir/s.h5: error: cannot create the HDF5 file'

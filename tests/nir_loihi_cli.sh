@@ -38,6 +38,11 @@ for g in braille_noDelay_bias_zero braille_noDelay_bias_zero_subgraph; do
 	expect_exit 0 "$SNNCC" "$M" --input "$TMP/in.h5" --target loihi2-class -o "$TMP/$g.bin"
 	expect_exit 0 "$SNNEMU" "$TMP/$g.bin" --input "$TMP/$g.sim.h5" -o "$TMP/$g.emu.h5"
 done
+
+# snnemu refuses -o naming its input
+g=braille_noDelay_bias_zero
+expect_exit 2 "$SNNEMU" "$TMP/$g.bin" --input "$TMP/$g.sim.h5" -o "$TMP/$g.sim.h5"
+expect_line "$TMP/err" "snnemu: error: -o $TMP/$g.sim.h5 would overwrite $TMP/$g.sim.h5, an input of the run; name another output file"
 # every chip population: the same spike arrays in snnsim and snnemu; the
 # nested graph's spikes equal the flat graph's
 "$PYTHON3" - "$TMP" >"$TMP/py" 2>&1 <<'PY' || { fail "spikes differ"; cat "$TMP/py"; }

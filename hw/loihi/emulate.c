@@ -289,8 +289,10 @@ static void report_run(const struct image *E, const struct run_buf *B, FILE *rep
 	}
 }
 
-static int run(struct image *E, const char *input, const char *out_path, FILE *report)
+static int run(struct image *E, const char *input, const char *out_path,
+	       const snn_loihi_run_options *o)
 {
+	FILE *report = o->report;
 	struct run_buf B = {0};
 	snn_spike_writer *w = NULL;
 	int rc = run_alloc(E, &B);
@@ -312,6 +314,12 @@ static int run(struct image *E, const char *input, const char *out_path, FILE *r
 		goto out_free;
 	}
 	for (uint64_t n = 0; n < E->steps && rc == SNN_OK; n++) {
+		if (o->stop && o->stop(o->stop_ctx)) {
+			rc = snn_diag_error(E->d, SNN_EINTR, NULL, 0, 0,
+					    "stopped at t = %g ms; no output was written",
+					    (double)n * E->dt_ms);
+			break;
+		}
 		uint32_t ns = 0;
 		/* input ports emit their spikes of this step */
 		for (uint64_t k = B.in_off[n]; k < B.in_off[n + 1]; k++) {
@@ -338,17 +346,28 @@ out_free:
 	return rc;
 }
 
-int snn_loihi_run_image(const char *image_path, const char *input_path, const char *out_path,
-			long steps, FILE *report, snn_diag *d)
+int snn_loihi_run_image_opts(const char *image_path, const char *input_path, const char *out_path,
+			     const snn_loihi_run_options *o, snn_diag *d)
 {
+	snn_loihi_run_options none = {0};
+	if (!o) {
+		o = &none;
+	}
 	struct image E = {0};
 	int rc = image_load(&E, image_path, d);
 	if (rc == SNN_OK) {
-		if (steps > 0) {
-			E.steps = (uint64_t)steps;
+		if (o->steps > 0) {
+			E.steps = (uint64_t)o->steps;
 		}
-		rc = run(&E, input_path, out_path, report);
+		rc = run(&E, input_path, out_path, o);
 	}
 	image_free(&E);
 	return rc;
+}
+
+int snn_loihi_run_image(const char *image_path, const char *input_path, const char *out_path,
+			long steps, FILE *report, snn_diag *d)
+{
+	snn_loihi_run_options o = {.steps = steps, .report = report};
+	return snn_loihi_run_image_opts(image_path, input_path, out_path, &o, d);
 }

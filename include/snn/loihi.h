@@ -79,6 +79,23 @@ SNN_API bool snn_loihi_is_target(const char *name);
 SNN_API int snn_loihi_run_image(const char *image_path, const char *input_path,
 				const char *out_path, long steps, FILE *report, snn_diag *d);
 
+/* How snn_loihi_run_image_opts runs an image. Zero it for the defaults. */
+typedef struct snn_loihi_run_options {
+	long steps;   /* steps to run when > 0, else the image's duration */
+	FILE *report; /* the run report, or NULL */
+	/* Called with stop_ctx before every step (may be NULL): nonzero stops
+	 * the run there, writes nothing and returns SNN_EINTR. */
+	int (*stop)(void *ctx);
+	void *stop_ctx;
+} snn_loihi_run_options;
+
+/* As snn_loihi_run_image, with the options above (o may be NULL). A stopped
+ * run removes its temporary output and returns SNN_EINTR with "stopped at
+ * t = T ms; no output was written". */
+SNN_API int snn_loihi_run_image_opts(const char *image_path, const char *input_path,
+				     const char *out_path, const snn_loihi_run_options *o,
+				     snn_diag *d);
+
 #ifdef __cplusplus
 }
 #endif
