@@ -269,7 +269,7 @@ int64_t net_steps_of(double t_ms, double dt_ms)
 {
 	double s = t_ms / dt_ms;
 	double r = nearbyint(s);
-	if (!(fabs(s - r) <= 1e-9 * (r > 1.0 ? r : 1.0)) || r > 9.0e15) {
+	if (!(fabs(s - r) <= 1e-9 * (r > 1.0 ? r : 1.0)) || r > NET_MAX_STEPS) {
 		return -1;
 	}
 	return (int64_t)r;

@@ -299,6 +299,19 @@ bool pop_params_homogeneous(const struct population *p);
  * delay may take (ring buffers and synapse tables store 15 bits). */
 #define NET_MAX_DELAY_STEPS 32767u
 
+/* The most steps a time of a config may count (net_steps_of: past it a double
+ * no longer tells whole steps apart). */
+#define NET_MAX_STEPS 9.0e15
+
+/* The most steps a trace interval or a refractory period may count (the
+ * engines keep them in 32 bits). */
+#define NET_MAX_STEPS_32 4294967295.0
+
+/* The largest |weight| (canonical unit: mV, pA or nS) the time-grid engine's
+ * fixed-point inputs hold: 2^90, the sum of one step's inputs at the coarsest
+ * scale (2^-60 per unit) still below 2^30 units. */
+#define NET_MAX_WEIGHT 0x1p90
+
 /* Number of time steps of a duration, or -1 when it is not a whole number of
  * steps (to within 1e-9 of a step). */
 int64_t net_steps_of(double t_ms, double dt_ms);

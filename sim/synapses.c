@@ -153,6 +153,16 @@ static int put(struct thread_rt *t, struct fill *f, const struct conn *c,
 		fail(t, SNN_EINVAL, &c->pr->where, m);
 		return -1;
 	}
+	if (!(fabs(w) <= NET_MAX_WEIGHT)) {
+		/* a drawn or listed weight the fixed-point inputs cannot hold */
+		char m[200];
+		snprintf(m, sizeof(m),
+			 "a weight of %g is more than the engine's fixed-point inputs hold "
+			 "(at most %g)",
+			 w, NET_MAX_WEIGHT);
+		fail(t, SNN_ERANGE, &c->pr->where, m);
+		return -1;
+	}
 	uint64_t pos = f->cursor[src]++;
 	b->tgt[pos] = (uint16_t)(tgt - b->lo);
 	b->wf[pos] = (float)w;
@@ -480,7 +490,8 @@ int synapses_choose_shifts(struct grid_sim *s, const double *popmax, snn_diag *d
 			if (sh > 60) {
 				sh = 60;
 			}
-			if (sh < -60) {
+			if (sh < -60 || !(bound <= NET_MAX_WEIGHT)) {
+				/* past 2^90 (inf or NaN included): no shift holds it */
 				const struct origin *o = &p->ir->where;
 				return snn_diag_error(
 				    d, SNN_ERANGE, o->file, o->line, o->col,

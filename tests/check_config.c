@@ -2783,6 +2783,36 @@ static const struct bad bad_record[] = {
      "record: {traces: [{population: a, variable: V_m, file: v.h5, interval: 0 ms}]}\n",
      "test.yaml:3:72: error: interval 0 ms must be a whole, positive number of time steps (dt = "
      "0.1 ms)\n"},
+    {"a trace interval past 32 bits of steps",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "record: {traces: [{population: a, variable: V_m, file: v.h5, interval: 42949672960 ms}]}\n",
+     "test.yaml:3:72: error: interval 4.29497e+10 ms is longer than 4294967295 time steps, the "
+     "most "
+     "allowed (4.29497e+08 ms at dt = 0.1 ms)\n"},
+    {"a refractory period past 32 bits of steps",
+     "populations:\n"
+     "  a: {model: lif, size: 10, params: {t_ref: 1e12 ms}}\n",
+     "test.yaml:2:45: error: t_ref 1e+12 ms is longer than 4294967295 time steps, the most allowed "
+     "(4.29497e+08 ms at dt = 0.1 ms)\n"},
+    {"a duration past the steps a double counts",
+     "simulation: {duration: 1e300 ms}\n"
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n",
+     "test.yaml:1:24: error: duration 1e+300 ms is longer than 9000000000000000 time steps, the "
+     "most allowed (9e+14 ms at dt = 0.1 ms)\n"},
+    {"weights past the engine's fixed-point inputs",
+     "populations:\n"
+     "  a: {model: lif, size: 10}\n"
+     "projections:\n"
+     "  - {from: a, to: a, rule: all_to_all, weight: 1e306 mV, delay: 1 ms}\n"
+     "stimuli:\n"
+     "  - {poisson: {rate: 10 Hz}, to: a, weight: -1e306 mV, delay: 1 ms}\n",
+     "test.yaml:4:48: error: weight 1e+306 mV is more than the engine's fixed-point inputs hold "
+     "(at "
+     "most 1.23794e+27 mV)\n"
+     "test.yaml:6:45: error: weight -1e+306 mV is more than the engine's fixed-point inputs hold "
+     "(at most 1.23794e+27 mV)\n"},
     {"a trace interval without a unit",
      "populations:\n"
      "  a: {model: lif, size: 10}\n"

@@ -54,6 +54,9 @@ static bool parse_simulation(struct ld *l, const yaml_node_t *n)
 		if (get_quantity(l, x, SNN_DIM_TIME, "duration", &s->duration_ms)) {
 			if (!(s->duration_ms > 0)) {
 				err(l, x, "duration must be positive (got %g ms)", s->duration_ms);
+			} else if (dt_ok &&
+				   !check_steps(l, x, "duration", s->duration_ms, NET_MAX_STEPS)) {
+				/* reported */
 			} else if (dt_ok && net_steps_of(s->duration_ms, s->dt_ms) < 0) {
 				err(l, x,
 				    "duration %g ms is not a whole number of time steps (dt = %g "
@@ -168,6 +171,13 @@ static void check_lif(struct ld *l, const yaml_node_t *pn, struct population *p,
 		    "V_reset (%g mV) must be below V_th (%g mV) in population '%s'", rs->a, th->a,
 		    p->name);
 	}
+	double tr_lo, tr_hi;
+	value_range(tr, &tr_lo, &tr_hi);
+	if (!(failed & (1u << itr)) && isfinite(tr_hi) &&
+	    !check_steps(l, map_get(l, pn, "t_ref") ? map_get(l, pn, "t_ref") : pn, "t_ref", tr_hi,
+			 NET_MAX_STEPS_32)) {
+		return;
+	}
 	if (!(failed & (1u << itr)) && value_is_const(tr) &&
 	    net_steps_of(tr->a, l->net->sim.dt_ms) < 0) {
 		yaml_node_t *at = map_get(l, pn, "t_ref");
@@ -205,6 +215,12 @@ static void check_poisson_source(struct ld *l, const yaml_node_t *pn, const yaml
 	double dt = l->net->sim.dt_ms, start = p->params[PSRC_START].a,
 	       stop = p->params[PSRC_STOP].a;
 	yaml_node_t *sn = map_get(l, pn, "start"), *en = map_get(l, pn, "stop");
+	if (sn && !check_steps(l, sn, "start", start, NET_MAX_STEPS)) {
+		return;
+	}
+	if (en && isfinite(stop) && !check_steps(l, en, "stop", stop, NET_MAX_STEPS)) {
+		return;
+	}
 	if (sn && net_steps_of(start, dt) < 0) {
 		err(l, sn, "start %g ms is not on the time grid (dt = %g ms)", start, dt);
 	}
@@ -666,7 +682,24 @@ static bool parse_weight_delay(struct ld *l, const yaml_node_t *n, const char *w
 		snprintf(key, sizeof(key), "weight (onto '%s', model %s%s%s)",
 			 l->net->pops[tgt].name, m->name, m->synapse ? ", synapse " : "",
 			 m->synapse ? m->synapse : "");
-		ok &= get_value(l, wn, m->weight_dim, key, w);
+		bool okw = get_value(l, wn, m->weight_dim, key, w);
+		double lo, hi;
+		if (okw) {
+			value_range(w, &lo, &hi);
+		}
+		/* an unbounded distribution is checked at each drawn weight */
+		if (okw && ((isfinite(lo) && !(fabs(lo) <= NET_MAX_WEIGHT)) ||
+			    (isfinite(hi) && !(fabs(hi) <= NET_MAX_WEIGHT)))) {
+			const char *u = snn_dim_unit(m->weight_dim);
+			err_code(
+			    l, wn, SNN_ERANGE,
+			    "weight %g%s%s is more than the engine's fixed-point inputs hold (at "
+			    "most %g%s%s)",
+			    fabs(lo) > fabs(hi) ? lo : hi, u[0] ? " " : "", u, NET_MAX_WEIGHT,
+			    u[0] ? " " : "", u);
+			okw = false;
+		}
+		ok &= okw;
 	}
 	if (dn) {
 		/* checked even when the weight failed, so that both are reported */
@@ -791,6 +824,8 @@ static bool parse_window(struct ld *l, const yaml_node_t *n, double *start, doub
 		if (ok && *start < 0) {
 			err(l, x, "start must not be negative (got %g ms)", *start);
 			ok = false;
+		} else if (ok && !check_steps(l, x, "start", *start, NET_MAX_STEPS)) {
+			ok = false;
 		} else if (ok && net_steps_of(*start, dt) < 0) {
 			err(l, x, "start %g ms is not on the time grid (dt = %g ms)", *start, dt);
 			ok = false;
@@ -800,6 +835,9 @@ static bool parse_window(struct ld *l, const yaml_node_t *n, double *start, doub
 		bool okq = get_quantity(l, x, SNN_DIM_TIME, "stop", stop);
 		if (okq && ok && !(*stop > *start)) {
 			err(l, x, "stop (%g ms) must be after start (%g ms)", *stop, *start);
+			okq = false;
+		} else if (okq && isfinite(*stop) &&
+			   !check_steps(l, x, "stop", *stop, NET_MAX_STEPS)) {
 			okq = false;
 		} else if (okq && isfinite(*stop) && net_steps_of(*stop, dt) < 0) {
 			err(l, x, "stop %g ms is not on the time grid (dt = %g ms)", *stop, dt);
@@ -920,6 +958,9 @@ static bool parse_step(struct ld *l, const yaml_node_t *sn, const char *swhat, s
 			if (ok && (st->times_ms[i] < 0 ||
 				   (i > 0 && !(st->times_ms[i] > st->times_ms[i - 1])))) {
 				err(l, e, "step times must be increasing and not negative");
+				ok = false;
+			}
+			if (ok && !check_steps(l, e, "step time", st->times_ms[i], NET_MAX_STEPS)) {
 				ok = false;
 			}
 			if (ok && net_steps_of(st->times_ms[i], l->net->sim.dt_ms) < 0) {
@@ -1149,6 +1190,10 @@ static void parse_trace(struct ld *l, const yaml_node_t *n, size_t index)
 	ok = ok && get_string(l, vn, "variable", &var) && get_string(l, fn, "file", &file);
 	if (ok && in) {
 		ok = get_quantity(l, in, SNN_DIM_TIME, "interval", &interval);
+		if (ok && interval > 0 &&
+		    !check_steps(l, in, "interval", interval, NET_MAX_STEPS_32)) {
+			ok = false;
+		}
 		int64_t st = ok ? net_steps_of(interval, l->net->sim.dt_ms) : -1;
 		if (ok && st < 1) {
 			err(l, in,

@@ -48,6 +48,29 @@ void err(struct ld *l, const yaml_node_t *n, const char *fmt, ...)
 	l->nerr++;
 }
 
+void err_code(struct ld *l, const yaml_node_t *n, int code, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	struct origin o = where(l, n);
+	snn_diag_error(l->d, code, o.file, o.line, o.col, "%s", msg);
+	l->nerr++;
+}
+
+bool check_steps(struct ld *l, const yaml_node_t *n, const char *key, double t_ms, double max_steps)
+{
+	double dt = l->net->sim.dt_ms;
+	if (nearbyint(t_ms / dt) <= max_steps) {
+		return true;
+	}
+	err(l, n, "%s %g ms is longer than %.0f time steps, the most allowed (%g ms at dt = %g ms)",
+	    key, t_ms, max_steps, max_steps * dt, dt);
+	return false;
+}
+
 void oom(struct ld *l)
 {
 	if (!l->oom) {

@@ -45,7 +45,16 @@ struct origin where(const struct ld *l, const yaml_node_t *n);
 __attribute__((format(printf, 3, 4))) void err(struct ld *l, const yaml_node_t *n, const char *fmt,
 					       ...);
 
+/* err with the status code `code` (an SNN_E... value) in place of SNN_EINVAL. */
+__attribute__((format(printf, 4, 5))) void err_code(struct ld *l, const yaml_node_t *n, int code,
+						    const char *fmt, ...);
+
 void oom(struct ld *l);
+
+/* Reports (at n, naming key) a time t_ms that rounds to more than max_steps
+ * time steps, with the longest time allowed; returns whether it fits. */
+bool check_steps(struct ld *l, const yaml_node_t *n, const char *key, double t_ms,
+		 double max_steps);
 
 bool is_map(const yaml_node_t *n);
 
